@@ -1,0 +1,79 @@
+package live
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"time"
+
+	"syslab/node"
+)
+
+// Config describes one live node.
+type Config struct {
+	Self    node.ID
+	Listen  string             // node-to-node TCP address ("127.0.0.1:7000", port 0 picks one); "" = no peer listener
+	Peers   map[node.ID]string // peer ID → address; SetPeer changes it later
+	Dir     string             // Disk root, created if missing
+	Log     io.Writer          // Env.Logf output; nil discards
+	Metrics node.Metrics       // nil = node.NopMetrics{}
+	// InboxMessagesMax bounds the event loop's queue. Deliver, peer
+	// readers and timers block when it is full (backpressure); sends to
+	// Self are dropped. 0 means inboxMessagesDefault.
+	InboxMessagesMax int
+	// PeerQueueMessagesMax bounds each peer's outbound queue; messages
+	// beyond it are dropped like a congested network would. 0 means
+	// peerQueueMessagesDefault.
+	PeerQueueMessagesMax int
+}
+
+const (
+	inboxMessagesDefault     = 65536
+	peerQueueMessagesDefault = 16384
+
+	// dialTimeout bounds one connection attempt to a peer.
+	dialTimeout = 2 * time.Second
+	// redialDelayMin and redialDelayMax bound the backoff between failed
+	// dials to a peer: fast retry after a blip, no storm at a dead peer.
+	redialDelayMin = 50 * time.Millisecond
+	redialDelayMax = 2 * time.Second
+	// writeTimeout bounds one write to a peer; a peer that stops reading
+	// for this long is treated as gone and redialled.
+	writeTimeout = 10 * time.Second
+	// peerBufferBytes sizes the buffered reader/writer on peer sockets.
+	peerBufferBytes = 64 << 10
+)
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Self == "" {
+		return c, fmt.Errorf("live: Config.Self is empty")
+	}
+	if c.Dir == "" {
+		return c, fmt.Errorf("live node %s: Config.Dir is empty", c.Self)
+	}
+	if c.InboxMessagesMax < 0 || c.PeerQueueMessagesMax < 0 {
+		return c, fmt.Errorf("live node %s: negative queue bound", c.Self)
+	}
+	if c.InboxMessagesMax == 0 {
+		c.InboxMessagesMax = inboxMessagesDefault
+	}
+	if c.PeerQueueMessagesMax == 0 {
+		c.PeerQueueMessagesMax = peerQueueMessagesDefault
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+	if c.Metrics == nil {
+		c.Metrics = node.NopMetrics{}
+	}
+	for id, addr := range c.Peers {
+		if id == c.Self {
+			return c, fmt.Errorf("live node %s: Peers lists the node itself", c.Self)
+		}
+		if addr == "" {
+			return c, fmt.Errorf("live node %s: peer %s has no address", c.Self, id)
+		}
+	}
+	c.Peers = maps.Clone(c.Peers)
+	return c, nil
+}
