@@ -1,0 +1,120 @@
+package cache
+
+import (
+	"strings"
+
+	"syslab/engines/cache/resp"
+)
+
+// commandFlags say how the node must treat a command before running it.
+type commandFlags uint8
+
+const (
+	// flagWrite: the command may change the keyspace, so it is refused
+	// while the AOF cannot be written (MISCONF).
+	flagWrite commandFlags = 1 << iota
+	// flagReadonly: the command only reads.
+	flagReadonly
+	// flagFast: O(1) or O(log n), as Redis labels it.
+	flagFast
+)
+
+// commandSpec is one row of the command table.
+type commandSpec struct {
+	// name is the lower-case name, as Redis's error messages spell it.
+	name string
+	// arity counts the arguments including the name: N means exactly N,
+	// -N means at least N.
+	arity int
+	flags commandFlags
+	run   func(c *call) resp.Value
+	// metricName is precomputed so counting a command allocates nothing.
+	metricName string
+}
+
+// commandTable maps lower-case names to their specs. It is built once from
+// the per-file lists (strings.go, db.go, …) and never changes.
+var commandTable = buildCommandTable(connectionCommands, keyspaceCommands, stringCommands, expireCommands)
+
+func buildCommandTable(groups ...[]commandSpec) map[string]*commandSpec {
+	table := make(map[string]*commandSpec)
+	for _, group := range groups {
+		for i := range group {
+			spec := &group[i]
+			if spec.name != strings.ToLower(spec.name) || spec.arity == 0 || spec.run == nil {
+				panic("cache: malformed command table entry " + spec.name)
+			}
+			if _, dup := table[spec.name]; dup {
+				panic("cache: command " + spec.name + " registered twice")
+			}
+			spec.metricName = `cache_commands_total{cmd="` + spec.name + `"}`
+			table[spec.name] = spec
+		}
+	}
+	return table
+}
+
+// commandNameBytesMax is the longest command name looked up without
+// allocating; every Redis command name is shorter.
+const commandNameBytesMax = 32
+
+// lookupCommand finds the spec for a client-supplied name, case-insensitively.
+func lookupCommand(name []byte) *commandSpec {
+	if len(name) > commandNameBytesMax {
+		return nil
+	}
+	var lower [commandNameBytesMax]byte
+	for i, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return commandTable[string(lower[:len(name)])]
+}
+
+// arityOK applies Redis's arity rule.
+func (spec *commandSpec) arityOK(argc int) bool {
+	if spec.arity > 0 {
+		return argc == spec.arity
+	}
+	return argc >= -spec.arity
+}
+
+// Redis's error replies, word for word.
+const (
+	errSyntax        = "ERR syntax error"
+	errNotInteger    = "ERR value is not an integer or out of range"
+	errWrongType     = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errOverflow      = "ERR increment or decrement would overflow"
+	errDBOutOfRange  = "ERR DB index is out of range"
+	unknownArgsBytes = 128 // how much of the arguments Redis quotes back
+)
+
+func errWrongArity(name string) resp.Value {
+	return resp.Err("ERR wrong number of arguments for '" + name + "' command")
+}
+
+func errInvalidExpire(name string) resp.Value {
+	return resp.Err("ERR invalid expire time in '" + name + "' command")
+}
+
+// errUnknownCommand words the error as Redis 7 does, quoting the name and
+// the start of the arguments, each cut at 128 bytes.
+func errUnknownCommand(args [][]byte) resp.Value {
+	var b strings.Builder
+	b.WriteString("ERR unknown command '")
+	b.Write(args[0][:min(len(args[0]), unknownArgsBytes)])
+	b.WriteString("', with args beginning with: ")
+	quoted := 0
+	for _, arg := range args[1:] {
+		if quoted >= unknownArgsBytes {
+			break
+		}
+		room := unknownArgsBytes - quoted
+		piece := "'" + string(arg[:min(len(arg), room)]) + "' "
+		b.WriteString(piece)
+		quoted += len(piece)
+	}
+	return resp.Err(b.String())
+}

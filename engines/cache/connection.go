@@ -1,0 +1,38 @@
+package cache
+
+import (
+	"syslab/engines/cache/resp"
+)
+
+// Connection-level commands: PING, ECHO, SELECT.
+var connectionCommands = []commandSpec{
+	{name: "ping", arity: -1, flags: flagFast, run: pingCommand},
+	{name: "echo", arity: 2, flags: flagFast, run: echoCommand},
+	{name: "select", arity: 2, flags: flagFast, run: selectCommand},
+}
+
+var replyPong = resp.Simple("PONG")
+
+func pingCommand(c *call) resp.Value {
+	switch len(c.args) {
+	case 1:
+		return replyPong
+	case 2:
+		return resp.Bulk(c.args[1])
+	}
+	return errWrongArity("ping")
+}
+
+func echoCommand(c *call) resp.Value { return resp.Bulk(c.args[1]) }
+
+func selectCommand(c *call) resp.Value {
+	index, ok := resp.ParseInt(c.args[1])
+	if !ok || index < -1<<31 || index > 1<<31-1 {
+		return resp.Err(errNotInteger)
+	}
+	if index < 0 || index >= int64(len(c.node.dbs)) {
+		return resp.Err(errDBOutOfRange)
+	}
+	c.node.selectDB(c, int(index))
+	return resp.OK
+}

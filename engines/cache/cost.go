@@ -1,0 +1,60 @@
+package cache
+
+import (
+	"time"
+
+	"syslab/node"
+)
+
+// The simulator's CPU model for the cache: handling a command keeps the
+// node busy for a base cost by command plus a cost per argument byte
+// (copying and hashing). The figures are first estimates of a Redis-like
+// server on one modern core, to be calibrated from BenchmarkNode*.
+const (
+	costUnknownCommand = 1 * time.Microsecond
+	costReadFast       = 1 * time.Microsecond // GET, EXISTS, TTL, …
+	costWriteFast      = 1500 * time.Nanosecond
+	costKeyspaceWide   = 5 * time.Microsecond  // FLUSHALL's own work is extra, per key
+	costPerArgKiB      = 256 * time.Nanosecond // ~0.25 ns per byte: memcpy plus hashing
+	costPerFlushedKey  = 50 * time.Nanosecond
+)
+
+var _ node.Coster = (*Node)(nil)
+
+// Cost is the virtual CPU time msg takes.
+func (n *Node) Cost(msg node.Message) time.Duration {
+	var args [][]byte
+	switch m := msg.(type) {
+	case Command:
+		args = m.Args
+	case *Command:
+		args = m.Args
+	default:
+		return 0
+	}
+	if len(args) == 0 {
+		return costUnknownCommand
+	}
+	argBytes := 0
+	for _, a := range args {
+		argBytes += len(a)
+	}
+	perByte := time.Duration(argBytes) * costPerArgKiB / 1024
+	spec := lookupCommand(args[0])
+	switch {
+	case spec == nil:
+		return costUnknownCommand + perByte
+	case spec.name == "flushall":
+		keys := 0
+		for _, ks := range n.dbs {
+			keys += ks.size()
+		}
+		return costKeyspaceWide + time.Duration(keys)*costPerFlushedKey + perByte
+	case spec.name == "dbsize":
+		return costReadFast
+	case spec.flags&flagWrite != 0:
+		return costWriteFast + perByte
+	default:
+		return costReadFast + perByte
+	}
+}

@@ -1,0 +1,186 @@
+package resp
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// Reader parses RESP from a stream: client requests with ReadCommand,
+// server replies with ReadReply. It never allocates more than a bounded
+// chunk ahead of the bytes that actually arrived.
+type Reader struct {
+	br   *bufio.Reader
+	line []byte // scratch for lines longer than the bufio buffer
+}
+
+// NewReader returns a Reader over br.
+func NewReader(br *bufio.Reader) *Reader { return &Reader{br: br} }
+
+// ReadCommand reads the next request, multibulk or inline, and returns its
+// arguments. Empty requests (a blank inline line, "*0", "*-1") are skipped,
+// as Redis skips them. It returns io.EOF at a clean end of stream,
+// io.ErrUnexpectedEOF when the stream ends inside a request, and a
+// *ProtocolError for malformed input, after which the stream is out of sync
+// and the connection must be closed.
+func (r *Reader) ReadCommand() ([][]byte, error) {
+	for {
+		first, err := r.br.Peek(1)
+		if err != nil {
+			return nil, err
+		}
+		var args [][]byte
+		if first[0] == '*' {
+			args, err = r.readMultibulk()
+		} else {
+			args, err = r.readInline()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(args) > 0 {
+			return args, nil
+		}
+	}
+}
+
+func (r *Reader) readMultibulk() ([][]byte, error) {
+	line, err := r.readCRLFLine(InlineBytesMax, "Protocol error: too big mbulk count string")
+	if err != nil {
+		return nil, err
+	}
+	count, ok := ParseInt(line[1:])
+	if !ok || count > MultibulkLenMax {
+		return nil, protocolError("Protocol error: invalid multibulk length")
+	}
+	if count <= 0 {
+		return nil, nil
+	}
+	args := make([][]byte, 0, min(count, arrayPreallocLenMax))
+	for range count {
+		line, err := r.readCRLFLine(InlineBytesMax, "Protocol error: too big bulk count string")
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		if len(line) == 0 || line[0] != '$' {
+			got := byte('\r') // what Redis sees where the '$' should be on an empty line
+			if len(line) > 0 {
+				got = line[0]
+			}
+			return nil, protocolError("Protocol error: expected '$', got '" + string([]byte{got}) + "'")
+		}
+		n, ok := ParseInt(line[1:])
+		if !ok || n < 0 || n > BulkBytesMax {
+			return nil, protocolError("Protocol error: invalid bulk length")
+		}
+		arg, err := r.readBulkBody(int(n))
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, arg)
+	}
+	return args, nil
+}
+
+func (r *Reader) readInline() ([][]byte, error) {
+	line, err := r.readLine(InlineBytesMax)
+	if errors.Is(err, errLineTooLong) {
+		return nil, protocolError("Protocol error: too big inline request")
+	}
+	if err != nil {
+		return nil, err
+	}
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	args, ok := SplitArgs(line)
+	if !ok {
+		return nil, protocolError("Protocol error: unbalanced quotes in request")
+	}
+	return args, nil
+}
+
+// readBulkBody reads n bytes and the CRLF after them. Like Redis it skips
+// the two terminator bytes without looking at them.
+func (r *Reader) readBulkBody(n int) ([]byte, error) {
+	buf := make([]byte, 0, min(n, bulkPreallocBytesMax))
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // let append pick the next capacity
+		}
+		chunk := buf[len(buf):min(cap(buf), n)]
+		got, err := io.ReadFull(r.br, chunk)
+		buf = buf[:len(buf)+got]
+		if err != nil {
+			return nil, unexpected(err)
+		}
+	}
+	if _, err := r.br.Discard(2); err != nil {
+		return nil, unexpected(err)
+	}
+	return buf, nil
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the bytes up to and excluding the next '\n'. The slice
+// is valid until the next read.
+func (r *Reader) readLine(maxBytes int) ([]byte, error) {
+	r.line = r.line[:0]
+	for {
+		frag, err := r.br.ReadSlice('\n')
+		if len(r.line)+len(frag) > maxBytes+1 {
+			return nil, errLineTooLong
+		}
+		if err == nil {
+			if len(r.line) == 0 {
+				return frag[:len(frag)-1], nil
+			}
+			r.line = append(r.line, frag[:len(frag)-1]...)
+			return r.line, nil
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			if len(r.line) == 0 && len(frag) == 0 {
+				return nil, err // clean EOF between requests
+			}
+			return nil, unexpected(err)
+		}
+		r.line = append(r.line, frag...)
+	}
+}
+
+// readCRLFLine returns the bytes up to the next "\r\n" (a bare '\n' is
+// part of the line, as in Redis, which searches for '\r'). The line may be
+// empty.
+func (r *Reader) readCRLFLine(maxBytes int, tooLong string) ([]byte, error) {
+	var acc []byte
+	for {
+		line, err := r.readLine(maxBytes - len(acc))
+		if errors.Is(err, errLineTooLong) {
+			return nil, protocolError(tooLong)
+		}
+		if err != nil {
+			if acc != nil {
+				return nil, unexpected(err)
+			}
+			return nil, err
+		}
+		if bytes.HasSuffix(line, []byte{'\r'}) {
+			if acc == nil {
+				line = line[:len(line)-1]
+			} else {
+				acc = append(acc, line[:len(line)-1]...)
+				line = acc
+			}
+			return line, nil
+		}
+		acc = append(acc, line...)
+		acc = append(acc, '\n')
+	}
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}

@@ -1,0 +1,167 @@
+package resp
+
+import (
+	"bufio"
+	"math"
+	"strconv"
+)
+
+// Protocol versions a connection can speak (HELLO 2 / HELLO 3).
+const (
+	RESP2 = 2
+	RESP3 = 3
+)
+
+// Writer encodes replies onto a buffered stream in one protocol version.
+type Writer struct {
+	bw       *bufio.Writer
+	Protocol int // RESP2 or RESP3
+	scratch  []byte
+}
+
+// NewWriter returns a RESP2 Writer over bw.
+func NewWriter(bw *bufio.Writer) *Writer { return &Writer{bw: bw, Protocol: RESP2} }
+
+// WriteValue buffers v; call Flush to send.
+func (w *Writer) WriteValue(v Value) error {
+	w.scratch = AppendValue(w.scratch[:0], v, w.Protocol)
+	_, err := w.bw.Write(w.scratch)
+	return err
+}
+
+// Flush sends what was buffered.
+func (w *Writer) Flush() error { return w.bw.Flush() }
+
+// AppendCommand appends args as a multibulk request, the form clients send
+// and the AOF stores.
+func AppendCommand(dst []byte, args ...[]byte) []byte {
+	dst = appendHeader(dst, '*', int64(len(args)))
+	for _, a := range args {
+		dst = appendHeader(dst, '$', int64(len(a)))
+		dst = append(dst, a...)
+		dst = append(dst, '\r', '\n')
+	}
+	return dst
+}
+
+// AppendValue appends the encoding of v in the given protocol version. In
+// RESP2 the RESP3-only types degrade as Redis degrades them: null to $-1
+// (or *-1 for a null array), booleans to integers 1/0, doubles, big numbers
+// and verbatim strings to bulk strings, maps to flat arrays of key/value
+// pairs, sets and pushes to arrays.
+func AppendValue(dst []byte, v Value, protocol int) []byte {
+	resp3 := protocol == RESP3
+	switch v.Kind {
+	case SimpleString:
+		return appendLine(dst, '+', v.Str)
+	case Error:
+		return appendLine(dst, '-', v.Str)
+	case Integer:
+		return appendHeader(dst, ':', v.Int)
+	case BulkString:
+		return appendBulk(dst, v.Str)
+	case Null:
+		if resp3 {
+			return append(dst, '_', '\r', '\n')
+		}
+		return append(dst, "$-1\r\n"...)
+	case NullArray:
+		if resp3 {
+			return append(dst, '_', '\r', '\n')
+		}
+		return append(dst, "*-1\r\n"...)
+	case Boolean:
+		if resp3 {
+			if v.Int != 0 {
+				return append(dst, "#t\r\n"...)
+			}
+			return append(dst, "#f\r\n"...)
+		}
+		if v.Int != 0 {
+			return append(dst, ":1\r\n"...)
+		}
+		return append(dst, ":0\r\n"...)
+	case Double:
+		text := formatDouble(v.Float)
+		if resp3 {
+			dst = append(dst, ',')
+			dst = append(dst, text...)
+			return append(dst, '\r', '\n')
+		}
+		return appendBulk(dst, []byte(text))
+	case BigNumber:
+		if resp3 {
+			return appendLine(dst, '(', v.Str)
+		}
+		return appendBulk(dst, v.Str)
+	case Verbatim:
+		if resp3 {
+			dst = appendHeader(dst, '=', int64(len(v.Str)+4))
+			dst = append(dst, "txt:"...)
+			dst = append(dst, v.Str...)
+			return append(dst, '\r', '\n')
+		}
+		return appendBulk(dst, v.Str)
+	case Array, Set, Push, Map:
+		kind := byte('*')
+		count := len(v.Elems)
+		if resp3 {
+			switch v.Kind {
+			case Set:
+				kind = '~'
+			case Push:
+				kind = '>'
+			case Map:
+				if count%2 != 0 {
+					panic("resp: map value with an odd number of elements")
+				}
+				kind, count = '%', count/2
+			}
+		}
+		dst = appendHeader(dst, kind, int64(count))
+		for _, e := range v.Elems {
+			dst = AppendValue(dst, e, protocol)
+		}
+		return dst
+	}
+	panic("resp: AppendValue of a value with unknown kind " + strconv.Itoa(int(v.Kind)))
+}
+
+// appendLine writes a one-line type. Simple strings and errors cannot hold
+// CR or LF; Redis replaces them with spaces, and so do we, so a message
+// never splits the stream.
+func appendLine(dst []byte, kind byte, text []byte) []byte {
+	dst = append(dst, kind)
+	for _, c := range text {
+		if c == '\r' || c == '\n' {
+			c = ' '
+		}
+		dst = append(dst, c)
+	}
+	return append(dst, '\r', '\n')
+}
+
+func appendBulk(dst []byte, data []byte) []byte {
+	dst = appendHeader(dst, '$', int64(len(data)))
+	dst = append(dst, data...)
+	return append(dst, '\r', '\n')
+}
+
+func appendHeader(dst []byte, kind byte, n int64) []byte {
+	dst = append(dst, kind)
+	dst = strconv.AppendInt(dst, n, 10)
+	return append(dst, '\r', '\n')
+}
+
+// formatDouble prints like Redis 7: shortest round-trip form, inf/-inf/nan.
+func formatDouble(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}

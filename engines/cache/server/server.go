@@ -1,0 +1,288 @@
+// Package server serves a cache node over TCP with the Redis protocol
+// (RESP2), on top of the live runtime. It is the only package of the cache
+// that touches sockets: each connection becomes an endpoint of the node
+// ("conn-17"), its commands are delivered as cache.Command messages and the
+// node's cache.Reply messages are written back in order.
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"syslab/engines/cache"
+	"syslab/engines/cache/resp"
+	"syslab/live"
+	"syslab/node"
+)
+
+// Config is a cache server.
+type Config struct {
+	// Addr is the TCP address to listen on ("127.0.0.1:6379"; port 0 picks one).
+	Addr string
+	// Dir holds the node's files (the AOF).
+	Dir string
+	// Cache configures the node.
+	Cache cache.Config
+	// Log receives the node's and the server's log lines; nil discards.
+	Log io.Writer
+}
+
+const (
+	// nodeID names the cache node inside its live runtime.
+	nodeID node.ID = "cache"
+	// inFlightMax bounds the commands one connection may have sent to the
+	// node without having read their replies (pipelining depth). Reading
+	// from the socket pauses at the bound, so a client that never reads
+	// cannot make the server buffer without end.
+	inFlightMax = 1024
+	// connBufferBytes sizes each connection's read and write buffers.
+	connBufferBytes = 16 << 10
+)
+
+// Server is a running cache server.
+type Server struct {
+	cfg      Config
+	rt       *live.Runtime
+	listener net.Listener
+	nextConn atomic.Uint64
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	closed   bool
+	// closing is closed by Close so connections stop waiting for replies
+	// the stopping node will never send.
+	closing chan struct{}
+	wg      sync.WaitGroup
+}
+
+// Run serves until ctx is done, then shuts down gracefully (the AOF is
+// flushed and synced). It is what `syslab serve cache` runs.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := Start(cfg)
+	if err != nil {
+		return err
+	}
+	s.logf("cache server listening on %s", s.Addr())
+	<-ctx.Done()
+	return s.Close()
+}
+
+// Start boots the node and starts listening.
+func Start(cfg Config) (*Server, error) {
+	if err := cfg.Cache.Validate(); err != nil {
+		return nil, err
+	}
+	rt, err := live.New(live.Config{Self: nodeID, Dir: cfg.Dir, Log: cfg.Log}, cache.New(cfg.Cache))
+	if err != nil {
+		return nil, fmt.Errorf("cache server: %w", err)
+	}
+	if err := rt.Start(); err != nil {
+		return nil, fmt.Errorf("cache server: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		rt.Stop()
+		return nil, fmt.Errorf("cache server: %w", err)
+	}
+	s := &Server{cfg: cfg, rt: rt, listener: ln, conns: make(map[*conn]struct{}), closing: make(chan struct{})}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	return s, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Close stops accepting, closes every connection and stops the node.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.closing)
+	err := s.listener.Close()
+	for c := range s.conns {
+		c.netConn.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	s.rt.Stop()
+	return err
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.cfg.Log != nil {
+		fmt.Fprintf(s.cfg.Log, format+"\n", args...)
+	}
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		nc, err := s.listener.Accept()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				s.logf("cache server: accept: %v", err)
+			}
+			return
+		}
+		c := &conn{
+			server:  s,
+			id:      node.ID("conn-" + strconv.FormatUint(s.nextConn.Add(1), 10)),
+			netConn: nc,
+			replies: make(chan cache.Reply, inFlightMax),
+			slots:   make(chan struct{}, inFlightMax),
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go c.serve()
+	}
+}
+
+// conn is one client connection. Its reader goroutine parses commands and
+// delivers them; its writer goroutine writes the replies the node sends
+// back. The node is one FIFO loop, so replies come back in command order.
+type conn struct {
+	server  *Server
+	id      node.ID
+	netConn net.Conn
+	// replies carries the node's replies to the writer. It has room for
+	// inFlightMax, and a command is only delivered after taking a slot, so
+	// the node's loop never blocks sending a reply here.
+	replies chan cache.Reply
+	// slots holds one token per command delivered and not yet answered.
+	slots chan struct{}
+	// writeMu guards out, shared by the writer and the reader's final words.
+	writeMu sync.Mutex
+	out     *resp.Writer
+}
+
+func (c *conn) serve() {
+	defer c.server.wg.Done()
+	c.out = resp.NewWriter(bufio.NewWriterSize(c.netConn, connBufferBytes))
+	detach := c.server.rt.Attach(c.id, func(msg node.Message) {
+		if reply, ok := msg.(cache.Reply); ok {
+			c.replies <- reply
+		}
+	})
+	stopWriter, writerDone := make(chan struct{}), make(chan struct{})
+	go c.writeLoop(stopWriter, writerDone)
+	final := c.readLoop()
+	// Wait until the node answered everything delivered, so no reply is
+	// in flight when the endpoint goes away, and a final reply comes last.
+	drained := c.drain()
+	if drained && final != nil {
+		c.writeMu.Lock()
+		if c.out.WriteValue(*final) == nil {
+			c.out.Flush()
+		}
+		c.writeMu.Unlock()
+	}
+	c.netConn.Close()
+	detach()
+	close(stopWriter)
+	<-writerDone
+	c.server.rt.Deliver(c.id, cache.Disconnected{})
+	c.server.mu.Lock()
+	delete(c.server.conns, c)
+	c.server.mu.Unlock()
+}
+
+// readLoop delivers commands until the connection ends; it returns the
+// reply to send before closing, if any (QUIT, a protocol error).
+func (c *conn) readLoop() *resp.Value {
+	reader := resp.NewReader(bufio.NewReaderSize(c.netConn, connBufferBytes))
+	var seq uint64
+	for {
+		args, err := reader.ReadCommand()
+		if err != nil {
+			var protocolErr *resp.ProtocolError
+			if errors.As(err, &protocolErr) {
+				// Redis answers a protocol error and closes the connection.
+				reply := resp.Err(protocolErr.Error())
+				return &reply
+			}
+			return nil
+		}
+		if len(args) == 1 && equalFold(args[0], "quit") {
+			return &resp.OK
+		}
+		select {
+		case c.slots <- struct{}{}: // blocks at inFlightMax: backpressure on the client
+		case <-c.server.closing:
+			return nil
+		}
+		seq++
+		c.server.rt.Deliver(c.id, cache.Command{Seq: seq, Args: args})
+	}
+}
+
+// drain waits until every delivered command was answered and written; false
+// if the server is closing (the node may never answer).
+func (c *conn) drain() bool {
+	for range inFlightMax {
+		select {
+		case c.slots <- struct{}{}:
+		case <-c.server.closing:
+			return false
+		}
+	}
+	return true
+}
+
+func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	failed := false
+	for {
+		var reply cache.Reply
+		select {
+		case reply = <-c.replies:
+		case <-stop:
+			return
+		}
+		if !failed {
+			c.writeMu.Lock()
+			err := c.out.WriteValue(reply.Value)
+			if err == nil && len(c.replies) == 0 {
+				err = c.out.Flush() // flush once per burst of pipelined replies
+			}
+			c.writeMu.Unlock()
+			if err != nil {
+				failed = true // client gone; keep draining so the node never blocks
+				c.netConn.Close()
+			}
+		}
+		<-c.slots
+	}
+}
+
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range b {
+		ch := b[i]
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		if ch != lower[i] {
+			return false
+		}
+	}
+	return true
+}

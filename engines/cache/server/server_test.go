@@ -1,0 +1,210 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"syslab/engines/cache"
+)
+
+func startServer(t *testing.T, cfg cache.Config) *Server {
+	t.Helper()
+	s, err := Start(Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), Cache: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newClient(t *testing.T, s *Server) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: 2})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestGoRedis(t *testing.T) {
+	s := startServer(t, cache.Config{AppendOnly: true, AppendFsync: cache.FsyncAlways})
+	ctx := context.Background()
+	c := newClient(t, s)
+	if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Get(ctx, "k").Result(); err != nil || got != "v" {
+		t.Fatalf("GET = %q, %v", got, err)
+	}
+	if _, err := c.Get(ctx, "missing").Result(); !errors.Is(err, redis.Nil) {
+		t.Fatalf("GET missing err = %v, want redis.Nil", err)
+	}
+	if n, err := c.Incr(ctx, "n").Result(); err != nil || n != 1 {
+		t.Fatalf("INCR = %d, %v", n, err)
+	}
+	if ok, err := c.Expire(ctx, "k", 100*time.Second).Result(); err != nil || !ok {
+		t.Fatalf("EXPIRE = %v, %v", ok, err)
+	}
+	if ttl, err := c.TTL(ctx, "k").Result(); err != nil || ttl != 100*time.Second {
+		t.Fatalf("TTL = %v, %v", ttl, err)
+	}
+	if err := c.Do(ctx, "INCR", "k").Err(); err == nil || err.Error() != "ERR value is not an integer or out of range" {
+		t.Fatalf("INCR on a string: %v", err)
+	}
+	if err := c.Do(ctx, "NOPE", "x").Err(); err == nil || !strings.HasPrefix(err.Error(), "ERR unknown command 'NOPE'") {
+		t.Fatalf("unknown command: %v", err)
+	}
+}
+
+func TestPipeline(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	ctx := context.Background()
+	c := newClient(t, s)
+	const commands = 3000 // more than inFlightMax: exercises backpressure
+	pipe := c.Pipeline()
+	for range commands {
+		pipe.Incr(ctx, "counter")
+	}
+	results, err := pipe.Exec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if got := r.(*redis.IntCmd).Val(); got != int64(i+1) {
+			t.Fatalf("reply %d = %d: replies out of order", i, got)
+		}
+	}
+}
+
+// rawExchange sends input on a fresh connection and returns everything the
+// server writes until it closes the connection (or the deadline passes).
+func rawExchange(t *testing.T, s *Server, input string) string {
+	t.Helper()
+	nc, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Write([]byte(input)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(bufio.NewReader(nc))
+	if err != nil {
+		t.Fatalf("server did not close the connection: %v (read %q)", err, out)
+	}
+	return string(out)
+}
+
+func TestProtocolErrorsCloseTheConnection(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	cases := []struct{ input, want string }{
+		{"*1\r\n$4\r\nPING\r\n*abc\r\n", "+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n"},
+		{"*1\r\nx\r\n", "-ERR Protocol error: expected '$', got 'x'\r\n"},
+		{"*1\r\n$abc\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
+		{"SET \"a\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"},
+		{"PING\r\nQUIT\r\nPING\r\n", "+PONG\r\n+OK\r\n"},
+	}
+	for _, tc := range cases {
+		if got := rawExchange(t, s, tc.input); got != tc.want {
+			t.Errorf("%q: server wrote %q, want %q", tc.input, got, tc.want)
+		}
+	}
+	// The server is still up.
+	if err := newClient(t, s).Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("PING after malformed clients: %v", err)
+	}
+}
+
+func TestInlineCommands(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	got := rawExchange(t, s, "SET k \"hello world\"\r\nGET k\r\nQUIT\r\n")
+	if want := "+OK\r\n$11\r\nhello world\r\n+OK\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestDataSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{Addr: "127.0.0.1:0", Dir: dir, Cache: cache.Config{AppendOnly: true, AppendFsync: cache.FsyncEverysec}}
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: 2})
+	if err := c.Set(ctx, "durable", "yes", time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	s.Close() // graceful: flushes and syncs the AOF
+	s, err = Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c = redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: 2})
+	defer c.Close()
+	if got, err := c.Get(ctx, "durable").Result(); err != nil || got != "yes" {
+		t.Fatalf("after restart GET = %q, %v", got, err)
+	}
+}
+
+func TestRedisCLI(t *testing.T) {
+	path, err := exec.LookPath("redis-cli")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-cli is not on PATH, and CI=true requires it")
+		}
+		t.Skip("SKIPPED: redis-cli not on PATH — install redis-tools to run this compatibility test")
+	}
+	s := startServer(t, cache.Config{})
+	_, port, _ := net.SplitHostPort(s.Addr())
+	run := func(args ...string) string {
+		out, err := exec.Command(path, append([]string{"-p", port}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("redis-cli %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := run("SET", "k", "v"); got != "OK" {
+		t.Fatalf("redis-cli SET = %q", got)
+	}
+	if got := run("GET", "k"); got != "v" {
+		t.Fatalf("redis-cli GET = %q", got)
+	}
+	if got := run("INCRBY", "n", "5"); got != "5" {
+		t.Fatalf("redis-cli INCRBY = %q", got)
+	}
+}
+
+func TestInvalidConfig(t *testing.T) {
+	_, err := Start(Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), Cache: cache.Config{Hz: -1}})
+	if err == nil || !strings.Contains(err.Error(), "hz -1") {
+		t.Fatalf("Start with a bad config: %v", err)
+	}
+}
+
+// go-redis asks for RESP3 with HELLO 3 by default; the server speaks RESP2
+// only and answers HELLO as an unknown command, which go-redis takes as
+// "use RESP2", as it does with Redis 5.
+func TestGoRedisDefaultOptions(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Set(ctx, "a", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Get(ctx, "a").Result(); err != nil || got != "1" {
+		t.Fatalf("GET = %q, %v", got, err)
+	}
+}
