@@ -1,0 +1,127 @@
+// Package cachelab is the cache engine's glue to the lab: it builds cache
+// nodes from a scenario and gives the lab a client that speaks to them with
+// cache.Command messages, the same commands redis-cli would send.
+//
+// Several nodes without cluster mode are independent shards: the client
+// routes each key by its hash slot to a fixed node, as a Redis Cluster
+// client would with a settled slot map.
+package cachelab
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+
+	"gopkg.in/yaml.v3"
+
+	"syslab/engines/cache"
+	"syslab/lab/engine"
+	"syslab/node"
+)
+
+// Engine is the cache as scenarios see it.
+type Engine struct{}
+
+// New returns the cache engine's lab glue.
+func New() Engine { return Engine{} }
+
+func (Engine) Name() string { return "cache" }
+
+// Ops are the operations a workload mix may name, each one Redis command.
+func (Engine) Ops() []string { return []string{"del", "get", "incr", "set"} }
+
+func (Engine) Checks() []string { return nil }
+
+func (Engine) ValidateConfig(cfg *yaml.Node) error {
+	_, err := decodeConfig(cfg)
+	return err
+}
+
+func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
+	cfg, err := decodeConfig(spec.Config)
+	if err != nil {
+		return nil, err
+	}
+	if len(spec.Nodes) == 0 {
+		return nil, fmt.Errorf("cache: topology has no nodes")
+	}
+	factories := make(map[node.ID]node.Factory, len(spec.Nodes))
+	for _, id := range spec.Nodes {
+		factories[id] = cache.New(cfg)
+	}
+	servers := append([]node.ID(nil), spec.Nodes...)
+	return &engine.Cluster{
+		Factories: factories,
+		NewClient: func(*rand.Rand) engine.Client { return newClient(servers) },
+		Config:    configReport(cfg),
+	}, nil
+}
+
+// configFields maps each scenario config field to how it sets cache.Config.
+var configFields = map[string]func(c *cache.Config, v *yaml.Node) error{
+	"appendonly": func(c *cache.Config, v *yaml.Node) error { return decodeYesNo(v, &c.AppendOnly) },
+	"appendfsync": func(c *cache.Config, v *yaml.Node) error {
+		return v.Decode(&c.AppendFsync)
+	},
+	"hz":        func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.Hz) },
+	"databases": func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.Databases) },
+}
+
+func decodeConfig(n *yaml.Node) (cache.Config, error) {
+	var cfg cache.Config
+	if n == nil || n.Kind == 0 {
+		return cfg, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return cfg, fmt.Errorf("line %d: config: want a mapping of cache settings", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		set, ok := configFields[k.Value]
+		if !ok {
+			return cfg, fmt.Errorf("line %d: config: unknown cache setting %q (known: %s)", k.Line, k.Value, knownFields())
+		}
+		if err := set(&cfg, v); err != nil {
+			return cfg, fmt.Errorf("line %d: config.%s: %v", v.Line, k.Value, err)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	return cfg, nil
+}
+
+// decodeYesNo takes a YAML boolean or Redis's own yes/no spelling.
+func decodeYesNo(v *yaml.Node, out *bool) error {
+	switch v.Value {
+	case "yes":
+		*out = true
+		return nil
+	case "no":
+		*out = false
+		return nil
+	}
+	return v.Decode(out)
+}
+
+func knownFields() string {
+	names := make([]string, 0, len(configFields))
+	for name := range configFields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return fmt.Sprint(names)
+}
+
+func configReport(c cache.Config) map[string]any {
+	fsync := c.AppendFsync
+	if fsync == "" {
+		fsync = cache.FsyncEverysec
+	}
+	return map[string]any{
+		"appendonly":  c.AppendOnly,
+		"appendfsync": fsync,
+		"hz":          c.Hz,
+		"databases":   c.Databases,
+	}
+}

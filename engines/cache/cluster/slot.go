@@ -1,0 +1,61 @@
+// Package cluster holds Redis Cluster's key distribution: hash slots, and
+// (to come) the cluster bus, failover and slot migration.
+package cluster
+
+// SlotCount is the number of hash slots a Redis Cluster divides keys into.
+const SlotCount = 16384
+
+// KeySlot is the hash slot of key: CRC16-XMODEM of the key, or of its hash
+// tag — the text between the first '{' and the next '}' when that text is not
+// empty — modulo SlotCount, as the Redis Cluster specification defines it.
+func KeySlot(key []byte) int {
+	if open := indexByte(key, '{'); open >= 0 {
+		if end := indexByte(key[open+1:], '}'); end > 0 {
+			key = key[open+1 : open+1+end]
+		}
+	}
+	return int(crc16(key)) & (SlotCount - 1)
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// crc16 is CRC-16/XMODEM: polynomial 0x1021, initial value 0, no
+// reflection, no final xor.
+func crc16(data []byte) uint16 {
+	var crc uint16
+	for _, b := range data {
+		crc ^= uint16(b) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc
+}
+
+// SlotOwner maps a slot to one of n equal contiguous ranges, the way
+// `redis-cli --cluster create` splits slots among n masters.
+func SlotOwner(slot, n int) int {
+	if n <= 0 || slot < 0 || slot >= SlotCount {
+		panic("cluster: SlotOwner: slot or node count out of range")
+	}
+	// Range i is [i*SlotCount/n, (i+1)*SlotCount/n).
+	owner := slot * n / SlotCount
+	for owner+1 < n && slot >= (owner+1)*SlotCount/n {
+		owner++
+	}
+	for owner > 0 && slot < owner*SlotCount/n {
+		owner--
+	}
+	return owner
+}
