@@ -1,0 +1,235 @@
+package lab
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"syslab/check"
+	"syslab/lab/engine"
+	"syslab/loadgen"
+	"syslab/node"
+)
+
+// clientQueueOpsMax bounds the operations an open-loop client holds back
+// while its connection is busy. Arrivals beyond it are dropped and counted:
+// the client cannot keep up with the rate asked of it.
+const clientQueueOpsMax = 10000
+
+// pendingOp is an operation a client has decided to issue.
+type pendingOp struct {
+	op       engine.Op
+	intended time.Duration // when the schedule wanted it to start
+	sent     time.Duration
+	seq      uint64
+	timer    node.Timer
+}
+
+// clientProc is one simulated client process: a node of the world that
+// issues a phase's operations over one connection, one at a time, and
+// records each in the run's history. Open loop, it follows its arrival
+// schedule whatever the server does, so queueing delay is measured from the
+// intended start (no coordinated omission). Closed loop, it issues the next
+// operation as soon as the previous one returned.
+type clientProc struct {
+	id     int
+	phase  *Phase
+	proto  engine.Client
+	rec    *recorder
+	rng    *rand.Rand
+	keys   loadgen.KeyChooser
+	mix    *loadgen.Mix
+	gap    func() time.Duration // open loop only
+	values valueSource
+
+	env      node.Env
+	now      func() time.Duration
+	seq      uint64
+	queue    []pendingOp
+	inflight *pendingOp
+	issued   int
+}
+
+func (c *clientProc) Start(env node.Env) {
+	c.env = env
+	first := c.phase.Start
+	if c.phase.OpenLoop() {
+		// Spread the clients' first arrivals over one gap so they do not
+		// all fire in the same instant.
+		first += time.Duration(c.rng.Float64() * float64(c.gap()))
+	}
+	c.at(first, c.arrive)
+}
+
+// at runs fn at virtual time t (or now, if t has passed).
+func (c *clientProc) at(t time.Duration, fn func()) {
+	d := t - c.now()
+	if d < 0 {
+		d = 0
+	}
+	c.env.After(d, fn)
+}
+
+func (c *clientProc) arrive() {
+	now := c.now()
+	if now >= c.phase.End() {
+		return
+	}
+	op := c.nextOp()
+	if len(c.queue) >= clientQueueOpsMax {
+		c.rec.dropped(op.Kind)
+	} else {
+		c.queue = append(c.queue, pendingOp{op: op, intended: now})
+	}
+	if c.phase.OpenLoop() {
+		c.at(now+c.gap(), c.arrive)
+	}
+	c.pump()
+}
+
+func (c *clientProc) nextOp() engine.Op {
+	c.issued++
+	kind := c.mix.Next(c.rng)
+	key := c.phase.Keys.Prefix + strconv.Itoa(c.keys.Next(c.rng))
+	op := engine.Op{Kind: kind, Key: key}
+	if kind == "set" {
+		op.Value = c.values.next(c.rng, c.id, c.issued)
+	}
+	return op
+}
+
+// pump sends the next queued operation if the connection is free.
+func (c *clientProc) pump() {
+	if c.inflight != nil || len(c.queue) == 0 {
+		return
+	}
+	p := c.queue[0]
+	c.queue = c.queue[1:]
+	if len(c.queue) == 0 {
+		c.queue = nil // let the backing array go
+	}
+	c.seq++
+	p.seq = c.seq
+	p.sent = c.now()
+	to, msg := c.proto.Request(p.seq, p.op)
+	c.env.Send(to, msg)
+	seq := p.seq
+	p.timer = c.env.After(c.phase.Timeout, func() { c.timeout(seq) })
+	c.inflight = &p
+}
+
+func (c *clientProc) timeout(seq uint64) {
+	if c.inflight == nil || c.inflight.seq != seq {
+		return
+	}
+	c.finish(engine.Timeout(c.phase.Timeout))
+}
+
+func (c *clientProc) Receive(from node.ID, msg node.Message) {
+	seq, out, ok := c.proto.Reply(msg)
+	if !ok || c.inflight == nil || seq != c.inflight.seq {
+		return // a reply to an operation we already gave up on
+	}
+	c.inflight.timer.Stop()
+	c.finish(out)
+}
+
+func (c *clientProc) finish(out engine.Outcome) {
+	p := c.inflight
+	c.inflight = nil
+	c.rec.record(c.id, c.phase, p, out, c.now())
+	if !c.phase.OpenLoop() {
+		c.at(c.now(), c.arrive)
+	}
+	c.pump()
+}
+
+// valueSource makes written values: unique per write, so that a read names
+// the one write it saw, padded to the phase's size.
+type valueSource struct {
+	minBytes, maxBytes int
+}
+
+func (v valueSource) next(r *rand.Rand, client, n int) string {
+	id := fmt.Sprintf("c%d-%d", client, n)
+	size := v.minBytes
+	if v.maxBytes > v.minBytes {
+		size += r.IntN(v.maxBytes - v.minBytes + 1)
+	}
+	if size <= len(id) {
+		return id
+	}
+	return id + ":" + strings.Repeat("x", size-len(id)-1)
+}
+
+// recorder collects the history of a run and its latencies.
+type recorder struct {
+	history     check.History
+	latency     map[string]*loadgen.Recorder // by op kind
+	perPhase    map[string]*loadgen.Recorder // by "phase/op"
+	droppedOps  map[string]int
+	completions []completion
+}
+
+// completion is one finished operation, for the time series.
+type completion struct {
+	at      time.Duration
+	latency time.Duration
+	ok      bool
+}
+
+func newRecorder() *recorder {
+	return &recorder{
+		latency:    map[string]*loadgen.Recorder{},
+		perPhase:   map[string]*loadgen.Recorder{},
+		droppedOps: map[string]int{},
+	}
+}
+
+func (r *recorder) dropped(kind string) { r.droppedOps[kind]++ }
+
+func (r *recorder) record(client int, phase *Phase, p *pendingOp, out engine.Outcome, now time.Duration) {
+	op := check.Op{
+		Client: client,
+		Kind:   p.op.Kind,
+		Key:    p.op.Key,
+		Status: check.Status(out.Status),
+		Error:  out.Error,
+		Call:   p.sent,
+		Return: now,
+	}
+	switch p.op.Kind {
+	case "set":
+		op.Input = p.op.Value
+	case "incr":
+		op.Input = "1"
+	}
+	if out.Status == "ok" {
+		op.Output, op.Nil = out.Output, out.Nil
+	}
+	r.history.Ops = append(r.history.Ops, op)
+	if phase == nil {
+		return // the final reads are checked, not measured
+	}
+	// Open loop: latency counts from when the operation should have
+	// started, so time spent queued behind a slow one is not hidden.
+	start := p.sent
+	if phase.OpenLoop() {
+		start = p.intended
+	}
+	latency := now - start
+	r.histogram(r.latency, p.op.Kind).Record(latency)
+	r.histogram(r.perPhase, phase.Name+"/"+p.op.Kind).Record(latency)
+	r.completions = append(r.completions, completion{at: now, latency: latency, ok: out.Status == "ok"})
+}
+
+func (r *recorder) histogram(m map[string]*loadgen.Recorder, name string) *loadgen.Recorder {
+	h, ok := m[name]
+	if !ok {
+		h = loadgen.NewRecorder()
+		m[name] = h
+	}
+	return h
+}

@@ -1,0 +1,87 @@
+// Package engine is what an engine gives the lab: how to build its nodes,
+// which operations a workload may issue, how a client turns an operation
+// into messages and a reply back into an outcome, and its own checks.
+//
+// It is a leaf package so that an engine's lab glue (engines/x/xlab) can
+// implement it without importing package lab: lab imports engines, never the
+// other way round.
+package engine
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"syslab/node"
+)
+
+// Engine is an engine as scenarios see it.
+type Engine interface {
+	// Name is what scenarios write after `engine:`.
+	Name() string
+	// Ops are the operation names a workload mix may use.
+	Ops() []string
+	// Checks are the engine's own check names, beside the built-in ones.
+	Checks() []string
+	// ValidateConfig decodes the scenario's `config:` mapping strictly and
+	// reports what is wrong with it. cfg is never nil.
+	ValidateConfig(cfg *yaml.Node) error
+	// Build makes the server nodes of a run from the scenario's topology
+	// and config.
+	Build(spec Spec) (*Cluster, error)
+}
+
+// Spec is the part of a scenario an engine builds from.
+type Spec struct {
+	Nodes  []node.ID
+	Roles  map[node.ID]string
+	Config *yaml.Node
+}
+
+// Cluster is a built engine: its server nodes and how clients reach them.
+type Cluster struct {
+	// Factories builds each server node; every Spec node has one.
+	Factories map[node.ID]node.Factory
+	// NewClient makes the protocol half of one client process.
+	NewClient func(r *rand.Rand) Client
+	// Config is the engine configuration as it will run (defaults filled),
+	// for the report.
+	Config map[string]any
+}
+
+// Op is one operation a workload asks a client to perform.
+type Op struct {
+	Kind  string
+	Key   string
+	Value string
+}
+
+// Outcome is what became of an operation.
+type Outcome struct {
+	// Status is "ok" (happened, Output is its result), "fail" (definitely
+	// did not happen) or "info" (may or may not have happened).
+	Status string
+	Output string
+	Nil    bool
+	// Error is the server's error text, for the report's error table.
+	Error string
+}
+
+// Client turns operations into messages and replies into outcomes. One
+// Client serves one simulated client process; it may keep state such as a
+// slot map learnt from redirects.
+type Client interface {
+	// Request returns the message that performs op and the node to send it
+	// to. seq is unique per client and must come back in the reply.
+	Request(seq uint64, op Op) (to node.ID, msg node.Message)
+	// Reply decodes a message the client received. ok is false when msg is
+	// not a reply this client understands.
+	Reply(msg node.Message) (seq uint64, out Outcome, ok bool)
+}
+
+// Timeout is what a client reports for an operation that got no reply in
+// time: it may or may not have happened.
+func Timeout(after time.Duration) Outcome {
+	return Outcome{Status: "info", Error: "timeout after " + after.String()}
+}

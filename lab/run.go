@@ -1,0 +1,445 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"syslab/lab/engine"
+	"syslab/loadgen"
+	"syslab/node"
+	"syslab/reports"
+	"syslab/sim"
+)
+
+// Options are the command line's say over a run.
+type Options struct {
+	// Seed overrides the scenario's seed when SeedSet.
+	Seed    uint64
+	SeedSet bool
+	// Mode is "sim" (default) or "live".
+	Mode string
+	// OutDir receives the report; empty writes nothing but still checks.
+	OutDir string
+	// Progress, if set, gets a one-line progress display, redrawn in place.
+	Progress io.Writer
+	// RealClock reads wall-clock time for the report's real-time fields;
+	// nil leaves them zero.
+	RealClock func() time.Time
+}
+
+// Recovery after the workload: the runner heals every fault, waits this
+// long for nodes to come back, then reads every written key to find lost
+// writes. Each final read is tried finalReadAttempts times.
+const (
+	recoveryDelay     = 2 * time.Second
+	finalReadTimeout  = time.Second
+	finalReadAttempts = 5
+	// finalReadsBudget is how much virtual time the final reads may take
+	// before the run gives up on the keys left unread.
+	finalReadsBudget = 5 * time.Minute
+)
+
+// ErrBadScenario marks errors in what the user asked for, as opposed to
+// failures of the lab itself.
+var ErrBadScenario = errors.New("bad scenario")
+
+// Run executes a scenario and returns its report, already written to
+// opts.OutDir when that is set.
+func Run(sc *Scenario, opts Options) (*reports.Run, error) {
+	switch opts.Mode {
+	case "", reports.ModeSim:
+	case reports.ModeLive:
+		return nil, fmt.Errorf("%w: %s: --mode live is not available for scenarios yet; run it in sim, or serve the engine with `syslab serve` and drive it with your own client", ErrBadScenario, sc.File)
+	default:
+		return nil, fmt.Errorf("%w: unknown mode %q: want sim or live", ErrBadScenario, opts.Mode)
+	}
+	seed := sc.Seed
+	if opts.SeedSet {
+		seed = opts.Seed
+	}
+	eng, ok := Lookup(sc.Engine)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s: engine %q is not built into this binary", ErrBadScenario, sc.File, sc.Engine)
+	}
+	cluster, err := eng.Build(engine.Spec{Nodes: sc.Topology.Nodes, Roles: sc.Topology.Roles, Config: sc.Config})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadScenario, sc.File, err)
+	}
+	r := &simRun{sc: sc, seed: seed, opts: opts, cluster: cluster, rec: newRecorder()}
+	if err := r.build(); err != nil {
+		return nil, err
+	}
+	r.execute()
+	run, err := r.report()
+	if err != nil {
+		return nil, err
+	}
+	if opts.OutDir != "" {
+		if err := reports.Write(opts.OutDir, run); err != nil {
+			return nil, err
+		}
+	}
+	return run, nil
+}
+
+// simRun is one scenario run inside the simulator.
+type simRun struct {
+	sc      *Scenario
+	seed    uint64
+	opts    Options
+	cluster *engine.Cluster
+	rec     *recorder
+	w       *sim.World
+
+	clients  int
+	faults   []reports.Fault
+	crashes  []time.Duration
+	finals   *finalReader
+	started  time.Time
+	finished time.Time
+}
+
+func (r *simRun) build() error {
+	cfg := sim.Config{
+		Seed:      r.seed,
+		Network:   linkConfig(r.sc.Network),
+		Disk:      diskConfig(r.sc.Disk),
+		RealClock: r.opts.RealClock,
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadScenario, r.sc.File, err)
+	}
+	r.w = sim.New(cfg)
+	for _, id := range r.sc.Topology.Nodes {
+		f, ok := r.cluster.Factories[id]
+		if !ok {
+			return fmt.Errorf("lab: engine %s built no node %s", r.sc.Engine, id)
+		}
+		r.w.AddNode(id, f)
+	}
+	for i := range r.sc.Workload {
+		if err := r.addClients(&r.sc.Workload[i]); err != nil {
+			return fmt.Errorf("%w: %s:%d: workload %s: %v", ErrBadScenario, r.sc.File, r.sc.Workload[i].Line, r.sc.Workload[i].Name, err)
+		}
+	}
+	r.scheduleFaults()
+	return nil
+}
+
+// addClients adds the client processes of one phase. An open-loop phase
+// shares its rate among its clients; a closed-loop phase runs one client
+// per unit of concurrency.
+func (r *simRun) addClients(p *Phase) error {
+	n := p.Clients
+	if !p.OpenLoop() {
+		n = p.Concurrency
+	}
+	if n < 1 {
+		n = 1
+	}
+	weights := map[string]float64{}
+	for _, m := range p.Mix {
+		weights[m.Op] = m.Weight
+	}
+	for i := 0; i < n; i++ {
+		id := r.clients
+		r.clients++
+		stream := r.w.Stream(fmt.Sprintf("client/%d", id))
+		keys, err := loadgen.ParseDistribution(distributionSpec(p.Keys.Distribution), p.Keys.Count)
+		if err != nil {
+			return err
+		}
+		mix, err := loadgen.NewMix(weights)
+		if err != nil {
+			return err
+		}
+		c := &clientProc{
+			id:     id,
+			phase:  p,
+			proto:  r.cluster.NewClient(stream),
+			rec:    r.rec,
+			rng:    stream,
+			keys:   keys,
+			mix:    mix,
+			values: valueSource{minBytes: p.Values.MinBytes, maxBytes: p.Values.MaxBytes},
+			now:    r.w.Now,
+		}
+		if p.OpenLoop() {
+			gap, err := loadgen.Schedule(string(p.Arrival), p.Rate.PerSecond()/float64(n), stream)
+			if err != nil {
+				return err
+			}
+			c.gap = gap
+		}
+		r.w.AddNode(clientID(id), func() node.Handler { return c }, sim.WithCPU(false))
+	}
+	return nil
+}
+
+func clientID(i int) node.ID { return node.ID(fmt.Sprintf("client-%d", i)) }
+
+func distributionSpec(d KeyDistribution) string {
+	switch d.Kind {
+	case KeysZipf:
+		return fmt.Sprintf("zipf:%g", d.ZipfS)
+	case KeysHotspot:
+		return fmt.Sprintf("hotspot:%g:%g", d.HotFraction, d.HotShare)
+	case KeysLatest:
+		return "latest"
+	case KeysSequential:
+		return "sequential"
+	}
+	return "uniform"
+}
+
+// execute runs the workload and faults, then recovers the cluster and reads
+// back every key that was written.
+func (r *simRun) execute() {
+	if r.opts.RealClock != nil {
+		r.started = r.opts.RealClock()
+	}
+	end := r.sc.Duration
+	r.runWithProgress(end)
+	r.recover()
+	r.finals = newFinalReader(r)
+	r.w.AddNode("final-reader", func() node.Handler { return r.finals }, sim.WithCPU(false))
+	deadline := r.w.Now() + recoveryDelay + finalReadsBudget
+	for !r.finals.done() && r.w.Now() < deadline {
+		r.w.Run(min(r.w.Now()+time.Second, deadline))
+	}
+	if r.opts.RealClock != nil {
+		r.finished = r.opts.RealClock()
+	}
+	if r.opts.Progress != nil {
+		fmt.Fprintln(r.opts.Progress)
+	}
+}
+
+// runWithProgress advances the world to end in steps, redrawing the
+// progress line between them.
+func (r *simRun) runWithProgress(end time.Duration) {
+	step := end / 100
+	if step < time.Second {
+		step = time.Second
+	}
+	for r.w.Now() < end {
+		r.w.Run(min(r.w.Now()+step, end))
+		if r.opts.Progress != nil {
+			fmt.Fprintf(r.opts.Progress, "\r%s  %s  %6.1f%%  %d ops  %d events",
+				r.sc.Name, r.w.Now().Truncate(time.Millisecond), 100*float64(r.w.Now())/float64(end),
+				len(r.rec.history.Ops), r.w.Stats().EventsProcessed)
+		}
+	}
+}
+
+// recover undoes every fault still in force so the final reads see the
+// cluster as it comes back.
+func (r *simRun) recover() {
+	r.w.Heal()
+	for _, id := range r.sc.Topology.Nodes {
+		r.w.SetDiskFault(id, sim.DiskFault{})
+		if r.w.Paused(id) {
+			r.w.Resume(id)
+		}
+		if !r.w.Up(id) {
+			r.w.Restart(id)
+			r.note(reports.FaultRestart, string(id), "recovery after the workload")
+		}
+	}
+}
+
+// report turns what the run saw into a reports.Run, checks included.
+func (r *simRun) report() (*reports.Run, error) {
+	stats := r.w.Stats()
+	run := &reports.Run{
+		Scenario:        r.sc.Name,
+		Description:     r.sc.Description,
+		File:            r.sc.File,
+		Engine:          r.sc.Engine,
+		Mode:            reports.ModeSim,
+		Seed:            r.seed,
+		TraceHash:       fmt.Sprintf("%016x", r.w.TraceHash()),
+		Events:          stats.EventsProcessed,
+		VirtualDuration: reports.D(r.w.Now()),
+		Promise:         r.sc.Promise,
+		Config:          r.cluster.Config,
+		Faults:          r.faults,
+		ExpectFail:      r.sc.Expect == ExpectFail,
+		Reproduce:       fmt.Sprintf("syslab run %s --seed %d", r.sc.File, r.seed),
+	}
+	if !r.started.IsZero() {
+		real := r.finished.Sub(r.started)
+		run.Real.DurationSec = real.Seconds()
+		if real > 0 {
+			run.Real.EventsPerSec = float64(stats.EventsProcessed) / real.Seconds()
+		}
+	}
+	var err error
+	if run.Ops, err = r.opStats(); err != nil {
+		return nil, err
+	}
+	run.Throughput = r.throughput()
+	run.Errors = r.errorCounts()
+	run.Series = r.series()
+	run.Checks = r.runChecks()
+	run.Verdict = reports.RunVerdict(run.Checks, run.ExpectFail)
+	return run, nil
+}
+
+func (r *simRun) opStats() ([]reports.OpStats, error) {
+	counts := map[string]*reports.OpStats{}
+	for _, op := range r.rec.history.Ops {
+		if op.Client >= r.clients {
+			continue // final reads
+		}
+		s, ok := counts[op.Kind]
+		if !ok {
+			s = &reports.OpStats{Op: op.Kind}
+			counts[op.Kind] = s
+		}
+		s.Count++
+		switch op.Status {
+		case "ok":
+			s.OK++
+		case "fail":
+			s.Fail++
+		default:
+			s.Info++
+		}
+	}
+	kinds := sortedKeys(counts)
+	out := make([]reports.OpStats, 0, len(kinds))
+	for _, k := range kinds {
+		s := counts[k]
+		if h, ok := r.rec.latency[k]; ok {
+			s.P50, s.P90, s.P99, s.P999 = reports.D(h.Percentile(50)), reports.D(h.Percentile(90)), reports.D(h.Percentile(99)), reports.D(h.Percentile(99.9))
+			s.Max = reports.D(h.Max())
+			enc, err := h.Encode()
+			if err != nil {
+				return nil, fmt.Errorf("lab: encoding %s latency histogram: %v", k, err)
+			}
+			s.HDR = enc
+		}
+		out = append(out, *s)
+	}
+	return out, nil
+}
+
+// throughput compares the open-loop rate asked for with what completed,
+// both over the span of the workload.
+func (r *simRun) throughput() reports.Throughput {
+	var first, last time.Duration = -1, 0
+	var requested float64
+	for _, p := range r.sc.Workload {
+		if first < 0 || p.Start < first {
+			first = p.Start
+		}
+		last = max(last, p.End())
+		requested += p.Rate.PerSecond() * p.Duration.Seconds()
+	}
+	span := (last - first).Seconds()
+	if span <= 0 {
+		return reports.Throughput{}
+	}
+	ok := 0
+	for _, c := range r.rec.completions {
+		if c.ok {
+			ok++
+		}
+	}
+	return reports.Throughput{RequestedPerSec: requested / span, AchievedPerSec: float64(ok) / span}
+}
+
+func (r *simRun) errorCounts() map[string]int {
+	errs := map[string]int{}
+	for _, op := range r.rec.history.Ops {
+		if op.Client >= r.clients || op.Status == "ok" {
+			continue
+		}
+		errs[errorKind(op.Error)]++
+	}
+	for kind, n := range r.rec.droppedOps {
+		errs["dropped "+kind+" (client queue full)"] += n
+	}
+	return errs
+}
+
+// errorKind shortens an error to its class: the Redis error code, or the
+// first words of a lab error.
+func errorKind(msg string) string {
+	if msg == "" {
+		return "unknown"
+	}
+	for i, c := range msg {
+		if c == ' ' && i > 0 {
+			if msg[:i] == "timeout" {
+				return "timeout"
+			}
+			return msg[:i]
+		}
+	}
+	return msg
+}
+
+// series buckets completions per second of virtual time.
+func (r *simRun) series() []reports.Series {
+	const step = time.Second
+	end := r.sc.Duration
+	buckets := int(end / step)
+	if end%step != 0 {
+		buckets++
+	}
+	counts := make([]int, buckets)
+	lat := make([][]time.Duration, buckets)
+	for _, c := range r.rec.completions {
+		i := int(c.at / step)
+		if i >= buckets {
+			continue
+		}
+		if c.ok {
+			counts[i]++
+			lat[i] = append(lat[i], c.latency)
+		}
+	}
+	tput := reports.Series{Name: "throughput (ops/s)", Unit: "ops/s", StepSeconds: step.Seconds()}
+	p99 := reports.Series{Name: "p99 latency (ms)", Unit: "ms", StepSeconds: step.Seconds()}
+	for i := range buckets {
+		t := reports.D(time.Duration(i+1) * step)
+		tput.Points = append(tput.Points, reports.Point{T: t, V: float64(counts[i]) / step.Seconds()})
+		if len(lat[i]) > 0 {
+			p99.Points = append(p99.Points, reports.Point{T: t, V: float64(quantile(lat[i], 0.99)) / float64(time.Millisecond)})
+		}
+	}
+	return []reports.Series{tput, p99}
+}
+
+// quantile sorts xs and returns the nearest-rank q quantile.
+func quantile(xs []time.Duration, q float64) time.Duration {
+	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
+	rank := int(q*float64(len(xs))+0.999999) - 1
+	return xs[min(max(rank, 0), len(xs)-1)]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func linkConfig(n Network) sim.LinkConfig {
+	return sim.LinkConfig{Latency: latency(n.Latency), Loss: n.Loss, Duplicate: n.Duplicate, Unordered: n.Duplicate > 0}
+}
+
+func diskConfig(d DiskModel) sim.DiskConfig {
+	return sim.DiskConfig{SyncLatency: latency(d.SyncLatency), Writeback: d.Writeback, TornWrites: d.TornWrites}
+}
+
+func latency(d Delay) sim.Latency {
+	return sim.Latency{Kind: string(d.Kind), Mean: d.Mean, Min: d.Min, Max: d.Max, StdDev: d.Stddev}
+}
