@@ -1,0 +1,90 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+)
+
+// SuiteEntry is one scenario of a suite run: its run and the folder,
+// relative to the suite's folder, that holds its report.
+type SuiteEntry struct {
+	Dir string
+	Run *Run
+}
+
+type suiteRow struct {
+	Scenario, Dir, Verdict, Symbol, Promise, Checks, Seed, Expectation string
+}
+
+// WriteSuiteIndex writes index.html and summary.md into dir for a suite of
+// scenarios, each run once: scenario, what it promises, its verdict and
+// whether that is what the scenario expects, with a link to its report.
+func WriteSuiteIndex(dir string, entries []SuiteEntry) error {
+	var rows []suiteRow
+	met := 0
+	for i, e := range entries {
+		if e.Run == nil {
+			return fmt.Errorf("suite index %s: entry %d has no run", dir, i)
+		}
+		if err := e.Run.Validate(); err != nil {
+			return fmt.Errorf("suite index %s: %s: %w", dir, e.Dir, err)
+		}
+		passed := 0
+		for _, c := range e.Run.Checks {
+			if c.Verdict == VerdictPass {
+				passed++
+			}
+		}
+		expectation := "as expected"
+		if e.Run.Verdict != VerdictPass && e.Run.Verdict != VerdictExpectedFail {
+			expectation = "NOT as expected"
+		} else {
+			met++
+		}
+		rows = append(rows, suiteRow{
+			Scenario: e.Run.Scenario, Dir: e.Dir, Verdict: e.Run.Verdict, Symbol: verdictSymbol(e.Run.Verdict),
+			Promise: oneLine(e.Run.Promise), Checks: fmt.Sprintf("%d/%d pass", passed, len(e.Run.Checks)),
+			Seed: fmt.Sprint(e.Run.Seed), Expectation: expectation,
+		})
+	}
+	totals := fmt.Sprintf("%d scenarios · %d ended as they expect · %d did not", len(rows), met, len(rows)-met)
+
+	var md strings.Builder
+	fmt.Fprintf(&md, "# Scenario suite\n\n%s\n\n", totals)
+	var table [][]string
+	for _, r := range rows {
+		table = append(table, []string{"[" + r.Scenario + "](" + r.Dir + "/" + SummaryFile + ")", r.Symbol + " " + r.Verdict, r.Expectation, r.Checks, r.Seed, r.Promise})
+	}
+	mdTable(&md, []string{"scenario", "verdict", "expectation", "checks", "seed", "promise"}, table)
+
+	var page bytes.Buffer
+	err := suitePage.Execute(&page, struct {
+		CSS    template.CSS
+		Totals string
+		Rows   []suiteRow
+	}{template.CSS(pageCSS), totals, rows})
+	if err != nil {
+		return fmt.Errorf("suite index %s: %w", dir, err)
+	}
+	return writeFiles(dir, map[string][]byte{PageFile: page.Bytes(), SummaryFile: []byte(md.String())})
+}
+
+var suitePage = template.Must(template.New("suite").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Scenario suite</title>
+<style>{{.CSS}}</style>
+</head>
+<body>
+<h1>Scenario suite</h1>
+<p class="facts">{{.Totals}}</p>
+<table><tr><th>scenario</th><th>verdict</th><th>expectation</th><th>checks</th><th>seed</th><th>promise</th></tr>
+{{range .Rows}}<tr><td><a href="{{.Dir}}/index.html">{{.Scenario}}</a></td><td class="t-{{.Verdict}}">{{.Symbol}} {{.Verdict}}</td><td>{{.Expectation}}</td><td>{{.Checks}}</td><td class="num">{{.Seed}}</td><td>{{.Promise}}</td></tr>
+{{end}}</table>
+</body>
+</html>
+`))
