@@ -199,15 +199,22 @@ func (r LostReport) Check(maxLossWindow time.Duration) Result {
 				break
 			}
 		}
-		res.Detail = fmt.Sprintf("%d acknowledged writes lost beyond the %v window (%s); first: %s%s",
-			len(outside), maxLossWindow, listKeys(outside), describeLoss(first), unverified)
+		beyond := ""
+		if maxLossWindow > 0 {
+			beyond = fmt.Sprintf(" beyond the %v window", maxLossWindow)
+		}
+		res.Detail = fmt.Sprintf("%d acknowledged writes lost%s (%s); first: %s%s",
+			len(outside), beyond, listKeys(outside), describeLoss(first), unverified)
 	case r.KeysWritten > 0 && r.KeysChecked == 0:
 		res.Verdict = Unknown
 		res.Detail = fmt.Sprintf("none of %d written keys has a final value", r.KeysWritten)
 	default:
 		res.Verdict = Pass
-		res.Detail = fmt.Sprintf("%d keys checked, %d writes lost, all within %v before a crash (worst %v)%s",
-			r.KeysChecked, len(r.Lost), maxLossWindow, worst, unverified)
+		res.Detail = fmt.Sprintf("%d keys checked, no acknowledged write lost%s", r.KeysChecked, unverified)
+		if len(r.Lost) > 0 {
+			res.Detail = fmt.Sprintf("%d keys checked, %d writes lost, all acknowledged within %v before a crash (worst %v)%s",
+				r.KeysChecked, len(r.Lost), maxLossWindow, worst, unverified)
+		}
 	}
 	return res
 }

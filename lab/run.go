@@ -1,12 +1,16 @@
 package lab
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
+	"syslab/check"
 	"syslab/lab/engine"
 	"syslab/loadgen"
 	"syslab/node"
@@ -79,6 +83,9 @@ func Run(sc *Scenario, opts Options) (*reports.Run, error) {
 	}
 	if opts.OutDir != "" {
 		if err := reports.Write(opts.OutDir, run); err != nil {
+			return nil, err
+		}
+		if err := writeHistory(opts.OutDir, &r.rec.history); err != nil {
 			return nil, err
 		}
 	}
@@ -442,4 +449,16 @@ func diskConfig(d DiskModel) sim.DiskConfig {
 
 func latency(d Delay) sim.Latency {
 	return sim.Latency{Kind: string(d.Kind), Mean: d.Mean, Min: d.Min, Max: d.Max, StdDev: d.Stddev}
+}
+
+// HistoryFile is the name of the run's history in its report folder; `syslab
+// check` verifies it again offline.
+const HistoryFile = "history.json"
+
+func writeHistory(dir string, h *check.History) error {
+	var b bytes.Buffer
+	if err := h.Write(&b); err != nil {
+		return fmt.Errorf("lab: history: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, HistoryFile), b.Bytes(), 0o644)
 }

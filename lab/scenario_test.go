@@ -239,7 +239,7 @@ func TestParseErrors(t *testing.T) {
 		{"zero weight", "mix: {get: 0.5, set: 0.5}", "mix: {get: 0.5, set: 0}",
 			`x.yaml:10: workload[0].mix.set: weight must be above zero, got 0 (leave the op out instead)`},
 		{"unknown engine", "engine: fakecache", "engine: fakecahce",
-			`x.yaml:2: engine: unknown engine "fakecahce" (did you mean "fakecache"?); registered: fakecache`},
+			`x.yaml:2: engine: unknown engine "fakecahce" (did you mean "fakecache"?); registered: cache, fakecache`},
 		{"probability above one", "", "network: {loss: 1.5}",
 			`x.yaml:16: network.loss: a probability must be between 0 and 1, got 1.5`},
 		{"partition with unknown node", "    crash: cache-1", "    partition: [[cache-1], [cache-2, cache-4]]",

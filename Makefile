@@ -1,0 +1,59 @@
+# syslab — the two set-up commands are `make run` and `make test`.
+# Everything else here is for working on the lab.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+GO      ?= go
+BIN     := bin/syslab
+OUT     ?= out
+# Seeds for `make sweep`, as a range FIRST..LAST.
+SEEDS   ?= 1..200
+# Every scenario file, for `make sweep`.
+SCENARIOS = $(shell find scenarios -name '*.yaml' -not -path '*/testdata/*' 2>/dev/null | sort)
+
+.PHONY: build run test scenario sweep bench lint clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/syslab
+
+# The simulated scenario suite: every scenario under scenarios/, in sim mode.
+run: build
+	$(BIN) run-suite scenarios/ --out $(OUT)/
+
+# Unit tests, fuzz seed corpora (they run as ordinary tests), sim scenarios
+# with determinism checks, the purity lint, and tests against real peers
+# (redis-server, …) when installed. Budget: 15 minutes.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 14m ./...
+
+# One scenario: make scenario S=scenarios/cache/single-node-crash.yaml
+scenario: build
+	@test -n "$(S)" || { echo 'usage: make scenario S=path/to/scenario.yaml' >&2; exit 2; }
+	$(BIN) run $(S) --out $(OUT)/
+
+# Every scenario over many seeds: make sweep SEEDS=1..50
+sweep: build
+	@test -n "$(SCENARIOS)" || { echo 'no scenarios under scenarios/' >&2; exit 2; }
+	$(BIN) sweep --seeds $(SEEDS) --out $(OUT)/sweep $(SCENARIOS)
+
+# Benchmarks of the simulator and the engines, 5 runs each; the raw output
+# is kept in $(OUT)/bench.txt and summarised as medians (sim events/s first).
+bench: build
+	@mkdir -p $(OUT)
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./sim/... ./engines/... | tee $(OUT)/bench.txt
+	@echo
+	$(BIN) benchsum $(OUT)/bench.txt
+
+# Static checks: go vet, the purity lint (core packages stay deterministic)
+# and formatting.
+lint:
+	$(GO) vet ./...
+	$(GO) test -count=1 -run 'TestRepositoryIsPure|TestFixture' ./lint/
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+
+clean:
+	rm -rf bin $(OUT)

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"syslab/engines/cache"
+	"syslab/engines/cache/server"
+)
+
+var serveCommand = command{
+	name:     "serve",
+	synopsis: "<engine> [flags]",
+	summary:  "run one engine as an ordinary server until SIGINT or SIGTERM (engines: " + strings.Join(serveEngineNames(), ", ") + ")",
+	run:      runServe,
+}
+
+// serveEngine runs one engine's real server. The other engines (metrics,
+// flags, iam, autocomplete) join this table as their servers are written.
+type serveEngine struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stderr io.Writer) error
+}
+
+var serveEngines = []serveEngine{
+	{name: "cache", summary: "Redis-compatible cache speaking RESP (redis-cli, go-redis)", run: serveCache},
+}
+
+func serveEngineNames() []string {
+	names := make([]string, len(serveEngines))
+	for i, e := range serveEngines {
+		names[i] = e.name
+	}
+	return names
+}
+
+func runServe(ctx context.Context, _ *flag.FlagSet, args []string, _, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("missing engine; one of: %s", strings.Join(serveEngineNames(), ", "))
+	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+		fmt.Fprintf(stderr, "usage: syslab serve <engine> [flags]\n\nengines:\n")
+		for _, e := range serveEngines {
+			fmt.Fprintf(stderr, "  %-7s %s\n", e.name, e.summary)
+		}
+		fmt.Fprintf(stderr, "\nrun 'syslab serve <engine> -h' for an engine's flags\n")
+		return errHelpPrinted
+	}
+	for _, e := range serveEngines {
+		if e.name == args[0] {
+			return e.run(ctx, args[1:], stderr)
+		}
+	}
+	return usagef("unknown engine %q; one of: %s", args[0], strings.Join(serveEngineNames(), ", "))
+}
+
+func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlagSet("syslab serve cache", "[flags]",
+		"Serve the Redis-compatible cache on a TCP address; the append-only file lives in --dir.", stderr)
+	addr := fs.String("addr", "127.0.0.1:6379", "TCP `address` to listen on (port 0 picks a free one)")
+	dir := fs.String("dir", "data", "`directory` for the append-only file")
+	appendOnly := fs.String("appendonly", "no", "log every write to the append-only file: yes|no")
+	appendFsync := fs.String("appendfsync", cache.FsyncEverysec, "when the append-only file is synced: always|everysec|no")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	appendOnlyOn, err := parseYesNo("appendonly", *appendOnly)
+	if err != nil {
+		return err
+	}
+	cfg := server.Config{
+		Addr: *addr,
+		Dir:  *dir,
+		Cache: cache.Config{
+			AppendOnly:  appendOnlyOn,
+			AppendFsync: *appendFsync,
+			Hz:          10,
+			Databases:   16,
+		},
+		Log: stderr,
+	}
+	if err := cfg.Cache.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	err = server.Run(ctx, cfg)
+	if errors.Is(err, context.Canceled) {
+		return nil // SIGINT or SIGTERM: a clean shutdown
+	}
+	return err
+}
+
+// parseYesNo reads a boolean the way redis.conf spells it.
+func parseYesNo(flagName, value string) (bool, error) {
+	switch strings.ToLower(value) {
+	case "yes":
+		return true, nil
+	case "no":
+		return false, nil
+	}
+	return false, usagef("invalid value %q for --%s: want yes or no", value, flagName)
+}
