@@ -1,0 +1,220 @@
+// Package dict is the cache's hash table: a chained table keyed by string
+// with Redis's SCAN guarantee — an element present for the whole of a scan
+// is returned at least once, however the table grows or shrinks between
+// calls — and uniform random sampling for eviction and RANDOMKEY.
+//
+// Go maps cannot give either: their iteration order is random per range
+// statement (a determinism trap in the simulator) and they expose no
+// cursor. This table's order depends only on the keys, the seed and the
+// history of operations, so a scenario replays bit for bit.
+//
+// Resizing is done at once, not incrementally as Redis does: a resize of a
+// large table is one long operation. The table grows when it holds more
+// entries than buckets and shrinks below one entry per eight buckets.
+package dict
+
+import "math/rand/v2"
+
+// bucketsMin is the smallest table; a new Dict starts with it.
+const bucketsMin = 4
+
+type entry[V any] struct {
+	key  string
+	val  V
+	next *entry[V]
+}
+
+// Dict maps strings to V. The zero value is not usable; call New.
+type Dict[V any] struct {
+	buckets []*entry[V] // len is a power of two
+	size    int
+	seed    uint64
+}
+
+// New returns an empty Dict whose hash is keyed by seed. Give each Dict a
+// seed from the node's random source so clients cannot choose keys that
+// all collide.
+func New[V any](seed uint64) *Dict[V] {
+	return &Dict[V]{buckets: make([]*entry[V], bucketsMin), seed: seed}
+}
+
+// Len is the number of entries.
+func (d *Dict[V]) Len() int { return d.size }
+
+// hash is FNV-1a keyed by the seed, finished with a SplitMix64 avalanche so
+// the low bits used as the bucket index depend on every input bit.
+func hash[K string | []byte](seed uint64, key K) uint64 {
+	h := uint64(14695981039346656037) ^ seed
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 1099511628211
+	}
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return h
+}
+
+func (d *Dict[V]) mask() uint64 { return uint64(len(d.buckets) - 1) }
+
+// Get returns the value of key.
+func (d *Dict[V]) Get(key string) (V, bool) {
+	for e := d.buckets[hash(d.seed, key)&d.mask()]; e != nil; e = e.next {
+		if e.key == key {
+			return e.val, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+// GetBytes is Get for a key held as bytes; it does not allocate.
+func (d *Dict[V]) GetBytes(key []byte) (V, bool) {
+	for e := d.buckets[hash(d.seed, key)&d.mask()]; e != nil; e = e.next {
+		if e.key == string(key) {
+			return e.val, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+// Set stores val under key and reports whether key is new.
+func (d *Dict[V]) Set(key string, val V) (added bool) {
+	i := hash(d.seed, key) & d.mask()
+	for e := d.buckets[i]; e != nil; e = e.next {
+		if e.key == key {
+			e.val = val
+			return false
+		}
+	}
+	d.buckets[i] = &entry[V]{key: key, val: val, next: d.buckets[i]}
+	d.size++
+	if d.size > len(d.buckets) {
+		d.resize(len(d.buckets) * 2)
+	}
+	return true
+}
+
+// Delete removes key and returns the value it had.
+func (d *Dict[V]) Delete(key string) (V, bool) {
+	i := hash(d.seed, key) & d.mask()
+	for p := &d.buckets[i]; *p != nil; p = &(*p).next {
+		if e := *p; e.key == key {
+			*p = e.next
+			d.size--
+			if len(d.buckets) > bucketsMin && d.size*8 < len(d.buckets) {
+				d.resize(len(d.buckets) / 2)
+			}
+			return e.val, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+// Clear removes every entry.
+func (d *Dict[V]) Clear() {
+	d.buckets = make([]*entry[V], bucketsMin)
+	d.size = 0
+}
+
+func (d *Dict[V]) resize(n int) {
+	old := d.buckets
+	d.buckets = make([]*entry[V], n)
+	mask := d.mask()
+	// Walk old buckets in order and keep each chain's relative order, so
+	// the table's layout is a function of its history alone.
+	for _, head := range old {
+		for e := head; e != nil; {
+			next := e.next
+			i := hash(d.seed, e.key) & mask
+			e.next = nil
+			// Append at the tail of the new chain to keep relative order.
+			p := &d.buckets[i]
+			for *p != nil {
+				p = &(*p).next
+			}
+			*p = e
+			e = next
+		}
+	}
+}
+
+// Range calls fn for every entry in bucket order until fn returns false.
+// fn must not change the Dict.
+func (d *Dict[V]) Range(fn func(key string, val V) bool) {
+	for _, head := range d.buckets {
+		for e := head; e != nil; e = e.next {
+			if !fn(e.key, e.val) {
+				return
+			}
+		}
+	}
+}
+
+// Scan visits the bucket cursor names (every entry in it) and returns the
+// cursor of the next call; 0 means the scan is complete. It is Redis's
+// reverse-binary cursor: the high bits of the cursor are incremented, so a
+// table that doubled or halved between calls neither skips a bucket whose
+// entries were there all along nor (when it did not shrink) repeats one.
+// fn must not change the Dict.
+func (d *Dict[V]) Scan(cursor uint64, fn func(key string, val V)) uint64 {
+	mask := d.mask()
+	for e := d.buckets[cursor&mask]; e != nil; e = e.next {
+		fn(e.key, e.val)
+	}
+	// Set the bits above the mask so the increment carries into the
+	// reversed low bits only.
+	cursor |= ^mask
+	cursor = reverseBits(cursor)
+	cursor++
+	return reverseBits(cursor)
+}
+
+func reverseBits(v uint64) uint64 {
+	var r uint64
+	for range 64 {
+		r = r<<1 | v&1
+		v >>= 1
+	}
+	return r
+}
+
+// chainSamplesMax bounds the empty buckets Random skips before it settles
+// for a linear walk; a table is at least 1/8 full so this rarely matters.
+const chainSamplesMax = 100
+
+// Random returns an entry chosen with r: a random non-empty bucket, then a
+// random entry of its chain (Redis's dictGetFairRandomKey is fairer for
+// long chains; ours are short because the load factor is at most one).
+func (d *Dict[V]) Random(r *rand.Rand) (key string, val V, ok bool) {
+	if d.size == 0 {
+		return "", val, false
+	}
+	var head *entry[V]
+	for range chainSamplesMax {
+		if head = d.buckets[r.IntN(len(d.buckets))]; head != nil {
+			break
+		}
+	}
+	if head == nil {
+		start := r.IntN(len(d.buckets))
+		for i := range d.buckets {
+			if head = d.buckets[(start+i)%len(d.buckets)]; head != nil {
+				break
+			}
+		}
+	}
+	n := 0
+	for e := head; e != nil; e = e.next {
+		n++
+	}
+	e := head
+	for k := r.IntN(n); k > 0; k-- {
+		e = e.next
+	}
+	return e.key, e.val, true
+}

@@ -1,0 +1,174 @@
+package dict
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"testing"
+)
+
+func TestSetGetDelete(t *testing.T) {
+	d := New[int](1)
+	for i := range 1000 {
+		if !d.Set(fmt.Sprint("k", i), i) {
+			t.Fatalf("k%d reported as existing", i)
+		}
+	}
+	if d.Set("k5", 55) {
+		t.Fatal("overwrite reported as new")
+	}
+	if v, ok := d.GetBytes([]byte("k5")); !ok || v != 55 {
+		t.Fatalf("k5 = %d %v", v, ok)
+	}
+	for i := range 1000 {
+		if i%3 == 0 {
+			if _, ok := d.Delete(fmt.Sprint("k", i)); !ok {
+				t.Fatalf("delete k%d", i)
+			}
+		}
+	}
+	if d.Len() != 666 {
+		t.Fatalf("len %d, want 666", d.Len())
+	}
+	for i := range 1000 {
+		_, ok := d.Get(fmt.Sprint("k", i))
+		if ok != (i%3 != 0) {
+			t.Fatalf("k%d present=%v", i, ok)
+		}
+	}
+	for i := range 1000 {
+		d.Delete(fmt.Sprint("k", i))
+	}
+	if d.Len() != 0 || len(d.buckets) != bucketsMin {
+		t.Fatalf("emptied dict: len %d, %d buckets", d.Len(), len(d.buckets))
+	}
+}
+
+// The SCAN guarantee: every key present from the start to the end of a
+// scan is returned, even when the table grows and shrinks in between.
+func TestScanReturnsEveryStableKeyAcrossResizes(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		r := rand.New(rand.NewPCG(seed, 0))
+		d := New[int](seed)
+		stable := map[string]bool{}
+		for i := range 500 {
+			k := fmt.Sprint("stable", i)
+			d.Set(k, i)
+			stable[k] = true
+		}
+		seen := map[string]bool{}
+		cursor := uint64(0)
+		churn := 0
+		for {
+			cursor = d.Scan(cursor, func(k string, _ int) { seen[k] = true })
+			// Churn between calls: phases of mass inserts (the table
+			// doubles, more than once) and mass deletes (it halves).
+			phase := (churn / 2000) % 2
+			for range 100 {
+				churn++
+				k := fmt.Sprint("tmp", r.IntN(2000))
+				if phase == 0 {
+					d.Set(k, churn)
+				} else {
+					d.Delete(k)
+				}
+			}
+			if cursor == 0 {
+				break
+			}
+		}
+		for k := range stable {
+			if !seen[k] {
+				t.Fatalf("seed %d: scan missed %s", seed, k)
+			}
+		}
+	}
+}
+
+func TestScanWithoutChangesReturnsEachKeyOnce(t *testing.T) {
+	d := New[int](7)
+	for i := range 300 {
+		d.Set(fmt.Sprint(i), i)
+	}
+	count := map[string]int{}
+	cursor := uint64(0)
+	for {
+		cursor = d.Scan(cursor, func(k string, _ int) { count[k]++ })
+		if cursor == 0 {
+			break
+		}
+	}
+	if len(count) != 300 {
+		t.Fatalf("scan saw %d keys, want 300", len(count))
+	}
+	for k, n := range count {
+		if n != 1 {
+			t.Fatalf("%s returned %d times", k, n)
+		}
+	}
+}
+
+func TestOrderDependsOnlyOnHistory(t *testing.T) {
+	build := func() []string {
+		d := New[int](42)
+		for i := range 200 {
+			d.Set(fmt.Sprint(i), i)
+			if i%5 == 0 {
+				d.Delete(fmt.Sprint(i / 2))
+			}
+		}
+		var keys []string
+		d.Range(func(k string, _ int) bool { keys = append(keys, k); return true })
+		return keys
+	}
+	a, b := build(), build()
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatal("same operations gave different orders")
+	}
+	sorted := append([]string(nil), a...)
+	sort.Strings(sorted)
+	if fmt.Sprint(sorted) == fmt.Sprint(a) {
+		t.Fatal("range order is sorted order: not a hash table walk?")
+	}
+}
+
+func TestRandomCoversTheTable(t *testing.T) {
+	d := New[int](3)
+	for i := range 50 {
+		d.Set(fmt.Sprint(i), i)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	seen := map[string]int{}
+	for range 20000 {
+		k, _, ok := d.Random(r)
+		if !ok {
+			t.Fatal("random on a full dict failed")
+		}
+		seen[k]++
+	}
+	if len(seen) != 50 {
+		t.Fatalf("random reached %d of 50 keys", len(seen))
+	}
+	for k, n := range seen {
+		// 400 expected; a key sharing its bucket is drawn less often.
+		if n < 100 || n > 1000 {
+			t.Errorf("key %s drawn %d times of 20000", k, n)
+		}
+	}
+	if _, _, ok := New[int](1).Random(r); ok {
+		t.Fatal("random on an empty dict succeeded")
+	}
+}
+
+func BenchmarkGet(b *testing.B) {
+	d := New[int](1)
+	keys := make([][]byte, 100000)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprint("key:", i))
+		d.Set(string(keys[i]), i)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.GetBytes(keys[i%len(keys)])
+	}
+}
