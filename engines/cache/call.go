@@ -7,9 +7,12 @@ import (
 
 // call is one command being executed: its arguments and what it may touch.
 type call struct {
-	node      *Node
-	args      [][]byte
-	client    node.ID
+	node   *Node
+	args   [][]byte
+	client node.ID
+	// seq is the client's tag for this command; a command that answers
+	// later (a blocked BLPOP) replies with Node.reply(client, seq, …).
+	seq       uint64
 	db        *keyspace
 	dbIndex   int
 	nowMillis int64
@@ -27,11 +30,18 @@ func (c *call) lookup(key []byte) *entry {
 	return c.db.lookup(key, c.nowMillis)
 }
 
-// propagate logs a write in the form replay needs. Commands call it only
-// after they changed the keyspace, with absolute times instead of relative.
+// propagate logs a write in the form replay needs. Every command that
+// changed the keyspace calls it, after the change, with absolute times
+// instead of relative ones; it also counts the change (Redis's dirty
+// counter), which is how the node knows a command modified its keys.
 func (c *call) propagate(args ...[]byte) {
+	c.node.dirty++
 	c.node.propagate(c.dbIndex, args...)
 }
+
+// replyLater is what a command returns when it answers later, with
+// Node.reply: the zero Value, which no command answers otherwise.
+var replyLater = resp.Value{}
 
 // replyWrongType is what every command answers for a key of another type.
 var replyWrongType = resp.Err(errWrongType)

@@ -27,7 +27,13 @@ type commandSpec struct {
 	// -N means at least N.
 	arity int
 	flags commandFlags
-	run   func(c *call) resp.Value
+	// firstKey, lastKey and keyStep locate the key arguments as Redis's
+	// legacy key specs do: args[firstKey], args[firstKey+keyStep], … up to
+	// args[lastKey]; a negative lastKey counts from the end (-1 is the last
+	// argument); firstKey 0 means the command takes no key. Cluster slot
+	// checks, WATCH, client tracking and memory accounting read them.
+	firstKey, lastKey, keyStep int
+	run                        func(c *call) resp.Value
 	// metricName is precomputed so counting a command allocates nothing.
 	metricName string
 }
@@ -52,6 +58,23 @@ func buildCommandTable(groups ...[]commandSpec) map[string]*commandSpec {
 		}
 	}
 	return table
+}
+
+// keys returns the key arguments of a call to spec.
+func (spec *commandSpec) keys(args [][]byte) [][]byte {
+	if spec.firstKey == 0 || spec.firstKey >= len(args) {
+		return nil
+	}
+	last := spec.lastKey
+	if last < 0 {
+		last += len(args)
+	}
+	step := max(spec.keyStep, 1)
+	var keys [][]byte
+	for i := spec.firstKey; i <= last && i < len(args); i += step {
+		keys = append(keys, args[i])
+	}
+	return keys
 }
 
 // commandNameBytesMax is the longest command name looked up without

@@ -8,8 +8,8 @@ import (
 
 // Keyspace-wide commands: DEL, EXISTS, DBSIZE, FLUSHALL.
 var keyspaceCommands = []commandSpec{
-	{name: "del", arity: -2, flags: flagWrite, run: delCommand},
-	{name: "exists", arity: -2, flags: flagReadonly | flagFast, run: existsCommand},
+	{name: "del", arity: -2, flags: flagWrite, firstKey: 1, lastKey: -1, keyStep: 1, run: delCommand},
+	{name: "exists", arity: -2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: -1, keyStep: 1, run: existsCommand},
 	{name: "dbsize", arity: 1, flags: flagReadonly | flagFast, run: dbsizeCommand},
 	{name: "flushall", arity: -1, flags: flagWrite, run: flushallCommand},
 }
@@ -55,5 +55,6 @@ func flushallCommand(c *call) resp.Value {
 		ks.flush()
 	}
 	c.propagate([]byte("FLUSHALL"))
+	c.node.flushed(-1)
 	return resp.OK
 }

@@ -10,12 +10,12 @@ import (
 // Expiry commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL.
 // PEXPIREAT is also the form every expiry takes in the AOF.
 var expireCommands = []commandSpec{
-	{name: "expire", arity: -3, flags: flagWrite | flagFast, run: expireCommand},
-	{name: "pexpire", arity: -3, flags: flagWrite | flagFast, run: pexpireCommand},
-	{name: "expireat", arity: -3, flags: flagWrite | flagFast, run: expireatCommand},
-	{name: "pexpireat", arity: -3, flags: flagWrite | flagFast, run: pexpireatCommand},
-	{name: "ttl", arity: 2, flags: flagReadonly | flagFast, run: ttlCommand},
-	{name: "pttl", arity: 2, flags: flagReadonly | flagFast, run: pttlCommand},
+	{name: "expire", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: expireCommand},
+	{name: "pexpire", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: pexpireCommand},
+	{name: "expireat", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: expireatCommand},
+	{name: "pexpireat", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: pexpireatCommand},
+	{name: "ttl", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: ttlCommand},
+	{name: "pttl", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: pttlCommand},
 }
 
 func expireCommand(c *call) resp.Value    { return expireGeneric(c, 1000, false, "expire") }

@@ -7,6 +7,12 @@ package cache
 type object interface {
 	// typeName is what the TYPE command answers: "string", "list", ….
 	typeName() string
+	// encoding is what OBJECT ENCODING answers: "embstr", "int", "raw",
+	// "listpack", "quicklist", "intset", "hashtable", "skiplist".
+	encoding() string
+	// memoryBytes estimates the memory the value takes, for maxmemory and
+	// MEMORY USAGE. It must be O(1): collections keep a running count.
+	memoryBytes() int
 }
 
 // entry is one key's slot in the keyspace.

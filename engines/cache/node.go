@@ -51,6 +51,15 @@ type Node struct {
 	// broken, when set, is the answer to every command (see Node's doc).
 	broken *resp.Value
 	stats  Stats
+	// dirty counts changes to the keyspace since start (Redis's
+	// server.dirty): snapshots and INFO read it, and execute compares it
+	// before and after a command to tell whether its keys were modified.
+	dirty int64
+	// onKeyModified and onFlush are told about every modified key and
+	// every flushed database (-1: all), as Redis's signalModifiedKey and
+	// signalFlushedDb: WATCH, client tracking and blocked clients listen.
+	onKeyModified []func(dbIndex int, key []byte)
+	onFlush       []func(dbIndex int)
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -149,9 +158,9 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 func (n *Node) Receive(from node.ID, msg node.Message) {
 	switch m := msg.(type) {
 	case Command:
-		n.env.Send(from, Reply{Seq: m.Seq, Value: n.execute(from, m.Args)})
+		n.handle(from, m.Seq, m.Args)
 	case *Command:
-		n.env.Send(from, Reply{Seq: m.Seq, Value: n.execute(from, m.Args)})
+		n.handle(from, m.Seq, m.Args)
 	case Disconnected:
 		delete(n.sessions, from)
 	default:
@@ -161,8 +170,36 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 
 var replyEmptyCommand = resp.Err("ERR empty command")
 
-// execute runs one command for client and returns its reply.
-func (n *Node) execute(client node.ID, args [][]byte) resp.Value {
+// handle runs one command and sends its reply, unless the command will
+// reply later (see replyLater).
+func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
+	if v := n.execute(client, seq, args); v.Kind != 0 {
+		n.reply(client, seq, v)
+	}
+}
+
+// reply answers the command seq of client.
+func (n *Node) reply(client node.ID, seq uint64, v resp.Value) {
+	n.env.Send(client, Reply{Seq: seq, Value: v})
+}
+
+// keyModified tells the listeners that key of database dbIndex changed.
+func (n *Node) keyModified(dbIndex int, key []byte) {
+	for _, h := range n.onKeyModified {
+		h(dbIndex, key)
+	}
+}
+
+// flushed tells the listeners that database dbIndex (-1: all) was emptied.
+func (n *Node) flushed(dbIndex int) {
+	for _, h := range n.onFlush {
+		h(dbIndex)
+	}
+}
+
+// execute runs one command for client and returns its reply, or
+// replyLater.
+func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if n.broken != nil {
 		return *n.broken
 	}
@@ -187,8 +224,14 @@ func (n *Node) execute(client node.ID, args [][]byte) resp.Value {
 	if s, ok := n.sessions[client]; ok {
 		dbIndex = s.dbIndex
 	}
-	c := call{node: n, args: args, client: client, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli()}
+	c := call{node: n, args: args, client: client, seq: seq, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli()}
+	dirtyBefore := n.dirty
 	reply := spec.run(&c)
+	if n.dirty != dirtyBefore {
+		for _, key := range spec.keys(args) {
+			n.keyModified(c.dbIndex, key)
+		}
+	}
 	n.stats.Commands++
 	n.env.Metrics().Add(spec.metricName, 1)
 	if err := n.writeAOF(); err != nil && isWrite {
@@ -225,6 +268,7 @@ func (n *Node) keyExpired(dbIndex int, key string) {
 	n.stats.ExpiredKeys++
 	n.env.Metrics().Add("cache_expired_keys_total", 1)
 	n.propagate(dbIndex, cmdDel, []byte(key))
+	n.keyModified(dbIndex, []byte(key))
 }
 
 // writeAOF writes what commands appended, syncing first under always.

@@ -17,14 +17,36 @@ type stringObject struct {
 
 func (*stringObject) typeName() string { return "string" }
 
+// embstrBytesMax is the longest string Redis stores in one allocation with
+// its object header (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
+const embstrBytesMax = 44
+
+func (s *stringObject) encoding() string {
+	if len(s.data) <= 20 {
+		if _, err := strconv.ParseInt(string(s.data), 10, 64); err == nil {
+			return "int"
+		}
+	}
+	if len(s.data) <= embstrBytesMax {
+		return "embstr"
+	}
+	return "raw"
+}
+
+// stringHeaderBytes approximates a Redis string object: a 16-byte robj
+// plus an sds header.
+const stringHeaderBytes = 19
+
+func (s *stringObject) memoryBytes() int { return stringHeaderBytes + len(s.data) }
+
 // String commands: GET, SET, INCR, INCRBY, DECR, DECRBY.
 var stringCommands = []commandSpec{
-	{name: "get", arity: 2, flags: flagReadonly | flagFast, run: getCommand},
-	{name: "set", arity: -3, flags: flagWrite, run: setCommand},
-	{name: "incr", arity: 2, flags: flagWrite | flagFast, run: incrCommand},
-	{name: "decr", arity: 2, flags: flagWrite | flagFast, run: decrCommand},
-	{name: "incrby", arity: 3, flags: flagWrite | flagFast, run: incrbyCommand},
-	{name: "decrby", arity: 3, flags: flagWrite | flagFast, run: decrbyCommand},
+	{name: "get", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: getCommand},
+	{name: "set", arity: -3, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: setCommand},
+	{name: "incr", arity: 2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: incrCommand},
+	{name: "decr", arity: 2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: decrCommand},
+	{name: "incrby", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: incrbyCommand},
+	{name: "decrby", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: decrbyCommand},
 }
 
 // getString returns the string at key, nil if absent, or ok=false for a

@@ -149,6 +149,8 @@ func TestWrongType(t *testing.T) {
 type fakeListObject struct{}
 
 func (fakeListObject) typeName() string { return "list" }
+func (fakeListObject) encoding() string { return "quicklist" }
+func (fakeListObject) memoryBytes() int { return 0 }
 
 func TestActiveExpiry(t *testing.T) {
 	n, env := startNode(t, Config{Hz: 10})
