@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"syslab/check"
@@ -164,8 +165,11 @@ func (v valueSource) next(r *rand.Rand, client, n int) string {
 	return id + ":" + strings.Repeat("x", size-len(id)-1)
 }
 
-// recorder collects the history of a run and its latencies.
+// recorder collects the history of a run and its latencies. Live clients
+// record from their own goroutines, hence the lock; in the simulator it is
+// never contended.
 type recorder struct {
+	mu          sync.Mutex
 	history     check.History
 	latency     map[string]*loadgen.Recorder // by op kind
 	perPhase    map[string]*loadgen.Recorder // by "phase/op"
@@ -188,9 +192,21 @@ func newRecorder() *recorder {
 	}
 }
 
-func (r *recorder) dropped(kind string) { r.droppedOps[kind]++ }
+func (r *recorder) dropped(kind string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.droppedOps[kind]++
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.history.Ops)
+}
 
 func (r *recorder) record(client int, phase *Phase, p *pendingOp, out engine.Outcome, now time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	op := check.Op{
 		Client: client,
 		Kind:   p.op.Kind,

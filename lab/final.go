@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"sync"
 	"time"
 
 	"syslab/check"
@@ -13,7 +14,8 @@ import (
 // A read that fails or times out is retried; a key that never reads is
 // reported unverified rather than assumed safe.
 type finalReader struct {
-	run      *simRun
+	mu       sync.Mutex // live mode: the reader runs on its own goroutine
+	run      *labRun
 	proto    engine.Client
 	env      node.Env
 	client   int
@@ -25,8 +27,10 @@ type finalReader struct {
 	values   map[string]check.FinalValue
 }
 
-func newFinalReader(r *simRun) *finalReader {
+func newFinalReader(r *labRun) *finalReader {
 	written := map[string]bool{}
+	r.rec.mu.Lock()
+	defer r.rec.mu.Unlock()
 	for _, op := range r.rec.history.Ops {
 		if op.Kind != "get" {
 			written[op.Key] = true
@@ -41,15 +45,41 @@ func newFinalReader(r *simRun) *finalReader {
 	}
 }
 
-func (f *finalReader) done() bool { return f.next >= len(f.keys) }
+func (f *finalReader) done() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.next >= len(f.keys)
+}
+
+// giveUp ends the reads: every key left is unverified.
+func (f *finalReader) giveUp() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.next = len(f.keys)
+}
+
+// finalValues is what the reads found, once they are done.
+func (f *finalReader) finalValues() map[string]check.FinalValue {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.values
+}
 
 func (f *finalReader) Start(env node.Env) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.env = env
 	env.After(recoveryDelay, f.readNext)
 }
 
 func (f *finalReader) readNext() {
-	if f.done() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.readNextLocked()
+}
+
+func (f *finalReader) readNextLocked() {
+	if f.next >= len(f.keys) {
 		return
 	}
 	f.seq++
@@ -59,6 +89,8 @@ func (f *finalReader) readNext() {
 	f.env.Send(to, msg)
 	seq := p.seq
 	p.timer = f.env.After(finalReadTimeout, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
 		if f.inflight != nil && f.inflight.seq == seq {
 			f.finish(engine.Timeout(finalReadTimeout))
 		}
@@ -67,6 +99,8 @@ func (f *finalReader) readNext() {
 }
 
 func (f *finalReader) Receive(from node.ID, msg node.Message) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	seq, out, ok := f.proto.Reply(msg)
 	if !ok || f.inflight == nil || seq != f.inflight.seq {
 		return
@@ -83,14 +117,14 @@ func (f *finalReader) finish(out engine.Outcome) {
 		f.values[p.op.Key] = check.FinalValue{Value: out.Output, Nil: out.Nil}
 		f.next++
 		f.attempts = 0
-		f.readNext()
+		f.readNextLocked()
 		return
 	}
 	f.attempts++
 	if f.attempts >= finalReadAttempts {
 		f.next++ // give up on this key: it stays unverified
 		f.attempts = 0
-		f.readNext()
+		f.readNextLocked()
 		return
 	}
 	f.env.After(200*time.Millisecond, f.readNext)

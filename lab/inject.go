@@ -14,7 +14,7 @@ import (
 // scheduleFaults puts every fault of the schedule on the world's clock.
 // Faults act on the world, not through a node, so they cost no node CPU;
 // each one applied is noted for the report.
-func (r *simRun) scheduleFaults() {
+func (r *labRun) scheduleFaults() {
 	for i := range r.sc.Faults {
 		f := &r.sc.Faults[i]
 		if f.Kind == FaultRandom {
@@ -32,7 +32,7 @@ func (r *simRun) scheduleFaults() {
 }
 
 // apply injects f at virtual time start, and schedules its undo.
-func (r *simRun) apply(f *Fault, start time.Duration) {
+func (r *labRun) apply(f *Fault, start time.Duration) {
 	w := r.w
 	var end time.Duration
 	if f.For > 0 {
@@ -50,7 +50,11 @@ func (r *simRun) apply(f *Fault, start time.Duration) {
 				w.Kill(id)
 			}
 			r.crashes = append(r.crashes, start)
-			r.window(string(f.Kind), string(id), start, end, "")
+			detail := ""
+			if f.Kind == FaultCrash && r.mode == reports.ModeLive {
+				detail = "live mode: a process crash; unsynced writes survive in the page cache"
+			}
+			r.window(string(f.Kind), string(id), start, end, detail)
 			if f.For > 0 {
 				// The window already shows when the node came back.
 				w.At(end, func() {
@@ -103,15 +107,21 @@ func (r *simRun) apply(f *Fault, start time.Duration) {
 		r.heal()
 	case FaultClock:
 		c := f.Clock
-		w.SetClock(c.Node, c.Offset, c.DriftPPM)
-		r.window(reports.FaultClock, string(c.Node), start, end, fmt.Sprintf("offset %v, drift %g ppm", c.Offset, c.DriftPPM))
+		detail := fmt.Sprintf("offset %v, drift %g ppm", c.Offset, c.DriftPPM)
+		if !w.SetClock(c.Node, c.Offset, c.DriftPPM) {
+			detail = "not applied: " + r.mode + " mode cannot skew a clock; " + detail
+		}
+		r.window(reports.FaultClock, string(c.Node), start, end, detail)
 		if f.For > 0 {
 			w.At(end, func() { w.SetClock(c.Node, 0, 0) })
 		}
 	case FaultDisk:
 		d := f.Disk
-		w.SetDiskFault(d.Node, diskFault(d))
-		r.window(reports.FaultDisk, string(d.Node), start, end, fmt.Sprintf("%s with probability %g", d.Fault, d.Probability))
+		detail := fmt.Sprintf("%s with probability %g", d.Fault, d.Probability)
+		if !w.SetDiskFault(d.Node, diskFault(d)) {
+			detail = "not applied: " + r.mode + " mode cannot fail a disk; " + detail
+		}
+		r.window(reports.FaultDisk, string(d.Node), start, end, detail)
 		if f.For > 0 {
 			w.At(end, func() { w.SetDiskFault(d.Node, sim.DiskFault{}) })
 		}
@@ -128,7 +138,7 @@ func diskFault(d *DiskFault) sim.DiskFault {
 	return sim.DiskFault{ReadErrorRate: p, WriteErrorRate: p, SyncErrorRate: p}
 }
 
-func (r *simRun) restart(id node.ID) {
+func (r *labRun) restart(id node.ID) {
 	if r.w.Up(id) {
 		return
 	}
@@ -136,7 +146,7 @@ func (r *simRun) restart(id node.ID) {
 	r.note(reports.FaultRestart, string(id), "")
 }
 
-func (r *simRun) resume(id node.ID) {
+func (r *labRun) resume(id node.ID) {
 	if !r.w.Paused(id) {
 		return
 	}
@@ -144,26 +154,26 @@ func (r *simRun) resume(id node.ID) {
 	r.note(reports.FaultResume, string(id), "")
 }
 
-func (r *simRun) heal() {
+func (r *labRun) heal() {
 	r.w.Heal()
 	r.note(reports.FaultHeal, "all links", "")
 }
 
 // window records a fault that lasts from start to end (0: to the end of
 // the run, or until a later fault undoes it).
-func (r *simRun) window(kind, target string, start, end time.Duration, detail string) {
+func (r *labRun) window(kind, target string, start, end time.Duration, detail string) {
 	r.faults = append(r.faults, reports.Fault{Kind: kind, Target: target, Start: reports.D(start), End: reports.D(end), Detail: detail})
 }
 
 // note records an instantaneous fault event at the current time.
-func (r *simRun) note(kind, target, detail string) {
+func (r *labRun) note(kind, target, detail string) {
 	now := reports.D(r.w.Now())
 	r.faults = append(r.faults, reports.Fault{Kind: kind, Target: target, Start: now, Detail: detail})
 }
 
 // scheduleNemesis draws random faults with Poisson arrivals from its own
 // stream of the seed, so adding a nemesis does not change the workload.
-func (r *simRun) scheduleNemesis(f *Fault) {
+func (r *labRun) scheduleNemesis(f *Fault) {
 	rng := r.w.Stream(fmt.Sprintf("nemesis/%d", f.Line))
 	n := f.Random
 	mean := n.Rate.Interval()

@@ -12,6 +12,7 @@ import (
 
 	"syslab/check"
 	"syslab/lab/engine"
+	"syslab/live"
 	"syslab/loadgen"
 	"syslab/node"
 	"syslab/reports"
@@ -53,10 +54,11 @@ var ErrBadScenario = errors.New("bad scenario")
 // Run executes a scenario and returns its report, already written to
 // opts.OutDir when that is set.
 func Run(sc *Scenario, opts Options) (*reports.Run, error) {
-	switch opts.Mode {
-	case "", reports.ModeSim:
-	case reports.ModeLive:
-		return nil, fmt.Errorf("%w: %s: --mode live is not available for scenarios yet; run it in sim, or serve the engine with `syslab serve` and drive it with your own client", ErrBadScenario, sc.File)
+	mode := opts.Mode
+	switch mode {
+	case "":
+		mode = reports.ModeSim
+	case reports.ModeSim, reports.ModeLive:
 	default:
 		return nil, fmt.Errorf("%w: unknown mode %q: want sim or live", ErrBadScenario, opts.Mode)
 	}
@@ -72,11 +74,15 @@ func Run(sc *Scenario, opts Options) (*reports.Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadScenario, sc.File, err)
 	}
-	r := &simRun{sc: sc, seed: seed, opts: opts, cluster: cluster, rec: newRecorder()}
+	r := &labRun{sc: sc, seed: seed, mode: mode, opts: opts, cluster: cluster, rec: newRecorder()}
 	if err := r.build(); err != nil {
+		if r.w != nil {
+			r.w.Close()
+		}
 		return nil, err
 	}
 	r.execute()
+	r.w.Close()
 	run, err := r.report()
 	if err != nil {
 		return nil, err
@@ -92,14 +98,15 @@ func Run(sc *Scenario, opts Options) (*reports.Run, error) {
 	return run, nil
 }
 
-// simRun is one scenario run inside the simulator.
-type simRun struct {
+// labRun is one scenario run, in the simulator or live.
+type labRun struct {
 	sc      *Scenario
 	seed    uint64
+	mode    string
 	opts    Options
 	cluster *engine.Cluster
 	rec     *recorder
-	w       *sim.World
+	w       world
 
 	clients  int
 	faults   []reports.Fault
@@ -109,23 +116,43 @@ type simRun struct {
 	finished time.Time
 }
 
-func (r *simRun) build() error {
-	cfg := sim.Config{
-		Seed:      r.seed,
-		Network:   linkConfig(r.sc.Network),
-		Disk:      diskConfig(r.sc.Disk),
-		RealClock: r.opts.RealClock,
+func (r *labRun) build() error {
+	if r.mode == reports.ModeLive {
+		for _, name := range sortedKeys(r.cluster.Messages) {
+			live.RegisterValue(name, r.cluster.Messages[name])
+		}
+		dataDir := ""
+		if r.opts.OutDir != "" {
+			dataDir = filepath.Join(r.opts.OutDir, "live-data")
+			if err := os.RemoveAll(dataDir); err != nil {
+				return err
+			}
+		}
+		w, err := newLiveWorld(r.seed, dataDir)
+		if err != nil {
+			return err
+		}
+		r.w = w
+	} else {
+		cfg := sim.Config{
+			Seed:      r.seed,
+			Network:   linkConfig(r.sc.Network),
+			Disk:      diskConfig(r.sc.Disk),
+			RealClock: r.opts.RealClock,
+		}
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrBadScenario, r.sc.File, err)
+		}
+		r.w = simWorld{sim.New(cfg)}
 	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrBadScenario, r.sc.File, err)
-	}
-	r.w = sim.New(cfg)
 	for _, id := range r.sc.Topology.Nodes {
 		f, ok := r.cluster.Factories[id]
 		if !ok {
 			return fmt.Errorf("lab: engine %s built no node %s", r.sc.Engine, id)
 		}
-		r.w.AddNode(id, f)
+		if err := r.w.AddServer(id, f); err != nil {
+			return err
+		}
 	}
 	for i := range r.sc.Workload {
 		if err := r.addClients(&r.sc.Workload[i]); err != nil {
@@ -139,7 +166,7 @@ func (r *simRun) build() error {
 // addClients adds the client processes of one phase. An open-loop phase
 // shares its rate among its clients; a closed-loop phase runs one client
 // per unit of concurrency.
-func (r *simRun) addClients(p *Phase) error {
+func (r *labRun) addClients(p *Phase) error {
 	n := p.Clients
 	if !p.OpenLoop() {
 		n = p.Concurrency
@@ -181,7 +208,9 @@ func (r *simRun) addClients(p *Phase) error {
 			}
 			c.gap = gap
 		}
-		r.w.AddNode(clientID(id), func() node.Handler { return c }, sim.WithCPU(false))
+		if err := r.w.AddClient(clientID(id), c); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -204,7 +233,7 @@ func distributionSpec(d KeyDistribution) string {
 
 // execute runs the workload and faults, then recovers the cluster and reads
 // back every key that was written.
-func (r *simRun) execute() {
+func (r *labRun) execute() {
 	if r.opts.RealClock != nil {
 		r.started = r.opts.RealClock()
 	}
@@ -212,7 +241,11 @@ func (r *simRun) execute() {
 	r.runWithProgress(end)
 	r.recover()
 	r.finals = newFinalReader(r)
-	r.w.AddNode("final-reader", func() node.Handler { return r.finals }, sim.WithCPU(false))
+	if err := r.w.AddClient("final-reader", r.finals); err != nil {
+		// Without final reads lost writes cannot be judged; the check
+		// reports every key unverified.
+		r.finals.giveUp()
+	}
 	deadline := r.w.Now() + recoveryDelay + finalReadsBudget
 	for !r.finals.done() && r.w.Now() < deadline {
 		r.w.Run(min(r.w.Now()+time.Second, deadline))
@@ -227,7 +260,7 @@ func (r *simRun) execute() {
 
 // runWithProgress advances the world to end in steps, redrawing the
 // progress line between them.
-func (r *simRun) runWithProgress(end time.Duration) {
+func (r *labRun) runWithProgress(end time.Duration) {
 	step := end / 100
 	if step < time.Second {
 		step = time.Second
@@ -237,51 +270,52 @@ func (r *simRun) runWithProgress(end time.Duration) {
 		if r.opts.Progress != nil {
 			fmt.Fprintf(r.opts.Progress, "\r%s  %s  %6.1f%%  %d ops  %d events",
 				r.sc.Name, r.w.Now().Truncate(time.Millisecond), 100*float64(r.w.Now())/float64(end),
-				len(r.rec.history.Ops), r.w.Stats().EventsProcessed)
+				r.rec.count(), r.w.Events())
 		}
 	}
 }
 
 // recover undoes every fault still in force so the final reads see the
 // cluster as it comes back.
-func (r *simRun) recover() {
-	r.w.Heal()
-	for _, id := range r.sc.Topology.Nodes {
-		r.w.SetDiskFault(id, sim.DiskFault{})
-		if r.w.Paused(id) {
-			r.w.Resume(id)
+func (r *labRun) recover() {
+	r.w.At(r.w.Now(), func() {
+		r.w.Heal()
+		for _, id := range r.sc.Topology.Nodes {
+			r.w.SetDiskFault(id, sim.DiskFault{})
+			if r.w.Paused(id) {
+				r.w.Resume(id)
+			}
+			if !r.w.Up(id) {
+				r.w.Restart(id)
+				r.note(reports.FaultRestart, string(id), "recovery after the workload")
+			}
 		}
-		if !r.w.Up(id) {
-			r.w.Restart(id)
-			r.note(reports.FaultRestart, string(id), "recovery after the workload")
-		}
-	}
+	})
 }
 
 // report turns what the run saw into a reports.Run, checks included.
-func (r *simRun) report() (*reports.Run, error) {
-	stats := r.w.Stats()
+func (r *labRun) report() (*reports.Run, error) {
 	run := &reports.Run{
 		Scenario:        r.sc.Name,
 		Description:     r.sc.Description,
 		File:            r.sc.File,
 		Engine:          r.sc.Engine,
-		Mode:            reports.ModeSim,
+		Mode:            r.mode,
 		Seed:            r.seed,
-		TraceHash:       fmt.Sprintf("%016x", r.w.TraceHash()),
-		Events:          stats.EventsProcessed,
+		TraceHash:       r.w.TraceHash(),
+		Events:          r.w.Events(),
 		VirtualDuration: reports.D(r.w.Now()),
 		Promise:         r.sc.Promise,
 		Config:          r.cluster.Config,
 		Faults:          r.faults,
 		ExpectFail:      r.sc.Expect == ExpectFail,
-		Reproduce:       fmt.Sprintf("syslab run %s --seed %d", r.sc.File, r.seed),
+		Reproduce:       fmt.Sprintf("syslab run %s --seed %d --mode %s", r.sc.File, r.seed, r.mode),
 	}
 	if !r.started.IsZero() {
 		real := r.finished.Sub(r.started)
 		run.Real.DurationSec = real.Seconds()
 		if real > 0 {
-			run.Real.EventsPerSec = float64(stats.EventsProcessed) / real.Seconds()
+			run.Real.EventsPerSec = float64(run.Events) / real.Seconds()
 		}
 	}
 	var err error
@@ -296,7 +330,7 @@ func (r *simRun) report() (*reports.Run, error) {
 	return run, nil
 }
 
-func (r *simRun) opStats() ([]reports.OpStats, error) {
+func (r *labRun) opStats() ([]reports.OpStats, error) {
 	counts := map[string]*reports.OpStats{}
 	for _, op := range r.rec.history.Ops {
 		if op.Client >= r.clients {
@@ -337,7 +371,7 @@ func (r *simRun) opStats() ([]reports.OpStats, error) {
 
 // throughput compares the open-loop rate asked for with what completed,
 // both over the span of the workload.
-func (r *simRun) throughput() reports.Throughput {
+func (r *labRun) throughput() reports.Throughput {
 	var first, last time.Duration = -1, 0
 	var requested float64
 	for _, p := range r.sc.Workload {
@@ -360,7 +394,7 @@ func (r *simRun) throughput() reports.Throughput {
 	return reports.Throughput{RequestedPerSec: requested / span, AchievedPerSec: float64(ok) / span}
 }
 
-func (r *simRun) errorCounts() map[string]int {
+func (r *labRun) errorCounts() map[string]int {
 	errs := map[string]int{}
 	for _, op := range r.rec.history.Ops {
 		if op.Client >= r.clients || op.Status == "ok" {
@@ -392,7 +426,7 @@ func errorKind(msg string) string {
 }
 
 // series buckets completions per second of virtual time.
-func (r *simRun) series() []reports.Series {
+func (r *labRun) series() []reports.Series {
 	const step = time.Second
 	end := r.sc.Duration
 	buckets := int(end / step)
@@ -446,6 +480,8 @@ func linkConfig(n Network) sim.LinkConfig {
 func diskConfig(d DiskModel) sim.DiskConfig {
 	return sim.DiskConfig{SyncLatency: latency(d.SyncLatency), Writeback: d.Writeback, TornWrites: d.TornWrites}
 }
+
+func fmtHash(h uint64) string { return fmt.Sprintf("%016x", h) }
 
 func latency(d Delay) sim.Latency {
 	return sim.Latency{Kind: string(d.Kind), Mean: d.Mean, Min: d.Min, Max: d.Max, StdDev: d.Stddev}

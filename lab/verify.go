@@ -13,7 +13,7 @@ import (
 )
 
 // runChecks evaluates the scenario's checks against what the run recorded.
-func (r *simRun) runChecks() []reports.Check {
+func (r *labRun) runChecks() []reports.Check {
 	var out []reports.Check
 	for _, c := range r.sc.Checks {
 		switch c.Kind {
@@ -36,7 +36,7 @@ func (r *simRun) runChecks() []reports.Check {
 	return out
 }
 
-func (r *simRun) checkLinearizable(c *LinearizableCheck) reports.Check {
+func (r *labRun) checkLinearizable(c *LinearizableCheck) reports.Check {
 	viz := ""
 	if r.opts.OutDir != "" {
 		if err := os.MkdirAll(r.opts.OutDir, 0o755); err == nil {
@@ -49,8 +49,8 @@ func (r *simRun) checkLinearizable(c *LinearizableCheck) reports.Check {
 	return out
 }
 
-func (r *simRun) checkLostWrites(c *LostAckedWritesCheck) reports.Check {
-	lost := check.LostWrites(&r.rec.history, r.finals.values, r.crashes)
+func (r *labRun) checkLostWrites(c *LostAckedWritesCheck) reports.Check {
+	lost := check.LostWrites(&r.rec.history, r.finals.finalValues(), r.crashes)
 	res := lost.Check(c.Window)
 	expected := fmt.Sprintf("at most %d acknowledged writes lost", c.MaxLost)
 	if c.Window > 0 {
@@ -103,7 +103,7 @@ func writeLostWrites(dir string, lost check.LostReport) (string, error) {
 // checkLatency measures latency from each operation's intended start (open
 // loop), as the recorder kept it, so queueing behind a slow operation
 // counts.
-func (r *simRun) checkLatency(c *LatencyCheck) []reports.Check {
+func (r *labRun) checkLatency(c *LatencyCheck) []reports.Check {
 	rec := r.latencyFor(c.Op, c.Phase)
 	scope := scopeText(c.Op, c.Phase)
 	var out []reports.Check
@@ -142,7 +142,7 @@ func (r *simRun) checkLatency(c *LatencyCheck) []reports.Check {
 	return out
 }
 
-func (r *simRun) latencyFor(op, phase string) *loadgen.Recorder {
+func (r *labRun) latencyFor(op, phase string) *loadgen.Recorder {
 	merged := loadgen.NewRecorder()
 	if phase == "" {
 		for _, k := range sortedKeys(r.rec.latency) {
@@ -160,7 +160,7 @@ func (r *simRun) latencyFor(op, phase string) *loadgen.Recorder {
 	return merged
 }
 
-func (r *simRun) checkErrorRate(c *ErrorRateCheck) reports.Check {
+func (r *labRun) checkErrorRate(c *ErrorRateCheck) reports.Check {
 	var total, bad int
 	for _, op := range r.rec.history.Ops {
 		if op.Client >= r.clients || (c.Op != "" && op.Kind != c.Op) {
@@ -196,7 +196,7 @@ func (r *simRun) checkErrorRate(c *ErrorRateCheck) reports.Check {
 
 // phaseOfClient names the phase a client belongs to: clients are numbered
 // phase by phase in file order.
-func (r *simRun) phaseOfClient(client int) string {
+func (r *labRun) phaseOfClient(client int) string {
 	first := 0
 	for _, p := range r.sc.Workload {
 		n := p.Clients

@@ -284,3 +284,49 @@ func splitField(b []byte, what string) (field, rest []byte, err error) {
 	}
 	return b[2 : 2+n], b[2+n:], nil
 }
+
+// RegisterValue is Register for code that knows its message types only at
+// run time, such as the lab registering an engine's messages from
+// prototype values. Payloads always travel in gob. Registering the same
+// type under the same name again is a no-op, so a runner may call it for
+// every run; a clash with a different type or name still panics.
+func RegisterValue(name string, prototype node.Message) {
+	if name == "" || len(name) > frameFieldBytesMax {
+		panic(fmt.Sprintf("live.RegisterValue: invalid type name %q", name))
+	}
+	typ := reflect.TypeOf(prototype)
+	if typ == nil {
+		panic(fmt.Sprintf("live.RegisterValue(%q): nil prototype", name))
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if prev, ok := registry.byName[name]; ok {
+		if registry.byType[typ] == prev {
+			return
+		}
+		panic(fmt.Sprintf("live.RegisterValue: name %q already registered for another type", name))
+	}
+	if prev, ok := registry.byType[typ]; ok {
+		panic(fmt.Sprintf("live.RegisterValue(%q): type %v already registered as %q", name, typ, prev.name))
+	}
+	entry := &codecEntry{
+		name: name,
+		encode: func(m node.Message) ([]byte, error) {
+			var buf bytes.Buffer
+			if err := gob.NewEncoder(&buf).Encode(m); err != nil {
+				return nil, err
+			}
+			return buf.Bytes(), nil
+		},
+		decode: func(payload []byte) (msg node.Message, err error) {
+			defer recoverDecode(name, &err)
+			v := reflect.New(typ)
+			if err := gob.NewDecoder(bytes.NewReader(payload)).DecodeValue(v); err != nil {
+				return nil, err
+			}
+			return v.Elem().Interface(), nil
+		},
+	}
+	registry.byName[name] = entry
+	registry.byType[typ] = entry
+}

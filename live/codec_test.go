@@ -262,3 +262,31 @@ func BenchmarkCodecGob(b *testing.B) {
 		}
 	}
 }
+
+type runtimeTyped struct {
+	N    int
+	Tags []string
+}
+
+func TestRegisterValueRoundTripsAndIsIdempotent(t *testing.T) {
+	RegisterValue("test.runtimeTyped", runtimeTyped{})
+	RegisterValue("test.runtimeTyped", runtimeTyped{}) // again: no panic
+	var buf bytes.Buffer
+	in := runtimeTyped{N: 7, Tags: []string{"a", "b"}}
+	if err := Encode(&buf, "a", "b", in); err != nil {
+		t.Fatal(err)
+	}
+	_, _, out, err := Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := out.(runtimeTyped); !ok || got.N != 7 || len(got.Tags) != 2 {
+		t.Fatalf("decoded %#v", out)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("registering another type under a taken name should panic")
+		}
+	}()
+	RegisterValue("test.runtimeTyped", struct{ X int }{})
+}

@@ -27,8 +27,11 @@ type Runtime struct {
 
 	startOnce sync.Once
 	stopOnce  sync.Once
-	started   atomic.Bool
-	startErr  error
+	// graceful is set by Stop and cleared by Kill before stopping closes;
+	// the loop reads it after, so the channel close orders the two.
+	graceful bool
+	started  atomic.Bool
+	startErr error
 
 	logMu sync.Mutex // one Logf line at a time
 
@@ -226,8 +229,17 @@ func (r *Runtime) Do(fn func(h node.Handler)) {
 // hand, calls node.Stopper if the handler implements it, cancels timers;
 // then sockets and files the node left open are closed. Events still
 // queued are dropped. It must not be called from the loop.
-func (r *Runtime) Stop() {
+func (r *Runtime) Stop() { r.stop(true) }
+
+// Kill ends the node as kill -9 ends a process: the loop stops after the
+// event in hand and the handler is not told (no node.Stopper). What it had
+// written to its files stays, as the page cache survives a process crash;
+// what it had not written is gone with its memory.
+func (r *Runtime) Kill() { r.stop(false) }
+
+func (r *Runtime) stop(graceful bool) {
 	r.stopOnce.Do(func() {
+		r.graceful = graceful
 		close(r.stopping)
 		if r.started.Load() {
 			<-r.loopDone
@@ -308,7 +320,7 @@ func (r *Runtime) run(ev event) {
 
 func (r *Runtime) shutdownOnLoop() {
 	r.current = &event{kind: eventDo}
-	if s, ok := r.handler.(node.Stopper); ok {
+	if s, ok := r.handler.(node.Stopper); ok && r.graceful {
 		s.Stop()
 	}
 	r.current = nil

@@ -506,3 +506,17 @@ func TestLifecycleEdges(t *testing.T) {
 		t.Fatal("Start with a Factory returning nil succeeded")
 	}
 }
+
+// Kill is a process crash: the handler is not told, unlike Stop.
+func TestKillSkipsTheStopper(t *testing.T) {
+	var stopped bool
+	r := newRuntime(t, Config{Self: "k"}, func() node.Handler { return &pinger{stopped: &stopped} })
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.Kill()
+	r.Stop() // after Kill, a no-op
+	if stopped {
+		t.Fatal("Kill called the handler's Stop")
+	}
+}

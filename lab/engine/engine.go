@@ -48,6 +48,10 @@ type Cluster struct {
 	// Config is the engine configuration as it will run (defaults filled),
 	// for the report.
 	Config map[string]any
+	// Messages names a prototype of every message type that crosses the
+	// network between the engine's nodes and clients, for live mode's
+	// codec.
+	Messages map[string]node.Message
 }
 
 // Op is one operation a workload asks a client to perform.

@@ -54,6 +54,11 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 		Factories: factories,
 		NewClient: func(*rand.Rand) engine.Client { return newClient(servers) },
 		Config:    configReport(cfg),
+		Messages: map[string]node.Message{
+			"cache.Command":      cache.Command{},
+			"cache.Reply":        cache.Reply{},
+			"cache.Disconnected": cache.Disconnected{},
+		},
 	}, nil
 }
 
