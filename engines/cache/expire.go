@@ -146,7 +146,7 @@ func (n *Node) activeExpireCycle(nowMillis int64) int {
 					break
 				}
 				key := ks.volatile.random(n.env.Rand())
-				if ks.expireIfNeeded(key, ks.dict[key], nowMillis) {
+				if e, _ := ks.dict.Get(key); ks.expireIfNeeded(key, e, nowMillis) {
 					expiredInRound++
 				}
 			}

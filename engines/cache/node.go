@@ -91,7 +91,7 @@ func (n *Node) Start(env node.Env) {
 	n.dbs = make([]*keyspace, n.cfg.Databases)
 	for i := range n.dbs {
 		dbIndex := i
-		n.dbs[i] = newKeyspace(&n.loading, func(key string) { n.keyExpired(dbIndex, key) })
+		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) })
 	}
 	if n.cfg.AppendOnly && !n.loadAOF() {
 		return
@@ -229,6 +229,9 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	reply := spec.run(&c)
 	if n.dirty != dirtyBefore {
 		for _, key := range spec.keys(args) {
+			if e := c.db.peek(key); e != nil {
+				c.db.account(len(key), e) // a change in place (APPEND, LPUSH…)
+			}
 			n.keyModified(c.dbIndex, key)
 		}
 	}
