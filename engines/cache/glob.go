@@ -3,12 +3,12 @@ package cache
 // globMatch reports whether s matches the glob pattern with the semantics
 // of Redis's stringmatchlen (KEYS, SCAN MATCH, CONFIG GET, PSUBSCRIBE):
 //
-//	*       any run of bytes, including none
-//	?       any one byte
-//	[abc]   one byte of the set; [^abc] one byte not in it; [a-z] a range
-//	        (ends may come in either order); \ escapes a byte in the set;
-//	        an unterminated [ matches against what it holds
-//	\x      the byte x literally (a trailing \ is a literal \)
+//   - any run of bytes, including none
+//     ?       any one byte
+//     [abc]   one byte of the set; [^abc] one byte not in it; [a-z] a range
+//     (ends may come in either order); \ escapes a byte in the set;
+//     an unterminated [ matches against what it holds
+//     \x      the byte x literally (a trailing \ is a literal \)
 //
 // Everything is byte-wise and case-sensitive.
 //

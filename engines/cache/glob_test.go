@@ -33,7 +33,7 @@ func TestGlobMatch(t *testing.T) {
 		{`h\*llo`, "hello", false},
 		{`[\]]`, "]", true},
 		{`[\-]`, "-", true},
-		{`a\`, `a\`, true}, // trailing backslash is literal
+		{`a\`, `a\`, true},  // trailing backslash is literal
 		{"[abc", "a", true}, // unterminated set
 		{"[abc", "ab", false},
 		{"[", "a", false},
