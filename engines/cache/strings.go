@@ -39,6 +39,12 @@ const stringHeaderBytes = 19
 
 func (s *stringObject) memoryBytes() int { return stringHeaderBytes + len(s.data) }
 
+// copyObject shares nothing with s, although sharing would be safe while
+// strings are never changed in place.
+func (s *stringObject) copyObject() object {
+	return &stringObject{data: bytes.Clone(s.data)}
+}
+
 // String commands: GET, SET, INCR, INCRBY, DECR, DECRBY.
 var stringCommands = []commandSpec{
 	{name: "get", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: getCommand},
