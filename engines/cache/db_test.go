@@ -249,4 +249,3 @@ func dumpAll(h *simHarness) string {
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
 }
-
