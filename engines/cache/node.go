@@ -64,6 +64,16 @@ type Node struct {
 	watchers map[string][]watcher
 	// exec is set while EXEC runs a transaction's commands.
 	exec *execState
+	// settings are the parameters only CONFIG SET changes (config_commands.go).
+	settings runtimeSettings
+	// startMillis is when this incarnation started (INFO uptime).
+	startMillis int64
+	// assignedClientIDs numbers clients whose endpoint name has no number
+	// (CLIENT ID); nextClientID counts them.
+	assignedClientIDs map[node.ID]int64
+	nextClientID      int64
+	// everysecArmed is set once the everysec sync timer runs.
+	everysecArmed bool
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -92,6 +102,9 @@ func (n *Node) Start(env node.Env) {
 	n.env = env
 	n.sessions = make(map[node.ID]*session)
 	n.watchers = make(map[string][]watcher)
+	n.assignedClientIDs = make(map[node.ID]int64)
+	n.settings = defaultRuntimeSettings()
+	n.startMillis = env.Now().UnixMilli()
 	n.onKeyModified = append(n.onKeyModified, n.touchWatchedKey)
 	n.onFlush = append(n.onFlush, n.touchWatchedDB)
 	if n.cfgErr != nil {
@@ -108,6 +121,7 @@ func (n *Node) Start(env node.Env) {
 	}
 	env.After(n.cronInterval(), n.cron)
 	if n.aof != nil && n.cfg.AppendFsync == FsyncEverysec {
+		n.everysecArmed = true
 		env.After(everysecInterval, n.everysecSync)
 	}
 }
@@ -261,6 +275,7 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 		for _, key := range spec.keys(args) {
 			if e := c.db.peek(key); e != nil {
 				c.db.account(len(key), e) // a change in place (APPEND, LPUSH…)
+				e.lruMillis = c.nowMillis // a new key was never looked up
 			}
 			n.keyModified(c.dbIndex, key)
 		}
