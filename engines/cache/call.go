@@ -16,18 +16,43 @@ type call struct {
 	db        *keyspace
 	dbIndex   int
 	nowMillis int64
+	// write is set for commands flagged write: their key lookups are not
+	// counted as keyspace hits or misses (Redis counts lookupKeyRead only).
+	write bool
 }
 
 // session is the per-client state a command may change. Only clients that
 // changed it from the defaults have one, so the table of sessions stays as
-// small as the set of clients that ran SELECT.
+// small as the set of clients that ran SELECT, MULTI, WATCH or CLIENT
+// SETNAME.
 type session struct {
 	dbIndex int
+	// multi holds the queued commands between MULTI and EXEC/DISCARD.
+	multi *multiState
+	// watched are the keys WATCHed; watchDirty is set when one changed.
+	watched    []watchedKey
+	watchDirty bool
+	// name is what CLIENT SETNAME set.
+	name string
+}
+
+// idle reports whether the session is back to the defaults.
+func (s *session) idle() bool {
+	return s.dbIndex == 0 && s.multi == nil && len(s.watched) == 0 && s.name == ""
 }
 
 // lookup returns the live entry for key in the call's database.
+// Reads count as keyspace hits or misses for INFO stats.
 func (c *call) lookup(key []byte) *entry {
-	return c.db.lookup(key, c.nowMillis)
+	e := c.db.lookup(key, c.nowMillis)
+	if !c.write {
+		if e != nil {
+			c.node.stats.KeyspaceHits++
+		} else {
+			c.node.stats.KeyspaceMisses++
+		}
+	}
+	return e
 }
 
 // propagate logs a write in the form replay needs. Every command that

@@ -7,7 +7,8 @@ import (
 	"syslab/engines/cache/resp"
 )
 
-// Expiry commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL.
+// Expiry commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL,
+// EXPIRETIME, PEXPIRETIME, PERSIST.
 // PEXPIREAT is also the form every expiry takes in the AOF.
 var expireCommands = []commandSpec{
 	{name: "expire", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: expireCommand},
@@ -16,6 +17,9 @@ var expireCommands = []commandSpec{
 	{name: "pexpireat", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: pexpireatCommand},
 	{name: "ttl", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: ttlCommand},
 	{name: "pttl", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: pttlCommand},
+	{name: "expiretime", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: expiretimeCommand},
+	{name: "pexpiretime", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: pexpiretimeCommand},
+	{name: "persist", arity: 2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: persistCommand},
 }
 
 func expireCommand(c *call) resp.Value    { return expireGeneric(c, 1000, false, "expire") }
@@ -113,6 +117,34 @@ func ttlGeneric(c *call, millis bool) resp.Value {
 	return resp.Int((remainingMillis + 500) / 1000)
 }
 
+func expiretimeCommand(c *call) resp.Value  { return expiretimeGeneric(c, false) }
+func pexpiretimeCommand(c *call) resp.Value { return expiretimeGeneric(c, true) }
+
+// expiretimeGeneric answers the absolute expiry (Unix seconds rounded to
+// the nearest, or milliseconds), -1 without TTL, -2 without key.
+func expiretimeGeneric(c *call, millis bool) resp.Value {
+	e := c.lookup(c.args[1])
+	switch {
+	case e == nil:
+		return resp.Int(-2)
+	case e.expireAtMillis == noExpiry:
+		return resp.Int(-1)
+	case millis:
+		return resp.Int(e.expireAtMillis)
+	}
+	return resp.Int((e.expireAtMillis + 500) / 1000)
+}
+
+func persistCommand(c *call) resp.Value {
+	key := c.args[1]
+	e := c.lookup(key)
+	if e == nil || !c.db.persist(string(key), e) {
+		return resp.Int(0)
+	}
+	c.propagate(c.args...)
+	return resp.Int(1)
+}
+
 // Active expiry, as Redis's activeExpireCycle: keys nobody reads again
 // would otherwise hold memory forever, so every 1000/hz ms the node samples
 // keys that have a TTL and deletes the expired ones. If many of a sample
@@ -146,7 +178,7 @@ func (n *Node) activeExpireCycle(nowMillis int64) int {
 					break
 				}
 				key := ks.volatile.random(n.env.Rand())
-				if ks.expireIfNeeded(key, ks.dict[key], nowMillis) {
+				if e, _ := ks.dict.Get(key); ks.expireIfNeeded(key, e, nowMillis) {
 					expiredInRound++
 				}
 			}

@@ -1,5 +1,7 @@
 package cache
 
+import "syslab/engines/cache/dict"
+
 // object is a value stored under a key. Each type family (strings now;
 // lists, sets, hashes, sorted sets later) has its own implementation in its
 // own file, and commands check the type with a type switch so a wrong type
@@ -15,21 +17,62 @@ type object interface {
 	memoryBytes() int
 }
 
+// copier is implemented by types COPY can duplicate. copyObject returns a
+// deep copy: no later change to either value may show in the other.
+type copier interface {
+	copyObject() object
+}
+
 // entry is one key's slot in the keyspace.
 type entry struct {
 	value object
 	// expireAtMillis is the absolute expiry in Unix milliseconds on the
 	// node's clock; noExpiry when the key is persistent.
 	expireAtMillis int64
+	// lruMillis is when the key was last read or written (node clock), for
+	// OBJECT IDLETIME and LRU eviction.
+	lruMillis int64
+	// lfu is the access-frequency counter of LFU eviction (Redis's 8-bit
+	// logarithmic counter; here a saturating count, see touch).
+	lfu uint8
+	// chargedBytes is what this entry currently adds to the keyspace's
+	// usedBytes; account brings it up to date after a change in place.
+	chargedBytes int64
+}
+
+// lfuInitial is the counter a new key starts with (Redis's LFU_INIT_VAL),
+// so a new key is not the first eviction candidate.
+const lfuInitial = 5
+
+// touch records an access at nowMillis.
+func (e *entry) touch(nowMillis int64) {
+	e.lruMillis = nowMillis
+	if e.lfu < 255 {
+		e.lfu++
+	}
 }
 
 const noExpiry = 0
 
+// entryOverheadBytes approximates what a key costs besides its value in
+// Redis: the dict entry, the key's sds header and the robj pointer.
+const entryOverheadBytes = 40
+
 // keyspace is one logical database: the dict of keys plus the index of
 // keys that carry a TTL, which active expiry samples from.
+//
+// The dict is a dict.Dict rather than a Go map so that SCAN has a cursor,
+// RANDOMKEY and eviction can sample, and every order that reaches a reply
+// depends only on the seed and the history of commands.
 type keyspace struct {
-	dict     map[string]*entry
+	dict     *dict.Dict[*entry]
 	volatile ttlSet
+	// usedBytes is the sum of chargedBytes over the dict: the running
+	// memory total INFO and maxmemory read.
+	usedBytes int64
+	// seed keys the dict's hash; flush keeps it, so a database's layout
+	// depends only on the node's seed and its history.
+	seed uint64
 	// loading is set while the AOF is replayed: like Redis, nothing
 	// expires then, because replayed commands must see the keys as they
 	// were when the commands first ran.
@@ -39,21 +82,38 @@ type keyspace struct {
 	onExpired func(key string)
 }
 
-func newKeyspace(loading *bool, onExpired func(key string)) *keyspace {
-	return &keyspace{dict: make(map[string]*entry), volatile: newTTLSet(), loading: loading, onExpired: onExpired}
+func newKeyspace(seed uint64, loading *bool, onExpired func(key string)) *keyspace {
+	return &keyspace{dict: dict.New[*entry](seed), seed: seed, volatile: newTTLSet(), loading: loading, onExpired: onExpired}
 }
 
 // lookup returns the live entry of key, deleting it first if it has
-// expired at nowMillis (lazy expiry).
-// The key is a []byte so the map lookup does not allocate a string.
+// expired at nowMillis (lazy expiry), and records the access.
+// GetBytes takes the key as bytes so a hit allocates nothing.
 func (ks *keyspace) lookup(key []byte, nowMillis int64) *entry {
-	e, ok := ks.dict[string(key)]
+	e := ks.lookupNoTouch(key, nowMillis)
+	if e != nil {
+		e.touch(nowMillis)
+	}
+	return e
+}
+
+// lookupNoTouch is lookup without recording an access: for commands that
+// inspect a key's metadata (TYPE, OBJECT, TTL-like reads do touch in Redis;
+// OBJECT and TYPE do not).
+func (ks *keyspace) lookupNoTouch(key []byte, nowMillis int64) *entry {
+	e, ok := ks.dict.GetBytes(key)
 	if !ok {
 		return nil
 	}
 	if e.expireAtMillis != noExpiry && ks.expireIfNeeded(string(key), e, nowMillis) {
 		return nil
 	}
+	return e
+}
+
+// peek returns key's entry even if expired, changing nothing.
+func (ks *keyspace) peek(key []byte) *entry {
+	e, _ := ks.dict.GetBytes(key)
 	return e
 }
 
@@ -71,17 +131,27 @@ func (ks *keyspace) expireIfNeeded(key string, e *entry, nowMillis int64) bool {
 // the old expiry (SET … KEEPTTL, and in-place updates such as INCR);
 // otherwise the key becomes persistent.
 func (ks *keyspace) set(key string, value object, keepTTL bool) *entry {
-	e, ok := ks.dict[key]
+	e, ok := ks.dict.Get(key)
 	if !ok {
-		e = &entry{}
-		ks.dict[key] = e
+		e = &entry{lfu: lfuInitial}
+		ks.dict.Set(key, e)
 	}
 	e.value = value
 	if !keepTTL && e.expireAtMillis != noExpiry {
 		e.expireAtMillis = noExpiry
 		ks.volatile.remove(key)
 	}
+	ks.account(len(key), e)
 	return e
+}
+
+// account brings e's share of usedBytes up to date. set calls it; a
+// command that changes a collection in place is covered by the node, which
+// calls it for the command's keys after every write (Node.execute).
+func (ks *keyspace) account(keyBytes int, e *entry) {
+	charged := int64(entryOverheadBytes+keyBytes) + int64(e.value.memoryBytes())
+	ks.usedBytes += charged - e.chargedBytes
+	e.chargedBytes = charged
 }
 
 // setExpire gives an existing key an absolute expiry.
@@ -95,24 +165,54 @@ func (ks *keyspace) setExpire(key string, e *entry, atMillis int64) {
 	e.expireAtMillis = atMillis
 }
 
+// persist removes key's expiry and reports whether it had one.
+func (ks *keyspace) persist(key string, e *entry) bool {
+	if e.expireAtMillis == noExpiry {
+		return false
+	}
+	e.expireAtMillis = noExpiry
+	ks.volatile.remove(key)
+	return true
+}
+
 // delete removes key and reports whether it existed (expired or not).
 func (ks *keyspace) delete(key string) bool {
-	e, ok := ks.dict[key]
+	e, ok := ks.dict.Delete(key)
 	if !ok {
 		return false
 	}
 	if e.expireAtMillis != noExpiry {
 		ks.volatile.remove(key)
 	}
-	delete(ks.dict, key)
+	ks.usedBytes -= e.chargedBytes
 	return true
 }
 
 // size counts keys, including expired ones not yet reclaimed, as Redis's
 // DBSIZE does.
-func (ks *keyspace) size() int { return len(ks.dict) }
+func (ks *keyspace) size() int { return ks.dict.Len() }
 
 func (ks *keyspace) flush() {
-	ks.dict = make(map[string]*entry)
+	ks.dict.Clear()
 	ks.volatile = newTTLSet()
+	ks.usedBytes = 0
+}
+
+// swapContents exchanges the keys of two databases (SWAPDB), leaving each
+// keyspace's identity (its expiry callback) in place.
+func (ks *keyspace) swapContents(other *keyspace) {
+	ks.dict, other.dict = other.dict, ks.dict
+	ks.volatile, other.volatile = other.volatile, ks.volatile
+	ks.usedBytes, other.usedBytes = other.usedBytes, ks.usedBytes
+	ks.seed, other.seed = other.seed, ks.seed
+}
+
+// usedMemoryBytes is the memory the node's data takes: every key, its
+// value and its bookkeeping, kept as a running total (O(databases)).
+func (n *Node) usedMemoryBytes() int64 {
+	var total int64
+	for _, ks := range n.dbs {
+		total += ks.usedBytes
+	}
+	return total
 }

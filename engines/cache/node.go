@@ -60,6 +60,20 @@ type Node struct {
 	// signalFlushedDb: WATCH, client tracking and blocked clients listen.
 	onKeyModified []func(dbIndex int, key []byte)
 	onFlush       []func(dbIndex int)
+	// watchers maps a WATCHed key to the clients watching it (multi.go).
+	watchers map[string][]watcher
+	// exec is set while EXEC runs a transaction's commands.
+	exec *execState
+	// settings are the parameters only CONFIG SET changes (config_commands.go).
+	settings runtimeSettings
+	// startMillis is when this incarnation started (INFO uptime).
+	startMillis int64
+	// assignedClientIDs numbers clients whose endpoint name has no number
+	// (CLIENT ID); nextClientID counts them.
+	assignedClientIDs map[node.ID]int64
+	nextClientID      int64
+	// everysecArmed is set once the everysec sync timer runs.
+	everysecArmed bool
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -69,6 +83,9 @@ type Stats struct {
 	AOFLoaded     int   // commands replayed at Start
 	AOFTruncated  int64 // bytes of a torn tail cut away at Start
 	AOFWriteFails int64
+	// KeyspaceHits and KeyspaceMisses count key lookups by read commands.
+	KeyspaceHits   int64
+	KeyspaceMisses int64
 }
 
 // New returns a Factory building cache nodes with cfg. An invalid cfg does
@@ -84,6 +101,12 @@ func New(cfg Config) node.Factory {
 func (n *Node) Start(env node.Env) {
 	n.env = env
 	n.sessions = make(map[node.ID]*session)
+	n.watchers = make(map[string][]watcher)
+	n.assignedClientIDs = make(map[node.ID]int64)
+	n.settings = defaultRuntimeSettings()
+	n.startMillis = env.Now().UnixMilli()
+	n.onKeyModified = append(n.onKeyModified, n.touchWatchedKey)
+	n.onFlush = append(n.onFlush, n.touchWatchedDB)
 	if n.cfgErr != nil {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
@@ -91,13 +114,14 @@ func (n *Node) Start(env node.Env) {
 	n.dbs = make([]*keyspace, n.cfg.Databases)
 	for i := range n.dbs {
 		dbIndex := i
-		n.dbs[i] = newKeyspace(&n.loading, func(key string) { n.keyExpired(dbIndex, key) })
+		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) })
 	}
 	if n.cfg.AppendOnly && !n.loadAOF() {
 		return
 	}
 	env.After(n.cronInterval(), n.cron)
 	if n.aof != nil && n.cfg.AppendFsync == FsyncEverysec {
+		n.everysecArmed = true
 		env.After(everysecInterval, n.everysecSync)
 	}
 }
@@ -149,7 +173,7 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 	if !spec.arityOK(len(args)) {
 		return errors.New("wrong number of arguments for '" + spec.name + "' reading the append only file")
 	}
-	c := call{node: n, args: args, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli()}
+	c := call{node: n, args: args, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli(), write: true}
 	spec.run(&c) // like Redis, an error reply during loading is dropped
 	return nil
 }
@@ -162,6 +186,7 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	case *Command:
 		n.handle(from, m.Seq, m.Args)
 	case Disconnected:
+		n.unwatchAll(from)
 		delete(n.sessions, from)
 	default:
 		n.env.Logf("cache: ignoring unexpected message %T from %s", msg, from)
@@ -198,7 +223,7 @@ func (n *Node) flushed(dbIndex int) {
 }
 
 // execute runs one command for client and returns its reply, or
-// replyLater.
+// replyLater. Inside MULTI, commands are queued instead (multi.go).
 func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if n.broken != nil {
 		return *n.broken
@@ -206,12 +231,18 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if len(args) == 0 {
 		return replyEmptyCommand
 	}
+	s := n.sessions[client]
 	spec := lookupCommand(args[0])
 	if spec == nil {
+		s.flagTransaction()
 		return errUnknownCommand(args)
 	}
 	if !spec.arityOK(len(args)) {
+		s.flagTransaction()
 		return errWrongArity(spec.name)
+	}
+	if s != nil && s.multi != nil && queuesInMulti(spec) {
+		return s.queue(spec, args)
 	}
 	isWrite := spec.flags&flagWrite != 0
 	if isWrite && n.aofErr != nil {
@@ -220,23 +251,37 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 			return misconf(n.aofErr)
 		}
 	}
+	reply := n.call(client, seq, spec, args)
+	if err := n.writeAOF(); err != nil && isWrite {
+		return misconf(err)
+	}
+	return reply
+}
+
+// call runs one checked command, in the client's selected database, and
+// does the bookkeeping every command gets: memory accounting and
+// modified-key signals for writes, counters. EXEC runs its queue through
+// it too.
+func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte) resp.Value {
 	dbIndex := 0
 	if s, ok := n.sessions[client]; ok {
 		dbIndex = s.dbIndex
 	}
-	c := call{node: n, args: args, client: client, seq: seq, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli()}
+	c := call{node: n, args: args, client: client, seq: seq, db: n.dbs[dbIndex], dbIndex: dbIndex,
+		nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
 	dirtyBefore := n.dirty
 	reply := spec.run(&c)
 	if n.dirty != dirtyBefore {
 		for _, key := range spec.keys(args) {
+			if e := c.db.peek(key); e != nil {
+				c.db.account(len(key), e) // a change in place (APPEND, LPUSH…)
+				e.lruMillis = c.nowMillis // a new key was never looked up
+			}
 			n.keyModified(c.dbIndex, key)
 		}
 	}
 	n.stats.Commands++
 	n.env.Metrics().Add(spec.metricName, 1)
-	if err := n.writeAOF(); err != nil && isWrite {
-		return misconf(err)
-	}
 	return reply
 }
 
@@ -248,19 +293,44 @@ func misconf(err error) resp.Value {
 // later commands.
 func (n *Node) selectDB(c *call, dbIndex int) {
 	c.dbIndex, c.db = dbIndex, n.dbs[dbIndex]
-	if dbIndex == 0 {
-		delete(n.sessions, c.client)
-		return
+	n.session(c.client).dbIndex = dbIndex
+	n.dropSessionIfIdle(c.client)
+}
+
+// session returns client's session, creating it.
+func (n *Node) session(client node.ID) *session {
+	s, ok := n.sessions[client]
+	if !ok {
+		s = &session{}
+		n.sessions[client] = s
 	}
-	n.sessions[c.client] = &session{dbIndex: dbIndex}
+	return s
+}
+
+// dropSessionIfIdle forgets a session that is back to the defaults, so the
+// table only holds clients with state.
+func (n *Node) dropSessionIfIdle(client node.ID) {
+	if s, ok := n.sessions[client]; ok && s.idle() {
+		delete(n.sessions, client)
+	}
 }
 
 // propagate buffers a write for the AOF; nothing happens with AOF off or
 // while loading (the AOF is opened after loading).
 func (n *Node) propagate(dbIndex int, args ...[]byte) {
-	if n.aof != nil {
-		n.aof.Append(dbIndex, args...)
+	if n.aof == nil {
+		return
 	}
+	if n.exec != nil {
+		// Inside EXEC: open the transaction in the log before its first
+		// write, so a crash mid-way leaves a MULTI the loader drops.
+		if !n.exec.multiLogged {
+			n.aof.Append(dbIndex, cmdMulti)
+			n.exec.multiLogged = true
+		}
+		n.exec.lastDB = dbIndex
+	}
+	n.aof.Append(dbIndex, args...)
 }
 
 // keyExpired is called for each key deleted for expiry.

@@ -3,7 +3,9 @@ package cache
 import (
 	"bytes"
 	"math"
+	"math/big"
 	"strconv"
+	"strings"
 
 	"syslab/engines/cache/resp"
 )
@@ -39,7 +41,13 @@ const stringHeaderBytes = 19
 
 func (s *stringObject) memoryBytes() int { return stringHeaderBytes + len(s.data) }
 
-// String commands: GET, SET, INCR, INCRBY, DECR, DECRBY.
+// copyObject shares nothing with s, although sharing would be safe while
+// strings are never changed in place.
+func (s *stringObject) copyObject() object {
+	return &stringObject{data: bytes.Clone(s.data)}
+}
+
+// String commands (Redis's t_string.c).
 var stringCommands = []commandSpec{
 	{name: "get", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: getCommand},
 	{name: "set", arity: -3, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: setCommand},
@@ -47,6 +55,21 @@ var stringCommands = []commandSpec{
 	{name: "decr", arity: 2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: decrCommand},
 	{name: "incrby", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: incrbyCommand},
 	{name: "decrby", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: decrbyCommand},
+	{name: "incrbyfloat", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: incrbyfloatCommand},
+	{name: "getset", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: getsetCommand},
+	{name: "getdel", arity: 2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: getdelCommand},
+	{name: "getex", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: getexCommand},
+	{name: "mget", arity: -2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: -1, keyStep: 1, run: mgetCommand},
+	{name: "mset", arity: -3, flags: flagWrite, firstKey: 1, lastKey: -1, keyStep: 2, run: msetCommand},
+	{name: "msetnx", arity: -3, flags: flagWrite, firstKey: 1, lastKey: -1, keyStep: 2, run: msetnxCommand},
+	{name: "setnx", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: setnxCommand},
+	{name: "setex", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: setexCommand},
+	{name: "psetex", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: psetexCommand},
+	{name: "append", arity: 3, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: appendCommand},
+	{name: "strlen", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: strlenCommand},
+	{name: "getrange", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: getrangeCommand},
+	{name: "substr", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: getrangeCommand},
+	{name: "setrange", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: setrangeCommand},
 }
 
 // getString returns the string at key, nil if absent, or ok=false for a
@@ -230,4 +253,417 @@ func incrBy(c *call, delta int64) resp.Value {
 	c.db.set(string(key), &stringObject{data: strconv.AppendInt(nil, current, 10)}, true)
 	c.propagate(c.args...)
 	return resp.Int(current)
+}
+
+// stringBytesMax is proto-max-bulk-len: no command may build a longer
+// string, so APPEND and SETRANGE refuse to.
+const stringBytesMax = resp.BulkBytesMax
+
+var (
+	replyStringTooLong = resp.Err("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+	replyEmptyBulk     = resp.Bulk([]byte{})
+)
+
+// getsetCommand is GETSET key value: SET … GET, logged as a plain SET.
+func getsetCommand(c *call) resp.Value {
+	key, value := c.args[1], c.args[2]
+	old, ok := c.getString(key)
+	if !ok {
+		return replyWrongType
+	}
+	c.db.set(string(key), &stringObject{data: value}, false)
+	c.propagate(cmdSet, key, value)
+	if old == nil {
+		return resp.NullBulk
+	}
+	return resp.Bulk(old.data)
+}
+
+func getdelCommand(c *call) resp.Value {
+	key := c.args[1]
+	s, ok := c.getString(key)
+	switch {
+	case !ok:
+		return replyWrongType
+	case s == nil:
+		return resp.NullBulk
+	}
+	c.db.delete(string(key))
+	c.propagate(cmdDel, key)
+	return resp.Bulk(s.data)
+}
+
+var cmdPersist = []byte("PERSIST")
+
+// getexCommand is GETEX key [EX s | PX ms | EXAT ts | PXAT ts | PERSIST].
+// The options parse like SET's (a repeated form is allowed, mixed forms
+// are not); a missing key answers nil before the time is checked, as in
+// Redis. An absolute time already past deletes the key.
+func getexCommand(c *call) resp.Value {
+	key := c.args[1]
+	var expireArg []byte
+	var unitMillis int64
+	var absolute, persist bool
+	for j := 2; j < len(c.args); j++ {
+		opt := c.args[j]
+		is := func(name string) bool { return bytes.EqualFold(opt, []byte(name)) }
+		switch {
+		case is("persist") && expireArg == nil:
+			persist = true
+		case j+1 < len(c.args) && !persist && (is("ex") || is("px") || is("exat") || is("pxat")):
+			unit := int64(1)
+			if is("ex") || is("exat") {
+				unit = 1000
+			}
+			abs := is("exat") || is("pxat")
+			if expireArg != nil && (unit != unitMillis || abs != absolute) {
+				return resp.Err(errSyntax)
+			}
+			expireArg, unitMillis, absolute = c.args[j+1], unit, abs
+			j++
+		default:
+			return resp.Err(errSyntax)
+		}
+	}
+	s, ok := c.getString(key)
+	switch {
+	case !ok:
+		return replyWrongType
+	case s == nil:
+		return resp.NullBulk
+	}
+	reply := resp.Bulk(s.data)
+	switch {
+	case expireArg != nil:
+		at, errReply, ok := expireAtMillis(expireArg, unitMillis, absolute, c.nowMillis, "getex")
+		if !ok {
+			return errReply
+		}
+		if at <= c.nowMillis && !c.node.loading {
+			c.db.delete(string(key))
+			c.propagate(cmdDel, key)
+			return reply
+		}
+		c.db.setExpire(string(key), c.lookup(key), at)
+		c.propagate(cmdPexpireat, key, strconv.AppendInt(nil, at, 10))
+	case persist:
+		if c.db.persist(string(key), c.lookup(key)) {
+			c.propagate(cmdPersist, key)
+		}
+	}
+	return reply
+}
+
+func mgetCommand(c *call) resp.Value {
+	values := make([]resp.Value, len(c.args)-1)
+	for i, key := range c.args[1:] {
+		values[i] = resp.NullBulk
+		if e := c.lookup(key); e != nil {
+			if s, ok := e.value.(*stringObject); ok {
+				values[i] = resp.Bulk(s.data)
+			}
+		}
+	}
+	return resp.Value{Kind: resp.Array, Elems: values}
+}
+
+func msetCommand(c *call) resp.Value {
+	if len(c.args)%2 == 0 {
+		return errWrongArity("mset")
+	}
+	msetPairs(c)
+	return resp.OK
+}
+
+// msetnxCommand sets all the pairs only if none of the keys exists.
+func msetnxCommand(c *call) resp.Value {
+	if len(c.args)%2 == 0 {
+		return errWrongArity("msetnx")
+	}
+	for j := 1; j < len(c.args); j += 2 {
+		if c.lookup(c.args[j]) != nil {
+			return resp.Int(0)
+		}
+	}
+	msetPairs(c)
+	return resp.Int(1)
+}
+
+// msetPairs stores every key/value pair of the call (clearing TTLs) and
+// logs the command as it came: it has no relative parts.
+func msetPairs(c *call) {
+	for j := 1; j < len(c.args); j += 2 {
+		c.db.set(string(c.args[j]), &stringObject{data: c.args[j+1]}, false)
+	}
+	c.propagate(c.args...)
+}
+
+func setnxCommand(c *call) resp.Value {
+	key, value := c.args[1], c.args[2]
+	if c.lookup(key) != nil {
+		return resp.Int(0)
+	}
+	c.db.set(string(key), &stringObject{data: value}, false)
+	c.propagate(cmdSet, key, value)
+	return resp.Int(1)
+}
+
+func setexCommand(c *call) resp.Value  { return setexGeneric(c, 1000, "setex") }
+func psetexCommand(c *call) resp.Value { return setexGeneric(c, 1, "psetex") }
+
+// setexGeneric is SETEX/PSETEX key time value, logged as SET … PXAT.
+func setexGeneric(c *call, unitMillis int64, name string) resp.Value {
+	key, value := c.args[1], c.args[3]
+	at, errReply, ok := expireAtMillis(c.args[2], unitMillis, false, c.nowMillis, name)
+	if !ok {
+		return errReply
+	}
+	e := c.db.set(string(key), &stringObject{data: value}, false)
+	c.db.setExpire(string(key), e, at)
+	c.propagate(cmdSet, key, value, argPXAT, strconv.AppendInt(nil, at, 10))
+	return resp.OK
+}
+
+// appendCommand stores a new string (strings are never changed in place)
+// and keeps the TTL.
+func appendCommand(c *call) resp.Value {
+	key, suffix := c.args[1], c.args[2]
+	s, ok := c.getString(key)
+	if !ok {
+		return replyWrongType
+	}
+	var data []byte
+	if s == nil {
+		data = bytes.Clone(suffix)
+	} else {
+		if len(s.data)+len(suffix) > stringBytesMax {
+			return replyStringTooLong
+		}
+		data = make([]byte, 0, len(s.data)+len(suffix))
+		data = append(append(data, s.data...), suffix...)
+	}
+	c.db.set(string(key), &stringObject{data: data}, true)
+	c.propagate(c.args...)
+	return resp.Int(int64(len(data)))
+}
+
+func strlenCommand(c *call) resp.Value {
+	s, ok := c.getString(c.args[1])
+	switch {
+	case !ok:
+		return replyWrongType
+	case s == nil:
+		return resp.Int(0)
+	}
+	return resp.Int(int64(len(s.data)))
+}
+
+// getrangeCommand is GETRANGE (and SUBSTR) key start end with Redis's
+// clamping: negative indexes count from the end, and a range that ends up
+// empty answers "".
+func getrangeCommand(c *call) resp.Value {
+	start, ok := resp.ParseInt(c.args[2])
+	if !ok {
+		return resp.Err(errNotInteger)
+	}
+	end, ok := resp.ParseInt(c.args[3])
+	if !ok {
+		return resp.Err(errNotInteger)
+	}
+	s, ok := c.getString(c.args[1])
+	switch {
+	case !ok:
+		return replyWrongType
+	case s == nil:
+		return replyEmptyBulk
+	}
+	n := int64(len(s.data))
+	if start < 0 && end < 0 && start > end {
+		return replyEmptyBulk
+	}
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	start, end = max(start, 0), max(end, 0)
+	if end >= n {
+		end = n - 1
+	}
+	if start > end || n == 0 {
+		return replyEmptyBulk
+	}
+	return resp.Bulk(s.data[start : end+1])
+}
+
+// setrangeCommand overwrites part of a string, zero-padding it if the
+// offset lies past the end; the TTL is kept.
+func setrangeCommand(c *call) resp.Value {
+	key, patch := c.args[1], c.args[3]
+	offset, ok := resp.ParseInt(c.args[2])
+	if !ok {
+		return resp.Err(errNotInteger)
+	}
+	if offset < 0 {
+		return resp.Err("ERR offset is out of range")
+	}
+	s, ok := c.getString(key)
+	if !ok {
+		return replyWrongType
+	}
+	var old []byte
+	if s != nil {
+		old = s.data
+	}
+	if len(patch) == 0 {
+		return resp.Int(int64(len(old)))
+	}
+	if offset+int64(len(patch)) > stringBytesMax {
+		return replyStringTooLong
+	}
+	data := make([]byte, max(int64(len(old)), offset+int64(len(patch))))
+	copy(data, old)
+	copy(data[offset:], patch)
+	c.db.set(string(key), &stringObject{data: data}, true)
+	c.propagate(c.args...)
+	return resp.Int(int64(len(data)))
+}
+
+var replyNotFloat = resp.Err("ERR value is not a valid float")
+
+// incrbyfloatCommand adds in the precision Redis uses, x87 long double
+// (64-bit mantissa), so results print the same: 0.1 + 0.2 is 0.3 there, not
+// 0.30000000000000004. It is logged as SET key result KEEPTTL, so replay
+// does not depend on float arithmetic.
+func incrbyfloatCommand(c *call) resp.Value {
+	key := c.args[1]
+	s, ok := c.getString(key)
+	if !ok {
+		return replyWrongType
+	}
+	current := new(big.Float).SetPrec(longDoubleMantissaBits)
+	if s != nil {
+		if current, ok = parseLongDouble(s.data); !ok {
+			return replyNotFloat
+		}
+	}
+	incr, ok := parseLongDouble(c.args[2])
+	if !ok {
+		return replyNotFloat
+	}
+	if current.IsInf() || incr.IsInf() || (current.Sign() != 0 && current.MantExp(nil) > longDoubleMaxExp) {
+		return resp.Err("ERR increment would produce NaN or Infinity")
+	}
+	sum := new(big.Float).SetPrec(longDoubleMantissaBits).Add(current, incr)
+	if sum.Sign() != 0 && sum.MantExp(nil) > longDoubleMaxExp {
+		return resp.Err("ERR increment would produce NaN or Infinity")
+	}
+	text := formatLongDouble(sum)
+	c.db.set(string(key), &stringObject{data: text}, true)
+	c.propagate(cmdSet, key, text, argKeepTTL)
+	return resp.Bulk(text)
+}
+
+// x87 long double: 64-bit mantissa, values up to just under 2^16384, the
+// smallest (subnormal) 2^-16445.
+const (
+	longDoubleMantissaBits = 64
+	longDoubleMaxExp       = 16384
+	longDoubleMinExp       = -16445
+	// longDoubleBytesMax is Redis's MAX_LONG_DOUBLE_CHARS: longer input is
+	// not a float.
+	longDoubleBytesMax = 5 * 1024
+)
+
+// parseLongDouble accepts what Redis's string2ld does: strtold syntax
+// (decimal or 0x hex, optional sign and exponent, inf/infinity) over the
+// whole string, with no leading space, no NaN, and no overflow or
+// underflow to zero.
+func parseLongDouble(b []byte) (*big.Float, bool) {
+	if len(b) == 0 || len(b) >= longDoubleBytesMax {
+		return nil, false
+	}
+	text := string(b)
+	body := strings.TrimLeft(text, "+-")
+	if len(text)-len(body) > 1 {
+		return nil, false
+	}
+	switch strings.ToLower(body) {
+	case "inf", "infinity":
+		return new(big.Float).SetInf(text[0] == '-'), true
+	}
+	base := 10
+	if len(body) > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X') {
+		base = 0
+		if !validFloatSyntax(body[2:], true) {
+			return nil, false
+		}
+	} else if !validFloatSyntax(body, false) {
+		return nil, false
+	}
+	f, _, err := big.ParseFloat(text, base, longDoubleMantissaBits, big.ToNearestEven)
+	if err != nil {
+		return nil, false
+	}
+	if f.Sign() != 0 {
+		if exp := f.MantExp(nil); exp > longDoubleMaxExp || exp < longDoubleMinExp {
+			return nil, false
+		}
+	}
+	return f, true
+}
+
+// validFloatSyntax checks digits[.digits][e|p[sign]digits] with at least
+// one mantissa digit; hex mantissas take hex digits and a p exponent.
+func validFloatSyntax(s string, hex bool) bool {
+	isDigit := func(ch byte) bool {
+		return ch >= '0' && ch <= '9' || hex && (ch|0x20 >= 'a' && ch|0x20 <= 'f')
+	}
+	i, digits := 0, 0
+	for i < len(s) && isDigit(s[i]) {
+		i, digits = i+1, digits+1
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && isDigit(s[i]) {
+			i, digits = i+1, digits+1
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i == len(s) {
+		return true
+	}
+	expMark := byte('e')
+	if hex {
+		expMark = 'p'
+	}
+	if s[i]|0x20 != expMark {
+		return false
+	}
+	i++
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	expDigits := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i, expDigits = i+1, expDigits+1
+	}
+	return expDigits > 0 && i == len(s)
+}
+
+// formatLongDouble prints like Redis's ld2string in human mode: %.17Lf,
+// trailing zeros (and a bare point) removed, -0 as 0.
+func formatLongDouble(f *big.Float) []byte {
+	text := f.Text('f', 17)
+	if strings.IndexByte(text, '.') >= 0 {
+		text = strings.TrimRight(text, "0")
+		text = strings.TrimSuffix(text, ".")
+	}
+	if text == "-0" {
+		text = "0"
+	}
+	return []byte(text)
 }

@@ -151,6 +151,11 @@ func (e *CorruptError) Error() string {
 // empty one. A torn last command is cut away (the file is truncated and
 // synced); any other malformed content, or an error from apply, stops the
 // load with a *CorruptError.
+//
+// A transaction (MULTI … EXEC) is applied only once its EXEC is read, and
+// apply never sees MULTI or EXEC. A file that ends inside a transaction —
+// torn, or cut at a command boundary — is cut back to before its MULTI, as
+// Redis does, so a crash never replays half a transaction.
 func LoadAOF(disk node.Disk, name string, databases int, apply func(db int, args [][]byte) error) (LoadStats, error) {
 	data, err := disk.ReadFile(name)
 	if errors.Is(err, node.ErrNotExist) {
@@ -165,6 +170,15 @@ func LoadAOF(disk node.Disk, name string, databases int, apply func(db int, args
 	offset := func() int64 { return int64(len(data)) - int64(src.Len()) - int64(br.Buffered()) }
 	var stats LoadStats
 	db := 0
+	// In a transaction: where its MULTI starts, and its commands so far.
+	inMulti := false
+	var multiStart int64
+	var queued []queuedCommand
+	cutTail := func(at int64) (LoadStats, error) {
+		stats.SizeBytes = at
+		stats.TruncatedBytes = int64(len(data)) - at
+		return stats, truncate(disk, name, at)
+	}
 	for {
 		start := offset()
 		if first, err := br.Peek(1); err == nil && first[0] != '*' {
@@ -172,13 +186,17 @@ func LoadAOF(disk node.Disk, name string, databases int, apply func(db int, args
 		}
 		args, err := reader.ReadCommand()
 		if err == io.EOF {
+			if inMulti {
+				return cutTail(multiStart)
+			}
 			stats.SizeBytes = int64(len(data)) // empty requests ("*0") may sit after start
 			return stats, nil
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			stats.SizeBytes = start
-			stats.TruncatedBytes = int64(len(data)) - start
-			return stats, truncate(disk, name, start)
+			if inMulti {
+				return cutTail(multiStart)
+			}
+			return cutTail(start)
 		}
 		if err != nil {
 			return stats, &CorruptError{Name: name, OffsetBytes: start, Reason: err.Error()}
@@ -192,10 +210,40 @@ func LoadAOF(disk node.Disk, name string, databases int, apply func(db int, args
 			db = int(n)
 			continue
 		}
+		if len(args) == 1 && bytes.EqualFold(args[0], []byte("multi")) {
+			if inMulti {
+				return stats, &CorruptError{Name: name, OffsetBytes: start, Reason: "MULTI inside MULTI"}
+			}
+			inMulti, multiStart, queued = true, start, queued[:0]
+			continue
+		}
+		if len(args) == 1 && bytes.EqualFold(args[0], []byte("exec")) {
+			if !inMulti {
+				return stats, &CorruptError{Name: name, OffsetBytes: start, Reason: "EXEC without MULTI"}
+			}
+			for _, q := range queued {
+				if err := apply(q.db, q.args); err != nil {
+					return stats, &CorruptError{Name: name, OffsetBytes: q.offset, Reason: err.Error()}
+				}
+			}
+			inMulti = false
+			continue
+		}
+		if inMulti {
+			queued = append(queued, queuedCommand{db: db, args: args, offset: start})
+			continue
+		}
 		if err := apply(db, args); err != nil {
 			return stats, &CorruptError{Name: name, OffsetBytes: start, Reason: err.Error()}
 		}
 	}
+}
+
+// queuedCommand is a command of a transaction waiting for its EXEC.
+type queuedCommand struct {
+	db     int
+	args   [][]byte
+	offset int64
 }
 
 func truncate(disk node.Disk, name string, sizeBytes int64) error {

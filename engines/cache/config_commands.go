@@ -1,0 +1,266 @@
+package cache
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"syslab/engines/cache/resp"
+)
+
+// CONFIG GET / SET / RESETSTAT over the parameters this node has. Config
+// (config.go) is what a node starts with; CONFIG SET changes the running
+// node only, as Redis does without CONFIG REWRITE.
+var configCommands = []commandSpec{
+	{name: "config", arity: -2, run: configCommand},
+}
+
+// runtimeSettings are the parameters only CONFIG SET changes (the
+// eviction code reads them).
+type runtimeSettings struct {
+	maxmemoryBytes   int64
+	maxmemoryPolicy  string
+	maxmemorySamples int64
+	save             string
+}
+
+func defaultRuntimeSettings() runtimeSettings {
+	return runtimeSettings{maxmemoryPolicy: "noeviction", maxmemorySamples: 5}
+}
+
+var maxmemoryPolicies = []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}
+
+// configParam is one parameter: how to read it and how to set it (nil set:
+// immutable). set returns the reason text of Redis's CONFIG SET error.
+type configParam struct {
+	get func(n *Node) string
+	set func(n *Node, value string) (reason string, ok bool)
+}
+
+var configParams = map[string]configParam{
+	"maxmemory": {
+		get: func(n *Node) string { return strconv.FormatInt(n.settings.maxmemoryBytes, 10) },
+		set: func(n *Node, v string) (string, bool) {
+			bytes, ok := parseMemory(v)
+			if !ok {
+				return "argument must be a memory value", false
+			}
+			n.settings.maxmemoryBytes = bytes
+			return "", true
+		},
+	},
+	"maxmemory-policy": {
+		get: func(n *Node) string { return n.settings.maxmemoryPolicy },
+		set: func(n *Node, v string) (string, bool) {
+			for _, p := range maxmemoryPolicies {
+				if strings.EqualFold(v, p) {
+					n.settings.maxmemoryPolicy = p
+					return "", true
+				}
+			}
+			return "argument(s) must be one of the following: " + strings.Join(maxmemoryPolicies, ", "), false
+		},
+	},
+	"maxmemory-samples": {
+		get: func(n *Node) string { return strconv.FormatInt(n.settings.maxmemorySamples, 10) },
+		set: func(n *Node, v string) (string, bool) {
+			i, ok := resp.ParseInt([]byte(v))
+			if !ok {
+				return "argument couldn't be parsed into an integer", false
+			}
+			if i < 1 || i > 1<<31-1 {
+				return "argument must be between 1 and 2147483647 inclusive", false
+			}
+			n.settings.maxmemorySamples = i
+			return "", true
+		},
+	},
+	"hz": {
+		get: func(n *Node) string { return strconv.Itoa(n.cfg.Hz) },
+		set: func(n *Node, v string) (string, bool) {
+			i, ok := resp.ParseInt([]byte(v))
+			if !ok {
+				return "argument couldn't be parsed into an integer", false
+			}
+			n.cfg.Hz = int(min(max(i, 1), hzMax)) // Redis clamps
+			return "", true
+		},
+	},
+	"appendonly": {
+		get: func(n *Node) string { return yesNo(n.cfg.AppendOnly) },
+		set: func(n *Node, v string) (string, bool) {
+			on, ok := parseYesNo(v)
+			if !ok {
+				return "argument must be 'yes' or 'no'", false
+			}
+			if on != n.cfg.AppendOnly {
+				return "switching the AOF at runtime is not supported by this node; restart it with the new setting", false
+			}
+			return "", true
+		},
+	},
+	"appendfsync": {
+		get: func(n *Node) string { return n.cfg.AppendFsync },
+		set: func(n *Node, v string) (string, bool) {
+			for _, p := range []string{FsyncEverysec, FsyncAlways, FsyncNo} {
+				if strings.EqualFold(v, p) {
+					n.setAppendFsync(p)
+					return "", true
+				}
+			}
+			return "argument(s) must be one of the following: everysec, always, no", false
+		},
+	},
+	"save": {
+		get: func(n *Node) string { return n.settings.save },
+		set: func(n *Node, v string) (string, bool) {
+			fields := strings.Fields(v)
+			if len(fields)%2 != 0 {
+				return "Invalid save parameters", false
+			}
+			for _, f := range fields {
+				if _, ok := resp.ParseInt([]byte(f)); !ok {
+					return "Invalid save parameters", false
+				}
+			}
+			n.settings.save = strings.Join(fields, " ")
+			return "", true
+		},
+	},
+	"databases": {get: func(n *Node) string { return strconv.Itoa(len(n.dbs)) }},
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func parseYesNo(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "yes":
+		return true, true
+	case "no":
+		return false, true
+	}
+	return false, false
+}
+
+// setAppendFsync switches the fsync policy, arming the everysec timer the
+// first time it is needed.
+func (n *Node) setAppendFsync(policy string) {
+	n.cfg.AppendFsync = policy
+	if policy == FsyncEverysec && n.aof != nil && !n.everysecArmed {
+		n.everysecArmed = true
+		n.env.After(everysecInterval, n.everysecSync)
+	}
+}
+
+// parseMemory reads a memory value as Redis's memtoull: a number with an
+// optional unit b, k (1000), kb (1024), m, mb, g, gb, case-insensitive.
+func parseMemory(v string) (int64, bool) {
+	lower := strings.ToLower(v)
+	units := []struct {
+		suffix string
+		mul    int64
+	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}}
+	mul := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(lower, u.suffix) {
+			lower, mul = strings.TrimSuffix(lower, u.suffix), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseUint(lower, 10, 63)
+	if err != nil || int64(n) > (1<<63-1)/mul {
+		return 0, false
+	}
+	return int64(n) * mul, true
+}
+
+func configCommand(c *call) resp.Value {
+	sub := strings.ToLower(string(c.args[1]))
+	switch sub {
+	case "get":
+		if len(c.args) < 3 {
+			return errSubcommandArity("config", sub)
+		}
+		return configGet(c)
+	case "set":
+		if len(c.args) < 4 || len(c.args)%2 != 0 {
+			return errSubcommandArity("config", sub)
+		}
+		return configSet(c)
+	case "resetstat":
+		if len(c.args) != 2 {
+			return errSubcommandArity("config", sub)
+		}
+		s := &c.node.stats
+		s.Commands, s.ExpiredKeys, s.KeyspaceHits, s.KeyspaceMisses, s.AOFWriteFails = 0, 0, 0, 0, 0
+		return resp.OK
+	}
+	return errUnknownSubcommand(c.args[1], "CONFIG")
+}
+
+// configGet answers a map of every parameter matching any pattern, in
+// name order; an exact name is echoed back as given, as Redis does.
+func configGet(c *call) resp.Value {
+	names := make([]string, 0, len(configParams))
+	for name := range configParams {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	seen := map[string]bool{}
+	var elems []resp.Value
+	for _, pattern := range c.args[2:] {
+		lower := []byte(strings.ToLower(string(pattern)))
+		if p, ok := configParams[string(lower)]; ok {
+			if !seen[string(lower)] {
+				seen[string(lower)] = true
+				elems = append(elems, resp.Bulk(pattern), resp.BulkFromString(p.get(c.node)))
+			}
+			continue
+		}
+		for _, name := range names {
+			if !seen[name] && globMatch(lower, []byte(name)) {
+				seen[name] = true
+				elems = append(elems, resp.BulkFromString(name), resp.BulkFromString(configParams[name].get(c.node)))
+			}
+		}
+	}
+	return resp.Value{Kind: resp.Map, Elems: elems}
+}
+
+// configSet checks every parameter before changing any, like Redis 7's
+// multi-parameter CONFIG SET (which also rolls back on failure).
+func configSet(c *call) resp.Value {
+	seen := map[string]bool{}
+	for j := 2; j < len(c.args); j += 2 {
+		name := strings.ToLower(string(c.args[j]))
+		p, ok := configParams[name]
+		if !ok {
+			return resp.Err("ERR Unknown option or number of arguments for CONFIG SET - '" + string(c.args[j]) + "'")
+		}
+		if p.set == nil {
+			return configSetFailed(name, "can't set immutable config")
+		}
+		if seen[name] {
+			return configSetFailed(name, "duplicate parameter")
+		}
+		seen[name] = true
+	}
+	saved, savedCfg := c.node.settings, c.node.cfg
+	for j := 2; j < len(c.args); j += 2 {
+		name := strings.ToLower(string(c.args[j]))
+		if reason, ok := configParams[name].set(c.node, string(c.args[j+1])); !ok {
+			c.node.settings, c.node.cfg = saved, savedCfg
+			return configSetFailed(name, reason)
+		}
+	}
+	return resp.OK
+}
+
+func configSetFailed(name, reason string) resp.Value {
+	return resp.Err("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason)
+}

@@ -1,0 +1,430 @@
+package cache
+
+import (
+	"bytes"
+	"sort"
+	"strconv"
+	"strings"
+
+	"syslab/engines/cache/resp"
+	"syslab/node"
+)
+
+// Introspection commands (Redis's server.c, object.c, networking.c):
+// INFO, TIME, COMMAND, OBJECT, MEMORY USAGE, DEBUG, CLIENT. CONFIG is in
+// config_commands.go.
+var introspectionCommands = []commandSpec{
+	{name: "info", arity: -1, run: infoCommand},
+	{name: "time", arity: 1, flags: flagFast, run: timeCommand},
+	{name: "command", arity: -1, run: commandCommand},
+	{name: "object", arity: -2, flags: flagReadonly, firstKey: 2, lastKey: 2, keyStep: 1, run: objectCommand},
+	{name: "memory", arity: -2, flags: flagReadonly, run: memoryCommand},
+	{name: "debug", arity: -2, run: debugCommand},
+	{name: "client", arity: -2, run: clientCommand},
+}
+
+// redisVersion is what INFO reports: the Redis this node imitates.
+const redisVersion = "7.0.15"
+
+func errUnknownSubcommand(sub []byte, command string) resp.Value {
+	return resp.Err("ERR unknown subcommand '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try " + command + " HELP.")
+}
+
+func errSubcommandArity(command, sub string) resp.Value {
+	return resp.Err("ERR wrong number of arguments for '" + command + "|" + sub + "' command")
+}
+
+// infoSections lists the sections INFO knows, in Redis's order; all of
+// them are in the default set.
+var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "keyspace"}
+
+func infoCommand(c *call) resp.Value {
+	wanted := map[string]bool{}
+	if len(c.args) == 1 {
+		for _, s := range infoSections {
+			wanted[s] = true
+		}
+	}
+	for _, arg := range c.args[1:] {
+		name := strings.ToLower(string(arg))
+		switch name {
+		case "all", "everything", "default":
+			for _, s := range infoSections {
+				wanted[s] = true
+			}
+		default:
+			wanted[name] = true
+		}
+	}
+	var b strings.Builder
+	for _, section := range infoSections { // fixed order, never map order
+		if !wanted[section] {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString("# " + strings.ToUpper(section[:1]) + section[1:] + "\r\n")
+		c.node.writeInfoSection(&b, section, c.nowMillis)
+	}
+	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
+}
+
+func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis int64) {
+	field := func(name string, value any) {
+		b.WriteString(name)
+		b.WriteByte(':')
+		switch v := value.(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		}
+		b.WriteString("\r\n")
+	}
+	switch section {
+	case "server":
+		uptimeSeconds := (nowMillis - n.startMillis) / 1000
+		field("redis_version", redisVersion)
+		field("redis_mode", "standalone")
+		field("arch_bits", 64)
+		field("run_id", string(n.env.Self()))
+		field("uptime_in_seconds", uptimeSeconds)
+		field("uptime_in_days", uptimeSeconds/86400)
+		field("hz", n.cfg.Hz)
+		field("configured_hz", n.cfg.Hz)
+	case "clients":
+		// The node knows only clients with session state (SELECT, MULTI,
+		// WATCH, SETNAME); the others leave no trace until they do.
+		field("connected_clients", len(n.sessions))
+		field("blocked_clients", 0)
+	case "memory":
+		used := n.usedMemoryBytes()
+		field("used_memory", used)
+		field("used_memory_human", humanBytes(used))
+		field("used_memory_dataset", used)
+		field("maxmemory", n.settings.maxmemoryBytes)
+		field("maxmemory_human", humanBytes(n.settings.maxmemoryBytes))
+		field("maxmemory_policy", n.settings.maxmemoryPolicy)
+	case "persistence":
+		field("loading", 0)
+		field("rdb_changes_since_last_save", n.dirty)
+		field("rdb_bgsave_in_progress", 0)
+		aofEnabled, aofSize, status := 0, int64(0), "ok"
+		if n.aof != nil {
+			aofEnabled, aofSize = 1, n.aof.SizeBytes()
+		}
+		if n.aofErr != nil {
+			status = "err"
+		}
+		field("aof_enabled", aofEnabled)
+		field("aof_rewrite_in_progress", 0)
+		field("aof_last_write_status", status)
+		if aofEnabled == 1 {
+			field("aof_current_size", aofSize)
+		}
+	case "stats":
+		field("total_commands_processed", n.stats.Commands)
+		field("expired_keys", n.stats.ExpiredKeys)
+		field("evicted_keys", 0)
+		field("keyspace_hits", n.stats.KeyspaceHits)
+		field("keyspace_misses", n.stats.KeyspaceMisses)
+	case "replication":
+		field("role", "master")
+		field("connected_slaves", 0)
+	case "keyspace":
+		for i, ks := range n.dbs {
+			if ks.size() == 0 {
+				continue
+			}
+			b.WriteString("db" + strconv.Itoa(i) + ":keys=" + strconv.Itoa(ks.size()) + ",expires=" + strconv.Itoa(ks.volatile.len()) +
+				",avg_ttl=" + strconv.FormatInt(ks.avgTTLMillis(nowMillis), 10) + "\r\n")
+		}
+	}
+}
+
+// avgTTLSampleKeys bounds the keys INFO looks at for avg_ttl, which Redis
+// also only estimates (from the expiry cycle's samples).
+const avgTTLSampleKeys = 100
+
+func (ks *keyspace) avgTTLMillis(nowMillis int64) int64 {
+	var sum, count int64
+	for _, key := range ks.volatile.keys[:min(len(ks.volatile.keys), avgTTLSampleKeys)] {
+		if e, ok := ks.dict.Get(key); ok && e.expireAtMillis > nowMillis {
+			sum += e.expireAtMillis - nowMillis
+			count++
+		}
+	}
+	if count == 0 {
+		return 0
+	}
+	return sum / count
+}
+
+// humanBytes prints like Redis's bytesToHuman: B, K, M, G with two decimals.
+func humanBytes(n int64) string {
+	f := float64(n)
+	switch {
+	case n < 1024:
+		return strconv.FormatInt(n, 10) + "B"
+	case n < 1024*1024:
+		return strconv.FormatFloat(f/1024, 'f', 2, 64) + "K"
+	case n < 1024*1024*1024:
+		return strconv.FormatFloat(f/(1024*1024), 'f', 2, 64) + "M"
+	}
+	return strconv.FormatFloat(f/(1024*1024*1024), 'f', 2, 64) + "G"
+}
+
+func timeCommand(c *call) resp.Value {
+	now := c.node.env.Now()
+	return resp.ArrayOf(resp.BulkFromString(strconv.FormatInt(now.Unix(), 10)),
+		resp.BulkFromString(strconv.Itoa(now.Nanosecond()/1000)))
+}
+
+// commands is commandTable for COMMAND, which the table itself lists: a
+// direct reference would be an initialization cycle.
+var commands map[string]*commandSpec
+
+func init() { commands = commandTable }
+
+// commandCommand is COMMAND, COMMAND COUNT, COMMAND INFO name… and COMMAND
+// DOCS, built from the command table (sorted by name). Key specs, ACL
+// categories and docs text are not kept, so those parts are empty.
+func commandCommand(c *call) resp.Value {
+	if len(c.args) == 1 {
+		return resp.Value{Kind: resp.Array, Elems: commandInfos(allCommandNames())}
+	}
+	sub := strings.ToLower(string(c.args[1]))
+	switch sub {
+	case "count":
+		if len(c.args) != 2 {
+			return errSubcommandArity("command", sub)
+		}
+		return resp.Int(int64(len(commands)))
+	case "info":
+		names := allCommandNames()
+		if len(c.args) > 2 {
+			names = names[:0]
+			for _, a := range c.args[2:] {
+				names = append(names, strings.ToLower(string(a)))
+			}
+		}
+		return resp.Value{Kind: resp.Array, Elems: commandInfos(names)}
+	case "docs":
+		names := allCommandNames()
+		if len(c.args) > 2 {
+			names = names[:0]
+			for _, a := range c.args[2:] {
+				if commands[strings.ToLower(string(a))] != nil {
+					names = append(names, strings.ToLower(string(a)))
+				}
+			}
+		}
+		var docs []resp.Value
+		for _, name := range names {
+			docs = append(docs, resp.BulkFromString(name), resp.Value{Kind: resp.Map, Elems: []resp.Value{
+				resp.BulkFromString("summary"), resp.BulkFromString(""),
+				resp.BulkFromString("since"), resp.BulkFromString("1.0.0"),
+				resp.BulkFromString("group"), resp.BulkFromString("generic"),
+			}})
+		}
+		return resp.Value{Kind: resp.Map, Elems: docs}
+	}
+	return errUnknownSubcommand(c.args[1], "COMMAND")
+}
+
+func allCommandNames() []string {
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func commandInfos(names []string) []resp.Value {
+	infos := make([]resp.Value, len(names))
+	for i, name := range names {
+		spec := commands[name]
+		if spec == nil {
+			infos[i] = resp.Value{Kind: resp.NullArray}
+			continue
+		}
+		var flags []resp.Value
+		for _, f := range []struct {
+			flag commandFlags
+			name string
+		}{{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagFast, "fast"}} {
+			if spec.flags&f.flag != 0 {
+				flags = append(flags, resp.Simple(f.name))
+			}
+		}
+		infos[i] = resp.ArrayOf(resp.BulkFromString(name), resp.Int(int64(spec.arity)), resp.Value{Kind: resp.Set, Elems: flags},
+			resp.Int(int64(spec.firstKey)), resp.Int(int64(spec.lastKey)), resp.Int(int64(spec.keyStep)),
+			resp.Value{Kind: resp.Set}, resp.Value{Kind: resp.Array}, resp.Value{Kind: resp.Array}, resp.Value{Kind: resp.Array})
+	}
+	return infos
+}
+
+// sharedIntegersMax: Redis shares the objects of the integers 0..9999, and
+// OBJECT REFCOUNT answers INT_MAX for them.
+const sharedIntegersMax = 10000
+
+func objectCommand(c *call) resp.Value {
+	sub := strings.ToLower(string(c.args[1]))
+	switch sub {
+	case "encoding", "freq", "idletime", "refcount":
+	default:
+		return errUnknownSubcommand(c.args[1], "OBJECT")
+	}
+	if len(c.args) != 3 {
+		return errSubcommandArity("object", sub)
+	}
+	e := c.db.lookupNoTouch(c.args[2], c.nowMillis)
+	if e == nil {
+		return resp.NullBulk
+	}
+	lfu := strings.Contains(c.node.settings.maxmemoryPolicy, "lfu")
+	switch sub {
+	case "encoding":
+		return resp.BulkFromString(e.value.encoding())
+	case "freq":
+		if !lfu {
+			return resp.Err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+		}
+		return resp.Int(int64(e.lfu))
+	case "idletime":
+		if lfu {
+			return resp.Err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+		}
+		return resp.Int(max(c.nowMillis-e.lruMillis, 0) / 1000)
+	}
+	if s, ok := e.value.(*stringObject); ok {
+		if n, ok := resp.ParseInt(s.data); ok && n >= 0 && n < sharedIntegersMax {
+			return resp.Int(1<<31 - 1)
+		}
+	}
+	return resp.Int(1)
+}
+
+// memoryCommand is MEMORY USAGE key [SAMPLES n]: the bytes the key is
+// charged for (the running estimate, never a walk of the value).
+func memoryCommand(c *call) resp.Value {
+	sub := strings.ToLower(string(c.args[1]))
+	if sub != "usage" {
+		return errUnknownSubcommand(c.args[1], "MEMORY")
+	}
+	if len(c.args) < 3 {
+		return errSubcommandArity("memory", sub)
+	}
+	if len(c.args) != 3 && (len(c.args) != 5 || !bytes.EqualFold(c.args[3], []byte("samples"))) {
+		return resp.Err(errSyntax)
+	}
+	e := c.db.lookupNoTouch(c.args[2], c.nowMillis)
+	if e == nil {
+		return resp.NullBulk
+	}
+	return resp.Int(e.chargedBytes)
+}
+
+// debugCommand supports DEBUG SLEEP 0 (a no-op: the node never blocks; a
+// longer sleep is refused) and DEBUG OBJECT key.
+func debugCommand(c *call) resp.Value {
+	sub := strings.ToLower(string(c.args[1]))
+	switch {
+	case sub == "sleep" && len(c.args) == 3:
+		if string(c.args[2]) != "0" {
+			return resp.Err("ERR DEBUG SLEEP is only supported with 0 here: the node never blocks")
+		}
+		return resp.OK
+	case sub == "object" && len(c.args) == 3:
+		e := c.db.lookupNoTouch(c.args[2], c.nowMillis)
+		if e == nil {
+			return resp.Err("ERR no such key")
+		}
+		return resp.Simple("Value at:0 refcount:1 encoding:" + e.value.encoding() +
+			" serializedlength:" + strconv.FormatInt(e.chargedBytes, 10) +
+			" lru:" + strconv.FormatInt(e.lruMillis/1000%(1<<24), 10) +
+			" lru_seconds_idle:" + strconv.FormatInt(max(c.nowMillis-e.lruMillis, 0)/1000, 10))
+	}
+	return errUnknownSubcommand(c.args[1], "DEBUG")
+}
+
+// clientID is the number CLIENT ID answers: the trailing number of the
+// endpoint's name ("conn-17" → 17, as the server numbers connections), or
+// one the node assigns on first use.
+func (n *Node) clientID(client node.ID) int64 {
+	name := string(client)
+	if i := strings.LastIndexByte(name, '-'); i >= 0 {
+		if id, ok := resp.ParseInt([]byte(name[i+1:])); ok && id > 0 {
+			return id
+		}
+	}
+	if id, ok := n.assignedClientIDs[client]; ok {
+		return id
+	}
+	n.nextClientID++
+	id := -n.nextClientID // negative: never collides with a numbered endpoint
+	n.assignedClientIDs[client] = id
+	return id
+}
+
+// clientCommand supports CLIENT ID, SETNAME, GETNAME, LIST and INFO with
+// the fields the node knows (id, addr as the endpoint name, name, db,
+// multi, watch). KILL needs the server adapter to close connections and is
+// not supported.
+func clientCommand(c *call) resp.Value {
+	sub := strings.ToLower(string(c.args[1]))
+	n := c.node
+	switch sub {
+	case "id":
+		return resp.Int(n.clientID(c.client))
+	case "getname":
+		if s := n.sessions[c.client]; s != nil && s.name != "" {
+			return resp.BulkFromString(s.name)
+		}
+		return resp.NullBulk
+	case "setname":
+		if len(c.args) != 3 {
+			return errSubcommandArity("client", sub)
+		}
+		for _, ch := range c.args[2] {
+			if ch < '!' || ch > '~' {
+				return resp.Err("ERR Client names cannot contain spaces, newlines or special characters.")
+			}
+		}
+		n.session(c.client).name = string(c.args[2])
+		n.dropSessionIfIdle(c.client)
+		return resp.OK
+	case "info":
+		return resp.Value{Kind: resp.Verbatim, Str: []byte(n.clientLine(c.client))}
+	case "list":
+		clients := []node.ID{c.client}
+		for id := range n.sessions {
+			if id != c.client {
+				clients = append(clients, id)
+			}
+		}
+		sort.Slice(clients, func(i, j int) bool { return n.clientID(clients[i]) < n.clientID(clients[j]) })
+		var b strings.Builder
+		for _, id := range clients {
+			b.WriteString(n.clientLine(id))
+		}
+		return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
+	}
+	return errUnknownSubcommand(c.args[1], "CLIENT")
+}
+
+func (n *Node) clientLine(client node.ID) string {
+	db, multi, watch, name := 0, -1, 0, ""
+	if s := n.sessions[client]; s != nil {
+		db, watch, name = s.dbIndex, len(s.watched), s.name
+		if s.multi != nil {
+			multi = len(s.multi.commands)
+		}
+	}
+	return "id=" + strconv.FormatInt(n.clientID(client), 10) + " addr=" + string(client) + " name=" + name +
+		" db=" + strconv.Itoa(db) + " multi=" + strconv.Itoa(multi) + " watch=" + strconv.Itoa(watch) + "\n"
+}

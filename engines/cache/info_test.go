@@ -1,0 +1,102 @@
+package cache
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestIntrospectionAgreesWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"CONFIG SET maxmemory 100xb", "CONFIG SET maxmemory 100mb", "CONFIG GET maxmemory", "CONFIG SET maxmemory 1gb",
+		"CONFIG GET maxmemory", "CONFIG SET maxmemory 0", "CONFIG SET maxmemory-policy foo", "CONFIG SET maxmemory-policy ALLKEYS-LRU",
+		"CONFIG GET maxmemory-policy", "CONFIG SET maxmemory-policy noeviction",
+		"CONFIG SET maxmemory-samples 0", "CONFIG SET maxmemory-samples x", "CONFIG SET maxmemory-samples 7", "CONFIG GET maxmemory-samples",
+		"CONFIG SET maxmemory-samples 5", "CONFIG SET databases 4", "CONFIG SET foo 1", "CONFIG SET appendfsync sometimes",
+		"CONFIG SET save foo", "CONFIG SET maxmemory", "CONFIG GET", "CONFIG FOO", "CONFIG SET maxmemory 1 maxmemory 2",
+		"CONFIG GET MAXMEMORY-policy", "CONFIG GET databases", "CONFIG GET appendonly", "CONFIG RESETSTAT", "CONFIG SET hz 1000",
+		"CONFIG GET hz", "CONFIG SET hz 10",
+		"SET k 1", "SET big 12345", "SET s abc", "OBJECT ENCODING k", "OBJECT ENCODING s", "OBJECT ENCODING nokey", "OBJECT ENCODING",
+		"OBJECT FOO", "OBJECT REFCOUNT k", "OBJECT REFCOUNT big", "OBJECT FREQ k", "OBJECT IDLETIME k", "OBJECT IDLETIME nokey",
+		"MEMORY USAGE nokey", "MEMORY FOO", "COMMAND INFO nosuchcommand", "COMMAND FOO", "CLIENT FOO", "CLIENT GETNAME",
+		"CLIENT SETNAME \"a b\"", "CLIENT SETNAME alpha", "CLIENT GETNAME", "CLIENT SETNAME", "INFO nosuchsection",
+	})
+}
+
+func TestInfoFields(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "SET a 1")
+	do(n, env, "c", "SET b 2 EX 100")
+	do(n, env, "c", "GET a")
+	do(n, env, "c", "GET nokey")
+	env.Advance(3 * time.Second)
+	info := do(n, env, "c", "INFO")
+	for _, want := range []string{"# Server", "redis_version:7.0.15", "uptime_in_seconds:3", "# Memory", "used_memory:",
+		"maxmemory_policy:noeviction", "# Persistence", "aof_enabled:0", "rdb_changes_since_last_save:2", "# Stats",
+		"total_commands_processed:4", "keyspace_hits:1", "keyspace_misses:1", "evicted_keys:0", "role:master",
+		"connected_slaves:0", "# Keyspace", "db0:keys=2,expires=1,avg_ttl=97000"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO lacks %q:\n%s", want, info)
+		}
+	}
+	if got := do(n, env, "c", "INFO keyspace"); strings.Contains(got, "# Server") || !strings.Contains(got, "db0:") {
+		t.Errorf("INFO keyspace = %s", got)
+	}
+	if got := do(n, env, "c", "TIME"); got != `["1767225603" "0"]` {
+		t.Errorf("TIME = %s", got)
+	}
+}
+
+func TestCommandIntrospection(t *testing.T) {
+	n, env := startNode(t, Config{})
+	if got := do(n, env, "c", "COMMAND COUNT"); got != "(integer) "+itoa(len(commandTable)) {
+		t.Fatalf("COMMAND COUNT = %s", got)
+	}
+	want := `[["get" (integer) 2 ["readonly" "fast"] (integer) 1 (integer) 1 (integer) 1 [] [] [] []] (nil)]`
+	if got := do(n, env, "c", "COMMAND INFO get nosuch"); got != want {
+		t.Fatalf("COMMAND INFO = %s, want %s", got, want)
+	}
+	if got := do(n, env, "c", "COMMAND INFO mset"); !strings.Contains(got, `(integer) 1 (integer) -1 (integer) 2`) {
+		t.Fatalf("COMMAND INFO mset = %s", got)
+	}
+	all := do(n, env, "c", "COMMAND")
+	if strings.Count(all, `["`) < len(commandTable) {
+		t.Fatalf("COMMAND lists fewer than %d commands", len(commandTable))
+	}
+}
+
+func TestObjectIdletimeAndMemoryUsage(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "SET k "+strings.Repeat("v", 100))
+	env.Advance(5 * time.Second)
+	if got := do(n, env, "c", "OBJECT IDLETIME k"); got != "(integer) 5" {
+		t.Fatalf("OBJECT IDLETIME = %s", got)
+	}
+	do(n, env, "c", "GET k")
+	if got := do(n, env, "c", "OBJECT IDLETIME k"); got != "(integer) 0" {
+		t.Fatalf("OBJECT IDLETIME after GET = %s", got)
+	}
+	if got := do(n, env, "c", "OBJECT ENCODING k"); got != `"raw"` {
+		t.Fatalf("OBJECT ENCODING = %s", got)
+	}
+	if got := do(n, env, "c", "MEMORY USAGE k"); got != "(integer) "+itoa(int(n.usedMemoryBytes())) {
+		t.Fatalf("MEMORY USAGE = %s, used memory %d", got, n.usedMemoryBytes())
+	}
+	do(n, env, "c", "CONFIG SET maxmemory-policy allkeys-lfu")
+	if got := do(n, env, "c", "OBJECT FREQ k"); !strings.HasPrefix(got, "(integer) ") {
+		t.Fatalf("OBJECT FREQ under LFU = %s", got)
+	}
+}
+
+func TestClientCommands(t *testing.T) {
+	n, env := startNode(t, Config{})
+	if got := do(n, env, "conn-17", "CLIENT ID"); got != "(integer) 17" {
+		t.Fatalf("CLIENT ID = %s", got)
+	}
+	do(n, env, "conn-17", "CLIENT SETNAME web")
+	do(n, env, "conn-3", "SELECT 2")
+	want := "id=3 addr=conn-3 name= db=2 multi=-1 watch=0\nid=17 addr=conn-17 name=web db=0 multi=-1 watch=0\n"
+	if got := do(n, env, "conn-17", "CLIENT LIST"); got != `"`+strings.ReplaceAll(want, "\n", `\n`)+`"` {
+		t.Fatalf("CLIENT LIST = %s", got)
+	}
+}

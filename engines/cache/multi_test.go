@@ -1,0 +1,110 @@
+package cache
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"syslab/engines/cache/persist"
+	"syslab/node"
+)
+
+func TestTransactionsAgreeWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"EXEC", "DISCARD", "UNWATCH",
+		"MULTI", "MULTI", "SET a 1", "EXEC",
+		"MULTI", "WATCH a", "SET a 2", "EXEC", "GET a",
+		"MULTI", "FOO", "SET a", "SET a 3", "EXEC", "GET a",
+		"MULTI", "SET a 3", "INCR a", "GETRANGE a x 1", "GET a", "EXEC",
+		"MULTI", "EXEC",
+		"MULTI", "SELECT 1", "SET z 1", "EXEC", "GET z", "SELECT 0", "GET z",
+		"MULTI", "SET a 1 EX 0", "GET a", "EXEC",
+		"MULTI", "DISCARD", "EXEC",
+		"WATCH a", "SET a 5", "MULTI", "GET a", "EXEC", // our own write after WATCH aborts too
+		"WATCH a b", "MULTI", "GET a", "EXEC",
+		"WATCH a", "UNWATCH", "SET a 6", "MULTI", "GET a", "EXEC",
+		"WATCH nokey", "MULTI", "SET nokey 1", "EXEC", "GET nokey",
+	})
+}
+
+func TestWatchSeesOtherClientsAndExpiry(t *testing.T) {
+	n, env := startNode(t, Config{})
+	expect := func(client, line, want string) {
+		t.Helper()
+		if got := do(n, env, nodeIDOf(client), line); got != want {
+			t.Fatalf("%s: %s = %s, want %s", client, line, got, want)
+		}
+	}
+	expect("a", "SET k 1", `"OK"`)
+	expect("a", "WATCH k", `"OK"`)
+	expect("b", "SET k 2", `"OK"`)
+	expect("a", "MULTI", `"OK"`)
+	expect("a", "SET k 3", `"QUEUED"`)
+	expect("a", "EXEC", "(nil)")
+	expect("a", "GET k", `"2"`)
+
+	// A write in another database does not touch the watch.
+	expect("a", "WATCH k", `"OK"`)
+	expect("b", "SELECT 1", `"OK"`)
+	expect("b", "SET k other-db", `"OK"`)
+	expect("a", "MULTI", `"OK"`)
+	expect("a", "INCR k", `"QUEUED"`)
+	expect("a", "EXEC", "[(integer) 3]")
+
+	// Expiry of a watched key, even unobserved, aborts.
+	expect("a", "SET t v PX 100", `"OK"`)
+	expect("a", "WATCH t", `"OK"`)
+	env.now = env.now.Add(200 * time.Millisecond)
+	expect("a", "MULTI", `"OK"`)
+	expect("a", "PING", `"QUEUED"`)
+	expect("a", "EXEC", "(nil)")
+
+	// FLUSHALL by anyone aborts.
+	expect("a", "WATCH k", `"OK"`)
+	expect("b", "FLUSHALL", `"OK"`)
+	expect("a", "MULTI", `"OK"`)
+	expect("a", "EXEC", "(nil)")
+
+	// A disconnected client's watches are gone.
+	expect("c", "WATCH k", `"OK"`)
+	n.Receive("c", Disconnected{})
+	if len(n.watchers) != 0 {
+		t.Fatalf("watchers left after disconnect: %v", n.watchers)
+	}
+	if len(n.sessions) != 1 { // b selected db 1
+		t.Fatalf("%d sessions left, want 1", len(n.sessions))
+	}
+}
+
+func nodeIDOf(name string) node.ID { return node.ID(name) }
+
+// The AOF holds a transaction's writes between MULTI and EXEC; reads and
+// failed commands add nothing, and a tail cut inside a transaction is
+// dropped whole on restart.
+func TestSimTransactionInAOF(t *testing.T) {
+	h := newSimHarness(t, 23, Config{AppendOnly: true, AppendFsync: FsyncAlways}, realDisk)
+	for _, line := range []string{"MULTI", "SET a 1", "GET a", "SELECT 2", "SET b 2 EX 100", "SELECT 0", "EXEC"} {
+		h.do(line)
+	}
+	for _, line := range []string{"MULTI", "GET a", "EXEC"} { // read-only: nothing logged
+		h.do(line)
+	}
+	aof, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+	text := strings.ReplaceAll(string(aof), "\r\n", " ")
+	if strings.Count(text, "MULTI") != 1 || strings.Count(text, "EXEC") != 1 ||
+		strings.Index(text, "MULTI") > strings.Index(text, "SET") || strings.Index(text, "EXEC") < strings.LastIndex(text, "PXAT") {
+		t.Fatalf("AOF does not wrap the transaction: %q", text)
+	}
+	// A crash that kept only the start of the next transaction.
+	f, _ := h.w.Disk(cacheID).Open(persist.AOFName)
+	f.Write([]byte("*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\n3\r\n"))
+	f.Sync()
+	h.restart()
+	h.expect("GET a", `"1"`)
+	h.expect("GET c", "(nil)")
+	h.expect("SELECT 2", `"OK"`)
+	h.expect("TTL b", "(integer) 100")
+	if n := h.w.Handler(cacheID).(*Node); n.Stats().AOFTruncated == 0 {
+		t.Fatal("the unfinished transaction was not cut away")
+	}
+}
