@@ -238,8 +238,8 @@ func BenchmarkNodeSadd(b *testing.B) {
 
 func BenchmarkNodeSismember(b *testing.B) {
 	n, env := startNode(b, Config{})
-	env.discardReplies = true
 	do(n, env, "c", "SADD s "+words("member:", 10000))
+	env.discardReplies = true
 	commands := make([]Command, 10000)
 	for i := range commands {
 		commands[i] = Command{Args: [][]byte{[]byte("SISMEMBER"), []byte("s"), []byte("member:" + strconv.Itoa(i*7%20000))}}
