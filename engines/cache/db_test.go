@@ -58,7 +58,7 @@ func TestScanCoversKeysAcrossResizes(t *testing.T) {
 	cursor := "0"
 	calls := 0
 	for {
-		reply := scanReply(t, n, env, "SCAN "+cursor+" COUNT 7")
+		reply := scanKeysReply(t, n, env, "SCAN "+cursor+" COUNT 7")
 		for _, k := range reply.keys {
 			seen[k]++
 		}
@@ -92,7 +92,7 @@ func TestScanCoversKeysAcrossResizes(t *testing.T) {
 	seen = map[string]int{}
 	cursor = "0"
 	for {
-		reply := scanReply(t, n, env, "SCAN "+cursor+" MATCH stable:1* COUNT 100")
+		reply := scanKeysReply(t, n, env, "SCAN "+cursor+" MATCH stable:1* COUNT 100")
 		for _, k := range reply.keys {
 			seen[k]++
 			if !strings.HasPrefix(k, "stable:1") {
@@ -118,7 +118,7 @@ type scanResult struct {
 	keys   []string
 }
 
-func scanReply(t *testing.T, n *Node, env *testEnv, line string) scanResult {
+func scanKeysReply(t *testing.T, n *Node, env *testEnv, line string) scanResult {
 	t.Helper()
 	do(n, env, "c", line)
 	v := env.replies[len(env.replies)-1].Value
@@ -137,7 +137,7 @@ func TestScanSkipsAndReclaimsExpiredKeys(t *testing.T) {
 	do(n, env, "c", "SET live v")
 	do(n, env, "c", "SET dying v PX 10")
 	env.now = env.now.Add(20 * time.Millisecond) // no timers: only SCAN can reclaim it
-	got := scanReply(t, n, env, "SCAN 0 COUNT 100")
+	got := scanKeysReply(t, n, env, "SCAN 0 COUNT 100")
 	if got.cursor != "0" || len(got.keys) != 1 || got.keys[0] != "live" {
 		t.Fatalf("SCAN = %+v, want only live", got)
 	}
