@@ -1409,7 +1409,7 @@ func zintercardCommand(c *call) resp.Value {
 		return resp.Err("ERR at least 1 input key is needed for 'zintercard' command")
 	}
 	if numkeys > int64(len(c.args)-2) {
-		return resp.Err("ERR Number of keys can't be greater than number of args")
+		return resp.Err(errSyntax)
 	}
 	keys := c.args[2 : 2+numkeys]
 	srcs := make([]zsetOpSource, len(keys))
