@@ -28,6 +28,10 @@ const (
 	BigNumber                    // RESP3 (123 (RESP2: bulk string)
 	Verbatim                     // RESP3 =N txt:… (RESP2: bulk string)
 	NullArray                    // RESP2 *-1, RESP3 _
+	// Pairs is a list of two-element pairs, such as ZRANGE … WITHSCORES:
+	// RESP3 sends an array of two-element arrays, RESP2 one flat array.
+	// Elems holds the flat list (a1 b1 a2 b2 …).
+	Pairs
 )
 
 // Value is one RESP value. Str holds the text of simple strings, errors,
@@ -89,7 +93,7 @@ func (v Value) String() string {
 		return "(double) " + formatDouble(v.Float)
 	case Null, NullArray:
 		return "(nil)"
-	case Array, Set, Push, Map:
+	case Array, Set, Push, Map, Pairs:
 		var b strings.Builder
 		b.WriteByte('[')
 		for i, e := range v.Elems {

@@ -102,6 +102,20 @@ func AppendValue(dst []byte, v Value, protocol int) []byte {
 			return append(dst, '\r', '\n')
 		}
 		return appendBulk(dst, v.Str)
+	case Pairs:
+		if len(v.Elems)%2 != 0 {
+			panic("resp: pairs value with an odd number of elements")
+		}
+		if !resp3 {
+			return AppendValue(dst, Value{Kind: Array, Elems: v.Elems}, protocol)
+		}
+		dst = appendHeader(dst, '*', int64(len(v.Elems)/2))
+		for i := 0; i < len(v.Elems); i += 2 {
+			dst = append(dst, "*2\r\n"...)
+			dst = AppendValue(dst, v.Elems[i], protocol)
+			dst = AppendValue(dst, v.Elems[i+1], protocol)
+		}
+		return dst
 	case Array, Set, Push, Map:
 		kind := byte('*')
 		count := len(v.Elems)
@@ -153,7 +167,9 @@ func appendHeader(dst []byte, kind byte, n int64) []byte {
 	return append(dst, '\r', '\n')
 }
 
-// formatDouble prints like Redis 7: shortest round-trip form, inf/-inf/nan.
+// formatDouble prints like Redis 7.0's addReplyDouble: printf's %.17g
+// (17 significant digits, trailing zeros dropped, so 1.1 reads
+// 1.1000000000000001 and 1.5 reads 1.5), and inf/-inf/nan.
 func formatDouble(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
@@ -163,5 +179,45 @@ func formatDouble(f float64) string {
 	case math.IsNaN(f):
 		return "nan"
 	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	return FormatDouble17(f)
+}
+
+// FormatDouble17 is C's "%.17g" for a finite f: what Redis 7.0 prints for
+// sorted-set scores in replies and ZSCAN, and in the AOF.
+func FormatDouble17(f float64) string {
+	return string(AppendDouble17(nil, f))
+}
+
+// AppendDouble17 appends FormatDouble17(f) to dst.
+func AppendDouble17(dst []byte, f float64) []byte {
+	// Go's 'g' with a precision keeps trailing zeros in the mantissa where
+	// C drops them; exponents are written alike (e+300, e-05).
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, f, 'g', 17, 64)
+	mantEnd := len(dst)
+	for i := start; i < len(dst); i++ {
+		if dst[i] == 'e' {
+			mantEnd = i
+			break
+		}
+	}
+	hasPoint := false
+	for i := start; i < mantEnd; i++ {
+		if dst[i] == '.' {
+			hasPoint = true
+			break
+		}
+	}
+	if !hasPoint {
+		return dst
+	}
+	cut := mantEnd
+	for cut > start && dst[cut-1] == '0' {
+		cut--
+	}
+	if dst[cut-1] == '.' {
+		cut--
+	}
+	exp := append([]byte(nil), dst[mantEnd:]...)
+	return append(dst[:cut], exp...)
 }
