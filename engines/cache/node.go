@@ -60,6 +60,21 @@ type Node struct {
 	// signalFlushedDb: WATCH, client tracking and blocked clients listen.
 	onKeyModified []func(dbIndex int, key []byte)
 	onFlush       []func(dbIndex int)
+	// nextClientID is the last client id given (CLIENT ID); clientsByID
+	// finds a session by it (tracking redirects).
+	nextClientID int64
+	clientsByID  map[int64]*session
+	// current is the session of the command being executed, nil between
+	// commands (timers, active expiry).
+	current *session
+	// moreReplies are the answers after the first of the command being
+	// executed (Reply.More); afterReply are pushes to its own client that
+	// must follow its reply (Redis 7 sends a client the invalidations its
+	// own write caused after the write's reply).
+	moreReplies []resp.Value
+	afterReply  []resp.Value
+	pubsub      pubsubState   // pubsub.go
+	tracking    trackingState // tracking.go
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -84,6 +99,9 @@ func New(cfg Config) node.Factory {
 func (n *Node) Start(env node.Env) {
 	n.env = env
 	n.sessions = make(map[node.ID]*session)
+	n.clientsByID = make(map[int64]*session)
+	n.pubsub.init()
+	n.startTracking()
 	if n.cfgErr != nil {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
@@ -162,7 +180,7 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	case *Command:
 		n.handle(from, m.Seq, m.Args)
 	case Disconnected:
-		delete(n.sessions, from)
+		n.disconnect(from)
 	default:
 		n.env.Logf("cache: ignoring unexpected message %T from %s", msg, from)
 	}
@@ -173,14 +191,25 @@ var replyEmptyCommand = resp.Err("ERR empty command")
 // handle runs one command and sends its reply, unless the command will
 // reply later (see replyLater).
 func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
-	if v := n.execute(client, seq, args); v.Kind != 0 {
-		n.reply(client, seq, v)
+	v := n.execute(client, seq, args)
+	more, after := n.moreReplies, n.afterReply
+	n.moreReplies, n.afterReply = nil, nil
+	if v.Kind != 0 {
+		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client)})
+	}
+	for _, p := range after {
+		n.push(client, p)
 	}
 }
 
 // reply answers the command seq of client.
 func (n *Node) reply(client node.ID, seq uint64, v resp.Value) {
-	n.env.Send(client, Reply{Seq: seq, Value: v})
+	n.env.Send(client, Reply{Seq: seq, Value: v, Protocol: n.protocolOf(client)})
+}
+
+// push sends client an out-of-band message (see Push).
+func (n *Node) push(client node.ID, v resp.Value) {
+	n.env.Send(client, Push{Value: v, Protocol: n.protocolOf(client)})
 }
 
 // keyModified tells the listeners that key of database dbIndex changed.
@@ -220,11 +249,12 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 			return misconf(n.aofErr)
 		}
 	}
-	dbIndex := 0
-	if s, ok := n.sessions[client]; ok {
-		dbIndex = s.dbIndex
+	s := n.session(client)
+	if refusal, refused := refuseWhileSubscribed(s, spec, args); refused {
+		return refusal
 	}
-	c := call{node: n, args: args, client: client, seq: seq, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli()}
+	c := call{node: n, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex, nowMillis: n.env.Now().UnixMilli()}
+	n.current = s
 	dirtyBefore := n.dirty
 	reply := spec.run(&c)
 	if n.dirty != dirtyBefore {
@@ -232,6 +262,8 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 			n.keyModified(c.dbIndex, key)
 		}
 	}
+	n.commandDone(&c, spec, reply)
+	n.current = nil
 	n.stats.Commands++
 	n.env.Metrics().Add(spec.metricName, 1)
 	if err := n.writeAOF(); err != nil && isWrite {
@@ -248,11 +280,7 @@ func misconf(err error) resp.Value {
 // later commands.
 func (n *Node) selectDB(c *call, dbIndex int) {
 	c.dbIndex, c.db = dbIndex, n.dbs[dbIndex]
-	if dbIndex == 0 {
-		delete(n.sessions, c.client)
-		return
-	}
-	n.sessions[c.client] = &session{dbIndex: dbIndex}
+	c.session.dbIndex = dbIndex
 }
 
 // propagate buffers a write for the AOF; nothing happens with AOF off or
