@@ -22,7 +22,7 @@ type testEnv struct {
 	replies []Reply
 	// pushes are the Push messages sent, to any client, in order.
 	pushes []sentPush
-	logs    []string
+	logs   []string
 	// lastReply is kept even when discardReplies is set (benchmarks).
 	lastReply      Reply
 	discardReplies bool
