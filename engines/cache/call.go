@@ -10,6 +10,8 @@ type call struct {
 	node   *Node
 	args   [][]byte
 	client node.ID
+	// session is the client's session; nil while the AOF is replayed.
+	session *session
 	// seq is the client's tag for this command; a command that answers
 	// later (a blocked BLPOP) replies with Node.reply(client, seq, …).
 	seq       uint64
@@ -21,24 +23,24 @@ type call struct {
 	write bool
 }
 
-// session is the per-client state a command may change. Only clients that
-// changed it from the defaults have one, so the table of sessions stays as
-// small as the set of clients that ran SELECT, MULTI, WATCH or CLIENT
-// SETNAME.
+// session is the per-client state (Redis's client struct). A client gets
+// one on first contact, with the next client id, and keeps it until it
+// sends Disconnected; ids are never reused within an incarnation.
 type session struct {
+	client  node.ID
+	id      int64
 	dbIndex int
+	// protocol is resp.RESP2 or resp.RESP3 (HELLO).
+	protocol uint8
+	// name is the CLIENT SETNAME / HELLO SETNAME name; empty when unset.
+	name     []byte
+	pubsub   pubsubSession   // pubsub.go
+	tracking trackingSession // tracking.go
 	// multi holds the queued commands between MULTI and EXEC/DISCARD.
 	multi *multiState
 	// watched are the keys WATCHed; watchDirty is set when one changed.
 	watched    []watchedKey
 	watchDirty bool
-	// name is what CLIENT SETNAME set.
-	name string
-}
-
-// idle reports whether the session is back to the defaults.
-func (s *session) idle() bool {
-	return s.dbIndex == 0 && s.multi == nil && len(s.watched) == 0 && s.name == ""
 }
 
 // lookup returns the live entry for key in the call's database.

@@ -14,10 +14,29 @@ type Command struct {
 type Reply struct {
 	Seq   uint64
 	Value resp.Value
+	// More are further answers to the same command, to be written right
+	// after Value: SUBSCRIBE a b confirms each channel in its own message.
+	More []resp.Value
+	// Protocol is the client's protocol version once the command ran
+	// (resp.RESP2 or resp.RESP3; 0 means RESP2): the encoding of Value and
+	// More. HELLO 3 is itself answered in RESP3, so an adapter that writes
+	// each message with the Protocol it carries never has to parse HELLO
+	// or guess where in a pipeline the switch happened.
+	Protocol uint8
+}
+
+// Push is an out-of-band message to a client, sent between replies, never
+// inside one: a Pub/Sub message, a client-side caching invalidation. In
+// RESP3 it is a push (>); in RESP2 an array, which only a client in
+// subscribed mode (or a tracking redirect target) ever receives. Protocol
+// is as in Reply.
+type Push struct {
+	Value    resp.Value
+	Protocol uint8
 }
 
 // Disconnected tells the node that the sender's connection is gone, so it
-// can drop the sender's session state (its selected database). A client
-// that never sends it keeps its state; session state exists only for
-// clients that changed it from the defaults.
+// can drop the sender's session: its selected database, protocol,
+// subscriptions and tracking state. A client that never sends it keeps
+// its session (and its client id) for the node's lifetime.
 type Disconnected struct{}

@@ -14,6 +14,13 @@ var connectionCommands = []commandSpec{
 var replyPong = resp.Simple("PONG")
 
 func pingCommand(c *call) resp.Value {
+	if c.subscribedRESP2() && len(c.args) <= 2 { // pubsub.go
+		message := resp.BulkFromString("")
+		if len(c.args) == 2 {
+			message = resp.Bulk(c.args[1])
+		}
+		return resp.ArrayOf(resp.BulkFromString("pong"), message)
+	}
 	switch len(c.args) {
 	case 1:
 		return replyPong

@@ -20,10 +20,17 @@ type testEnv struct {
 	rng     *rand.Rand
 	timers  []*testTimer
 	replies []Reply
-	logs    []string
+	// pushes are the Push messages sent, to any client, in order.
+	pushes []sentPush
+	logs   []string
 	// lastReply is kept even when discardReplies is set (benchmarks).
 	lastReply      Reply
 	discardReplies bool
+}
+
+type sentPush struct {
+	to   node.ID
+	push Push
 }
 
 type testTimer struct {
@@ -49,6 +56,10 @@ func (e *testEnv) Logf(format string, args ...any) {
 }
 func (e *testEnv) Metrics() node.Metrics { return node.NopMetrics{} }
 func (e *testEnv) Send(to node.ID, msg node.Message) {
+	if p, ok := msg.(Push); ok {
+		e.pushes = append(e.pushes, sentPush{to: to, push: p})
+		return
+	}
 	e.lastReply = msg.(Reply)
 	if !e.discardReplies {
 		e.replies = append(e.replies, e.lastReply)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"syslab/engines/cache/resp"
-	"syslab/node"
 )
 
 // Introspection commands (Redis's server.c, object.c, networking.c):
@@ -20,7 +19,6 @@ var introspectionCommands = []commandSpec{
 	{name: "object", arity: -2, flags: flagReadonly, firstKey: 2, lastKey: 2, keyStep: 1, run: objectCommand},
 	{name: "memory", arity: -2, flags: flagReadonly, run: memoryCommand},
 	{name: "debug", arity: -2, run: debugCommand},
-	{name: "client", arity: -2, run: clientCommand},
 }
 
 // redisVersion is what INFO reports: the Redis this node imitates.
@@ -352,79 +350,33 @@ func debugCommand(c *call) resp.Value {
 	return errUnknownSubcommand(c.args[1], "DEBUG")
 }
 
-// clientID is the number CLIENT ID answers: the trailing number of the
-// endpoint's name ("conn-17" → 17, as the server numbers connections), or
-// one the node assigns on first use.
-func (n *Node) clientID(client node.ID) int64 {
-	name := string(client)
-	if i := strings.LastIndexByte(name, '-'); i >= 0 {
-		if id, ok := resp.ParseInt([]byte(name[i+1:])); ok && id > 0 {
-			return id
-		}
-	}
-	if id, ok := n.assignedClientIDs[client]; ok {
-		return id
-	}
-	n.nextClientID++
-	id := -n.nextClientID // negative: never collides with a numbered endpoint
-	n.assignedClientIDs[client] = id
-	return id
-}
-
-// clientCommand supports CLIENT ID, SETNAME, GETNAME, LIST and INFO with
-// the fields the node knows (id, addr as the endpoint name, name, db,
-// multi, watch). KILL needs the server adapter to close connections and is
-// not supported.
-func clientCommand(c *call) resp.Value {
-	sub := strings.ToLower(string(c.args[1]))
+// clientListCommand answers CLIENT LIST with the fields the node knows:
+// the server adapter owns addresses and sockets, so addr is the endpoint
+// name.
+func clientListCommand(c *call) resp.Value {
 	n := c.node
-	switch sub {
-	case "id":
-		return resp.Int(n.clientID(c.client))
-	case "getname":
-		if s := n.sessions[c.client]; s != nil && s.name != "" {
-			return resp.BulkFromString(s.name)
-		}
-		return resp.NullBulk
-	case "setname":
-		if len(c.args) != 3 {
-			return errSubcommandArity("client", sub)
-		}
-		for _, ch := range c.args[2] {
-			if ch < '!' || ch > '~' {
-				return resp.Err("ERR Client names cannot contain spaces, newlines or special characters.")
-			}
-		}
-		n.session(c.client).name = string(c.args[2])
-		n.dropSessionIfIdle(c.client)
-		return resp.OK
-	case "info":
-		return resp.Value{Kind: resp.Verbatim, Str: []byte(n.clientLine(c.client))}
-	case "list":
-		clients := []node.ID{c.client}
-		for id := range n.sessions {
-			if id != c.client {
-				clients = append(clients, id)
-			}
-		}
-		sort.Slice(clients, func(i, j int) bool { return n.clientID(clients[i]) < n.clientID(clients[j]) })
-		var b strings.Builder
-		for _, id := range clients {
-			b.WriteString(n.clientLine(id))
-		}
-		return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
+	sessions := make([]*session, 0, len(n.sessions))
+	for _, s := range n.sessions {
+		sessions = append(sessions, s)
 	}
-	return errUnknownSubcommand(c.args[1], "CLIENT")
+	sort.Slice(sessions, func(i, j int) bool { return sessions[i].id < sessions[j].id })
+	var b strings.Builder
+	for _, s := range sessions {
+		b.WriteString(clientLine(s))
+	}
+	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
 }
 
-func (n *Node) clientLine(client node.ID) string {
-	db, multi, watch, name := 0, -1, 0, ""
-	if s := n.sessions[client]; s != nil {
-		db, watch, name = s.dbIndex, len(s.watched), s.name
-		if s.multi != nil {
-			multi = len(s.multi.commands)
-		}
+func clientInfoCommand(c *call) resp.Value {
+	return resp.Value{Kind: resp.Verbatim, Str: []byte(clientLine(c.session))}
+}
+
+func clientLine(s *session) string {
+	multi := -1
+	if s.multi != nil {
+		multi = len(s.multi.commands)
 	}
-	return "id=" + strconv.FormatInt(n.clientID(client), 10) + " addr=" + string(client) + " name=" + name +
-		" db=" + strconv.Itoa(db) + " multi=" + strconv.Itoa(multi) + " watch=" + strconv.Itoa(watch) + "\n"
+	return "id=" + strconv.FormatInt(s.id, 10) + " addr=" + string(s.client) + " name=" + string(s.name) +
+		" db=" + strconv.Itoa(s.dbIndex) + " multi=" + strconv.Itoa(multi) + " watch=" + strconv.Itoa(len(s.watched)) +
+		" resp=" + strconv.Itoa(int(max(s.protocol, 2))) + "\n"
 }

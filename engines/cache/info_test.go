@@ -17,7 +17,7 @@ func TestIntrospectionAgreesWithRedis(t *testing.T) {
 		"CONFIG GET MAXMEMORY-policy", "CONFIG GET databases", "CONFIG GET appendonly", "CONFIG RESETSTAT", "CONFIG SET hz 1000",
 		"CONFIG GET hz", "CONFIG SET hz 10",
 		"SET k 1", "SET big 12345", "SET s abc", "OBJECT ENCODING k", "OBJECT ENCODING s", "OBJECT ENCODING nokey", "OBJECT ENCODING",
-		"OBJECT FOO", "OBJECT REFCOUNT k", "OBJECT REFCOUNT big", "OBJECT FREQ k", "OBJECT IDLETIME k", "OBJECT IDLETIME nokey",
+		"OBJECT FOO", "OBJECT REFCOUNT k", "OBJECT REFCOUNT big", "OBJECT FREQ k", "OBJECT IDLETIME nokey",
 		"MEMORY USAGE nokey", "MEMORY FOO", "COMMAND INFO nosuchcommand", "COMMAND FOO", "CLIENT FOO", "CLIENT GETNAME",
 		"CLIENT SETNAME \"a b\"", "CLIENT SETNAME alpha", "CLIENT GETNAME", "CLIENT SETNAME", "INFO nosuchsection",
 	})
@@ -90,12 +90,13 @@ func TestObjectIdletimeAndMemoryUsage(t *testing.T) {
 
 func TestClientCommands(t *testing.T) {
 	n, env := startNode(t, Config{})
-	if got := do(n, env, "conn-17", "CLIENT ID"); got != "(integer) 17" {
+	// Ids are handed out on first contact, in order.
+	if got := do(n, env, "conn-17", "CLIENT ID"); got != "(integer) 1" {
 		t.Fatalf("CLIENT ID = %s", got)
 	}
 	do(n, env, "conn-17", "CLIENT SETNAME web")
 	do(n, env, "conn-3", "SELECT 2")
-	want := "id=3 addr=conn-3 name= db=2 multi=-1 watch=0\nid=17 addr=conn-17 name=web db=0 multi=-1 watch=0\n"
+	want := "id=1 addr=conn-17 name=web db=0 multi=-1 watch=0 resp=2\nid=2 addr=conn-3 name= db=2 multi=-1 watch=0 resp=2\n"
 	if got := do(n, env, "conn-17", "CLIENT LIST"); got != `"`+strings.ReplaceAll(want, "\n", `\n`)+`"` {
 		t.Fatalf("CLIENT LIST = %s", got)
 	}

@@ -138,7 +138,6 @@ func (n *Node) endTransaction(client node.ID) {
 		s.multi = nil
 	}
 	n.unwatchAll(client)
-	n.dropSessionIfIdle(client)
 }
 
 func execCommand(c *call) resp.Value {
@@ -194,7 +193,6 @@ func watchCommand(c *call) resp.Value {
 
 func unwatchCommand(c *call) resp.Value {
 	c.node.unwatchAll(c.client)
-	c.node.dropSessionIfIdle(c.client)
 	return resp.OK
 }
 

@@ -68,12 +68,23 @@ type Node struct {
 	settings runtimeSettings
 	// startMillis is when this incarnation started (INFO uptime).
 	startMillis int64
-	// assignedClientIDs numbers clients whose endpoint name has no number
-	// (CLIENT ID); nextClientID counts them.
-	assignedClientIDs map[node.ID]int64
-	nextClientID      int64
 	// everysecArmed is set once the everysec sync timer runs.
 	everysecArmed bool
+	// nextClientID is the last client id given (CLIENT ID); clientsByID
+	// finds a session by it (tracking redirects).
+	nextClientID int64
+	clientsByID  map[int64]*session
+	// current is the session of the command being executed, nil between
+	// commands (timers, active expiry).
+	current *session
+	// moreReplies are the answers after the first of the command being
+	// executed (Reply.More); afterReply are pushes to its own client that
+	// must follow its reply (Redis 7 sends a client the invalidations its
+	// own write caused after the write's reply).
+	moreReplies []resp.Value
+	afterReply  []resp.Value
+	pubsub      pubsubState   // pubsub.go
+	tracking    trackingState // tracking.go
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -102,11 +113,13 @@ func (n *Node) Start(env node.Env) {
 	n.env = env
 	n.sessions = make(map[node.ID]*session)
 	n.watchers = make(map[string][]watcher)
-	n.assignedClientIDs = make(map[node.ID]int64)
 	n.settings = defaultRuntimeSettings()
 	n.startMillis = env.Now().UnixMilli()
 	n.onKeyModified = append(n.onKeyModified, n.touchWatchedKey)
 	n.onFlush = append(n.onFlush, n.touchWatchedDB)
+	n.clientsByID = make(map[int64]*session)
+	n.pubsub.init()
+	n.startTracking()
 	if n.cfgErr != nil {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
@@ -187,7 +200,7 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		n.handle(from, m.Seq, m.Args)
 	case Disconnected:
 		n.unwatchAll(from)
-		delete(n.sessions, from)
+		n.disconnect(from)
 	default:
 		n.env.Logf("cache: ignoring unexpected message %T from %s", msg, from)
 	}
@@ -198,14 +211,25 @@ var replyEmptyCommand = resp.Err("ERR empty command")
 // handle runs one command and sends its reply, unless the command will
 // reply later (see replyLater).
 func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
-	if v := n.execute(client, seq, args); v.Kind != 0 {
-		n.reply(client, seq, v)
+	v := n.execute(client, seq, args)
+	more, after := n.moreReplies, n.afterReply
+	n.moreReplies, n.afterReply = nil, nil
+	if v.Kind != 0 {
+		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client)})
+	}
+	for _, p := range after {
+		n.push(client, p)
 	}
 }
 
 // reply answers the command seq of client.
 func (n *Node) reply(client node.ID, seq uint64, v resp.Value) {
-	n.env.Send(client, Reply{Seq: seq, Value: v})
+	n.env.Send(client, Reply{Seq: seq, Value: v, Protocol: n.protocolOf(client)})
+}
+
+// push sends client an out-of-band message (see Push).
+func (n *Node) push(client node.ID, v resp.Value) {
+	n.env.Send(client, Push{Value: v, Protocol: n.protocolOf(client)})
 }
 
 // keyModified tells the listeners that key of database dbIndex changed.
@@ -231,7 +255,7 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if len(args) == 0 {
 		return replyEmptyCommand
 	}
-	s := n.sessions[client]
+	s := n.session(client)
 	spec := lookupCommand(args[0])
 	if spec == nil {
 		s.flagTransaction()
@@ -241,7 +265,10 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 		s.flagTransaction()
 		return errWrongArity(spec.name)
 	}
-	if s != nil && s.multi != nil && queuesInMulti(spec) {
+	if refusal, refused := refuseWhileSubscribed(s, spec, args); refused {
+		return refusal
+	}
+	if s.multi != nil && queuesInMulti(spec) {
 		return s.queue(spec, args)
 	}
 	isWrite := spec.flags&flagWrite != 0
@@ -263,12 +290,10 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 // modified-key signals for writes, counters. EXEC runs its queue through
 // it too.
 func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte) resp.Value {
-	dbIndex := 0
-	if s, ok := n.sessions[client]; ok {
-		dbIndex = s.dbIndex
-	}
-	c := call{node: n, args: args, client: client, seq: seq, db: n.dbs[dbIndex], dbIndex: dbIndex,
+	s := n.session(client)
+	c := call{node: n, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
 		nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
+	n.current = s
 	dirtyBefore := n.dirty
 	reply := spec.run(&c)
 	if n.dirty != dirtyBefore {
@@ -280,6 +305,8 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 			n.keyModified(c.dbIndex, key)
 		}
 	}
+	n.commandDone(&c, spec, reply)
+	n.current = nil
 	n.stats.Commands++
 	n.env.Metrics().Add(spec.metricName, 1)
 	return reply
@@ -293,26 +320,7 @@ func misconf(err error) resp.Value {
 // later commands.
 func (n *Node) selectDB(c *call, dbIndex int) {
 	c.dbIndex, c.db = dbIndex, n.dbs[dbIndex]
-	n.session(c.client).dbIndex = dbIndex
-	n.dropSessionIfIdle(c.client)
-}
-
-// session returns client's session, creating it.
-func (n *Node) session(client node.ID) *session {
-	s, ok := n.sessions[client]
-	if !ok {
-		s = &session{}
-		n.sessions[client] = s
-	}
-	return s
-}
-
-// dropSessionIfIdle forgets a session that is back to the defaults, so the
-// table only holds clients with state.
-func (n *Node) dropSessionIfIdle(client node.ID) {
-	if s, ok := n.sessions[client]; ok && s.idle() {
-		delete(n.sessions, client)
-	}
+	c.session.dbIndex = dbIndex
 }
 
 // propagate buffers a write for the AOF; nothing happens with AOF off or

@@ -1,8 +1,10 @@
 // Package server serves a cache node over TCP with the Redis protocol
-// (RESP2), on top of the live runtime. It is the only package of the cache
-// that touches sockets: each connection becomes an endpoint of the node
-// ("conn-17"), its commands are delivered as cache.Command messages and the
-// node's cache.Reply messages are written back in order.
+// (RESP2 and RESP3), on top of the live runtime. It is the only package of
+// the cache that touches sockets: each connection becomes an endpoint of
+// the node ("conn-17"), its commands are delivered as cache.Command
+// messages, and the node's cache.Reply and cache.Push messages are written
+// back in the order the node sent them, each in the protocol version it
+// carries (the node decides it: HELLO 3 switches a client to RESP3).
 package server
 
 import (
@@ -44,6 +46,13 @@ const (
 	inFlightMax = 1024
 	// connBufferBytes sizes each connection's read and write buffers.
 	connBufferBytes = 16 << 10
+	// pushQueueMax bounds the pushes (Pub/Sub messages, invalidations)
+	// waiting to be written to one connection. Pushes are not paced by
+	// the client's requests, so a subscriber that reads slower than
+	// publishers publish would otherwise grow the queue without end; like
+	// Redis's client-output-buffer-limit for pubsub clients, the server
+	// closes the connection of a client that falls that far behind.
+	pushQueueMax = 8192
 )
 
 // Server is a running cache server.
@@ -138,7 +147,7 @@ func (s *Server) acceptLoop() {
 			server:  s,
 			id:      node.ID("conn-" + strconv.FormatUint(s.nextConn.Add(1), 10)),
 			netConn: nc,
-			replies: make(chan cache.Reply, inFlightMax),
+			out:     make(chan node.Message, inFlightMax+pushQueueMax),
 			slots:   make(chan struct{}, inFlightMax),
 		}
 		s.mu.Lock()
@@ -161,25 +170,41 @@ type conn struct {
 	server  *Server
 	id      node.ID
 	netConn net.Conn
-	// replies carries the node's replies to the writer. It has room for
-	// inFlightMax, and a command is only delivered after taking a slot, so
-	// the node's loop never blocks sending a reply here.
-	replies chan cache.Reply
+	// out carries the node's replies and pushes to the writer, in the
+	// order the node sent them. It has room for inFlightMax replies plus
+	// pushQueueMax pushes: a command is only delivered after taking a slot,
+	// and a push beyond pushQueueMax closes the connection instead of
+	// being queued, so the node's loop never blocks sending here.
+	out chan node.Message
+	// pushesQueued counts the pushes in out.
+	pushesQueued atomic.Int64
 	// slots holds one token per command delivered and not yet answered.
 	slots chan struct{}
-	// writeMu guards out, shared by the writer and the reader's final words.
+	// writeMu guards w, shared by the writer and the reader's final words.
 	writeMu sync.Mutex
-	out     *resp.Writer
+	w       *resp.Writer
+}
+
+// deliver runs on the node's loop: it must never block.
+func (c *conn) deliver(msg node.Message) {
+	switch msg.(type) {
+	case cache.Reply:
+		c.out <- msg // a slot was taken for it: there is room
+	case cache.Push:
+		if c.pushesQueued.Add(1) > pushQueueMax {
+			c.pushesQueued.Add(-1)
+			c.server.logf("cache server: %s fell %d pushes behind; closing it", c.id, pushQueueMax)
+			c.netConn.Close()
+			return
+		}
+		c.out <- msg
+	}
 }
 
 func (c *conn) serve() {
 	defer c.server.wg.Done()
-	c.out = resp.NewWriter(bufio.NewWriterSize(c.netConn, connBufferBytes))
-	detach := c.server.rt.Attach(c.id, func(msg node.Message) {
-		if reply, ok := msg.(cache.Reply); ok {
-			c.replies <- reply
-		}
-	})
+	c.w = resp.NewWriter(bufio.NewWriterSize(c.netConn, connBufferBytes))
+	detach := c.server.rt.Attach(c.id, c.deliver)
 	stopWriter, writerDone := make(chan struct{}), make(chan struct{})
 	go c.writeLoop(stopWriter, writerDone)
 	final := c.readLoop()
@@ -188,8 +213,8 @@ func (c *conn) serve() {
 	drained := c.drain()
 	if drained && final != nil {
 		c.writeMu.Lock()
-		if c.out.WriteValue(*final) == nil {
-			c.out.Flush()
+		if c.w.WriteValue(*final) == nil {
+			c.w.Flush()
 		}
 		c.writeMu.Unlock()
 	}
@@ -249,17 +274,36 @@ func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	failed := false
 	for {
-		var reply cache.Reply
+		var msg node.Message
 		select {
-		case reply = <-c.replies:
+		case msg = <-c.out:
 		case <-stop:
 			return
 		}
+		var values []resp.Value
+		var protocol uint8
+		reply, isReply := msg.(cache.Reply)
+		if isReply {
+			values, protocol = append([]resp.Value{reply.Value}, reply.More...), reply.Protocol
+		} else {
+			push := msg.(cache.Push)
+			values, protocol = []resp.Value{push.Value}, push.Protocol
+			c.pushesQueued.Add(-1)
+		}
 		if !failed {
 			c.writeMu.Lock()
-			err := c.out.WriteValue(reply.Value)
-			if err == nil && len(c.replies) == 0 {
-				err = c.out.Flush() // flush once per burst of pipelined replies
+			c.w.Protocol = resp.RESP2
+			if protocol == resp.RESP3 {
+				c.w.Protocol = resp.RESP3
+			}
+			var err error
+			for _, v := range values {
+				if err = c.w.WriteValue(v); err != nil {
+					break
+				}
+			}
+			if err == nil && len(c.out) == 0 {
+				err = c.w.Flush() // flush once per burst of pipelined replies
 			}
 			c.writeMu.Unlock()
 			if err != nil {
@@ -267,7 +311,9 @@ func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
 				c.netConn.Close()
 			}
 		}
-		<-c.slots
+		if isReply {
+			<-c.slots
+		}
 	}
 }
 

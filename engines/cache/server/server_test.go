@@ -193,9 +193,7 @@ func TestInvalidConfig(t *testing.T) {
 	}
 }
 
-// go-redis asks for RESP3 with HELLO 3 by default; the server speaks RESP2
-// only and answers HELLO as an unknown command, which go-redis takes as
-// "use RESP2", as it does with Redis 5.
+// go-redis asks for RESP3 with HELLO 3 by default, and gets it.
 func TestGoRedisDefaultOptions(t *testing.T) {
 	s := startServer(t, cache.Config{})
 	c := redis.NewClient(&redis.Options{Addr: s.Addr()})

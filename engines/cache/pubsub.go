@@ -1,0 +1,304 @@
+package cache
+
+import (
+	"bytes"
+	"sort"
+
+	"syslab/engines/cache/resp"
+)
+
+// Pub/Sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH,
+// PUBSUB CHANNELS / NUMSUB / NUMPAT.
+//
+// Messages reach subscribers as Push messages. A RESP2 client with at least
+// one subscription is in subscribed mode and may only run the commands of
+// allowedWhileSubscribed; a RESP3 client gets pushes between its replies
+// and may run anything. Every fan-out goes in subscription order (channel
+// subscribers first, then patterns in the order they were first
+// subscribed), never in Go map order, so a simulation replays exactly.
+// PUBLISH is not written to the AOF: messages are not data.
+var pubsubCommands = []commandSpec{
+	{name: "subscribe", arity: -2, run: subscribeCommand},
+	{name: "unsubscribe", arity: -1, run: unsubscribeCommand},
+	{name: "psubscribe", arity: -2, run: psubscribeCommand},
+	{name: "punsubscribe", arity: -1, run: punsubscribeCommand},
+	{name: "publish", arity: 3, flags: flagFast, run: publishCommand},
+	{name: "pubsub", arity: -2, run: pubsubCommand},
+}
+
+// pubsubSession is one client's subscriptions, each kind in the order
+// subscribed (UNSUBSCRIBE without arguments confirms them in that order).
+type pubsubSession struct {
+	channels orderedNames
+	patterns orderedNames
+}
+
+// count is the number Redis reports in confirmations: channels plus patterns.
+func (p *pubsubSession) count() int { return len(p.channels.names) + len(p.patterns.names) }
+
+// orderedNames is a set of names that remembers insertion order.
+type orderedNames struct {
+	names []string
+	has   map[string]bool
+}
+
+func (o *orderedNames) add(name string) bool {
+	if o.has[name] {
+		return false
+	}
+	if o.has == nil {
+		o.has = make(map[string]bool)
+	}
+	o.has[name] = true
+	o.names = append(o.names, name)
+	return true
+}
+
+func (o *orderedNames) remove(name string) bool {
+	if !o.has[name] {
+		return false
+	}
+	delete(o.has, name)
+	for i, n := range o.names {
+		if n == name {
+			o.names = append(o.names[:i], o.names[i+1:]...)
+			break
+		}
+	}
+	return true
+}
+
+// pubsubState is the node's side: who listens to what.
+type pubsubState struct {
+	channels map[string][]*session // subscribers in subscription order
+	patterns map[string][]*session
+	// patternOrder lists the patterns with subscribers in the order they
+	// got their first one: PUBLISH walks it, never the map.
+	patternOrder []string
+}
+
+func (ps *pubsubState) init() {
+	ps.channels = make(map[string][]*session)
+	ps.patterns = make(map[string][]*session)
+}
+
+func removeSession(list []*session, s *session) []*session {
+	for i, x := range list {
+		if x == s {
+			return append(list[:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+var (
+	msgSubscribe    = resp.BulkFromString("subscribe")
+	msgUnsubscribe  = resp.BulkFromString("unsubscribe")
+	msgPsubscribe   = resp.BulkFromString("psubscribe")
+	msgPunsubscribe = resp.BulkFromString("punsubscribe")
+	msgMessage      = resp.BulkFromString("message")
+	msgPmessage     = resp.BulkFromString("pmessage")
+)
+
+// pubsubNotice builds a confirmation: [kind, name or null, count]. It is a
+// push in RESP3 and an array in RESP2, as Redis 7 sends it.
+func pubsubNotice(kind resp.Value, name []byte, count int, isNull bool) resp.Value {
+	nameValue := resp.Bulk(name)
+	if isNull {
+		nameValue = resp.NullBulk
+	}
+	return resp.Value{Kind: resp.Push, Elems: []resp.Value{kind, nameValue, resp.Int(int64(count))}}
+}
+
+// replies answers with the first confirmation and queues the rest as
+// Reply.More.
+func (c *call) replies(values []resp.Value) resp.Value {
+	c.node.moreReplies = append(c.node.moreReplies, values[1:]...)
+	return values[0]
+}
+
+func subscribeCommand(c *call) resp.Value {
+	s, ps := c.session, &c.node.pubsub
+	out := make([]resp.Value, 0, len(c.args)-1)
+	for _, arg := range c.args[1:] {
+		name := string(arg)
+		if s.pubsub.channels.add(name) {
+			ps.channels[name] = append(ps.channels[name], s)
+		}
+		out = append(out, pubsubNotice(msgSubscribe, arg, s.pubsub.count(), false))
+	}
+	return c.replies(out)
+}
+
+func psubscribeCommand(c *call) resp.Value {
+	s, ps := c.session, &c.node.pubsub
+	out := make([]resp.Value, 0, len(c.args)-1)
+	for _, arg := range c.args[1:] {
+		pattern := string(arg)
+		if s.pubsub.patterns.add(pattern) {
+			if len(ps.patterns[pattern]) == 0 {
+				ps.patternOrder = append(ps.patternOrder, pattern)
+			}
+			ps.patterns[pattern] = append(ps.patterns[pattern], s)
+		}
+		out = append(out, pubsubNotice(msgPsubscribe, arg, s.pubsub.count(), false))
+	}
+	return c.replies(out)
+}
+
+func unsubscribeCommand(c *call) resp.Value {
+	return c.replies(c.node.unsubscribe(c.session, false, c.args[1:], true))
+}
+
+func punsubscribeCommand(c *call) resp.Value {
+	return c.replies(c.node.unsubscribe(c.session, true, c.args[1:], true))
+}
+
+// unsubscribe removes s from the named channels (patterns), or from all of
+// them when names is empty, and returns the confirmations (built only when
+// confirm is set).
+func (n *Node) unsubscribe(s *session, patterns bool, names [][]byte, confirm bool) []resp.Value {
+	mine, kind := &s.pubsub.channels, msgUnsubscribe
+	if patterns {
+		mine, kind = &s.pubsub.patterns, msgPunsubscribe
+	}
+	if len(names) == 0 {
+		for _, name := range mine.names {
+			names = append(names, []byte(name))
+		}
+	}
+	var out []resp.Value
+	for _, arg := range names {
+		name := string(arg)
+		if mine.remove(name) {
+			n.dropSubscriber(patterns, name, s)
+		}
+		if confirm {
+			out = append(out, pubsubNotice(kind, arg, s.pubsub.count(), false))
+		}
+	}
+	if confirm && len(out) == 0 {
+		out = append(out, pubsubNotice(kind, nil, s.pubsub.count(), true))
+	}
+	return out
+}
+
+func (n *Node) dropSubscriber(pattern bool, name string, s *session) {
+	ps := &n.pubsub
+	if !pattern {
+		if rest := removeSession(ps.channels[name], s); len(rest) > 0 {
+			ps.channels[name] = rest
+		} else {
+			delete(ps.channels, name)
+		}
+		return
+	}
+	if rest := removeSession(ps.patterns[name], s); len(rest) > 0 {
+		ps.patterns[name] = rest
+		return
+	}
+	delete(ps.patterns, name)
+	for i, p := range ps.patternOrder {
+		if p == name {
+			ps.patternOrder = append(ps.patternOrder[:i], ps.patternOrder[i+1:]...)
+			break
+		}
+	}
+}
+
+// unsubscribeAll drops every subscription of s, without confirmations
+// (RESET, disconnect).
+func (n *Node) unsubscribeAll(s *session, confirm bool) {
+	n.unsubscribe(s, false, nil, confirm)
+	n.unsubscribe(s, true, nil, confirm)
+}
+
+func publishCommand(c *call) resp.Value {
+	return resp.Int(int64(c.node.publish(c.args[1], c.args[2])))
+}
+
+// publish delivers message to channel's subscribers and to the clients
+// whose patterns match it, and returns how many deliveries it made (a
+// client subscribed both ways receives it twice, as in Redis).
+func (n *Node) publish(channel, message []byte) int {
+	ps := &n.pubsub
+	receivers := 0
+	if subs := ps.channels[string(channel)]; len(subs) > 0 {
+		v := resp.Value{Kind: resp.Push, Elems: []resp.Value{msgMessage, resp.Bulk(channel), resp.Bulk(message)}}
+		for _, s := range subs {
+			n.push(s.client, v)
+			receivers++
+		}
+	}
+	for _, pattern := range ps.patternOrder {
+		if !globMatch([]byte(pattern), channel) {
+			continue
+		}
+		v := resp.Value{Kind: resp.Push, Elems: []resp.Value{msgPmessage, resp.BulkFromString(pattern), resp.Bulk(channel), resp.Bulk(message)}}
+		for _, s := range ps.patterns[pattern] {
+			n.push(s.client, v)
+			receivers++
+		}
+	}
+	return receivers
+}
+
+// PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT
+func pubsubCommand(c *call) resp.Value {
+	ps := &c.node.pubsub
+	sub := c.args[1]
+	switch {
+	case bytes.EqualFold(sub, []byte("channels")):
+		if len(c.args) > 3 {
+			return errWrongArity("pubsub|channels")
+		}
+		// Sorted: Redis's order is its dict's; ours must not be Go's map order.
+		names := make([]string, 0, len(ps.channels))
+		for name := range ps.channels {
+			if len(c.args) == 2 || globMatch(c.args[2], []byte(name)) {
+				names = append(names, name)
+			}
+		}
+		sort.Strings(names)
+		out := make([]resp.Value, len(names))
+		for i, name := range names {
+			out[i] = resp.BulkFromString(name)
+		}
+		return resp.ArrayOf(out...)
+	case bytes.EqualFold(sub, []byte("numsub")):
+		out := make([]resp.Value, 0, 2*(len(c.args)-2))
+		for _, arg := range c.args[2:] {
+			out = append(out, resp.Bulk(arg), resp.Int(int64(len(ps.channels[string(arg)]))))
+		}
+		return resp.ArrayOf(out...)
+	case bytes.EqualFold(sub, []byte("numpat")):
+		if len(c.args) != 2 {
+			return errWrongArity("pubsub|numpat")
+		}
+		return resp.Int(int64(len(ps.patternOrder)))
+	}
+	return resp.Err("ERR unknown subcommand '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try PUBSUB HELP.")
+}
+
+// allowedWhileSubscribed are the commands a RESP2 client in subscribed
+// mode may run (QUIT is the adapter's).
+var allowedWhileSubscribed = map[string]bool{
+	"subscribe": true, "unsubscribe": true, "psubscribe": true, "punsubscribe": true,
+	"ssubscribe": true, "sunsubscribe": true, "ping": true, "quit": true, "reset": true,
+}
+
+// refuseWhileSubscribed answers Redis's error when a RESP2 client in
+// subscribed mode runs anything else.
+func refuseWhileSubscribed(s *session, spec *commandSpec, args [][]byte) (resp.Value, bool) {
+	if s.protocol != resp.RESP2 || s.pubsub.count() == 0 || allowedWhileSubscribed[spec.name] {
+		return resp.Value{}, false
+	}
+	return resp.Err("ERR Can't execute '" + subcommandName(spec, args) +
+		"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"), true
+}
+
+// subscribedRESP2 reports whether c's client is in RESP2 subscribed mode,
+// where PING answers ["pong", message].
+func (c *call) subscribedRESP2() bool {
+	return c.session != nil && c.session.protocol == resp.RESP2 && c.session.pubsub.count() > 0
+}
