@@ -60,6 +60,8 @@ type Node struct {
 	// signalFlushedDb: WATCH, client tracking and blocked clients listen.
 	onKeyModified []func(dbIndex int, key []byte)
 	onFlush       []func(dbIndex int)
+	// blocking holds clients blocked in BLPOP and friends (blocking.go).
+	blocking blockingState
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -84,6 +86,7 @@ func New(cfg Config) node.Factory {
 func (n *Node) Start(env node.Env) {
 	n.env = env
 	n.sessions = make(map[node.ID]*session)
+	n.initBlocking()
 	if n.cfgErr != nil {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
@@ -158,11 +161,12 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 func (n *Node) Receive(from node.ID, msg node.Message) {
 	switch m := msg.(type) {
 	case Command:
-		n.handle(from, m.Seq, m.Args)
+		n.receiveCommand(from, m.Seq, m.Args)
 	case *Command:
-		n.handle(from, m.Seq, m.Args)
+		n.receiveCommand(from, m.Seq, m.Args)
 	case Disconnected:
 		delete(n.sessions, from)
+		n.clientGone(from)
 	default:
 		n.env.Logf("cache: ignoring unexpected message %T from %s", msg, from)
 	}
