@@ -108,3 +108,13 @@ func TestSimTransactionInAOF(t *testing.T) {
 		t.Fatal("the unfinished transaction was not cut away")
 	}
 }
+
+// A blocking pop inside a transaction cannot wait: it answers null at once.
+func TestBlockingPopInsideExecDoesNotBlock(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "a", "MULTI")
+	do(n, env, "a", "BLPOP nothing 0")
+	if got := do(n, env, "a", "EXEC"); got != "[(nil)]" {
+		t.Fatalf("EXEC with BLPOP on an empty list = %s, want one null", got)
+	}
+}

@@ -85,6 +85,8 @@ type Node struct {
 	afterReply  []resp.Value
 	pubsub      pubsubState   // pubsub.go
 	tracking    trackingState // tracking.go
+	// blocking holds clients blocked in BLPOP and friends (blocking.go).
+	blocking blockingState
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -120,6 +122,7 @@ func (n *Node) Start(env node.Env) {
 	n.clientsByID = make(map[int64]*session)
 	n.pubsub.init()
 	n.startTracking()
+	n.initBlocking()
 	if n.cfgErr != nil {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
@@ -195,11 +198,12 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 func (n *Node) Receive(from node.ID, msg node.Message) {
 	switch m := msg.(type) {
 	case Command:
-		n.handle(from, m.Seq, m.Args)
+		n.receiveCommand(from, m.Seq, m.Args)
 	case *Command:
-		n.handle(from, m.Seq, m.Args)
+		n.receiveCommand(from, m.Seq, m.Args)
 	case Disconnected:
 		n.unwatchAll(from)
+		n.clientGone(from)
 		n.disconnect(from)
 	default:
 		n.env.Logf("cache: ignoring unexpected message %T from %s", msg, from)

@@ -208,10 +208,19 @@ func (c *conn) serve() {
 	stopWriter, writerDone := make(chan struct{}), make(chan struct{})
 	go c.writeLoop(stopWriter, writerDone)
 	final := c.readLoop()
-	// Wait until the node answered everything delivered, so no reply is
-	// in flight when the endpoint goes away, and a final reply comes last.
-	drained := c.drain()
-	if drained && final != nil {
+	// A client that hung up is told to the node at once: a command of its
+	// may be blocked (BLPOP …) and would otherwise never be answered, so
+	// waiting for every reply would hang, and the node would pop an
+	// element for a client that is gone. Replies still in flight to it
+	// are dropped. A client that said QUIT (or sent bad protocol) is still
+	// there: it gets every reply, then the final one, as in Redis.
+	drained := false
+	if final == nil {
+		c.server.rt.Deliver(c.id, cache.Disconnected{})
+	} else {
+		drained = c.drain()
+	}
+	if drained {
 		c.writeMu.Lock()
 		if c.w.WriteValue(*final) == nil {
 			c.w.Flush()
@@ -222,7 +231,9 @@ func (c *conn) serve() {
 	detach()
 	close(stopWriter)
 	<-writerDone
-	c.server.rt.Deliver(c.id, cache.Disconnected{})
+	if final != nil {
+		c.server.rt.Deliver(c.id, cache.Disconnected{})
+	}
 	c.server.mu.Lock()
 	delete(c.server.conns, c)
 	c.server.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"syslab/engines/cache"
+	"syslab/node"
 )
 
 func startServer(t *testing.T, cfg cache.Config) *Server {
@@ -204,5 +205,60 @@ func TestGoRedisDefaultOptions(t *testing.T) {
 	}
 	if got, err := c.Get(ctx, "a").Result(); err != nil || got != "1" {
 		t.Fatalf("GET = %q, %v", got, err)
+	}
+}
+
+// A client that hangs up while blocked is forgotten at once: its waiter
+// must not swallow the next push, and the server must not hang on it.
+func TestBlockedClientHangsUp(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	ctx := context.Background()
+	blocked := func() int {
+		n := -1
+		s.rt.Do(func(h node.Handler) { n = h.(*cache.Node).BlockedClients() })
+		return n
+	}
+	nc, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nc.Write([]byte("*3\r\n$5\r\nBLPOP\r\n$4\r\njobs\r\n$1\r\n0\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return blocked() == 1 })
+	nc.Close()
+	waitFor(t, func() bool { return blocked() == 0 })
+	c := newClient(t, s)
+	if err := c.RPush(ctx, "jobs", "j").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.LLen(ctx, "jobs").Result(); err != nil || n != 1 {
+		t.Fatalf("LLEN after the blocked client left = %d, %v; want 1", n, err)
+	}
+	// A live blocked client is served: go-redis's BLPOP.
+	done := make(chan []string, 1)
+	other := newClient(t, s)
+	go func() {
+		v, _ := other.BLPop(ctx, 5*time.Second, "fresh").Result()
+		done <- v
+	}()
+	waitFor(t, func() bool { return blocked() == 1 })
+	if err := c.RPush(ctx, "fresh", "f").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v := <-done; len(v) != 2 || v[0] != "fresh" || v[1] != "f" {
+		t.Fatalf("BLPOP = %v, want [fresh f]", v)
+	}
+}
+
+// waitFor polls cond until it holds, failing after a real-time deadline.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
