@@ -125,6 +125,18 @@ type ValueWriter interface {
 	Err() error
 }
 
+// SnapshotWriter is a ValueWriter that writes a whole file: RDBWriter or
+// AOFBaseWriter.
+type SnapshotWriter interface {
+	ValueWriter
+	// Flush writes what is buffered to the destination.
+	Flush() error
+	// Finish ends the file (RDB: EOF and checksum) and flushes.
+	Finish() error
+	// SizeBytes counts the bytes produced so far, buffered ones included.
+	SizeBytes() int64
+}
+
 // RDBHeader is the AUX metadata of a snapshot.
 type RDBHeader struct {
 	CtimeSeconds int64 // when the snapshot started
@@ -149,7 +161,7 @@ type RDBWriter struct {
 	finished  bool
 }
 
-var _ ValueWriter = (*RDBWriter)(nil)
+var _ SnapshotWriter = (*RDBWriter)(nil)
 
 // NewRDBWriter starts an RDB file on dst with the magic and AUX fields.
 func NewRDBWriter(dst io.Writer, h RDBHeader) *RDBWriter {
@@ -296,8 +308,8 @@ func (w *RDBWriter) Finish() error {
 // Err is the first write error.
 func (w *RDBWriter) Err() error { return w.err }
 
-// SizeBytes counts the bytes written to the destination so far.
-func (w *RDBWriter) SizeBytes() int64 { return w.sizeBytes }
+// SizeBytes counts the bytes produced so far, buffered ones included.
+func (w *RDBWriter) SizeBytes() int64 { return w.sizeBytes + int64(len(w.buf)) }
 
 // appendRDBLength appends n in RDB's variable length encoding.
 func appendRDBLength(dst []byte, n uint64) []byte {
