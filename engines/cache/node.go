@@ -135,6 +135,9 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 
 // Receive handles one message.
 func (n *Node) Receive(from node.ID, msg node.Message) {
+	if n.halted {
+		return // a test stopped the node dead to crash it (see halt)
+	}
 	switch m := msg.(type) {
 	case Command:
 		n.handle(from, m.Seq, m.Args)

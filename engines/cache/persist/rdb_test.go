@@ -399,3 +399,97 @@ func TestRDBLoadsInRealRedis(t *testing.T) {
 		t.Fatalf("Redis re-saved file loads as:\n%.2000s\nwant:\n%.2000s", got, want)
 	}
 }
+
+func BenchmarkRDBWriteStrings(b *testing.B) {
+	keys := seq("key:", 10000)
+	value := bytes.Repeat([]byte("v"), 100)
+	b.SetBytes(int64(len(keys) * (len(value) + 10)))
+	for b.Loop() {
+		var buf bytes.Buffer
+		w := NewRDBWriter(&buf, RDBHeader{})
+		w.SelectDB(0, len(keys), 0)
+		for _, k := range keys {
+			w.WriteString(k, value, 0)
+		}
+		if err := w.Finish(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLoadRDB(b *testing.B) {
+	var buf bytes.Buffer
+	w := NewRDBWriter(&buf, RDBHeader{})
+	w.SelectDB(0, 10000, 0)
+	for _, k := range seq("key:", 10000) {
+		w.WriteString(k, bytes.Repeat([]byte("v"), 100), 0)
+	}
+	w.Finish()
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if err := LoadRDB(data, nopHandler{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+type nopHandler struct{}
+
+func (nopHandler) Aux(_, _ []byte) error                  { return nil }
+func (nopHandler) SelectDB(int) error                     { return nil }
+func (nopHandler) String(RDBKey, []byte) error            { return nil }
+func (nopHandler) List(RDBKey, [][]byte) error            { return nil }
+func (nopHandler) Set(RDBKey, [][]byte) error             { return nil }
+func (nopHandler) Hash(RDBKey, [][]byte) error            { return nil }
+func (nopHandler) ZSet(RDBKey, [][]byte, []float64) error { return nil }
+
+func TestManifestRoundTrip(t *testing.T) {
+	m := Manifest{Base: &AOFFile{Name: BaseName(3, true), Seq: 3, Type: AOFTypeBase},
+		Incrs: []AOFFile{{Name: IncrName(4), Seq: 4, Type: AOFTypeIncr}, {Name: IncrName(5), Seq: 5, Type: AOFTypeIncr}}}
+	text := string(m.Encode())
+	want := "file appendonly.aof.3.base.rdb seq 3 type b\nfile appendonly.aof.4.incr.aof seq 4 type i\nfile appendonly.aof.5.incr.aof seq 5 type i\n"
+	if text != want {
+		t.Fatalf("manifest:\n%s\nwant:\n%s", text, want)
+	}
+	back, err := ParseManifest([]byte("# comment\n\n" + text))
+	if err != nil || back.Base.Name != m.Base.Name || len(back.Incrs) != 2 || back.NextIncrSeq() != 6 || back.NextBaseSeq() != 4 {
+		t.Fatalf("parsed %+v, %v", back, err)
+	}
+	for _, bad := range []string{"file a seq 1", "file a seq x type b", "file a/b seq 1 type b", "file a seq 1 type z",
+		"file a seq 1 type b\nfile b seq 2 type b", "file a seq 2 type i\nfile b seq 1 type i"} {
+		if _, err := ParseManifest([]byte(bad)); err == nil || !strings.Contains(err.Error(), "invalid AOF manifest file format") {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+}
+
+func TestAOFBaseWriterReplays(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewAOFBaseWriter(&buf)
+	writeSample(w)
+	if err := w.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	disk := newMemDisk()
+	f, _ := disk.Create("base.aof")
+	f.Write(buf.Bytes())
+	var cmds []string
+	_, err := LoadAOF(disk, "base.aof", 16, func(db int, args [][]byte) error {
+		if len(cmds) < 3 || db == 3 {
+			cmds = append(cmds, fmt.Sprintf("%d %s", db, bytes.Join(args, []byte(" "))))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(cmds, "\n")
+	want := "0 SET s:small hello\n0 SET s:int 12345\n0 SET s:neg -7\n3 SET db3key x\n3 PEXPIREAT db3key 4102444800123"
+	if got != want {
+		t.Fatalf("commands:\n%s\nwant:\n%s", got, want)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte("$4\r\nZADD\r\n$1\r\nz\r\n$1\r\n1\r\n$1\r\na\r\n$3\r\n2.5\r\n$1\r\nb\r\n$2\r\n-3\r\n$1\r\nc\r\n$3\r\ninf\r\n$1\r\nd\r\n")) {
+		t.Fatal("ZADD not written with exact scores")
+	}
+}
