@@ -1,6 +1,10 @@
 package cache
 
-import "fmt"
+import (
+	"fmt"
+
+	"syslab/node"
+)
 
 // Config is the cache node's configuration; the zero value is valid and
 // means Redis's defaults with persistence off.
@@ -16,13 +20,40 @@ type Config struct {
 	// Databases is the number of logical databases SELECT can choose from;
 	// Redis's default is 16.
 	Databases int
+
+	// Save holds the automatic snapshot rules, Redis's "save" directive:
+	// pairs of "<seconds> <changes>" — snapshot (BGSAVE) when at least
+	// <changes> writes happened and <seconds> passed since the last
+	// snapshot. "" means no automatic snapshots, so the zero Config keeps
+	// persistence off; DefaultSave is Redis's default.
+	Save string
+	// DBFilename is the snapshot's file name; "" means "dump.rdb". The
+	// node loads it at start unless AppendOnly is set.
+	DBFilename string
+	// AOFNoRDBPreamble writes AOF bases as commands instead of RDB
+	// (aof-use-rdb-preamble no; Redis's default is yes).
+	AOFNoRDBPreamble bool
+	// AutoAOFRewritePercentage rewrites the AOF once it grew by this
+	// percentage over its size after the last rewrite; 0 means Redis's
+	// default, 100, and a negative value turns automatic rewrites off
+	// (Redis's 0).
+	AutoAOFRewritePercentage int
+	// AutoAOFRewriteMinSizeBytes is the AOF size below which it is never
+	// rewritten automatically; 0 means Redis's default, 64 MiB.
+	AutoAOFRewriteMinSizeBytes int64
 }
 
+// DefaultSave is Redis's default "save" rule set.
+const DefaultSave = "3600 1 300 100 60 10000"
+
 const (
-	defaultHz        = 10
-	hzMax            = 500
-	defaultDatabases = 16
-	databasesMax     = 1 << 16
+	defaultHz                     = 10
+	hzMax                         = 500
+	defaultDatabases              = 16
+	defaultDBFilename             = "dump.rdb"
+	defaultAOFRewritePercentage   = 100
+	defaultAOFRewriteMinSizeBytes = 64 << 20
+	databasesMax                  = 1 << 16
 )
 
 // Fsync policies for Config.AppendFsync.
@@ -46,6 +77,17 @@ func (c Config) Validate() error {
 	if c.Databases < 0 || c.Databases > databasesMax {
 		return fmt.Errorf("cache config: databases %d: must be between 1 and %d (0 means %d)", c.Databases, databasesMax, defaultDatabases)
 	}
+	if _, err := parseSaveRules(c.Save); err != nil {
+		return fmt.Errorf("cache config: save %q: %v", c.Save, err)
+	}
+	if c.DBFilename != "" {
+		if err := node.ValidName(c.DBFilename); err != nil {
+			return fmt.Errorf("cache config: dbfilename: %v", err)
+		}
+	}
+	if c.AutoAOFRewriteMinSizeBytes < 0 {
+		return fmt.Errorf("cache config: auto-aof-rewrite-min-size %d: must not be negative", c.AutoAOFRewriteMinSizeBytes)
+	}
 	return nil
 }
 
@@ -59,6 +101,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Databases == 0 {
 		c.Databases = defaultDatabases
+	}
+	if c.DBFilename == "" {
+		c.DBFilename = defaultDBFilename
+	}
+	if c.AutoAOFRewritePercentage == 0 {
+		c.AutoAOFRewritePercentage = defaultAOFRewritePercentage
+	}
+	if c.AutoAOFRewriteMinSizeBytes == 0 {
+		c.AutoAOFRewriteMinSizeBytes = defaultAOFRewriteMinSizeBytes
 	}
 	return c
 }

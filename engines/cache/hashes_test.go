@@ -168,7 +168,7 @@ func TestSimHashesAOFRoundTrip(t *testing.T) {
 	} {
 		h.do(line)
 	}
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
 	if strings.Contains(string(aof), "HINCRBYFLOAT") {
 		t.Fatal("HINCRBYFLOAT reached the AOF as itself; it must be logged as HSET")
 	}
@@ -199,7 +199,7 @@ func TestSimHashesDeterministic(t *testing.T) {
 		}
 		out.WriteString(h.do("HGETALL h"))
 		h.w.Run(h.w.Now() + 2*time.Second)
-		aof, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+		aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
 		return out.String() + string(aof)
 	}
 	if a, b := run(), run(); a != b {

@@ -87,6 +87,9 @@ type Node struct {
 	tracking    trackingState // tracking.go
 	// blocking holds clients blocked in BLPOP and friends (blocking.go).
 	blocking blockingState
+
+	snapshotState // snapshot.go: SAVE, BGSAVE, save rules
+	aofState      // aofrewrite.go: the multi-part AOF and its rewrites
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -132,7 +135,15 @@ func (n *Node) Start(env node.Env) {
 		dbIndex := i
 		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) })
 	}
-	if n.cfg.AppendOnly && !n.loadAOF() {
+	n.lastSaveUnix = env.Now().Unix()
+	n.saveRules, _ = parseSaveRules(n.cfg.Save) // Validate checked it
+	// Load order as Redis: the AOF when it is on, else the snapshot. A
+	// node without a disk (unit tests' Env) has nothing to load.
+	if n.cfg.AppendOnly {
+		if !n.loadAOF() {
+			return
+		}
+	} else if env.Disk() != nil && !n.loadRDBFile() {
 		return
 	}
 	env.After(n.cronInterval(), n.cron)
@@ -146,38 +157,6 @@ func (n *Node) refuseService(reason string) {
 	n.env.Logf("cache: refusing service: %s", reason)
 	reply := resp.Err(reason)
 	n.broken = &reply
-}
-
-// loadAOF replays the AOF and opens it for appending; false means the node
-// refuses service.
-func (n *Node) loadAOF() bool {
-	disk := n.env.Disk()
-	n.loading = true
-	loaded, err := persist.LoadAOF(disk, persist.AOFName, len(n.dbs), n.replay)
-	n.loading = false
-	if err != nil {
-		var corrupt *persist.CorruptError
-		if errors.As(err, &corrupt) {
-			n.refuseService("ERR " + err.Error())
-		} else {
-			n.refuseService("ERR cannot load the append only file: " + err.Error())
-		}
-		n.dbs = nil
-		return false
-	}
-	n.stats.AOFLoaded = loaded.Commands
-	n.stats.AOFTruncated = loaded.TruncatedBytes
-	if loaded.TruncatedBytes > 0 {
-		n.env.Logf("cache: !!! Warning: short read while loading the AOF file %s!!! cut %d bytes of a torn last command; loaded %d commands",
-			persist.AOFName, loaded.TruncatedBytes, loaded.Commands)
-	}
-	aof, err := persist.OpenAOF(disk, persist.AOFName)
-	if err != nil {
-		n.refuseService("ERR " + err.Error())
-		return false
-	}
-	n.aof = aof
-	return true
 }
 
 // replay applies one command read from the AOF.
@@ -196,6 +175,9 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 
 // Receive handles one message.
 func (n *Node) Receive(from node.ID, msg node.Message) {
+	if n.halted {
+		return // a test stopped the node dead to crash it (see halt)
+	}
 	switch m := msg.(type) {
 	case Command:
 		n.receiveCommand(from, m.Seq, m.Args)
@@ -298,6 +280,9 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	c := call{node: n, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
 		nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
 	n.current = s
+	if c.write && n.bgSnapshot != nil {
+		n.snapshotBeforeWrite(s.dbIndex, spec.keys(args))
+	}
 	dirtyBefore := n.dirty
 	reply := spec.run(&c)
 	if n.dirty != dirtyBefore {
@@ -394,14 +379,19 @@ func (n *Node) retryAOF() {
 
 func (n *Node) cronInterval() time.Duration { return time.Second / time.Duration(n.cfg.Hz) }
 
-// cron is Redis's serverCron: active expiry, AOF retries, gauges.
+// cron is Redis's serverCron: active expiry, AOF retries, background
+// snapshots and rewrites, gauges.
 func (n *Node) cron() {
+	if n.halted {
+		return // a test stopped the node dead to crash it (see halt)
+	}
 	n.activeExpireCycle(n.env.Now().UnixMilli())
 	if n.aofErr != nil {
 		n.retryAOF()
 	} else {
 		_ = n.writeAOF() // DELs of keys the cycle expired; a failure is noted
 	}
+	n.snapshotCron()
 	keys := 0
 	for _, ks := range n.dbs {
 		keys += ks.size()
@@ -424,8 +414,16 @@ func (n *Node) everysecSync() {
 	n.env.After(everysecInterval, n.everysecSync)
 }
 
-// Stop flushes and syncs the AOF on a graceful shutdown.
+// Stop flushes and syncs the AOF on a graceful shutdown and, with save
+// rules configured, saves a snapshot as Redis does on SHUTDOWN.
 func (n *Node) Stop() {
+	if s := n.bgSnapshot; s != nil {
+		n.bgSnapshot = nil
+		s.abort(n.env.Disk())
+	}
+	if len(n.saveRules) > 0 && n.dbs != nil {
+		_ = n.saveNow()
+	}
 	if n.aof == nil {
 		return
 	}

@@ -179,7 +179,7 @@ func TestSimSetsAOFRoundTrip(t *testing.T) {
 	for _, key := range []string{"s", "i", "a", "b", "u", "n", "d", "tmp"} {
 		before[key] = sortedMembers(h.do("SMEMBERS " + key))
 	}
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
 	if strings.Contains(string(aof), "SPOP") {
 		t.Fatal("SPOP reached the AOF as itself; it must be logged as SREM/DEL")
 	}
@@ -214,7 +214,7 @@ func TestSimSetsDeterministic(t *testing.T) {
 		}
 		out.WriteString(h.do("SMEMBERS s"))
 		h.w.Run(h.w.Now() + 2*time.Second)
-		aof, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+		aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
 		return out.String() + string(aof)
 	}
 	if a, b := run(), run(); a != b {

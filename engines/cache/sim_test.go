@@ -101,6 +101,9 @@ func (h *simHarness) restart() {
 	h.w.Run(h.w.Now() + time.Millisecond)
 }
 
+// firstIncrName is the incremental AOF file a fresh node appends to.
+var firstIncrName = persist.IncrName(1)
+
 var realDisk = sim.DiskConfig{
 	SyncLatency: sim.Latency{Kind: "constant", Mean: 2 * time.Millisecond},
 	TornWrites:  true,
@@ -193,7 +196,7 @@ func TestSimAOFReplayAfterRestart(t *testing.T) {
 func TestSimTornTailIsTruncated(t *testing.T) {
 	h := newSimHarness(t, 9, Config{AppendOnly: true, AppendFsync: FsyncAlways}, realDisk)
 	h.expect("SET a 1", `"OK"`)
-	f, err := h.w.Disk(cacheID).Open(persist.AOFName)
+	f, err := h.w.Disk(cacheID).Open(firstIncrName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,18 +221,18 @@ func TestSimTornTailIsTruncated(t *testing.T) {
 func TestSimCorruptAOFRefusesService(t *testing.T) {
 	h := newSimHarness(t, 10, Config{AppendOnly: true, AppendFsync: FsyncAlways}, realDisk)
 	h.expect("SET a 1", `"OK"`)
-	f, _ := h.w.Disk(cacheID).Open(persist.AOFName)
+	f, _ := h.w.Disk(cacheID).Open(firstIncrName)
 	f.Write([]byte("garbage\r\n*2\r\n$3\r\nGET\r\n$1\r\na\r\n"))
 	f.Sync()
-	before, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+	before, _ := h.w.Disk(cacheID).ReadFile(firstIncrName)
 	h.restart()
 	for _, line := range []string{"GET a", "SET a 2", "PING"} {
 		got := h.do(line)
-		if !strings.Contains(got, "Bad file format reading the append only file appendonly.aof at offset") {
+		if !strings.Contains(got, "Bad file format reading the append only file appendonly.aof.1.incr.aof at offset") {
 			t.Fatalf("%s on a node with a corrupt AOF = %s", line, got)
 		}
 	}
-	after, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+	after, _ := h.w.Disk(cacheID).ReadFile(firstIncrName)
 	if string(after) != string(before) {
 		t.Fatal("the node changed a corrupt AOF instead of leaving it for the operator")
 	}
@@ -282,7 +285,7 @@ func TestSimDeterministic(t *testing.T) {
 			h.w.Run(h.w.Now() + 3*time.Millisecond)
 		}
 		h.w.Run(h.w.Now() + 500*time.Millisecond)
-		aof, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+		aof, _ := h.w.Disk(cacheID).ReadFile(firstIncrName)
 		return string(aof)
 	}
 	if a, b := run(), run(); a != b {

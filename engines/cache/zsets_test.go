@@ -304,7 +304,7 @@ func TestSimZsetAOFRoundTrip(t *testing.T) {
 			t.Fatalf("after replay %s = %s, want %s", line, got, before[i])
 		}
 	}
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
 	if !strings.Contains(string(aof), "ZPOPMAX\r\n$1\r\nz\r\n$1\r\n2") {
 		t.Fatal("ZPOPMAX z 2 was not logged as ZPOPMAX with its count")
 	}
@@ -323,7 +323,7 @@ func TestSimZsetDeterministic(t *testing.T) {
 			}
 		}
 		h.w.Run(h.w.Now() + 2*time.Second)
-		aof, _ := h.w.Disk(cacheID).ReadFile(persist.AOFName)
+		aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
 		return replies.String() + string(aof)
 	}
 	if a, b := run(), run(); a != b {

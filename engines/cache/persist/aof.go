@@ -13,9 +13,9 @@
 // of every file). Commands are logged in a time-independent form, so
 // replaying the file later gives the same data: relative expiries become
 // absolute ones (SET … PXAT <unix ms>, PEXPIREAT <unix ms>), and a key
-// deleted because it expired is logged as DEL. Redis 7's multi-part layout
-// (manifest plus base and incremental files) is not used; one file,
-// appendonly.aof, holds everything.
+// deleted because it expired is logged as DEL. Each such file is one part
+// of Redis 7's multi-part AOF (a base plus incremental files listed by a
+// manifest): see manifest.go for the layout and rewrites.
 //
 // # Crashes
 //
@@ -151,11 +151,6 @@ func (e *CorruptError) Error() string {
 // empty one. A torn last command is cut away (the file is truncated and
 // synced); any other malformed content, or an error from apply, stops the
 // load with a *CorruptError.
-//
-// A transaction (MULTI … EXEC) is applied only once its EXEC is read, and
-// apply never sees MULTI or EXEC. A file that ends inside a transaction —
-// torn, or cut at a command boundary — is cut back to before its MULTI, as
-// Redis does, so a crash never replays half a transaction.
 func LoadAOF(disk node.Disk, name string, databases int, apply func(db int, args [][]byte) error) (LoadStats, error) {
 	data, err := disk.ReadFile(name)
 	if errors.Is(err, node.ErrNotExist) {
@@ -164,17 +159,29 @@ func LoadAOF(disk node.Disk, name string, databases int, apply func(db int, args
 	if err != nil {
 		return LoadStats{}, fmt.Errorf("read append only file %s: %w", name, err)
 	}
-	src := bytes.NewReader(data)
+	return replayAOF(disk, name, data, 0, true, databases, apply)
+}
+
+// replayAOF applies the commands in data[from:]. A torn last command is
+// cut away from the file when tornTailOK (only the last file of an AOF
+// may end torn); otherwise it is corruption.
+func replayAOF(disk node.Disk, name string, data []byte, from int, tornTailOK bool, databases int, apply func(db int, args [][]byte) error) (LoadStats, error) {
+	src := bytes.NewReader(data[from:])
 	br := bufio.NewReader(src)
 	reader := resp.NewReader(br)
 	offset := func() int64 { return int64(len(data)) - int64(src.Len()) - int64(br.Buffered()) }
 	var stats LoadStats
 	db := 0
 	// In a transaction: where its MULTI starts, and its commands so far.
+	// A transaction is applied only when its EXEC is read, so a crash in
+	// the middle of one never replays half of it.
 	inMulti := false
 	var multiStart int64
 	var queued []queuedCommand
 	cutTail := func(at int64) (LoadStats, error) {
+		if !tornTailOK {
+			return stats, &CorruptError{Name: name, OffsetBytes: at, Reason: "the file ends inside a command or transaction, and it is not the last file of the AOF"}
+		}
 		stats.SizeBytes = at
 		stats.TruncatedBytes = int64(len(data)) - at
 		return stats, truncate(disk, name, at)
@@ -237,6 +244,41 @@ func LoadAOF(disk node.Disk, name string, databases int, apply func(db int, args
 			return stats, &CorruptError{Name: name, OffsetBytes: start, Reason: err.Error()}
 		}
 	}
+}
+
+// LoadAOFFiles loads the files of a manifest in order: the base (an RDB
+// file, possibly followed by commands, or commands only) through rdb and
+// apply, then each incremental file through apply. Only the last file may
+// end torn; its tail is cut away and reported in the stats. A file the
+// manifest names but the disk lacks is an error, as in Redis.
+func LoadAOFFiles(disk node.Disk, m Manifest, databases int, apply func(db int, args [][]byte) error, rdb RDBHandler) (LoadStats, error) {
+	var total LoadStats
+	files := m.Incrs
+	if m.Base != nil {
+		files = append([]AOFFile{*m.Base}, files...)
+	}
+	for i, f := range files {
+		data, err := disk.ReadFile(f.Name)
+		if err != nil {
+			return total, fmt.Errorf("read append only file %s listed in %s: %w", f.Name, ManifestName, err)
+		}
+		from := 0
+		if f.Type == AOFTypeBase && IsRDB(data) {
+			n, err := LoadRDBPrefix(data, rdb)
+			if err != nil {
+				return total, &CorruptError{Name: f.Name, OffsetBytes: 0, Reason: "RDB preamble: " + err.Error()}
+			}
+			from = n
+		}
+		stats, err := replayAOF(disk, f.Name, data, from, i == len(files)-1, databases, apply)
+		total.Commands += stats.Commands
+		total.SizeBytes += stats.SizeBytes
+		total.TruncatedBytes += stats.TruncatedBytes
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // queuedCommand is a command of a transaction waiting for its EXEC.
