@@ -16,6 +16,9 @@ type call struct {
 	db        *keyspace
 	dbIndex   int
 	nowMillis int64
+	// write: the command is flagged write, so its lookups are not counted
+	// as keyspace hits or misses (Redis's lookupKeyWrite).
+	write bool
 }
 
 // session is the per-client state a command may change. Only clients that
@@ -27,7 +30,15 @@ type session struct {
 
 // lookup returns the live entry for key in the call's database.
 func (c *call) lookup(key []byte) *entry {
-	return c.db.lookup(key, c.nowMillis)
+	e := c.db.lookup(key, c.nowMillis)
+	if !c.write && !c.node.loading {
+		if e != nil {
+			c.node.stats.KeyspaceHits++
+		} else {
+			c.node.stats.KeyspaceMisses++
+		}
+	}
+	return e
 }
 
 // propagate logs a write in the form replay needs. Every command that

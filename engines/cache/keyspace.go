@@ -21,6 +21,17 @@ type entry struct {
 	// expireAtMillis is the absolute expiry in Unix milliseconds on the
 	// node's clock; noExpiry when the key is persistent.
 	expireAtMillis int64
+	// lruMillis is when the key was last accessed (Unix ms, node clock):
+	// the LRU policies and OBJECT IDLETIME read it.
+	lruMillis int64
+	// lfu is Redis's 8-bit logarithmic access counter and lfuDecrMinutes
+	// when it was last decayed (Unix minutes); kept under the LFU policies.
+	lfu            uint8
+	lfuDecrMinutes int64
+	// accountedBytes is what this entry adds to the keyspace's usedBytes
+	// as last computed (memory.go): after a command changes a collection
+	// in place, the difference to a fresh computation is the delta.
+	accountedBytes int64
 }
 
 const noExpiry = 0
@@ -37,10 +48,25 @@ type keyspace struct {
 	// onExpired is told about each key deleted because it expired, so the
 	// deletion can be propagated to the AOF as a DEL.
 	onExpired func(key string)
+	// usedBytes is the memory the keys of this database account for
+	// (memory.go); the node's used memory is the sum over databases.
+	usedBytes int64
+	// access is the node's clock and access-tracking policy, shared by
+	// all its databases (evict.go).
+	access *accessClock
+	// sampleAll indexes every key for the allkeys-* eviction policies;
+	// nil when no such policy is configured (the Go map cannot be sampled
+	// deterministically).
+	sampleAll *ttlSet
 }
 
-func newKeyspace(loading *bool, onExpired func(key string)) *keyspace {
-	return &keyspace{dict: make(map[string]*entry), volatile: newTTLSet(), loading: loading, onExpired: onExpired}
+func newKeyspace(loading *bool, onExpired func(key string), access *accessClock) *keyspace {
+	ks := &keyspace{dict: make(map[string]*entry), volatile: newTTLSet(), loading: loading, onExpired: onExpired, access: access}
+	if access.sampleAllKeys {
+		all := newTTLSet()
+		ks.sampleAll = &all
+	}
+	return ks
 }
 
 // lookup returns the live entry of key, deleting it first if it has
@@ -54,6 +80,7 @@ func (ks *keyspace) lookup(key []byte, nowMillis int64) *entry {
 	if e.expireAtMillis != noExpiry && ks.expireIfNeeded(string(key), e, nowMillis) {
 		return nil
 	}
+	ks.access.touch(e)
 	return e
 }
 
@@ -73,14 +100,22 @@ func (ks *keyspace) expireIfNeeded(key string, e *entry, nowMillis int64) bool {
 func (ks *keyspace) set(key string, value object, keepTTL bool) *entry {
 	e, ok := ks.dict[key]
 	if !ok {
-		e = &entry{}
+		e = ks.access.newEntry()
 		ks.dict[key] = e
+		if ks.sampleAll != nil {
+			ks.sampleAll.add(key)
+		}
+	} else {
+		// A new value is a new object to Redis: a fresh LRU clock, but
+		// the LFU counter carries over (dbSetValue keeps it).
+		e.lruMillis = ks.access.nowMillis
 	}
 	e.value = value
 	if !keepTTL && e.expireAtMillis != noExpiry {
 		e.expireAtMillis = noExpiry
 		ks.volatile.remove(key)
 	}
+	ks.account(key, e)
 	return e
 }
 
@@ -93,6 +128,7 @@ func (ks *keyspace) setExpire(key string, e *entry, atMillis int64) {
 		ks.volatile.add(key)
 	}
 	e.expireAtMillis = atMillis
+	ks.account(key, e)
 }
 
 // delete removes key and reports whether it existed (expired or not).
@@ -104,6 +140,10 @@ func (ks *keyspace) delete(key string) bool {
 	if e.expireAtMillis != noExpiry {
 		ks.volatile.remove(key)
 	}
+	if ks.sampleAll != nil {
+		ks.sampleAll.remove(key)
+	}
+	ks.usedBytes -= e.accountedBytes
 	delete(ks.dict, key)
 	return true
 }
@@ -115,4 +155,9 @@ func (ks *keyspace) size() int { return len(ks.dict) }
 func (ks *keyspace) flush() {
 	ks.dict = make(map[string]*entry)
 	ks.volatile = newTTLSet()
+	if ks.sampleAll != nil {
+		all := newTTLSet()
+		ks.sampleAll = &all
+	}
+	ks.usedBytes = 0
 }

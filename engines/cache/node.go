@@ -60,6 +60,13 @@ type Node struct {
 	// signalFlushedDb: WATCH, client tracking and blocked clients listen.
 	onKeyModified []func(dbIndex int, key []byte)
 	onFlush       []func(dbIndex int)
+	// Eviction (evict.go): the parsed maxmemory-policy, the clock and
+	// access tracking shared by the databases, the pool of candidates and
+	// the next database the random policies take from.
+	policy      policy
+	access      accessClock
+	pool        evictionPool
+	evictNextDB int
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -69,6 +76,11 @@ type Stats struct {
 	AOFLoaded     int   // commands replayed at Start
 	AOFTruncated  int64 // bytes of a torn tail cut away at Start
 	AOFWriteFails int64
+	EvictedKeys   int64 // deleted to get under maxmemory
+	// KeyspaceHits and KeyspaceMisses count key lookups by read commands
+	// that found the key or not (Redis's keyspace_hits/misses).
+	KeyspaceHits   int64
+	KeyspaceMisses int64
 }
 
 // New returns a Factory building cache nodes with cfg. An invalid cfg does
@@ -88,10 +100,17 @@ func (n *Node) Start(env node.Env) {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
 	}
+	n.policy = parsePolicy(n.cfg.MaxMemoryPolicy)
+	n.access = accessClock{
+		nowMillis:     env.Now().UnixMilli(),
+		lfu:           n.policy.kind == policyLFU,
+		sampleAllKeys: n.policy.allKeys,
+		rng:           env.Rand(),
+	}
 	n.dbs = make([]*keyspace, n.cfg.Databases)
 	for i := range n.dbs {
 		dbIndex := i
-		n.dbs[i] = newKeyspace(&n.loading, func(key string) { n.keyExpired(dbIndex, key) })
+		n.dbs[i] = newKeyspace(&n.loading, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
 	}
 	if n.cfg.AppendOnly && !n.loadAOF() {
 		return
@@ -149,8 +168,12 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 	if !spec.arityOK(len(args)) {
 		return errors.New("wrong number of arguments for '" + spec.name + "' reading the append only file")
 	}
-	c := call{node: n, args: args, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli()}
+	c := call{node: n, args: args, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
+	n.access.nowMillis = c.nowMillis
 	spec.run(&c) // like Redis, an error reply during loading is dropped
+	for _, key := range spec.keys(args) {
+		c.db.reaccount(key)
+	}
 	return nil
 }
 
@@ -213,6 +236,14 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if !spec.arityOK(len(args)) {
 		return errWrongArity(spec.name)
 	}
+	nowMillis := n.env.Now().UnixMilli()
+	n.access.nowMillis = nowMillis
+	// Like Redis's processCommand: make room before every command, and
+	// refuse the ones that could need more when there is none.
+	if !n.performEvictions() && spec.flags&flagDenyOOM != 0 {
+		_ = n.writeAOF() // the DELs of what was evicted; a failure is noted
+		return replyOOM
+	}
 	isWrite := spec.flags&flagWrite != 0
 	if isWrite && n.aofErr != nil {
 		n.retryAOF()
@@ -224,11 +255,12 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if s, ok := n.sessions[client]; ok {
 		dbIndex = s.dbIndex
 	}
-	c := call{node: n, args: args, client: client, seq: seq, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli()}
+	c := call{node: n, args: args, client: client, seq: seq, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: nowMillis, write: isWrite}
 	dirtyBefore := n.dirty
 	reply := spec.run(&c)
 	if n.dirty != dirtyBefore {
 		for _, key := range spec.keys(args) {
+			c.db.reaccount(key) // collections change size in place
 			n.keyModified(c.dbIndex, key)
 		}
 	}
@@ -314,7 +346,8 @@ func (n *Node) cronInterval() time.Duration { return time.Second / time.Duration
 
 // cron is Redis's serverCron: active expiry, AOF retries, gauges.
 func (n *Node) cron() {
-	n.activeExpireCycle(n.env.Now().UnixMilli())
+	n.access.nowMillis = n.env.Now().UnixMilli()
+	n.activeExpireCycle(n.access.nowMillis)
 	if n.aofErr != nil {
 		n.retryAOF()
 	} else {
@@ -325,6 +358,7 @@ func (n *Node) cron() {
 		keys += ks.size()
 	}
 	n.env.Metrics().Set("cache_keys", float64(keys))
+	n.env.Metrics().Set("cache_used_memory_bytes", float64(n.usedMemoryBytes()))
 	n.env.After(n.cronInterval(), n.cron)
 }
 
