@@ -433,3 +433,51 @@ func realRedis(t *testing.T, lines []string) []string {
 	}
 	return out
 }
+
+// BenchmarkNodeSetEvicting writes new keys into a full node: every SET
+// evicts one key first (the pool sampling is the cost measured).
+func BenchmarkNodeSetEvicting(b *testing.B) {
+	for _, policy := range []string{PolicyAllKeysLRU, PolicyAllKeysLFU, PolicyAllKeysRandom} {
+		b.Run(policy, func(b *testing.B) {
+			perKey := int64(keyOverheadBytes + len("key:0000000") + stringHeaderBytes + 16)
+			n, env := startNode(b, Config{MaxMemoryBytes: 50_000 * perKey, MaxMemoryPolicy: policy})
+			env.discardReplies = true
+			commands := make([]Command, 200_000)
+			for i := range commands {
+				key := "key:" + strings.Repeat("0", 7-len(itoa(i))) + itoa(i)
+				commands[i] = Command{Args: [][]byte{[]byte("SET"), []byte(key), []byte("value-of-16-byte")}}
+			}
+			for _, c := range commands[:100_000] {
+				n.Receive("bench", c)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				n.Receive("bench", commands[i%len(commands)])
+			}
+			b.StopTimer()
+			if n.stats.EvictedKeys == 0 || n.usedMemoryBytes() > n.cfg.MaxMemoryBytes+perKey {
+				b.Fatalf("evicted %d, used %d of %d", n.stats.EvictedKeys, n.usedMemoryBytes(), n.cfg.MaxMemoryBytes)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+		})
+	}
+}
+
+// BenchmarkNodeGetLFU is GET with the LFU counter updated on each access.
+func BenchmarkNodeGetLFU(b *testing.B) {
+	n, env := startNode(b, Config{MaxMemoryBytes: 1 << 30, MaxMemoryPolicy: PolicyAllKeysLFU})
+	env.discardReplies = true
+	commands := make([]Command, benchKeys)
+	for i := range commands {
+		key := []byte("key:" + itoa(i))
+		n.Receive("bench", Command{Args: [][]byte{[]byte("SET"), key, []byte("value-of-16-byte")}})
+		commands[i] = Command{Args: [][]byte{[]byte("GET"), key}}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		n.Receive("bench", commands[i%benchKeys])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
