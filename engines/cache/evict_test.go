@@ -250,15 +250,16 @@ func TestVolatileTTLEvictsSoonestExpiringFirst(t *testing.T) {
 }
 
 func TestLFUCounter(t *testing.T) {
+	// redis.conf's table for lfu-log-factor 10: about 10 after 100 hits,
+	// 18 after 1000, 142 after 100k, saturated (255) after 1M.
 	rng := rand.New(rand.NewPCG(3, 4))
 	counter := uint8(lfuInitVal)
-	for range 1000 {
+	want := map[int][2]uint8{100: {7, 13}, 1000: {14, 24}, 100_000: {120, 165}, 1_000_000: {255, 255}}
+	for hits := 1; hits <= 1_000_000; hits++ {
 		counter = lfuLogIncr(counter, rng)
-	}
-	// With log factor 10, Redis's table gives about 18 after 100 hits and
-	// about 100 after 10k (redis.conf); 1000 hits land in between.
-	if counter < 18 || counter > 60 {
-		t.Fatalf("counter after 1000 increments = %d, want ~30", counter)
+		if w, ok := want[hits]; ok && (counter < w[0] || counter > w[1]) {
+			t.Fatalf("counter after %d hits = %d, want %d..%d", hits, counter, w[0], w[1])
+		}
 	}
 	e := &entry{lfu: 10, lfuDecrMinutes: 100}
 	if got := lfuDecayed(e, 103*millisPerMinute); got != 7 {
