@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"syslab/check"
+	"syslab/lab/engine"
 	"syslab/loadgen"
 	"syslab/reports"
 )
@@ -26,14 +27,32 @@ func (r *labRun) runChecks() []reports.Check {
 		case CheckErrorRate:
 			out = append(out, r.checkErrorRate(c.ErrorRate))
 		default:
-			out = append(out, reports.Check{
-				Name:    string(c.Kind),
-				Verdict: reports.VerdictUnknown,
-				Detail:  fmt.Sprintf("engine %s names this check but does not evaluate it yet", r.sc.Engine),
-			})
+			out = append(out, r.engineCheck(c))
 		}
 	}
 	return out
+}
+
+// engineCheck evaluates a check the engine defines, on the workload's
+// operations, if the engine can.
+func (r *labRun) engineCheck(c Check) reports.Check {
+	e, _ := Lookup(r.sc.Engine)
+	checker, ok := e.(engine.Checker)
+	if !ok {
+		return reports.Check{
+			Name:    string(c.Kind),
+			Verdict: reports.VerdictUnknown,
+			Detail:  fmt.Sprintf("engine %s names this check but does not evaluate it yet", r.sc.Engine),
+		}
+	}
+	workload := check.History{Meta: r.rec.history.Meta}
+	for _, op := range r.rec.history.Ops {
+		if op.Client < r.clients {
+			workload.Ops = append(workload.Ops, op)
+		}
+	}
+	res := checker.Check(string(c.Kind), c.Params, &workload)
+	return reports.Check{Name: string(c.Kind), Verdict: res.Verdict, Expected: res.Expected, Detail: res.Detail, Measured: res.Measured}
 }
 
 func (r *labRun) checkLinearizable(c *LinearizableCheck) reports.Check {

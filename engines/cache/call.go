@@ -18,8 +18,8 @@ type call struct {
 	db        *keyspace
 	dbIndex   int
 	nowMillis int64
-	// write is set for commands flagged write: their key lookups are not
-	// counted as keyspace hits or misses (Redis counts lookupKeyRead only).
+	// write: the command is flagged write, so its lookups are not counted
+	// as keyspace hits or misses (Redis's lookupKeyWrite).
 	write bool
 }
 
@@ -47,7 +47,7 @@ type session struct {
 // Reads count as keyspace hits or misses for INFO stats.
 func (c *call) lookup(key []byte) *entry {
 	e := c.db.lookup(key, c.nowMillis)
-	if !c.write {
+	if !c.write && !c.node.loading {
 		if e != nil {
 			c.node.stats.KeyspaceHits++
 		} else {

@@ -17,6 +17,10 @@ const (
 	flagReadonly
 	// flagFast: O(1) or O(log n), as Redis labels it.
 	flagFast
+	// flagDenyOOM: the command may grow memory, so it is refused with an
+	// OOM error when eviction cannot get under maxmemory (Redis's
+	// "denyoom"; see evict.go).
+	flagDenyOOM
 )
 
 // commandSpec is one row of the command table.

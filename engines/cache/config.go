@@ -2,6 +2,8 @@ package cache
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"syslab/node"
 )
@@ -41,6 +43,15 @@ type Config struct {
 	// AutoAOFRewriteMinSizeBytes is the AOF size below which it is never
 	// rewritten automatically; 0 means Redis's default, 64 MiB.
 	AutoAOFRewriteMinSizeBytes int64
+	// MaxMemoryBytes is maxmemory: the dataset size (memory.go) past which
+	// keys are evicted before each command; 0 means no limit.
+	MaxMemoryBytes int64
+	// MaxMemoryPolicy is maxmemory-policy: which keys go when over the
+	// limit (evict.go); default noeviction.
+	MaxMemoryPolicy string
+	// MaxMemorySamples is maxmemory-samples: keys sampled per database
+	// per eviction by the LRU, LFU and TTL policies; default 5, 1..64.
+	MaxMemorySamples int
 }
 
 // DefaultSave is Redis's default "save" rule set.
@@ -54,6 +65,10 @@ const (
 	defaultAOFRewritePercentage   = 100
 	defaultAOFRewriteMinSizeBytes = 64 << 20
 	databasesMax                  = 1 << 16
+	// defaultMaxMemorySamples and maxMemorySamplesMax are Redis's default
+	// and range for maxmemory-samples.
+	defaultMaxMemorySamples = 5
+	maxMemorySamplesMax     = 64
 )
 
 // Fsync policies for Config.AppendFsync.
@@ -88,6 +103,15 @@ func (c Config) Validate() error {
 	if c.AutoAOFRewriteMinSizeBytes < 0 {
 		return fmt.Errorf("cache config: auto-aof-rewrite-min-size %d: must not be negative", c.AutoAOFRewriteMinSizeBytes)
 	}
+	if c.MaxMemoryBytes < 0 {
+		return fmt.Errorf("cache config: maxmemory %d: must not be negative (0 means no limit)", c.MaxMemoryBytes)
+	}
+	if c.MaxMemoryPolicy != "" && !slices.Contains(maxMemoryPolicies, c.MaxMemoryPolicy) {
+		return fmt.Errorf("cache config: maxmemory-policy %q: must be one of %s", c.MaxMemoryPolicy, strings.Join(maxMemoryPolicies, ", "))
+	}
+	if c.MaxMemorySamples < 0 || c.MaxMemorySamples > maxMemorySamplesMax {
+		return fmt.Errorf("cache config: maxmemory-samples %d: must be between 1 and %d (0 means %d)", c.MaxMemorySamples, maxMemorySamplesMax, defaultMaxMemorySamples)
+	}
 	return nil
 }
 
@@ -110,6 +134,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AutoAOFRewriteMinSizeBytes == 0 {
 		c.AutoAOFRewriteMinSizeBytes = defaultAOFRewriteMinSizeBytes
+	}
+	if c.MaxMemoryPolicy == "" {
+		c.MaxMemoryPolicy = PolicyNoEviction
+	}
+	if c.MaxMemorySamples == 0 {
+		c.MaxMemorySamples = defaultMaxMemorySamples
 	}
 	return c
 }

@@ -15,19 +15,6 @@ var configCommands = []commandSpec{
 	{name: "config", arity: -2, run: configCommand},
 }
 
-// runtimeSettings are the parameters only CONFIG SET changes (the
-// eviction code reads them).
-type runtimeSettings struct {
-	maxmemoryBytes   int64
-	maxmemoryPolicy  string
-	maxmemorySamples int64
-	save             string
-}
-
-func defaultRuntimeSettings() runtimeSettings {
-	return runtimeSettings{maxmemoryPolicy: "noeviction", maxmemorySamples: 5}
-}
-
 var maxmemoryPolicies = []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}
 
 // configParam is one parameter: how to read it and how to set it (nil set:
@@ -39,22 +26,23 @@ type configParam struct {
 
 var configParams = map[string]configParam{
 	"maxmemory": {
-		get: func(n *Node) string { return strconv.FormatInt(n.settings.maxmemoryBytes, 10) },
+		get: func(n *Node) string { return strconv.FormatInt(n.cfg.MaxMemoryBytes, 10) },
 		set: func(n *Node, v string) (string, bool) {
 			bytes, ok := parseMemory(v)
 			if !ok {
 				return "argument must be a memory value", false
 			}
-			n.settings.maxmemoryBytes = bytes
+			n.cfg.MaxMemoryBytes = bytes
 			return "", true
 		},
 	},
 	"maxmemory-policy": {
-		get: func(n *Node) string { return n.settings.maxmemoryPolicy },
+		get: func(n *Node) string { return n.cfg.MaxMemoryPolicy },
 		set: func(n *Node, v string) (string, bool) {
 			for _, p := range maxmemoryPolicies {
 				if strings.EqualFold(v, p) {
-					n.settings.maxmemoryPolicy = p
+					n.cfg.MaxMemoryPolicy = p
+					n.applyMaxMemoryPolicy()
 					return "", true
 				}
 			}
@@ -62,7 +50,7 @@ var configParams = map[string]configParam{
 		},
 	},
 	"maxmemory-samples": {
-		get: func(n *Node) string { return strconv.FormatInt(n.settings.maxmemorySamples, 10) },
+		get: func(n *Node) string { return strconv.Itoa(n.cfg.MaxMemorySamples) },
 		set: func(n *Node, v string) (string, bool) {
 			i, ok := resp.ParseInt([]byte(v))
 			if !ok {
@@ -71,7 +59,7 @@ var configParams = map[string]configParam{
 			if i < 1 || i > 1<<31-1 {
 				return "argument must be between 1 and 2147483647 inclusive", false
 			}
-			n.settings.maxmemorySamples = i
+			n.cfg.MaxMemorySamples = int(i)
 			return "", true
 		},
 	},
@@ -112,7 +100,7 @@ var configParams = map[string]configParam{
 		},
 	},
 	"save": {
-		get: func(n *Node) string { return n.settings.save },
+		get: func(n *Node) string { return n.cfg.Save },
 		set: func(n *Node, v string) (string, bool) {
 			fields := strings.Fields(v)
 			if len(fields)%2 != 0 {
@@ -123,7 +111,11 @@ var configParams = map[string]configParam{
 					return "Invalid save parameters", false
 				}
 			}
-			n.settings.save = strings.Join(fields, " ")
+			rules, err := parseSaveRules(strings.Join(fields, " "))
+			if err != nil {
+				return "Invalid save parameters", false
+			}
+			n.cfg.Save, n.saveRules = strings.Join(fields, " "), rules
 			return "", true
 		},
 	},
@@ -250,11 +242,14 @@ func configSet(c *call) resp.Value {
 		}
 		seen[name] = true
 	}
-	saved, savedCfg := c.node.settings, c.node.cfg
+	// All or nothing, as Redis: a failed parameter undoes the ones before.
+	savedCfg := c.node.cfg
 	for j := 2; j < len(c.args); j += 2 {
 		name := strings.ToLower(string(c.args[j]))
 		if reason, ok := configParams[name].set(c.node, string(c.args[j+1])); !ok {
-			c.node.settings, c.node.cfg = saved, savedCfg
+			c.node.cfg = savedCfg
+			c.node.saveRules, _ = parseSaveRules(savedCfg.Save)
+			c.node.applyMaxMemoryPolicy()
 			return configSetFailed(name, reason)
 		}
 	}

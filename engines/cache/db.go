@@ -18,7 +18,7 @@ var keyspaceCommands = []commandSpec{
 	{name: "type", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: typeCommand},
 	{name: "rename", arity: 3, flags: flagWrite, firstKey: 1, lastKey: 2, keyStep: 1, run: renameCommand},
 	{name: "renamenx", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 2, keyStep: 1, run: renamenxCommand},
-	{name: "copy", arity: -3, flags: flagWrite, firstKey: 1, lastKey: 2, keyStep: 1, run: copyCommand},
+	{name: "copy", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: copyCommand},
 	{name: "move", arity: 3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: moveCommand},
 	{name: "keys", arity: 2, flags: flagReadonly, run: keysCommand},
 	{name: "scan", arity: -2, flags: flagReadonly, run: scanCommand},

@@ -176,9 +176,9 @@ func (h *hashObject) random(r *rand.Rand) (field, value []byte) {
 
 // Hash commands.
 var hashCommands = []commandSpec{
-	{name: "hset", arity: -4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hsetCommand},
-	{name: "hmset", arity: -4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hmsetCommand},
-	{name: "hsetnx", arity: 4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hsetnxCommand},
+	{name: "hset", arity: -4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hsetCommand},
+	{name: "hmset", arity: -4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hmsetCommand},
+	{name: "hsetnx", arity: 4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hsetnxCommand},
 	{name: "hget", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hgetCommand},
 	{name: "hmget", arity: -3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hmgetCommand},
 	{name: "hgetall", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: hgetallCommand},
@@ -188,8 +188,8 @@ var hashCommands = []commandSpec{
 	{name: "hkeys", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: hkeysCommand},
 	{name: "hvals", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: hvalsCommand},
 	{name: "hstrlen", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hstrlenCommand},
-	{name: "hincrby", arity: 4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hincrbyCommand},
-	{name: "hincrbyfloat", arity: 4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hincrbyfloatCommand},
+	{name: "hincrby", arity: 4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hincrbyCommand},
+	{name: "hincrbyfloat", arity: 4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: hincrbyfloatCommand},
 	{name: "hrandfield", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: hrandfieldCommand},
 	{name: "hscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: hscanCommand},
 }
@@ -453,11 +453,9 @@ const longDoublePrecisionBits = 64
 // longDoubleExpMax: values at or above 2^16384 overflow a long double.
 const longDoubleExpMax = 16384
 
-
 func isCSpace(b byte) bool {
 	return b == ' ' || b == '\t' || b == '\n' || b == '\v' || b == '\f' || b == '\r'
 }
-
 
 var cmdHset = []byte("HSET")
 

@@ -103,9 +103,9 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		field("used_memory", used)
 		field("used_memory_human", humanBytes(used))
 		field("used_memory_dataset", used)
-		field("maxmemory", n.settings.maxmemoryBytes)
-		field("maxmemory_human", humanBytes(n.settings.maxmemoryBytes))
-		field("maxmemory_policy", n.settings.maxmemoryPolicy)
+		field("maxmemory", n.cfg.MaxMemoryBytes)
+		field("maxmemory_human", humanBytes(n.cfg.MaxMemoryBytes))
+		field("maxmemory_policy", n.cfg.MaxMemoryPolicy)
 	case "persistence":
 		field("loading", 0)
 		field("rdb_changes_since_last_save", n.dirty)
@@ -284,7 +284,7 @@ func objectCommand(c *call) resp.Value {
 	if e == nil {
 		return resp.NullBulk
 	}
-	lfu := strings.Contains(c.node.settings.maxmemoryPolicy, "lfu")
+	lfu := c.node.policy.kind == policyLFU
 	switch sub {
 	case "encoding":
 		return resp.BulkFromString(e.value.encoding())
@@ -324,7 +324,7 @@ func memoryCommand(c *call) resp.Value {
 	if e == nil {
 		return resp.NullBulk
 	}
-	return resp.Int(e.chargedBytes)
+	return resp.Int(e.accountedBytes)
 }
 
 // debugCommand supports DEBUG SLEEP 0 (a no-op: the node never blocks; a
@@ -343,7 +343,7 @@ func debugCommand(c *call) resp.Value {
 			return resp.Err("ERR no such key")
 		}
 		return resp.Simple("Value at:0 refcount:1 encoding:" + e.value.encoding() +
-			" serializedlength:" + strconv.FormatInt(e.chargedBytes, 10) +
+			" serializedlength:" + strconv.FormatInt(e.accountedBytes, 10) +
 			" lru:" + strconv.FormatInt(e.lruMillis/1000%(1<<24), 10) +
 			" lru_seconds_idle:" + strconv.FormatInt(max(c.nowMillis-e.lruMillis, 0)/1000, 10))
 	}

@@ -29,34 +29,20 @@ type entry struct {
 	// expireAtMillis is the absolute expiry in Unix milliseconds on the
 	// node's clock; noExpiry when the key is persistent.
 	expireAtMillis int64
-	// lruMillis is when the key was last read or written (node clock), for
-	// OBJECT IDLETIME and LRU eviction.
+	// lruMillis is when the key was last accessed (Unix ms, node clock):
+	// the LRU policies and OBJECT IDLETIME read it.
 	lruMillis int64
-	// lfu is the access-frequency counter of LFU eviction (Redis's 8-bit
-	// logarithmic counter; here a saturating count, see touch).
-	lfu uint8
-	// chargedBytes is what this entry currently adds to the keyspace's
-	// usedBytes; account brings it up to date after a change in place.
-	chargedBytes int64
-}
-
-// lfuInitial is the counter a new key starts with (Redis's LFU_INIT_VAL),
-// so a new key is not the first eviction candidate.
-const lfuInitial = 5
-
-// touch records an access at nowMillis.
-func (e *entry) touch(nowMillis int64) {
-	e.lruMillis = nowMillis
-	if e.lfu < 255 {
-		e.lfu++
-	}
+	// lfu is Redis's 8-bit logarithmic access counter and lfuDecrMinutes
+	// when it was last decayed (Unix minutes); kept under the LFU policies.
+	lfu            uint8
+	lfuDecrMinutes int64
+	// accountedBytes is what this entry adds to the keyspace's usedBytes
+	// as last computed (memory.go): after a command changes a collection
+	// in place, the difference to a fresh computation is the delta.
+	accountedBytes int64
 }
 
 const noExpiry = 0
-
-// entryOverheadBytes approximates what a key costs besides its value in
-// Redis: the dict entry, the key's sds header and the robj pointer.
-const entryOverheadBytes = 40
 
 // keyspace is one logical database: the dict of keys plus the index of
 // keys that carry a TTL, which active expiry samples from.
@@ -67,9 +53,6 @@ const entryOverheadBytes = 40
 type keyspace struct {
 	dict     *dict.Dict[*entry]
 	volatile ttlSet
-	// usedBytes is the sum of chargedBytes over the dict: the running
-	// memory total INFO and maxmemory read.
-	usedBytes int64
 	// seed keys the dict's hash; flush keeps it, so a database's layout
 	// depends only on the node's seed and its history.
 	seed uint64
@@ -80,10 +63,25 @@ type keyspace struct {
 	// onExpired is told about each key deleted because it expired, so the
 	// deletion can be propagated to the AOF as a DEL.
 	onExpired func(key string)
+	// usedBytes is the memory the keys of this database account for
+	// (memory.go); the node's used memory is the sum over databases.
+	usedBytes int64
+	// access is the node's clock and access-tracking policy, shared by
+	// all its databases (evict.go).
+	access *accessClock
+	// sampleAll indexes every key for the allkeys-* eviction policies;
+	// nil when no such policy is configured. (dict.Random could serve
+	// instead; the index keeps sampling uniform over keys, not buckets.)
+	sampleAll *ttlSet
 }
 
-func newKeyspace(seed uint64, loading *bool, onExpired func(key string)) *keyspace {
-	return &keyspace{dict: dict.New[*entry](seed), seed: seed, volatile: newTTLSet(), loading: loading, onExpired: onExpired}
+func newKeyspace(seed uint64, loading *bool, onExpired func(key string), access *accessClock) *keyspace {
+	ks := &keyspace{dict: dict.New[*entry](seed), seed: seed, volatile: newTTLSet(), loading: loading, onExpired: onExpired, access: access}
+	if access.sampleAllKeys {
+		all := newTTLSet()
+		ks.sampleAll = &all
+	}
+	return ks
 }
 
 // lookup returns the live entry of key, deleting it first if it has
@@ -92,7 +90,7 @@ func newKeyspace(seed uint64, loading *bool, onExpired func(key string)) *keyspa
 func (ks *keyspace) lookup(key []byte, nowMillis int64) *entry {
 	e := ks.lookupNoTouch(key, nowMillis)
 	if e != nil {
-		e.touch(nowMillis)
+		ks.access.touch(e)
 	}
 	return e
 }
@@ -133,25 +131,23 @@ func (ks *keyspace) expireIfNeeded(key string, e *entry, nowMillis int64) bool {
 func (ks *keyspace) set(key string, value object, keepTTL bool) *entry {
 	e, ok := ks.dict.Get(key)
 	if !ok {
-		e = &entry{lfu: lfuInitial}
+		e = ks.access.newEntry()
 		ks.dict.Set(key, e)
+		if ks.sampleAll != nil {
+			ks.sampleAll.add(key)
+		}
+	} else {
+		// A new value is a new object to Redis: a fresh LRU clock, but
+		// the LFU counter carries over (dbSetValue keeps it).
+		e.lruMillis = ks.access.nowMillis
 	}
 	e.value = value
 	if !keepTTL && e.expireAtMillis != noExpiry {
 		e.expireAtMillis = noExpiry
 		ks.volatile.remove(key)
 	}
-	ks.account(len(key), e)
+	ks.account(key, e)
 	return e
-}
-
-// account brings e's share of usedBytes up to date. set calls it; a
-// command that changes a collection in place is covered by the node, which
-// calls it for the command's keys after every write (Node.execute).
-func (ks *keyspace) account(keyBytes int, e *entry) {
-	charged := int64(entryOverheadBytes+keyBytes) + int64(e.value.memoryBytes())
-	ks.usedBytes += charged - e.chargedBytes
-	e.chargedBytes = charged
 }
 
 // setExpire gives an existing key an absolute expiry.
@@ -163,6 +159,7 @@ func (ks *keyspace) setExpire(key string, e *entry, atMillis int64) {
 		ks.volatile.add(key)
 	}
 	e.expireAtMillis = atMillis
+	ks.account(key, e)
 }
 
 // persist removes key's expiry and reports whether it had one.
@@ -184,7 +181,10 @@ func (ks *keyspace) delete(key string) bool {
 	if e.expireAtMillis != noExpiry {
 		ks.volatile.remove(key)
 	}
-	ks.usedBytes -= e.chargedBytes
+	if ks.sampleAll != nil {
+		ks.sampleAll.remove(key)
+	}
+	ks.usedBytes -= e.accountedBytes
 	return true
 }
 
@@ -195,6 +195,10 @@ func (ks *keyspace) size() int { return ks.dict.Len() }
 func (ks *keyspace) flush() {
 	ks.dict.Clear()
 	ks.volatile = newTTLSet()
+	if ks.sampleAll != nil {
+		all := newTTLSet()
+		ks.sampleAll = &all
+	}
 	ks.usedBytes = 0
 }
 
@@ -205,14 +209,5 @@ func (ks *keyspace) swapContents(other *keyspace) {
 	ks.volatile, other.volatile = other.volatile, ks.volatile
 	ks.usedBytes, other.usedBytes = other.usedBytes, ks.usedBytes
 	ks.seed, other.seed = other.seed, ks.seed
-}
-
-// usedMemoryBytes is the memory the node's data takes: every key, its
-// value and its bookkeeping, kept as a running total (O(databases)).
-func (n *Node) usedMemoryBytes() int64 {
-	var total int64
-	for _, ks := range n.dbs {
-		total += ks.usedBytes
-	}
-	return total
+	ks.sampleAll, other.sampleAll = other.sampleAll, ks.sampleAll
 }

@@ -161,29 +161,29 @@ func (l *listObject) keep(keepIndex func(i int, elem []byte) bool) int {
 
 // List commands.
 var listCommands = []commandSpec{
-	{name: "lpush", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: lpushCommand},
-	{name: "rpush", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: rpushCommand},
-	{name: "lpushx", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: lpushxCommand},
-	{name: "rpushx", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: rpushxCommand},
+	{name: "lpush", arity: -3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: lpushCommand},
+	{name: "rpush", arity: -3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: rpushCommand},
+	{name: "lpushx", arity: -3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: lpushxCommand},
+	{name: "rpushx", arity: -3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: rpushxCommand},
 	{name: "lpop", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: lpopCommand},
 	{name: "rpop", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: rpopCommand},
 	{name: "lrange", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: lrangeCommand},
 	{name: "llen", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: llenCommand},
 	{name: "lindex", arity: 3, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: lindexCommand},
-	{name: "lset", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: lsetCommand},
-	{name: "linsert", arity: 5, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: linsertCommand},
+	{name: "lset", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: lsetCommand},
+	{name: "linsert", arity: 5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: linsertCommand},
 	{name: "lrem", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: lremCommand},
 	{name: "ltrim", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: ltrimCommand},
 	{name: "lpos", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: lposCommand},
-	{name: "lmove", arity: 5, flags: flagWrite, firstKey: 1, lastKey: 2, keyStep: 1, run: lmoveCommand},
-	{name: "rpoplpush", arity: 3, flags: flagWrite, firstKey: 1, lastKey: 2, keyStep: 1, run: rpoplpushCommand},
+	{name: "lmove", arity: 5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: lmoveCommand},
+	{name: "rpoplpush", arity: 3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: rpoplpushCommand},
 	// LMPOP's keys are movable (after numkeys): no legacy key spec, as in Redis.
 	{name: "lmpop", arity: -4, flags: flagWrite, run: lmpopCommand},
 	// The blocking family: see blocking.go.
 	{name: "blpop", arity: -3, flags: flagWrite, firstKey: 1, lastKey: -2, keyStep: 1, run: blpopCommand},
 	{name: "brpop", arity: -3, flags: flagWrite, firstKey: 1, lastKey: -2, keyStep: 1, run: brpopCommand},
-	{name: "blmove", arity: 6, flags: flagWrite, firstKey: 1, lastKey: 2, keyStep: 1, run: blmoveCommand},
-	{name: "brpoplpush", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 2, keyStep: 1, run: brpoplpushCommand},
+	{name: "blmove", arity: 6, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: blmoveCommand},
+	{name: "brpoplpush", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: brpoplpushCommand},
 	{name: "blmpop", arity: -5, flags: flagWrite, run: blmpopCommand},
 }
 

@@ -64,8 +64,6 @@ type Node struct {
 	watchers map[string][]watcher
 	// exec is set while EXEC runs a transaction's commands.
 	exec *execState
-	// settings are the parameters only CONFIG SET changes (config_commands.go).
-	settings runtimeSettings
 	// startMillis is when this incarnation started (INFO uptime).
 	startMillis int64
 	// everysecArmed is set once the everysec sync timer runs.
@@ -90,6 +88,13 @@ type Node struct {
 
 	snapshotState // snapshot.go: SAVE, BGSAVE, save rules
 	aofState      // aofrewrite.go: the multi-part AOF and its rewrites
+	// Eviction (evict.go): the parsed maxmemory-policy, the clock and
+	// access tracking shared by the databases, the pool of candidates and
+	// the next database the random policies take from.
+	policy      policy
+	access      accessClock
+	pool        evictionPool
+	evictNextDB int
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -99,7 +104,9 @@ type Stats struct {
 	AOFLoaded     int   // commands replayed at Start
 	AOFTruncated  int64 // bytes of a torn tail cut away at Start
 	AOFWriteFails int64
-	// KeyspaceHits and KeyspaceMisses count key lookups by read commands.
+	EvictedKeys   int64 // deleted to get under maxmemory
+	// KeyspaceHits and KeyspaceMisses count key lookups by read commands
+	// that found the key or not (Redis's keyspace_hits/misses).
 	KeyspaceHits   int64
 	KeyspaceMisses int64
 }
@@ -118,7 +125,6 @@ func (n *Node) Start(env node.Env) {
 	n.env = env
 	n.sessions = make(map[node.ID]*session)
 	n.watchers = make(map[string][]watcher)
-	n.settings = defaultRuntimeSettings()
 	n.startMillis = env.Now().UnixMilli()
 	n.onKeyModified = append(n.onKeyModified, n.touchWatchedKey)
 	n.onFlush = append(n.onFlush, n.touchWatchedDB)
@@ -130,10 +136,17 @@ func (n *Node) Start(env node.Env) {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
 	}
+	n.policy = parsePolicy(n.cfg.MaxMemoryPolicy)
+	n.access = accessClock{
+		nowMillis:     env.Now().UnixMilli(),
+		lfu:           n.policy.kind == policyLFU,
+		sampleAllKeys: n.policy.allKeys,
+		rng:           env.Rand(),
+	}
 	n.dbs = make([]*keyspace, n.cfg.Databases)
 	for i := range n.dbs {
 		dbIndex := i
-		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) })
+		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
 	}
 	n.lastSaveUnix = env.Now().Unix()
 	n.saveRules, _ = parseSaveRules(n.cfg.Save) // Validate checked it
@@ -169,7 +182,11 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 		return errors.New("wrong number of arguments for '" + spec.name + "' reading the append only file")
 	}
 	c := call{node: n, args: args, db: n.dbs[dbIndex], dbIndex: dbIndex, nowMillis: n.env.Now().UnixMilli(), write: true}
+	n.access.nowMillis = c.nowMillis
 	spec.run(&c) // like Redis, an error reply during loading is dropped
+	for _, key := range spec.keys(args) {
+		c.db.reaccount(key)
+	}
 	return nil
 }
 
@@ -254,6 +271,15 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if refusal, refused := refuseWhileSubscribed(s, spec, args); refused {
 		return refusal
 	}
+	n.access.nowMillis = n.env.Now().UnixMilli()
+	// Like Redis's processCommand: make room before every command, and
+	// refuse the ones that could need more when there is none (inside
+	// MULTI the refusal also dooms the transaction).
+	if !n.performEvictions() && spec.flags&flagDenyOOM != 0 {
+		_ = n.writeAOF() // the DELs of what was evicted; a failure is noted
+		s.flagTransaction()
+		return replyOOM
+	}
 	if s.multi != nil && queuesInMulti(spec) {
 		return s.queue(spec, args)
 	}
@@ -287,10 +313,7 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	reply := spec.run(&c)
 	if n.dirty != dirtyBefore {
 		for _, key := range spec.keys(args) {
-			if e := c.db.peek(key); e != nil {
-				c.db.account(len(key), e) // a change in place (APPEND, LPUSH…)
-				e.lruMillis = c.nowMillis // a new key was never looked up
-			}
+			c.db.reaccount(key) // collections change size in place
 			n.keyModified(c.dbIndex, key)
 		}
 	}
@@ -385,7 +408,8 @@ func (n *Node) cron() {
 	if n.halted {
 		return // a test stopped the node dead to crash it (see halt)
 	}
-	n.activeExpireCycle(n.env.Now().UnixMilli())
+	n.access.nowMillis = n.env.Now().UnixMilli()
+	n.activeExpireCycle(n.access.nowMillis)
 	if n.aofErr != nil {
 		n.retryAOF()
 	} else {
@@ -397,6 +421,7 @@ func (n *Node) cron() {
 		keys += ks.size()
 	}
 	n.env.Metrics().Set("cache_keys", float64(keys))
+	n.env.Metrics().Set("cache_used_memory_bytes", float64(n.usedMemoryBytes()))
 	n.env.After(n.cronInterval(), n.cron)
 }
 

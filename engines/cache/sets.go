@@ -180,7 +180,7 @@ func (s *setObject) memberValues() []resp.Value {
 
 // Set commands.
 var setCommands = []commandSpec{
-	{name: "sadd", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: saddCommand},
+	{name: "sadd", arity: -3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: saddCommand},
 	{name: "srem", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: sremCommand},
 	{name: "smembers", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: smembersCommand},
 	{name: "sismember", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: sismemberCommand},
@@ -191,13 +191,13 @@ var setCommands = []commandSpec{
 	{name: "sinter", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: -1, keyStep: 1, run: sinterCommand},
 	{name: "sunion", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: -1, keyStep: 1, run: sunionCommand},
 	{name: "sdiff", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: -1, keyStep: 1, run: sdiffCommand},
-	{name: "sinterstore", arity: -3, flags: flagWrite, firstKey: 1, lastKey: -1, keyStep: 1, run: sinterstoreCommand},
-	{name: "sunionstore", arity: -3, flags: flagWrite, firstKey: 1, lastKey: -1, keyStep: 1, run: sunionstoreCommand},
-	{name: "sdiffstore", arity: -3, flags: flagWrite, firstKey: 1, lastKey: -1, keyStep: 1, run: sdiffstoreCommand},
+	{name: "sinterstore", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, keyStep: 1, run: sinterstoreCommand},
+	{name: "sunionstore", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, keyStep: 1, run: sunionstoreCommand},
+	{name: "sdiffstore", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, keyStep: 1, run: sdiffstoreCommand},
 	// SINTERCARD's keys are counted by its numkeys argument (Redis flags it
 	// movablekeys and reports 0 0 0 as its legacy key spec).
 	{name: "sintercard", arity: -3, flags: flagReadonly, run: sintercardCommand},
-	{name: "smove", arity: 4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 2, keyStep: 1, run: smoveCommand},
+	{name: "smove", arity: 4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 2, keyStep: 1, run: smoveCommand},
 	{name: "sscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: sscanCommand},
 }
 

@@ -124,8 +124,8 @@ func (c *call) deleteZsetIfEmpty(key []byte, z *zsetObject) {
 // Sorted set commands. Blocking BZPOPMIN/BZPOPMAX/BZMPOP and ZMPOP are not
 // here yet.
 var zsetCommands = []commandSpec{
-	{name: "zadd", arity: -4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: zaddCommand},
-	{name: "zincrby", arity: 4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: zincrbyCommand},
+	{name: "zadd", arity: -4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: zaddCommand},
+	{name: "zincrby", arity: 4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: zincrbyCommand},
 	{name: "zrem", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: zremCommand},
 	{name: "zscore", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: zscoreCommand},
 	{name: "zmscore", arity: -3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: zmscoreCommand},
@@ -135,7 +135,7 @@ var zsetCommands = []commandSpec{
 	{name: "zrank", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: zrankCommand},
 	{name: "zrevrank", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: zrevrankCommand},
 	{name: "zrange", arity: -4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: zrangeCommand},
-	{name: "zrangestore", arity: -5, flags: flagWrite, firstKey: 1, lastKey: 2, keyStep: 1, run: zrangestoreCommand},
+	{name: "zrangestore", arity: -5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: zrangestoreCommand},
 	{name: "zrevrange", arity: -4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: zrevrangeCommand},
 	{name: "zrangebyscore", arity: -4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: zrangebyscoreCommand},
 	{name: "zrevrangebyscore", arity: -4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: zrevrangebyscoreCommand},
@@ -150,9 +150,9 @@ var zsetCommands = []commandSpec{
 	{name: "zscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: zscanCommand},
 	// The set-operation commands have movable keys: their legacy key spec
 	// names only the destination (or nothing), as in Redis.
-	{name: "zunionstore", arity: -4, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: zunionstoreCommand},
-	{name: "zinterstore", arity: -4, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: zinterstoreCommand},
-	{name: "zdiffstore", arity: -4, flags: flagWrite, firstKey: 1, lastKey: 1, keyStep: 1, run: zdiffstoreCommand},
+	{name: "zunionstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: zunionstoreCommand},
+	{name: "zinterstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: zinterstoreCommand},
+	{name: "zdiffstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: zdiffstoreCommand},
 	{name: "zunion", arity: -3, flags: flagReadonly, run: zunionCommand},
 	{name: "zinter", arity: -3, flags: flagReadonly, run: zinterCommand},
 	{name: "zdiff", arity: -3, flags: flagReadonly, run: zdiffCommand},

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"syslab/check"
 	"syslab/node"
 )
 
@@ -88,4 +89,23 @@ type Client interface {
 // time: it may or may not have happened.
 func Timeout(after time.Duration) Outcome {
 	return Outcome{Status: "info", Error: "timeout after " + after.String()}
+}
+
+// Checker is implemented by engines that evaluate their own checks (the
+// names Engine.Checks lists) from the run's history.
+type Checker interface {
+	// Check evaluates the engine check name with the parameters written
+	// after it in the scenario. h holds the workload's operations only
+	// (not the lab's final reads).
+	Check(name string, params *yaml.Node, h *check.History) CheckResult
+}
+
+// CheckResult is an engine check's verdict, as the report shows it.
+type CheckResult struct {
+	// Verdict is "pass", "fail" or "unknown" (nothing to judge by).
+	Verdict string
+	// Expected says what the check demands, Detail what it found.
+	Expected string
+	Detail   string
+	Measured map[string]float64
 }

@@ -8,9 +8,13 @@
 package cachelab
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -28,9 +32,12 @@ func New() Engine { return Engine{} }
 func (Engine) Name() string { return "cache" }
 
 // Ops are the operations a workload mix may name, each one Redis command.
-func (Engine) Ops() []string { return []string{"del", "get", "incr", "set"} }
+// read_through is a cache in front of a store: read the key and, on a
+// miss, fill it — done in one command, SET key value GET, which answers
+// the old value (nil on a miss) and stores the new one either way.
+func (Engine) Ops() []string { return []string{"del", "get", "incr", "read_through", "set"} }
 
-func (Engine) Checks() []string { return nil }
+func (Engine) Checks() []string { return checkNames }
 
 func (Engine) ValidateConfig(cfg *yaml.Node) error {
 	_, err := decodeConfig(cfg)
@@ -70,6 +77,41 @@ var configFields = map[string]func(c *cache.Config, v *yaml.Node) error{
 	},
 	"hz":        func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.Hz) },
 	"databases": func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.Databases) },
+	"maxmemory": func(c *cache.Config, v *yaml.Node) error {
+		n, err := parseMemory(v.Value)
+		c.MaxMemoryBytes = n
+		return err
+	},
+	"maxmemory-policy":  func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.MaxMemoryPolicy) },
+	"maxmemory-samples": func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.MaxMemorySamples) },
+}
+
+// memoryUnits are the suffixes Redis's memtoull accepts, case-insensitive:
+// k, m, g are powers of 1000 and kb, mb, gb powers of 1024.
+var memoryUnits = map[string]int64{
+	"": 1, "b": 1,
+	"k": 1000, "kb": 1024,
+	"m": 1000 * 1000, "mb": 1024 * 1024,
+	"g": 1000 * 1000 * 1000, "gb": 1024 * 1024 * 1024,
+}
+
+// parseMemory reads a memory size as redis.conf writes it: 100mb, 1gb,
+// 5000 (bytes).
+func parseMemory(s string) (int64, error) {
+	lower := strings.ToLower(strings.TrimSpace(s))
+	i := 0
+	for i < len(lower) && lower[i] >= '0' && lower[i] <= '9' {
+		i++
+	}
+	unit, ok := memoryUnits[lower[i:]]
+	if i == 0 || !ok {
+		return 0, fmt.Errorf("%q: want a size such as 100mb, 1gb or a number of bytes (units b, k, kb, m, mb, g, gb)", s)
+	}
+	n, err := strconv.ParseInt(lower[:i], 10, 64)
+	if err != nil || n > math.MaxInt64/unit {
+		return 0, fmt.Errorf("%q: too large", s)
+	}
+	return n * unit, nil
 }
 
 func decodeConfig(n *yaml.Node) (cache.Config, error) {
@@ -128,5 +170,9 @@ func configReport(c cache.Config) map[string]any {
 		"appendfsync": fsync,
 		"hz":          c.Hz,
 		"databases":   c.Databases,
+		// maxmemory is in bytes; policy and samples as they will run.
+		"maxmemory":         c.MaxMemoryBytes,
+		"maxmemory-policy":  cmp.Or(c.MaxMemoryPolicy, cache.PolicyNoEviction),
+		"maxmemory-samples": cmp.Or(c.MaxMemorySamples, 5),
 	}
 }

@@ -28,6 +28,8 @@ func (c *client) Request(seq uint64, op engine.Op) (node.ID, node.Message) {
 		args = [][]byte{[]byte("GET"), key}
 	case "set":
 		args = [][]byte{[]byte("SET"), key, []byte(op.Value)}
+	case "read_through":
+		args = [][]byte{[]byte("SET"), key, []byte(op.Value), []byte("GET")}
 	case "del":
 		args = [][]byte{[]byte("DEL"), key}
 	case "incr":

@@ -1,0 +1,103 @@
+package cachelab
+
+import (
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"syslab/check"
+)
+
+func TestParseMemory(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		err  bool
+	}{
+		{"0", 0, false},
+		{"5000", 5000, false},
+		{"100b", 100, false},
+		{"1k", 1000, false},
+		{"1kb", 1024, false},
+		{"100mb", 100 << 20, false},
+		{"100MB", 100 << 20, false},
+		{"2m", 2_000_000, false},
+		{"1gb", 1 << 30, false},
+		{"3G", 3_000_000_000, false},
+		{"", 0, true},
+		{"mb", 0, true},
+		{"-1", 0, true},
+		{"1.5gb", 0, true},
+		{"10tb", 0, true},
+		{"99999999999gb", 0, true},
+	} {
+		got, err := parseMemory(c.in)
+		if (err != nil) != c.err || got != c.want {
+			t.Errorf("parseMemory(%q) = %d, %v; want %d, error %v", c.in, got, err, c.want, c.err)
+		}
+	}
+}
+
+func yamlNode(t *testing.T, src string) *yaml.Node {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Content[0]
+}
+
+func TestConfigMaxMemory(t *testing.T) {
+	cfg, err := decodeConfig(yamlNode(t, "{maxmemory: 256kb, maxmemory-policy: allkeys-lfu, maxmemory-samples: 10}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxMemoryBytes != 256*1024 || cfg.MaxMemoryPolicy != "allkeys-lfu" || cfg.MaxMemorySamples != 10 {
+		t.Fatalf("decoded %+v", cfg)
+	}
+	for src, want := range map[string]string{
+		"{maxmemory: lots}":              `config.maxmemory: "lots"`,
+		"{maxmemory-policy: lru}":        `maxmemory-policy "lru"`,
+		"{maxmemory-samples: 100}":       "maxmemory-samples 100",
+		"{maxmemory-policy: allkeys-lr}": "must be one of",
+	} {
+		if _, err := decodeConfig(yamlNode(t, src)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want it to say %q", src, err, want)
+		}
+	}
+}
+
+func TestHitRateCheck(t *testing.T) {
+	e := New()
+	for src, want := range map[string]string{
+		"{min: 0.5}":           "",
+		"{}":                   "want min",
+		"{min: 2}":             "between 0 and 1",
+		"{min: 0.5, max: 0.9}": `unknown field "max"`,
+		"0.5":                  "want a mapping",
+	} {
+		err := e.ValidateCheck("hit_rate", yamlNode(t, src))
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("hit_rate %s: %v, want %q", src, err, want)
+		}
+	}
+	h := &check.History{Ops: []check.Op{
+		{Kind: "get", Status: check.StatusOK, Output: "v"},
+		{Kind: "get", Status: check.StatusOK, Nil: true},
+		{Kind: "read_through", Status: check.StatusOK, Output: "v"},
+		{Kind: "read_through", Status: check.StatusOK, Output: "v"},
+		{Kind: "get", Status: check.StatusInfo}, // timed out: not counted
+		{Kind: "set", Status: check.StatusOK},
+	}}
+	res := e.Check("hit_rate", yamlNode(t, "{min: 0.8}"), h)
+	if res.Verdict != "fail" || res.Measured["hit_rate"] != 0.75 || res.Measured["reads"] != 4 {
+		t.Fatalf("hit rate of 3 hits in 4 reads against 0.8: %+v", res)
+	}
+	if res := e.Check("hit_rate", yamlNode(t, "{min: 0.75}"), h); res.Verdict != "pass" {
+		t.Fatalf("3 of 4 against 0.75: %+v", res)
+	}
+	if res := e.Check("hit_rate", yamlNode(t, "{min: 0.75}"), &check.History{}); res.Verdict != "unknown" {
+		t.Fatalf("no reads: %+v", res)
+	}
+}

@@ -1,0 +1,70 @@
+package cache
+
+// Memory accounting, close to what Redis reports as used_memory for the
+// dataset: every key costs its name, its value (object.memoryBytes) and the
+// bookkeeping around them. The figures are those of Redis 7.0 on a 64-bit
+// build with jemalloc, rounded to what an allocation of that size really
+// takes (jemalloc's size classes are 8, 16, 32, 48, 64, … bytes):
+//
+//   - dictEntry: key pointer, value pointer, next pointer = 24 bytes, which
+//     jemalloc serves from its 32-byte class (dict.h, zmalloc_size);
+//   - the bucket slot pointing at the entry: 8 bytes per bucket, and the
+//     table has about one bucket per key (it grows at load factor 1);
+//   - the key's sds string: a 3-byte sdshdr8 header plus a NUL beside the
+//     key bytes (sds.h);
+//   - a volatile key is also in db->expires: another dictEntry (32) and
+//     bucket slot (8); the expiry itself is stored inside that entry and
+//     the key's sds is shared, so nothing else.
+//
+// The robj header (16 bytes: type, encoding, LRU bits, refcount, pointer)
+// is part of the value: object.memoryBytes includes it, as stringObject's
+// does.
+//
+// Not counted: Redis's fixed start-up overhead (used_memory_startup, about
+// 0.8 MB for an empty server), client buffers and the AOF buffer. maxmemory
+// is compared with the dataset alone, so a scenario's maxmemory is the room
+// its keys get. INFO may add a constant start-up figure for display.
+const (
+	// keyOverheadBytes is the dictEntry (32), its bucket slot (8) and the
+	// key's sds header and terminator (4).
+	keyOverheadBytes = 32 + 8 + 4
+	// volatileOverheadBytes is the key's entry (32) and bucket slot (8) in
+	// the expires dict.
+	volatileOverheadBytes = 32 + 8
+)
+
+// entryBytes is what key with entry e costs in total.
+func entryBytes(key string, e *entry) int64 {
+	n := int64(keyOverheadBytes+len(key)) + int64(e.value.memoryBytes())
+	if e.expireAtMillis != noExpiry {
+		n += volatileOverheadBytes
+	}
+	return n
+}
+
+// account recomputes what entry e of key costs and applies the change to
+// the database's total. It is O(1): memoryBytes is.
+func (ks *keyspace) account(key string, e *entry) {
+	n := entryBytes(key, e)
+	ks.usedBytes += n - e.accountedBytes
+	e.accountedBytes = n
+}
+
+// reaccount refreshes the cost of key after a write command that may have
+// changed its value in place (LPUSH grows a list without a set). It does
+// not expire the key or count as an access.
+func (ks *keyspace) reaccount(key []byte) {
+	if e, ok := ks.dict.GetBytes(key); ok {
+		ks.account(string(key), e)
+	}
+}
+
+// usedMemoryBytes is the memory the dataset takes across databases, as
+// maxmemory sees it (see the top of this file for what is counted).
+func (n *Node) usedMemoryBytes() int64 {
+	var total int64
+	for _, ks := range n.dbs {
+		total += ks.usedBytes
+	}
+	return total
+}
