@@ -8,8 +8,10 @@ SHELL := bash
 GO      ?= go
 BIN     := bin/syslab
 OUT     ?= out
-# Seeds for `make sweep`, as a range FIRST..LAST.
+# Seeds for `make sweep`, as a range FIRST..LAST, and the smaller sweep
+# `make test` runs on every push.
 SEEDS   ?= 1..200
+CI_SEEDS ?= 1..20
 # Every scenario file, for `make sweep`.
 SCENARIOS = $(shell find scenarios -name '*.yaml' -not -path '*/testdata/*' 2>/dev/null | sort)
 
@@ -23,11 +25,14 @@ run: build
 	$(BIN) run-suite scenarios/ --out $(OUT)/
 
 # Unit tests, fuzz seed corpora (they run as ordinary tests), sim scenarios
-# with determinism checks, the purity lint, and tests against real peers
-# (redis-server, …) when installed. Budget: 15 minutes.
-test:
+# with determinism checks, the purity lint, tests against real peers
+# (redis-server, …) when installed, then every scenario over 20 seeds.
+# Budget: 15 minutes on 2 cores.
+test: build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
+	@echo "sweep: every scenario over seeds $(CI_SEEDS) (a failing seed prints its replay command)"
+	$(BIN) sweep --seeds $(CI_SEEDS) --out $(OUT)/ci-sweep $(SCENARIOS)
 
 # One scenario: make scenario S=scenarios/cache/single-node-crash.yaml
 scenario: build
