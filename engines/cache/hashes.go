@@ -453,11 +453,9 @@ const longDoublePrecisionBits = 64
 // longDoubleExpMax: values at or above 2^16384 overflow a long double.
 const longDoubleExpMax = 16384
 
-
 func isCSpace(b byte) bool {
 	return b == ' ' || b == '\t' || b == '\n' || b == '\v' || b == '\f' || b == '\r'
 }
-
 
 var cmdHset = []byte("HSET")
 

@@ -23,12 +23,9 @@ type scanOptions struct {
 	count int
 }
 
-
 // scanBucketsPerCountMax bounds the empty buckets a call visits: a sparse
 // table returns early with fewer elements rather than walking it all.
 const scanBucketsPerCountMax = 10
-
-
 
 // parseScanOptions reads MATCH and COUNT from args (what follows the
 // cursor). SCAN's TYPE option is not accepted by the per-type scans.
