@@ -240,6 +240,12 @@ func (n *Node) serveKey(k blockKey) {
 			break
 		}
 		c.client, c.seq = bc.client, bc.seq
+		if n.bgSnapshot != nil { // the pop changes key, a move bc.dst too
+			n.snapshotBeforeWrite(k.dbIndex, [][]byte{key})
+			if bc.op == blockMove {
+				n.snapshotBeforeWrite(k.dbIndex, [][]byte{bc.dst})
+			}
+		}
 		dirtyBefore := n.dirty
 		var v resp.Value
 		switch bc.op {

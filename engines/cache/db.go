@@ -165,7 +165,7 @@ func copyCommand(c *call) resp.Value {
 	if !ok {
 		panic("cache: COPY of a " + e.value.typeName() + " value: the type does not implement copier")
 	}
-	copied := target.set(string(dst), cp.copyObject(), false)
+	copied := target.set(string(dst), cp.copyObject(c.node.env.Rand()), false)
 	if e.expireAtMillis != noExpiry {
 		target.setExpire(string(dst), copied, e.expireAtMillis)
 	}
@@ -405,6 +405,9 @@ func swapdbCommand(c *call) resp.Value {
 		return resp.Err(errDBOutOfRange)
 	}
 	if first != second {
+		if s := c.node.bgSnapshot; s != nil {
+			s.databasesSwapped(int(first), int(second), len(c.node.dbs))
+		}
 		c.node.dbs[first].swapContents(c.node.dbs[second])
 	}
 	c.propagate(c.args...)

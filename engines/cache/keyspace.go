@@ -1,6 +1,10 @@
 package cache
 
-import "syslab/engines/cache/dict"
+import (
+	"math/rand/v2"
+
+	"syslab/engines/cache/dict"
+)
 
 // object is a value stored under a key. Each type family (strings now;
 // lists, sets, hashes, sorted sets later) has its own implementation in its
@@ -18,9 +22,10 @@ type object interface {
 }
 
 // copier is implemented by types COPY can duplicate. copyObject returns a
-// deep copy: no later change to either value may show in the other.
+// deep copy: no later change to either value may show in the other. rng
+// is the node's random source, for the copy's dict seed and skiplist.
 type copier interface {
-	copyObject() object
+	copyObject(rng *rand.Rand) object
 }
 
 // entry is one key's slot in the keyspace.

@@ -307,7 +307,7 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 		nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
 	n.current = s
 	if c.write && n.bgSnapshot != nil {
-		n.snapshotBeforeWrite(s.dbIndex, spec.keys(args))
+		n.snapshotBeforeWrite(s.dbIndex, snapshotWriteKeys(spec, args))
 	}
 	dirtyBefore := n.dirty
 	reply := spec.run(&c)

@@ -51,6 +51,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,15 +72,16 @@ func (s *stringObject) writeValue(w persist.ValueWriter, key []byte, expireAtMil
 	w.WriteString(key, s.data, expireAtMillis)
 }
 
-// rdbConstructors build collection objects from loaded values; a type
-// family sets its field here when it lands (e.g. list: newListFromRDB).
-// The slices passed in are fresh and may be kept.
-var rdbConstructors struct {
+// rdbConstructors build collection objects from loaded values
+// (persist_types.go); rng is the node's random source, for dict seeds and
+// skiplist levels. The slices passed in are fresh and may be kept. An
+// error (a duplicate member, a NaN score) makes the file corrupt.
+var rdbConstructors = struct {
 	list func(elems [][]byte) object
-	set  func(members [][]byte) object
-	hash func(fieldsAndValues [][]byte) object
-	zset func(members [][]byte, scores []float64) object
-}
+	set  func(rng *rand.Rand, members [][]byte) (object, error)
+	hash func(rng *rand.Rand, fieldsAndValues [][]byte) (object, error)
+	zset func(rng *rand.Rand, members [][]byte, scores []float64) (object, error)
+}{list: newListFromRDB, set: newSetFromRDB, hash: newHashFromRDB, zset: newZsetFromRDB}
 
 // snapshotBytesPerTick bounds the bytes a background snapshot writes per
 // cron tick (with hz 10, 40 MiB/s): enough to finish a large keyspace in
@@ -119,7 +121,11 @@ type snapshot struct {
 	// cursor: the next item to write in turn.
 	dbCursor, itemCursor int
 	// writerDB is the database the writer last selected; -1 at first.
-	writerDB     int
+	writerDB int
+	// capturedDB maps a database index to the index its keys had at
+	// capture, once SWAPDB exchanged databases during the snapshot; nil
+	// while none did (the identity).
+	capturedDB   []int
 	dirtyAtStart int64
 	startedAt    time.Time
 }
@@ -254,6 +260,9 @@ func (n *Node) snapshotBeforeWrite(dbIndex int, keys [][]byte) {
 	if s == nil {
 		return
 	}
+	if s.capturedDB != nil {
+		dbIndex = s.capturedDB[dbIndex]
+	}
 	for i := range s.dbs {
 		db := &s.dbs[i]
 		if db.index != dbIndex || db.mutable == nil {
@@ -271,6 +280,30 @@ func (n *Node) snapshotBeforeWrite(dbIndex int, keys [][]byte) {
 			db.items[j].value = nil
 		}
 	}
+}
+
+// databasesSwapped follows SWAPDB a b: the keys now in a were captured
+// in b and the other way round, so a later write to a key of a writes out
+// the item captured in b.
+func (s *snapshot) databasesSwapped(a, b, databases int) {
+	if s.capturedDB == nil {
+		s.capturedDB = make([]int, databases)
+		for i := range s.capturedDB {
+			s.capturedDB[i] = i
+		}
+	}
+	s.capturedDB[a], s.capturedDB[b] = s.capturedDB[b], s.capturedDB[a]
+}
+
+// snapshotWriteKeys are the keys a write command may change in place, for
+// snapshotBeforeWrite: its legacy key spec, or for a command without one
+// (movable keys, as LMPOP's after numkeys) every argument — writing a
+// captured collection out early is harmless, missing one is not.
+func snapshotWriteKeys(spec *commandSpec, args [][]byte) [][]byte {
+	if spec.firstKey == 0 {
+		return args[1:]
+	}
+	return spec.keys(args)
 }
 
 // snapshotState is the node's snapshot bookkeeping.
@@ -552,9 +585,22 @@ func errNotLoadable(typ string) error {
 	return fmt.Errorf("%s values cannot be loaded yet", typ)
 }
 
+// storeBuilt stores a constructed collection. An empty collection is
+// skipped, as Redis skips empty keys in an RDB file: a key never holds
+// an empty collection.
+func (l *rdbLoader) storeBuilt(k persist.RDBKey, v object, err error) error {
+	if err != nil {
+		return fmt.Errorf("key %q: %w", k.Key, err)
+	}
+	return l.store(k, v)
+}
+
 func (l *rdbLoader) List(k persist.RDBKey, elems [][]byte) error {
 	if rdbConstructors.list == nil {
 		return errNotLoadable("list")
+	}
+	if len(elems) == 0 {
+		return nil
 	}
 	return l.store(k, rdbConstructors.list(elems))
 }
@@ -563,19 +609,31 @@ func (l *rdbLoader) Set(k persist.RDBKey, members [][]byte) error {
 	if rdbConstructors.set == nil {
 		return errNotLoadable("set")
 	}
-	return l.store(k, rdbConstructors.set(members))
+	if len(members) == 0 {
+		return nil
+	}
+	v, err := rdbConstructors.set(l.node.env.Rand(), members)
+	return l.storeBuilt(k, v, err)
 }
 
 func (l *rdbLoader) Hash(k persist.RDBKey, fieldsAndValues [][]byte) error {
 	if rdbConstructors.hash == nil {
 		return errNotLoadable("hash")
 	}
-	return l.store(k, rdbConstructors.hash(fieldsAndValues))
+	if len(fieldsAndValues) == 0 {
+		return nil
+	}
+	v, err := rdbConstructors.hash(l.node.env.Rand(), fieldsAndValues)
+	return l.storeBuilt(k, v, err)
 }
 
 func (l *rdbLoader) ZSet(k persist.RDBKey, members [][]byte, scores []float64) error {
 	if rdbConstructors.zset == nil {
 		return errNotLoadable("zset")
 	}
-	return l.store(k, rdbConstructors.zset(members, scores))
+	if len(members) == 0 {
+		return nil
+	}
+	v, err := rdbConstructors.zset(l.node.env.Rand(), members, scores)
+	return l.storeBuilt(k, v, err)
 }

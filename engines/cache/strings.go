@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -43,7 +44,7 @@ func (s *stringObject) memoryBytes() int { return stringHeaderBytes + len(s.data
 
 // copyObject shares nothing with s, although sharing would be safe while
 // strings are never changed in place.
-func (s *stringObject) copyObject() object {
+func (s *stringObject) copyObject(*rand.Rand) object {
 	return &stringObject{data: bytes.Clone(s.data)}
 }
 
