@@ -286,6 +286,7 @@ func (w *liveWorld) Heal() {
 func (w *liveWorld) SetClock(node.ID, time.Duration, float64) bool { return false }
 func (w *liveWorld) SetDiskFault(node.ID, sim.DiskFault) bool      { return false }
 func (w *liveWorld) Events() uint64                                { return 0 }
+func (w *liveWorld) NodeMetrics(node.ID) map[string]float64        { return nil }
 func (w *liveWorld) TraceHash() string                             { return "" }
 
 func (w *liveWorld) Close() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -325,6 +326,7 @@ func (r *labRun) report() (*reports.Run, error) {
 	run.Throughput = r.throughput()
 	run.Errors = r.errorCounts()
 	run.Series = r.series()
+	run.Metrics = r.nodeMetrics()
 	run.Checks = r.runChecks()
 	run.Verdict = reports.RunVerdict(run.Checks, run.ExpectFail)
 	return run, nil
@@ -497,4 +499,25 @@ func writeHistory(dir string, h *check.History) error {
 		return fmt.Errorf("lab: history: %w", err)
 	}
 	return os.WriteFile(filepath.Join(dir, HistoryFile), b.Bytes(), 0o644)
+}
+
+// nodeMetrics collects what each server node recorded, leaving out values
+// JSON cannot carry.
+func (r *labRun) nodeMetrics() map[string]map[string]float64 {
+	var out map[string]map[string]float64
+	for _, id := range r.sc.Topology.Nodes {
+		for name, v := range r.w.NodeMetrics(id) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			if out == nil {
+				out = map[string]map[string]float64{}
+			}
+			if out[string(id)] == nil {
+				out[string(id)] = map[string]float64{}
+			}
+			out[string(id)][name] = v
+		}
+	}
+	return out
 }

@@ -39,9 +39,10 @@ type world interface {
 	SetClock(id node.ID, offset time.Duration, driftPPM float64) (applied bool)
 	SetDiskFault(id node.ID, f sim.DiskFault) (applied bool)
 
-	// Facts for the report: events processed and the trace hash (sim
-	// only; live reports zeros).
+	// Facts for the report: events processed, the trace hash and each
+	// node's metrics (sim only; live reports zeros and nil).
 	Events() uint64
+	NodeMetrics(id node.ID) map[string]float64
 	TraceHash() string
 	// Close releases what the world holds (sockets, files, goroutines).
 	Close()
@@ -72,6 +73,8 @@ func (w simWorld) SetDiskFault(id node.ID, f sim.DiskFault) bool {
 	return true
 }
 
-func (w simWorld) Events() uint64    { return w.Stats().EventsProcessed }
-func (w simWorld) TraceHash() string { return fmtHash(w.World.TraceHash()) }
-func (w simWorld) Close()            {}
+func (w simWorld) Events() uint64 { return w.Stats().EventsProcessed }
+
+func (w simWorld) NodeMetrics(id node.ID) map[string]float64 { return w.MetricValues(id) }
+func (w simWorld) TraceHash() string                         { return fmtHash(w.World.TraceHash()) }
+func (w simWorld) Close()                                    {}

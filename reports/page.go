@@ -27,6 +27,7 @@ type pageData struct {
 	Errors     [][]string
 	Faults     [][]string
 	Config     [][]string
+	Metrics    [][]string
 	Reproduce  string
 	RealTime   string
 }
@@ -53,6 +54,7 @@ func Page(run *Run) (string, error) {
 		Errors:     errorRows(run.Errors),
 		Faults:     faultRows(run),
 		Config:     configRows(run.Config),
+		Metrics:    metricRows(run.Metrics),
 		Reproduce:  oneLine(run.Reproduce),
 		RealTime:   realTimeText(run),
 	}
@@ -139,6 +141,11 @@ var runPage = template.Must(template.New("run").Funcs(pageFuncs).Parse(`<!DOCTYP
 {{if .Config}}<table><tr><th>setting</th><th>value</th></tr>
 {{range .Config}}<tr><td>{{index . 0}}</td><td><code>{{index . 1}}</code></td></tr>
 {{end}}</table>{{else}}<p>Engine defaults.</p>{{end}}
+
+{{if .Metrics}}<h2>Node metrics</h2>
+<table><tr><th>node</th><th>metric</th><th>value</th></tr>
+{{range .Metrics}}<tr><td>{{index . 0}}</td><td><code>{{index . 1}}</code></td><td class="num">{{index . 2}}</td></tr>
+{{end}}</table>{{end}}
 
 <h2>Reproduce</h2>
 {{if .Reproduce}}<pre><code>{{.Reproduce}}</code></pre>{{else}}<p>No command recorded.</p>{{end}}

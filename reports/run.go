@@ -56,6 +56,9 @@ type Run struct {
 	// the checks.
 	Verdict    string `json:"verdict"`
 	ExpectFail bool   `json:"expect_fail"`
+	// Metrics are the counters and gauges each server node recorded
+	// (node → metric → value), such as cache_aof_rewrites_total; sim only.
+	Metrics map[string]map[string]float64 `json:"metrics,omitempty"`
 	// Reproduce is a one-line shell command that replays this run.
 	Reproduce string `json:"reproduce"`
 	// Real holds wall-clock facts; they differ between identical runs.

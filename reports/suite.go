@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"time"
 )
 
 // SuiteEntry is one scenario of a suite run: its run and the folder,
@@ -15,7 +16,42 @@ type SuiteEntry struct {
 }
 
 type suiteRow struct {
-	Scenario, Dir, Verdict, Symbol, Promise, Checks, Seed, Expectation string
+	Scenario, Dir, Verdict, Symbol, Promise, Checks, Seed, Expectation, Measured string
+}
+
+// headlineMeasures are the numbers a suite row shows for its checks, in
+// this order of preference: the one that best says how the check went.
+var headlineMeasures = []struct {
+	name    string
+	percent bool
+}{
+	{"hit_rate", true}, {"lost_writes", false}, {"loss_window_max_seconds", false},
+	{"latency_seconds", false}, {"rate", true},
+}
+
+// headline is "check: value" for each check of run that measured one of
+// headlineMeasures, so scenarios that differ in one setting (an eviction
+// policy) compare in one table.
+func headline(run *Run) string {
+	var parts []string
+	for _, c := range run.Checks {
+		for _, m := range headlineMeasures {
+			v, ok := c.Measured[m.name]
+			if !ok {
+				continue
+			}
+			text := number(v)
+			switch {
+			case m.percent:
+				text = fmt.Sprintf("%.1f%%", 100*v)
+			case strings.HasSuffix(m.name, "_seconds"):
+				text = D(time.Duration(v * float64(time.Second))).String()
+			}
+			parts = append(parts, strings.TrimSuffix(m.name, "_seconds")+" "+text)
+			break
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // WriteSuiteIndex writes index.html and summary.md into dir for a suite of
@@ -46,7 +82,7 @@ func WriteSuiteIndex(dir string, entries []SuiteEntry) error {
 		rows = append(rows, suiteRow{
 			Scenario: e.Run.Scenario, Dir: e.Dir, Verdict: e.Run.Verdict, Symbol: verdictSymbol(e.Run.Verdict),
 			Promise: oneLine(e.Run.Promise), Checks: fmt.Sprintf("%d/%d pass", passed, len(e.Run.Checks)),
-			Seed: fmt.Sprint(e.Run.Seed), Expectation: expectation,
+			Seed: fmt.Sprint(e.Run.Seed), Expectation: expectation, Measured: headline(e.Run),
 		})
 	}
 	totals := fmt.Sprintf("%d scenarios · %d ended as they expect · %d did not", len(rows), met, len(rows)-met)
@@ -55,9 +91,9 @@ func WriteSuiteIndex(dir string, entries []SuiteEntry) error {
 	fmt.Fprintf(&md, "# Scenario suite\n\n%s\n\n", totals)
 	var table [][]string
 	for _, r := range rows {
-		table = append(table, []string{"[" + r.Scenario + "](" + r.Dir + "/" + SummaryFile + ")", r.Symbol + " " + r.Verdict, r.Expectation, r.Checks, r.Seed, r.Promise})
+		table = append(table, []string{"[" + r.Scenario + "](" + r.Dir + "/" + SummaryFile + ")", r.Symbol + " " + r.Verdict, r.Expectation, r.Checks, r.Measured, r.Seed, r.Promise})
 	}
-	mdTable(&md, []string{"scenario", "verdict", "expectation", "checks", "seed", "promise"}, table)
+	mdTable(&md, []string{"scenario", "verdict", "expectation", "checks", "measured", "seed", "promise"}, table)
 
 	var page bytes.Buffer
 	err := suitePage.Execute(&page, struct {
@@ -82,8 +118,8 @@ var suitePage = template.Must(template.New("suite").Parse(`<!DOCTYPE html>
 <body>
 <h1>Scenario suite</h1>
 <p class="facts">{{.Totals}}</p>
-<table><tr><th>scenario</th><th>verdict</th><th>expectation</th><th>checks</th><th>seed</th><th>promise</th></tr>
-{{range .Rows}}<tr><td><a href="{{.Dir}}/index.html">{{.Scenario}}</a></td><td class="t-{{.Verdict}}">{{.Symbol}} {{.Verdict}}</td><td>{{.Expectation}}</td><td>{{.Checks}}</td><td class="num">{{.Seed}}</td><td>{{.Promise}}</td></tr>
+<table><tr><th>scenario</th><th>verdict</th><th>expectation</th><th>checks</th><th>measured</th><th>seed</th><th>promise</th></tr>
+{{range .Rows}}<tr><td><a href="{{.Dir}}/index.html">{{.Scenario}}</a></td><td class="t-{{.Verdict}}">{{.Symbol}} {{.Verdict}}</td><td>{{.Expectation}}</td><td>{{.Checks}}</td><td>{{.Measured}}</td><td class="num">{{.Seed}}</td><td>{{.Promise}}</td></tr>
 {{end}}</table>
 </body>
 </html>

@@ -76,6 +76,12 @@ func Summary(run *Run) (string, error) {
 		b.WriteString("\n")
 	}
 
+	if rows := metricRows(run.Metrics); len(rows) > 0 {
+		b.WriteString("## Node metrics\n\n")
+		mdTable(&b, []string{"node", "metric", "value"}, rows)
+		b.WriteString("\n")
+	}
+
 	b.WriteString("## Reproduce\n\n")
 	if run.Reproduce == "" {
 		b.WriteString("No command recorded.\n\n")
@@ -182,4 +188,16 @@ func realTimeText(run *Run) string {
 		parts = append(parts, "started "+r.StartedAt.UTC().Format(time.RFC3339))
 	}
 	return "The run " + strings.Join(parts, ", ") + "."
+}
+
+// metricRows lists every node's metrics, nodes and names sorted.
+func metricRows(metrics map[string]map[string]float64) [][]string {
+	var rows [][]string
+	for _, nodeName := range sortedKeys(metrics) {
+		m := metrics[nodeName]
+		for _, name := range sortedKeys(m) {
+			rows = append(rows, []string{nodeName, name, number(m[name])})
+		}
+	}
+	return rows
 }

@@ -84,6 +84,30 @@ var configFields = map[string]func(c *cache.Config, v *yaml.Node) error{
 	},
 	"maxmemory-policy":  func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.MaxMemoryPolicy) },
 	"maxmemory-samples": func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.MaxMemorySamples) },
+	// save takes Redis's "<seconds> <changes> …" text; "" turns snapshots off.
+	"save": func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.Save) },
+	"aof-use-rdb-preamble": func(c *cache.Config, v *yaml.Node) error {
+		var preamble bool
+		if err := decodeYesNo(v, &preamble); err != nil {
+			return err
+		}
+		c.AOFNoRDBPreamble = !preamble
+		return nil
+	},
+	"auto-aof-rewrite-percentage": func(c *cache.Config, v *yaml.Node) error {
+		if err := v.Decode(&c.AutoAOFRewritePercentage); err != nil {
+			return err
+		}
+		if c.AutoAOFRewritePercentage == 0 {
+			c.AutoAOFRewritePercentage = -1 // Redis's 0: never rewrite automatically
+		}
+		return nil
+	},
+	"auto-aof-rewrite-min-size": func(c *cache.Config, v *yaml.Node) error {
+		n, err := parseMemory(v.Value)
+		c.AutoAOFRewriteMinSizeBytes = n
+		return err
+	},
 }
 
 // memoryUnits are the suffixes Redis's memtoull accepts, case-insensitive:
@@ -166,10 +190,12 @@ func configReport(c cache.Config) map[string]any {
 		fsync = cache.FsyncEverysec
 	}
 	return map[string]any{
-		"appendonly":  c.AppendOnly,
-		"appendfsync": fsync,
-		"hz":          c.Hz,
-		"databases":   c.Databases,
+		"save":                 c.Save,
+		"aof-use-rdb-preamble": !c.AOFNoRDBPreamble,
+		"appendonly":           c.AppendOnly,
+		"appendfsync":          fsync,
+		"hz":                   c.Hz,
+		"databases":            c.Databases,
 		// maxmemory is in bytes; policy and samples as they will run.
 		"maxmemory":         c.MaxMemoryBytes,
 		"maxmemory-policy":  cmp.Or(c.MaxMemoryPolicy, cache.PolicyNoEviction),
