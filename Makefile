@@ -52,6 +52,12 @@ bench: build
 	@echo
 	$(BIN) benchsum $(OUT)/bench.txt
 
+# Our cache server side by side with redis-server under redis-benchmark, plus
+# memory per key; report in $(OUT)/bench-cache.md. Quicker: REQUESTS=100000.
+.PHONY: bench-cache
+bench-cache: build
+	OUT=$(OUT) scripts/bench-cache.sh
+
 # Static checks: go vet, the purity lint (core packages stay deterministic)
 # and formatting.
 lint:
