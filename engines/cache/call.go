@@ -41,6 +41,9 @@ type session struct {
 	// watched are the keys WATCHed; watchDirty is set when one changed.
 	watched    []watchedKey
 	watchDirty bool
+	// replOffset is the replication offset after the client's last
+	// command: what WAIT waits for (Redis's c->woff).
+	replOffset int64
 }
 
 // lookup returns the live entry for key in the call's database.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"syslab/node"
 )
@@ -52,6 +53,24 @@ type Config struct {
 	// MaxMemorySamples is maxmemory-samples: keys sampled per database
 	// per eviction by the LRU, LFU and TTL policies; default 5, 1..64.
 	MaxMemorySamples int
+
+	// ReplicaOf makes the node a replica of that node (replicaof), which
+	// it follows from start; "" means a master.
+	ReplicaOf node.ID
+	// ReplBacklogSizeBytes is repl-backlog-size: how much of its
+	// replication stream a master keeps for partial resyncs; 0 means
+	// Redis's default, 1 MiB.
+	ReplBacklogSizeBytes int64
+	// ReplTimeout is repl-timeout: a replica that hears nothing from its
+	// master for this long, or a master that gets no ack from a replica,
+	// calls the link down; 0 means Redis's default, 60 s.
+	ReplTimeout time.Duration
+	// MinReplicasToWrite is min-replicas-to-write: a master refuses writes
+	// (NOREPLICAS) unless this many replicas are online with a lag of at
+	// most MinReplicasMaxLagSeconds; 0 turns the check off.
+	MinReplicasToWrite int
+	// MinReplicasMaxLagSeconds is min-replicas-max-lag; 0 means 10.
+	MinReplicasMaxLagSeconds int
 }
 
 // DefaultSave is Redis's default "save" rule set.
@@ -69,6 +88,9 @@ const (
 	// and range for maxmemory-samples.
 	defaultMaxMemorySamples = 5
 	maxMemorySamplesMax     = 64
+	// replBacklogBytesMax bounds repl-backlog-size (1 GiB): the backlog is
+	// allocated whole when the first replica attaches.
+	replBacklogBytesMax = 1 << 30
 )
 
 // Fsync policies for Config.AppendFsync.
@@ -109,6 +131,20 @@ func (c Config) Validate() error {
 	if c.MaxMemoryPolicy != "" && !slices.Contains(maxMemoryPolicies, c.MaxMemoryPolicy) {
 		return fmt.Errorf("cache config: maxmemory-policy %q: must be one of %s", c.MaxMemoryPolicy, strings.Join(maxMemoryPolicies, ", "))
 	}
+	if c.ReplicaOf != "" {
+		if err := node.ValidName(string(c.ReplicaOf)); err != nil {
+			return fmt.Errorf("cache config: replicaof: %v", err)
+		}
+	}
+	if c.ReplBacklogSizeBytes < 0 || c.ReplBacklogSizeBytes > replBacklogBytesMax {
+		return fmt.Errorf("cache config: repl-backlog-size %d: must be between 1 and %d bytes (0 means 1mb)", c.ReplBacklogSizeBytes, replBacklogBytesMax)
+	}
+	if c.ReplTimeout < 0 {
+		return fmt.Errorf("cache config: repl-timeout %s: must not be negative (0 means 60s)", c.ReplTimeout)
+	}
+	if c.MinReplicasToWrite < 0 || c.MinReplicasMaxLagSeconds < 0 {
+		return fmt.Errorf("cache config: min-replicas-to-write %d, min-replicas-max-lag %d: must not be negative", c.MinReplicasToWrite, c.MinReplicasMaxLagSeconds)
+	}
 	if c.MaxMemorySamples < 0 || c.MaxMemorySamples > maxMemorySamplesMax {
 		return fmt.Errorf("cache config: maxmemory-samples %d: must be between 1 and %d (0 means %d)", c.MaxMemorySamples, maxMemorySamplesMax, defaultMaxMemorySamples)
 	}
@@ -140,6 +176,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxMemorySamples == 0 {
 		c.MaxMemorySamples = defaultMaxMemorySamples
+	}
+	if c.ReplBacklogSizeBytes == 0 {
+		c.ReplBacklogSizeBytes = defaultReplBacklogBytes
+	}
+	if c.ReplTimeout == 0 {
+		c.ReplTimeout = defaultReplTimeout
+	}
+	if c.MinReplicasMaxLagSeconds == 0 {
+		c.MinReplicasMaxLagSeconds = defaultMinReplicasMaxLagSeconds
 	}
 	return c
 }

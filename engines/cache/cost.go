@@ -17,6 +17,10 @@ const (
 	costKeyspaceWide   = 5 * time.Microsecond  // FLUSHALL's own work is extra, per key
 	costPerArgKiB      = 256 * time.Nanosecond // ~0.25 ns per byte: memcpy plus hashing
 	costPerFlushedKey  = 50 * time.Nanosecond
+	// costReplicatedPerKiB is a replica's work per KiB of stream: parsing
+	// and applying commands of ~50 bytes each.
+	costReplicatedPerKiB = 20 * time.Microsecond
+	costPerSyncedKey     = 200 * time.Nanosecond // encoding one key into the sync's RDB
 )
 
 var _ node.Coster = (*Node)(nil)
@@ -29,6 +33,17 @@ func (n *Node) Cost(msg node.Message) time.Duration {
 		args = m.Args
 	case *Command:
 		args = m.Args
+	case ReplStream:
+		// Applying the stream costs about what the writes cost their master.
+		return costWriteFast + time.Duration(len(m.Data))*costReplicatedPerKiB/1024
+	case ReplSync:
+		// A full sync serializes the whole dataset (a partial one is cheap,
+		// but which it is depends on the backlog: charge the worst case).
+		keys := 0
+		for _, ks := range n.dbs {
+			keys += ks.size()
+		}
+		return costKeyspaceWide + time.Duration(keys)*costPerSyncedKey
 	default:
 		return 0
 	}

@@ -130,8 +130,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		field("keyspace_hits", n.stats.KeyspaceHits)
 		field("keyspace_misses", n.stats.KeyspaceMisses)
 	case "replication":
-		field("role", "master")
-		field("connected_slaves", 0)
+		n.writeReplicationInfo(field) // replication.go
 	case "keyspace":
 		for i, ks := range n.dbs {
 			if ks.size() == 0 {

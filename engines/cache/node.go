@@ -95,6 +95,8 @@ type Node struct {
 	access      accessClock
 	pool        evictionPool
 	evictNextDB int
+	// repl is master–replica replication (replication.go).
+	repl replState
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -109,6 +111,11 @@ type Stats struct {
 	// that found the key or not (Redis's keyspace_hits/misses).
 	KeyspaceHits   int64
 	KeyspaceMisses int64
+	// Replication (replication.go): full syncs this replica loaded,
+	// partial resyncs it got, commands it applied from its master.
+	FullSyncsLoaded    int64
+	PartialResyncs     int64
+	ReplicatedCommands int64
 }
 
 // New returns a Factory building cache nodes with cfg. An invalid cfg does
@@ -160,6 +167,7 @@ func (n *Node) Start(env node.Env) {
 		return
 	}
 	env.After(n.cronInterval(), n.cron)
+	n.startReplication()
 	if n.aof != nil && n.cfg.AppendFsync == FsyncEverysec {
 		n.everysecArmed = true
 		env.After(everysecInterval, n.everysecSync)
@@ -204,7 +212,11 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		n.unwatchAll(from)
 		n.clientGone(from)
 		n.disconnect(from)
+		n.replicationClientGone(from)
 	default:
+		if n.receiveReplication(from, msg) {
+			return
+		}
 		n.env.Logf("cache: ignoring unexpected message %T from %s", msg, from)
 	}
 }
@@ -274,16 +286,23 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	n.access.nowMillis = n.env.Now().UnixMilli()
 	// Like Redis's processCommand: make room before every command, and
 	// refuse the ones that could need more when there is none (inside
-	// MULTI the refusal also dooms the transaction).
-	if !n.performEvictions() && spec.flags&flagDenyOOM != 0 {
+	// MULTI the refusal also dooms the transaction). A replica leaves
+	// eviction to its master (replica-ignore-maxmemory yes).
+	if !n.isReplica() && !n.performEvictions() && spec.flags&flagDenyOOM != 0 {
 		_ = n.writeAOF() // the DELs of what was evicted; a failure is noted
 		s.flagTransaction()
 		return replyOOM
 	}
+	isWrite := spec.flags&flagWrite != 0
+	if isWrite {
+		if refusal, refused := n.refuseWrite(); refused { // replication.go
+			s.flagTransaction()
+			return refusal
+		}
+	}
 	if s.multi != nil && queuesInMulti(spec) {
 		return s.queue(spec, args)
 	}
-	isWrite := spec.flags&flagWrite != 0
 	if isWrite && n.aofErr != nil {
 		n.retryAOF()
 		if n.aofErr != nil {
@@ -291,7 +310,9 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 		}
 	}
 	reply := n.call(client, seq, spec, args)
-	if err := n.writeAOF(); err != nil && isWrite {
+	err := n.writeAOF()
+	n.afterCommand(s) // the writes go to the replication stream
+	if err != nil && isWrite {
 		return misconf(err)
 	}
 	return reply
@@ -335,22 +356,33 @@ func (n *Node) selectDB(c *call, dbIndex int) {
 	c.session.dbIndex = dbIndex
 }
 
-// propagate buffers a write for the AOF; nothing happens with AOF off or
-// while loading (the AOF is opened after loading).
+// propagate buffers a write for the AOF and the replication stream;
+// nothing happens with both off or while loading (the AOF is opened after
+// loading).
 func (n *Node) propagate(dbIndex int, args ...[]byte) {
-	if n.aof == nil {
+	stream := n.feedingStream()
+	if n.aof == nil && !stream {
 		return
 	}
 	if n.exec != nil {
 		// Inside EXEC: open the transaction in the log before its first
 		// write, so a crash mid-way leaves a MULTI the loader drops.
 		if !n.exec.multiLogged {
-			n.aof.Append(dbIndex, cmdMulti)
+			n.appendPropagated(stream, dbIndex, cmdMulti)
 			n.exec.multiLogged = true
 		}
 		n.exec.lastDB = dbIndex
 	}
-	n.aof.Append(dbIndex, args...)
+	n.appendPropagated(stream, dbIndex, args...)
+}
+
+func (n *Node) appendPropagated(stream bool, dbIndex int, args ...[]byte) {
+	if n.aof != nil {
+		n.aof.Append(dbIndex, args...)
+	}
+	if stream {
+		n.feedStream(dbIndex, args) // replication.go
+	}
 }
 
 // keyExpired is called for each key deleted for expiry.
@@ -409,11 +441,16 @@ func (n *Node) cron() {
 		return // a test stopped the node dead to crash it (see halt)
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
-	n.activeExpireCycle(n.access.nowMillis)
+	if !n.isReplica() { // a replica's keys expire by its master's DELs
+		n.activeExpireCycle(n.access.nowMillis)
+	}
 	if n.aofErr != nil {
 		n.retryAOF()
 	} else {
 		_ = n.writeAOF() // DELs of keys the cycle expired; a failure is noted
+	}
+	if !n.isReplica() {
+		n.flushStream()
 	}
 	n.snapshotCron()
 	keys := 0

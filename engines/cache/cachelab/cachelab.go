@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -52,11 +53,20 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 	if len(spec.Nodes) == 0 {
 		return nil, fmt.Errorf("cache: topology has no nodes")
 	}
-	factories := make(map[node.ID]node.Factory, len(spec.Nodes))
-	for _, id := range spec.Nodes {
-		factories[id] = cache.New(cfg)
+	masterOf, err := replicaRoles(spec)
+	if err != nil {
+		return nil, err
 	}
-	servers := append([]node.ID(nil), spec.Nodes...)
+	factories := make(map[node.ID]node.Factory, len(spec.Nodes))
+	var servers []node.ID // the masters: clients send every operation to one
+	for _, id := range spec.Nodes {
+		nodeCfg := cfg
+		nodeCfg.ReplicaOf = masterOf[id]
+		factories[id] = cache.New(nodeCfg)
+		if nodeCfg.ReplicaOf == "" {
+			servers = append(servers, id)
+		}
+	}
 	return &engine.Cluster{
 		Factories: factories,
 		NewClient: func(*rand.Rand) engine.Client { return newClient(servers) },
@@ -65,8 +75,54 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 			"cache.Command":      cache.Command{},
 			"cache.Reply":        cache.Reply{},
 			"cache.Disconnected": cache.Disconnected{},
+			// Replication between cache nodes (replication.go).
+			"cache.ReplSync":       cache.ReplSync{},
+			"cache.ReplFullResync": cache.ReplFullResync{},
+			"cache.ReplRDBChunk":   cache.ReplRDBChunk{},
+			"cache.ReplContinue":   cache.ReplContinue{},
+			"cache.ReplStream":     cache.ReplStream{},
+			"cache.ReplPing":       cache.ReplPing{},
+			"cache.ReplAck":        cache.ReplAck{},
+			"cache.ReplGetAck":     cache.ReplGetAck{},
 		},
 	}, nil
+}
+
+// rolePrefixReplica starts the one role the cache knows:
+// "replica-of:<master node>" (a master needs no role).
+const rolePrefixReplica = "replica-of:"
+
+// replicaRoles reads the topology's roles into each replica's master. A
+// replica's master must be a node of the topology and not itself a
+// replica: chained replication is not supported yet.
+func replicaRoles(spec engine.Spec) (map[node.ID]node.ID, error) {
+	known := make(map[node.ID]bool, len(spec.Nodes))
+	for _, id := range spec.Nodes {
+		known[id] = true
+	}
+	masterOf := map[node.ID]node.ID{}
+	for _, id := range spec.Nodes { // topology order, never map order
+		role, ok := spec.Roles[id]
+		if !ok {
+			continue
+		}
+		master, isReplica := strings.CutPrefix(role, rolePrefixReplica)
+		switch {
+		case !isReplica:
+			return nil, fmt.Errorf("cache: node %s: unknown role %q (the cache knows %q<master node>)", id, role, rolePrefixReplica)
+		case !known[node.ID(master)]:
+			return nil, fmt.Errorf("cache: node %s: role %q names no node of the topology", id, role)
+		case node.ID(master) == id:
+			return nil, fmt.Errorf("cache: node %s: role %q: a node cannot replicate itself", id, role)
+		}
+		masterOf[id] = node.ID(master)
+	}
+	for id, master := range masterOf {
+		if _, chained := masterOf[master]; chained {
+			return nil, fmt.Errorf("cache: node %s replicates %s, itself a replica: chained replication is not supported", id, master)
+		}
+	}
+	return masterOf, nil
 }
 
 // configFields maps each scenario config field to how it sets cache.Config.
@@ -102,6 +158,27 @@ var configFields = map[string]func(c *cache.Config, v *yaml.Node) error{
 			c.AutoAOFRewritePercentage = -1 // Redis's 0: never rewrite automatically
 		}
 		return nil
+	},
+	"repl-backlog-size": func(c *cache.Config, v *yaml.Node) error {
+		n, err := parseMemory(v.Value)
+		c.ReplBacklogSizeBytes = n
+		return err
+	},
+	// repl-timeout is in seconds, as in redis.conf.
+	"repl-timeout": func(c *cache.Config, v *yaml.Node) error {
+		var seconds int
+		if err := v.Decode(&seconds); err != nil {
+			return err
+		}
+		if seconds < 1 {
+			return fmt.Errorf("%d: want at least 1 second", seconds)
+		}
+		c.ReplTimeout = time.Duration(seconds) * time.Second
+		return nil
+	},
+	"min-replicas-to-write": func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.MinReplicasToWrite) },
+	"min-replicas-max-lag": func(c *cache.Config, v *yaml.Node) error {
+		return v.Decode(&c.MinReplicasMaxLagSeconds)
 	},
 	"auto-aof-rewrite-min-size": func(c *cache.Config, v *yaml.Node) error {
 		n, err := parseMemory(v.Value)
@@ -200,5 +277,10 @@ func configReport(c cache.Config) map[string]any {
 		"maxmemory":         c.MaxMemoryBytes,
 		"maxmemory-policy":  cmp.Or(c.MaxMemoryPolicy, cache.PolicyNoEviction),
 		"maxmemory-samples": cmp.Or(c.MaxMemorySamples, 5),
+		// Replication, as it will run.
+		"repl-backlog-size":     cmp.Or(c.ReplBacklogSizeBytes, 1<<20),
+		"repl-timeout":          int(cmp.Or(c.ReplTimeout, 60*time.Second) / time.Second),
+		"min-replicas-to-write": c.MinReplicasToWrite,
+		"min-replicas-max-lag":  cmp.Or(c.MinReplicasMaxLagSeconds, 10),
 	}
 }

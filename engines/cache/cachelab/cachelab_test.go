@@ -1,12 +1,15 @@
 package cachelab
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
 	"syslab/check"
+	"syslab/lab/engine"
+	"syslab/node"
 )
 
 func TestParseMemory(t *testing.T) {
@@ -99,5 +102,35 @@ func TestHitRateCheck(t *testing.T) {
 	}
 	if res := e.Check("hit_rate", yamlNode(t, "{min: 0.75}"), &check.History{}); res.Verdict != "unknown" {
 		t.Fatalf("no reads: %+v", res)
+	}
+}
+
+func TestReplicaRoles(t *testing.T) {
+	nodes := []node.ID{"cache-1", "cache-2", "cache-3"}
+	for _, tc := range []struct {
+		roles   map[node.ID]string
+		masters []node.ID // the nodes clients are sent to
+		err     string
+	}{
+		{roles: nil, masters: nodes},
+		{roles: map[node.ID]string{"cache-2": "replica-of:cache-1", "cache-3": "replica-of:cache-1"}, masters: []node.ID{"cache-1"}},
+		{roles: map[node.ID]string{"cache-2": "primary"}, err: `unknown role "primary"`},
+		{roles: map[node.ID]string{"cache-2": "replica-of:cache-9"}, err: "names no node"},
+		{roles: map[node.ID]string{"cache-2": "replica-of:cache-2"}, err: "cannot replicate itself"},
+		{roles: map[node.ID]string{"cache-2": "replica-of:cache-1", "cache-3": "replica-of:cache-2"}, err: "chained replication"},
+	} {
+		cl, err := New().Build(engine.Spec{Nodes: nodes, Roles: tc.roles})
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("roles %v: err %v, want one containing %q", tc.roles, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("roles %v: %v", tc.roles, err)
+		}
+		if got := cl.NewClient(nil).(*client).servers; !slices.Equal(got, tc.masters) {
+			t.Errorf("roles %v: clients go to %v, want %v", tc.roles, got, tc.masters)
+		}
 	}
 }

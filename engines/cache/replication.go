@@ -1,0 +1,887 @@
+package cache
+
+// Master–replica replication, as Redis does it, inside the node contract:
+// the link between a replica and its master is messages, not a TCP
+// connection, so this file also does what TCP did for Redis — order and
+// loss detection — with stream offsets.
+//
+// # The stream
+//
+// A master turns every write it propagates (call.propagate) into the same
+// RESP commands its AOF gets, with a SELECT whenever the database changes,
+// and feeds them, one command's worth at a time, to the replication
+// stream. master_repl_offset counts the stream's bytes since the history
+// (replid) began, as Redis counts them. The bytes go to every attached
+// replica as ReplStream{Offset, Data} and into the backlog, a bounded ring
+// (repl-backlog-size, default 1 MiB) kept for partial resyncs. As in Redis,
+// the stream exists only once a replica asked for it: a master that never
+// had a replica keeps no backlog and its offset stays 0.
+//
+// # Sync
+//
+// A replica sends ReplSync (PSYNC replid offset) when it starts following
+// a master, and again whenever its link breaks. The master answers:
+//
+//   - ReplContinue (+CONTINUE) and the bytes from offset out of the
+//     backlog, when replid is its own and the backlog still holds offset;
+//   - otherwise ReplFullResync (+FULLRESYNC replid offset), then an RDB
+//     snapshot of its dataset in ReplRDBChunk messages, then the stream
+//     from that offset. Like Redis 7's default repl-diskless-sync, the
+//     snapshot goes straight to the replica, not through a file; unlike
+//     Redis it is built at once rather than by a forked child (the sim
+//     charges the node CPU time for it, see cost.go).
+//
+// # Breaks, detected by offsets
+//
+// The network may drop, delay, duplicate and reorder messages, and nothing
+// reports a loss. A replica applies a ReplStream only when it starts at
+// exactly the replica's offset: one that starts before it is a duplicate
+// (or the already-applied head of a resend) and is trimmed; one that starts
+// after it means bytes were lost, so the replica resyncs at once — PSYNC
+// from its offset, which the backlog usually serves. The master pings its
+// replicas every second with its offset, so a loss is noticed even when no
+// writes follow it; a replica that hears nothing from its master for
+// repl-timeout calls the link down and resyncs. Every PSYNC carries an
+// attempt number the answers echo, so a late answer to an old attempt is
+// never mistaken for the current one.
+//
+// Replicas ack their offset (REPLCONF ACK) every second and when the master
+// asks (REPLCONF GETACK, sent by WAIT). WAIT numreplicas timeout answers,
+// from those acks, how many replicas have the client's last write.
+// Replication is asynchronous: a master acknowledges a write before any
+// replica has it, so a master crash can lose acknowledged writes; WAIT
+// narrows that window, it does not make the system strongly consistent.
+//
+// Not here yet: chained replicas (a replica serving its own replicas),
+// PSYNC after a restart (replid is not persisted), replid2 (a promoted
+// replica serving partial resyncs to its old siblings), failover.
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"syslab/engines/cache/persist"
+	"syslab/engines/cache/replication"
+	"syslab/engines/cache/resp"
+	"syslab/node"
+)
+
+// Replication messages between nodes. Each names the Redis protocol step
+// it stands for.
+type (
+	// ReplSync is PSYNC replid offset, replica to master: send the stream
+	// from Offset of history ReplID, or a full sync ("?" asks for one).
+	ReplSync struct {
+		ReplID  string
+		Offset  int64
+		Attempt uint64
+	}
+	// ReplFullResync is +FULLRESYNC replid offset: Chunks RDB chunks
+	// follow, then the stream from Offset.
+	ReplFullResync struct {
+		ReplID  string
+		Offset  int64
+		Attempt uint64
+		Chunks  int
+	}
+	// ReplRDBChunk is one piece of the full sync's RDB payload.
+	ReplRDBChunk struct {
+		Attempt uint64
+		Index   int
+		Data    []byte
+	}
+	// ReplContinue is +CONTINUE: the stream from the asked offset follows.
+	ReplContinue struct {
+		ReplID  string
+		Attempt uint64
+	}
+	// ReplStream is part of the replication stream: Data are the bytes at
+	// [Offset, Offset+len(Data)) of history ReplID.
+	ReplStream struct {
+		ReplID string
+		Offset int64
+		Data   []byte
+	}
+	// ReplPing is the master's heartbeat, with its offset.
+	ReplPing struct {
+		ReplID string
+		Offset int64
+	}
+	// ReplAck is REPLCONF ACK offset, replica to master.
+	ReplAck struct{ Offset int64 }
+	// ReplGetAck is REPLCONF GETACK *, master to replica.
+	ReplGetAck struct{}
+)
+
+const (
+	// defaultReplBacklogBytes is repl-backlog-size's default (1 MiB).
+	defaultReplBacklogBytes = 1 << 20
+	// defaultReplTimeout is repl-timeout: silence after which a link is down.
+	defaultReplTimeout = 60 * time.Second
+	// defaultMinReplicasMaxLagSeconds is min-replicas-max-lag's default.
+	defaultMinReplicasMaxLagSeconds = 10
+	// replCronInterval is how often acks, pings and retries happen (Redis's
+	// replicationCron runs once a second; it pings every
+	// repl-ping-replica-period, 10 s by default — here every second, so a
+	// lost stream message is noticed within a second when writes stop).
+	replCronInterval = time.Second
+	// replRetryInterval is how long a replica waits for an answer to a
+	// PSYNC, or for the rest of a full sync, before asking again.
+	replRetryInterval = time.Second
+	// replChunkBytes bounds one ReplRDBChunk.
+	replChunkBytes = 64 << 10
+	// replIDBytes is the length of a replication id (40 hex digits).
+	replIDBytes = 40
+)
+
+// replicaState is how far a replica is, as the master's INFO spells it.
+type replicaState uint8
+
+const (
+	replicaSendBulk replicaState = iota + 1 // full sync sent, not acked yet
+	replicaOnline
+)
+
+// replicaRecord is the master's view of one replica.
+type replicaRecord struct {
+	id    node.ID
+	state replicaState
+	// attempt is the replica's last PSYNC attempt served; older or equal
+	// ones (duplicates) are ignored.
+	attempt uint64
+	// fullOffset is where the last full sync's stream starts: the replica
+	// is online once it acks at least that.
+	fullOffset int64
+	ackOffset  int64
+	lastAck    time.Time
+}
+
+// linkState is where a replica's link to its master is.
+type linkState uint8
+
+const (
+	linkConnect   linkState = iota + 1 // must send PSYNC
+	linkHandshake                      // PSYNC sent, waiting for the answer
+	linkTransfer                       // receiving the full sync's RDB
+	linkUp                             // applying the stream
+)
+
+// replicaLink is a replica's side of replication.
+type replicaLink struct {
+	master     node.ID
+	masterPort int
+	state      linkState
+	since      time.Time // when state was entered
+	attempt    uint64
+	// replID and offset are the master history this replica follows and
+	// how much of it was applied ("" and 0 before the first sync).
+	replID string
+	offset int64
+	// applyDB is the database the stream last SELECTed.
+	applyDB     int
+	lastContact time.Time
+	// The full sync being received.
+	full       ReplFullResync
+	fullChunks [][]byte
+}
+
+// waiter is a client blocked in WAIT.
+type waiter struct {
+	client      node.ID
+	seq         uint64
+	offset      int64
+	numReplicas int
+	timer       node.Timer
+}
+
+// replState is the node's replication state.
+type replState struct {
+	replID string
+	// offset is master_repl_offset (on a replica, link.offset is used).
+	offset  int64
+	backlog *replication.Backlog
+	// pending holds what the current command propagated, fed to the
+	// stream when it ends.
+	pending    []byte
+	selectedDB int
+	replicas   []*replicaRecord // in the order they attached: slave0, slave1, …
+	waiters    []*waiter
+	link       *replicaLink // non-nil on a replica
+	fullSyncs  int64
+	partialOK  int64
+}
+
+// startReplication sets the replication id and, for a configured replica,
+// starts following its master; Start calls it.
+func (n *Node) startReplication() {
+	n.repl.selectedDB = -1
+	if n.cfg.ReplicaOf != "" {
+		n.replicaOf(n.cfg.ReplicaOf, 0)
+	}
+	n.env.After(replCronInterval, n.replicationCron)
+}
+
+// replicationID is the master's replid, drawn when first needed (a
+// replica attaches, INFO asks) so a node that never replicates draws
+// nothing from its random source.
+func (n *Node) replicationID() string {
+	if n.repl.replID == "" {
+		n.repl.replID = newReplID(n.env)
+	}
+	return n.repl.replID
+}
+
+func newReplID(env node.Env) string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, replIDBytes)
+	for i := range b {
+		b[i] = hex[env.Rand().IntN(16)]
+	}
+	return string(b)
+}
+
+// isReplica reports whether the node follows a master.
+func (n *Node) isReplica() bool { return n.repl.link != nil }
+
+// feedingStream reports whether propagated writes go to a stream.
+func (n *Node) feedingStream() bool { return n.repl.backlog != nil && n.repl.link == nil && !n.loading }
+
+// feedStream buffers one propagated command for the stream.
+func (n *Node) feedStream(dbIndex int, args [][]byte) {
+	if dbIndex != n.repl.selectedDB {
+		n.repl.pending = resp.AppendCommand(n.repl.pending, []byte("SELECT"), strconv.AppendInt(nil, int64(dbIndex), 10))
+		n.repl.selectedDB = dbIndex
+	}
+	n.repl.pending = resp.AppendCommand(n.repl.pending, args...)
+}
+
+// flushStream sends what the last command propagated to the backlog and
+// the replicas. It runs after every command and every cron tick, so a
+// command's writes (a transaction's too) travel in one message.
+func (n *Node) flushStream() {
+	r := &n.repl
+	if len(r.pending) == 0 {
+		return
+	}
+	data := r.pending
+	r.pending = nil // data is shared by the messages now; never reuse it
+	msg := ReplStream{ReplID: r.replID, Offset: r.offset, Data: data}
+	r.backlog.Write(data)
+	r.offset += int64(len(data))
+	if r.offset != r.backlog.End() {
+		panic(fmt.Sprintf("cache: master offset %d and backlog end %d disagree", r.offset, r.backlog.End()))
+	}
+	for _, rec := range r.replicas {
+		n.env.Send(rec.id, msg)
+	}
+	n.env.Metrics().Set("cache_repl_offset_bytes", float64(r.offset))
+}
+
+// afterCommand ends a client's command: its writes go to the stream and
+// WAIT will wait for the offset they reached (Redis's c->woff).
+func (n *Node) afterCommand(s *session) {
+	if n.isReplica() {
+		return
+	}
+	n.flushStream()
+	s.replOffset = n.repl.offset
+}
+
+var (
+	replyReadonly   = resp.Err("READONLY You can't write against a read only replica.")
+	replyNoReplicas = resp.Err("NOREPLICAS Not enough good replicas to write.")
+)
+
+// refuseWrite is the replication check before a write command: replicas
+// are read-only, and a master with min-replicas-to-write refuses writes
+// while too few replicas are good (online, acked within
+// min-replicas-max-lag).
+func (n *Node) refuseWrite() (resp.Value, bool) {
+	if n.isReplica() {
+		return replyReadonly, true
+	}
+	if n.cfg.MinReplicasToWrite > 0 && n.goodReplicas() < n.cfg.MinReplicasToWrite {
+		return replyNoReplicas, true
+	}
+	return resp.Value{}, false
+}
+
+func (n *Node) goodReplicas() int {
+	now := n.env.Now()
+	good := 0
+	for _, rec := range n.repl.replicas {
+		if rec.state == replicaOnline && int(now.Sub(rec.lastAck)/time.Second) <= n.cfg.MinReplicasMaxLagSeconds {
+			good++
+		}
+	}
+	return good
+}
+
+// receiveReplication handles the replication messages; false means msg is
+// not one.
+func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
+	if n.broken != nil {
+		return isReplicationMessage(msg)
+	}
+	switch m := msg.(type) {
+	case ReplSync:
+		n.masterSync(from, m)
+	case ReplAck:
+		n.masterAck(from, m.Offset)
+	case ReplFullResync:
+		if l := n.linkFrom(from); l != nil && l.state == linkHandshake && m.Attempt == l.attempt {
+			l.full, l.fullChunks = m, nil
+			n.setLinkState(linkTransfer)
+		}
+	case ReplRDBChunk:
+		n.replicaChunk(from, m)
+	case ReplContinue:
+		if l := n.linkFrom(from); l != nil && l.state == linkHandshake && m.Attempt == l.attempt && m.ReplID == l.replID {
+			n.setLinkState(linkUp)
+			n.stats.PartialResyncs++
+			n.env.Metrics().Add("cache_repl_partial_resyncs_total", 1)
+			n.env.Send(l.master, ReplAck{Offset: l.offset})
+		}
+	case ReplStream:
+		n.replicaStream(from, m)
+	case ReplPing:
+		if l := n.linkFrom(from); l != nil && l.state == linkUp {
+			l.lastContact = n.env.Now()
+			if m.ReplID != l.replID || m.Offset > l.offset {
+				n.replicaResync("the master's ping shows a different history or a lost stream message")
+			}
+		}
+	case ReplGetAck:
+		if l := n.linkFrom(from); l != nil && l.state == linkUp {
+			n.env.Send(l.master, ReplAck{Offset: l.offset})
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+func isReplicationMessage(msg node.Message) bool {
+	switch msg.(type) {
+	case ReplSync, ReplAck, ReplFullResync, ReplRDBChunk, ReplContinue, ReplStream, ReplPing, ReplGetAck:
+		return true
+	}
+	return false
+}
+
+// linkFrom is the replica's link when from is its master, else nil.
+func (n *Node) linkFrom(from node.ID) *replicaLink {
+	if l := n.repl.link; l != nil && l.master == from {
+		l.lastContact = n.env.Now()
+		return l
+	}
+	return nil
+}
+
+// --- master side ---
+
+func (n *Node) replicaRecord(id node.ID) *replicaRecord {
+	for _, rec := range n.repl.replicas {
+		if rec.id == id {
+			return rec
+		}
+	}
+	return nil
+}
+
+// masterSync answers a PSYNC.
+func (n *Node) masterSync(from node.ID, m ReplSync) {
+	r := &n.repl
+	if n.isReplica() {
+		n.env.Logf("cache: ignoring PSYNC from %s: this replica does not serve replicas of its own", from)
+		return
+	}
+	rec := n.replicaRecord(from)
+	if rec != nil && m.Attempt <= rec.attempt {
+		return // a duplicate or late PSYNC
+	}
+	if rec == nil {
+		rec = &replicaRecord{id: from}
+		r.replicas = append(r.replicas, rec)
+	}
+	rec.attempt = m.Attempt
+	rec.lastAck = n.env.Now()
+	n.replicationID()
+	if r.backlog == nil {
+		r.backlog = replication.NewBacklog(int(n.cfg.ReplBacklogSizeBytes), r.offset)
+	}
+	n.flushStream() // nothing should be pending between commands; be sure
+	if m.ReplID == r.replID {
+		if data, ok := r.backlog.ReadFrom(m.Offset); ok {
+			n.env.Send(from, ReplContinue{ReplID: r.replID, Attempt: m.Attempt})
+			if len(data) > 0 {
+				n.env.Send(from, ReplStream{ReplID: r.replID, Offset: m.Offset, Data: data})
+			}
+			rec.state, rec.ackOffset = replicaOnline, max(rec.ackOffset, m.Offset)
+			n.env.Logf("cache: partial resync of %s from offset %d accepted", from, m.Offset)
+			return
+		}
+	}
+	data, err := n.rdbPayload()
+	if err != nil {
+		n.env.Logf("cache: full sync of %s failed: %v", from, err)
+		r.replicas = slices.DeleteFunc(r.replicas, func(x *replicaRecord) bool { return x == rec })
+		return
+	}
+	chunks := (len(data) + replChunkBytes - 1) / replChunkBytes
+	n.env.Send(from, ReplFullResync{ReplID: r.replID, Offset: r.offset, Attempt: m.Attempt, Chunks: chunks})
+	for i := 0; i < chunks; i++ {
+		n.env.Send(from, ReplRDBChunk{Attempt: m.Attempt, Index: i, Data: data[i*replChunkBytes : min(len(data), (i+1)*replChunkBytes)]})
+	}
+	// The replica's database selection is unknown after it loads the
+	// snapshot: the next command must SELECT.
+	r.selectedDB = -1
+	rec.state, rec.fullOffset = replicaSendBulk, r.offset
+	r.fullSyncs++
+	n.env.Metrics().Add("cache_repl_full_syncs_total", 1)
+	n.env.Logf("cache: full sync of %s at offset %d: %d bytes of RDB in %d chunks", from, r.offset, len(data), chunks)
+}
+
+// masterAck records a replica's REPLCONF ACK and releases the WAITs it
+// satisfies.
+func (n *Node) masterAck(from node.ID, offset int64) {
+	rec := n.replicaRecord(from)
+	if rec == nil || n.isReplica() {
+		// A replica we do not know (we restarted, or dropped it after
+		// repl-timeout): our ping shows it another history, so it resyncs.
+		n.env.Send(from, ReplPing{ReplID: n.replicationID(), Offset: n.repl.offset})
+		return
+	}
+	if offset > n.repl.offset {
+		panic(fmt.Sprintf("cache: replica %s acked offset %d past the master's %d", from, offset, n.repl.offset))
+	}
+	rec.lastAck = n.env.Now()
+	rec.ackOffset = max(rec.ackOffset, offset)
+	if rec.state == replicaSendBulk && rec.ackOffset >= rec.fullOffset {
+		rec.state = replicaOnline
+	}
+	n.releaseWaiters(false)
+}
+
+// acked counts the replicas that acked offset.
+func (n *Node) acked(offset int64) int {
+	count := 0
+	for _, rec := range n.repl.replicas {
+		if rec.ackOffset >= offset {
+			count++
+		}
+	}
+	return count
+}
+
+// releaseWaiters answers the WAITs that have their count (all of them when
+// force is set).
+func (n *Node) releaseWaiters(force bool) {
+	kept := n.repl.waiters[:0]
+	for _, w := range n.repl.waiters {
+		count := n.acked(w.offset)
+		if count >= w.numReplicas || force {
+			if w.timer != nil {
+				w.timer.Stop()
+			}
+			n.reply(w.client, w.seq, resp.Int(int64(count)))
+			continue
+		}
+		kept = append(kept, w)
+	}
+	clear(n.repl.waiters[len(kept):])
+	n.repl.waiters = kept
+}
+
+// rdbPayload is the full sync's snapshot: the dataset as an RDB file,
+// keys sorted per database (map order must not reach the bytes).
+func (n *Node) rdbPayload() ([]byte, error) {
+	var buf bytes.Buffer
+	w := persist.NewRDBWriter(&buf, persist.RDBHeader{CtimeSeconds: n.env.Now().Unix(), UsedMemBytes: n.usedMemoryBytes()})
+	type item struct {
+		key   string
+		value object
+		exp   int64
+	}
+	for i, ks := range n.dbs {
+		if ks.size() == 0 {
+			continue
+		}
+		items := make([]item, 0, ks.size())
+		expires := 0
+		ks.dict.Range(func(key string, e *entry) bool {
+			items = append(items, item{key, e.value, e.expireAtMillis})
+			if e.expireAtMillis != noExpiry {
+				expires++
+			}
+			return true
+		})
+		slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.key, b.key) })
+		w.SelectDB(i, len(items), expires)
+		for _, it := range items {
+			p, ok := it.value.(persistable)
+			if !ok {
+				return nil, fmt.Errorf("key %q: values of type %s cannot be sent to a replica yet", it.key, it.value.typeName())
+			}
+			p.writeValue(w, []byte(it.key), it.exp)
+		}
+	}
+	if err := w.Finish(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// --- replica side ---
+
+// replicaOf makes the node a replica of master (REPLICAOF, Config.ReplicaOf).
+func (n *Node) replicaOf(master node.ID, port int) {
+	n.releaseWaiters(true)
+	n.repl.replicas = nil
+	n.repl.backlog = nil
+	n.repl.pending = nil
+	n.repl.link = &replicaLink{master: master, masterPort: port, state: linkConnect, since: n.env.Now()}
+	n.replicaResync("starting to replicate " + string(master))
+}
+
+// replicaResync asks the master for the stream again (PSYNC), from the
+// applied offset when there is one.
+func (n *Node) replicaResync(why string) {
+	l := n.repl.link
+	if l.state == linkUp {
+		n.env.Logf("cache: link to master %s broken: %s", l.master, why)
+	}
+	l.attempt++
+	l.fullChunks = nil
+	n.setLinkState(linkHandshake)
+	replID, offset := "?", int64(-1)
+	if l.replID != "" {
+		replID, offset = l.replID, l.offset
+	}
+	n.env.Send(l.master, ReplSync{ReplID: replID, Offset: offset, Attempt: l.attempt})
+}
+
+func (n *Node) setLinkState(s linkState) {
+	n.repl.link.state, n.repl.link.since = s, n.env.Now()
+}
+
+// replicaChunk collects the full sync's RDB and loads it when complete.
+func (n *Node) replicaChunk(from node.ID, m ReplRDBChunk) {
+	l := n.linkFrom(from)
+	if l == nil || l.state != linkTransfer || m.Attempt != l.attempt {
+		return
+	}
+	if m.Index != len(l.fullChunks) {
+		n.replicaResync(fmt.Sprintf("RDB chunk %d arrived when %d was due", m.Index, len(l.fullChunks)))
+		return
+	}
+	l.fullChunks = append(l.fullChunks, m.Data)
+	if len(l.fullChunks) < l.full.Chunks {
+		return
+	}
+	data := bytes.Join(l.fullChunks, nil)
+	l.fullChunks = nil
+	for _, ks := range n.dbs {
+		ks.flush()
+	}
+	n.flushed(-1)
+	n.loading = true
+	err := persist.LoadRDB(data, &rdbLoader{node: n, nowMillis: n.env.Now().UnixMilli()})
+	n.loading = false
+	if err != nil {
+		n.env.Logf("cache: loading the master's RDB failed, resyncing: %v", err)
+		l.replID = ""
+		n.replicaResync("bad RDB")
+		return
+	}
+	l.replID, l.offset, l.applyDB = l.full.ReplID, l.full.Offset, 0
+	n.setLinkState(linkUp)
+	n.stats.FullSyncsLoaded++
+	n.env.Logf("cache: MASTER <-> REPLICA sync: finished with success (%d bytes at offset %d)", len(data), l.offset)
+	n.env.Send(l.master, ReplAck{Offset: l.offset})
+	if n.aof != nil {
+		// The AOF holds the replaced dataset: rewrite it from the new one,
+		// as Redis restarts its AOF after a full sync.
+		if err := n.startAOFRewrite(); err != nil {
+			n.env.Logf("cache: rewriting the AOF after a full sync: %v", err)
+		}
+	}
+}
+
+// replicaStream applies a piece of the stream when it is the next one.
+func (n *Node) replicaStream(from node.ID, m ReplStream) {
+	l := n.linkFrom(from)
+	if l == nil || l.state != linkUp {
+		return
+	}
+	if m.ReplID != l.replID {
+		n.replicaResync("the stream belongs to another history")
+		return
+	}
+	end := m.Offset + int64(len(m.Data))
+	switch {
+	case end <= l.offset:
+		return // already applied
+	case m.Offset > l.offset:
+		n.replicaResync(fmt.Sprintf("stream bytes %d..%d are missing", l.offset, m.Offset))
+		return
+	}
+	data := m.Data[l.offset-m.Offset:]
+	if err := n.applyStream(data); err != nil {
+		n.env.Logf("cache: applying the replication stream failed, full resync: %v", err)
+		l.replID = ""
+		n.replicaResync("unreadable stream")
+		return
+	}
+	l.offset = end
+	n.env.Metrics().Set("cache_repl_offset_bytes", float64(l.offset))
+}
+
+// applyStream runs the master's commands. They were checked on the master,
+// so an error reply here is dropped, as Redis drops its master's.
+func (n *Node) applyStream(data []byte) error {
+	l := n.repl.link
+	r := resp.NewReader(bufio.NewReaderSize(bytes.NewReader(data), 4096))
+	nowMillis := n.env.Now().UnixMilli()
+	n.access.nowMillis = nowMillis
+	for {
+		args, err := r.ReadCommand()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if len(args) == 0 {
+			continue
+		}
+		spec := lookupCommand(args[0])
+		if spec == nil || !spec.arityOK(len(args)) {
+			return fmt.Errorf("bad command %q in the stream", args[0])
+		}
+		switch spec.name {
+		case "select":
+			db, ok := resp.ParseInt(args[1])
+			if !ok || db < 0 || db >= int64(len(n.dbs)) {
+				return fmt.Errorf("SELECT %q out of range", args[1])
+			}
+			l.applyDB = int(db)
+			continue
+		case "multi", "exec":
+			// A transaction arrives in one message and is applied in one
+			// event, so it is atomic here without the markers; the AOF
+			// gets them from propagate inside EXEC on the master only.
+			continue
+		}
+		c := call{node: n, args: args, db: n.dbs[l.applyDB], dbIndex: l.applyDB, nowMillis: nowMillis, write: true}
+		if n.bgSnapshot != nil {
+			n.snapshotBeforeWrite(l.applyDB, snapshotWriteKeys(spec, args))
+		}
+		dirtyBefore := n.dirty
+		spec.run(&c)
+		if n.dirty != dirtyBefore {
+			for _, key := range spec.keys(args) {
+				c.db.reaccount(key)
+				n.keyModified(c.dbIndex, key)
+			}
+		}
+		n.stats.ReplicatedCommands++
+	}
+	_ = n.writeAOF() // a failure is noted and retried by cron
+	return nil
+}
+
+// --- the replication cron ---
+
+// replicationCron pings and expires replicas on a master, acks and retries
+// on a replica.
+func (n *Node) replicationCron() {
+	if n.halted {
+		return
+	}
+	n.env.After(replCronInterval, n.replicationCron)
+	if n.broken != nil {
+		return
+	}
+	now := n.env.Now()
+	if l := n.repl.link; l != nil {
+		switch {
+		case l.state == linkUp && now.Sub(l.lastContact) > n.cfg.ReplTimeout:
+			n.replicaResync(fmt.Sprintf("no word from the master for %s (repl-timeout)", now.Sub(l.lastContact)))
+		case l.state == linkUp:
+			n.env.Send(l.master, ReplAck{Offset: l.offset})
+		case now.Sub(l.since) >= replRetryInterval:
+			n.replicaResync("no answer to PSYNC yet")
+		}
+		return
+	}
+	n.flushStream()
+	r := &n.repl
+	kept := r.replicas[:0]
+	for _, rec := range r.replicas {
+		if now.Sub(rec.lastAck) > n.cfg.ReplTimeout {
+			n.env.Logf("cache: dropping replica %s: no ack for %s (repl-timeout)", rec.id, now.Sub(rec.lastAck))
+			continue
+		}
+		kept = append(kept, rec)
+		n.env.Send(rec.id, ReplPing{ReplID: r.replID, Offset: r.offset})
+	}
+	clear(r.replicas[len(kept):])
+	r.replicas = kept
+	n.env.Metrics().Set("cache_connected_replicas", float64(len(kept)))
+}
+
+// replicationClientGone drops the WAITs of a disconnected client.
+func (n *Node) replicationClientGone(client node.ID) {
+	n.repl.waiters = slices.DeleteFunc(n.repl.waiters, func(w *waiter) bool {
+		if w.client == client && w.timer != nil {
+			w.timer.Stop()
+		}
+		return w.client == client
+	})
+}
+
+// --- commands ---
+
+var replicationCommands = []commandSpec{
+	{name: "replicaof", arity: 3, run: replicaofCommand},
+	{name: "slaveof", arity: 3, run: replicaofCommand},
+	{name: "wait", arity: 3, run: waitCommand},
+}
+
+// REPLICAOF host port | NO ONE. Inside the node contract the host is the
+// master's node ID; the port is kept for INFO only.
+func replicaofCommand(c *call) resp.Value {
+	n := c.node
+	if bytes.EqualFold(c.args[1], []byte("no")) && bytes.EqualFold(c.args[2], []byte("one")) {
+		if l := n.repl.link; l != nil {
+			// Keep the dataset and the offset; start a new history, since
+			// this node's writes will now diverge from the old master's.
+			n.repl.link = nil
+			n.repl.replID = newReplID(n.env)
+			n.repl.offset = l.offset
+			n.repl.selectedDB = -1
+			n.env.Logf("cache: MASTER MODE enabled (was replica of %s)", l.master)
+		}
+		return resp.OK
+	}
+	master := node.ID(c.args[1])
+	if master == n.env.Self() || len(c.args[1]) == 0 {
+		return resp.Err("ERR can't replicate itself")
+	}
+	port, _ := strconv.Atoi(string(c.args[2])) // any text names the node; INFO shows a number
+	if l := n.repl.link; l != nil && l.master == master {
+		return resp.Simple("OK Already connected to specified master")
+	}
+	n.replicaOf(master, port)
+	return resp.OK
+}
+
+// WAIT numreplicas timeout: how many replicas acked the client's last
+// write, waiting up to timeout ms (0: forever) for numreplicas of them.
+func waitCommand(c *call) resp.Value {
+	n := c.node
+	if n.isReplica() {
+		return resp.Err("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+	}
+	numReplicas, ok1 := resp.ParseInt(c.args[1])
+	timeoutMillis, ok2 := resp.ParseInt(c.args[2])
+	if !ok1 || !ok2 {
+		return resp.Err(errNotInteger)
+	}
+	if timeoutMillis < 0 {
+		return resp.Err("ERR timeout is negative")
+	}
+	offset := c.session.replOffset
+	count := n.acked(offset)
+	if int64(count) >= numReplicas || n.exec != nil {
+		return resp.Int(int64(count)) // inside MULTI WAIT cannot block
+	}
+	w := &waiter{client: c.client, seq: c.seq, offset: offset, numReplicas: int(min(numReplicas, 1<<31))}
+	if timeoutMillis > 0 {
+		w.timer = n.env.After(time.Duration(timeoutMillis)*time.Millisecond, func() {
+			if i := slices.Index(n.repl.waiters, w); i >= 0 {
+				n.repl.waiters = slices.Delete(n.repl.waiters, i, i+1)
+				n.reply(w.client, w.seq, resp.Int(int64(n.acked(w.offset))))
+			}
+		})
+	}
+	n.repl.waiters = append(n.repl.waiters, w)
+	for _, rec := range n.repl.replicas {
+		n.env.Send(rec.id, ReplGetAck{})
+	}
+	return replyLater
+}
+
+// writeReplicationInfo is INFO's replication section, with Redis's names.
+func (n *Node) writeReplicationInfo(field func(name string, value any)) {
+	r := &n.repl
+	now := n.env.Now()
+	offset := r.offset
+	replID := n.replicationID()
+	if l := r.link; l != nil {
+		offset = l.offset
+		field("role", "slave")
+		field("master_host", string(l.master))
+		field("master_port", l.masterPort)
+		status, lastIO := "down", int64(-1)
+		if l.state == linkUp {
+			status, lastIO = "up", int64(now.Sub(l.lastContact)/time.Second)
+		}
+		field("master_link_status", status)
+		field("master_last_io_seconds_ago", lastIO)
+		field("master_sync_in_progress", boolInt(l.state == linkTransfer))
+		field("slave_read_repl_offset", l.offset)
+		field("slave_repl_offset", l.offset)
+		field("slave_priority", 100)
+		field("slave_read_only", 1)
+		field("replica_announced", 1)
+		if l.replID != "" {
+			replID = l.replID
+		}
+	} else {
+		field("role", "master")
+	}
+	field("connected_slaves", len(r.replicas))
+	for i, rec := range r.replicas {
+		state := "online"
+		if rec.state == replicaSendBulk {
+			state = "send_bulk"
+		}
+		field("slave"+strconv.Itoa(i), "ip="+string(rec.id)+",port=0,state="+state+
+			",offset="+strconv.FormatInt(rec.ackOffset, 10)+",lag="+strconv.FormatInt(int64(now.Sub(rec.lastAck)/time.Second), 10))
+	}
+	if n.cfg.MinReplicasToWrite > 0 {
+		field("min_slaves_good_slaves", n.goodReplicas())
+	}
+	field("master_failover_state", "no-failover")
+	field("master_replid", replID)
+	field("master_replid2", strings.Repeat("0", replIDBytes))
+	field("master_repl_offset", offset)
+	field("second_repl_offset", -1)
+	if b := r.backlog; b != nil {
+		field("repl_backlog_active", 1)
+		field("repl_backlog_size", b.CapacityBytes())
+		field("repl_backlog_first_byte_offset", b.Start()+1)
+		field("repl_backlog_histlen", b.HistlenBytes())
+	} else {
+		field("repl_backlog_active", 0)
+		field("repl_backlog_size", int(n.cfg.ReplBacklogSizeBytes))
+		field("repl_backlog_first_byte_offset", 0)
+		field("repl_backlog_histlen", 0)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
