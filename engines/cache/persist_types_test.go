@@ -84,16 +84,7 @@ func asRESP2(t testing.TB, v resp.Value) string {
 func simDo(h *simHarness) doFunc {
 	return func(line string) string {
 		h.t.Helper()
-		seq := h.send(line)
-		deadline := h.w.Now() + time.Second
-		for h.w.Now() < deadline {
-			if v, ok := h.client.replies[seq]; ok {
-				return asRESP2(h.t, v)
-			}
-			h.w.Run(h.w.Now() + time.Millisecond)
-		}
-		h.t.Fatalf("%q: no reply within 1s of virtual time", line)
-		return ""
+		return asRESP2(h.t, h.await(h.send(line), line))
 	}
 }
 
