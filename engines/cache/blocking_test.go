@@ -236,69 +236,20 @@ func TestParseTimeout(t *testing.T) {
 	}
 }
 
-// The simulator: two clients over the network, virtual time.
+// The simulator: several clients over a network of constant 1 ms
+// latency, virtual time.
 
-// listsSimClient records replies by Seq with their arrival time.
-type listsSimClient struct {
-	w       *sim.World
-	replies map[uint64]resp.Value
-	at      map[uint64]time.Duration
-}
-
-func (c *listsSimClient) Start(node.Env) {}
-func (c *listsSimClient) Receive(_ node.ID, msg node.Message) {
-	r := msg.(Reply)
-	c.replies[r.Seq] = r.Value
-	c.at[r.Seq] = c.w.Now()
-}
-
-type listsSim struct {
-	t       *testing.T
-	w       *sim.World
-	clients map[node.ID]*listsSimClient
-	seq     uint64
-}
-
-func newListsSim(t *testing.T, seed uint64, cfg Config, clients ...node.ID) *listsSim {
-	w := sim.New(sim.Config{Seed: seed, Disk: realDisk, Network: sim.LinkConfig{Latency: sim.Latency{Kind: "constant", Mean: time.Millisecond}}})
-	s := &listsSim{t: t, w: w, clients: map[node.ID]*listsSimClient{}}
-	w.AddNode(cacheID, New(cfg))
-	for _, id := range clients {
-		c := &listsSimClient{w: w, replies: map[uint64]resp.Value{}, at: map[uint64]time.Duration{}}
-		s.clients[id] = c
-		w.AddNode(id, func() node.Handler { return c })
-	}
-	w.Run(0)
-	return s
-}
-
-// send issues a command from client; Seqs are unique across clients.
-func (s *listsSim) send(client node.ID, line string) uint64 {
-	args, ok := resp.SplitArgs([]byte(line))
-	if !ok {
-		s.t.Fatalf("bad command %q", line)
-	}
-	s.seq++
-	s.w.Send(client, cacheID, Command{Seq: s.seq, Args: args})
-	return s.seq
-}
-
-func (s *listsSim) reply(client node.ID, seq uint64) (string, bool) {
-	v, ok := s.clients[client].replies[seq]
-	return v.String(), ok
-}
-
-func (s *listsSim) runFor(d time.Duration) { s.w.Run(s.w.Now() + d) }
+var oneMillisecondLinks = sim.Latency{Kind: "constant", Mean: time.Millisecond}
 
 func TestSimBlockingTwoClients(t *testing.T) {
-	s := newListsSim(t, 21, Config{}, "consumer", "producer", "late")
-	pop := s.send("consumer", "BLPOP jobs 0")
-	second := s.send("late", "BLPOP jobs 0")
+	s := newSimClients(t, 21, Config{}, realDisk, oneMillisecondLinks, "consumer", "producer", "late")
+	pop := s.sendFrom("consumer", "BLPOP jobs 0")
+	second := s.sendFrom("late", "BLPOP jobs 0")
 	s.runFor(500 * time.Millisecond)
 	if _, ok := s.reply("consumer", pop); ok {
 		t.Fatal("BLPOP answered before anything was pushed")
 	}
-	push := s.send("producer", "RPUSH jobs j1")
+	push := s.sendFrom("producer", "RPUSH jobs j1")
 	s.runFor(10 * time.Millisecond)
 	if got, _ := s.reply("producer", push); got != "(integer) 1" {
 		t.Fatalf("RPUSH = %s", got)
@@ -310,7 +261,7 @@ func TestSimBlockingTwoClients(t *testing.T) {
 		t.Fatal("the second waiter was served with nothing left")
 	}
 	// The timeout path, in virtual time.
-	timed := s.send("producer", "BRPOP empty 2")
+	timed := s.sendFrom("producer", "BRPOP empty 2")
 	s.runFor(1990 * time.Millisecond)
 	if _, ok := s.reply("producer", timed); ok {
 		t.Fatal("BRPOP timed out early")
@@ -322,8 +273,8 @@ func TestSimBlockingTwoClients(t *testing.T) {
 	// A disconnect forgets the second waiter: the next push stays.
 	s.w.Send("late", cacheID, Disconnected{})
 	s.runFor(5 * time.Millisecond)
-	s.send("producer", "RPUSH jobs j2")
-	llen := s.send("producer", "LLEN jobs")
+	s.sendFrom("producer", "RPUSH jobs j2")
+	llen := s.sendFrom("producer", "LLEN jobs")
 	s.runFor(10 * time.Millisecond)
 	if got, _ := s.reply("producer", llen); got != "(integer) 1" {
 		t.Fatalf("LLEN after the waiter disconnected = %s, want 1", got)
@@ -333,13 +284,13 @@ func TestSimBlockingTwoClients(t *testing.T) {
 // Served blocking pops reach the AOF as their non-blocking twins, so a
 // restart rebuilds the same lists.
 func TestSimBlockingAOFRoundTrip(t *testing.T) {
-	s := newListsSim(t, 22, Config{AppendOnly: true, AppendFsync: FsyncAlways}, "a", "b", "p")
-	s.send("a", "BLPOP q 0")
-	s.send("b", "BLMOVE src dst LEFT RIGHT 0")
-	s.send("a", "BLMPOP 0 1 m RIGHT COUNT 2") // queued behind a's BLPOP
+	s := newSimClients(t, 22, Config{AppendOnly: true, AppendFsync: FsyncAlways}, realDisk, oneMillisecondLinks, "a", "b", "p")
+	s.sendFrom("a", "BLPOP q 0")
+	s.sendFrom("b", "BLMOVE src dst LEFT RIGHT 0")
+	s.sendFrom("a", "BLMPOP 0 1 m RIGHT COUNT 2") // queued behind a's BLPOP
 	s.runFor(10 * time.Millisecond)
 	for _, line := range []string{"RPUSH q 1 2 3", "RPUSH src x y", "RPUSH m a b c", "LPUSH l a b c d", "LREM l 1 b", "LTRIM l 0 1", "LSET l 0 z", "LINSERT l AFTER z n", "LPOP l"} {
-		s.send("p", line)
+		s.sendFrom("p", line)
 		s.runFor(10 * time.Millisecond)
 	}
 	want := listsSnapshot(t, s)
@@ -359,10 +310,10 @@ func TestSimBlockingAOFRoundTrip(t *testing.T) {
 }
 
 // listsSnapshot renders every list the AOF test touches.
-func listsSnapshot(t *testing.T, s *listsSim) string {
+func listsSnapshot(t *testing.T, s *simHarness) string {
 	var out []string
 	for _, key := range []string{"q", "src", "dst", "m", "l"} {
-		seq := s.send("a", "LRANGE "+key+" 0 -1")
+		seq := s.sendFrom("a", "LRANGE "+key+" 0 -1")
 		s.runFor(5 * time.Millisecond)
 		got, ok := s.reply("a", seq)
 		if !ok {
@@ -376,12 +327,12 @@ func listsSnapshot(t *testing.T, s *listsSim) string {
 // Same seed, same interleaving of blocked clients, same AOF bytes.
 func TestSimBlockingDeterministic(t *testing.T) {
 	run := func() string {
-		s := newListsSim(t, 23, Config{AppendOnly: true, AppendFsync: FsyncEverysec}, "c1", "c2", "c3", "p")
+		s := newSimClients(t, 23, Config{AppendOnly: true, AppendFsync: FsyncEverysec}, realDisk, oneMillisecondLinks, "c1", "c2", "c3", "p")
 		for i := range 200 {
 			client := []node.ID{"c1", "c2", "c3"}[i%3]
-			s.send(client, "BLMPOP 0.05 2 k"+itoa(i%4)+" k"+itoa((i+1)%4)+" LEFT COUNT 2")
+			s.sendFrom(client, "BLMPOP 0.05 2 k"+itoa(i%4)+" k"+itoa((i+1)%4)+" LEFT COUNT 2")
 			if i%2 == 0 {
-				s.send("p", "RPUSH k"+itoa(i%4)+" v"+itoa(i)+" w"+itoa(i))
+				s.sendFrom("p", "RPUSH k"+itoa(i%4)+" v"+itoa(i)+" w"+itoa(i))
 			}
 			s.runFor(3 * time.Millisecond)
 		}

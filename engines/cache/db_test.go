@@ -215,20 +215,11 @@ func TestMemoryAccounting(t *testing.T) {
 
 // Key commands replay from the AOF to the same state.
 func TestSimKeyCommandsSurviveRestart(t *testing.T) {
-	h := newSimHarness(t, 21, Config{AppendOnly: true, AppendFsync: FsyncAlways}, realDisk)
-	for _, line := range []string{
+	want := survivesRestart(t, 21, []string{
 		"SET a 1", "SET t v EX 100", "RENAME t t2", "RENAMENX a b", "COPY b c DB 2", "COPY t2 t3", "PERSIST t3",
 		"SET m moved", "MOVE m 5", "UNLINK c", "SELECT 4", "SET in4 x", "SWAPDB 4 6", "SELECT 0",
 		"SET f 1", "SELECT 7", "SET g 1", "FLUSHDB", "SELECT 0",
-	} {
-		h.do(line)
-	}
-	want := dumpAll(h)
-	h.w.Crash(cacheID)
-	h.restart()
-	if got := dumpAll(h); got != want {
-		t.Fatalf("state after restart:\n%s\nwant:\n%s", got, want)
-	}
+	}, dumpAll)
 	if !strings.Contains(want, "db2 c=1") || !strings.Contains(want, "db6 in4=x") || !strings.Contains(want, "db5 m=moved") {
 		t.Fatalf("unexpected state:\n%s", want)
 	}

@@ -1,76 +1,6 @@
 package cache
 
-import (
-	"bufio"
-	"bytes"
-	"net"
-	"os"
-	"os/exec"
-	"strconv"
-	"testing"
-	"time"
-
-	"syslab/engines/cache/resp"
-)
-
-// listsRealRedis is a redis-server started for a differential test: the
-// same commands go to it and to a node, and the replies must be the same
-// bytes in RESP2 and RESP3.
-type listsRealRedis struct {
-	conn   net.Conn
-	reader *resp.Reader
-}
-
-// startListsRealRedis runs redis-server on a free port, or skips loudly
-// when it is not installed (and fails under CI, where it must be).
-func startListsRealRedis(t *testing.T) *listsRealRedis {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not on PATH; CI must install it (Debian package redis-server)")
-		}
-		t.Skip("SKIPPED: redis-server is not on PATH; the differential test against real Redis did not run")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var conn net.Conn
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		conn, err = net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not accept connections: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond) // waiting for a real process to listen
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &listsRealRedis{conn: conn, reader: resp.NewReader(bufio.NewReader(conn))}
-}
-
-func (r *listsRealRedis) do(t *testing.T, args ...[]byte) resp.Value {
-	t.Helper()
-	r.conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := r.conn.Write(resp.AppendCommand(nil, args...)); err != nil {
-		t.Fatal(err)
-	}
-	v, err := r.reader.ReadReply()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
+import "testing"
 
 // listsCompareScript exercises every list command's replies and errors.
 // Blocking commands appear only where they answer at once (data present,
@@ -111,30 +41,8 @@ var listsCompareScript = []string{
 	"RPUSH t a", "TYPE t", "OBJECT ENCODING t",
 }
 
+// Every reply must be the same bytes in RESP2 and RESP3; a command the
+// node blocks on where Redis answers fails the test.
 func TestListsMatchRealRedis(t *testing.T) {
-	real := startListsRealRedis(t)
-	for _, protocol := range []int{resp.RESP2, resp.RESP3} {
-		real.do(t, []byte("HELLO"), []byte(strconv.Itoa(protocol)))
-		real.do(t, []byte("FLUSHALL"))
-		n, env := startNode(t, Config{})
-		for _, line := range listsCompareScript {
-			args, ok := resp.SplitArgs([]byte(line))
-			if !ok {
-				t.Fatalf("bad script line %q", line)
-			}
-			want := resp.AppendValue(nil, real.do(t, args...), protocol)
-			if lookupCommand(args[0]) == nil {
-				continue // TYPE, OBJECT belong to other files; run them on Redis only
-			}
-			before := len(env.replies)
-			n.Receive("client-1", Command{Seq: uint64(before), Args: args})
-			if len(env.replies) == before {
-				t.Fatalf("RESP%d %q: the node did not answer (it blocked), Redis answered %q", protocol, line, want)
-			}
-			got := resp.AppendValue(nil, env.replies[len(env.replies)-1].Value, protocol)
-			if !bytes.Equal(got, want) {
-				t.Errorf("RESP%d %q:\n got %q\nwant %q", protocol, line, got, want)
-			}
-		}
-	}
+	forEachProtocol(t, Config{}, exact(listsCompareScript...))
 }

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"math"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,16 +84,7 @@ func asRESP2(t testing.TB, v resp.Value) string {
 func simDo(h *simHarness) doFunc {
 	return func(line string) string {
 		h.t.Helper()
-		seq := h.send(line)
-		deadline := h.w.Now() + time.Second
-		for h.w.Now() < deadline {
-			if v, ok := h.client.replies[seq]; ok {
-				return asRESP2(h.t, v)
-			}
-			h.w.Run(h.w.Now() + time.Millisecond)
-		}
-		h.t.Fatalf("%q: no reply within 1s of virtual time", line)
-		return ""
+		return asRESP2(h.t, h.await(h.send(line), line))
 	}
 }
 
@@ -388,56 +377,15 @@ func TestCopyEveryTypeIsIndependent(t *testing.T) {
 	}
 }
 
-// startRealRedisOn starts redis-server with dir as its working directory
-// and dump.rdb as its file (loading it if present), on a unix socket in
-// dir; it skips loudly when redis-server is missing (fails under CI=true).
-func startRealRedisOn(t *testing.T, dir string) *realRedis {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not on PATH; CI must install it (apt-get install redis-server)")
-		}
-		t.Skip("SKIPPED: redis-server is not on PATH, so dump.rdb is not exchanged with real Redis")
-	}
-	socket := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(path, "--port", "0", "--unixsocket", socket, "--save", "", "--appendonly", "no",
-		"--dir", dir, "--dbfilename", "dump.rdb")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		conn, err := net.Dial("unix", socket)
-		if err == nil {
-			r := &realRedis{conn: conn, reader: resp.NewReader(bufio.NewReader(conn)), writer: bufio.NewWriter(conn)}
-			t.Cleanup(func() { conn.Close() })
-			// Wait until loading is over (PING answers LOADING meanwhile).
-			for r.doLine(t, "PING") != `"PONG"` {
-				time.Sleep(10 * time.Millisecond)
-			}
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not listen on %s: %v\n%s", socket, err, logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func (r *realRedis) doFunc(t *testing.T) doFunc {
-	return func(line string) string { t.Helper(); return r.doLine(t, line) }
+// doFunc renders replies of a RESP2 connection as resp.Value.String does.
+func (c *redisConn) doFunc() doFunc {
+	return func(line string) string { c.t.Helper(); return c.doLine(line).String() }
 }
 
 // A dump.rdb written here loads into redis-server 7.0 with equal values,
 // types, encodings and expiries.
 func TestRDBWrittenHereLoadsInRealRedis(t *testing.T) {
-	if _, err := exec.LookPath("redis-server"); err != nil && os.Getenv("CI") != "true" {
-		t.Skip("SKIPPED: redis-server is not on PATH, so dump.rdb is not exchanged with real Redis")
-	}
+	requireRedisServer(t)
 	h := newSimHarness(t, 45, Config{}, realDisk)
 	do := simDo(h)
 	runAll(t, do, allTypesCommands())
@@ -452,8 +400,8 @@ func TestRDBWrittenHereLoadsInRealRedis(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "dump.rdb"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	real := startRealRedisOn(t, dir)
-	if got := typedDump(t, real.doFunc(t), "*"); got != want {
+	real := startRedisServerIn(t, dir).dial()
+	if got := typedDump(t, real.doFunc(), "*"); got != want {
 		t.Fatalf("redis-server loaded:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -462,8 +410,7 @@ func TestRDBWrittenHereLoadsInRealRedis(t *testing.T) {
 // and the plain encodings) loads here with equal values.
 func TestRDBWrittenByRealRedisLoadsHere(t *testing.T) {
 	dir := t.TempDir()
-	real := startRealRedisOn(t, dir)
-	rdo := real.doFunc(t)
+	rdo := startRedisServerIn(t, dir).dial().doFunc()
 	runAll(t, rdo, allTypesCommands())
 	want := typedDump(t, rdo, "*")
 	checkDumpCoversAllTypes(t, want)

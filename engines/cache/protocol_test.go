@@ -1,11 +1,8 @@
 package cache
 
 import (
-	"bufio"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -314,20 +311,17 @@ func (e *recordingEnv) Send(to node.ID, msg node.Message) { e.record(to, msg) }
 
 // redisWorld runs scripts on a real redis-server, one connection per client.
 type redisWorld struct {
-	t     testing.TB
-	addr  string
-	conns map[string]net.Conn
-	ids   map[string]int64
+	t      testing.TB
+	server *redisServer
+	conns  map[string]net.Conn
+	ids    map[string]int64
 }
 
 func (w *redisWorld) conn(client string) net.Conn {
 	if c, ok := w.conns[client]; ok {
 		return c
 	}
-	c, err := net.Dial("tcp", w.addr)
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	c := w.server.dialRaw()
 	w.conns[client] = c
 	// Learn the id first, as the node world gives ids on first contact.
 	c.Write(resp.AppendCommand(nil, []byte("CLIENT"), []byte("ID")))
@@ -383,43 +377,6 @@ func (w *redisWorld) run(client string, args [][]byte) map[string]string {
 	return got
 }
 
-// startRedis runs a throwaway redis-server and returns its address.
-func startRedis(t *testing.T) string {
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not on PATH, and CI=true requires it")
-		}
-		t.Skip("SKIPPED: redis-server not on PATH — install redis-server 7.0 to compare the protocol with real Redis")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			continue
-		}
-		c.Write([]byte("PING\r\n"))
-		line, _ := bufio.NewReader(c).ReadString('\n')
-		c.Close()
-		if line == "+PONG\r\n" {
-			return addr
-		}
-	}
-	t.Fatal("redis-server did not start")
-	return ""
-}
-
 // Client ids differ between the worlds (Redis numbers every connection
 // since its start): normalizeIDs hides them where they appear.
 var (
@@ -437,20 +394,11 @@ func normalizeIDs(s string) string {
 }
 
 func TestProtocolMatchesRedis(t *testing.T) {
-	addr := startRedis(t)
 	for name, steps := range protocolScripts {
 		t.Run(name, func(t *testing.T) {
-			real := &redisWorld{t: t, addr: addr, conns: map[string]net.Conn{}, ids: map[string]int64{}}
-			defer func() {
-				for _, c := range real.conns {
-					c.Close()
-				}
-			}()
-			// A clean keyspace per script, from a connection of its own.
-			flush, _ := net.Dial("tcp", addr)
-			flush.Write([]byte("FLUSHALL\r\n"))
-			readFor(flush, time.Second, 1)
-			flush.Close()
+			// A server per script: a clean keyspace, and no client of an
+			// earlier script left to receive pushes.
+			real := &redisWorld{t: t, server: startRedisServer(t), conns: map[string]net.Conn{}, ids: map[string]int64{}}
 			// Connect every client first in both worlds, in the same order.
 			nw := newNodeWorld(t)
 			for _, s := range steps {

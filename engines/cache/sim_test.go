@@ -34,48 +34,85 @@ const (
 	clientID node.ID = "client-1"
 )
 
+// simHarness is a simulated world of one cache node and recording
+// clients; its seed names the run.
 type simHarness struct {
-	t      *testing.T
-	w      *sim.World
-	client *recorder
-	seq    uint64
+	t       *testing.T
+	w       *sim.World
+	first   node.ID   // the client send and do speak for
+	client  *recorder // first's replies
+	clients map[node.ID]*recorder
+	seq     uint64 // unique across clients
 }
 
+// newSimHarness is a world with one client, clientID, on instant links.
 func newSimHarness(t *testing.T, seed uint64, cfg Config, disk sim.DiskConfig) *simHarness {
 	t.Helper()
-	w := sim.New(sim.Config{Seed: seed, Disk: disk, Network: sim.LinkConfig{Latency: sim.Latency{}}})
-	rec := &recorder{w: w, replies: map[uint64]resp.Value{}, ackedAt: map[uint64]time.Duration{}}
-	w.AddNode(cacheID, New(cfg))
-	w.AddNode(clientID, func() node.Handler { return rec })
-	w.Run(0)
-	return &simHarness{t: t, w: w, client: rec}
+	return newSimClients(t, seed, cfg, disk, sim.Latency{}, clientID)
 }
 
-// send issues a command now and returns its Seq.
+// newSimClients is a world with the given clients, every link of the
+// given latency.
+func newSimClients(t *testing.T, seed uint64, cfg Config, disk sim.DiskConfig, latency sim.Latency, clients ...node.ID) *simHarness {
+	t.Helper()
+	w := sim.New(sim.Config{Seed: seed, Disk: disk, Network: sim.LinkConfig{Latency: latency}})
+	h := &simHarness{t: t, w: w, first: clients[0], clients: map[node.ID]*recorder{}}
+	w.AddNode(cacheID, New(cfg))
+	for _, id := range clients {
+		rec := &recorder{w: w, replies: map[uint64]resp.Value{}, ackedAt: map[uint64]time.Duration{}}
+		h.clients[id] = rec
+		w.AddNode(id, func() node.Handler { return rec })
+	}
+	h.client = h.clients[h.first]
+	w.Run(0)
+	return h
+}
+
+// send issues a command from the first client now and returns its Seq.
 func (h *simHarness) send(line string) uint64 {
+	h.t.Helper()
+	return h.sendFrom(h.first, line)
+}
+
+// sendFrom issues a command from client now and returns its Seq.
+func (h *simHarness) sendFrom(client node.ID, line string) uint64 {
+	h.t.Helper()
 	args, ok := resp.SplitArgs([]byte(line))
 	if !ok {
 		h.t.Fatalf("bad command %q", line)
 	}
 	h.seq++
-	h.w.Send(clientID, cacheID, Command{Seq: h.seq, Args: args})
+	h.w.Send(client, cacheID, Command{Seq: h.seq, Args: args})
 	return h.seq
 }
 
-// do issues a command and runs the world until its reply arrives (within
-// a virtual-time deadline).
-func (h *simHarness) do(line string) string {
+// reply is client's reply to seq, if it has arrived.
+func (h *simHarness) reply(client node.ID, seq uint64) (string, bool) {
+	v, ok := h.clients[client].replies[seq]
+	return v.String(), ok
+}
+
+func (h *simHarness) runFor(d time.Duration) { h.w.Run(h.w.Now() + d) }
+
+// await runs the world until the first client has the reply to seq
+// (within a virtual-time deadline).
+func (h *simHarness) await(seq uint64, line string) resp.Value {
 	h.t.Helper()
-	seq := h.send(line)
 	deadline := h.w.Now() + time.Second
 	for h.w.Now() < deadline {
 		if v, ok := h.client.replies[seq]; ok {
-			return v.String()
+			return v
 		}
-		h.w.Run(h.w.Now() + time.Millisecond)
+		h.runFor(time.Millisecond)
 	}
 	h.t.Fatalf("%q: no reply within 1s of virtual time", line)
-	return ""
+	return resp.Value{}
+}
+
+// do issues a command and waits for its reply, rendered like redis-cli.
+func (h *simHarness) do(line string) string {
+	h.t.Helper()
+	return h.await(h.send(line), line).String()
 }
 
 func (h *simHarness) expect(line, want string) {
@@ -83,6 +120,44 @@ func (h *simHarness) expect(line, want string) {
 	if got := h.do(line); got != want {
 		h.t.Fatalf("%s = %s, want %s", line, got, want)
 	}
+}
+
+// sameSeedTwice runs script in two worlds of the same seed, each an
+// append-only node (everysec) on realDisk, and fails unless both runs
+// return the same text and write the same AOF. It returns one run's
+// text followed by its AOF.
+func sameSeedTwice(t *testing.T, seed uint64, script func(h *simHarness) string) string {
+	t.Helper()
+	run := func() string {
+		h := newSimHarness(t, seed, Config{AppendOnly: true, AppendFsync: FsyncEverysec}, realDisk)
+		out := script(h)
+		h.runFor(2 * time.Second)
+		aof, _ := h.w.Disk(cacheID).ReadFile(firstIncrName)
+		return out + string(aof)
+	}
+	a, b := run(), run()
+	if a != b {
+		t.Fatalf("seed %d: two runs answered or logged differently", seed)
+	}
+	return a
+}
+
+// survivesRestart runs lines on an append-only node (always), crashes and
+// restarts it, and fails unless dump renders the same state before and
+// after. It returns that state.
+func survivesRestart(t *testing.T, seed uint64, lines []string, dump func(h *simHarness) string) string {
+	t.Helper()
+	h := newSimHarness(t, seed, Config{AppendOnly: true, AppendFsync: FsyncAlways}, realDisk)
+	for _, line := range lines {
+		h.do(line)
+	}
+	want := dump(h)
+	h.w.Crash(cacheID)
+	h.restart()
+	if got := dump(h); got != want {
+		t.Fatalf("state after restart:\n%s\nwant:\n%s", got, want)
+	}
+	return want
 }
 
 // writeLoad sends SET key:i i every interval until end and returns the
@@ -278,17 +353,11 @@ func TestSimSyncErrorUnderAlwaysIsNotAcked(t *testing.T) {
 }
 
 func TestSimDeterministic(t *testing.T) {
-	run := func() string {
-		h := newSimHarness(t, 42, Config{AppendOnly: true, AppendFsync: FsyncEverysec}, realDisk)
+	sameSeedTwice(t, 42, func(h *simHarness) string {
 		for i := range 300 {
 			h.send("SET key:" + itoa(i) + " v PX " + itoa(50+i))
-			h.w.Run(h.w.Now() + 3*time.Millisecond)
+			h.runFor(3 * time.Millisecond)
 		}
-		h.w.Run(h.w.Now() + 500*time.Millisecond)
-		aof, _ := h.w.Disk(cacheID).ReadFile(firstIncrName)
-		return string(aof)
-	}
-	if a, b := run(), run(); a != b {
-		t.Fatal("two runs with the same seed wrote different AOFs")
-	}
+		return ""
+	})
 }

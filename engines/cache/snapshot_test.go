@@ -81,8 +81,10 @@ func TestSimBgsaveIsPointInTime(t *testing.T) {
 	h.expect("GET key:9996", `"`+value+`"`)
 }
 
-// fakeList is a collection changed in place, standing in for the list type
-// until it lands, to test the copy-on-write path.
+// fakeList is a list the test changes in place behind the node's back (no
+// command runs), so the test isolates snapshotBeforeWrite: the item must
+// be written out before the change. The real types under BGSAVE while
+// commands change them: TestSimBgsaveCopyOnWriteEveryType.
 type fakeList struct{ elems [][]byte }
 
 func (*fakeList) typeName() string { return "list" }
@@ -93,10 +95,6 @@ func (l *fakeList) writeValue(w persist.ValueWriter, key []byte, expireAtMillis 
 }
 
 func TestSimBgsaveCopiesCollectionsBeforeTheirFirstWrite(t *testing.T) {
-	saved := rdbConstructors.list
-	rdbConstructors.list = func(elems [][]byte) object { return &fakeList{elems: elems} }
-	defer func() { rdbConstructors.list = saved }()
-
 	h := newSimHarness(t, 23, Config{}, realDisk)
 	value := strings.Repeat("v", 1000)
 	for i := range 8000 {

@@ -70,18 +70,9 @@ func TestGetexTimes(t *testing.T) {
 
 // Every new string write replays from the AOF to the same state.
 func TestSimStringCommandsSurviveRestart(t *testing.T) {
-	h := newSimHarness(t, 22, Config{AppendOnly: true, AppendFsync: FsyncAlways}, realDisk)
-	for _, line := range []string{
+	survivesRestart(t, 22, []string{
 		"SET a 1", "GETSET a 2", "SET d x", "GETDEL d", "SET e v", "GETEX e EX 100", "SET p v EX 100", "GETEX p PERSIST",
 		"MSET m1 1 m2 2", "MSETNX n1 1 n2 2", "SETNX sn v", "SETEX se 100 v", "PSETEX pse 100000 v", "APPEND ap abc",
 		"APPEND ap def", "SETRANGE sr 3 xy", "SET fl 0.1", "INCRBYFLOAT fl 0.2", "SET flt 1 EX 100", "INCRBYFLOAT flt 1.5",
-	} {
-		h.do(line)
-	}
-	want := dumpAll(h)
-	h.w.Crash(cacheID)
-	h.restart()
-	if got := dumpAll(h); got != want {
-		t.Fatalf("state after restart:\n%s\nwant:\n%s", got, want)
-	}
+	}, dumpAll)
 }

@@ -1,81 +1,11 @@
 package cache
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"syslab/engines/cache/resp"
 )
-
-// zsetsRealRedis is a redis-server of our own on a unix socket (a fixed TCP
-// port would collide with other test runs on the machine) and one
-// connection speaking the given protocol.
-type zsetsRealRedis struct {
-	conn   net.Conn
-	reader *resp.Reader
-}
-
-func startZsetsRealRedis(t *testing.T, protocol int) *zsetsRealRedis {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not on PATH; CI must install it (Debian package redis-server)")
-		}
-		t.Skip("SKIPPING the comparison with real Redis: redis-server is not on PATH")
-	}
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(path, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	r := &zsetsRealRedis{}
-	// Waiting for a server process to listen has no condition to wait on
-	// but the socket itself: poll it, with a deadline.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		conn, err := net.Dial("unix", sock)
-		if err == nil {
-			r.conn, r.reader = conn, resp.NewReader(bufio.NewReader(conn))
-			t.Cleanup(func() { conn.Close() })
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not listen on %s: %v", sock, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if protocol == resp.RESP3 {
-		r.do(t, "HELLO", "3")
-	}
-	return r
-}
-
-func (r *zsetsRealRedis) do(t *testing.T, args ...string) resp.Value {
-	t.Helper()
-	byteArgs := make([][]byte, len(args))
-	for i, a := range args {
-		byteArgs[i] = []byte(a)
-	}
-	if _, err := r.conn.Write(resp.AppendCommand(nil, byteArgs...)); err != nil {
-		t.Fatal(err)
-	}
-	v, err := r.reader.ReadReply()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
 
 // zsetScript is run against our node and real Redis; every reply must
 // encode to the same bytes in RESP2 and in RESP3. Commands whose output
@@ -352,32 +282,6 @@ func bigZsetScript() string {
 }
 
 func TestZsetsMatchRealRedis(t *testing.T) {
-	reals := []*zsetsRealRedis{startZsetsRealRedis(t, resp.RESP2), startZsetsRealRedis(t, resp.RESP3)}
-	n, env := startNode(t, Config{})
 	script := strings.TrimSpace(zsetScript) + "\n" + bigZsetScript()
-	for i, line := range strings.Split(strings.TrimSpace(script), "\n") {
-		args, ok := resp.SplitArgs([]byte(line))
-		if !ok || len(args) == 0 {
-			t.Fatalf("line %d: bad command %q", i+1, line)
-		}
-		if strings.EqualFold(string(args[0]), "OBJECT") || strings.EqualFold(string(args[0]), "TYPE") {
-			// Another helper writes these commands; encodings are
-			// checked against Redis's rule in TestZsetEncoding.
-			continue
-		}
-		n.Receive("client", Command{Seq: uint64(i), Args: args})
-		ours := env.replies[len(env.replies)-1].Value
-		strArgs := make([]string, len(args))
-		for j, a := range args {
-			strArgs[j] = string(a)
-		}
-		for k, protocol := range []int{resp.RESP2, resp.RESP3} {
-			want := reals[k].do(t, strArgs...)
-			got := string(resp.AppendValue(nil, ours, protocol))
-			expected := string(resp.AppendValue(nil, want, protocol))
-			if got != expected {
-				t.Errorf("line %d RESP%d %q:\n got  %q\n want %q", i+1, protocol, line, got, expected)
-			}
-		}
-	}
+	forEachProtocol(t, Config{}, exact(strings.Split(strings.TrimSpace(script), "\n")...))
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -313,9 +312,11 @@ func FuzzLoadRDB(f *testing.F) {
 	})
 }
 
-// realRedis starts redis-server 7 on a free port serving dir/dbfilename and
-// returns a function running redis-cli against it. It skips when
-// redis-server is missing (fails under CI=true).
+// realRedis starts redis-server 7 serving dir/dbfilename, on a unix
+// socket in dir (never a TCP port: other processes share the machine), and
+// returns a function running redis-cli against it. It skips loudly when
+// redis-server is missing (fails under CI=true). The package cache's
+// realredis_test.go is the full harness; this package cannot import it.
 func realRedis(t *testing.T, dir, dbfilename string) func(args ...string) string {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
@@ -324,20 +325,15 @@ func realRedis(t *testing.T, dir, dbfilename string) func(args ...string) string
 		}
 		t.Skip("SKIPPING: redis-server not on PATH, so the RDB compatibility with real Redis is not checked")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	cmd := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", dir, "--dbfilename", dbfilename,
+	socket := filepath.Join(dir, "redis.sock")
+	cmd := exec.Command("redis-server", "--port", "0", "--unixsocket", socket, "--dir", dir, "--dbfilename", dbfilename,
 		"--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis.log"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	cli := func(args ...string) string {
-		out, _ := exec.Command("redis-cli", append([]string{"-p", port}, args...)...).CombinedOutput()
+		out, _ := exec.Command("redis-cli", append([]string{"-s", socket}, args...)...).CombinedOutput()
 		return strings.TrimSpace(string(out))
 	}
 	deadline := time.Now().Add(10 * time.Second)
