@@ -40,6 +40,7 @@ var commands = []command{
 	checkCommand,
 	reportCommand,
 	serveCommand,
+	loadCommand,
 	versionCommand,
 	benchsumCommand,
 }
