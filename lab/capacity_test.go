@@ -157,3 +157,40 @@ func TestCapacityRefusesAnOpTheWorkloadNeverIssues(t *testing.T) {
 		t.Fatalf("op incr: %v, want a bad-scenario error", err)
 	}
 }
+
+// Fidelity runs each rate both ways and sets the figures side by side.
+// What the ratios come to depends on the machine, so the test asserts the
+// shape of the comparison, not its numbers; the numbers are logged.
+func TestFidelityRunsEachRateInSimAndLive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs live probes on the wall clock")
+	}
+	res, err := lab.Fidelity(parseCapacityScenario(t), lab.FidelityOptions{
+		RatesPerSec: []float64{200, 400},
+		Probe:       lab.ProbeSpec{Duration: time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 2 {
+		t.Fatalf("%d rows, want 2", len(res.Rows))
+	}
+	for _, r := range res.Rows {
+		tput, p50, p99 := r.Ratios()
+		t.Logf("%v/s: sim %+v live %+v ratios tput %.2f p50 %.2f p99 %.2f", r.RequestedPerSec, r.Sim, r.Live, tput, p50, p99)
+		if r.Sim.Ops == 0 || r.Live.Ops == 0 {
+			t.Errorf("%v/s: sim ran %d ops, live %d", r.RequestedPerSec, r.Sim.Ops, r.Live.Ops)
+		}
+	}
+}
+
+func TestRatioAndTolerance(t *testing.T) {
+	for _, c := range []struct {
+		sim, live float64
+		within    bool
+	}{{100, 100, true}, {125, 100, true}, {126, 100, false}, {75, 100, true}, {74, 100, false}, {1, 0, false}} {
+		if got := lab.Within(lab.Ratio(c.sim, c.live)); got != c.within {
+			t.Errorf("sim %v live %v: within %v, want %v", c.sim, c.live, got, c.within)
+		}
+	}
+}

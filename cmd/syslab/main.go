@@ -37,6 +37,8 @@ var commands = []command{
 	runCommand,
 	runSuiteCommand,
 	sweepCommand,
+	capacityCommand,
+	fidelityCommand,
 	checkCommand,
 	reportCommand,
 	serveCommand,
