@@ -44,6 +44,7 @@ var commands = []command{
 	serveCommand,
 	versionCommand,
 	benchsumCommand,
+	calibrateCommand,
 }
 
 // usageError marks a mistake in how syslab was called: it exits with
