@@ -15,7 +15,7 @@ CI_SEEDS ?= 1..20
 # Every scenario file, for `make sweep`.
 SCENARIOS = $(shell find scenarios -name '*.yaml' -not -path '*/testdata/*' 2>/dev/null | sort)
 
-.PHONY: build run test scenario sweep bench lint clean
+.PHONY: build run test scenario sweep bench calibrate lint clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/syslab
@@ -57,6 +57,16 @@ bench: build
 .PHONY: bench-cache
 bench-cache: build
 	OUT=$(OUT) scripts/bench-cache.sh
+
+# The cache's sim CPU cost table from its own per-command benchmarks: the
+# median ns/op of each (5 runs) becomes that command's virtual CPU cost in
+# engines/cache/cost_calibrated.go, which is checked in. Run it on a quiet
+# machine; the raw output is kept in $(OUT)/calibrate-bench.txt.
+CALIBRATE_BENCH = ^BenchmarkNode(Get|Set|Hget|Hset|Sadd|Sismember|Zadd|Zscore|Zrank)$$
+calibrate: build
+	@mkdir -p $(OUT)
+	$(GO) test -run '^$$' -bench '$(CALIBRATE_BENCH)' -count 5 ./engines/cache | tee $(OUT)/calibrate-bench.txt
+	$(BIN) calibrate $(OUT)/calibrate-bench.txt --out engines/cache/cost_calibrated.go
 
 # Static checks: go vet, the purity lint (core packages stay deterministic)
 # and formatting.

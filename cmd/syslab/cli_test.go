@@ -227,3 +227,35 @@ func dialUntil(t *testing.T, addr string, timeout time.Duration, exited chan err
 		}
 	}
 }
+
+// syslab capacity in sim prints each probe and the answer, writes its
+// report folder, and gives the same answer for the same seed.
+func TestCapacityInSimAnswersTheSameTwice(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"capacity", filepath.Join("..", "..", "scenarios", "cache", "read-mostly-capacity.yaml"),
+		"--p99", "1ms", "--op", "get", "--min", "1000", "--max", "64000", "--duration", "500ms", "--clients", "4"}
+	a := runCLI(t, "", append(args, "--out", filepath.Join(dir, "a"))...)
+	b := runCLI(t, "", append(args, "--out", filepath.Join(dir, "b"))...)
+	if a.exitCode != 0 {
+		t.Fatalf("exit %d\n%s%s", a.exitCode, a.stdout, a.stderr)
+	}
+	answer := func(out string) string {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "capacity: ") {
+				return l
+			}
+		}
+		return ""
+	}
+	if answer(a.stdout) == "" || answer(a.stdout) != answer(b.stdout) {
+		t.Fatalf("answers differ or are missing:\n%s\n---\n%s", a.stdout, b.stdout)
+	}
+	for _, f := range []string{"capacity.json", "summary.md", "index.html"} {
+		if _, err := os.Stat(filepath.Join(dir, "a", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if bad := runCLI(t, "", "capacity", args[1]); bad.exitCode != 2 || !strings.Contains(bad.stderr, "--p99 is required") {
+		t.Fatalf("without --p99: exit %d, stderr %q", bad.exitCode, bad.stderr)
+	}
+}

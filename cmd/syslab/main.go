@@ -37,12 +37,15 @@ var commands = []command{
 	runCommand,
 	runSuiteCommand,
 	sweepCommand,
+	capacityCommand,
+	fidelityCommand,
 	checkCommand,
 	reportCommand,
 	serveCommand,
 	loadCommand,
 	versionCommand,
 	benchsumCommand,
+	calibrateCommand,
 }
 
 // usageError marks a mistake in how syslab was called: it exits with

@@ -8,12 +8,14 @@ import (
 
 // The simulator's CPU model for the cache: handling a command keeps the
 // node busy for a base cost by command plus a cost per argument byte
-// (copying and hashing). The figures are first estimates of a Redis-like
-// server on one modern core, to be calibrated from BenchmarkNode*.
+// (copying and hashing). The base costs come from the core's own
+// benchmarks: `make calibrate` writes cost_calibrated.go (each benchmarked
+// command's median ns/op, and read/write class medians for the rest); the
+// figures left here are estimates for what no benchmark times.
 const (
 	costUnknownCommand = 1 * time.Microsecond
-	costReadFast       = 1 * time.Microsecond // GET, EXISTS, TTL, …
-	costWriteFast      = 1500 * time.Nanosecond
+	costReadFast       = calibratedReadFast // EXISTS, TTL, … (GET and others: calibratedCommandCost)
+	costWriteFast      = calibratedWriteFast
 	costKeyspaceWide   = 5 * time.Microsecond  // FLUSHALL's own work is extra, per key
 	costPerArgKiB      = 256 * time.Nanosecond // ~0.25 ns per byte: memcpy plus hashing
 	costPerFlushedKey  = 50 * time.Nanosecond
@@ -56,6 +58,11 @@ func (n *Node) Cost(msg node.Message) time.Duration {
 	}
 	perByte := time.Duration(argBytes) * costPerArgKiB / 1024
 	spec := lookupCommand(args[0])
+	if spec != nil {
+		if c, ok := calibratedCommandCost[spec.name]; ok {
+			return c + perByte
+		}
+	}
 	switch {
 	case spec == nil:
 		return costUnknownCommand + perByte

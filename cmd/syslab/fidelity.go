@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"syslab/lab"
+	"syslab/reports"
+)
+
+var fidelityCommand = command{
+	name:     "fidelity",
+	synopsis: "FILE [--rates R1,R2,…] [--op OP] [--duration D] [--clients N] [--out DIR]",
+	summary:  "run a scenario in sim and live at a few rates; compare throughput, p50 and p99",
+	run:      runFidelity,
+}
+
+const fidelityFile = "fidelity.json"
+
+func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
+	rates := fs.String("rates", "", "offered rates in ops/s, comma-separated (default: ¼, ½ and 1× the scenario's)")
+	op := fs.String("op", "", "compare only this operation's latency (default: every op together)")
+	probe := fs.String("duration", "5s", "length of each run")
+	clients := fs.Int("clients", 0, "clients per workload phase (default: the scenario's)")
+	seed := fs.Uint64("seed", 0, "run with this seed instead of the scenario's")
+	out := fs.String("out", "", "report folder (default out/<scenario>/fidelity)")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usagef("want exactly one scenario file, got %d", len(files))
+	}
+	probeDuration, err := lab.ParseDuration(*probe)
+	if err != nil || probeDuration <= 0 {
+		return usagef("--duration %q: want a positive duration such as 5s", *probe)
+	}
+	if *clients < 0 {
+		return usagef("--clients %d: want a positive count", *clients)
+	}
+	sc, err := lab.Load(files[0])
+	if err != nil {
+		return badInputError{err}
+	}
+	var list []float64
+	if *rates == "" {
+		base := lab.OpenLoopRate(sc)
+		list = []float64{base / 4, base / 2, base}
+	} else if list, err = parseRates(*rates); err != nil {
+		return usagef("--rates: %v", err)
+	}
+	opts := lab.FidelityOptions{
+		RatesPerSec: list, Op: *op,
+		Probe: lab.ProbeSpec{Duration: probeDuration, Clients: *clients},
+		Run:   lab.Options{RealClock: time.Now},
+		OnRow: func(r lab.FidelityRow) { fmt.Fprintln(stdout, "  "+strings.Join(fidelityCells(r), "  ")) },
+	}
+	if isFlagSet(fs, "seed") {
+		opts.Run.Seed, opts.Run.SeedSet = *seed, true
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("out", sc.Name, "fidelity")
+	}
+	fmt.Fprintf(stdout, "fidelity of %s: sim vs live, %v per run; columns: %s\n", sc.Name, probeDuration, strings.Join(fidelityHeader, " | "))
+	res, err := lab.Fidelity(sc, opts)
+	if err != nil {
+		if errors.Is(err, lab.ErrBadScenario) {
+			return badInputError{err}
+		}
+		return err
+	}
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	page := fidelityPage(res)
+	html, err := page.HTML()
+	if err != nil {
+		return err
+	}
+	if err := reports.WriteFiles(dir, map[string][]byte{
+		fidelityFile:        append(js, '\n'),
+		reports.SummaryFile: []byte(page.Markdown()),
+		reports.PageFile:    []byte(html),
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, fidelityVerdict(res))
+	fmt.Fprintf(stdout, "  report: %s\n", filepath.Join(dir, reports.PageFile))
+	return nil
+}
+
+// parseRates reads a comma-separated list of positive rates in ops/s.
+func parseRates(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%q is not a positive rate in ops/s", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+var fidelityHeader = []string{"offered ops/s", "ops sim", "ops live", "achieved sim", "achieved live", "ratio",
+	"p50 sim", "p50 live", "ratio", "p99 sim", "p99 live", "ratio"}
+
+func fidelityCells(r lab.FidelityRow) []string {
+	tput, p50, p99 := r.Ratios()
+	us := func(d reports.Dur) string { return time.Duration(d).Round(time.Microsecond).String() }
+	return []string{
+		fmtRate(r.RequestedPerSec), fmt.Sprint(r.Sim.Ops), fmt.Sprint(r.Live.Ops),
+		fmtRate(r.Sim.AchievedPerSec), fmtRate(r.Live.AchievedPerSec), ratioCell(tput),
+		us(r.Sim.P50), us(r.Live.P50), ratioCell(p50),
+		us(r.Sim.P99), us(r.Live.P99), ratioCell(p99),
+	}
+}
+
+// ratioCell shows sim/live, flagged when outside the tolerance.
+func ratioCell(r float64) string {
+	if math.IsNaN(r) {
+		return "n/a"
+	}
+	s := strconv.FormatFloat(r, 'f', 2, 64)
+	if !lab.Within(r) {
+		s += " ✗"
+	}
+	return s
+}
+
+func fidelityVerdict(res *lab.FidelityResult) string {
+	total, within := 0, 0
+	for _, r := range res.Rows {
+		a, b, c := r.Ratios()
+		for _, x := range []float64{a, b, c} {
+			total++
+			if lab.Within(x) {
+				within++
+			}
+		}
+	}
+	return fmt.Sprintf("fidelity: %d of %d figures within ±%.0f%% (sim/live)", within, total, 100*res.Tolerance)
+}
+
+func fidelityPage(res *lab.FidelityResult) reports.TablePage {
+	rows := make([][]string, 0, len(res.Rows))
+	for _, r := range res.Rows {
+		rows = append(rows, fidelityCells(r))
+	}
+	return reports.TablePage{
+		Title: "fidelity: " + res.Scenario,
+		Facts: fmt.Sprintf("%s · seed %d · latency %s · %v per run", res.File, res.Seed, opName(res.Op), time.Duration(res.ProbeDuration)),
+		Intro: []string{
+			fidelityVerdict(res),
+			"Each rate runs the scenario's workload (faults and checks left out) twice with the same seed: in the simulator and live on loopback. " +
+				"Ratios are sim/live; ✗ marks one outside ±25%. Below saturation the two should agree; past it they saturate on different resources. " +
+				"\"ops\" counts operations issued: a live run that issues fewer lost part of its schedule (start-up, or a client that fell behind).",
+		},
+		Tables: []reports.Table{{Title: "sim vs live", Header: fidelityHeader, Rows: rows}},
+	}
+}
