@@ -41,6 +41,10 @@ type liveWorld struct {
 	timersMu      sync.Mutex
 	timers        []*time.Timer
 	timersStopped bool
+
+	// begun is set by Begin; clients added before it wait in pending.
+	begun   bool
+	pending []*live.Runtime
 }
 
 type liveServer struct {
@@ -71,6 +75,21 @@ func newLiveWorld(seed uint64, dataDir string) (*liveWorld, error) {
 }
 
 func (w *liveWorld) Now() time.Duration { return time.Since(w.start) }
+
+// Begin restarts the clock and starts the clients added so far, so the
+// time spent starting servers and dialling links is not part of the run.
+func (w *liveWorld) Begin() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.start = time.Now()
+	w.begun = true
+	for _, rt := range w.pending {
+		if err := rt.Start(); err != nil {
+			fmt.Fprintf(os.Stderr, "syslab: live client failed to start: %v\n", err)
+		}
+	}
+	w.pending = nil
+}
 
 // At may be called from inside a world action (a fault scheduling its own
 // undo), so it takes only the timers' lock, never the actions' lock.
@@ -188,6 +207,10 @@ func (w *liveWorld) AddClient(id node.ID, h node.Handler) error {
 		if s.rt != nil {
 			s.rt.SetPeer(id, rt.Addr())
 		}
+	}
+	if !w.begun {
+		w.pending = append(w.pending, rt)
+		return nil
 	}
 	return rt.Start()
 }

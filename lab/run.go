@@ -160,7 +160,6 @@ func (r *labRun) build() error {
 			return fmt.Errorf("%w: %s:%d: workload %s: %v", ErrBadScenario, r.sc.File, r.sc.Workload[i].Line, r.sc.Workload[i].Name, err)
 		}
 	}
-	r.scheduleFaults()
 	return nil
 }
 
@@ -238,6 +237,10 @@ func (r *labRun) execute() {
 	if r.opts.RealClock != nil {
 		r.started = r.opts.RealClock()
 	}
+	// Time zero of the run is now: in live mode building the world took
+	// real time, which must not eat into the first phase.
+	r.w.Begin()
+	r.scheduleFaults()
 	end := r.sc.Duration
 	r.runWithProgress(end)
 	r.recover()

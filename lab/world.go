@@ -14,7 +14,10 @@ import (
 // inject a fault (clock skew, disk errors) the method reports false and
 // the report says the fault was not applied.
 type world interface {
-	// Now is the time since the run started: virtual in sim, wall in live.
+	// Begin starts the run's clock and its clients, once every node was
+	// added. Now counts from here.
+	Begin()
+	// Now is the time since the run began: virtual in sim, wall in live.
 	Now() time.Duration
 	// At runs fn at time t of the run. World actions never run at the same
 	// time as each other.
@@ -50,6 +53,10 @@ type world interface {
 
 // simWorld is the deterministic simulator as a world.
 type simWorld struct{ *sim.World }
+
+// Begin is a no-op in the simulator: virtual time stands still while the
+// world is built.
+func (w simWorld) Begin() {}
 
 func (w simWorld) AddServer(id node.ID, f node.Factory) error {
 	w.AddNode(id, f)
