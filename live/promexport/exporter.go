@@ -120,6 +120,9 @@ func New(cfg Config) *Exporter {
 		ConstLabels: cfg.ConstLabels,
 	}, []string{"reason"})
 	e.registry.MustRegister(e.rejected)
+	for _, reason := range []string{"bad_name", "kind_conflict", "negative_delta"} {
+		e.rejected.WithLabelValues(reason) // exported as 0 from the start
+	}
 	if !cfg.NoRuntimeMetrics {
 		e.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
