@@ -118,3 +118,46 @@ func TestServerMetrics(t *testing.T) {
 		t.Errorf("cache_used_memory_bytes = %v, want > 0", used)
 	}
 }
+
+// BenchmarkPipelinedGet measures what metrics cost the server: batches of
+// 64 pipelined GETs on one connection, without and with the exporter.
+func BenchmarkPipelinedGet(b *testing.B) {
+	const depth = 64
+	var batch bytes.Buffer
+	for range depth {
+		batch.WriteString("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+	}
+	for _, metered := range []bool{false, true} {
+		name := "metrics=off"
+		cfg := Config{Addr: "127.0.0.1:0", Dir: b.TempDir(), Cache: cache.Config{Hz: 10, Databases: 16}}
+		if metered {
+			name = "metrics=on"
+			cfg.Metrics = promexport.New(promexport.Config{NoRuntimeMetrics: true})
+		}
+		b.Run(name, func(b *testing.B) {
+			s, err := Start(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			nc, err := net.Dial("tcp", s.Addr())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer nc.Close()
+			r := bufio.NewReader(nc)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := nc.Write(batch.Bytes()); err != nil {
+					b.Fatal(err)
+				}
+				for range depth {
+					if _, err := r.ReadString('\n'); err != nil { // "$-1": k is never set
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.N*depth)/b.Elapsed().Seconds(), "cmds/s")
+		})
+	}
+}
