@@ -67,11 +67,15 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	dir := fs.String("dir", "data", "`directory` for the append-only file")
 	appendOnly := fs.String("appendonly", "no", "log every write to the append-only file: yes|no")
 	appendFsync := fs.String("appendfsync", cache.FsyncEverysec, "when the append-only file is synced: always|everysec|no")
+	obs := addObserveFlags(fs, "syslab.cache")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if err := obs.validate(); err != nil {
+		return err
 	}
 	appendOnlyOn, err := parseYesNo("appendonly", *appendOnly)
 	if err != nil {
@@ -94,11 +98,16 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	stopObserving, err := obs.start(stderr)
+	if err != nil {
+		return err
+	}
+	cfg.Metrics = obs.metrics
 	err = server.Run(ctx, cfg)
 	if errors.Is(err, context.Canceled) {
-		return nil // SIGINT or SIGTERM: a clean shutdown
+		err = nil // SIGINT or SIGTERM: a clean shutdown
 	}
-	return err
+	return errors.Join(err, stopObserving())
 }
 
 // parseYesNo reads a boolean the way redis.conf spells it.

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"syslab/engines/cache"
 	"syslab/engines/cache/resp"
@@ -34,7 +35,29 @@ type Config struct {
 	Cache cache.Config
 	// Log receives the node's and the server's log lines; nil discards.
 	Log io.Writer
+	// Metrics receives the node's metrics and the server's own (see the
+	// metric names below); nil records nothing. It must be safe for
+	// concurrent use: connections record from their own goroutines.
+	Metrics node.Metrics
 }
+
+// The server's own metrics, beside the node's cache_* ones. Their names
+// follow Redis's INFO fields where there is one.
+const (
+	// metricConnectedClients is a gauge: connections open now.
+	metricConnectedClients = "cache_connected_clients"
+	// metricConnectionsReceived counts accepted connections.
+	metricConnectionsReceived = "cache_connections_received_total"
+	// metricNetInput and metricNetOutput count bytes read from and written
+	// to clients (INFO's total_net_input_bytes, total_net_output_bytes).
+	metricNetInput  = "cache_net_input_bytes_total"
+	metricNetOutput = "cache_net_output_bytes_total"
+	// metricCommandDuration is a histogram of seconds from the moment a
+	// command was read off the socket to the moment its reply was handed
+	// to the kernel: queueing behind the node's loop, the command itself
+	// and the write. A blocking command (BLPOP) includes its wait.
+	metricCommandDuration = "cache_command_duration_seconds"
+)
 
 const (
 	// nodeID names the cache node inside its live runtime.
@@ -57,7 +80,10 @@ const (
 
 // Server is a running cache server.
 type Server struct {
-	cfg      Config
+	cfg Config
+	// metered is false when Config.Metrics is nil: connections then skip
+	// reading the clock for latencies nobody records.
+	metered  bool
 	rt       *live.Runtime
 	listener net.Listener
 	nextConn atomic.Uint64
@@ -87,7 +113,11 @@ func Start(cfg Config) (*Server, error) {
 	if err := cfg.Cache.Validate(); err != nil {
 		return nil, err
 	}
-	rt, err := live.New(live.Config{Self: nodeID, Dir: cfg.Dir, Log: cfg.Log}, cache.New(cfg.Cache))
+	metered := cfg.Metrics != nil
+	if !metered {
+		cfg.Metrics = node.NopMetrics{}
+	}
+	rt, err := live.New(live.Config{Self: nodeID, Dir: cfg.Dir, Log: cfg.Log, Metrics: cfg.Metrics}, cache.New(cfg.Cache))
 	if err != nil {
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
@@ -99,7 +129,8 @@ func Start(cfg Config) (*Server, error) {
 		rt.Stop()
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
-	s := &Server{cfg: cfg, rt: rt, listener: ln, conns: make(map[*conn]struct{}), closing: make(chan struct{})}
+	s := &Server{cfg: cfg, metered: metered, rt: rt, listener: ln, conns: make(map[*conn]struct{}), closing: make(chan struct{})}
+	cfg.Metrics.Set(metricConnectedClients, 0)
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
@@ -143,12 +174,18 @@ func (s *Server) acceptLoop() {
 			}
 			return
 		}
+		if s.metered {
+			nc = &meteredConn{Conn: nc, metrics: s.cfg.Metrics}
+		}
 		c := &conn{
 			server:  s,
 			id:      node.ID("conn-" + strconv.FormatUint(s.nextConn.Add(1), 10)),
 			netConn: nc,
 			out:     make(chan node.Message, inFlightMax+pushQueueMax),
 			slots:   make(chan struct{}, inFlightMax),
+		}
+		if s.metered {
+			c.started = make(chan time.Time, inFlightMax)
 		}
 		s.mu.Lock()
 		if s.closed {
@@ -157,6 +194,10 @@ func (s *Server) acceptLoop() {
 			return
 		}
 		s.conns[c] = struct{}{}
+		// Set under mu, so concurrent accepts and hang-ups publish
+		// the gauge in the order they changed it.
+		s.cfg.Metrics.Add(metricConnectionsReceived, 1)
+		s.cfg.Metrics.Set(metricConnectedClients, float64(len(s.conns)))
 		s.mu.Unlock()
 		s.wg.Add(1)
 		go c.serve()
@@ -180,6 +221,11 @@ type conn struct {
 	pushesQueued atomic.Int64
 	// slots holds one token per command delivered and not yet answered.
 	slots chan struct{}
+	// started carries, when the server is metered, the time each
+	// delivered command was read, in command order: the writer takes one
+	// per reply (replies come back in command order) to measure latency.
+	// It has a slot per in-flight command, so sending never blocks.
+	started chan time.Time
 	// writeMu guards w, shared by the writer and the reader's final words.
 	writeMu sync.Mutex
 	w       *resp.Writer
@@ -236,6 +282,7 @@ func (c *conn) serve() {
 	}
 	c.server.mu.Lock()
 	delete(c.server.conns, c)
+	c.server.cfg.Metrics.Set(metricConnectedClients, float64(len(c.server.conns)))
 	c.server.mu.Unlock()
 }
 
@@ -246,6 +293,10 @@ func (c *conn) readLoop() *resp.Value {
 	var seq uint64
 	for {
 		args, err := reader.ReadCommand()
+		var readAt time.Time
+		if c.started != nil {
+			readAt = time.Now()
+		}
 		if err != nil {
 			var protocolErr *resp.ProtocolError
 			if errors.As(err, &protocolErr) {
@@ -264,6 +315,9 @@ func (c *conn) readLoop() *resp.Value {
 			return nil
 		}
 		seq++
+		if c.started != nil {
+			c.started <- readAt
+		}
 		c.server.rt.Deliver(c.id, cache.Command{Seq: seq, Args: args})
 	}
 }
@@ -284,6 +338,9 @@ func (c *conn) drain() bool {
 func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	failed := false
+	// unflushed holds the read times of replies written to the buffer but
+	// not yet flushed: their latency ends at the flush.
+	var unflushed []time.Time
 	for {
 		var msg node.Message
 		select {
@@ -296,6 +353,11 @@ func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
 		reply, isReply := msg.(cache.Reply)
 		if isReply {
 			values, protocol = append([]resp.Value{reply.Value}, reply.More...), reply.Protocol
+			if c.started != nil {
+				if at := <-c.started; !failed {
+					unflushed = append(unflushed, at)
+				}
+			}
 		} else {
 			push := msg.(cache.Push)
 			values, protocol = []resp.Value{push.Value}, push.Protocol
@@ -313,12 +375,22 @@ func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
 					break
 				}
 			}
+			flushed := false
 			if err == nil && len(c.out) == 0 {
 				err = c.w.Flush() // flush once per burst of pipelined replies
+				flushed = err == nil
 			}
 			c.writeMu.Unlock()
+			if flushed && len(unflushed) > 0 {
+				now := time.Now()
+				for _, at := range unflushed {
+					c.server.cfg.Metrics.Observe(metricCommandDuration, now.Sub(at).Seconds())
+				}
+				unflushed = unflushed[:0]
+			}
 			if err != nil {
 				failed = true // client gone; keep draining so the node never blocks
+				unflushed = nil
 				c.netConn.Close()
 			}
 		}
@@ -326,6 +398,28 @@ func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
 			<-c.slots
 		}
 	}
+}
+
+// meteredConn counts the bytes a connection reads and writes.
+type meteredConn struct {
+	net.Conn
+	metrics node.Metrics
+}
+
+func (m *meteredConn) Read(p []byte) (int, error) {
+	n, err := m.Conn.Read(p)
+	if n > 0 {
+		m.metrics.Add(metricNetInput, float64(n))
+	}
+	return n, err
+}
+
+func (m *meteredConn) Write(p []byte) (int, error) {
+	n, err := m.Conn.Write(p)
+	if n > 0 {
+		m.metrics.Add(metricNetOutput, float64(n))
+	}
+	return n, err
 }
 
 func equalFold(b []byte, lower string) bool {

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+)
+
+// TestServeCacheMetricsAndProfiles runs `serve cache --metrics-addr
+// --profile-dir`: /metrics shows the commands it answered with their
+// latency histogram, and SIGTERM leaves parseable CPU and heap profiles.
+func TestServeCacheMetricsAndProfiles(t *testing.T) {
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	profileDir := filepath.Join(t.TempDir(), "profiles")
+	cmd := exec.Command(syslabBinary, "serve", "cache", "--addr", addr, "--dir", t.TempDir(),
+		"--metrics-addr", metricsAddr, "--profile-dir", profileDir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+
+	conn := dialUntil(t, addr, 10*time.Second, exited)
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write([]byte("*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	for range 2 {
+		if _, err := r.ReadString('\n'); err != nil {
+			t.Fatalf("reading reply: %v (server stderr: %s)", err, stderr.String())
+		}
+	}
+
+	// The latency of a reply is recorded just after it is flushed, so
+	// scrape until both are in.
+	var text string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		text = scrape(t, "http://"+metricsAddr+"/metrics")
+		if strings.Contains(text, "cache_command_duration_seconds_count 2\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics never counted 2 command latencies:\n%s", text)
+		}
+	}
+	for _, want := range []string{
+		`cache_commands_total{cmd="ping"} 1`,
+		`cache_commands_total{cmd="set"} 1`,
+		`cache_connected_clients 1`,
+		`cache_command_duration_seconds_bucket{le="1e-05"}`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		stopped = true
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve still running 30s after SIGTERM; stderr:\n%s", stderr.String())
+	}
+	for _, name := range []string{"cpu.pprof", "heap.pprof"} {
+		f, err := os.Open(filepath.Join(profileDir, name))
+		if err != nil {
+			t.Fatalf("%v; stderr:\n%s", err, stderr.String())
+		}
+		_, err = profile.Parse(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func scrape(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
+func TestServeObserveFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--pyroscope", "localhost:4040"}, `invalid value "localhost:4040" for --pyroscope`},
+		{[]string{"--metrics-addr", "nonsense"}, "metrics server"},
+	} {
+		args := append([]string{"serve", "cache", "--addr", "127.0.0.1:0", "--dir", t.TempDir()}, c.args...)
+		res := runCLI(t, "", args...)
+		if res.exitCode == 0 || !strings.Contains(res.stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want an error containing %q", c.args, res.exitCode, res.stderr, c.want)
+		}
+	}
+}
