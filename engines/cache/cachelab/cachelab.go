@@ -35,38 +35,102 @@ func (Engine) Name() string { return "cache" }
 // read_through is a cache in front of a store: read the key and, on a
 // miss, fill it — done in one command, SET key value GET, which answers
 // the old value (nil on a miss) and stores the new one either way.
-func (Engine) Ops() []string { return []string{"del", "get", "incr", "read_through", "set"} }
+//
+// read_through_origin is the cache-aside read of an application in front
+// of a database: GET; on a miss load the value from the origin node and
+// SET it with config.client.ttl, with config.client.herd_mitigation
+// deciding how readers that miss together share the load (herd.go).
+func (Engine) Ops() []string {
+	return []string{"del", "get", "incr", "read_through", opReadThroughOrigin, "set"}
+}
 
 func (Engine) Checks() []string { return checkNames }
 
 func (Engine) ValidateConfig(cfg *yaml.Node) error {
-	_, err := decodeConfig(cfg)
+	_, err := decodeSettings(cfg)
 	return err
 }
 
 func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
-	cfg, err := decodeConfig(spec.Config)
+	set, err := decodeSettings(spec.Config)
 	if err != nil {
 		return nil, err
 	}
-	if len(spec.Nodes) == 0 {
-		return nil, fmt.Errorf("cache: topology has no nodes")
-	}
 	factories := make(map[node.ID]node.Factory, len(spec.Nodes))
+	var servers []node.ID
+	var origin node.ID
 	for _, id := range spec.Nodes {
-		factories[id] = cache.New(cfg)
+		switch role := spec.Roles[id]; role {
+		case "":
+			factories[id] = cache.New(set.cache)
+			servers = append(servers, id)
+		case roleOrigin:
+			if origin != "" {
+				return nil, fmt.Errorf("cache: two origin nodes, %s and %s: want at most one", origin, id)
+			}
+			factories[id] = newOrigin(set.origin)
+			origin = id
+		default:
+			return nil, fmt.Errorf("cache: node %s: unknown role %q (known: %s)", id, role, roleOrigin)
+		}
 	}
-	servers := append([]node.ID(nil), spec.Nodes...)
+	if len(servers) == 0 {
+		return nil, fmt.Errorf("cache: topology has no cache nodes")
+	}
+	report := configReport(set.cache)
+	report["client"] = set.client.report()
+	if origin != "" {
+		report["origin"] = map[string]any{"cpu": set.origin.CPU.String(), "latency": set.origin.Latency.String()}
+	}
 	return &engine.Cluster{
 		Factories: factories,
-		NewClient: func(*rand.Rand) engine.Client { return newClient(servers) },
-		Config:    configReport(cfg),
+		NewClient: func(r *rand.Rand) engine.Client { return newClient(servers, origin, set.client, r) },
+		Config:    report,
 		Messages: map[string]node.Message{
-			"cache.Command":      cache.Command{},
-			"cache.Reply":        cache.Reply{},
-			"cache.Disconnected": cache.Disconnected{},
+			"cache.Command":        cache.Command{},
+			"cache.Reply":          cache.Reply{},
+			"cache.Push":           cache.Push{},
+			"cache.Disconnected":   cache.Disconnected{},
+			"cachelab.OriginLoad":  OriginLoad{},
+			"cachelab.OriginValue": OriginValue{},
 		},
 	}, nil
+}
+
+// settings are a scenario's config: the servers' own (as in redis.conf),
+// the lab clients' (config.client) and the origin's (config.origin).
+type settings struct {
+	cache  cache.Config
+	client clientSettings
+	origin originSettings
+}
+
+// decodeSettings splits config into its three parts.
+func decodeSettings(n *yaml.Node) (settings, error) {
+	s := settings{client: defaultClientSettings()}
+	if n != nil && n.Kind == yaml.MappingNode {
+		rest := *n
+		rest.Content = nil
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			var err error
+			switch k.Value {
+			case "client":
+				s.client, err = decodeClientSettings(v)
+			case "origin":
+				s.origin, err = decodeOriginSettings(v)
+			default:
+				rest.Content = append(rest.Content, k, v)
+			}
+			if err != nil {
+				return s, err
+			}
+		}
+		n = &rest
+	}
+	var err error
+	s.cache, err = decodeConfig(n)
+	return s, err
 }
 
 // configFields maps each scenario config field to how it sets cache.Config.
@@ -150,7 +214,7 @@ func decodeConfig(n *yaml.Node) (cache.Config, error) {
 		k, v := n.Content[i], n.Content[i+1]
 		set, ok := configFields[k.Value]
 		if !ok {
-			return cfg, fmt.Errorf("line %d: config: unknown cache setting %q (known: %s)", k.Line, k.Value, knownFields())
+			return cfg, fmt.Errorf("line %d: config: unknown cache setting %q (known: %s, and client, origin)", k.Line, k.Value, knownFields())
 		}
 		if err := set(&cfg, v); err != nil {
 			return cfg, fmt.Errorf("line %d: config.%s: %v", v.Line, k.Value, err)
