@@ -19,6 +19,11 @@ import (
 // the client cannot keep up with the rate asked of it.
 const clientQueueOpsMax = 10000
 
+// clientConversationsMax bounds the conversations (engine.Conversation
+// operations) one client process keeps going at once; arrivals beyond it
+// are dropped and counted like a full queue.
+const clientConversationsMax = 10000
+
 // pendingOp is an operation a client has decided to issue.
 type pendingOp struct {
 	op       engine.Op
@@ -51,6 +56,9 @@ type clientProc struct {
 	queue    []pendingOp
 	inflight *pendingOp
 	issued   int
+
+	conv    engine.Conversation   // proto, when it has conversations
+	talking map[uint64]*pendingOp // conversations in progress, by seq
 }
 
 func (c *clientProc) Start(env node.Env) {
@@ -79,7 +87,9 @@ func (c *clientProc) arrive() {
 		return
 	}
 	op := c.nextOp()
-	if len(c.queue) >= clientQueueOpsMax {
+	if c.conv != nil && c.conv.Converses(op.Kind) {
+		c.converse(pendingOp{op: op, intended: now})
+	} else if len(c.queue) >= clientQueueOpsMax {
 		c.rec.dropped(op.Kind)
 	} else {
 		c.queue = append(c.queue, pendingOp{op: op, intended: now})
@@ -128,7 +138,52 @@ func (c *clientProc) timeout(seq uint64) {
 	c.finish(engine.Timeout(c.phase.Timeout))
 }
 
+// converse starts a conversation now, beside any others in progress.
+func (c *clientProc) converse(p pendingOp) {
+	if len(c.talking) >= clientConversationsMax {
+		c.rec.dropped(p.op.Kind)
+		return
+	}
+	if c.talking == nil {
+		c.talking = map[uint64]*pendingOp{}
+	}
+	c.seq++
+	p.seq = c.seq
+	p.sent = c.now()
+	seq := p.seq
+	p.timer = c.env.After(c.phase.Timeout, func() { c.endConversation(seq, engine.Timeout(c.phase.Timeout)) })
+	c.talking[seq] = &p
+	c.conv.Begin(exchange{c}, seq, p.op)
+}
+
+// endConversation records conversation seq's outcome, once.
+func (c *clientProc) endConversation(seq uint64, out engine.Outcome) {
+	p, ok := c.talking[seq]
+	if !ok {
+		return // timed out already, or finished twice
+	}
+	delete(c.talking, seq)
+	p.timer.Stop()
+	c.rec.record(c.id, c.phase, p, out, c.now())
+	if !c.phase.OpenLoop() {
+		c.at(c.now(), c.arrive)
+	}
+}
+
+// exchange is a conversation's view of its client process.
+type exchange struct{ c *clientProc }
+
+func (x exchange) Now() time.Time                    { return x.c.env.Now() }
+func (x exchange) Send(to node.ID, msg node.Message) { x.c.env.Send(to, msg) }
+func (x exchange) After(d time.Duration, fn func()) node.Timer {
+	return x.c.env.After(d, fn)
+}
+func (x exchange) Finish(seq uint64, out engine.Outcome) { x.c.endConversation(seq, out) }
+
 func (c *clientProc) Receive(from node.ID, msg node.Message) {
+	if c.conv != nil && c.conv.Deliver(exchange{c}, from, msg) {
+		return
+	}
 	seq, out, ok := c.proto.Reply(msg)
 	if !ok || c.inflight == nil || seq != c.inflight.seq {
 		return // a reply to an operation we already gave up on

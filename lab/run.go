@@ -201,6 +201,7 @@ func (r *labRun) addClients(p *Phase) error {
 			values: valueSource{minBytes: p.Values.MinBytes, maxBytes: p.Values.MaxBytes},
 			now:    r.w.Now,
 		}
+		c.conv, _ = c.proto.(engine.Conversation)
 		if p.OpenLoop() {
 			gap, err := loadgen.Schedule(string(p.Arrival), p.Rate.PerSecond()/float64(n), stream)
 			if err != nil {

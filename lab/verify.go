@@ -37,8 +37,9 @@ func (r *labRun) runChecks() []reports.Check {
 // operations, if the engine can.
 func (r *labRun) engineCheck(c Check) reports.Check {
 	e, _ := Lookup(r.sc.Engine)
+	runChecker, isRunChecker := e.(engine.RunChecker)
 	checker, ok := e.(engine.Checker)
-	if !ok {
+	if !ok && !isRunChecker {
 		return reports.Check{
 			Name:    string(c.Kind),
 			Verdict: reports.VerdictUnknown,
@@ -51,7 +52,12 @@ func (r *labRun) engineCheck(c Check) reports.Check {
 			workload.Ops = append(workload.Ops, op)
 		}
 	}
-	res := checker.Check(string(c.Kind), c.Params, &workload)
+	var res engine.CheckResult
+	if isRunChecker {
+		res = runChecker.CheckRun(string(c.Kind), c.Params, engine.RunFacts{History: &workload, Metrics: r.nodeMetrics()})
+	} else {
+		res = checker.Check(string(c.Kind), c.Params, &workload)
+	}
 	return reports.Check{Name: string(c.Kind), Verdict: res.Verdict, Expected: res.Expected, Detail: res.Detail, Measured: res.Measured}
 }
 

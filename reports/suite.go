@@ -26,7 +26,7 @@ var headlineMeasures = []struct {
 	percent bool
 }{
 	{"hit_rate", true}, {"lost_writes", false}, {"loss_window_max_seconds", false},
-	{"latency_seconds", false}, {"rate", true},
+	{"latency_seconds", false}, {"rate", true}, {"origin_peak_qps", false}, {"origin_requests", false},
 }
 
 // headline is "check: value" for each check of run that measured one of

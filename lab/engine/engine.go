@@ -109,3 +109,50 @@ type CheckResult struct {
 	Detail   string
 	Measured map[string]float64
 }
+
+// Conversation is implemented by a Client some of whose operations take
+// more than one exchange: a cache-aside read that misses asks an origin
+// node and then fills the cache; a reader that finds a lock held waits and
+// reads again. The lab starts an operation whose kind Converses accepts
+// with Begin, right away, beside the client's other conversations — as an
+// application server serves many requests at once over a multiplexed
+// connection — and the client reports its end through Exchange.Finish. The
+// other kinds keep the one-at-a-time Request/Reply path.
+type Conversation interface {
+	Client
+	// Converses reports whether operations of this kind run through Begin.
+	Converses(kind string) bool
+	// Begin starts op. It may finish it at once (a local cache hit).
+	Begin(x Exchange, seq uint64, op Op)
+	// Deliver offers the conversation a message the client process
+	// received; handled is false when it is not the conversation's (a
+	// reply the Request/Reply path understands).
+	Deliver(x Exchange, from node.ID, msg node.Message) (handled bool)
+}
+
+// Exchange is what a conversation may do in its client process.
+type Exchange interface {
+	// Now reads the client process's clock.
+	Now() time.Time
+	Send(to node.ID, msg node.Message)
+	After(d time.Duration, fn func()) node.Timer
+	// Finish ends operation seq with out. An operation the lab already
+	// timed out ignores it, and so does a second Finish.
+	Finish(seq uint64, out Outcome)
+}
+
+// RunChecker is implemented by engines whose checks also need what the
+// server nodes measured, such as how many requests an origin node served.
+// The lab prefers it to Checker.
+type RunChecker interface {
+	CheckRun(name string, params *yaml.Node, run RunFacts) CheckResult
+}
+
+// RunFacts is what a RunChecker judges from.
+type RunFacts struct {
+	// History holds the workload's operations only.
+	History *check.History
+	// Metrics are each server node's metrics by node name; nil in live
+	// mode, which does not collect them yet.
+	Metrics map[string]map[string]float64
+}

@@ -36,22 +36,26 @@ func (Engine) Name() string { return "cache" }
 // read_through is a cache in front of a store: read the key and, on a
 // miss, fill it — done in one command, SET key value GET, which answers
 // the old value (nil on a miss) and stores the new one either way.
-func (Engine) Ops() []string { return []string{"del", "get", "incr", "read_through", "set"} }
+//
+// read_through_origin is the cache-aside read of an application in front
+// of a database: GET; on a miss load the value from the origin node and
+// SET it with config.client.ttl, with config.client.herd_mitigation
+// deciding how readers that miss together share the load (herd.go).
+func (Engine) Ops() []string {
+	return []string{"del", "get", "incr", "read_through", opReadThroughOrigin, "set"}
+}
 
 func (Engine) Checks() []string { return checkNames }
 
 func (Engine) ValidateConfig(cfg *yaml.Node) error {
-	_, err := decodeConfig(cfg)
+	_, err := decodeSettings(cfg)
 	return err
 }
 
 func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
-	cfg, err := decodeConfig(spec.Config)
+	set, err := decodeSettings(spec.Config)
 	if err != nil {
 		return nil, err
-	}
-	if len(spec.Nodes) == 0 {
-		return nil, fmt.Errorf("cache: topology has no nodes")
 	}
 	masterOf, err := replicaRoles(spec)
 	if err != nil {
@@ -59,21 +63,40 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 	}
 	factories := make(map[node.ID]node.Factory, len(spec.Nodes))
 	var servers []node.ID // the masters: clients send every operation to one
+	var origin node.ID
 	for _, id := range spec.Nodes {
-		nodeCfg := cfg
-		nodeCfg.ReplicaOf = masterOf[id]
-		factories[id] = cache.New(nodeCfg)
-		if nodeCfg.ReplicaOf == "" {
-			servers = append(servers, id)
+		switch {
+		case spec.Roles[id] == roleOrigin:
+			if origin != "" {
+				return nil, fmt.Errorf("cache: two origin nodes, %s and %s: want at most one", origin, id)
+			}
+			factories[id] = newOrigin(set.origin)
+			origin = id
+		default:
+			nodeCfg := set.cache
+			nodeCfg.ReplicaOf = masterOf[id]
+			factories[id] = cache.New(nodeCfg)
+			if nodeCfg.ReplicaOf == "" {
+				servers = append(servers, id)
+			}
 		}
+	}
+	if len(servers) == 0 {
+		return nil, fmt.Errorf("cache: topology has no cache nodes")
+	}
+	report := configReport(set.cache)
+	report["client"] = set.client.report()
+	if origin != "" {
+		report["origin"] = map[string]any{"cpu": set.origin.CPU.String(), "latency": set.origin.Latency.String()}
 	}
 	return &engine.Cluster{
 		Factories: factories,
-		NewClient: func(*rand.Rand) engine.Client { return newClient(servers) },
-		Config:    configReport(cfg),
+		NewClient: func(r *rand.Rand) engine.Client { return newClient(servers, origin, set.client, r) },
+		Config:    report,
 		Messages: map[string]node.Message{
 			"cache.Command":      cache.Command{},
 			"cache.Reply":        cache.Reply{},
+			"cache.Push":         cache.Push{},
 			"cache.Disconnected": cache.Disconnected{},
 			// Replication between cache nodes (replication.go).
 			"cache.ReplSync":       cache.ReplSync{},
@@ -84,12 +107,15 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 			"cache.ReplPing":       cache.ReplPing{},
 			"cache.ReplAck":        cache.ReplAck{},
 			"cache.ReplGetAck":     cache.ReplGetAck{},
+			// The simulated database behind a cache (origin.go).
+			"cachelab.OriginLoad":  OriginLoad{},
+			"cachelab.OriginValue": OriginValue{},
 		},
 	}, nil
 }
 
-// rolePrefixReplica starts the one role the cache knows:
-// "replica-of:<master node>" (a master needs no role).
+// rolePrefixReplica starts a replica's role: "replica-of:<master node>"
+// (a master needs no role; the simulated database is roleOrigin).
 const rolePrefixReplica = "replica-of:"
 
 // replicaRoles reads the topology's roles into each replica's master. A
@@ -103,13 +129,13 @@ func replicaRoles(spec engine.Spec) (map[node.ID]node.ID, error) {
 	masterOf := map[node.ID]node.ID{}
 	for _, id := range spec.Nodes { // topology order, never map order
 		role, ok := spec.Roles[id]
-		if !ok {
+		if !ok || role == roleOrigin {
 			continue
 		}
 		master, isReplica := strings.CutPrefix(role, rolePrefixReplica)
 		switch {
 		case !isReplica:
-			return nil, fmt.Errorf("cache: node %s: unknown role %q (the cache knows %q<master node>)", id, role, rolePrefixReplica)
+			return nil, fmt.Errorf("cache: node %s: unknown role %q (the cache knows %q<master node> and %q)", id, role, rolePrefixReplica, roleOrigin)
 		case !known[node.ID(master)]:
 			return nil, fmt.Errorf("cache: node %s: role %q names no node of the topology", id, role)
 		case node.ID(master) == id:
@@ -123,6 +149,42 @@ func replicaRoles(spec engine.Spec) (map[node.ID]node.ID, error) {
 		}
 	}
 	return masterOf, nil
+}
+
+// settings are a scenario's config: the servers' own (as in redis.conf),
+// the lab clients' (config.client) and the origin's (config.origin).
+type settings struct {
+	cache  cache.Config
+	client clientSettings
+	origin originSettings
+}
+
+// decodeSettings splits config into its three parts.
+func decodeSettings(n *yaml.Node) (settings, error) {
+	s := settings{client: defaultClientSettings()}
+	if n != nil && n.Kind == yaml.MappingNode {
+		rest := *n
+		rest.Content = nil
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			var err error
+			switch k.Value {
+			case "client":
+				s.client, err = decodeClientSettings(v)
+			case "origin":
+				s.origin, err = decodeOriginSettings(v)
+			default:
+				rest.Content = append(rest.Content, k, v)
+			}
+			if err != nil {
+				return s, err
+			}
+		}
+		n = &rest
+	}
+	var err error
+	s.cache, err = decodeConfig(n)
+	return s, err
 }
 
 // configFields maps each scenario config field to how it sets cache.Config.
@@ -227,7 +289,7 @@ func decodeConfig(n *yaml.Node) (cache.Config, error) {
 		k, v := n.Content[i], n.Content[i+1]
 		set, ok := configFields[k.Value]
 		if !ok {
-			return cfg, fmt.Errorf("line %d: config: unknown cache setting %q (known: %s)", k.Line, k.Value, knownFields())
+			return cfg, fmt.Errorf("line %d: config: unknown cache setting %q (known: %s, and client, origin)", k.Line, k.Value, knownFields())
 		}
 		if err := set(&cfg, v); err != nil {
 			return cfg, fmt.Errorf("line %d: config.%s: %v", v.Line, k.Value, err)

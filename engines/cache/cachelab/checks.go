@@ -2,6 +2,7 @@ package cachelab
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -11,9 +12,16 @@ import (
 )
 
 // The cache's own checks, beside the lab's built-in ones.
-const checkHitRate = "hit_rate"
+const (
+	checkHitRate = "hit_rate"
+	// checkOriginPeak bounds the origin's busiest 100ms (as loads per
+	// second): the thundering herd's spike.
+	checkOriginPeak = "origin_peak_qps"
+	// checkOriginRequests bounds the loads the origin served in all.
+	checkOriginRequests = "origin_requests"
+)
 
-var checkNames = []string{checkHitRate}
+var checkNames = []string{checkHitRate, checkOriginPeak, checkOriginRequests}
 
 // hitRateParams are hit_rate's parameters: `hit_rate: {min: 0.5}` demands
 // that at least half of the successful reads found their key.
@@ -60,11 +68,31 @@ func (Engine) ValidateCheck(name string, params *yaml.Node) error {
 	case checkHitRate:
 		_, err := decodeHitRate(params)
 		return err
+	case checkOriginPeak, checkOriginRequests:
+		_, err := decodeMax(name, params)
+		return err
 	}
 	return fmt.Errorf("cache: unknown check %q", name)
 }
 
-var _ engine.Checker = Engine{}
+var (
+	_ engine.Checker    = Engine{}
+	_ engine.RunChecker = Engine{}
+)
+
+// CheckRun evaluates the cache's checks with the server nodes' metrics at
+// hand, which the origin checks read.
+func (e Engine) CheckRun(name string, params *yaml.Node, run engine.RunFacts) engine.CheckResult {
+	switch name {
+	case checkOriginPeak, checkOriginRequests:
+		limit, err := decodeMax(name, params)
+		if err != nil {
+			return engine.CheckResult{Verdict: "unknown", Detail: err.Error()}
+		}
+		return originCheck(name, limit, run.Metrics)
+	}
+	return e.Check(name, params, run.History)
+}
 
 // Check evaluates the cache's own checks on the workload's history.
 func (Engine) Check(name string, params *yaml.Node, h *check.History) engine.CheckResult {
@@ -110,4 +138,69 @@ func hitRate(h *check.History, p hitRateParams) engine.CheckResult {
 	}
 	res.Detail = fmt.Sprintf("%d of %d reads hit (%.1f%%)", hits, gets, 100*rate)
 	return res
+}
+
+// decodeMax reads `{max: N}`, N ≥ 0.
+func decodeMax(name string, params *yaml.Node) (float64, error) {
+	if params == nil || params.Kind != yaml.MappingNode {
+		return 0, fmt.Errorf("line %d: %s: want a mapping such as {max: 1000}", lineOf(params), name)
+	}
+	limit, seen := 0.0, false
+	for i := 0; i+1 < len(params.Content); i += 2 {
+		k, v := params.Content[i], params.Content[i+1]
+		if k.Value != "max" {
+			return 0, fmt.Errorf("line %d: %s: unknown field %q (known: max)", k.Line, name, k.Value)
+		}
+		f, err := strconv.ParseFloat(v.Value, 64)
+		if err != nil || v.Kind != yaml.ScalarNode || !(f >= 0) {
+			return 0, fmt.Errorf("line %d: %s.max: want a number ≥ 0, got %q", v.Line, name, v.Value)
+		}
+		limit, seen = f, true
+	}
+	if !seen {
+		return 0, fmt.Errorf("line %d: %s: want max", params.Line, name)
+	}
+	return limit, nil
+}
+
+// originCheck compares what the origin node counted with limit.
+func originCheck(name string, limit float64, metrics map[string]map[string]float64) engine.CheckResult {
+	metric, what := metricOriginPeakQPS, "origin loads per second in its busiest 100ms"
+	if name == checkOriginRequests {
+		metric, what = metricOriginLoads, "origin loads in all"
+	}
+	res := engine.CheckResult{
+		Expected: fmt.Sprintf("at most %g %s", limit, what),
+		Measured: map[string]float64{"goal_max": limit},
+	}
+	found := false
+	var got float64
+	for _, id := range sortedNodes(metrics) {
+		if _, isOrigin := metrics[id][metricOriginLoads]; !isOrigin {
+			continue
+		}
+		found = true
+		got += metrics[id][metric]
+	}
+	if !found {
+		res.Verdict = "unknown"
+		res.Detail = "no origin node reported loads (none in the topology, none served, or a live run)"
+		return res
+	}
+	res.Measured[name] = got
+	res.Verdict = "pass"
+	if got > limit {
+		res.Verdict = "fail"
+	}
+	res.Detail = fmt.Sprintf("%g %s", got, what)
+	return res
+}
+
+func sortedNodes(m map[string]map[string]float64) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }

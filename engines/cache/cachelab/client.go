@@ -1,6 +1,7 @@
 package cachelab
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -11,17 +12,40 @@ import (
 	"syslab/node"
 )
 
-// client sends each operation as one Redis command to the node that owns
-// the key's slot.
+// client sends each simple operation as one Redis command to the node
+// that owns the key's slot. The operations that take several commands
+// (read_through_origin; set with split keys; get with client-side caching)
+// are conversations, in herd.go and hotkey.go.
 type client struct {
 	servers []node.ID
+	origin  node.ID // "" when the topology has none
+	cfg     clientSettings
+	rng     *rand.Rand
+
+	// calls are this client's own commands and loads in flight, by the
+	// seq they carry (always ≥ callSeqBase, apart from the lab's).
+	calls    map[uint64]call
+	callSeq  uint64
+	flights  map[string][]uint64 // coalesce: key → operations waiting for its load
+	local    map[string]string   // tracking: the client-side cache
+	tracking map[node.ID]bool    // tracking: servers told CLIENT TRACKING ON
 }
 
-func newClient(servers []node.ID) *client { return &client{servers: servers} }
+func newClient(servers []node.ID, origin node.ID, cfg clientSettings, r *rand.Rand) *client {
+	return &client{servers: servers, origin: origin, cfg: cfg, rng: r, calls: map[uint64]call{}}
+}
+
+// serverFor is the node that owns key's slot.
+func (c *client) serverFor(key []byte) node.ID {
+	return c.servers[cluster.SlotOwner(cluster.KeySlot(key), len(c.servers))]
+}
 
 func (c *client) Request(seq uint64, op engine.Op) (node.ID, node.Message) {
+	if c.cfg.Split > 1 && op.Kind == "get" {
+		op.Key = splitKey(op.Key, 1+c.rng.IntN(c.cfg.Split))
+	}
 	key := []byte(op.Key)
-	to := c.servers[cluster.SlotOwner(cluster.KeySlot(key), len(c.servers))]
+	to := c.serverFor(key)
 	var args [][]byte
 	switch op.Kind {
 	case "get":
