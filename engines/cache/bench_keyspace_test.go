@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"fmt"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -53,5 +55,32 @@ func BenchmarkNodeMultiExec(b *testing.B) {
 	}
 	if env.lastReply.Value.Kind != resp.Array {
 		b.Fatalf("EXEC answered %v", env.lastReply.Value)
+	}
+}
+
+// The heap one key takes: 1M keys of 16 bytes with 16-byte values (the
+// shape of scripts/bench-cache.sh's memory test), loaded with SET as a
+// client would send them, each argument its own allocation as the RESP
+// reader makes it. Reports live heap per key (HeapInuse after a GC,
+// less the heap before loading); b.N is ignored.
+func BenchmarkKeyspaceMemory(b *testing.B) {
+	const keys = 1_000_000
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		n, env := startNode(b, Config{})
+		env.discardReplies = true
+		set := []byte("SET")
+		for i := range keys {
+			key := fmt.Appendf(make([]byte, 0, 16), "key:%012d", i)
+			value := fmt.Appendf(make([]byte, 0, 16), "val:%012d", i)
+			n.Receive("bench", Command{Args: [][]byte{set, key, value}})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/keys, "heapB/key")
+		b.ReportMetric(float64(after.HeapObjects-before.HeapObjects)/keys, "objects/key")
+		runtime.KeepAlive(n)
 	}
 }

@@ -210,7 +210,7 @@ func keysCommand(c *call) resp.Value {
 	pattern := c.args[1]
 	all := matchesAll(pattern)
 	var keys []resp.Value
-	c.db.dict.Range(func(key string, e *entry) bool {
+	c.db.dict.RangeRef(func(key string, e *entry) bool {
 		if e.expireAtMillis != noExpiry && e.expireAtMillis <= c.nowMillis && !c.node.loading {
 			return true
 		}
@@ -304,7 +304,7 @@ func scanCommand(c *call) resp.Value {
 	var collected []string
 	effort := count * scanEffortFactor
 	for {
-		cursor = c.db.dict.Scan(cursor, func(key string, _ *entry) { collected = append(collected, key) })
+		cursor = c.db.dict.Scan(cursor, func(key string, _ entry) { collected = append(collected, key) })
 		effort--
 		if cursor == 0 || effort <= 0 || int64(len(collected)) >= count {
 			break
@@ -345,8 +345,8 @@ func appendUint(dst []byte, v uint64) []byte {
 // the expired ones it meets (each try removes one, so it ends).
 func randomkeyCommand(c *call) resp.Value {
 	for {
-		key, e, ok := c.db.dict.Random(c.node.env.Rand())
-		if !ok {
+		key, e := c.db.dict.RandomRef(c.node.env.Rand())
+		if e == nil {
 			return resp.NullBulk
 		}
 		if c.db.expireIfNeeded(key, e, c.nowMillis) {

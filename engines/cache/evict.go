@@ -104,8 +104,8 @@ type accessClock struct {
 	rng           *rand.Rand
 }
 
-func (a *accessClock) newEntry() *entry {
-	return &entry{lruMillis: a.nowMillis, lfu: lfuInitVal, lfuDecrMinutes: a.nowMillis / millisPerMinute}
+func (a *accessClock) initEntry(e *entry) {
+	*e = entry{lruMillis: a.nowMillis, lfu: lfuInitVal, lfuDecrMinutes: int32(a.nowMillis / millisPerMinute)}
 }
 
 // touch records an access to e (Redis's lookupKey without NOTOUCH).
@@ -113,14 +113,14 @@ func (a *accessClock) touch(e *entry) {
 	e.lruMillis = a.nowMillis
 	if a.lfu {
 		e.lfu = lfuLogIncr(lfuDecayed(e, a.nowMillis), a.rng)
-		e.lfuDecrMinutes = a.nowMillis / millisPerMinute
+		e.lfuDecrMinutes = int32(a.nowMillis / millisPerMinute)
 	}
 }
 
 // lfuDecayed is e's counter after one decrement per lfuDecayMinutes since
 // it was last decayed (Redis's LFUDecrAndReturn); it does not store it.
 func lfuDecayed(e *entry, nowMillis int64) uint8 {
-	periods := (nowMillis/millisPerMinute - e.lfuDecrMinutes) / lfuDecayMinutes
+	periods := (nowMillis/millisPerMinute - int64(e.lfuDecrMinutes)) / lfuDecayMinutes
 	if periods <= 0 {
 		return e.lfu
 	}
@@ -215,7 +215,7 @@ func (n *Node) populatePool(dbIndex int, ks *keyspace, from *ttlSet) {
 	rng := n.env.Rand()
 	for range n.cfg.MaxMemorySamples {
 		key := from.random(rng)
-		e, _ := ks.dict.Get(key)
+		e := ks.dict.Ref(key)
 		n.pool.insert(evictionCandidate{score: n.score(e), key: key, dbIndex: dbIndex})
 	}
 }
@@ -253,8 +253,8 @@ func (n *Node) pickVictim() (dbIndex int, key string, ok bool) {
 			best := n.pool.entries[len(n.pool.entries)-1]
 			n.pool.remove(len(n.pool.entries) - 1)
 			ks := n.dbs[best.dbIndex]
-			e, live := ks.dict.Get(best.key)
-			if live && (n.policy.allKeys || e.expireAtMillis != noExpiry) {
+			e := ks.dict.Ref(best.key)
+			if e != nil && (n.policy.allKeys || e.expireAtMillis != noExpiry) {
 				return best.dbIndex, best.key, true
 			}
 		}
@@ -297,7 +297,7 @@ func (n *Node) applyMaxMemoryPolicy() {
 		switch {
 		case n.policy.allKeys && ks.sampleAll == nil:
 			all := newTTLSet()
-			ks.dict.Range(func(key string, _ *entry) bool {
+			ks.dict.Range(func(key string, _ entry) bool {
 				all.add(key)
 				return true
 			})

@@ -16,7 +16,7 @@ import (
 func recount(n *Node) int64 {
 	var total int64
 	for _, ks := range n.dbs {
-		ks.dict.Range(func(k string, e *entry) bool {
+		ks.dict.RangeRef(func(k string, e *entry) bool {
 			total += entryBytes(k, e)
 			return true
 		})

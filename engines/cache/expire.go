@@ -178,7 +178,7 @@ func (n *Node) activeExpireCycle(nowMillis int64) int {
 					break
 				}
 				key := ks.volatile.random(n.env.Rand())
-				if e, _ := ks.dict.Get(key); ks.expireIfNeeded(key, e, nowMillis) {
+				if e := ks.dict.Ref(key); ks.expireIfNeeded(key, e, nowMillis) {
 					expiredInRound++
 				}
 			}

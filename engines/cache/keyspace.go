@@ -28,7 +28,9 @@ type copier interface {
 	copyObject(rng *rand.Rand) object
 }
 
-// entry is one key's slot in the keyspace.
+// entry is one key's slot in the keyspace. It lives inside the dict's node
+// for the key (one allocation per key, with the key's name beside it), so
+// keep it small: 48 bytes make the node 80, one of Go's size classes.
 type entry struct {
 	value object
 	// expireAtMillis is the absolute expiry in Unix milliseconds on the
@@ -39,8 +41,9 @@ type entry struct {
 	lruMillis int64
 	// lfu is Redis's 8-bit logarithmic access counter and lfuDecrMinutes
 	// when it was last decayed (Unix minutes); kept under the LFU policies.
+	// (int32 minutes span ±4000 years around 1970: any clock a node has).
 	lfu            uint8
-	lfuDecrMinutes int64
+	lfuDecrMinutes int32
 	// accountedBytes is what this entry adds to the keyspace's usedBytes
 	// as last computed (memory.go): after a command changes a collection
 	// in place, the difference to a fresh computation is the delta.
@@ -56,7 +59,7 @@ const noExpiry = 0
 // RANDOMKEY and eviction can sample, and every order that reaches a reply
 // depends only on the seed and the history of commands.
 type keyspace struct {
-	dict     *dict.Dict[*entry]
+	dict     *dict.Dict[entry]
 	volatile ttlSet
 	// seed keys the dict's hash; flush keeps it, so a database's layout
 	// depends only on the node's seed and its history.
@@ -81,7 +84,7 @@ type keyspace struct {
 }
 
 func newKeyspace(seed uint64, loading *bool, onExpired func(key string), access *accessClock) *keyspace {
-	ks := &keyspace{dict: dict.New[*entry](seed), seed: seed, volatile: newTTLSet(), loading: loading, onExpired: onExpired, access: access}
+	ks := &keyspace{dict: dict.New[entry](seed), seed: seed, volatile: newTTLSet(), loading: loading, onExpired: onExpired, access: access}
 	if access.sampleAllKeys {
 		all := newTTLSet()
 		ks.sampleAll = &all
@@ -104,8 +107,8 @@ func (ks *keyspace) lookup(key []byte, nowMillis int64) *entry {
 // inspect a key's metadata (TYPE, OBJECT, TTL-like reads do touch in Redis;
 // OBJECT and TYPE do not).
 func (ks *keyspace) lookupNoTouch(key []byte, nowMillis int64) *entry {
-	e, ok := ks.dict.GetBytes(key)
-	if !ok {
+	e := ks.dict.RefBytes(key)
+	if e == nil {
 		return nil
 	}
 	if e.expireAtMillis != noExpiry && ks.expireIfNeeded(string(key), e, nowMillis) {
@@ -116,8 +119,7 @@ func (ks *keyspace) lookupNoTouch(key []byte, nowMillis int64) *entry {
 
 // peek returns key's entry even if expired, changing nothing.
 func (ks *keyspace) peek(key []byte) *entry {
-	e, _ := ks.dict.GetBytes(key)
-	return e
+	return ks.dict.RefBytes(key)
 }
 
 // expireIfNeeded deletes key if e is past its expiry and reports whether it did.
@@ -134,10 +136,9 @@ func (ks *keyspace) expireIfNeeded(key string, e *entry, nowMillis int64) bool {
 // the old expiry (SET … KEEPTTL, and in-place updates such as INCR);
 // otherwise the key becomes persistent.
 func (ks *keyspace) set(key string, value object, keepTTL bool) *entry {
-	e, ok := ks.dict.Get(key)
-	if !ok {
-		e = ks.access.newEntry()
-		ks.dict.Set(key, e)
+	e, added := ks.dict.Insert(key)
+	if added {
+		ks.access.initEntry(e)
 		if ks.sampleAll != nil {
 			ks.sampleAll.add(key)
 		}

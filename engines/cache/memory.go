@@ -54,7 +54,7 @@ func (ks *keyspace) account(key string, e *entry) {
 // changed its value in place (LPUSH grows a list without a set). It does
 // not expire the key or count as an access.
 func (ks *keyspace) reaccount(key []byte) {
-	if e, ok := ks.dict.GetBytes(key); ok {
+	if e := ks.dict.RefBytes(key); e != nil {
 		ks.account(string(key), e)
 	}
 }

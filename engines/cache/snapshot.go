@@ -163,7 +163,7 @@ func (n *Node) newSnapshot(purpose snapshotPurpose, tempName, finalName string) 
 			continue
 		}
 		db := snapshotDB{index: i, items: make([]snapshotItem, 0, ks.size())}
-		ks.dict.Range(func(key string, e *entry) bool {
+		ks.dict.RangeRef(func(key string, e *entry) bool {
 			db.items = append(db.items, snapshotItem{key: key, value: e.value, expireAtMillis: e.expireAtMillis})
 			if e.expireAtMillis != noExpiry {
 				db.expires++

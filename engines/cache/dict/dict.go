@@ -18,10 +18,17 @@ import "math/rand/v2"
 // bucketsMin is the smallest table; a new Dict starts with it.
 const bucketsMin = 4
 
+// entry is one key's node. The value lives in it (not behind a pointer of
+// its own): one allocation per key, and Ref hands out a pointer into it
+// that stays valid while the key is present (resizing relinks nodes, it
+// never moves them). hash is the key's full hash, so a lookup skips
+// other keys of its chain without reading their bytes, and resizing
+// never rehashes.
 type entry[V any] struct {
 	key  string
-	val  V
+	hash uint64
 	next *entry[V]
+	val  V
 }
 
 // Dict maps strings to V. The zero value is not usable; call New.
@@ -61,10 +68,8 @@ func (d *Dict[V]) mask() uint64 { return uint64(len(d.buckets) - 1) }
 
 // Get returns the value of key.
 func (d *Dict[V]) Get(key string) (V, bool) {
-	for e := d.buckets[hash(d.seed, key)&d.mask()]; e != nil; e = e.next {
-		if e.key == key {
-			return e.val, true
-		}
+	if e := d.find(key); e != nil {
+		return e.val, true
 	}
 	var zero V
 	return zero, false
@@ -72,37 +77,82 @@ func (d *Dict[V]) Get(key string) (V, bool) {
 
 // GetBytes is Get for a key held as bytes; it does not allocate.
 func (d *Dict[V]) GetBytes(key []byte) (V, bool) {
-	for e := d.buckets[hash(d.seed, key)&d.mask()]; e != nil; e = e.next {
-		if e.key == string(key) {
-			return e.val, true
-		}
+	if e := d.findBytes(key); e != nil {
+		return e.val, true
 	}
 	var zero V
 	return zero, false
 }
 
-// Set stores val under key and reports whether key is new.
-func (d *Dict[V]) Set(key string, val V) (added bool) {
-	i := hash(d.seed, key) & d.mask()
-	for e := d.buckets[i]; e != nil; e = e.next {
-		if e.key == key {
-			e.val = val
-			return false
+// Ref returns a pointer to key's value, nil if key is absent. It stays
+// valid, and keeps pointing at key's value, until key is deleted.
+func (d *Dict[V]) Ref(key string) *V {
+	if e := d.find(key); e != nil {
+		return &e.val
+	}
+	return nil
+}
+
+// RefBytes is Ref for a key held as bytes; it does not allocate.
+func (d *Dict[V]) RefBytes(key []byte) *V {
+	if e := d.findBytes(key); e != nil {
+		return &e.val
+	}
+	return nil
+}
+
+func (d *Dict[V]) find(key string) *entry[V] {
+	h := hash(d.seed, key)
+	for e := d.buckets[h&d.mask()]; e != nil; e = e.next {
+		if e.hash == h && e.key == key {
+			return e
 		}
 	}
-	d.buckets[i] = &entry[V]{key: key, val: val, next: d.buckets[i]}
+	return nil
+}
+
+func (d *Dict[V]) findBytes(key []byte) *entry[V] {
+	h := hash(d.seed, key)
+	for e := d.buckets[h&d.mask()]; e != nil; e = e.next {
+		if e.hash == h && e.key == string(key) {
+			return e
+		}
+	}
+	return nil
+}
+
+// Set stores val under key and reports whether key is new.
+func (d *Dict[V]) Set(key string, val V) (added bool) {
+	ref, added := d.Insert(key)
+	*ref = val
+	return added
+}
+
+// Insert returns a pointer to key's value (as Ref), adding key with the
+// zero value first if it is absent, and reports whether it did.
+func (d *Dict[V]) Insert(key string) (ref *V, added bool) {
+	h := hash(d.seed, key)
+	i := h & d.mask()
+	for e := d.buckets[i]; e != nil; e = e.next {
+		if e.hash == h && e.key == key {
+			return &e.val, false
+		}
+	}
+	e := &entry[V]{key: key, hash: h, next: d.buckets[i]}
+	d.buckets[i] = e
 	d.size++
 	if d.size > len(d.buckets) {
 		d.resize(len(d.buckets) * 2)
 	}
-	return true
+	return &e.val, true
 }
 
 // Delete removes key and returns the value it had.
 func (d *Dict[V]) Delete(key string) (V, bool) {
-	i := hash(d.seed, key) & d.mask()
+	h := hash(d.seed, key)
+	i := h & d.mask()
 	for p := &d.buckets[i]; *p != nil; p = &(*p).next {
-		if e := *p; e.key == key {
+		if e := *p; e.hash == h && e.key == key {
 			*p = e.next
 			d.size--
 			if len(d.buckets) > bucketsMin && d.size*8 < len(d.buckets) {
@@ -130,7 +180,7 @@ func (d *Dict[V]) resize(n int) {
 	for _, head := range old {
 		for e := head; e != nil; {
 			next := e.next
-			i := hash(d.seed, e.key) & mask
+			i := e.hash & mask
 			e.next = nil
 			// Append at the tail of the new chain to keep relative order.
 			p := &d.buckets[i]
@@ -149,6 +199,18 @@ func (d *Dict[V]) Range(fn func(key string, val V) bool) {
 	for _, head := range d.buckets {
 		for e := head; e != nil; e = e.next {
 			if !fn(e.key, e.val) {
+				return
+			}
+		}
+	}
+}
+
+// RangeRef is Range with a pointer to each value, which fn may change in
+// place (but fn must not add or delete keys).
+func (d *Dict[V]) RangeRef(fn func(key string, val *V) bool) {
+	for _, head := range d.buckets {
+		for e := head; e != nil; e = e.next {
+			if !fn(e.key, &e.val) {
 				return
 			}
 		}
@@ -191,8 +253,18 @@ const chainSamplesMax = 100
 // random entry of its chain (Redis's dictGetFairRandomKey is fairer for
 // long chains; ours are short because the load factor is at most one).
 func (d *Dict[V]) Random(r *rand.Rand) (key string, val V, ok bool) {
-	if d.size == 0 {
+	key, ref := d.RandomRef(r)
+	if ref == nil {
 		return "", val, false
+	}
+	return key, *ref, true
+}
+
+// RandomRef is Random with a pointer to the value (as Ref); nil when the
+// Dict is empty.
+func (d *Dict[V]) RandomRef(r *rand.Rand) (key string, val *V) {
+	if d.size == 0 {
+		return "", nil
 	}
 	var head *entry[V]
 	for range chainSamplesMax {
@@ -216,5 +288,5 @@ func (d *Dict[V]) Random(r *rand.Rand) (key string, val V, ok bool) {
 	for k := r.IntN(n); k > 0; k-- {
 		e = e.next
 	}
-	return e.key, e.val, true
+	return e.key, &e.val
 }
