@@ -516,7 +516,7 @@ func (n *Node) rdbPayload() ([]byte, error) {
 		}
 		items := make([]item, 0, ks.size())
 		expires := 0
-		ks.dict.Range(func(key string, e *entry) bool {
+		ks.dict.RangeRef(func(key string, e *entry) bool {
 			items = append(items, item{key, e.value, e.expireAtMillis})
 			if e.expireAtMillis != noExpiry {
 				expires++

@@ -105,7 +105,7 @@ func (h *replHarness) datasetsEqual() {
 	if m.size() != r.size() {
 		h.t.Fatalf("master has %d keys, replica %d", m.size(), r.size())
 	}
-	m.dict.Range(func(key string, e *entry) bool {
+	m.dict.RangeRef(func(key string, e *entry) bool {
 		re, ok := r.dict.Get(key)
 		if !ok {
 			h.t.Fatalf("replica lacks %q", key)
