@@ -495,11 +495,8 @@ func hincrbyfloatCommand(c *call) resp.Value {
 }
 
 // hrandfieldCommand follows SRANDMEMBER's count rules; WITHVALUES pairs
-// each field with its value.
-//
-// In RESP3 Redis nests each field/value pair in its own array; until the
-// node knows a connection's protocol, pairs are always returned flat, the
-// RESP2 shape.
+// each field with its value: one flat array in RESP2, an array of
+// [field, value] arrays in RESP3 (resp.Pairs).
 func hrandfieldCommand(c *call) resp.Value {
 	key := c.args[1]
 	if len(c.args) == 2 {
@@ -538,10 +535,10 @@ func hrandfieldCommand(c *call) resp.Value {
 				out = append(out, resp.Bulk(value))
 			}
 		}
-		return resp.ArrayOf(out...)
+		return fieldsReply(out, withValues)
 	}
 	if count >= int64(h.len()) {
-		return resp.ArrayOf(h.flat(true, withValues)...)
+		return fieldsReply(h.flat(true, withValues), withValues)
 	}
 	fields := distinctSample(h.len(), int(count), r,
 		func() []resp.Value { return h.flat(true, false) },
@@ -554,7 +551,15 @@ func hrandfieldCommand(c *call) resp.Value {
 		value, _ := h.get(field.Str)
 		out = append(out, field, resp.Bulk(value))
 	}
-	return resp.ArrayOf(out...)
+	return fieldsReply(out, true)
+}
+
+// fieldsReply shapes HRANDFIELD's answer: pairs when it carries values.
+func fieldsReply(elems []resp.Value, withValues bool) resp.Value {
+	if withValues {
+		return resp.Value{Kind: resp.Pairs, Elems: elems}
+	}
+	return resp.ArrayOf(elems...)
 }
 
 func hscanCommand(c *call) resp.Value {

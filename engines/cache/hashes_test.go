@@ -255,3 +255,19 @@ func BenchmarkNodeHget(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 }
+
+// In RESP3, HRANDFIELD … WITHVALUES sends each field with its value as a
+// two-element array, as Redis 7 does; RESP2 keeps one flat array.
+func TestHrandfieldWithValuesShapePerProtocol(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "HSET h a 1 b 2")
+	v := n.execute("c", 0, [][]byte{[]byte("HRANDFIELD"), []byte("h"), []byte("2"), []byte("WITHVALUES")})
+	resp3 := string(resp.AppendValue(nil, v, resp.RESP3))
+	resp2 := string(resp.AppendValue(nil, v, resp.RESP2))
+	if !strings.HasPrefix(resp3, "*2\r\n*2\r\n$1\r\n") || strings.Count(resp3, "*2\r\n") != 3 {
+		t.Errorf("RESP3 reply %q: want two [field value] arrays", resp3)
+	}
+	if !strings.HasPrefix(resp2, "*4\r\n$1\r\n") {
+		t.Errorf("RESP2 reply %q: want one flat array of four", resp2)
+	}
+}

@@ -246,7 +246,7 @@ func commandInfos(names []string) []resp.Value {
 	for i, name := range names {
 		spec := commands[name]
 		if spec == nil {
-			infos[i] = resp.Value{Kind: resp.NullArray}
+			infos[i] = resp.NullBulk // Redis 7.0 answers $-1 for an unknown name
 			continue
 		}
 		var flags []resp.Value

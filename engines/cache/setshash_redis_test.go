@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"syslab/engines/cache/resp"
 )
 
 // words returns "prefix0 prefix1 … prefix(n-1)" joined by spaces.
@@ -89,7 +87,5 @@ func TestHashesAgainstRealRedis(t *testing.T) {
 		"HRANDFIELD big", "HRANDFIELD big 5", "HRANDFIELD big -5", "HRANDFIELD big 100 WITHVALUES", "HRANDFIELD big -3 WITHVALUES",
 		"HRANDFIELD small -5 WITHVALUES", "HRANDFIELD small 2",
 	)...)
-	// RESP2 only: in RESP3 the node answers HRANDFIELD … WITHVALUES with a
-	// flat array where Redis 7.0 answers an array of [field value] pairs.
-	newComparison(t, Config{}, resp.RESP2).run(steps)
+	forEachProtocol(t, Config{}, steps)
 }
