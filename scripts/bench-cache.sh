@@ -118,7 +118,7 @@ start_servers() {
 	local dir
 	dir=$(mktemp -d "$WORK/syslab.XXXXXX")
 	PORT[syslab]=$(free_port)
-	"$SYSLAB" serve cache --addr "127.0.0.1:${PORT[syslab]}" --dir "$dir" >"$WORK/syslab.log" 2>&1 &
+	"$SYSLAB" serve cache --addr "127.0.0.1:${PORT[syslab]}" --dir "$dir" --save '' >"$WORK/syslab.log" 2>&1 &
 	PID[syslab]=$!
 
 	dir=$(mktemp -d "$WORK/redis.XXXXXX")

@@ -82,6 +82,9 @@ func TestExitCodesAndUsage(t *testing.T) {
 		{"serve bad flag", []string{"serve", "cache", "--bogus"}, 2, nil, []string{"flag provided but not defined: -bogus", "usage: syslab serve cache", "-appendfsync"}, true},
 		{"serve bad appendonly", []string{"serve", "cache", "--appendonly", "maybe"}, 2, nil, []string{`invalid value "maybe" for --appendonly`, "usage:"}, true},
 		{"serve bad appendfsync", []string{"serve", "cache", "--appendfsync", "sometimes"}, 2, nil, []string{"sometimes", "usage:"}, true},
+		{"serve bad maxmemory", []string{"serve", "cache", "--maxmemory", "12xb"}, 2, nil, []string{`invalid value "12xb" for --maxmemory`, "usage:"}, true},
+		{"serve bad policy", []string{"serve", "cache", "--maxmemory-policy", "nope"}, 2, nil, []string{`maxmemory-policy "nope"`, "usage:"}, true},
+		{"serve bad save", []string{"serve", "cache", "--save", "60"}, 2, nil, []string{"save", "usage:"}, true},
 		{"serve help", []string{"serve", "-h"}, 0, nil, []string{"engines:", "cache"}, true},
 		{"benchsum missing file", []string{"benchsum", "/nonexistent/bench.txt"}, 1, nil, []string{"no such file"}, true},
 	}

@@ -62,11 +62,14 @@ func runServe(ctx context.Context, _ *flag.FlagSet, args []string, _, stderr io.
 
 func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("syslab serve cache", "[flags]",
-		"Serve the Redis-compatible cache on a TCP address; the append-only file lives in --dir.", stderr)
+		"Serve the Redis-compatible cache on a TCP address; the append-only file and dump.rdb live in --dir.", stderr)
 	addr := fs.String("addr", "127.0.0.1:6379", "TCP `address` to listen on (port 0 picks a free one)")
-	dir := fs.String("dir", "data", "`directory` for the append-only file")
+	dir := fs.String("dir", "data", "`directory` for the append-only file and dump.rdb")
 	appendOnly := fs.String("appendonly", "no", "log every write to the append-only file: yes|no")
 	appendFsync := fs.String("appendfsync", cache.FsyncEverysec, "when the append-only file is synced: always|everysec|no")
+	save := fs.String("save", cache.DefaultSave, "snapshot rules `\"<seconds> <changes> …\"` (Redis's default); \"\" for no snapshots")
+	maxMemory := fs.String("maxmemory", "0", "memory limit for the dataset (100mb, 2gb, bytes); 0 = no limit")
+	maxMemoryPolicy := fs.String("maxmemory-policy", cache.PolicyNoEviction, "what goes when over --maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl")
 	obs := addObserveFlags(fs, "syslab.cache")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -81,14 +84,21 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	maxMemoryBytes, ok := cache.ParseMemoryBytes(*maxMemory)
+	if !ok {
+		return usagef("invalid value %q for --maxmemory: want bytes or a size such as 100mb", *maxMemory)
+	}
 	cfg := server.Config{
 		Addr: *addr,
 		Dir:  *dir,
 		Cache: cache.Config{
-			AppendOnly:  appendOnlyOn,
-			AppendFsync: *appendFsync,
-			Hz:          10,
-			Databases:   16,
+			AppendOnly:      appendOnlyOn,
+			AppendFsync:     *appendFsync,
+			Hz:              10,
+			Databases:       16,
+			Save:            *save,
+			MaxMemoryBytes:  maxMemoryBytes,
+			MaxMemoryPolicy: *maxMemoryPolicy,
 		},
 		Log: stderr,
 	}

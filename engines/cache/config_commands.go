@@ -151,6 +151,11 @@ func (n *Node) setAppendFsync(policy string) {
 
 // parseMemory reads a memory value as Redis's memtoull: a number with an
 // optional unit b, k (1000), kb (1024), m, mb, g, gb, case-insensitive.
+// ParseMemoryBytes reads a memory size as redis.conf and CONFIG SET spell
+// it: plain bytes, or with a unit (k, m, g = powers of 1000; kb, mb, gb =
+// powers of 1024), case-insensitive.
+func ParseMemoryBytes(v string) (int64, bool) { return parseMemory(v) }
+
 func parseMemory(v string) (int64, bool) {
 	lower := strings.ToLower(v)
 	units := []struct {
