@@ -27,55 +27,38 @@ const capacityFile = "capacity.json"
 func runCapacity(_ context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	p99 := fs.String("p99", "", "latency goal for the p99, e.g. 1ms (required)")
 	mode := fs.String("mode", "sim", "sim (deterministic simulator) or live (real servers)")
-	op := fs.String("op", "", "judge only this operation's latency (default: every op together)")
 	minRate := fs.Float64("min", 100, "first rate tried, ops/s")
 	maxRate := fs.Float64("max", 1_000_000, "highest rate tried, ops/s")
-	probe := fs.String("duration", "3s", "length of each probe run")
-	clients := fs.Int("clients", 0, "clients per workload phase (default: the scenario's)")
-	seed := fs.Uint64("seed", 0, "run with this seed instead of the scenario's")
-	out := fs.String("out", "", "report folder (default out/<scenario>/capacity-<mode>)")
-	files, err := parseInterleaved(fs, args)
+	pf := addProbeFlags(fs, "3s", "judge only this operation's latency (default: every op together)",
+		"report folder (default out/<scenario>/capacity-<mode>)")
+	var goal time.Duration
+	sc, probe, err := pf.load(args, func() error {
+		if *p99 == "" {
+			return usagef("--p99 is required, e.g. --p99 1ms")
+		}
+		var err error
+		if goal, err = lab.ParseDuration(*p99); err != nil || goal <= 0 {
+			return usagef("--p99 %q: want a positive duration such as 1ms", *p99)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if len(files) != 1 {
-		return usagef("want exactly one scenario file, got %d", len(files))
-	}
-	if *p99 == "" {
-		return usagef("--p99 is required, e.g. --p99 1ms")
-	}
-	goal, err := lab.ParseDuration(*p99)
-	if err != nil || goal <= 0 {
-		return usagef("--p99 %q: want a positive duration such as 1ms", *p99)
-	}
-	probeDuration, err := lab.ParseDuration(*probe)
-	if err != nil || probeDuration <= 0 {
-		return usagef("--duration %q: want a positive duration such as 3s", *probe)
-	}
-	if *clients < 0 {
-		return usagef("--clients %d: want a positive count", *clients)
-	}
-	sc, err := lab.Load(files[0])
-	if err != nil {
-		return badInputError{err}
-	}
 	opts := lab.CapacityOptions{
-		P99: goal, Op: *op, MinPerSec: *minRate, MaxPerSec: *maxRate,
-		Probe: lab.ProbeSpec{Duration: probeDuration, Clients: *clients},
-		Run:   lab.Options{Mode: *mode, RealClock: time.Now},
+		P99: goal, Op: *pf.op, MinPerSec: *minRate, MaxPerSec: *maxRate,
+		Probe: probe,
+		Run:   pf.runOptions(lab.Options{Mode: *mode, RealClock: time.Now}),
 		OnProbe: func(p lab.CapacityProbe) {
 			fmt.Fprintf(stdout, "  %s\n", probeLine(p))
 		},
 	}
-	if isFlagSet(fs, "seed") {
-		opts.Run.Seed, opts.Run.SeedSet = *seed, true
-	}
-	dir := *out
+	dir := *pf.out
 	if dir == "" {
 		dir = filepath.Join("out", sc.Name, "capacity-"+*mode)
 	}
 	fmt.Fprintf(stdout, "capacity of %s (%s): p99 %s ≤ %v, rates %s..%s/s, %v per probe\n",
-		sc.Name, *mode, opName(*op), goal, fmtRate(*minRate), fmtRate(*maxRate), probeDuration)
+		sc.Name, *mode, opName(*pf.op), goal, fmtRate(*minRate), fmtRate(*maxRate), probe.Duration)
 	res, err := lab.Capacity(sc, opts)
 	if err != nil {
 		if errors.Is(err, lab.ErrBadScenario) {

@@ -28,28 +28,11 @@ const fidelityFile = "fidelity.json"
 
 func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	rates := fs.String("rates", "", "offered rates in ops/s, comma-separated (default: ¼, ½ and 1× the scenario's)")
-	op := fs.String("op", "", "compare only this operation's latency (default: every op together)")
-	probe := fs.String("duration", "5s", "length of each run")
-	clients := fs.Int("clients", 0, "clients per workload phase (default: the scenario's)")
-	seed := fs.Uint64("seed", 0, "run with this seed instead of the scenario's")
-	out := fs.String("out", "", "report folder (default out/<scenario>/fidelity)")
-	files, err := parseInterleaved(fs, args)
+	pf := addProbeFlags(fs, "5s", "compare only this operation's latency (default: every op together)",
+		"report folder (default out/<scenario>/fidelity)")
+	sc, probe, err := pf.load(args, nil)
 	if err != nil {
 		return err
-	}
-	if len(files) != 1 {
-		return usagef("want exactly one scenario file, got %d", len(files))
-	}
-	probeDuration, err := lab.ParseDuration(*probe)
-	if err != nil || probeDuration <= 0 {
-		return usagef("--duration %q: want a positive duration such as 5s", *probe)
-	}
-	if *clients < 0 {
-		return usagef("--clients %d: want a positive count", *clients)
-	}
-	sc, err := lab.Load(files[0])
-	if err != nil {
-		return badInputError{err}
 	}
 	var list []float64
 	if *rates == "" {
@@ -59,19 +42,16 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 		return usagef("--rates: %v", err)
 	}
 	opts := lab.FidelityOptions{
-		RatesPerSec: list, Op: *op,
-		Probe: lab.ProbeSpec{Duration: probeDuration, Clients: *clients},
-		Run:   lab.Options{RealClock: time.Now},
+		RatesPerSec: list, Op: *pf.op,
+		Probe: probe,
+		Run:   pf.runOptions(lab.Options{RealClock: time.Now}),
 		OnRow: func(r lab.FidelityRow) { fmt.Fprintln(stdout, "  "+strings.Join(fidelityCells(r), "  ")) },
 	}
-	if isFlagSet(fs, "seed") {
-		opts.Run.Seed, opts.Run.SeedSet = *seed, true
-	}
-	dir := *out
+	dir := *pf.out
 	if dir == "" {
 		dir = filepath.Join("out", sc.Name, "fidelity")
 	}
-	fmt.Fprintf(stdout, "fidelity of %s: sim vs live, %v per run; columns: %s\n", sc.Name, probeDuration, strings.Join(fidelityHeader, " | "))
+	fmt.Fprintf(stdout, "fidelity of %s: sim vs live, %v per run; columns: %s\n", sc.Name, probe.Duration, strings.Join(fidelityHeader, " | "))
 	res, err := lab.Fidelity(sc, opts)
 	if err != nil {
 		if errors.Is(err, lab.ErrBadScenario) {
