@@ -10,10 +10,8 @@ package cachelab
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -249,32 +247,14 @@ var configFields = map[string]func(c *cache.Config, v *yaml.Node) error{
 	},
 }
 
-// memoryUnits are the suffixes Redis's memtoull accepts, case-insensitive:
-// k, m, g are powers of 1000 and kb, mb, gb powers of 1024.
-var memoryUnits = map[string]int64{
-	"": 1, "b": 1,
-	"k": 1000, "kb": 1024,
-	"m": 1000 * 1000, "mb": 1024 * 1024,
-	"g": 1000 * 1000 * 1000, "gb": 1024 * 1024 * 1024,
-}
-
-// parseMemory reads a memory size as redis.conf writes it: 100mb, 1gb,
-// 5000 (bytes).
+// parseMemory reads a memory size as redis.conf writes it (100mb, 1gb,
+// 5000 bytes), with the cache's own parser, CONFIG SET's.
 func parseMemory(s string) (int64, error) {
-	lower := strings.ToLower(strings.TrimSpace(s))
-	i := 0
-	for i < len(lower) && lower[i] >= '0' && lower[i] <= '9' {
-		i++
-	}
-	unit, ok := memoryUnits[lower[i:]]
-	if i == 0 || !ok {
+	n, ok := cache.ParseMemoryBytes(strings.TrimSpace(s))
+	if !ok {
 		return 0, fmt.Errorf("%q: want a size such as 100mb, 1gb or a number of bytes (units b, k, kb, m, mb, g, gb)", s)
 	}
-	n, err := strconv.ParseInt(lower[:i], 10, 64)
-	if err != nil || n > math.MaxInt64/unit {
-		return 0, fmt.Errorf("%q: too large", s)
-	}
-	return n * unit, nil
+	return n, nil
 }
 
 func decodeConfig(n *yaml.Node) (cache.Config, error) {
