@@ -353,46 +353,38 @@ func (r *lexRange) empty() bool {
 	return r.min.value > r.max.value || (r.min.value == r.max.value && (r.min.exclusive || r.max.exclusive))
 }
 
-// firstInScoreRange and its kin locate the ends of a range in O(log n).
-func (z *zsetObject) firstInScoreRange(r *scoreRange) *skipNode {
+// nodeRange is a score or lex range as the skiplist walk needs it: is a
+// node past the lower end, short of the upper end, and can any be in it.
+type nodeRange interface {
+	empty() bool
+	nodeAboveMin(n *skipNode) bool
+	nodeBelowMax(n *skipNode) bool
+}
+
+func (r *scoreRange) nodeAboveMin(n *skipNode) bool { return r.aboveMin(n.score) }
+func (r *scoreRange) nodeBelowMax(n *skipNode) bool { return r.belowMax(n.score) }
+func (r *lexRange) nodeAboveMin(n *skipNode) bool   { return r.aboveMin(n.member) }
+func (r *lexRange) nodeBelowMax(n *skipNode) bool   { return r.belowMax(n.member) }
+
+// firstInRange and lastInRange locate the ends of a range in O(log n);
+// nil when no member is in it.
+func (z *zsetObject) firstInRange(r nodeRange) *skipNode {
 	if r.empty() {
 		return nil
 	}
-	x := z.zsl.firstWhere(func(n *skipNode) bool { return !r.aboveMin(n.score) })
-	if x == nil || !r.belowMax(x.score) {
+	x := z.zsl.firstWhere(func(n *skipNode) bool { return !r.nodeAboveMin(n) })
+	if x == nil || !r.nodeBelowMax(x) {
 		return nil
 	}
 	return x
 }
 
-func (z *zsetObject) lastInScoreRange(r *scoreRange) *skipNode {
+func (z *zsetObject) lastInRange(r nodeRange) *skipNode {
 	if r.empty() {
 		return nil
 	}
-	x := z.zsl.lastWhere(func(n *skipNode) bool { return r.belowMax(n.score) })
-	if x == nil || !r.aboveMin(x.score) {
-		return nil
-	}
-	return x
-}
-
-func (z *zsetObject) firstInLexRange(r *lexRange) *skipNode {
-	if r.empty() {
-		return nil
-	}
-	x := z.zsl.firstWhere(func(n *skipNode) bool { return !r.aboveMin(n.member) })
-	if x == nil || !r.belowMax(x.member) {
-		return nil
-	}
-	return x
-}
-
-func (z *zsetObject) lastInLexRange(r *lexRange) *skipNode {
-	if r.empty() {
-		return nil
-	}
-	x := z.zsl.lastWhere(func(n *skipNode) bool { return r.belowMax(n.member) })
-	if x == nil || !r.aboveMin(x.member) {
+	x := z.zsl.lastWhere(func(n *skipNode) bool { return r.nodeBelowMax(n) })
+	if x == nil || !r.nodeAboveMin(x) {
 		return nil
 	}
 	return x
@@ -647,11 +639,11 @@ func zcountCommand(c *call) resp.Value {
 	if z == nil {
 		return resp.Int(0)
 	}
-	first := z.firstInScoreRange(&r)
+	first := z.firstInRange(&r)
 	if first == nil {
 		return resp.Int(0)
 	}
-	last := z.lastInScoreRange(&r)
+	last := z.lastInRange(&r)
 	return resp.Int(int64(z.zsl.rankOf(last) - z.zsl.rankOf(first) + 1))
 }
 
@@ -667,11 +659,11 @@ func zlexcountCommand(c *call) resp.Value {
 	if z == nil {
 		return resp.Int(0)
 	}
-	first := z.firstInLexRange(&r)
+	first := z.firstInRange(&r)
 	if first == nil {
 		return resp.Int(0)
 	}
-	last := z.lastInLexRange(&r)
+	last := z.lastInRange(&r)
 	return resp.Int(int64(z.zsl.rankOf(last) - z.zsl.rankOf(first) + 1))
 }
 
@@ -834,20 +826,20 @@ func (z *zsetObject) collect(req *zrangeRequest, pr *parsedRange) []*skipNode {
 		var x *skipNode
 		inRange := func(n *skipNode) bool { return pr.score.belowMax(n.score) }
 		if req.reverse {
-			x = z.lastInScoreRange(&pr.score)
+			x = z.lastInRange(&pr.score)
 			inRange = func(n *skipNode) bool { return pr.score.aboveMin(n.score) }
 		} else {
-			x = z.firstInScoreRange(&pr.score)
+			x = z.firstInRange(&pr.score)
 		}
 		return walkLimited(x, step, inRange, req.offset, req.count)
 	default:
 		var x *skipNode
 		inRange := func(n *skipNode) bool { return pr.lex.belowMax(n.member) }
 		if req.reverse {
-			x = z.lastInLexRange(&pr.lex)
+			x = z.lastInRange(&pr.lex)
 			inRange = func(n *skipNode) bool { return pr.lex.aboveMin(n.member) }
 		} else {
-			x = z.firstInLexRange(&pr.lex)
+			x = z.firstInRange(&pr.lex)
 		}
 		return walkLimited(x, step, inRange, req.offset, req.count)
 	}
