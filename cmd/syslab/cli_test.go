@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -147,52 +146,19 @@ func TestBenchsumFromStdin(t *testing.T) {
 // TestServeCacheAnswersAndStopsOnSignal runs the real server through the
 // CLI: it must answer PING over RESP and exit 0 on SIGTERM.
 func TestServeCacheAnswersAndStopsOnSignal(t *testing.T) {
-	addr := freeAddr(t)
-	cmd := exec.Command(syslabBinary, "serve", "cache", "--addr", addr, "--dir", t.TempDir(),
-		"--appendonly", "yes", "--appendfsync", "always")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	defer func() {
-		if !stopped {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-
-	conn := dialUntil(t, addr, 10*time.Second, exited)
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
+	s := serveCacheProcess(t, t.TempDir(), "--appendonly", "yes", "--appendfsync", "always")
+	conn := s.dial()
 	if _, err := conn.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
 		t.Fatal(err)
 	}
 	reply, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil {
-		t.Fatalf("reading PING reply: %v (server stderr: %s)", err, stderr.String())
+		t.Fatalf("reading PING reply: %v (server stderr: %s)", err, s.stderr.String())
 	}
 	if reply != "+PONG\r\n" {
 		t.Fatalf("PING replied %q, want +PONG", reply)
 	}
-
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		stopped = true
-		if err != nil {
-			t.Fatalf("serve exited with %v after SIGTERM, want status 0; stderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve still running 30s after SIGTERM; stderr:\n%s", stderr.String())
-	}
+	s.terminate()
 }
 
 // freeAddr returns a loopback address no one listened on a moment ago.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -12,32 +11,17 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// startServe runs `syslab serve cache` over dir and returns a go-redis
-// client for it and a function that kills the process with SIGKILL.
+// startServe runs `syslab serve cache` with appendfsync always over dir
+// and returns a go-redis client for it and a function that kills the
+// process with SIGKILL.
 func startServe(t *testing.T, dir string) (*redis.Client, func()) {
 	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(syslabBinary, "serve", "cache", "--addr", addr, "--dir", dir,
-		"--appendonly", "yes", "--appendfsync", "always")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	dialUntil(t, addr, 10*time.Second, exited).Close()
-	client := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
-	killed := false
-	kill := func() {
-		if killed {
-			return
-		}
-		killed = true
+	s := serveCacheProcess(t, dir, "--appendonly", "yes", "--appendfsync", "always")
+	client := redis.NewClient(&redis.Options{Addr: s.addr, MaxRetries: -1})
+	return client, func() {
 		client.Close()
-		cmd.Process.Kill() // SIGKILL: no shutdown hook runs
-		<-exited
+		s.kill()
 	}
-	t.Cleanup(kill)
-	return client, kill
 }
 
 // With appendfsync always, every write the server acknowledged is on disk

@@ -2,14 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,30 +17,11 @@ import (
 // --profile-dir`: /metrics shows the commands it answered with their
 // latency histogram, and SIGTERM leaves parseable CPU and heap profiles.
 func TestServeCacheMetricsAndProfiles(t *testing.T) {
-	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	metricsAddr := freeAddr(t)
 	profileDir := filepath.Join(t.TempDir(), "profiles")
-	cmd := exec.Command(syslabBinary, "serve", "cache", "--addr", addr, "--dir", t.TempDir(),
-		"--metrics-addr", metricsAddr, "--profile-dir", profileDir)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	defer func() {
-		if !stopped {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-
-	conn := dialUntil(t, addr, 10*time.Second, exited)
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
+	served := serveCacheProcess(t, t.TempDir(), "--metrics-addr", metricsAddr, "--profile-dir", profileDir)
+	stderr := &served.stderr
+	conn := served.dial()
 	if _, err := conn.Write([]byte("*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -78,18 +56,7 @@ func TestServeCacheMetricsAndProfiles(t *testing.T) {
 		}
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		stopped = true
-		if err != nil {
-			t.Fatalf("serve exited with %v after SIGTERM; stderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve still running 30s after SIGTERM; stderr:\n%s", stderr.String())
-	}
+	served.terminate()
 	for _, name := range []string{"cpu.pprof", "heap.pprof"} {
 		f, err := os.Open(filepath.Join(profileDir, name))
 		if err != nil {
