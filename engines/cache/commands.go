@@ -75,6 +75,14 @@ func (spec *commandSpec) keys(args [][]byte) [][]byte {
 		last += len(args)
 	}
 	step := max(spec.keyStep, 1)
+	if step == 1 {
+		// Contiguous keys (nearly every command): a view of args, so the
+		// write path does not allocate to name its keys. Callers only read.
+		if last < spec.firstKey {
+			return nil
+		}
+		return args[spec.firstKey:min(last+1, len(args)):min(last+1, len(args))]
+	}
 	var keys [][]byte
 	for i := spec.firstKey; i <= last && i < len(args); i += step {
 		keys = append(keys, args[i])
