@@ -1,5 +1,7 @@
 package cluster
 
+import "syslab/node"
+
 // Route is what command routing needs to know about one hash slot, from
 // the point of view of the node asking: Redis's getNodeByQuery reads the
 // same facts from its cluster state. The cluster state (State.Route)
@@ -32,7 +34,7 @@ type Peer struct {
 	Addr string
 	// Bus is the node.ID messages to the node are sent to (the cluster
 	// bus and replication run over the node contract's network).
-	Bus string
+	Bus node.ID
 }
 
 // IsZero reports whether p names no node.
