@@ -91,6 +91,7 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 		Factories: factories,
 		NewClient: func(r *rand.Rand) engine.Client { return newClient(servers, origin, set.client, r) },
 		Config:    report,
+		Codecs:    wireCodecs(),
 		Messages: map[string]node.Message{
 			"cache.Command":      cache.Command{},
 			"cache.Reply":        cache.Reply{},
