@@ -26,8 +26,16 @@ var fidelityCommand = command{
 
 const fidelityFile = "fidelity.json"
 
+// loopbackSamples pings, loopbackGap apart, measure the live round trip
+// the sim runs then use as their network: ~2s, enough for a stable p99.
+const (
+	loopbackSamples = 2000
+	loopbackGap     = 500 * time.Microsecond
+)
+
 func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	rates := fs.String("rates", "", "offered rates in ops/s, comma-separated (default: ¼, ½ and 1× the scenario's)")
+	simNetwork := fs.String("sim-network", "loopback", "the sim runs' network: loopback (this machine's live round trip, measured first) or scenario (the file's own)")
 	pf := addProbeFlags(fs, "5s", "compare only this operation's latency (default: every op together)",
 		"report folder (default out/<scenario>/fidelity)")
 	sc, probe, err := pf.load(args, nil)
@@ -46,6 +54,21 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 		Probe: probe,
 		Run:   pf.runOptions(lab.Options{RealClock: time.Now}),
 		OnRow: func(r lab.FidelityRow) { fmt.Fprintln(stdout, "  "+strings.Join(fidelityCells(r), "  ")) },
+	}
+	switch *simNetwork {
+	case "scenario":
+	case "loopback":
+		lb, err := lab.MeasureLoopback(loopbackSamples, loopbackGap)
+		if err != nil {
+			return err
+		}
+		opts.Loopback = &lb
+		link := lb.OneWay()
+		fmt.Fprintf(stdout, "loopback round trip (%d pings): p50 %v p90 %v p99 %v, CPU %v; sim links: lognormal mean %v stddev %v\n",
+			lb.Samples, time.Duration(lb.P50), time.Duration(lb.P90), time.Duration(lb.P99), time.Duration(lb.CPUPerRoundTrip),
+			link.Mean.Round(time.Microsecond), link.Stddev.Round(time.Microsecond))
+	default:
+		return usagef("--sim-network %q: want loopback or scenario", *simNetwork)
 	}
 	dir := *pf.out
 	if dir == "" {

@@ -1,0 +1,201 @@
+package lab
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"syslab/live"
+	"syslab/node"
+	"syslab/reports"
+)
+
+// The loopback measurement is what the fidelity report feeds the
+// simulator as its network: the round trip of a small message between two
+// live runtimes on this machine, as a live run's clients and servers see
+// it — timer or caller hand-off into the sender's loop, encode, the peer
+// link's goroutine and write, TCP on loopback, the receiver's reader
+// goroutine, decode and inbox, both ways. It is measured when the report
+// runs because it depends on how busy the machine is then: a figure
+// checked in from a quiet machine would be wrong on a loaded one.
+
+const (
+	// loopbackPadBytes sizes the ping like a cache request (GET of a
+	// short key, with the frame's node names).
+	loopbackPadBytes = 32
+	// loopbackSamplesMax bounds one measurement.
+	loopbackSamplesMax = 100_000
+	// loopbackReplyTimeout is how long one ping may go unanswered before
+	// the measurement gives up: loopback never loses a message, so a
+	// missing pong is a broken runtime, not a sample.
+	loopbackReplyTimeout = 5 * time.Second
+	// zScoreP99 is the standard normal quantile of 0.99, for fitting a
+	// lognormal to a median and a 99th percentile.
+	zScoreP99 = 2.3263
+)
+
+// loopbackPing is the measured message, echoed unchanged.
+type loopbackPing struct {
+	Seq uint64
+	Pad []byte
+}
+
+var registerLoopback sync.Once
+
+func registerLoopbackPing() {
+	registerLoopback.Do(func() {
+		live.RegisterValueCodec("lab.loopbackPing", loopbackPing{},
+			func(m node.Message) ([]byte, error) {
+				p := m.(loopbackPing)
+				return append(binary.BigEndian.AppendUint64(nil, p.Seq), p.Pad...), nil
+			},
+			func(b []byte) (node.Message, error) {
+				if len(b) < 8 {
+					return nil, fmt.Errorf("loopback ping of %d bytes, want at least 8", len(b))
+				}
+				return loopbackPing{Seq: binary.BigEndian.Uint64(b), Pad: b[8:]}, nil
+			})
+	})
+}
+
+// LoopbackResult is a measured round-trip distribution.
+type LoopbackResult struct {
+	Samples int `json:"samples"`
+	// CPUPerRoundTrip is the process's CPU time (user + system, both
+	// runtimes) per ping and pong: the transport work the round trip
+	// holds, half of it on each side.
+	CPUPerRoundTrip reports.Dur `json:"cpu_per_round_trip"`
+	P50             reports.Dur `json:"round_trip_p50"`
+	P90             reports.Dur `json:"round_trip_p90"`
+	P99             reports.Dur `json:"round_trip_p99"`
+	Max             reports.Dur `json:"round_trip_max"`
+}
+
+// OneWay is a lognormal delay for one direction of a link in the
+// simulator. The round trip holds the echoing side's transport work
+// (half of CPUPerRoundTrip), which the simulator charges as the server
+// node's CPU (the cost table's per-message cost), so that part is taken
+// out; the rest is split over the two directions and fitted to its median
+// and 99th percentile (the shape of a latency that is mostly fast with a
+// scheduling tail), capped at half the largest round trip seen.
+func (l LoopbackResult) OneWay() Delay {
+	serverSide := float64(l.CPUPerRoundTrip) / 2
+	wire := func(rtt reports.Dur) float64 {
+		// Never below a tenth of what was measured: the CPU figure is an
+		// average, a fast round trip may have had less of it.
+		return max(float64(rtt)-serverSide, float64(rtt)/10) / 2
+	}
+	median, p99 := wire(l.P50), wire(l.P99)
+	if !(median > 0) {
+		return Delay{Kind: DelayConstant}
+	}
+	sigma := 0.0
+	if p99 > median {
+		sigma = math.Log(p99/median) / zScoreP99
+	}
+	mean := median * math.Exp(sigma*sigma/2)
+	stddev := mean * math.Sqrt(math.Expm1(sigma*sigma))
+	return Delay{Kind: DelayLognormal, Mean: time.Duration(mean), Stddev: time.Duration(stddev), Max: time.Duration(l.Max) / 2}
+}
+
+// pingEcho answers every ping with itself.
+type pingEcho struct{ env node.Env }
+
+func (e *pingEcho) Start(env node.Env)                   { e.env = env }
+func (e *pingEcho) Receive(from node.ID, m node.Message) { e.env.Send(from, m) }
+
+// pinger sends on request and stamps each pong's arrival on its loop, as
+// a lab client stamps a reply.
+type pinger struct {
+	env  node.Env
+	pong chan time.Time
+}
+
+func (p *pinger) Start(env node.Env)            { p.env = env }
+func (p *pinger) Receive(node.ID, node.Message) { p.pong <- time.Now() }
+func (p *pinger) send(seq uint64, pad []byte, _ node.Handler) {
+	p.env.Send("loopback-echo", loopbackPing{Seq: seq, Pad: pad})
+}
+
+// MeasureLoopback sends samples pings one at a time, gap apart, between
+// two live runtimes on 127.0.0.1, and reports the round trips: from the
+// moment a ping is handed to the sender's loop to the moment its pong is
+// handled there.
+func MeasureLoopback(samples int, gap time.Duration) (LoopbackResult, error) {
+	if samples <= 0 || samples > loopbackSamplesMax {
+		return LoopbackResult{}, fmt.Errorf("loopback: %d samples, want 1..%d", samples, loopbackSamplesMax)
+	}
+	registerLoopbackPing()
+	dir, err := os.MkdirTemp("", "syslab-loopback-")
+	if err != nil {
+		return LoopbackResult{}, err
+	}
+	defer os.RemoveAll(dir)
+	echo, err := live.New(live.Config{Self: "loopback-echo", Listen: "127.0.0.1:0", Dir: filepath.Join(dir, "echo")},
+		func() node.Handler { return &pingEcho{} })
+	if err != nil {
+		return LoopbackResult{}, err
+	}
+	p := &pinger{pong: make(chan time.Time, 1)}
+	sender, err := live.New(live.Config{Self: "loopback-ping", Listen: "127.0.0.1:0", Dir: filepath.Join(dir, "ping")},
+		func() node.Handler { return p })
+	if err != nil {
+		return LoopbackResult{}, err
+	}
+	echo.SetPeer("loopback-ping", sender.Addr())
+	sender.SetPeer("loopback-echo", echo.Addr())
+	defer echo.Stop()
+	defer sender.Stop()
+	if err := echo.Start(); err != nil {
+		return LoopbackResult{}, err
+	}
+	if err := sender.Start(); err != nil {
+		return LoopbackResult{}, err
+	}
+	pad := make([]byte, loopbackPadBytes)
+	// The first pings dial the connections: not part of the measurement.
+	const warmup = 20
+	rtts := make([]time.Duration, 0, samples)
+	var cpuBefore time.Duration
+	for i := range samples + warmup {
+		if i == warmup {
+			if cpuBefore, err = processCPU(); err != nil {
+				return LoopbackResult{}, err
+			}
+		}
+		seq := uint64(i)
+		start := time.Now()
+		sender.Do(func(h node.Handler) { p.send(seq, pad, h) })
+		select {
+		case at := <-p.pong:
+			if i >= warmup {
+				rtts = append(rtts, at.Sub(start))
+			}
+		case <-time.After(loopbackReplyTimeout):
+			return LoopbackResult{}, fmt.Errorf("loopback: ping %d unanswered after %v", i, loopbackReplyTimeout)
+		}
+		time.Sleep(gap)
+	}
+	cpuAfter, err := processCPU()
+	if err != nil {
+		return LoopbackResult{}, err
+	}
+	sort.Slice(rtts, func(i, j int) bool { return rtts[i] < rtts[j] })
+	at := func(q float64) reports.Dur { return reports.D(rtts[min(len(rtts)-1, int(q*float64(len(rtts))))]) }
+	return LoopbackResult{Samples: len(rtts), CPUPerRoundTrip: reports.D((cpuAfter - cpuBefore) / time.Duration(len(rtts))), P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: reports.D(rtts[len(rtts)-1])}, nil
+}
+
+// processCPU is the user plus system CPU time this process has used.
+func processCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("loopback: getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
