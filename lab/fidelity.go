@@ -3,6 +3,9 @@ package lab
 import (
 	"fmt"
 	"math"
+	"time"
+
+	"syslab/lab/engine"
 
 	"syslab/reports"
 )
@@ -77,6 +80,8 @@ type FidelityResult struct {
 	Loopback       *LoopbackResult `json:"loopback,omitempty"`
 	SimLinkLatency *Delay          `json:"sim_link_latency,omitempty"`
 	Rows           []FidelityRow   `json:"rows"`
+	// MachineLoad says how busy the machine was (the caller fills it).
+	MachineLoad string `json:"machine_load,omitempty"`
 }
 
 // Fidelity runs sc at each rate in sim and live.
@@ -95,7 +100,13 @@ func Fidelity(sc *Scenario, opts FidelityOptions) (*FidelityResult, error) {
 	res := &FidelityResult{Scenario: sc.Name, File: sc.File, Seed: seed, Op: opts.Op, ProbeDuration: reports.D(d), Tolerance: FidelityTolerance}
 	simSc := sc
 	if opts.Loopback != nil {
-		link := opts.Loopback.OneWay()
+		var serverShare time.Duration
+		if eng, ok := Lookup(sc.Engine); ok {
+			if mc, ok := eng.(engine.MessageCoster); ok {
+				serverShare = mc.MessageCost()
+			}
+		}
+		link := opts.Loopback.OneWay(serverShare)
 		copied := *sc
 		copied.Network.Latency = link
 		simSc = &copied

@@ -68,8 +68,8 @@ func registerLoopbackPing() {
 type LoopbackResult struct {
 	Samples int `json:"samples"`
 	// CPUPerRoundTrip is the process's CPU time (user + system, both
-	// runtimes) per ping and pong: the transport work the round trip
-	// holds, half of it on each side.
+	// runtimes, the Go scheduler's spinning included) per ping and pong,
+	// for the report: compare it with the engine's calibrated cost.
 	CPUPerRoundTrip reports.Dur `json:"cpu_per_round_trip"`
 	P50             reports.Dur `json:"round_trip_p50"`
 	P90             reports.Dur `json:"round_trip_p90"`
@@ -78,18 +78,17 @@ type LoopbackResult struct {
 }
 
 // OneWay is a lognormal delay for one direction of a link in the
-// simulator. The round trip holds the echoing side's transport work
-// (half of CPUPerRoundTrip), which the simulator charges as the server
-// node's CPU (the cost table's per-message cost), so that part is taken
-// out; the rest is split over the two directions and fitted to its median
-// and 99th percentile (the shape of a latency that is mostly fast with a
-// scheduling tail), capped at half the largest round trip seen.
-func (l LoopbackResult) OneWay() Delay {
-	serverSide := float64(l.CPUPerRoundTrip) / 2
+// simulator. The round trip holds the echoing side's transport work,
+// which the simulator charges as the server node's CPU (serverMessageCost,
+// the engine's per-message cost), so that is taken out; the rest is split
+// over the two directions and fitted to its median and 99th percentile
+// (the shape of a latency that is mostly fast with a scheduling tail),
+// capped at half the largest round trip seen.
+func (l LoopbackResult) OneWay(serverMessageCost time.Duration) Delay {
 	wire := func(rtt reports.Dur) float64 {
-		// Never below a tenth of what was measured: the CPU figure is an
+		// Never below a tenth of what was measured: the cost is an
 		// average, a fast round trip may have had less of it.
-		return max(float64(rtt)-serverSide, float64(rtt)/10) / 2
+		return max(float64(rtt)-float64(serverMessageCost), float64(rtt)/10) / 2
 	}
 	median, p99 := wire(l.P50), wire(l.P99)
 	if !(median > 0) {
@@ -162,33 +161,35 @@ func MeasureLoopback(samples int, gap time.Duration) (LoopbackResult, error) {
 	// The first pings dial the connections: not part of the measurement.
 	const warmup = 20
 	rtts := make([]time.Duration, 0, samples)
-	var cpuBefore time.Duration
+	// CPU is summed over each ping's round trip only, not over the pauses
+	// between them, whose timer wake-ups are no part of a message's cost.
+	var cpuTotal time.Duration
 	for i := range samples + warmup {
-		if i == warmup {
-			if cpuBefore, err = processCPU(); err != nil {
-				return LoopbackResult{}, err
-			}
-		}
 		seq := uint64(i)
+		cpuBefore, err := processCPU()
+		if err != nil {
+			return LoopbackResult{}, err
+		}
 		start := time.Now()
 		sender.Do(func(h node.Handler) { p.send(seq, pad, h) })
 		select {
 		case at := <-p.pong:
+			cpuAfter, err := processCPU()
+			if err != nil {
+				return LoopbackResult{}, err
+			}
 			if i >= warmup {
 				rtts = append(rtts, at.Sub(start))
+				cpuTotal += cpuAfter - cpuBefore
 			}
 		case <-time.After(loopbackReplyTimeout):
 			return LoopbackResult{}, fmt.Errorf("loopback: ping %d unanswered after %v", i, loopbackReplyTimeout)
 		}
 		time.Sleep(gap)
 	}
-	cpuAfter, err := processCPU()
-	if err != nil {
-		return LoopbackResult{}, err
-	}
 	sort.Slice(rtts, func(i, j int) bool { return rtts[i] < rtts[j] })
 	at := func(q float64) reports.Dur { return reports.D(rtts[min(len(rtts)-1, int(q*float64(len(rtts))))]) }
-	return LoopbackResult{Samples: len(rtts), CPUPerRoundTrip: reports.D((cpuAfter - cpuBefore) / time.Duration(len(rtts))), P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: reports.D(rtts[len(rtts)-1])}, nil
+	return LoopbackResult{Samples: len(rtts), CPUPerRoundTrip: reports.D(cpuTotal / time.Duration(len(rtts))), P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: reports.D(rtts[len(rtts)-1])}, nil
 }
 
 // processCPU is the user plus system CPU time this process has used.

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -63,10 +65,8 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 			return err
 		}
 		opts.Loopback = &lb
-		link := lb.OneWay()
-		fmt.Fprintf(stdout, "loopback round trip (%d pings): p50 %v p90 %v p99 %v, CPU %v; sim links: lognormal mean %v stddev %v\n",
-			lb.Samples, time.Duration(lb.P50), time.Duration(lb.P90), time.Duration(lb.P99), time.Duration(lb.CPUPerRoundTrip),
-			link.Mean.Round(time.Microsecond), link.Stddev.Round(time.Microsecond))
+		fmt.Fprintf(stdout, "loopback round trip (%d pings): p50 %v p90 %v p99 %v, CPU %v\n",
+			lb.Samples, time.Duration(lb.P50), time.Duration(lb.P90), time.Duration(lb.P99), time.Duration(lb.CPUPerRoundTrip))
 	default:
 		return usagef("--sim-network %q: want loopback or scenario", *simNetwork)
 	}
@@ -75,6 +75,7 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 		dir = filepath.Join("out", sc.Name, "fidelity")
 	}
 	fmt.Fprintf(stdout, "fidelity of %s: sim vs live, %v per run; columns: %s\n", sc.Name, probe.Duration, strings.Join(fidelityHeader, " | "))
+	loadBefore := machineLoad()
 	res, err := lab.Fidelity(sc, opts)
 	if err != nil {
 		if errors.Is(err, lab.ErrBadScenario) {
@@ -82,6 +83,7 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 		}
 		return err
 	}
+	res.MachineLoad = machineLoadSentence(loadBefore, machineLoad())
 	js, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
@@ -98,6 +100,10 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 	}); err != nil {
 		return err
 	}
+	if l := res.SimLinkLatency; l != nil {
+		fmt.Fprintln(stdout, "  "+simLinkSentence(res))
+	}
+	fmt.Fprintln(stdout, "  "+res.MachineLoad)
 	fmt.Fprintln(stdout, fidelityVerdict(res))
 	fmt.Fprintf(stdout, "  report: %s\n", filepath.Join(dir, reports.PageFile))
 	return nil
@@ -156,6 +162,18 @@ func fidelityVerdict(res *lab.FidelityResult) string {
 	return fmt.Sprintf("fidelity: %d of %d figures within ±%.0f%% (sim/live)", within, total, 100*res.Tolerance)
 }
 
+// simLinkSentence says what network the sim runs had.
+func simLinkSentence(res *lab.FidelityResult) string {
+	l, lb := res.SimLinkLatency, res.Loopback
+	if l == nil || lb == nil {
+		return "The sim runs used the scenario's own network."
+	}
+	return fmt.Sprintf("The sim runs' links were fitted to this machine's live round trip, measured first (%d pings: p50 %v, p99 %v, %v CPU each): "+
+		"lognormal mean %v, stddev %v, max %v one way, after taking out the server's per-message cost the cost table charges as CPU.",
+		lb.Samples, time.Duration(lb.P50).Round(time.Microsecond), time.Duration(lb.P99).Round(time.Microsecond), time.Duration(lb.CPUPerRoundTrip).Round(time.Microsecond),
+		l.Mean.Round(time.Microsecond), l.Stddev.Round(time.Microsecond), l.Max.Round(time.Microsecond))
+}
+
 func fidelityPage(res *lab.FidelityResult) reports.TablePage {
 	rows := make([][]string, 0, len(res.Rows))
 	for _, r := range res.Rows {
@@ -169,7 +187,43 @@ func fidelityPage(res *lab.FidelityResult) reports.TablePage {
 			"Each rate runs the scenario's workload (faults and checks left out) twice with the same seed: in the simulator and live on loopback. " +
 				"Ratios are sim/live; ✗ marks one outside ±25%. Below saturation the two should agree; past it they saturate on different resources. " +
 				"\"ops\" counts operations issued: a live run that issues fewer lost part of its schedule (start-up, or a client that fell behind).",
+			simLinkSentence(res),
+			res.MachineLoad,
 		},
 		Tables: []reports.Table{{Title: "sim vs live", Header: fidelityHeader, Rows: rows}},
 	}
+}
+
+// machineLoad is the 1-minute load average from /proc/loadavg, -1 where
+// there is none (not Linux).
+func machineLoad() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// machineLoadSentence says how busy the machine was: live runs share its
+// cores with everything else on it, the simulator's virtual CPU does not,
+// so a load above the core count makes live latencies the machine's, not
+// the design's.
+func machineLoadSentence(before, after float64) string {
+	if before < 0 || after < 0 {
+		return "Machine load: unknown (no /proc/loadavg)."
+	}
+	cores := runtime.NumCPU()
+	s := fmt.Sprintf("Machine load (1-minute average) %.1f before, %.1f after, on %d cores.", before, after, cores)
+	if max(before, after) > float64(cores) {
+		s += " More runnable work than cores: the live runs waited for CPU the simulator does not model, so their latencies say more about the machine than the design. Compare on a quiet machine."
+	}
+	return s
 }

@@ -31,6 +31,10 @@ const (
 
 var _ node.Coster = (*Node)(nil)
 
+// MessageCost is the virtual CPU a node spends on every message it takes
+// off the network, beside the command's own work.
+func MessageCost() time.Duration { return costPerMessage }
+
 // Cost is the virtual CPU time msg takes.
 func (n *Node) Cost(msg node.Message) time.Duration {
 	if c := n.handlerCost(msg); c > 0 {

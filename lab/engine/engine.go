@@ -60,6 +60,15 @@ type Cluster struct {
 	Codecs map[string]Codec
 }
 
+// MessageCoster is implemented by engines whose simulated nodes charge a
+// fixed CPU cost for every message they take off the network (the
+// transport's share of a request). The fidelity report takes it out of
+// the live round trip it measures before fitting the simulator's links to
+// it, so the transport is not counted twice.
+type MessageCoster interface {
+	MessageCost() time.Duration
+}
+
 // Codec turns one message type into bytes and back. Decode must return an
 // error, never panic, on bytes Encode did not make.
 type Codec struct {

@@ -25,6 +25,10 @@ import (
 // Engine is the cache as scenarios see it.
 type Engine struct{}
 
+// MessageCost is what a simulated cache node charges per message
+// received (engine.MessageCoster).
+func (Engine) MessageCost() time.Duration { return cache.MessageCost() }
+
 // New returns the cache engine's lab glue.
 func New() Engine { return Engine{} }
 
