@@ -93,9 +93,13 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 	}
 	return &engine.Cluster{
 		Factories: factories,
-		NewClient: func(r *rand.Rand) engine.Client { return newClient(servers, origin, set.client, r) },
-		Config:    report,
-		Codecs:    wireCodecs(),
+		NewClient: func(r *rand.Rand) engine.Client {
+			c := newClient(servers, origin, set.client, r)
+			c.replicas = replicasByMaster(spec.Nodes, masterOf)
+			return c
+		},
+		Config: report,
+		Codecs: wireCodecs(),
 		Messages: map[string]node.Message{
 			"cache.Command":      cache.Command{},
 			"cache.Reply":        cache.Reply{},

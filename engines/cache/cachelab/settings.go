@@ -50,6 +50,10 @@ type clientSettings struct {
 	// CLIENT TRACKING on (RESP3) and answers repeated gets from memory
 	// until the server pushes an invalidation.
 	Tracking bool
+	// ReplicaReads sends each get to the key's master or one of its
+	// replicas, picked at random (a replica answers reads, perhaps
+	// stale), so a hot key's reads spread over its shard's copies.
+	ReplicaReads bool
 }
 
 // lockPollMax caps a lock waiter's backoff.
@@ -93,10 +97,12 @@ func decodeClientSettings(n *yaml.Node) (clientSettings, error) {
 			if err == nil && (s.Split < 1 || s.Split > splitMax) {
 				err = fmt.Errorf("%d: want 1 to %d copies", s.Split, splitMax)
 			}
+		case "replica_reads":
+			err = decodeYesNo(v, &s.ReplicaReads)
 		case "tracking":
 			err = decodeYesNo(v, &s.Tracking)
 		default:
-			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, split, tracking, ttl, xfetch_beta)", k.Line, k.Value)
+			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, replica_reads, split, tracking, ttl, xfetch_beta)", k.Line, k.Value)
 		}
 		if err != nil {
 			return s, fmt.Errorf("line %d: config.client.%s: %v", v.Line, k.Value, err)

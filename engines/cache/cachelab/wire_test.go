@@ -2,8 +2,8 @@ package cachelab
 
 import (
 	"math"
-	"strings"
 	"reflect"
+	"strings"
 	"testing"
 
 	"syslab/engines/cache"
