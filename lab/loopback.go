@@ -31,10 +31,12 @@ const (
 	loopbackPadBytes = 32
 	// loopbackSamplesMax bounds one measurement.
 	loopbackSamplesMax = 100_000
-	// loopbackReplyTimeout is how long one ping may go unanswered before
-	// the measurement gives up: loopback never loses a message, so a
-	// missing pong is a broken runtime, not a sample.
+	// loopbackReplyTimeout and loopbackPingSlowMax bound a measurement:
+	// it gives up after samples × (gap + loopbackPingSlowMax) +
+	// loopbackReplyTimeout. Loopback never loses a message, so a missing
+	// pong is a broken runtime, not a sample.
 	loopbackReplyTimeout = 5 * time.Second
+	loopbackPingSlowMax  = 10 * time.Millisecond
 	// zScoreP99 is the standard normal quantile of 0.99, for fitting a
 	// lognormal to a median and a 99th percentile.
 	zScoreP99 = 2.3263
@@ -68,8 +70,9 @@ func registerLoopbackPing() {
 type LoopbackResult struct {
 	Samples int `json:"samples"`
 	// CPUPerRoundTrip is the process's CPU time (user + system, both
-	// runtimes, the Go scheduler's spinning included) per ping and pong,
-	// for the report: compare it with the engine's calibrated cost.
+	// runtimes, timers and the Go scheduler's spinning included) per ping
+	// and pong, for the report: compare it with the engine's calibrated
+	// per-message cost.
 	CPUPerRoundTrip reports.Dur `json:"cpu_per_round_trip"`
 	P50             reports.Dur `json:"round_trip_p50"`
 	P90             reports.Dur `json:"round_trip_p90"`
@@ -109,23 +112,50 @@ type pingEcho struct{ env node.Env }
 func (e *pingEcho) Start(env node.Env)                   { e.env = env }
 func (e *pingEcho) Receive(from node.ID, m node.Message) { e.env.Send(from, m) }
 
-// pinger sends on request and stamps each pong's arrival on its loop, as
-// a lab client stamps a reply.
+// pinger sends pings as a lab client sends operations: each one from an
+// Env.After timer set gap ahead, timed from when that timer was due to
+// when the pong is handled on the loop. So the round trip holds what a
+// live client's operation goes through besides the server's work: the
+// timer's lateness (large on a busy machine), the hand-off into the loop,
+// the transport both ways.
 type pinger struct {
-	env  node.Env
-	pong chan time.Time
+	env     node.Env
+	gap     time.Duration
+	pad     []byte
+	warmup  int // pings not measured: the first dial the connections
+	samples int
+	sent    int
+	due     time.Time
+	rtts    []time.Duration
+	done    chan struct{}
 }
 
-func (p *pinger) Start(env node.Env)            { p.env = env }
-func (p *pinger) Receive(node.ID, node.Message) { p.pong <- time.Now() }
-func (p *pinger) send(seq uint64, pad []byte, _ node.Handler) {
-	p.env.Send("loopback-echo", loopbackPing{Seq: seq, Pad: pad})
+func (p *pinger) Start(env node.Env) { p.env = env }
+
+// next schedules the next ping, or reports the measurement done.
+func (p *pinger) next() {
+	if p.sent == p.warmup+p.samples {
+		close(p.done)
+		return
+	}
+	p.due = time.Now().Add(p.gap)
+	p.env.After(p.gap, func() {
+		p.sent++
+		p.env.Send("loopback-echo", loopbackPing{Seq: uint64(p.sent), Pad: p.pad})
+	})
 }
 
-// MeasureLoopback sends samples pings one at a time, gap apart, between
-// two live runtimes on 127.0.0.1, and reports the round trips: from the
-// moment a ping is handed to the sender's loop to the moment its pong is
-// handled there.
+func (p *pinger) Receive(node.ID, node.Message) {
+	if p.sent > p.warmup {
+		p.rtts = append(p.rtts, time.Since(p.due))
+	}
+	p.next()
+}
+
+// MeasureLoopback sends samples pings one at a time, each gap after the
+// previous pong, between two live runtimes on 127.0.0.1, and reports the
+// round trips: from when the ping's send timer was due to when its pong
+// is handled on the sender's loop (see pinger).
 func MeasureLoopback(samples int, gap time.Duration) (LoopbackResult, error) {
 	if samples <= 0 || samples > loopbackSamplesMax {
 		return LoopbackResult{}, fmt.Errorf("loopback: %d samples, want 1..%d", samples, loopbackSamplesMax)
@@ -141,7 +171,10 @@ func MeasureLoopback(samples int, gap time.Duration) (LoopbackResult, error) {
 	if err != nil {
 		return LoopbackResult{}, err
 	}
-	p := &pinger{pong: make(chan time.Time, 1)}
+	// The first pings dial the connections: not part of the measurement.
+	const warmup = 20
+	p := &pinger{gap: gap, pad: make([]byte, loopbackPadBytes), warmup: warmup, samples: samples,
+		rtts: make([]time.Duration, 0, samples), done: make(chan struct{})}
 	sender, err := live.New(live.Config{Self: "loopback-ping", Listen: "127.0.0.1:0", Dir: filepath.Join(dir, "ping")},
 		func() node.Handler { return p })
 	if err != nil {
@@ -157,39 +190,28 @@ func MeasureLoopback(samples int, gap time.Duration) (LoopbackResult, error) {
 	if err := sender.Start(); err != nil {
 		return LoopbackResult{}, err
 	}
-	pad := make([]byte, loopbackPadBytes)
-	// The first pings dial the connections: not part of the measurement.
-	const warmup = 20
-	rtts := make([]time.Duration, 0, samples)
-	// CPU is summed over each ping's round trip only, not over the pauses
-	// between them, whose timer wake-ups are no part of a message's cost.
-	var cpuTotal time.Duration
-	for i := range samples + warmup {
-		seq := uint64(i)
-		cpuBefore, err := processCPU()
-		if err != nil {
-			return LoopbackResult{}, err
-		}
-		start := time.Now()
-		sender.Do(func(h node.Handler) { p.send(seq, pad, h) })
-		select {
-		case at := <-p.pong:
-			cpuAfter, err := processCPU()
-			if err != nil {
-				return LoopbackResult{}, err
-			}
-			if i >= warmup {
-				rtts = append(rtts, at.Sub(start))
-				cpuTotal += cpuAfter - cpuBefore
-			}
-		case <-time.After(loopbackReplyTimeout):
-			return LoopbackResult{}, fmt.Errorf("loopback: ping %d unanswered after %v", i, loopbackReplyTimeout)
-		}
-		time.Sleep(gap)
+	cpuBefore, err := processCPU()
+	if err != nil {
+		return LoopbackResult{}, err
 	}
+	sender.Do(func(node.Handler) { p.next() })
+	// Loopback never loses a message: a ping unanswered for long is a
+	// broken runtime, not a slow sample.
+	deadline := time.Duration(samples+warmup)*(gap+loopbackPingSlowMax) + loopbackReplyTimeout
+	select {
+	case <-p.done:
+	case <-time.After(deadline):
+		return LoopbackResult{}, fmt.Errorf("loopback: %d pings not answered within %v", samples+warmup, deadline)
+	}
+	cpuAfter, err := processCPU()
+	if err != nil {
+		return LoopbackResult{}, err
+	}
+	var rtts []time.Duration
+	sender.Do(func(node.Handler) { rtts = p.rtts })
 	sort.Slice(rtts, func(i, j int) bool { return rtts[i] < rtts[j] })
 	at := func(q float64) reports.Dur { return reports.D(rtts[min(len(rtts)-1, int(q*float64(len(rtts))))]) }
-	return LoopbackResult{Samples: len(rtts), CPUPerRoundTrip: reports.D(cpuTotal / time.Duration(len(rtts))), P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: reports.D(rtts[len(rtts)-1])}, nil
+	return LoopbackResult{Samples: len(rtts), CPUPerRoundTrip: reports.D((cpuAfter - cpuBefore) / time.Duration(samples+warmup)), P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: reports.D(rtts[len(rtts)-1])}, nil
 }
 
 // processCPU is the user plus system CPU time this process has used.
