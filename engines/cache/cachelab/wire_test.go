@@ -119,3 +119,26 @@ func FuzzWireDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkWireGetRoundTrip encodes and decodes what one GET puts on the
+// wire: the command and its reply.
+func BenchmarkWireGetRoundTrip(b *testing.B) {
+	cmd := cache.Command{Seq: 1, Args: [][]byte{[]byte("GET"), []byte("key:1234")}}
+	rep := cache.Reply{Seq: 1, Value: resp.BulkFromString(strings.Repeat("v", 64))}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, m := range []struct {
+			msg node.Message
+			c   func(node.Message) ([]byte, error)
+			d   func([]byte) (node.Message, error)
+		}{{cmd, encodeCommand, decodeCommand}, {rep, encodeReply, decodeReply}} {
+			buf, err := m.c(m.msg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := m.d(buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
