@@ -21,7 +21,7 @@ import (
 
 var fidelityCommand = command{
 	name:     "fidelity",
-	synopsis: "FILE [--rates R1,R2,…] [--op OP] [--duration D] [--clients N] [--out DIR]",
+	synopsis: "FILE [--rates R1,R2,…] [--sim-network loopback|scenario] [--op OP] [--duration D] [--clients N] [--out DIR]",
 	summary:  "run a scenario in sim and live at a few rates; compare throughput, p50 and p99",
 	run:      runFidelity,
 }
