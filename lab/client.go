@@ -40,15 +40,18 @@ type pendingOp struct {
 // intended start (no coordinated omission). Closed loop, it issues the next
 // operation as soon as the previous one returned.
 type clientProc struct {
-	id     int
-	phase  *Phase
-	proto  engine.Client
-	rec    *recorder
-	rng    *rand.Rand
-	keys   loadgen.KeyChooser
-	mix    *loadgen.Mix
-	gap    func() time.Duration // open loop only
-	values valueSource
+	id    int
+	phase *Phase
+	proto engine.Client
+	rec   *recorder
+	rng   *rand.Rand
+	keys  loadgen.KeyChooser
+	mix   *loadgen.Mix
+	// arrivals gives the intended starts since the phase's start, moved
+	// by shift (open loop only).
+	arrivals *loadgen.Arrivals
+	shift    time.Duration
+	values   valueSource
 
 	env      node.Env
 	now      func() time.Duration
@@ -63,13 +66,20 @@ type clientProc struct {
 
 func (c *clientProc) Start(env node.Env) {
 	c.env = env
-	first := c.phase.Start
-	if c.phase.OpenLoop() {
-		// Spread the clients' first arrivals over one gap so they do not
-		// all fire in the same instant.
-		first += time.Duration(c.rng.Float64() * float64(c.gap()))
+	if !c.phase.OpenLoop() {
+		c.at(c.phase.Start, c.arrive)
+		return
 	}
-	c.at(first, c.arrive)
+	// Shift each client's arrivals so its first comes after a random part
+	// of its first gap, so the clients do not all fire in the same
+	// instant; the later ones keep the schedule's spacing.
+	part := c.rng.Float64()
+	first, ok := c.arrivals.Next()
+	if !ok {
+		return
+	}
+	c.shift = time.Duration(part*float64(first)) - first
+	c.at(c.phase.Start+c.shift+first, c.arrive)
 }
 
 // at runs fn at virtual time t (or now, if t has passed).
@@ -95,7 +105,9 @@ func (c *clientProc) arrive() {
 		c.queue = append(c.queue, pendingOp{op: op, intended: now})
 	}
 	if c.phase.OpenLoop() {
-		c.at(now+c.gap(), c.arrive)
+		if next, ok := c.arrivals.Next(); ok {
+			c.at(c.phase.Start+c.shift+next, c.arrive)
+		}
 	}
 	c.pump()
 }

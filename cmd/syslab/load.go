@@ -30,7 +30,7 @@ func runLoad(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 	targetURL := fs.String("target", "redis://127.0.0.1:6379", "server `URL`: redis://[[user]:password@]host[:port][/db]")
 	workloadName := fs.String("workload", "ycsb-a", "workload: "+strings.Join(loadgen.WorkloadNames(), ", ")+" (ycsb-e, scans, is not supported)")
 	rate := fs.Float64("rate", 0, "open loop: operations per second to start, whatever the server's speed")
-	schedule := fs.String("schedule", "constant", "open-loop arrivals: constant or poisson")
+	schedule := fs.String("schedule", "constant", "open-loop arrivals, from the base --rate: constant, poisson, ramp:TO[:OVER] (linear to TO ops/s over OVER, default the whole run), step:BY:EVERY (BY ops/s more every EVERY), sine:AMPLITUDE:PERIOD (rate ± AMPLITUDE)")
 	closed := fs.Int("closed", 0, "closed loop instead: `N` workers, each with one operation outstanding (latency from send; coordinated omission not corrected)")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send")
 	p99 := fs.Duration("p99", 0, "latency goal: exit 1 when p99 over every operation is above it")
@@ -87,7 +87,7 @@ func runLoad(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 		return usagef("--drain %v: want > 0", *drain)
 	}
 	if *closed == 0 {
-		if _, err := loadgen.Schedule(*schedule, *rate, rand.New(rand.NewPCG(0, 0))); err != nil {
+		if _, err := loadgen.Schedule(*schedule, *rate, *duration, rand.New(rand.NewPCG(0, 0))); err != nil {
 			return usagef("--schedule/--rate: %v", err)
 		}
 	}

@@ -29,7 +29,7 @@ type ReportOptions struct {
 // Model says how the load was generated, in words a report shows.
 func (r *Result) Model() string {
 	if r.OpenLoop() {
-		return fmt.Sprintf("%s: %s schedule at %g ops/s (latency from each operation's intended start; coordinated omission corrected)",
+		return fmt.Sprintf("%s: schedule %s, base rate %g ops/s (latency from each operation's intended start; coordinated omission corrected)",
 			ModelOpenLoop, r.Config.Schedule, r.Config.RatePerSec)
 	}
 	return fmt.Sprintf("%s with %d workers (latency from send; coordinated omission not corrected)", ModelClosedLoop, r.Config.Closed)
@@ -67,7 +67,7 @@ func (r *Result) Report(opts ReportOptions) (*reports.Run, error) {
 	if r.OpenLoop() {
 		run.Config["rate_per_sec"] = cfg.RatePerSec
 		run.Config["schedule"] = cfg.Schedule
-		run.Throughput.RequestedPerSec = cfg.RatePerSec
+		run.Throughput.RequestedPerSec = cfg.RequestedPerSec()
 	} else {
 		run.Config["closed_workers"] = cfg.Closed
 	}
@@ -155,13 +155,13 @@ func (r *Result) checks(opts ReportOptions) []reports.Check {
 			Expected: fmt.Sprintf("no dropped sends, at most %g%% of sends later than %v", scheduleLateShareMax*100, r.Config.LateAfter),
 			Verdict:  reports.VerdictPass,
 			Measured: map[string]float64{
-				"requested_per_sec": r.Config.RatePerSec,
+				"requested_per_sec": r.Config.RequestedPerSec(),
 				"achieved_per_sec":  r.AchievedPerSec(),
 				"late_sends":        float64(r.Late),
 				"dropped_sends":     float64(r.Dropped),
 			},
 			Detail: fmt.Sprintf("requested %g ops/s, achieved %.0f; %d sends late by more than %v, %d dropped",
-				r.Config.RatePerSec, r.AchievedPerSec(), r.Late, r.Config.LateAfter, r.Dropped),
+				r.Config.RequestedPerSec(), r.AchievedPerSec(), r.Late, r.Config.LateAfter, r.Dropped),
 		}
 		if r.Dropped > 0 || lateShare > scheduleLateShareMax {
 			// The generator could not keep the schedule: the latencies

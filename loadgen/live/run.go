@@ -38,8 +38,9 @@ type Config struct {
 	ValueSize loadgen.SizeChooser
 	// KeyPrefix comes before each key's index: "key:" gives key:0, key:1, …
 	KeyPrefix string
-	// Open loop: operations start RatePerSec a second, paced by Schedule
-	// (constant or poisson). Closed loop: Closed > 0 workers each keep one
+	// Open loop: operations start at the intended times of Schedule (a
+	// loadgen.ParseSchedule text: constant, poisson, ramp, step, sine)
+	// with base rate RatePerSec. Closed loop: Closed > 0 workers each keep one
 	// operation outstanding, and the rate is whatever the server allows.
 	RatePerSec float64
 	Schedule   string
@@ -129,11 +130,33 @@ func (cfg *Config) validate() error {
 		return fmt.Errorf("rate %v: an open-loop run needs a rate > 0", cfg.RatePerSec)
 	}
 	if cfg.Closed == 0 {
-		if _, err := loadgen.Schedule(cfg.Schedule, cfg.RatePerSec, rand.New(rand.NewPCG(0, 0))); err != nil {
+		if _, err := cfg.arrivals(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// arrivals starts the open loop's schedule.
+func (cfg *Config) arrivals() (*loadgen.Arrivals, error) {
+	spec, err := loadgen.ParseSchedule(cfg.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	return loadgen.NewArrivals(spec, cfg.RatePerSec, cfg.Duration, rand.New(rand.NewPCG(cfg.Seed, 1)))
+}
+
+// RequestedPerSec is the mean rate the schedule asks for over the run
+// (the base rate, unless it ramps, steps or swings); 0 in a closed loop.
+func (cfg *Config) RequestedPerSec() float64 {
+	if cfg.Closed > 0 {
+		return 0
+	}
+	arrivals, err := cfg.arrivals()
+	if err != nil {
+		return 0
+	}
+	return arrivals.Expected(cfg.Duration) / cfg.Duration.Seconds()
 }
 
 // runner is one run in progress.
@@ -278,7 +301,7 @@ func (r *runner) opFor(wr, sr *rand.Rand, intended time.Duration) *call {
 // every connection is at its in-flight bound the operation is dropped and
 // counted — waiting would hide the server's slowness from the latencies.
 func (r *runner) pace(ctx context.Context) (dropped int64, err error) {
-	next, err := loadgen.Schedule(r.cfg.Schedule, r.cfg.RatePerSec, rand.New(rand.NewPCG(r.cfg.Seed, 1)))
+	arrivals, err := r.cfg.arrivals()
 	if err != nil {
 		return 0, err
 	}
@@ -286,10 +309,9 @@ func (r *runner) pace(ctx context.Context) (dropped int64, err error) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
-	var at time.Duration
 	for i := 0; ; i++ {
-		at += next()
-		if at >= r.cfg.Duration {
+		at, ok := arrivals.Next()
+		if !ok || at >= r.cfg.Duration {
 			return dropped, nil
 		}
 		if wait := at - r.since(); wait > sleepMin {
