@@ -175,6 +175,7 @@ func (c *conn) writeLoop() {
 				cl.sent = now
 				if c.run.openLoop && now-cl.intended > c.run.cfg.LateAfter {
 					c.late.Add(1)
+					c.run.metrics.late()
 				}
 			}
 			select {

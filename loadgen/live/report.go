@@ -45,13 +45,13 @@ func (r *Result) Report(opts ReportOptions) (*reports.Run, error) {
 	run := &reports.Run{
 		Scenario:        "load-" + cfg.Workload.Name,
 		Description:     r.Model() + ". Workload " + cfg.Workload.About + ".",
-		Engine:          "resp",
+		Engine:          r.protocol(),
 		Mode:            reports.ModeLive,
 		Seed:            cfg.Seed,
 		VirtualDuration: reports.Dur(r.Elapsed),
 		Promise:         "The server answers this load without errors" + goalClause(opts.P99Goal) + ".",
 		Config: map[string]any{
-			"target":                  cfg.Target.String(),
+			"target":                  r.TargetString(),
 			"workload":                cfg.Workload.Name,
 			"key_distribution":        cfg.Workload.Distribution,
 			"load_model":              model,
@@ -70,6 +70,12 @@ func (r *Result) Report(opts ReportOptions) (*reports.Run, error) {
 		run.Throughput.RequestedPerSec = cfg.RequestedPerSec()
 	} else {
 		run.Config["closed_workers"] = cfg.Closed
+	}
+	if cfg.HTTP.URL != "" {
+		run.Config["http_method"] = cfg.HTTP.Method
+		run.Config["driver"] = "vegeta attacker, latency from our intended start"
+		delete(run.Config, "inflight_per_connection")
+		run.Config["workers_max"] = cfg.Connections * cfg.InflightMax
 	}
 	if opts.P99Goal > 0 {
 		run.Config["p99_goal"] = opts.P99Goal.String()
@@ -102,6 +108,22 @@ func (r *Result) Report(opts ReportOptions) (*reports.Run, error) {
 	run.Checks = r.checks(opts)
 	run.Verdict = reports.RunVerdict(run.Checks, false)
 	return run, nil
+}
+
+// protocol is what the run spoke: resp or http.
+func (r *Result) protocol() string {
+	if r.Config.HTTP.URL != "" {
+		return "http"
+	}
+	return "resp"
+}
+
+// TargetString names the server the run drove, without secrets.
+func (r *Result) TargetString() string {
+	if r.Config.HTTP.URL != "" {
+		return r.Config.HTTP.String()
+	}
+	return r.Config.Target.String()
 }
 
 func goalClause(goal time.Duration) string {

@@ -12,6 +12,7 @@ import (
 
 	"syslab/engines/cache/resp"
 	"syslab/loadgen"
+	"syslab/node"
 )
 
 // Defaults and bounds of a run.
@@ -58,6 +59,12 @@ type Config struct {
 	Seed         uint64
 	// Progress, when set, is called about once a second.
 	Progress func(Progress)
+	// Metrics, when set, receives the run's Prometheus families (see
+	// MetricNames) as it goes.
+	Metrics node.Metrics
+	// HTTP, when its URL is set, makes the run an HTTP one driven by
+	// vegeta's attacker (see RunHTTP); Target is then unused.
+	HTTP HTTPTarget
 }
 
 // Progress is one second of a run.
@@ -159,6 +166,35 @@ func (cfg *Config) RequestedPerSec() float64 {
 	return arrivals.Expected(cfg.Duration) / cfg.Duration.Seconds()
 }
 
+func newRunner(cfg Config, kinds []string) *runner {
+	r := &runner{cfg: cfg, openLoop: cfg.Closed == 0}
+	r.metrics = newLoadMetrics(cfg.Metrics, kinds)
+	r.stats = newStats(kinds, r.metrics)
+	if r.openLoop {
+		// A schedule of its own, for the rate at any instant: the
+		// pacer's advances as it goes.
+		if arrivals, err := cfg.arrivals(); err == nil {
+			r.rateAt = arrivals.RatePerSec
+		}
+	}
+	return r
+}
+
+func (cfg *Config) setDefaults() {
+	if cfg.KeyPrefix == "" {
+		cfg.KeyPrefix = "key:"
+	}
+	if cfg.LateAfter == 0 {
+		cfg.LateAfter = DefaultLateAfter
+	}
+	if cfg.DrainTimeout == 0 {
+		cfg.DrainTimeout = DefaultDrainTimeout
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = DefaultDialTimeout
+	}
+}
+
 // runner is one run in progress.
 type runner struct {
 	cfg      Config
@@ -166,6 +202,9 @@ type runner struct {
 	start    time.Time
 	conns    []*conn
 	stats    *stats
+	metrics  *loadMetrics
+	// rateAt is the schedule's rate at an instant of the run (open loop).
+	rateAt func(time.Duration) float64
 	// values is random bytes; every SET sends a prefix of it.
 	values []byte
 	// nextConn is where the pacer's round robin starts (pacer goroutine only).
@@ -190,22 +229,14 @@ func (r *runner) appendCommand(dst []byte, cl *call) []byte {
 // An error means the run could not start or every connection was lost;
 // server error replies are results, not errors.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	if cfg.KeyPrefix == "" {
-		cfg.KeyPrefix = "key:"
+	if cfg.HTTP.URL != "" {
+		return RunHTTP(ctx, cfg)
 	}
-	if cfg.LateAfter == 0 {
-		cfg.LateAfter = DefaultLateAfter
-	}
-	if cfg.DrainTimeout == 0 {
-		cfg.DrainTimeout = DefaultDrainTimeout
-	}
-	if cfg.DialTimeout == 0 {
-		cfg.DialTimeout = DefaultDialTimeout
-	}
+	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	r := &runner{cfg: cfg, openLoop: cfg.Closed == 0, stats: newStats(cfg.Workload.Ops())}
+	r := newRunner(cfg, cfg.Workload.Ops())
 	inflightMax := cfg.InflightMax
 	if !r.openLoop {
 		// Every worker must find a slot on its own connection.
@@ -459,9 +490,10 @@ func sentOr(cl *call, end time.Duration) time.Duration {
 	return cl.sent
 }
 
-// startProgress calls cfg.Progress once a second until the returned stop.
+// startProgress calls cfg.Progress and updates the rate gauges once a
+// second until the returned stop.
 func (r *runner) startProgress() (stop func()) {
-	if r.cfg.Progress == nil {
+	if r.cfg.Progress == nil && r.cfg.Metrics == nil {
 		return func() {}
 	}
 	quit, finished := make(chan struct{}), make(chan struct{})
@@ -473,18 +505,27 @@ func (r *runner) startProgress() (stop func()) {
 		for {
 			select {
 			case <-quit:
+				r.metrics.rates(0, 0)
 				return
 			case <-tick.C:
 			}
 			now := r.since()
 			rec, errs := r.stats.takeInterval()
-			r.cfg.Progress(Progress{
+			p := Progress{
 				Elapsed:   now,
 				OpsPerSec: float64(rec.Count()+errs) / (now - last).Seconds(),
 				P50:       rec.Percentile(50),
 				P99:       rec.Percentile(99),
 				Errors:    errs,
-			})
+			}
+			requested := 0.0
+			if r.rateAt != nil && now < r.cfg.Duration {
+				requested = r.rateAt(now)
+			}
+			r.metrics.rates(requested, p.OpsPerSec)
+			if r.cfg.Progress != nil {
+				r.cfg.Progress(p)
+			}
 			last = now
 		}
 	}()
