@@ -347,4 +347,3 @@ func FuzzParseHTTPTarget(f *testing.F) {
 		}
 	})
 }
-
