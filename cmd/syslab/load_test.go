@@ -167,9 +167,9 @@ func TestLoadHTTPWithMetrics(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		body := scrape(t, metricsURL)
-		if sampleValue(body, `syslab_load_requests_total{op="get",outcome="ok"}`) > 0 &&
-			sampleValue(body, "syslab_load_requested_ops_per_second") >= 200 {
-			if !strings.Contains(body, `syslab_load_latency_seconds_bucket{op="get",le="0.0001`) {
+		if sampleValue(body, `loadgen_requests_total{op="get",outcome="ok"}`) > 0 &&
+			sampleValue(body, "loadgen_rate_requested_per_second") >= 200 {
+			if !strings.Contains(body, `loadgen_request_duration_seconds_bucket{op="get",le="0.0001`) {
 				t.Errorf("the latency histogram has no sub-millisecond buckets:\n%s", body)
 			}
 			break

@@ -228,7 +228,7 @@ func (c *conn) readLoop() {
 			c.submit(cl) // keeps its slot: the write half is the same operation
 			continue
 		}
-		comp := completion{kind: cl.kind, at: now, latency: now - min(cl.intended, cl.sent)}
+		comp := completion{kind: cl.kind, at: now, latency: now - min(cl.intended, cl.sent), service: now - cl.sent}
 		if v.IsError() {
 			comp.errKind = serverErrorKind(v.Str)
 		}

@@ -56,9 +56,11 @@ const (
 type schedulePacer struct {
 	arrivals *loadgen.Arrivals
 	duration time.Duration
-	// next is the intended start of hit number index.
+	// next is the intended start of hit number index-1; sent mirrors
+	// index for other goroutines.
 	index uint64
 	next  time.Duration
+	sent  atomic.Int64
 	ended bool
 	// began is the attack's start as a wall-clock time, worked out on
 	// the first call from the elapsed time vegeta passes (vegeta keeps
@@ -80,6 +82,7 @@ func (p *schedulePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration,
 		}
 		p.next = at
 		p.index++
+		p.sent.Store(int64(p.index))
 	}
 	if p.ended {
 		return 0, true
@@ -175,6 +178,13 @@ func RunHTTP(ctx context.Context, cfg Config) (*Result, error) {
 		vegeta.Redirects(vegeta.NoFollow),
 	)
 
+	var answered atomic.Int64
+	r.inFlight = func() int64 {
+		if ours == nil {
+			return 0 // a closed loop has Closed requests in flight
+		}
+		return max(ours.sent.Load()-answered.Load(), 0)
+	}
 	r.start = time.Now()
 	stopProgress := r.startProgress()
 	stopWatch := context.AfterFunc(ctx, func() { attacker.Stop() })
@@ -185,6 +195,7 @@ func RunHTTP(ctx context.Context, cfg Config) (*Result, error) {
 	var late int64
 	batch := make([]completion, 0, recordBatchMax)
 	for res := range results {
+		answered.Add(1)
 		began := r.start
 		if ours != nil {
 			if b := ours.began.Load(); b != nil {
@@ -210,7 +221,7 @@ func RunHTTP(ctx context.Context, cfg Config) (*Result, error) {
 				r.metrics.late()
 			}
 		}
-		comp := completion{kind: kind, at: end, latency: max(end-start, 0)}
+		comp := completion{kind: kind, at: end, latency: max(end-start, 0), service: res.Latency}
 		if res.Error != "" {
 			comp.errKind = httpErrorKind(res)
 		}

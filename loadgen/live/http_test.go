@@ -304,9 +304,9 @@ func TestHTTPRequestsKeysMethodBodyAndErrors(t *testing.T) {
 	}
 	metrics.mu.Lock()
 	defer metrics.mu.Unlock()
-	ok, failed := metrics.sums[`syslab_load_requests_total{op="put",outcome="ok"}`], metrics.sums[`syslab_load_requests_total{op="put",outcome="error"}`]
-	if ok != 180 || failed != 19 || metrics.counts[`syslab_load_latency_seconds{op="put"}`] != 180 {
-		t.Errorf("metrics: ok %v, error %v, latency samples %d; want 180, 19, 180", ok, failed, metrics.counts[`syslab_load_latency_seconds{op="put"}`])
+	ok, failed := metrics.sums[`loadgen_requests_total{op="put",outcome="ok"}`], metrics.sums[`loadgen_requests_total{op="put",outcome="error"}`]
+	if ok != 180 || failed != 19 || metrics.counts[`loadgen_request_duration_seconds{op="put"}`] != 180 {
+		t.Errorf("metrics: ok %v, error %v, latency samples %d; want 180, 19, 180", ok, failed, metrics.counts[`loadgen_request_duration_seconds{op="put"}`])
 	}
 }
 

@@ -7,19 +7,23 @@ import (
 	"syslab/node"
 )
 
-// The load generator's own Prometheus families, recorded through a
-// node.Metrics (the live/promexport Exporter serves them on
-// `syslab load --metrics-addr`). Latency is the same measure the report
-// uses — from each operation's intended start in an open loop, from its
-// send in a closed loop — in a histogram whose name ends in _seconds, so
-// the exporter gives it sub-millisecond buckets.
+// The load generator's own Prometheus families (the names
+// dashboards/README.md proposed), recorded through a node.Metrics: the
+// live/promexport Exporter serves them on `syslab load --metrics-addr`.
+// Request duration is the measure the report uses — from each
+// operation's intended start in an open loop, from its send in a closed
+// loop; service duration is always from the send, for comparison. Both
+// names end in _seconds, so the exporter gives them sub-millisecond
+// buckets.
 const (
-	metricRequests  = "syslab_load_requests_total"
-	metricLatency   = "syslab_load_latency_seconds"
-	metricLate      = "syslab_load_late_sends_total"
-	metricDropped   = "syslab_load_dropped_sends_total"
-	metricRequested = "syslab_load_requested_ops_per_second"
-	metricAchieved  = "syslab_load_achieved_ops_per_second"
+	metricRequests        = "loadgen_requests_total"
+	metricRequestDuration = "loadgen_request_duration_seconds"
+	metricServiceDuration = "loadgen_service_duration_seconds"
+	metricLate            = "loadgen_sends_late_total"
+	metricDropped         = "loadgen_sends_dropped_total"
+	metricRequested       = "loadgen_rate_requested_per_second"
+	metricAchieved        = "loadgen_rate_achieved_per_second"
+	metricInFlight        = "loadgen_in_flight_requests"
 )
 
 // Request outcomes, the values of the outcome label.
@@ -33,13 +37,13 @@ const (
 // MetricNames lists every family the load generator records, for
 // dashboards and their test.
 func MetricNames() []string {
-	return []string{metricRequests, metricLatency, metricLate, metricDropped, metricRequested, metricAchieved}
+	return []string{metricRequests, metricRequestDuration, metricServiceDuration, metricLate, metricDropped, metricRequested, metricAchieved, metricInFlight}
 }
 
 // opMetricNames are one operation kind's series names, built once so the
 // hot path formats nothing.
 type opMetricNames struct {
-	ok, failed, unanswered, dropped, latency string
+	ok, failed, unanswered, dropped, requestDuration, serviceDuration string
 }
 
 // loadMetrics records a run into a node.Metrics; every method is safe for
@@ -62,7 +66,9 @@ func newLoadMetrics(m node.Metrics, kinds []string) *loadMetrics {
 		}
 		names := opMetricNames{
 			ok: series(outcomeOK), failed: series(outcomeError), unanswered: series(outcomeUnanswered),
-			dropped: series(outcomeDropped), latency: fmt.Sprintf("%s{op=%q}", metricLatency, k),
+			dropped:         series(outcomeDropped),
+			requestDuration: fmt.Sprintf("%s{op=%q}", metricRequestDuration, k),
+			serviceDuration: fmt.Sprintf("%s{op=%q}", metricServiceDuration, k),
 		}
 		lm.ops[k] = names
 		// Every counter exists from the start, at 0, so a dashboard
@@ -75,6 +81,7 @@ func newLoadMetrics(m node.Metrics, kinds []string) *loadMetrics {
 	m.Add(metricDropped, 0)
 	m.Set(metricRequested, 0)
 	m.Set(metricAchieved, 0)
+	m.Set(metricInFlight, 0)
 	return lm
 }
 
@@ -85,7 +92,8 @@ func (lm *loadMetrics) completed(c completion) {
 		return
 	}
 	lm.m.Add(names.ok, 1)
-	lm.m.Observe(names.latency, c.latency.Seconds())
+	lm.m.Observe(names.requestDuration, c.latency.Seconds())
+	lm.m.Observe(names.serviceDuration, c.service.Seconds())
 }
 
 func (lm *loadMetrics) unanswered(kind string, failed bool) {
@@ -103,9 +111,10 @@ func (lm *loadMetrics) dropped(kind string) {
 
 func (lm *loadMetrics) late() { lm.m.Add(metricLate, 1) }
 
-// rates sets the schedule's rate now and what completed over the last
-// interval.
-func (lm *loadMetrics) rates(requestedPerSec, achievedPerSec float64) {
+// gauges sets the schedule's rate now, what completed over the last
+// interval and what is in flight.
+func (lm *loadMetrics) gauges(requestedPerSec, achievedPerSec float64, inFlight int64) {
 	lm.m.Set(metricRequested, requestedPerSec)
 	lm.m.Set(metricAchieved, achievedPerSec)
+	lm.m.Set(metricInFlight, float64(inFlight))
 }

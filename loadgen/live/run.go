@@ -168,6 +168,13 @@ func (cfg *Config) RequestedPerSec() float64 {
 
 func newRunner(cfg Config, kinds []string) *runner {
 	r := &runner{cfg: cfg, openLoop: cfg.Closed == 0}
+	r.inFlight = func() int64 {
+		var n int64
+		for _, c := range r.conns {
+			n += c.inflight.Load()
+		}
+		return n
+	}
 	r.metrics = newLoadMetrics(cfg.Metrics, kinds)
 	r.stats = newStats(kinds, r.metrics)
 	if r.openLoop {
@@ -205,6 +212,8 @@ type runner struct {
 	metrics  *loadMetrics
 	// rateAt is the schedule's rate at an instant of the run (open loop).
 	rateAt func(time.Duration) float64
+	// inFlight counts requests sent and not answered.
+	inFlight func() int64
 	// values is random bytes; every SET sends a prefix of it.
 	values []byte
 	// nextConn is where the pacer's round robin starts (pacer goroutine only).
@@ -505,7 +514,7 @@ func (r *runner) startProgress() (stop func()) {
 		for {
 			select {
 			case <-quit:
-				r.metrics.rates(0, 0)
+				r.metrics.gauges(0, 0, 0)
 				return
 			case <-tick.C:
 			}
@@ -522,7 +531,7 @@ func (r *runner) startProgress() (stop func()) {
 			if r.rateAt != nil && now < r.cfg.Duration {
 				requested = r.rateAt(now)
 			}
-			r.metrics.rates(requested, p.OpsPerSec)
+			r.metrics.gauges(requested, p.OpsPerSec, r.inFlight())
 			if r.cfg.Progress != nil {
 				r.cfg.Progress(p)
 			}

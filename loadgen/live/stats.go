@@ -13,6 +13,9 @@ type completion struct {
 	kind    string
 	at      time.Duration // since the run's start
 	latency time.Duration
+	// service is from the send to the answer (latency is from the
+	// intended start in an open loop).
+	service time.Duration
 	errKind string // empty when the server answered without an error
 }
 
