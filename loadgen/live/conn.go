@@ -40,8 +40,6 @@ type call struct {
 	// rmwWriting is set once a read-modify-write's GET was answered and
 	// its SET is on the way.
 	rmwWriting bool
-	// done receives the call when it completes: closed loop only.
-	done chan *call
 }
 
 // conn is one pipelined connection: a writer goroutine turns calls from
@@ -233,10 +231,13 @@ func (c *conn) readLoop() {
 			comp.errKind = serverErrorKind(v.Str)
 		}
 		batch = append(batch, comp)
-		c.inflight.Add(-1)
-		if cl.done != nil {
-			cl.done <- cl
+		if !c.run.openLoop && now < time.Duration(c.run.closedUntil.Load()) {
+			// Closed loop: the answer frees the slot for the next
+			// operation, issued now on this connection.
+			c.submit(c.run.nextClosed(now))
+			continue
 		}
+		c.inflight.Add(-1)
 	}
 }
 

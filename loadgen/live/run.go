@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"syslab/engines/cache/resp"
@@ -214,6 +215,15 @@ type runner struct {
 	rateAt func(time.Duration) float64
 	// inFlight counts requests sent and not answered.
 	inFlight func() int64
+	// closedUntil is, in a closed loop, the time since the start until
+	// which an answer starts the next operation; 0 once the loop ends.
+	closedUntil atomic.Int64
+	// closedGen draws the closed loop's operations; readers of every
+	// connection share it.
+	closedGen struct {
+		mu     sync.Mutex
+		wr, sr *rand.Rand
+	}
 	// values is random bytes; every SET sends a prefix of it.
 	values []byte
 	// nextConn is where the pacer's round robin starts (pacer goroutine only).
@@ -404,48 +414,60 @@ func (r *runner) lostError() error {
 	return fmt.Errorf("load: every connection to %s was lost (first: %v)", r.cfg.Target, r.conns[0].err)
 }
 
-// closedLoop runs Closed workers, each sending its next operation when the
-// previous one is answered. Latency is from the send: a stalled server
-// stalls the workers, and the operations they would have sent meanwhile
-// are never measured (coordinated omission, not corrected).
+// closedLoop keeps Closed operations outstanding: it starts them spread
+// over the connections, and each connection's reader starts the next one
+// the moment an answer comes in (see conn.next), until the run's
+// duration has passed. Latency is from the issue: a stalled server stalls
+// the loop, and the operations it would have sent meanwhile are never
+// measured (coordinated omission, not corrected).
+//
+// Why the reader and not a goroutine per worker: a worker would cost two
+// goroutine wake-ups per operation (reader → worker → writer), and on a
+// busy machine each wake-up waits for a core; the loop then measures the
+// scheduler, not the server. redis-benchmark, the yardstick, is one
+// event loop.
 func (r *runner) closedLoop(ctx context.Context) error {
-	var genMu sync.Mutex
-	wr, sr := rand.New(rand.NewPCG(r.cfg.Seed, 2)), rand.New(rand.NewPCG(r.cfg.Seed, 4))
-	var workers sync.WaitGroup
+	r.closedGen.wr = rand.New(rand.NewPCG(r.cfg.Seed, 2))
+	r.closedGen.sr = rand.New(rand.NewPCG(r.cfg.Seed, 4))
+	r.closedUntil.Store(int64(r.cfg.Duration))
 	for w := range r.cfg.Closed {
 		c := r.conns[w%len(r.conns)]
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			done := make(chan *call, 1)
-			for {
-				now := r.since()
-				if now >= r.cfg.Duration || ctx.Err() != nil {
-					return
-				}
-				genMu.Lock()
-				cl := r.opFor(wr, sr, now)
-				genMu.Unlock()
-				cl.done = done
-				if !c.tryAcquire() {
-					return // stopped: the bound fits every worker
-				}
-				c.submit(cl)
-				select {
-				case <-done:
-				case <-c.dead:
-					return
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
+		if !c.tryAcquire() {
+			break // stopped: the bound fits every worker
+		}
+		c.submit(r.nextClosed(r.since()))
 	}
-	workers.Wait()
+	timer := time.NewTimer(r.cfg.Duration - r.since())
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-timer.C:
+	case <-r.allDead():
+	}
+	r.closedUntil.Store(0) // readers stop issuing
 	if r.allStopped() && ctx.Err() == nil {
 		return r.lostError()
 	}
 	return nil
+}
+
+// nextClosed builds the closed loop's next operation, issued at now.
+func (r *runner) nextClosed(now time.Duration) *call {
+	r.closedGen.mu.Lock()
+	defer r.closedGen.mu.Unlock()
+	return r.opFor(r.closedGen.wr, r.closedGen.sr, now)
+}
+
+// allDead is closed once every connection has stopped.
+func (r *runner) allDead() <-chan struct{} {
+	dead := make(chan struct{})
+	go func() {
+		for _, c := range r.conns {
+			<-c.dead
+		}
+		close(dead)
+	}()
+	return dead
 }
 
 // drain waits until every call is answered, the drain timeout passes or
