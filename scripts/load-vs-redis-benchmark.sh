@@ -11,6 +11,11 @@
 #   syslab load --closed CLIENTS×DEPTH --connections CLIENTS --inflight DEPTH
 #               --workload CMD --keys KEYSPACE --value-size 100 --duration DURATION
 #
+# Both run THREADS threads (default 1, redis-benchmark's own default):
+# redis-benchmark --threads, syslab load GOMAXPROCS. On a machine whose
+# cores other processes share, a tool's CPU share grows with its runnable
+# threads, so unequal threads would compare the scheduler, not the tools.
+#
 # Both are closed loops with CLIENTS connections and DEPTH requests
 # outstanding on each. (redis-benchmark sends a connection's DEPTH
 # requests as one batch and waits for all of them; syslab load's workers
@@ -38,6 +43,7 @@ PIPELINES=${PIPELINES:-"1 16"}
 REQUESTS=${REQUESTS:-300000}   # redis-benchmark -n per run
 DURATION=${DURATION:-5s}       # syslab load --duration per run
 KEYSPACE=${KEYSPACE:-100000}
+THREADS=${THREADS:-1}
 VALUE_BYTES=100
 COMMANDS=(set get)
 TOLERANCE=0.15                 # |ops/s ratio - 1| at most this
@@ -120,7 +126,9 @@ start_server() {
 # run_rb runs redis-benchmark once and appends its line to $RESULTS.
 run_rb() {
 	local server=$1 depth=$2 cmd=$3 round=$4 line
-	line=$(redis-benchmark -h 127.0.0.1 -p "${PORT[$server]}" -c "$CLIENTS" -P "$depth" \
+	local threads=()
+	((THREADS > 1)) && threads=(--threads "$THREADS")
+	line=$(redis-benchmark -h 127.0.0.1 -p "${PORT[$server]}" -c "$CLIENTS" -P "$depth" "${threads[@]}" \
 		-n "$REQUESTS" -r "$KEYSPACE" -d "$VALUE_BYTES" -t "$cmd" --csv | tail -n 1 | tr -d '"')
 	# test,rps,avg,min,p50,p95,p99,max
 	IFS=, read -r _ rps _ _ p50 _ p99 _ <<<"$line"
@@ -132,7 +140,7 @@ run_rb() {
 run_ours() {
 	local server=$1 depth=$2 cmd=$3 round=$4 dir=$WORK/load
 	rm -rf "$dir"
-	"$SYSLAB" load --target "redis://127.0.0.1:${PORT[$server]}" --workload "$cmd" \
+	GOMAXPROCS=$THREADS "$SYSLAB" load --target "redis://127.0.0.1:${PORT[$server]}" --workload "$cmd" \
 		--closed $((CLIENTS * depth)) --connections "$CLIENTS" --inflight "$depth" \
 		--keys "$KEYSPACE" --value-size "$VALUE_BYTES" --key-prefix "key:" \
 		--duration "$DURATION" --quiet --out "$dir" >"$WORK/load.out" 2>&1 ||
@@ -164,7 +172,7 @@ done
 mkdir -p "$OUT"
 cp "$RESULTS" "$OUT/load-vs-redis-benchmark-runs.tsv"
 # The report: medians per server, depth, command and tool, side by side.
-awk -F'\t' -v tol="$TOLERANCE" -v rounds="$ROUNDS" -v clients="$CLIENTS" '
+awk -F'\t' -v tol="$TOLERANCE" -v rounds="$ROUNDS" -v clients="$CLIENTS" -v threads="$THREADS" '
 function median(list,    n, a, i, j, t) {
 	n = split(list, a, " ")
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
@@ -178,7 +186,7 @@ function median(list,    n, a, i, j, t) {
 	p99[key, $4] = p99[key, $4] " " $8
 }
 END {
-	printf "## syslab load vs redis-benchmark (closed loop, %d connections, medians of %d rounds)\n\n", clients, rounds
+	printf "## syslab load vs redis-benchmark (closed loop, %d connections, %d thread(s) each, medians of %d rounds)\n\n", clients, threads, rounds
 	print "| server | pipeline | cmd | rb ops/s | syslab ops/s | ratio | ok (±" tol * 100 "%) | rb p50 ms | syslab p50 ms | ratio | rb p99 ms | syslab p99 ms | ratio |"
 	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	bad = 0

@@ -199,12 +199,23 @@ func (c *conn) writeLoop() {
 func (c *conn) readLoop() {
 	rr := resp.NewReader(c.br)
 	batch := make([]completion, 0, recordBatchMax)
+	// next holds the closed loop's next operations, issued by the
+	// answers read from one buffer-full and handed to the writer together
+	// when the buffer is empty: one write for the lot, as a pipelining
+	// client (redis-benchmark -P) sends its batch.
+	next := make([]*call, 0, c.inflightMax)
 	flush := func() {
 		c.run.stats.record(batch)
 		batch = batch[:0]
 	}
 	defer flush()
 	for {
+		if len(next) > 0 && c.br.Buffered() == 0 {
+			for _, cl := range next {
+				c.submit(cl)
+			}
+			next = next[:0]
+		}
 		if len(batch) > 0 && (c.br.Buffered() == 0 || len(batch) >= recordBatchMax) {
 			flush()
 		}
@@ -234,7 +245,7 @@ func (c *conn) readLoop() {
 		if !c.run.openLoop && now < time.Duration(c.run.closedUntil.Load()) {
 			// Closed loop: the answer frees the slot for the next
 			// operation, issued now on this connection.
-			c.submit(c.run.nextClosed(now))
+			next = append(next, c.run.nextClosed(now, cl))
 			continue
 		}
 		c.inflight.Add(-1)

@@ -338,8 +338,13 @@ func valueBytesFor(sizes loadgen.SizeChooser) int {
 
 // opFor builds the next call from the workload.
 func (r *runner) opFor(wr, sr *rand.Rand, intended time.Duration) *call {
+	return r.fillOp(new(call), wr, sr, intended)
+}
+
+// fillOp makes cl, new or done with, the next call.
+func (r *runner) fillOp(cl *call, wr, sr *rand.Rand, intended time.Duration) *call {
 	op := r.cfg.Workload.Next(wr)
-	cl := &call{kind: op.Kind, key: op.Key, intended: intended}
+	*cl = call{kind: op.Kind, key: op.Key, intended: intended}
 	if op.Kind != loadgen.OpGet {
 		cl.valueBytes = r.cfg.ValueSize.Next(sr)
 	}
@@ -435,7 +440,7 @@ func (r *runner) closedLoop(ctx context.Context) error {
 		if !c.tryAcquire() {
 			break // stopped: the bound fits every worker
 		}
-		c.submit(r.nextClosed(r.since()))
+		c.submit(r.nextClosed(r.since(), nil))
 	}
 	timer := time.NewTimer(r.cfg.Duration - r.since())
 	defer timer.Stop()
@@ -451,11 +456,15 @@ func (r *runner) closedLoop(ctx context.Context) error {
 	return nil
 }
 
-// nextClosed builds the closed loop's next operation, issued at now.
-func (r *runner) nextClosed(now time.Duration) *call {
+// nextClosed makes the closed loop's next operation, issued at now, in
+// reuse (a call that completed and nobody holds any more) or a new call.
+func (r *runner) nextClosed(now time.Duration, reuse *call) *call {
+	if reuse == nil {
+		reuse = new(call)
+	}
 	r.closedGen.mu.Lock()
 	defer r.closedGen.mu.Unlock()
-	return r.opFor(r.closedGen.wr, r.closedGen.sr, now)
+	return r.fillOp(reuse, r.closedGen.wr, r.closedGen.sr, now)
 }
 
 // allDead is closed once every connection has stopped.
