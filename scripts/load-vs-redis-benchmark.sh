@@ -26,6 +26,8 @@
 #
 # The table: ops/s, p50 and p99 of each tool and the ratio syslab/rb.
 # Acceptance: ops/s within ±15% of redis-benchmark's (the ok column).
+# CPU µs/op is each tool's own user+sys time per operation: what the
+# generator costs, the number that decides who saturates first.
 # Latency percentiles are printed for reading, not judged: redis-benchmark
 # times a pipelined request from its batch's write, syslab load from the
 # request's own send, and both are dominated by queueing on a busy box.
@@ -55,12 +57,12 @@ READY_TIMEOUT_SECS=10
 say() { echo "load-vs-redis-benchmark: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-for tool in "$SYSLAB" "$REDIS_SERVER" redis-benchmark redis-cli jq; do
+for tool in "$SYSLAB" "$REDIS_SERVER" redis-benchmark redis-cli jq /usr/bin/time; do
 	command -v "$tool" >/dev/null || die "$tool not found (run 'make build'; redis-server and redis-benchmark come from Debian's redis-server and redis-tools)"
 done
 
 WORK=$(mktemp -d -t load-vs-rb.XXXXXX)
-RESULTS=$WORK/results.tsv # server depth command tool round ops_per_sec p50_ms p99_ms
+RESULTS=$WORK/results.tsv # server depth command tool round ops_per_sec p50_ms p99_ms cpu_us_per_op
 : >"$RESULTS"
 declare -A PID=() PORT=()
 
@@ -128,25 +130,27 @@ run_rb() {
 	local server=$1 depth=$2 cmd=$3 round=$4 line
 	local threads=()
 	((THREADS > 1)) && threads=(--threads "$THREADS")
-	line=$(redis-benchmark -h 127.0.0.1 -p "${PORT[$server]}" -c "$CLIENTS" -P "$depth" "${threads[@]}" \
+	line=$(/usr/bin/time -o "$WORK/cpu" -f '%U %S' redis-benchmark -h 127.0.0.1 -p "${PORT[$server]}" -c "$CLIENTS" -P "$depth" "${threads[@]}" \
 		-n "$REQUESTS" -r "$KEYSPACE" -d "$VALUE_BYTES" -t "$cmd" --csv | tail -n 1 | tr -d '"')
 	# test,rps,avg,min,p50,p95,p99,max
 	IFS=, read -r _ rps _ _ p50 _ p99 _ <<<"$line"
 	[[ -n $rps && -n $p99 ]] || die "redis-benchmark gave no numbers: $line"
-	printf '%s\t%s\t%s\tredis-benchmark\t%s\t%s\t%s\t%s\n' "$server" "$depth" "$cmd" "$round" "$rps" "$p50" "$p99" >>"$RESULTS"
+	printf '%s\t%s\t%s\tredis-benchmark\t%s\t%s\t%s\t%s\t%s\n' "$server" "$depth" "$cmd" "$round" "$rps" "$p50" "$p99" \
+		"$(awk -v n="$REQUESTS" '{ print ($1 + $2) * 1e6 / n }' "$WORK/cpu")" >>"$RESULTS"
 }
 
 # run_ours runs syslab load once and appends its line to $RESULTS.
 run_ours() {
 	local server=$1 depth=$2 cmd=$3 round=$4 dir=$WORK/load
 	rm -rf "$dir"
-	GOMAXPROCS=$THREADS "$SYSLAB" load --target "redis://127.0.0.1:${PORT[$server]}" --workload "$cmd" \
+	GOMAXPROCS=$THREADS /usr/bin/time -o "$WORK/cpu" -f '%U %S' "$SYSLAB" load --target "redis://127.0.0.1:${PORT[$server]}" --workload "$cmd" \
 		--closed $((CLIENTS * depth)) --connections "$CLIENTS" --inflight "$depth" \
 		--keys "$KEYSPACE" --value-size "$VALUE_BYTES" --key-prefix "key:" \
 		--duration "$DURATION" --quiet --out "$dir" >"$WORK/load.out" 2>&1 ||
 		{ cat "$WORK/load.out" >&2; die "syslab load failed against $server"; }
-	jq -r --arg s "$server" --arg d "$depth" --arg c "$cmd" --arg r "$round" \
-		'[$s, $d, $c, "syslab load", $r, .throughput.achieved_per_sec, (.ops[0].p50 / 1e6), (.ops[0].p99 / 1e6)] | @tsv' \
+	read -r user sys <"$WORK/cpu"
+	jq -r --arg s "$server" --arg d "$depth" --arg c "$cmd" --arg r "$round" --argjson cpu "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" \
+		'[$s, $d, $c, "syslab load", $r, .throughput.achieved_per_sec, (.ops[0].p50 / 1e6), (.ops[0].p99 / 1e6), ($cpu * 1e6 / .ops[0].count)] | @tsv' \
 		"$dir/results.json" >>"$RESULTS"
 }
 
@@ -184,11 +188,12 @@ function median(list,    n, a, i, j, t) {
 	ops[key, $4] = ops[key, $4] " " $6
 	p50[key, $4] = p50[key, $4] " " $7
 	p99[key, $4] = p99[key, $4] " " $8
+	cpu[key, $4] = cpu[key, $4] " " $9
 }
 END {
 	printf "## syslab load vs redis-benchmark (closed loop, %d connections, %d thread(s) each, medians of %d rounds)\n\n", clients, threads, rounds
-	print "| server | pipeline | cmd | rb ops/s | syslab ops/s | ratio | ok (±" tol * 100 "%) | rb p50 ms | syslab p50 ms | ratio | rb p99 ms | syslab p99 ms | ratio |"
-	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	print "| server | pipeline | cmd | rb ops/s | syslab ops/s | ratio | ok (±" tol * 100 "%) | rb p50 ms | syslab p50 ms | ratio | rb p99 ms | syslab p99 ms | ratio | rb CPU µs/op | syslab CPU µs/op |"
+	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	bad = 0
 	for (i = 1; i <= keys; i++) {
 		key = order[i]; split(key, k, SUBSEP)
@@ -198,8 +203,9 @@ END {
 		ratio = so / ro
 		ok = (ratio >= 1 - tol && ratio <= 1 + tol) ? "yes" : "NO"
 		if (ok == "NO") bad++
-		printf "| %s | %s | %s | %.0f | %.0f | %.2f | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f |\n", \
-			k[1], k[2], toupper(k[3]), ro, so, ratio, ok, r50, s50, (r50 > 0 ? s50 / r50 : 0), r99, s99, (r99 > 0 ? s99 / r99 : 0)
+		printf "| %s | %s | %s | %.0f | %.0f | %.2f | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f |\n", \
+			k[1], k[2], toupper(k[3]), ro, so, ratio, ok, r50, s50, (r50 > 0 ? s50 / r50 : 0), r99, s99, (r99 > 0 ? s99 / r99 : 0), \
+			median(cpu[key, "redis-benchmark"]), median(cpu[key, "syslab load"])
 	}
 	printf "\n%d of %d rows outside ±%d%% on ops/s.\n", bad, keys, tol * 100
 }' "$RESULTS" | tee "$OUT/load-vs-redis-benchmark.md"

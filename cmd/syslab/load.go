@@ -30,7 +30,7 @@ func runLoad(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 	targetURL := fs.String("target", "redis://127.0.0.1:6379", "server `URL`: redis://[[user]:password@]host[:port][/db], or http(s)://host[:port]/path where {key} in the path or query stands for each request's key (sent by vegeta's attacker)")
 	method := fs.String("method", "GET", "HTTP targets: request method")
 	body := fs.String("body", "", "HTTP targets: request body; {key} stands for the key")
-	workloadName := fs.String("workload", "ycsb-a", "workload: "+strings.Join(loadgen.WorkloadNames(), ", ")+" (ycsb-e, scans, is not supported)")
+	workloadName := fs.String("workload", "ycsb-a", "workload: "+strings.Join(loadgen.WorkloadNames(), ", ")+" (ycsb-e, scans, is not supported); for an http:// target only its keys are used, every request is --method")
 	rate := fs.Float64("rate", 0, "open loop: operations per second to start, whatever the server's speed")
 	schedule := fs.String("schedule", "constant", "open-loop arrivals, from the base --rate: constant, poisson, ramp:TO[:OVER] (linear to TO ops/s over OVER, default the whole run), step:BY:EVERY (BY ops/s more every EVERY), sine:AMPLITUDE:PERIOD (rate ± AMPLITUDE)")
 	closed := fs.Int("closed", 0, "closed loop instead: `N` workers, each with one operation outstanding (latency from send; coordinated omission not corrected)")
