@@ -58,6 +58,14 @@ bench: build
 bench-cache: build
 	OUT=$(OUT) scripts/bench-cache.sh
 
+# `syslab load` against redis-benchmark, same servers (redis-server and
+# `syslab serve cache`), same closed-loop settings; the table of ops/s,
+# p50 and p99 with the ratios goes to $(OUT)/load-vs-redis-benchmark.md.
+# Quicker: ROUNDS=1 DURATION=3s REQUESTS=100000.
+.PHONY: load-vs-redis-benchmark
+load-vs-redis-benchmark: build
+	OUT=$(OUT) scripts/load-vs-redis-benchmark.sh
+
 # The cache's sim CPU cost table from its own benchmarks, 5 runs each: the
 # median ns/op of each per-command benchmark becomes that command's virtual
 # CPU cost, and half the median CPU time (cpu-ns/op, getrusage) of a GET

@@ -18,6 +18,8 @@ import (
 	"syslab/engines/cache"
 	"syslab/engines/cache/server"
 	"syslab/live/promexport"
+	"syslab/loadgen"
+	"syslab/loadgen/live"
 )
 
 // dashboard is the part of Grafana's dashboard model the test checks.
@@ -242,8 +244,13 @@ func registeredNames(t *testing.T) map[string]bool {
 	}
 	must(c.ConfigSet(ctx, "maxmemory", "1").Err())
 	_ = c.Set(ctx, "one-more", "v", 0).Err() // may be refused with OOM once nothing is left to evict
+	must(c.ConfigSet(ctx, "maxmemory", "0").Err())
 
-	return waitForNames(t, exp, "cache_expired_keys_total", "cache_evicted_keys_total", "cache_aof_rewrites_total",
+	// The load generator records into the same exporter: a short
+	// open-loop run against the server registers its families.
+	loadLive(t, s.Addr(), exp)
+
+	return waitForNames(t, exp, "loadgen_request_duration_seconds", "cache_expired_keys_total", "cache_evicted_keys_total", "cache_aof_rewrites_total",
 		"cache_rdb_saves_total", "cache_rdb_save_errors_total", "cache_command_duration_seconds")
 }
 
@@ -304,4 +311,26 @@ func TestListRegisteredNames(t *testing.T) {
 	}
 	sort.Strings(sorted)
 	t.Log(strings.Join(sorted, "\n"))
+}
+
+// loadLive runs `syslab load`'s driver for a moment against addr,
+// recording into exp.
+func loadLive(t *testing.T, addr string, exp *promexport.Exporter) {
+	t.Helper()
+	w, err := loadgen.ParseWorkload("mixed", 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := live.ParseTarget("redis://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = live.Run(context.Background(), live.Config{
+		Target: target, Workload: w, ValueSize: loadgen.ConstantSize(16),
+		RatePerSec: 500, Schedule: "ramp:1000", Duration: 200 * time.Millisecond,
+		Connections: 2, InflightMax: 100, Seed: 1, Metrics: exp,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -47,11 +47,13 @@ type clientProc struct {
 	rng   *rand.Rand
 	keys  loadgen.KeyChooser
 	mix   *loadgen.Mix
-	gap   func() time.Duration // open loop only
-	// due is when the open-loop schedule wants the next arrival. The
-	// schedule advances from it, not from when the timer fired: a live
-	// timer that fires late must not slow the schedule down (the
-	// operations it delayed are late, and their latency says so).
+	// arrivals gives the intended starts since the phase's start, moved
+	// by shift (open loop only).
+	arrivals *loadgen.Arrivals
+	shift    time.Duration
+	// due is the intended start of the arrival the timer is set for:
+	// the operation's latency counts from it, not from when the timer
+	// fired (a live timer may fire late; the operation is late then).
 	due    time.Duration
 	values valueSource
 
@@ -68,14 +70,21 @@ type clientProc struct {
 
 func (c *clientProc) Start(env node.Env) {
 	c.env = env
-	first := c.phase.Start
-	if c.phase.OpenLoop() {
-		// Spread the clients' first arrivals over one gap so they do not
-		// all fire in the same instant.
-		first += time.Duration(c.rng.Float64() * float64(c.gap()))
+	if !c.phase.OpenLoop() {
+		c.at(c.phase.Start, c.arrive)
+		return
 	}
-	c.due = first
-	c.at(first, c.arrive)
+	// Shift each client's arrivals so its first comes after a random part
+	// of its first gap, so the clients do not all fire in the same
+	// instant; the later ones keep the schedule's spacing.
+	part := c.rng.Float64()
+	first, ok := c.arrivals.Next()
+	if !ok {
+		return
+	}
+	c.shift = time.Duration(part*float64(first)) - first
+	c.due = c.phase.Start + c.shift + first
+	c.at(c.due, c.arrive)
 }
 
 // at runs fn at virtual time t (or now, if t has passed).
@@ -104,8 +113,10 @@ func (c *clientProc) arrive() {
 		c.queue = append(c.queue, pendingOp{op: op, intended: now})
 	}
 	if c.phase.OpenLoop() {
-		c.due = now + c.gap()
-		c.at(c.due, c.arrive)
+		if next, ok := c.arrivals.Next(); ok {
+			c.due = c.phase.Start + c.shift + next
+			c.at(c.due, c.arrive)
+		}
 	}
 	c.pump()
 }

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -45,12 +46,26 @@ func OpenLoopRate(sc *Scenario) float64 {
 			first = p.Start
 		}
 		last = max(last, p.End())
-		ops += p.Rate.PerSecond() * p.Duration.Seconds()
+		ops += phaseExpectedOps(p)
 	}
 	if span := (last - first).Seconds(); span > 0 {
 		return ops / span
 	}
 	return 0
+}
+
+// phaseExpectedOps is how many operations an open-loop phase's schedule
+// asks for over the phase.
+func phaseExpectedOps(p Phase) float64 {
+	spec, err := loadgen.ParseSchedule(string(p.Arrival))
+	if err != nil {
+		return p.Rate.PerSecond() * p.Duration.Seconds()
+	}
+	arrivals, err := loadgen.NewArrivals(spec, p.Rate.PerSecond(), p.Duration, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return p.Rate.PerSecond() * p.Duration.Seconds()
+	}
+	return arrivals.Expected(p.Duration)
 }
 
 // AtRate returns a copy of sc reshaped by spec: every phase's rate scaled
@@ -84,6 +99,11 @@ func AtRate(sc *Scenario, spec ProbeSpec) (*Scenario, error) {
 			p.Duration = out.Duration - p.Start
 		}
 		p.Rate = Rate{Count: p.Rate.PerSecond() * scale, Per: time.Second}
+		if spec, err := loadgen.ParseSchedule(string(p.Arrival)); err == nil {
+			// A ramp, step or sine keeps its shape: its rates scale
+			// with the phase's and its times stretch with the timeline.
+			p.Arrival = Arrival(spec.Scaled(scale).Stretched(stretch).String())
+		}
 		if spec.Clients > 0 {
 			p.Clients = spec.Clients
 		}

@@ -207,11 +207,16 @@ func (r *labRun) addClients(p *Phase) error {
 		}
 		c.conv, _ = c.proto.(engine.Conversation)
 		if p.OpenLoop() {
-			gap, err := loadgen.Schedule(string(p.Arrival), p.Rate.PerSecond()/float64(n), stream)
+			// Each of the n clients takes 1/n of every rate in the schedule.
+			spec, err := loadgen.ParseSchedule(string(p.Arrival))
 			if err != nil {
 				return err
 			}
-			c.gap = gap
+			arrivals, err := loadgen.NewArrivals(spec.Scaled(1/float64(n)), p.Rate.PerSecond()/float64(n), p.Duration, stream)
+			if err != nil {
+				return err
+			}
+			c.arrivals = arrivals
 		}
 		if err := r.w.AddClient(clientID(id), c); err != nil {
 			return err

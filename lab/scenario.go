@@ -143,7 +143,10 @@ func (p Phase) End() time.Duration { return p.Start + p.Duration }
 // than as soon as the previous one returned (Concurrency).
 func (p Phase) OpenLoop() bool { return p.Concurrency == 0 }
 
-// Arrival is how open-loop arrivals are spaced.
+// Arrival is how open-loop arrivals are spaced and how their rate changes
+// over the phase: a loadgen schedule in text (constant, poisson,
+// ramp:TO[:OVER], step:BY:EVERY, sine:AMPLITUDE:PERIOD), with the phase's
+// rate as the base rate.
 type Arrival string
 
 const (

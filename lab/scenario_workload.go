@@ -2,11 +2,14 @@ package lab
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"syslab/loadgen"
 )
 
 var phaseFields = []string{
@@ -110,8 +113,12 @@ func (d *decoder) phase(n *yaml.Node, path string, i int, s *Scenario, engine En
 		}
 	}
 	if v := f.get("arrival"); v != nil {
-		a, _ := d.enum(v, f.at("arrival"), []string{string(ArrivalConstant), string(ArrivalPoisson)})
-		p.Arrival = Arrival(a)
+		if text, ok := d.str(v, f.at("arrival")); ok {
+			if err := checkArrival(text, p.Rate.PerSecond(), p.Duration); err != nil {
+				d.errorf(v, f.at("arrival"), "%v", err)
+			}
+			p.Arrival = Arrival(text)
+		}
 	}
 	if v := f.get("keys"); v != nil {
 		p.Keys = d.keys(v, f.at("keys"))
@@ -126,6 +133,20 @@ func (d *decoder) phase(n *yaml.Node, path string, i int, s *Scenario, engine En
 		p.Timeout, _ = d.positiveDuration(v, f.at("timeout"))
 	}
 	return p, len(d.errs) == errsBefore
+}
+
+// checkArrival builds the schedule once, so a ramp that falls outside the
+// rate bounds or a sine deeper than the rate is an error of the file.
+func checkArrival(text string, ratePerSec float64, phaseLength time.Duration) error {
+	spec, err := loadgen.ParseSchedule(text)
+	if err != nil {
+		return err
+	}
+	if ratePerSec <= 0 {
+		return nil // the rate's own error is reported
+	}
+	_, err = loadgen.NewArrivals(spec, ratePerSec, phaseLength, rand.New(rand.NewPCG(0, 0)))
+	return err
 }
 
 func (d *decoder) keys(n *yaml.Node, path string) Keys {

@@ -17,8 +17,8 @@ import (
 
 var loadCommand = command{
 	name:     "load",
-	synopsis: "--target redis://HOST:PORT --workload NAME (--rate N | --closed N) [--duration 30s] [--p99 1ms] [--out DIR]",
-	summary:  "drive a live RESP server with open-loop (or closed-loop) load and write its report; exit 1 if a goal is missed",
+	synopsis: "--target redis://HOST:PORT|http://HOST:PORT/path/{key} --workload NAME (--rate N [--schedule S] | --closed N) [--duration 30s] [--p99 1ms] [--out DIR] [--metrics-addr ADDR]",
+	summary:  "drive a live RESP or HTTP server with open-loop (or closed-loop) load and write its report; exit 1 if a goal is missed, 2 on bad input",
 	run:      runLoad,
 }
 
@@ -27,10 +27,12 @@ var loadCommand = command{
 const keyCountMax = 1 << 31
 
 func runLoad(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
-	targetURL := fs.String("target", "redis://127.0.0.1:6379", "server `URL`: redis://[[user]:password@]host[:port][/db]")
-	workloadName := fs.String("workload", "ycsb-a", "workload: "+strings.Join(loadgen.WorkloadNames(), ", ")+" (ycsb-e, scans, is not supported)")
+	targetURL := fs.String("target", "redis://127.0.0.1:6379", "server `URL`: redis://[[user]:password@]host[:port][/db], or http(s)://host[:port]/path where {key} in the path or query stands for each request's key (sent by vegeta's attacker)")
+	method := fs.String("method", "GET", "HTTP targets: request method")
+	body := fs.String("body", "", "HTTP targets: request body; {key} stands for the key")
+	workloadName := fs.String("workload", "ycsb-a", "workload: "+strings.Join(loadgen.WorkloadNames(), ", ")+" (ycsb-e, scans, is not supported); for an http:// target only its keys are used, every request is --method")
 	rate := fs.Float64("rate", 0, "open loop: operations per second to start, whatever the server's speed")
-	schedule := fs.String("schedule", "constant", "open-loop arrivals: constant or poisson")
+	schedule := fs.String("schedule", "constant", "open-loop arrivals, from the base --rate: constant, poisson, ramp:TO[:OVER] (linear to TO ops/s over OVER, default the whole run), step:BY:EVERY (BY ops/s more every EVERY), sine:AMPLITUDE:PERIOD (rate ± AMPLITUDE)")
 	closed := fs.Int("closed", 0, "closed loop instead: `N` workers, each with one operation outstanding (latency from send; coordinated omission not corrected)")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send")
 	p99 := fs.Duration("p99", 0, "latency goal: exit 1 when p99 over every operation is above it")
@@ -45,15 +47,30 @@ func runLoad(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 	lateAfter := fs.Duration("late", live.DefaultLateAfter, "a send later than this after its intended start counts as late")
 	drain := fs.Duration("drain", live.DefaultDrainTimeout, "after the last send, how long to wait for replies")
 	quiet := fs.Bool("quiet", false, "no progress line")
+	observe := addObserveFlags(fs, "syslab-load")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := observe.validate(); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	target, err := live.ParseTarget(*targetURL)
-	if err != nil {
-		return usagef("--target: %v", err)
+	var target live.Target
+	var httpTarget live.HTTPTarget
+	var err error
+	if strings.HasPrefix(*targetURL, "http://") || strings.HasPrefix(*targetURL, "https://") {
+		if httpTarget, err = live.ParseHTTPTarget(*targetURL, *method, *body); err != nil {
+			return usagef("--target: %v", err)
+		}
+	} else {
+		if isFlagSet(fs, "method") || isFlagSet(fs, "body") {
+			return usagef("--method and --body apply to http:// targets")
+		}
+		if target, err = live.ParseTarget(*targetURL); err != nil {
+			return usagef("--target: %v", err)
+		}
 	}
 	if *keys < 1 || *keys > keyCountMax {
 		return usagef("--keys %d: want 1 to %d", *keys, keyCountMax)
@@ -87,16 +104,28 @@ func runLoad(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 		return usagef("--drain %v: want > 0", *drain)
 	}
 	if *closed == 0 {
-		if _, err := loadgen.Schedule(*schedule, *rate, rand.New(rand.NewPCG(0, 0))); err != nil {
+		if _, err := loadgen.Schedule(*schedule, *rate, *duration, rand.New(rand.NewPCG(0, 0))); err != nil {
 			return usagef("--schedule/--rate: %v", err)
 		}
+	} else if isFlagSet(fs, "schedule") {
+		return usagef("--schedule paces an open loop (--rate); a closed loop has none")
 	}
 	cfg := live.Config{
 		Target: target, Workload: workload, ValueSize: sizes, KeyPrefix: *keyPrefix,
 		RatePerSec: *rate, Schedule: *schedule, Closed: *closed, Duration: *duration,
 		Connections: *connections, InflightMax: *inflight, LateAfter: *lateAfter,
-		DrainTimeout: *drain, Seed: *seed,
+		DrainTimeout: *drain, Seed: *seed, HTTP: httpTarget,
 	}
+	stopObserving, err := observe.start(stderr)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopObserving(); err != nil {
+			fmt.Fprintf(stderr, "syslab load: %v\n", err)
+		}
+	}()
+	cfg.Metrics = observe.metrics
 	if !*quiet && isTerminal(stderr) {
 		cfg.Progress = func(p live.Progress) {
 			fmt.Fprintf(stderr, "%6.1fs  %9.0f ops/s  p50 %-9v  p99 %-9v  errors %d\n",

@@ -1,9 +1,18 @@
 package main
 
 import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"syslab/engines/cache"
 	"syslab/engines/cache/server"
@@ -18,7 +27,7 @@ func TestLoadFlagErrorsExit2(t *testing.T) {
 	}{
 		{"no rate", []string{"load"}, "want --rate N"},
 		{"rate and closed", []string{"load", "--rate", "10", "--closed", "2"}, "exclude each other"},
-		{"bad target", []string{"load", "--rate", "10", "--target", "http://x"}, "--target"},
+		{"bad target", []string{"load", "--rate", "10", "--target", "tcp://x"}, "--target"},
 		{"bad workload", []string{"load", "--rate", "10", "--workload", "ycsb-e"}, "range scans"},
 		{"bad value size", []string{"load", "--rate", "10", "--value-size", "big"}, "--value-size"},
 		{"bad schedule", []string{"load", "--rate", "10", "--schedule", "bursty"}, "unknown kind"},
@@ -28,6 +37,14 @@ func TestLoadFlagErrorsExit2(t *testing.T) {
 		{"no connections", []string{"load", "--rate", "10", "--connections", "0"}, "--connections"},
 		{"stray argument", []string{"load", "--rate", "10", "extra"}, `unexpected argument "extra"`},
 		{"undefined flag", []string{"load", "--bogus"}, "flag provided but not defined"},
+		{"bad schedule", []string{"load", "--rate", "10", "--schedule", "sine:99:1s"}, "amplitude"},
+		{"schedule without length", []string{"load", "--rate", "10", "--schedule", "ramp:50:0s"}, "want > 0"},
+		{"schedule in a closed loop", []string{"load", "--closed", "2", "--schedule", "ramp:50"}, "a closed loop has none"},
+		{"method on redis", []string{"load", "--rate", "10", "--method", "POST"}, "apply to http:// targets"},
+		{"bad http target", []string{"load", "--rate", "10", "--target", "http://:80/x"}, "no host"},
+		{"get with a body", []string{"load", "--rate", "10", "--target", "http://h/x", "--body", "b"}, "has no body"},
+		{"bad method", []string{"load", "--rate", "10", "--target", "http://h/x", "--method", "BREW"}, "BREW"},
+		{"bad pyroscope", []string{"load", "--rate", "10", "--pyroscope", "nope"}, "--pyroscope"},
 		{"merge without runs", []string{"report", "merge", "out"}, "at least one run"},
 		{"merge missing run", []string{"report", "merge", t.TempDir(), filepath.Join(t.TempDir(), "nope")}, "no such file"},
 	}
@@ -70,6 +87,19 @@ func TestLoadAndMerge(t *testing.T) {
 	if errA != nil || errB != nil || errM != nil {
 		t.Fatal(errA, errB, errM)
 	}
+	// results.json names the load model, as the report's text does.
+	for _, c := range []struct {
+		run   *reports.Run
+		model string
+		text  string
+	}{{runA, "open-loop", "coordinated omission corrected"}, {runB, "closed-loop", "coordinated omission not corrected"}} {
+		if c.run.Config["load_model"] != c.model || !strings.Contains(c.run.Description, c.text) {
+			t.Errorf("results.json: load_model %v, description %q; want %s and %q", c.run.Config["load_model"], c.run.Description, c.model, c.text)
+		}
+	}
+	if runB.Throughput.RequestedPerSec != 0 || runA.Throughput.RequestedPerSec != 500 {
+		t.Errorf("requested rate: open %v, closed %v; want 500 and none", runA.Throughput.RequestedPerSec, runB.Throughput.RequestedPerSec)
+	}
 	count := func(r *reports.Run) (n int) {
 		for _, op := range r.Ops {
 			n += op.Count
@@ -79,4 +109,105 @@ func TestLoadAndMerge(t *testing.T) {
 	if count(runM) != count(runA)+count(runB) || count(runA) == 0 || count(runB) == 0 {
 		t.Errorf("merged %d ops, want %d + %d", count(runM), count(runA), count(runB))
 	}
+}
+
+// An unreachable server is a failed run (exit 1), not bad input.
+func TestLoadUnreachableExits1(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	for _, target := range []string{"redis://" + addr, "http://" + addr + "/x"} {
+		res := runCLI(t, "", "load", "--target", target, "--rate", "10", "--duration", "100ms", "--out", t.TempDir())
+		if res.exitCode != 1 || !strings.Contains(res.stderr, "connect") {
+			t.Errorf("load of %s: exit %d, stderr %q; want exit 1 and the failed connect", target, res.exitCode, res.stderr)
+		}
+	}
+}
+
+// `syslab load` of an HTTP server: a ramp from 200/s to 400/s through
+// vegeta, its metrics scraped while it runs, results.json naming the
+// protocol, the model and the ramp's mean as the requested rate; then an
+// impossible goal exits 1.
+func TestLoadHTTPWithMetrics(t *testing.T) {
+	var seen atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cmd := exec.Command(syslabBinary, "load", "--target", srv.URL+"/items/{key}", "--rate", "200", "--schedule", "ramp:400",
+		"--duration", "2s", "--metrics-addr", "127.0.0.1:0", "--out", dir, "--quiet")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stderr)
+	metricsURL := ""
+	for metricsURL == "" && lines.Scan() {
+		if rest, ok := strings.CutPrefix(lines.Text(), "metrics on "); ok {
+			metricsURL = rest
+		}
+	}
+	if metricsURL == "" {
+		t.Fatal("syslab load did not say where its metrics are")
+	}
+	go io.Copy(io.Discard, stderr)
+	// Scrape until a request was counted and the requested rate is set
+	// (the gauges move once a second).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		body := scrape(t, metricsURL)
+		if sampleValue(body, `loadgen_requests_total{op="get",outcome="ok"}`) > 0 &&
+			sampleValue(body, "loadgen_rate_requested_per_second") >= 200 {
+			if !strings.Contains(body, `loadgen_request_duration_seconds_bucket{op="get",le="0.0001`) {
+				t.Errorf("the latency histogram has no sub-millisecond buckets:\n%s", body)
+			}
+			break
+		}
+		if time.Now().After(deadline) || body == "" {
+			t.Fatalf("metrics never showed the run (empty: the run ended):\n%s", body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("syslab load: %v\n%s", err, stdout.String())
+	}
+	run, err := reports.ReadRun(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Λ(2s) = (200 + 400)/2 · 2 = 600 requests, a mean of 300/s.
+	if run.Engine != "http" || run.Config["load_model"] != "open-loop" || run.Config["schedule"] != "ramp:400" ||
+		run.Throughput.RequestedPerSec != 300 || seen.Load() != 599 {
+		t.Errorf("results.json: engine %s, model %v, schedule %v, requested %v/s; server saw %d requests; want http, open-loop, ramp:400, 300/s, 599",
+			run.Engine, run.Config["load_model"], run.Config["schedule"], run.Throughput.RequestedPerSec, seen.Load())
+	}
+	res := runCLI(t, "", "load", "--target", srv.URL+"/", "--closed", "2", "--duration", "200ms", "--p99", "1ns", "--out", t.TempDir())
+	if res.exitCode != 1 || !strings.Contains(res.stderr, "latency/all/p99 failed") {
+		t.Errorf("HTTP load with an impossible goal: exit %d, stderr %q; want 1", res.exitCode, res.stderr)
+	}
+}
+
+// sampleValue is the value of the series named exactly so in a text
+// exposition, or -1.
+func sampleValue(exposition, series string) float64 {
+	for _, line := range strings.Split(exposition, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			v, err := strconv.ParseFloat(rest, 64)
+			if err == nil {
+				return v
+			}
+		}
+	}
+	return -1
 }

@@ -40,8 +40,6 @@ type call struct {
 	// rmwWriting is set once a read-modify-write's GET was answered and
 	// its SET is on the way.
 	rmwWriting bool
-	// done receives the call when it completes: closed loop only.
-	done chan *call
 }
 
 // conn is one pipelined connection: a writer goroutine turns calls from
@@ -175,6 +173,7 @@ func (c *conn) writeLoop() {
 				cl.sent = now
 				if c.run.openLoop && now-cl.intended > c.run.cfg.LateAfter {
 					c.late.Add(1)
+					c.run.metrics.late()
 				}
 			}
 			select {
@@ -200,12 +199,23 @@ func (c *conn) writeLoop() {
 func (c *conn) readLoop() {
 	rr := resp.NewReader(c.br)
 	batch := make([]completion, 0, recordBatchMax)
+	// next holds the closed loop's next operations, issued by the
+	// answers read from one buffer-full and handed to the writer together
+	// when the buffer is empty: one write for the lot, as a pipelining
+	// client (redis-benchmark -P) sends its batch.
+	next := make([]*call, 0, c.inflightMax)
 	flush := func() {
 		c.run.stats.record(batch)
 		batch = batch[:0]
 	}
 	defer flush()
 	for {
+		if len(next) > 0 && c.br.Buffered() == 0 {
+			for _, cl := range next {
+				c.submit(cl)
+			}
+			next = next[:0]
+		}
 		if len(batch) > 0 && (c.br.Buffered() == 0 || len(batch) >= recordBatchMax) {
 			flush()
 		}
@@ -227,15 +237,18 @@ func (c *conn) readLoop() {
 			c.submit(cl) // keeps its slot: the write half is the same operation
 			continue
 		}
-		comp := completion{kind: cl.kind, at: now, latency: now - min(cl.intended, cl.sent)}
+		comp := completion{kind: cl.kind, at: now, latency: now - min(cl.intended, cl.sent), service: now - cl.sent}
 		if v.IsError() {
 			comp.errKind = serverErrorKind(v.Str)
 		}
 		batch = append(batch, comp)
-		c.inflight.Add(-1)
-		if cl.done != nil {
-			cl.done <- cl
+		if !c.run.openLoop && now < time.Duration(c.run.closedUntil.Load()) {
+			// Closed loop: the answer frees the slot for the next
+			// operation, issued now on this connection.
+			next = append(next, c.run.nextClosed(now, cl))
+			continue
 		}
+		c.inflight.Add(-1)
 	}
 }
 

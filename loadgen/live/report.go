@@ -29,7 +29,7 @@ type ReportOptions struct {
 // Model says how the load was generated, in words a report shows.
 func (r *Result) Model() string {
 	if r.OpenLoop() {
-		return fmt.Sprintf("%s: %s schedule at %g ops/s (latency from each operation's intended start; coordinated omission corrected)",
+		return fmt.Sprintf("%s: schedule %s, base rate %g ops/s (latency from each operation's intended start; coordinated omission corrected)",
 			ModelOpenLoop, r.Config.Schedule, r.Config.RatePerSec)
 	}
 	return fmt.Sprintf("%s with %d workers (latency from send; coordinated omission not corrected)", ModelClosedLoop, r.Config.Closed)
@@ -45,13 +45,13 @@ func (r *Result) Report(opts ReportOptions) (*reports.Run, error) {
 	run := &reports.Run{
 		Scenario:        "load-" + cfg.Workload.Name,
 		Description:     r.Model() + ". Workload " + cfg.Workload.About + ".",
-		Engine:          "resp",
+		Engine:          r.protocol(),
 		Mode:            reports.ModeLive,
 		Seed:            cfg.Seed,
 		VirtualDuration: reports.Dur(r.Elapsed),
 		Promise:         "The server answers this load without errors" + goalClause(opts.P99Goal) + ".",
 		Config: map[string]any{
-			"target":                  cfg.Target.String(),
+			"target":                  r.TargetString(),
 			"workload":                cfg.Workload.Name,
 			"key_distribution":        cfg.Workload.Distribution,
 			"load_model":              model,
@@ -67,9 +67,15 @@ func (r *Result) Report(opts ReportOptions) (*reports.Run, error) {
 	if r.OpenLoop() {
 		run.Config["rate_per_sec"] = cfg.RatePerSec
 		run.Config["schedule"] = cfg.Schedule
-		run.Throughput.RequestedPerSec = cfg.RatePerSec
+		run.Throughput.RequestedPerSec = cfg.RequestedPerSec()
 	} else {
 		run.Config["closed_workers"] = cfg.Closed
+	}
+	if cfg.HTTP.URL != "" {
+		run.Config["http_method"] = cfg.HTTP.Method
+		run.Config["driver"] = "vegeta attacker, latency from our intended start"
+		delete(run.Config, "inflight_per_connection")
+		run.Config["workers_max"] = cfg.Connections * cfg.InflightMax
 	}
 	if opts.P99Goal > 0 {
 		run.Config["p99_goal"] = opts.P99Goal.String()
@@ -102,6 +108,22 @@ func (r *Result) Report(opts ReportOptions) (*reports.Run, error) {
 	run.Checks = r.checks(opts)
 	run.Verdict = reports.RunVerdict(run.Checks, false)
 	return run, nil
+}
+
+// protocol is what the run spoke: resp or http.
+func (r *Result) protocol() string {
+	if r.Config.HTTP.URL != "" {
+		return "http"
+	}
+	return "resp"
+}
+
+// TargetString names the server the run drove, without secrets.
+func (r *Result) TargetString() string {
+	if r.Config.HTTP.URL != "" {
+		return r.Config.HTTP.String()
+	}
+	return r.Config.Target.String()
 }
 
 func goalClause(goal time.Duration) string {
@@ -155,13 +177,13 @@ func (r *Result) checks(opts ReportOptions) []reports.Check {
 			Expected: fmt.Sprintf("no dropped sends, at most %g%% of sends later than %v", scheduleLateShareMax*100, r.Config.LateAfter),
 			Verdict:  reports.VerdictPass,
 			Measured: map[string]float64{
-				"requested_per_sec": r.Config.RatePerSec,
+				"requested_per_sec": r.Config.RequestedPerSec(),
 				"achieved_per_sec":  r.AchievedPerSec(),
 				"late_sends":        float64(r.Late),
 				"dropped_sends":     float64(r.Dropped),
 			},
 			Detail: fmt.Sprintf("requested %g ops/s, achieved %.0f; %d sends late by more than %v, %d dropped",
-				r.Config.RatePerSec, r.AchievedPerSec(), r.Late, r.Config.LateAfter, r.Dropped),
+				r.Config.RequestedPerSec(), r.AchievedPerSec(), r.Late, r.Config.LateAfter, r.Dropped),
 		}
 		if r.Dropped > 0 || lateShare > scheduleLateShareMax {
 			// The generator could not keep the schedule: the latencies

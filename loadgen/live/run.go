@@ -8,10 +8,12 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"syslab/engines/cache/resp"
 	"syslab/loadgen"
+	"syslab/node"
 )
 
 // Defaults and bounds of a run.
@@ -38,8 +40,9 @@ type Config struct {
 	ValueSize loadgen.SizeChooser
 	// KeyPrefix comes before each key's index: "key:" gives key:0, key:1, …
 	KeyPrefix string
-	// Open loop: operations start RatePerSec a second, paced by Schedule
-	// (constant or poisson). Closed loop: Closed > 0 workers each keep one
+	// Open loop: operations start at the intended times of Schedule (a
+	// loadgen.ParseSchedule text: constant, poisson, ramp, step, sine)
+	// with base rate RatePerSec. Closed loop: Closed > 0 workers each keep one
 	// operation outstanding, and the rate is whatever the server allows.
 	RatePerSec float64
 	Schedule   string
@@ -57,6 +60,12 @@ type Config struct {
 	Seed         uint64
 	// Progress, when set, is called about once a second.
 	Progress func(Progress)
+	// Metrics, when set, receives the run's Prometheus families (see
+	// MetricNames) as it goes.
+	Metrics node.Metrics
+	// HTTP, when its URL is set, makes the run an HTTP one driven by
+	// vegeta's attacker (see RunHTTP); Target is then unused.
+	HTTP HTTPTarget
 }
 
 // Progress is one second of a run.
@@ -129,11 +138,69 @@ func (cfg *Config) validate() error {
 		return fmt.Errorf("rate %v: an open-loop run needs a rate > 0", cfg.RatePerSec)
 	}
 	if cfg.Closed == 0 {
-		if _, err := loadgen.Schedule(cfg.Schedule, cfg.RatePerSec, rand.New(rand.NewPCG(0, 0))); err != nil {
+		if _, err := cfg.arrivals(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// arrivals starts the open loop's schedule.
+func (cfg *Config) arrivals() (*loadgen.Arrivals, error) {
+	spec, err := loadgen.ParseSchedule(cfg.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	return loadgen.NewArrivals(spec, cfg.RatePerSec, cfg.Duration, rand.New(rand.NewPCG(cfg.Seed, 1)))
+}
+
+// RequestedPerSec is the mean rate the schedule asks for over the run
+// (the base rate, unless it ramps, steps or swings); 0 in a closed loop.
+func (cfg *Config) RequestedPerSec() float64 {
+	if cfg.Closed > 0 {
+		return 0
+	}
+	arrivals, err := cfg.arrivals()
+	if err != nil {
+		return 0
+	}
+	return arrivals.Expected(cfg.Duration) / cfg.Duration.Seconds()
+}
+
+func newRunner(cfg Config, kinds []string) *runner {
+	r := &runner{cfg: cfg, openLoop: cfg.Closed == 0}
+	r.inFlight = func() int64 {
+		var n int64
+		for _, c := range r.conns {
+			n += c.inflight.Load()
+		}
+		return n
+	}
+	r.metrics = newLoadMetrics(cfg.Metrics, kinds)
+	r.stats = newStats(kinds, r.metrics)
+	if r.openLoop {
+		// A schedule of its own, for the rate at any instant: the
+		// pacer's advances as it goes.
+		if arrivals, err := cfg.arrivals(); err == nil {
+			r.rateAt = arrivals.RatePerSec
+		}
+	}
+	return r
+}
+
+func (cfg *Config) setDefaults() {
+	if cfg.KeyPrefix == "" {
+		cfg.KeyPrefix = "key:"
+	}
+	if cfg.LateAfter == 0 {
+		cfg.LateAfter = DefaultLateAfter
+	}
+	if cfg.DrainTimeout == 0 {
+		cfg.DrainTimeout = DefaultDrainTimeout
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = DefaultDialTimeout
+	}
 }
 
 // runner is one run in progress.
@@ -143,6 +210,20 @@ type runner struct {
 	start    time.Time
 	conns    []*conn
 	stats    *stats
+	metrics  *loadMetrics
+	// rateAt is the schedule's rate at an instant of the run (open loop).
+	rateAt func(time.Duration) float64
+	// inFlight counts requests sent and not answered.
+	inFlight func() int64
+	// closedUntil is, in a closed loop, the time since the start until
+	// which an answer starts the next operation; 0 once the loop ends.
+	closedUntil atomic.Int64
+	// closedGen draws the closed loop's operations; readers of every
+	// connection share it.
+	closedGen struct {
+		mu     sync.Mutex
+		wr, sr *rand.Rand
+	}
 	// values is random bytes; every SET sends a prefix of it.
 	values []byte
 	// nextConn is where the pacer's round robin starts (pacer goroutine only).
@@ -167,22 +248,14 @@ func (r *runner) appendCommand(dst []byte, cl *call) []byte {
 // An error means the run could not start or every connection was lost;
 // server error replies are results, not errors.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	if cfg.KeyPrefix == "" {
-		cfg.KeyPrefix = "key:"
+	if cfg.HTTP.URL != "" {
+		return RunHTTP(ctx, cfg)
 	}
-	if cfg.LateAfter == 0 {
-		cfg.LateAfter = DefaultLateAfter
-	}
-	if cfg.DrainTimeout == 0 {
-		cfg.DrainTimeout = DefaultDrainTimeout
-	}
-	if cfg.DialTimeout == 0 {
-		cfg.DialTimeout = DefaultDialTimeout
-	}
+	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	r := &runner{cfg: cfg, openLoop: cfg.Closed == 0, stats: newStats(cfg.Workload.Ops())}
+	r := newRunner(cfg, cfg.Workload.Ops())
 	inflightMax := cfg.InflightMax
 	if !r.openLoop {
 		// Every worker must find a slot on its own connection.
@@ -265,8 +338,13 @@ func valueBytesFor(sizes loadgen.SizeChooser) int {
 
 // opFor builds the next call from the workload.
 func (r *runner) opFor(wr, sr *rand.Rand, intended time.Duration) *call {
+	return r.fillOp(new(call), wr, sr, intended)
+}
+
+// fillOp makes cl, new or done with, the next call.
+func (r *runner) fillOp(cl *call, wr, sr *rand.Rand, intended time.Duration) *call {
 	op := r.cfg.Workload.Next(wr)
-	cl := &call{kind: op.Kind, key: op.Key, intended: intended}
+	*cl = call{kind: op.Kind, key: op.Key, intended: intended}
 	if op.Kind != loadgen.OpGet {
 		cl.valueBytes = r.cfg.ValueSize.Next(sr)
 	}
@@ -278,7 +356,7 @@ func (r *runner) opFor(wr, sr *rand.Rand, intended time.Duration) *call {
 // every connection is at its in-flight bound the operation is dropped and
 // counted — waiting would hide the server's slowness from the latencies.
 func (r *runner) pace(ctx context.Context) (dropped int64, err error) {
-	next, err := loadgen.Schedule(r.cfg.Schedule, r.cfg.RatePerSec, rand.New(rand.NewPCG(r.cfg.Seed, 1)))
+	arrivals, err := r.cfg.arrivals()
 	if err != nil {
 		return 0, err
 	}
@@ -286,10 +364,9 @@ func (r *runner) pace(ctx context.Context) (dropped int64, err error) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
-	var at time.Duration
 	for i := 0; ; i++ {
-		at += next()
-		if at >= r.cfg.Duration {
+		at, ok := arrivals.Next()
+		if !ok || at >= r.cfg.Duration {
 			return dropped, nil
 		}
 		if wait := at - r.since(); wait > sleepMin {
@@ -342,48 +419,64 @@ func (r *runner) lostError() error {
 	return fmt.Errorf("load: every connection to %s was lost (first: %v)", r.cfg.Target, r.conns[0].err)
 }
 
-// closedLoop runs Closed workers, each sending its next operation when the
-// previous one is answered. Latency is from the send: a stalled server
-// stalls the workers, and the operations they would have sent meanwhile
-// are never measured (coordinated omission, not corrected).
+// closedLoop keeps Closed operations outstanding: it starts them spread
+// over the connections, and each connection's reader starts the next one
+// the moment an answer comes in (see conn.next), until the run's
+// duration has passed. Latency is from the issue: a stalled server stalls
+// the loop, and the operations it would have sent meanwhile are never
+// measured (coordinated omission, not corrected).
+//
+// Why the reader and not a goroutine per worker: a worker would cost two
+// goroutine wake-ups per operation (reader → worker → writer), and on a
+// busy machine each wake-up waits for a core; the loop then measures the
+// scheduler, not the server. redis-benchmark, the yardstick, is one
+// event loop.
 func (r *runner) closedLoop(ctx context.Context) error {
-	var genMu sync.Mutex
-	wr, sr := rand.New(rand.NewPCG(r.cfg.Seed, 2)), rand.New(rand.NewPCG(r.cfg.Seed, 4))
-	var workers sync.WaitGroup
+	r.closedGen.wr = rand.New(rand.NewPCG(r.cfg.Seed, 2))
+	r.closedGen.sr = rand.New(rand.NewPCG(r.cfg.Seed, 4))
+	r.closedUntil.Store(int64(r.cfg.Duration))
 	for w := range r.cfg.Closed {
 		c := r.conns[w%len(r.conns)]
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			done := make(chan *call, 1)
-			for {
-				now := r.since()
-				if now >= r.cfg.Duration || ctx.Err() != nil {
-					return
-				}
-				genMu.Lock()
-				cl := r.opFor(wr, sr, now)
-				genMu.Unlock()
-				cl.done = done
-				if !c.tryAcquire() {
-					return // stopped: the bound fits every worker
-				}
-				c.submit(cl)
-				select {
-				case <-done:
-				case <-c.dead:
-					return
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
+		if !c.tryAcquire() {
+			break // stopped: the bound fits every worker
+		}
+		c.submit(r.nextClosed(r.since(), nil))
 	}
-	workers.Wait()
+	timer := time.NewTimer(r.cfg.Duration - r.since())
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-timer.C:
+	case <-r.allDead():
+	}
+	r.closedUntil.Store(0) // readers stop issuing
 	if r.allStopped() && ctx.Err() == nil {
 		return r.lostError()
 	}
 	return nil
+}
+
+// nextClosed makes the closed loop's next operation, issued at now, in
+// reuse (a call that completed and nobody holds any more) or a new call.
+func (r *runner) nextClosed(now time.Duration, reuse *call) *call {
+	if reuse == nil {
+		reuse = new(call)
+	}
+	r.closedGen.mu.Lock()
+	defer r.closedGen.mu.Unlock()
+	return r.fillOp(reuse, r.closedGen.wr, r.closedGen.sr, now)
+}
+
+// allDead is closed once every connection has stopped.
+func (r *runner) allDead() <-chan struct{} {
+	dead := make(chan struct{})
+	go func() {
+		for _, c := range r.conns {
+			<-c.dead
+		}
+		close(dead)
+	}()
+	return dead
 }
 
 // drain waits until every call is answered, the drain timeout passes or
@@ -437,9 +530,10 @@ func sentOr(cl *call, end time.Duration) time.Duration {
 	return cl.sent
 }
 
-// startProgress calls cfg.Progress once a second until the returned stop.
+// startProgress calls cfg.Progress and updates the rate gauges once a
+// second until the returned stop.
 func (r *runner) startProgress() (stop func()) {
-	if r.cfg.Progress == nil {
+	if r.cfg.Progress == nil && r.cfg.Metrics == nil {
 		return func() {}
 	}
 	quit, finished := make(chan struct{}), make(chan struct{})
@@ -451,18 +545,27 @@ func (r *runner) startProgress() (stop func()) {
 		for {
 			select {
 			case <-quit:
+				r.metrics.gauges(0, 0, 0)
 				return
 			case <-tick.C:
 			}
 			now := r.since()
 			rec, errs := r.stats.takeInterval()
-			r.cfg.Progress(Progress{
+			p := Progress{
 				Elapsed:   now,
 				OpsPerSec: float64(rec.Count()+errs) / (now - last).Seconds(),
 				P50:       rec.Percentile(50),
 				P99:       rec.Percentile(99),
 				Errors:    errs,
-			})
+			}
+			requested := 0.0
+			if r.rateAt != nil && now < r.cfg.Duration {
+				requested = r.rateAt(now)
+			}
+			r.metrics.gauges(requested, p.OpsPerSec, r.inFlight())
+			if r.cfg.Progress != nil {
+				r.cfg.Progress(p)
+			}
 			last = now
 		}
 	}()

@@ -13,6 +13,9 @@ type completion struct {
 	kind    string
 	at      time.Duration // since the run's start
 	latency time.Duration
+	// service is from the send to the answer (latency is from the
+	// intended start in an open loop).
+	service time.Duration
 	errKind string // empty when the server answered without an error
 }
 
@@ -42,10 +45,12 @@ type stats struct {
 	// interval is what completed since the last progress line.
 	interval       *loadgen.Recorder
 	intervalErrors int64
+	// metrics mirrors every record into Prometheus families.
+	metrics *loadMetrics
 }
 
-func newStats(kinds []string) *stats {
-	s := &stats{ops: map[string]*OpResult{}, errors: map[string]int{}, interval: loadgen.NewRecorder()}
+func newStats(kinds []string, metrics *loadMetrics) *stats {
+	s := &stats{ops: map[string]*OpResult{}, errors: map[string]int{}, interval: loadgen.NewRecorder(), metrics: metrics}
 	for _, k := range kinds {
 		s.ops[k] = &OpResult{Latency: loadgen.NewRecorder()}
 	}
@@ -64,6 +69,7 @@ func (s *stats) record(batch []completion) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range batch {
+		s.metrics.completed(c)
 		op := s.ops[c.kind]
 		s.last = max(s.last, c.at)
 		if c.errKind != "" {
@@ -86,6 +92,7 @@ func (s *stats) unanswered(kind string, at, latency time.Duration, errKind strin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	op := s.ops[kind]
+	s.metrics.unanswered(kind, errKind != "")
 	if errKind != "" {
 		op.Fail++
 		s.errors[errKind]++
@@ -100,6 +107,7 @@ func (s *stats) dropped(kind string) {
 	s.mu.Lock()
 	s.ops[kind].Dropped++
 	s.mu.Unlock()
+	s.metrics.dropped(kind)
 }
 
 // takeInterval returns what completed since the last call and starts anew.

@@ -1,0 +1,60 @@
+package lab_test
+
+import (
+	"fmt"
+	"testing"
+
+	"syslab/lab"
+)
+
+// A phase whose arrivals ramp, step or swing issues the operations its
+// schedule integrates to, split across its clients, in virtual time.
+func TestPhaseArrivalShapes(t *testing.T) {
+	tests := []struct {
+		arrival string
+		// wantOps is Λ over the 10s phase at base rate 200/s.
+		wantOps int
+	}{
+		{"constant", 2000},
+		{"ramp:1000/s", 6000},    // (200 + 1000)/2 · 10s
+		{"ramp:1000:5s", 8000},   // 600·5 + 1000·5
+		{"step:100:2s", 4000},    // 2s · (200+300+400+500+600)
+		{"sine:200:5s", 2000},    // two whole periods: the mean
+		{"step:-100/s:4s", 1200}, // 200·4 + 100·4 + 0·2
+	}
+	for _, tt := range tests {
+		t.Run(tt.arrival, func(t *testing.T) {
+			yaml := fmt.Sprintf(`name: arrival-shape
+engine: cache
+seed: 3
+duration: 10s
+topology:
+  nodes: [cache-1]
+workload:
+  - clients: 4
+    rate: 200/s
+    arrival: %q
+    keys: {count: 100}
+    mix: {get: 1}
+`, tt.arrival)
+			sc, err := lab.Parse("arrival.yaml", []byte(yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, err := lab.Run(sc, lab.Options{Seed: 3, SeedSet: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ops := 0
+			for _, op := range run.Ops {
+				ops += op.Count
+			}
+			// Each client's arrivals move earlier by less than its first
+			// gap (1/50 s), so each may gain the arrivals due in that much
+			// time past the phase's end: at most 5 at the highest rate here.
+			if ops < tt.wantOps || ops > tt.wantOps+4*5 {
+				t.Errorf("%d operations, want %d to %d", ops, tt.wantOps, tt.wantOps+20)
+			}
+		})
+	}
+}
