@@ -296,11 +296,11 @@ func (s *snapshot) databasesSwapped(a, b, databases int) {
 }
 
 // snapshotWriteKeys are the keys a write command may change in place, for
-// snapshotBeforeWrite: its legacy key spec, or for a command without one
-// (movable keys, as LMPOP's after numkeys) every argument — writing a
-// captured collection out early is harmless, missing one is not.
+// snapshotBeforeWrite: its keys, or for a command without a key spec
+// every argument — writing a captured collection out early is harmless,
+// missing one is not.
 func snapshotWriteKeys(spec *commandSpec, args [][]byte) [][]byte {
-	if spec.firstKey == 0 {
+	if spec.firstKey == 0 && spec.movableKeys == nil {
 		return args[1:]
 	}
 	return spec.keys(args)

@@ -150,13 +150,13 @@ var zsetCommands = []commandSpec{
 	{name: "zscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: zscanCommand},
 	// The set-operation commands have movable keys: their legacy key spec
 	// names only the destination (or nothing), as in Redis.
-	{name: "zunionstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: zunionstoreCommand},
-	{name: "zinterstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: zinterstoreCommand},
-	{name: "zdiffstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: zdiffstoreCommand},
-	{name: "zunion", arity: -3, flags: flagReadonly, run: zunionCommand},
-	{name: "zinter", arity: -3, flags: flagReadonly, run: zinterCommand},
-	{name: "zdiff", arity: -3, flags: flagReadonly, run: zdiffCommand},
-	{name: "zintercard", arity: -3, flags: flagReadonly, run: zintercardCommand},
+	{name: "zunionstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, movableKeys: destinationAndKeysAfterNumkeys(2), run: zunionstoreCommand},
+	{name: "zinterstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, movableKeys: destinationAndKeysAfterNumkeys(2), run: zinterstoreCommand},
+	{name: "zdiffstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, movableKeys: destinationAndKeysAfterNumkeys(2), run: zdiffstoreCommand},
+	{name: "zunion", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: zunionCommand},
+	{name: "zinter", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: zinterCommand},
+	{name: "zdiff", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: zdiffCommand},
+	{name: "zintercard", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: zintercardCommand},
 }
 
 // Redis's sorted-set error replies, word for word.
