@@ -165,6 +165,9 @@ func (n *Node) signalKeyAsReady(dbIndex int, key []byte) {
 // receiveCommand runs a client's command, or queues it behind the
 // client's blocked one, then serves whatever the command made ready.
 func (n *Node) receiveCommand(client node.ID, seq uint64, args [][]byte) {
+	if n.killed[client] {
+		return // CLIENT KILL closed its connection (clients.go)
+	}
 	if n.blocking.blocked[client] != nil || len(n.blocking.queued[client]) > 0 {
 		q := append(n.blocking.queued[client], pendingCommand{seq: seq, args: args})
 		n.blocking.queued[client] = q

@@ -348,34 +348,3 @@ func debugCommand(c *call) resp.Value {
 	}
 	return errUnknownSubcommand(c.args[1], "DEBUG")
 }
-
-// clientListCommand answers CLIENT LIST with the fields the node knows:
-// the server adapter owns addresses and sockets, so addr is the endpoint
-// name.
-func clientListCommand(c *call) resp.Value {
-	n := c.node
-	sessions := make([]*session, 0, len(n.sessions))
-	for _, s := range n.sessions {
-		sessions = append(sessions, s)
-	}
-	sort.Slice(sessions, func(i, j int) bool { return sessions[i].id < sessions[j].id })
-	var b strings.Builder
-	for _, s := range sessions {
-		b.WriteString(clientLine(s))
-	}
-	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
-}
-
-func clientInfoCommand(c *call) resp.Value {
-	return resp.Value{Kind: resp.Verbatim, Str: []byte(clientLine(c.session))}
-}
-
-func clientLine(s *session) string {
-	multi := -1
-	if s.multi != nil {
-		multi = len(s.multi.commands)
-	}
-	return "id=" + strconv.FormatInt(s.id, 10) + " addr=" + string(s.client) + " name=" + string(s.name) +
-		" db=" + strconv.Itoa(s.dbIndex) + " multi=" + strconv.Itoa(multi) + " watch=" + strconv.Itoa(len(s.watched)) +
-		" resp=" + strconv.Itoa(int(max(s.protocol, 2))) + "\n"
-}

@@ -100,8 +100,9 @@ func TestClientCommands(t *testing.T) {
 	}
 	do(n, env, "conn-17", "CLIENT SETNAME web")
 	do(n, env, "conn-3", "SELECT 2")
-	want := "id=1 addr=conn-17 name=web db=0 multi=-1 watch=0 resp=2\nid=2 addr=conn-3 name= db=2 multi=-1 watch=0 resp=2\n"
-	if got := do(n, env, "conn-17", "CLIENT LIST"); got != `"`+strings.ReplaceAll(want, "\n", `\n`)+`"` {
+	// The full line format is checked in clients_test.go.
+	got := do(n, env, "conn-17", "CLIENT LIST")
+	if !strings.HasPrefix(got, `"id=1 addr=conn-17 laddr= fd=-1 name=web `) || !strings.Contains(got, `\nid=2 addr=conn-3 laddr= fd=-1 name= age=0 idle=0 flags=N db=2 `) {
 		t.Fatalf("CLIENT LIST = %s", got)
 	}
 }
