@@ -2,7 +2,6 @@ package cache
 
 import (
 	"bytes"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -178,91 +177,6 @@ func timeCommand(c *call) resp.Value {
 	now := c.node.env.Now()
 	return resp.ArrayOf(resp.BulkFromString(strconv.FormatInt(now.Unix(), 10)),
 		resp.BulkFromString(strconv.Itoa(now.Nanosecond()/1000)))
-}
-
-// commands is commandTable for COMMAND, which the table itself lists: a
-// direct reference would be an initialization cycle.
-var commands map[string]*commandSpec
-
-func init() { commands = commandTable }
-
-// commandCommand is COMMAND, COMMAND COUNT, COMMAND INFO name… and COMMAND
-// DOCS, built from the command table (sorted by name). Key specs, ACL
-// categories and docs text are not kept, so those parts are empty.
-func commandCommand(c *call) resp.Value {
-	if len(c.args) == 1 {
-		return resp.Value{Kind: resp.Array, Elems: commandInfos(allCommandNames())}
-	}
-	sub := strings.ToLower(string(c.args[1]))
-	switch sub {
-	case "count":
-		if len(c.args) != 2 {
-			return errSubcommandArity("command", sub)
-		}
-		return resp.Int(int64(len(commands)))
-	case "info":
-		names := allCommandNames()
-		if len(c.args) > 2 {
-			names = names[:0]
-			for _, a := range c.args[2:] {
-				names = append(names, strings.ToLower(string(a)))
-			}
-		}
-		return resp.Value{Kind: resp.Array, Elems: commandInfos(names)}
-	case "docs":
-		names := allCommandNames()
-		if len(c.args) > 2 {
-			names = names[:0]
-			for _, a := range c.args[2:] {
-				if commands[strings.ToLower(string(a))] != nil {
-					names = append(names, strings.ToLower(string(a)))
-				}
-			}
-		}
-		var docs []resp.Value
-		for _, name := range names {
-			docs = append(docs, resp.BulkFromString(name), resp.Value{Kind: resp.Map, Elems: []resp.Value{
-				resp.BulkFromString("summary"), resp.BulkFromString(""),
-				resp.BulkFromString("since"), resp.BulkFromString("1.0.0"),
-				resp.BulkFromString("group"), resp.BulkFromString("generic"),
-			}})
-		}
-		return resp.Value{Kind: resp.Map, Elems: docs}
-	}
-	return errUnknownSubcommand(c.args[1], "COMMAND")
-}
-
-func allCommandNames() []string {
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
-
-func commandInfos(names []string) []resp.Value {
-	infos := make([]resp.Value, len(names))
-	for i, name := range names {
-		spec := commands[name]
-		if spec == nil {
-			infos[i] = resp.NullBulk // Redis 7.0 answers $-1 for an unknown name
-			continue
-		}
-		var flags []resp.Value
-		for _, f := range []struct {
-			flag commandFlags
-			name string
-		}{{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagFast, "fast"}} {
-			if spec.flags&f.flag != 0 {
-				flags = append(flags, resp.Simple(f.name))
-			}
-		}
-		infos[i] = resp.ArrayOf(resp.BulkFromString(name), resp.Int(int64(spec.arity)), resp.Value{Kind: resp.Set, Elems: flags},
-			resp.Int(int64(spec.firstKey)), resp.Int(int64(spec.lastKey)), resp.Int(int64(spec.keyStep)),
-			resp.Value{Kind: resp.Set}, resp.Value{Kind: resp.Array}, resp.Value{Kind: resp.Array}, resp.Value{Kind: resp.Array})
-	}
-	return infos
 }
 
 // sharedIntegersMax: Redis shares the objects of the integers 0..9999, and

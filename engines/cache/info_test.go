@@ -56,8 +56,9 @@ func TestCommandIntrospection(t *testing.T) {
 	if got := do(n, env, "c", "COMMAND COUNT"); got != "(integer) "+itoa(len(commandTable)) {
 		t.Fatalf("COMMAND COUNT = %s", got)
 	}
-	want := `[["get" (integer) 2 ["readonly" "fast"] (integer) 1 (integer) 1 (integer) 1 [] [] [] []] (nil)]`
-	if got := do(n, env, "c", "COMMAND INFO get nosuch"); got != want {
+	// Byte-for-byte agreement with Redis is TestCommandDocsAgreeWithRedis's.
+	want := `[["get" (integer) 2 ["readonly" "fast"] (integer) 1 (integer) 1 (integer) 1 ["@read" "@string" "@fast"] [] [`
+	if got := do(n, env, "c", "COMMAND INFO get nosuch"); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "]]]] []] (nil)]") {
 		t.Fatalf("COMMAND INFO = %s, want %s", got, want)
 	}
 	if got := do(n, env, "c", "COMMAND INFO mset"); !strings.Contains(got, `(integer) 1 (integer) -1 (integer) 2`) {

@@ -197,7 +197,7 @@ var setCommands = []commandSpec{
 	// SINTERCARD's keys are counted by its numkeys argument (Redis flags it
 	// movablekeys and reports 0 0 0 as its legacy key spec).
 	{name: "sintercard", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: sintercardCommand},
-	{name: "smove", arity: 4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 2, keyStep: 1, run: smoveCommand},
+	{name: "smove", arity: 4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 2, keyStep: 1, run: smoveCommand},
 	{name: "sscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: sscanCommand},
 }
 
