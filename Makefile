@@ -62,7 +62,7 @@ bench-cache: build
 # median ns/op of each (5 runs) becomes that command's virtual CPU cost in
 # engines/cache/cost_calibrated.go, which is checked in. Run it on a quiet
 # machine; the raw output is kept in $(OUT)/calibrate-bench.txt.
-CALIBRATE_BENCH = ^BenchmarkNode(Get|Set|Hget|Hset|Sadd|Sismember|Zadd|Zscore|Zrank)$$
+CALIBRATE_BENCH = ^BenchmarkNode(Get|Set|Hget|Hset|Sadd|Sismember|Zadd|Zscore|Zrank|Zincrby|Incr|Lpush|Rpush|Lpop|Rpop|Llen|Lindex)$$
 calibrate: build
 	@mkdir -p $(OUT)
 	$(GO) test -run '^$$' -bench '$(CALIBRATE_BENCH)' -count 5 ./engines/cache | tee $(OUT)/calibrate-bench.txt
