@@ -168,6 +168,9 @@ func (n *Node) receiveCommand(client node.ID, seq uint64, args [][]byte) {
 	if n.killed[client] {
 		return // CLIENT KILL closed its connection (clients.go)
 	}
+	if n.holdWhilePaused(client, seq, args) {
+		return // CLIENT PAUSE or DEBUG SLEEP (pause.go)
+	}
 	if n.blocking.blocked[client] != nil || len(n.blocking.queued[client]) > 0 {
 		q := append(n.blocking.queued[client], pendingCommand{seq: seq, args: args})
 		n.blocking.queued[client] = q

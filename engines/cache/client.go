@@ -153,6 +153,8 @@ var clientSubcommands = []clientSubcommand{
 	{"kill", -3, clientKillCommand},       // clients.go
 	{"unblock", -3, clientUnblockCommand}, // clients.go
 	{"no-evict", 3, clientNoEvictCommand}, // clients.go
+	{"pause", -3, clientPauseCommand},     // pause.go
+	{"unpause", 2, clientUnpauseCommand},  // pause.go
 }
 
 func lookupClientSubcommand(name []byte) *clientSubcommand {

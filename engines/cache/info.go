@@ -187,6 +187,8 @@ func objectCommand(c *call) resp.Value {
 	sub := strings.ToLower(string(c.args[1]))
 	switch sub {
 	case "encoding", "freq", "idletime", "refcount":
+	case "help":
+		return helpReply(c, objectHelp) // memorystats.go
 	default:
 		return errUnknownSubcommand(c.args[1], "OBJECT")
 	}
@@ -225,7 +227,7 @@ func objectCommand(c *call) resp.Value {
 func memoryCommand(c *call) resp.Value {
 	sub := strings.ToLower(string(c.args[1]))
 	if sub != "usage" {
-		return errUnknownSubcommand(c.args[1], "MEMORY")
+		return memoryInfoCommand(c, sub) // memorystats.go
 	}
 	if len(c.args) < 3 {
 		return errSubcommandArity("memory", sub)
@@ -238,27 +240,4 @@ func memoryCommand(c *call) resp.Value {
 		return resp.NullBulk
 	}
 	return resp.Int(e.accountedBytes)
-}
-
-// debugCommand supports DEBUG SLEEP 0 (a no-op: the node never blocks; a
-// longer sleep is refused) and DEBUG OBJECT key.
-func debugCommand(c *call) resp.Value {
-	sub := strings.ToLower(string(c.args[1]))
-	switch {
-	case sub == "sleep" && len(c.args) == 3:
-		if string(c.args[2]) != "0" {
-			return resp.Err("ERR DEBUG SLEEP is only supported with 0 here: the node never blocks")
-		}
-		return resp.OK
-	case sub == "object" && len(c.args) == 3:
-		e := c.db.lookupNoTouch(c.args[2], c.nowMillis)
-		if e == nil {
-			return resp.Err("ERR no such key")
-		}
-		return resp.Simple("Value at:0 refcount:1 encoding:" + e.value.encoding() +
-			" serializedlength:" + strconv.FormatInt(e.accountedBytes, 10) +
-			" lru:" + strconv.FormatInt(e.lruMillis/1000%(1<<24), 10) +
-			" lru_seconds_idle:" + strconv.FormatInt(max(c.nowMillis-e.lruMillis, 0)/1000, 10))
-	}
-	return errUnknownSubcommand(c.args[1], "DEBUG")
 }

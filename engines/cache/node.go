@@ -98,7 +98,9 @@ type Node struct {
 	// repl is master–replica replication (replication.go).
 	repl replState
 
-	clientKillState // clients.go: CLIENT KILL
+	clientKillState            // clients.go: CLIENT KILL
+	pause           pauseState // pause.go: CLIENT PAUSE, DEBUG SLEEP
+	debug           debugState // debug.go: DEBUG SET-ACTIVE-EXPIRE
 }
 
 // Stats are the node's counters, for tests and reports.
