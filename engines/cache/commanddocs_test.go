@@ -25,6 +25,7 @@ var getkeysLines = []string{
 	"COMMAND GETKEYS zintercard 1 a limit 1", "COMMAND GETKEYS zrangestore d s 0 -1", "COMMAND GETKEYS object encoding k",
 	"COMMAND GETKEYS sinterstore d a b", "COMMAND GETKEYS smove a b m", "COMMAND GETKEYS copy a b",
 	"COMMAND GETKEYS watch a b", "COMMAND GETKEYS rename a b", "COMMAND GETKEYS",
+	"COMMAND GETKEYS zmpop 2 a b min", "COMMAND GETKEYS bzmpop 0 2 a b max count 2", "COMMAND GETKEYS bzpopmin a b 0",
 	"COMMAND GETKEYSANDFLAGS set a b", "COMMAND GETKEYSANDFLAGS set a b get", "COMMAND GETKEYSANDFLAGS del a",
 	"COMMAND GETKEYSANDFLAGS lpush a b", "COMMAND GETKEYSANDFLAGS blmpop 0 2 a b left",
 	"COMMAND GETKEYSANDFLAGS zinterstore d 1 a", "COMMAND GETKEYSANDFLAGS lmove a b left right",
