@@ -10,7 +10,7 @@ import (
 
 // Container commands have subcommands in Redis's COMMAND INFO and DOCS;
 // this node reports none (see commanddocs.go).
-var containerCommands = []string{"client", "command", "config", "debug", "memory", "object", "pubsub"}
+var containerCommands = []string{"client", "cluster", "command", "config", "debug", "memory", "object", "pubsub"}
 
 // getkeysLines exercise every way of finding keys: index ranges, steps,
 // keynum specs with and without a destination, bad numkeys, arity errors.
