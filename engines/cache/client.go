@@ -155,6 +155,7 @@ var clientSubcommands = []clientSubcommand{
 	{"no-evict", 3, clientNoEvictCommand}, // clients.go
 	{"pause", -3, clientPauseCommand},     // pause.go
 	{"unpause", 2, clientUnpauseCommand},  // pause.go
+	{"reply", 3, clientReplyCommand},      // clients.go
 }
 
 func lookupClientSubcommand(name []byte) *clientSubcommand {

@@ -62,6 +62,45 @@ type clientMeta struct {
 	// noEvict is CLIENT NO-EVICT: kept and reported, but this node never
 	// evicts clients (there is no maxmemory-clients).
 	noEvict bool
+	// repliesOff is CLIENT REPLY OFF; repliesToSkip counts the replies
+	// CLIENT REPLY SKIP silences (its own and the next command's).
+	repliesOff    bool
+	repliesToSkip int
+}
+
+// replySilenced says whether the reply to client's command just run must
+// not be written (CLIENT REPLY), consuming a SKIP.
+func (n *Node) replySilenced(client node.ID) bool {
+	s := n.sessions[client]
+	switch {
+	case s == nil:
+		return false
+	case s.meta.repliesOff:
+		return true
+	case s.meta.repliesToSkip > 0:
+		s.meta.repliesToSkip--
+		return true
+	}
+	return false
+}
+
+// CLIENT REPLY ON|OFF|SKIP. Pushes (Pub/Sub messages, invalidations) are
+// still sent.
+func clientReplyCommand(c *call) resp.Value {
+	m := &c.session.meta
+	switch strings.ToLower(string(c.args[2])) {
+	case "on":
+		m.repliesOff, m.repliesToSkip = false, 0
+	case "off":
+		m.repliesOff = true
+	case "skip":
+		if !m.repliesOff {
+			m.repliesToSkip = 2 // this command's reply and the next one's
+		}
+	default:
+		return resp.Err(errSyntax)
+	}
+	return resp.OK
 }
 
 // noteCommand records the command a client just ran, for CLIENT LIST.

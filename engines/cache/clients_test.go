@@ -191,3 +191,19 @@ func TestClientUnblock(t *testing.T) {
 		t.Fatalf("b got %q", got)
 	}
 }
+
+func TestClientReplySilencesReplies(t *testing.T) {
+	n, env := startNode(t, Config{})
+	for i, step := range []struct {
+		line   string
+		silent bool
+	}{
+		{"CLIENT REPLY OFF", true}, {"SET k v", true}, {"CLIENT REPLY ON", false}, {"GET k", false},
+		{"CLIENT REPLY SKIP", true}, {"GET k", true}, {"GET k", false}, {"CLIENT REPLY x", false},
+	} {
+		do(n, env, "c", step.line)
+		if got := env.replies[len(env.replies)-1].Silent; got != step.silent {
+			t.Fatalf("step %d %q: silent %v, want %v", i, step.line, got, step.silent)
+		}
+	}
+}

@@ -234,7 +234,7 @@ func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
 	more, after := n.moreReplies, n.afterReply
 	n.moreReplies, n.afterReply = nil, nil
 	if v.Kind != 0 {
-		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client)})
+		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client), Silent: n.replySilenced(client)})
 	}
 	for _, p := range after {
 		n.push(client, p)
@@ -247,7 +247,8 @@ func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
 
 // reply answers the command seq of client.
 func (n *Node) reply(client node.ID, seq uint64, v resp.Value) {
-	n.env.Send(client, Reply{Seq: seq, Value: v, Protocol: n.protocolOf(client)})
+	s := n.sessions[client]
+	n.env.Send(client, Reply{Seq: seq, Value: v, Protocol: n.protocolOf(client), Silent: s != nil && s.meta.repliesOff})
 }
 
 // push sends client an out-of-band message (see Push).

@@ -21,6 +21,8 @@ import (
 //     (it counts against pushQueueMax; past it the socket is closed at once)
 //   - writeLoop, on cache.CloseConnection: closeAfterFlush, then behave as
 //     after a failed write (drop everything that follows).
+//   - writeLoop, on a cache.Reply with Silent set (CLIENT REPLY OFF|SKIP):
+//     write nothing, but count the command as answered.
 
 // connectedMessage describes nc as Redis prints addresses: "ip:port" for
 // TCP, "path:0" for both ends of a unix socket.

@@ -99,3 +99,14 @@ func TestClientKillClosesTheConnection(t *testing.T) {
 		t.Fatalf("PING after the kills = %q", got)
 	}
 }
+
+// CLIENT REPLY OFF|SKIP|ON: the bytes redis-server 7.0.15 writes for the
+// same input (checked by hand against it).
+func TestClientReply(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	input := "CLIENT REPLY OFF\r\nSET k v\r\nCLIENT REPLY ON\r\nGET k\r\nCLIENT REPLY SKIP\r\nGET k\r\nGET k\r\nCLIENT REPLY x\r\nQUIT\r\n"
+	want := "+OK\r\n$1\r\nv\r\n$1\r\nv\r\n-ERR syntax error\r\n+OK\r\n"
+	if got := rawExchange(t, s, input); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

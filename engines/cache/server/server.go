@@ -364,6 +364,9 @@ func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
 		reply, isReply := msg.(cache.Reply)
 		if isReply {
 			values, protocol = append([]resp.Value{reply.Value}, reply.More...), reply.Protocol
+			if reply.Silent { // CLIENT REPLY OFF|SKIP: answered, not written
+				values = nil
+			}
 			if c.started != nil {
 				if at := <-c.started; !failed {
 					unflushed = append(unflushed, at)
