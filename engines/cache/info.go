@@ -235,6 +235,16 @@ func memoryCommand(c *call) resp.Value {
 	if len(c.args) != 3 && (len(c.args) != 5 || !bytes.EqualFold(c.args[3], []byte("samples"))) {
 		return resp.Err(errSyntax)
 	}
+	if len(c.args) == 5 {
+		// Checked as Redis does, though the estimate samples nothing.
+		samples, ok := resp.ParseInt(c.args[4])
+		if !ok {
+			return resp.Err(errNotInteger)
+		}
+		if samples < 0 {
+			return resp.Err(errSyntax)
+		}
+	}
 	e := c.db.lookupNoTouch(c.args[2], c.nowMillis)
 	if e == nil {
 		return resp.NullBulk

@@ -135,3 +135,12 @@ func TestDebugSetActiveExpire(t *testing.T) {
 		t.Fatalf("with active expiry on again, %d keys left", got)
 	}
 }
+
+// The introspection errors go-redis and redis-cli users meet.
+func TestIntrospectionErrorsAgreeWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"SWAPDB 0 x", "SWAPDB 0 99", "SWAPDB -1 0", "SWAPDB 0 1", "LASTSAVE x", "TIME x",
+		"OBJECT foo k", "OBJECT encoding", "OBJECT ENCODING nokey", "SET k v", "OBJECT ENCODING k",
+		"MEMORY USAGE", "MEMORY USAGE nokey", "MEMORY USAGE k SAMPLES x", "MEMORY USAGE k SAMPLES -1", "MEMORY USAGE k x y",
+	})
+}
