@@ -334,6 +334,18 @@ func keysAndFlags(spec *commandSpec, doc *commandDoc, args [][]byte) ([][]byte, 
 		}
 		return keys, flags
 	}
+	if spec.movableKeys != nil && slices.ContainsFunc(doc.keySpecs, func(ks keySpec) bool { return slices.Contains(ks.flags, "incomplete") }) {
+		// Redis's key specs cannot find these keys (MIGRATE … KEYS): it
+		// asks the command's own finder, and flags every key as the
+		// first spec does.
+		keys := spec.movableKeys(args)
+		flag := slices.DeleteFunc(slices.Clone(doc.keySpecs[0].flags), func(f string) bool { return f == "incomplete" })
+		flags := make([][]string, len(keys))
+		for i := range flags {
+			flags[i] = flag
+		}
+		return keys, flags
+	}
 	var keys [][]byte
 	var flags [][]string
 	for _, ks := range doc.keySpecs {

@@ -1,6 +1,10 @@
 package cache
 
-import "syslab/engines/cache/resp"
+import (
+	"strings"
+
+	"syslab/engines/cache/resp"
+)
 
 // Movable keys: commands whose keys sit after a numkeys argument (Redis's
 // "movablekeys" flag and its getkeys procs). Their legacy key spec cannot
@@ -54,4 +58,29 @@ func numkeysRange(args [][]byte, numkeysAt int) (first, count int, ok bool) {
 		return 0, 0, false
 	}
 	return first, int(numkeys), true
+}
+
+// migrateKeys finds MIGRATE's keys as Redis's migrateGetKeys does: the key
+// argument args[3], or — when it is empty — every argument after the KEYS
+// option (COPY, REPLACE, AUTH pw and AUTH2 user pw are skipped while
+// looking for it). KEYS with a non-empty key argument names no key (the
+// command refuses it). Give it as MIGRATE's commandSpec.movableKeys.
+func migrateKeys(args [][]byte) [][]byte {
+	if len(args) < 4 {
+		return nil
+	}
+	for i := 6; i < len(args); i++ {
+		switch strings.ToLower(string(args[i])) {
+		case "keys":
+			if len(args[3]) > 0 {
+				return nil
+			}
+			return args[i+1:]
+		case "auth":
+			i++
+		case "auth2":
+			i += 2
+		}
+	}
+	return args[3:4]
 }

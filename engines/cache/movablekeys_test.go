@@ -123,3 +123,27 @@ func BenchmarkMovableKeys(b *testing.B) {
 		}
 	}
 }
+
+// MIGRATE is another helper's command; its key finder is here, checked
+// against what redis-server's COMMAND GETKEYS answers.
+func TestMigrateKeysAgreeWithRedis(t *testing.T) {
+	real := startRedisServer(t).dial()
+	for _, line := range []string{
+		`MIGRATE h 1 k 0 5000`, `MIGRATE h 1 k 0 5000 COPY REPLACE`, `MIGRATE h 1 "" 0 5000 KEYS a b`,
+		`MIGRATE h 1 "" 0 5000 AUTH keys KEYS a`, `MIGRATE h 1 "" 0 5000 AUTH2 u keys KEYS c d e`,
+		`MIGRATE h 1 "" 0 5000 COPY KEYS a`, `MIGRATE h 1 k 0 5000 KEYS a`,
+	} {
+		args := splitLine(t, line)
+		var want []string
+		for _, v := range real.do(append([][]byte{[]byte("COMMAND"), []byte("GETKEYS")}, args...)...).Elems {
+			want = append(want, string(v.Str))
+		}
+		var got []string
+		for _, k := range migrateKeys(args) {
+			got = append(got, string(k))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: keys %q, Redis %q", line, got, want)
+		}
+	}
+}
