@@ -82,6 +82,11 @@ func TestClientKillClosesTheConnection(t *testing.T) {
 	}
 	// The old form by address, and killing oneself: the reply, then EOF.
 	other := dialRaw(t, s)
+	// The node learns an address when the server starts serving the
+	// connection, before its first command: after a reply it is known.
+	if got := other.do("PING"); got != "+PONG" {
+		t.Fatalf("PING = %q", got)
+	}
 	if got := killer.do("CLIENT KILL " + other.nc.LocalAddr().String()); got != "+OK" {
 		t.Fatalf("CLIENT KILL addr = %q, want +OK", got)
 	}
