@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"syslab/lab"
+	"syslab/reports"
 )
 
 // capacityScenario is one cache node under a read-heavy zipf load, with a
@@ -181,6 +182,30 @@ func TestFidelityRunsEachRateInSimAndLive(t *testing.T) {
 		if r.Sim.Ops == 0 || r.Live.Ops == 0 {
 			t.Errorf("%v/s: sim ran %d ops, live %d", r.RequestedPerSec, r.Sim.Ops, r.Live.Ops)
 		}
+	}
+}
+
+// With a measured loopback the sim runs get links fitted to it instead of
+// the scenario's network: a 2ms median round trip shows in sim's p50.
+func TestFidelitySimUsesTheMeasuredLoopback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs live probes on the wall clock")
+	}
+	lb := lab.LoopbackResult{Samples: 1, P50: reports.D(2 * time.Millisecond), P90: reports.D(3 * time.Millisecond),
+		P99: reports.D(4 * time.Millisecond), Max: reports.D(5 * time.Millisecond)}
+	res, err := lab.Fidelity(parseCapacityScenario(t), lab.FidelityOptions{
+		RatesPerSec: []float64{200},
+		Probe:       lab.ProbeSpec{Duration: 500 * time.Millisecond},
+		Loopback:    &lb,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Loopback == nil || res.SimLinkLatency == nil || res.SimLinkLatency.Kind != lab.DelayLognormal {
+		t.Fatalf("result does not record the loopback and the fitted link: %+v", res)
+	}
+	if p50 := time.Duration(res.Rows[0].Sim.P50); p50 < 1800*time.Microsecond {
+		t.Errorf("sim p50 %v with a 2ms loopback round trip: the scenario's own network was used", p50)
 	}
 }
 

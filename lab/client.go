@@ -40,14 +40,19 @@ type pendingOp struct {
 // intended start (no coordinated omission). Closed loop, it issues the next
 // operation as soon as the previous one returned.
 type clientProc struct {
-	id     int
-	phase  *Phase
-	proto  engine.Client
-	rec    *recorder
-	rng    *rand.Rand
-	keys   loadgen.KeyChooser
-	mix    *loadgen.Mix
-	gap    func() time.Duration // open loop only
+	id    int
+	phase *Phase
+	proto engine.Client
+	rec   *recorder
+	rng   *rand.Rand
+	keys  loadgen.KeyChooser
+	mix   *loadgen.Mix
+	gap   func() time.Duration // open loop only
+	// due is when the open-loop schedule wants the next arrival. The
+	// schedule advances from it, not from when the timer fired: a live
+	// timer that fires late must not slow the schedule down (the
+	// operations it delayed are late, and their latency says so).
+	due    time.Duration
 	values valueSource
 
 	env      node.Env
@@ -69,6 +74,7 @@ func (c *clientProc) Start(env node.Env) {
 		// all fire in the same instant.
 		first += time.Duration(c.rng.Float64() * float64(c.gap()))
 	}
+	c.due = first
 	c.at(first, c.arrive)
 }
 
@@ -83,6 +89,9 @@ func (c *clientProc) at(t time.Duration, fn func()) {
 
 func (c *clientProc) arrive() {
 	now := c.now()
+	if c.phase.OpenLoop() {
+		now = c.due // in the simulator the same instant; live, maybe earlier
+	}
 	if now >= c.phase.End() {
 		return
 	}
@@ -95,7 +104,8 @@ func (c *clientProc) arrive() {
 		c.queue = append(c.queue, pendingOp{op: op, intended: now})
 	}
 	if c.phase.OpenLoop() {
-		c.at(now+c.gap(), c.arrive)
+		c.due = now + c.gap()
+		c.at(c.due, c.arrive)
 	}
 	c.pump()
 }

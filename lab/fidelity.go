@@ -3,6 +3,9 @@ package lab
 import (
 	"fmt"
 	"math"
+	"time"
+
+	"syslab/lab/engine"
 
 	"syslab/reports"
 )
@@ -31,6 +34,11 @@ type FidelityOptions struct {
 	Run Options
 	// OnRow, if set, is told about each rate as both runs finish.
 	OnRow func(FidelityRow)
+	// Loopback, when set, replaces the scenario's network in the sim runs
+	// by this machine's measured live round trip (LoopbackResult.OneWay
+	// on every link), so the simulator models the network the live runs
+	// really have rather than the one the scenario describes.
+	Loopback *LoopbackResult
 }
 
 // FidelityRow is one rate measured both ways.
@@ -60,13 +68,20 @@ func (r FidelityRow) Ratios() (throughput, p50, p99 float64) {
 
 // FidelityResult is a finished comparison.
 type FidelityResult struct {
-	Scenario      string        `json:"scenario"`
-	File          string        `json:"file"`
-	Seed          uint64        `json:"seed"`
-	Op            string        `json:"op,omitempty"`
-	ProbeDuration reports.Dur   `json:"probe_duration"`
-	Tolerance     float64       `json:"tolerance"`
-	Rows          []FidelityRow `json:"rows"`
+	Scenario      string      `json:"scenario"`
+	File          string      `json:"file"`
+	Seed          uint64      `json:"seed"`
+	Op            string      `json:"op,omitempty"`
+	ProbeDuration reports.Dur `json:"probe_duration"`
+	Tolerance     float64     `json:"tolerance"`
+	// Loopback is the measured round trip the sim runs used as their
+	// network, SimLinkLatency its fit; both absent when the sim ran with
+	// the scenario's own network.
+	Loopback       *LoopbackResult `json:"loopback,omitempty"`
+	SimLinkLatency *Delay          `json:"sim_link_latency,omitempty"`
+	Rows           []FidelityRow   `json:"rows"`
+	// MachineLoad says how busy the machine was (the caller fills it).
+	MachineLoad string `json:"machine_load,omitempty"`
 }
 
 // Fidelity runs sc at each rate in sim and live.
@@ -83,17 +98,32 @@ func Fidelity(sc *Scenario, opts FidelityOptions) (*FidelityResult, error) {
 		d = sc.Duration
 	}
 	res := &FidelityResult{Scenario: sc.Name, File: sc.File, Seed: seed, Op: opts.Op, ProbeDuration: reports.D(d), Tolerance: FidelityTolerance}
+	simSc := sc
+	if opts.Loopback != nil {
+		var serverShare time.Duration
+		if eng, ok := Lookup(sc.Engine); ok {
+			if mc, ok := eng.(engine.MessageCoster); ok {
+				serverShare = mc.MessageCost()
+			}
+		}
+		link := opts.Loopback.OneWay(serverShare)
+		copied := *sc
+		copied.Network.Latency = link
+		simSc = &copied
+		res.Loopback, res.SimLinkLatency = opts.Loopback, &link
+	}
 	for _, rate := range opts.RatesPerSec {
 		spec := opts.Probe
 		spec.RatePerSec = rate
 		row := FidelityRow{RequestedPerSec: rate}
 		for _, m := range []struct {
 			mode string
+			sc   *Scenario
 			into *ProbeResult
-		}{{reports.ModeSim, &row.Sim}, {reports.ModeLive, &row.Live}} {
+		}{{reports.ModeSim, simSc, &row.Sim}, {reports.ModeLive, sc, &row.Live}} {
 			run := opts.Run
 			run.Mode = m.mode
-			p, err := Probe(sc, spec, opts.Op, run)
+			p, err := Probe(m.sc, spec, opts.Op, run)
 			if err != nil {
 				return nil, fmt.Errorf("fidelity at %.0f/s in %s: %w", rate, m.mode, err)
 			}

@@ -120,7 +120,11 @@ type labRun struct {
 func (r *labRun) build() error {
 	if r.mode == reports.ModeLive {
 		for _, name := range sortedKeys(r.cluster.Messages) {
-			live.RegisterValue(name, r.cluster.Messages[name])
+			if c, ok := r.cluster.Codecs[name]; ok {
+				live.RegisterValueCodec(name, r.cluster.Messages[name], c.Encode, c.Decode)
+			} else {
+				live.RegisterValue(name, r.cluster.Messages[name])
+			}
 		}
 		dataDir := ""
 		if r.opts.OutDir != "" {
@@ -129,7 +133,7 @@ func (r *labRun) build() error {
 				return err
 			}
 		}
-		w, err := newLiveWorld(r.seed, dataDir)
+		w, err := newLiveWorld(r.seed, dataDir, cutsLinks(r.sc.Faults))
 		if err != nil {
 			return err
 		}
@@ -524,4 +528,16 @@ func (r *labRun) nodeMetrics() map[string]map[string]float64 {
 		}
 	}
 	return out
+}
+
+// cutsLinks says whether a fault schedule may partition or cut a link,
+// which in live mode needs a fault proxy on every link.
+func cutsLinks(faults []Fault) bool {
+	for _, f := range faults {
+		switch f.Kind {
+		case FaultPartition, FaultOneWay, FaultHeal, FaultRandom:
+			return true
+		}
+	}
+	return false
 }

@@ -285,12 +285,58 @@ func splitField(b []byte, what string) (field, rest []byte, err error) {
 	return b[2 : 2+n], b[2+n:], nil
 }
 
+// RegisterValueCodec is RegisterValue with the payload in the caller's own
+// encoding instead of gob: for the few message types an engine sends on
+// every operation, where gob's per-frame type descriptions would cost more
+// than the work the message asks for. decode gets a payload buffer the
+// frame owns (it may keep slices of it) and must return an error, never
+// panic, on bytes encode did not make. As with RegisterValue, registering
+// the same name for the same type again is a no-op: the first codec stays.
+func RegisterValueCodec(name string, prototype node.Message, encode func(node.Message) ([]byte, error), decode func([]byte) (node.Message, error)) {
+	if encode == nil || decode == nil {
+		panic(fmt.Sprintf("live.RegisterValueCodec(%q): nil encode or decode", name))
+	}
+	registerValueEntry(name, prototype, func(typ reflect.Type) *codecEntry {
+		return &codecEntry{name: name, encode: encode, decode: func(payload []byte) (msg node.Message, err error) {
+			defer recoverDecode(name, &err)
+			msg, err = decode(payload)
+			if err == nil && reflect.TypeOf(msg) != typ {
+				return nil, fmt.Errorf("decoder for %q returned %T, want %v", name, msg, typ)
+			}
+			return msg, err
+		}}
+	})
+}
+
 // RegisterValue is Register for code that knows its message types only at
 // run time, such as the lab registering an engine's messages from
 // prototype values. Payloads always travel in gob. Registering the same
 // type under the same name again is a no-op, so a runner may call it for
 // every run; a clash with a different type or name still panics.
 func RegisterValue(name string, prototype node.Message) {
+	registerValueEntry(name, prototype, func(typ reflect.Type) *codecEntry {
+		return &codecEntry{
+			name: name,
+			encode: func(m node.Message) ([]byte, error) {
+				var buf bytes.Buffer
+				if err := gob.NewEncoder(&buf).Encode(m); err != nil {
+					return nil, err
+				}
+				return buf.Bytes(), nil
+			},
+			decode: func(payload []byte) (msg node.Message, err error) {
+				defer recoverDecode(name, &err)
+				v := reflect.New(typ)
+				if err := gob.NewDecoder(bytes.NewReader(payload)).DecodeValue(v); err != nil {
+					return nil, err
+				}
+				return v.Elem().Interface(), nil
+			},
+		}
+	})
+}
+
+func registerValueEntry(name string, prototype node.Message, build func(reflect.Type) *codecEntry) {
 	if name == "" || len(name) > frameFieldBytesMax {
 		panic(fmt.Sprintf("live.RegisterValue: invalid type name %q", name))
 	}
@@ -309,24 +355,7 @@ func RegisterValue(name string, prototype node.Message) {
 	if prev, ok := registry.byType[typ]; ok {
 		panic(fmt.Sprintf("live.RegisterValue(%q): type %v already registered as %q", name, typ, prev.name))
 	}
-	entry := &codecEntry{
-		name: name,
-		encode: func(m node.Message) ([]byte, error) {
-			var buf bytes.Buffer
-			if err := gob.NewEncoder(&buf).Encode(m); err != nil {
-				return nil, err
-			}
-			return buf.Bytes(), nil
-		},
-		decode: func(payload []byte) (msg node.Message, err error) {
-			defer recoverDecode(name, &err)
-			v := reflect.New(typ)
-			if err := gob.NewDecoder(bytes.NewReader(payload)).DecodeValue(v); err != nil {
-				return nil, err
-			}
-			return v.Elem().Interface(), nil
-		},
-	}
+	entry := build(typ)
 	registry.byName[name] = entry
 	registry.byType[typ] = entry
 }

@@ -290,3 +290,62 @@ func TestRegisterValueRoundTripsAndIsIdempotent(t *testing.T) {
 	}()
 	RegisterValue("test.runtimeTyped", struct{ X int }{})
 }
+
+// A codec of the engine's own: a uvarint, then a string.
+type ownCoded struct {
+	N    uint64
+	Name string
+}
+
+// Each decoder misbehaves on one input: "panic" panics, "wrong" returns
+// another type; the codec must turn both into errors.
+func registerOwnCoded() {
+	RegisterValueCodec("test.ownCoded", ownCoded{},
+		func(m node.Message) ([]byte, error) {
+			o := m.(ownCoded)
+			return append(binary.AppendUvarint(nil, o.N), o.Name...), nil
+		},
+		func(b []byte) (node.Message, error) {
+			n, k := binary.Uvarint(b)
+			if k <= 0 {
+				return nil, errors.New("short")
+			}
+			switch name := string(b[k:]); name {
+			case "panic":
+				panic("decoder bug")
+			case "wrong":
+				return runtimeTyped{}, nil
+			default:
+				return ownCoded{N: n, Name: name}, nil
+			}
+		})
+}
+
+func TestRegisterValueCodecRoundTripsAndContainsBadDecoders(t *testing.T) {
+	registerOwnCoded()
+	registerOwnCoded() // again: no panic, the first stays
+	RegisterValue("test.runtimeTyped", runtimeTyped{})
+	for _, c := range []struct {
+		in      ownCoded
+		wantErr bool
+	}{
+		{ownCoded{N: 300, Name: "k"}, false},
+		{ownCoded{N: 1, Name: "panic"}, true},
+		{ownCoded{N: 1, Name: "wrong"}, true},
+	} {
+		var buf bytes.Buffer
+		if err := Encode(&buf, "a", "b", c.in); err != nil {
+			t.Fatal(err)
+		}
+		_, _, out, err := Decode(&buf)
+		if c.wantErr {
+			if err == nil || !errors.Is(err, ErrFrame) {
+				t.Errorf("%+v: decoded %#v, err %v; want an ErrFrame", c.in, out, err)
+			}
+			continue
+		}
+		if err != nil || out != c.in {
+			t.Errorf("%+v: decoded %#v, err %v", c.in, out, err)
+		}
+	}
+}

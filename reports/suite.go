@@ -25,7 +25,7 @@ var headlineMeasures = []struct {
 	name    string
 	percent bool
 }{
-	{"hit_rate", true}, {"lost_writes", false}, {"loss_window_max_seconds", false},
+	{"hit_rate", true}, {"busiest_node_get_share", true}, {"lost_writes", false}, {"loss_window_max_seconds", false},
 	{"latency_seconds", false}, {"rate", true}, {"origin_peak_qps", false}, {"origin_requests", false},
 }
 
@@ -47,11 +47,28 @@ func headline(run *Run) string {
 			case strings.HasSuffix(m.name, "_seconds"):
 				text = D(time.Duration(v * float64(time.Second))).String()
 			}
-			parts = append(parts, strings.TrimSuffix(m.name, "_seconds")+" "+text)
+			label := strings.TrimSuffix(m.name, "_seconds")
+			if m.name == "latency_seconds" {
+				label = latencyLabel(c.Name)
+			}
+			parts = append(parts, label+" "+text)
 			break
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// latencyLabel names a latency check's figure by its percentile and op
+// ("p99 get") when the check's name says them ("latency p99 of get").
+func latencyLabel(checkName string) string {
+	f := strings.Fields(checkName)
+	if len(f) >= 2 && f[0] == "latency" && strings.HasPrefix(f[1], "p") {
+		if len(f) >= 4 && f[2] == "of" {
+			return f[1] + " " + f[3]
+		}
+		return f[1]
+	}
+	return "latency"
 }
 
 // WriteSuiteIndex writes index.html and summary.md into dir for a suite of

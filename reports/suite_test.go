@@ -14,10 +14,13 @@ func TestSuiteIndexComparesHeadlineMeasures(t *testing.T) {
 		Checks: []Check{{Name: "hit_rate", Verdict: VerdictPass, Measured: map[string]float64{"hit_rate": 0.677, "reads": 100}}}}
 	random := &Run{Scenario: "eviction-allkeys-random", Engine: "cache", Mode: ModeSim, Seed: 1, Verdict: VerdictPass,
 		Checks: []Check{{Name: "hit_rate", Verdict: VerdictPass, Measured: map[string]float64{"hit_rate": 0.641}}}}
+	herd := &Run{Scenario: "herd-none", Engine: "cache", Mode: ModeSim, Seed: 1, Verdict: VerdictPass,
+		Checks: []Check{{Name: "origin_peak_qps", Verdict: VerdictPass, Measured: map[string]float64{"origin_peak_qps": 500}},
+			{Name: "latency p99 of read_through_origin", Verdict: VerdictPass, Measured: map[string]float64{"latency_seconds": 0.75}}}}
 	broken := &Run{Scenario: "broken", Engine: "cache", Mode: ModeSim, Seed: 1, Verdict: VerdictFail,
 		Checks: []Check{{Name: "lost", Verdict: VerdictFail, Measured: map[string]float64{"lost_writes": 75, "keys_checked": 2000}}}}
 	dir := t.TempDir()
-	err := WriteSuiteIndex(dir, []SuiteEntry{{"lru", lru}, {"random", random}, {"broken", broken}})
+	err := WriteSuiteIndex(dir, []SuiteEntry{{"lru", lru}, {"random", random}, {"herd", herd}, {"broken", broken}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +28,7 @@ func TestSuiteIndexComparesHeadlineMeasures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"hit_rate 67.7%", "hit_rate 64.1%", "lost_writes 75", "2 ended as they expect · 1 did not", "NOT as expected"} {
+	for _, want := range []string{"hit_rate 67.7%", "hit_rate 64.1%", "lost_writes 75", "origin_peak_qps 500; p99 read_through_origin 750ms", "3 ended as they expect · 1 did not", "NOT as expected"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("suite summary lacks %q:\n%s", want, md)
 		}

@@ -20,6 +20,11 @@ BenchmarkNodeSet-2   	 1000000	       500 ns/op
 BenchmarkNodeHget-2  	 1000000	       400 ns/op
 BenchmarkNodeScan-2  	 1000000	     90000 ns/op
 PASS
+pkg: syslab/engines/cache/cachelab
+BenchmarkLiveGetRoundTrip-2   	   10000	     49289 ns/op	     40200 cpu-ns/op
+BenchmarkLiveGetRoundTrip-2   	   10000	     54603 ns/op	     50000 cpu-ns/op
+BenchmarkLiveGetRoundTrip-2   	   10000	     40909 ns/op	     20200 cpu-ns/op
+PASS
 `
 
 func TestCalibrateWritesMediansAndClassCosts(t *testing.T) {
@@ -36,6 +41,8 @@ func TestCalibrateWritesMediansAndClassCosts(t *testing.T) {
 		`"get":  200 * time.Nanosecond`,               // median of 300, 100, 200
 		"calibratedReadFast  = 300 * time.Nanosecond", // median of GET 200 and HGET 400
 		"calibratedWriteFast = 500 * time.Nanosecond",
+		// median round trip 40200 cpu-ns, less GET's 200, halved
+		"calibratedMessageCost = 20000 * time.Nanosecond",
 		"Measured on: linux, amd64, Test CPU @ 3.0GHz.",
 	} {
 		if !strings.Contains(s, want) {
@@ -50,6 +57,14 @@ func TestCalibrateWritesMediansAndClassCosts(t *testing.T) {
 func TestCalibrateRefusesOutputWithoutTheBenchmarks(t *testing.T) {
 	if _, err := calibratedCostSource([]byte("PASS\nok syslab/engines/cache 1s\n")); err == nil {
 		t.Fatal("no benchmarks: want an error")
+	}
+	withoutTransport, _, _ := strings.Cut(calibrateSample, "pkg: syslab/engines/cache/cachelab")
+	if _, err := calibratedCostSource([]byte(withoutTransport)); err == nil || !strings.Contains(err.Error(), "BenchmarkLiveGetRoundTrip") {
+		t.Fatalf("no transport benchmark: err %v, want one naming it", err)
+	}
+	cheaper := strings.ReplaceAll(calibrateSample, "cpu-ns/op", "cpu-ns/op\nBenchmarkNodeGet-2 1 90000 ns/op")
+	if _, err := calibratedCostSource([]byte(cheaper)); err == nil {
+		t.Fatal("a round trip cheaper than the GET it holds: want an error")
 	}
 }
 

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -19,15 +21,23 @@ import (
 
 var fidelityCommand = command{
 	name:     "fidelity",
-	synopsis: "FILE [--rates R1,R2,…] [--op OP] [--duration D] [--clients N] [--out DIR]",
+	synopsis: "FILE [--rates R1,R2,…] [--sim-network loopback|scenario] [--op OP] [--duration D] [--clients N] [--out DIR]",
 	summary:  "run a scenario in sim and live at a few rates; compare throughput, p50 and p99",
 	run:      runFidelity,
 }
 
 const fidelityFile = "fidelity.json"
 
+// loopbackSamples pings, loopbackGap apart, measure the live round trip
+// the sim runs then use as their network: ~2s, enough for a stable p99.
+const (
+	loopbackSamples = 2000
+	loopbackGap     = 500 * time.Microsecond
+)
+
 func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	rates := fs.String("rates", "", "offered rates in ops/s, comma-separated (default: ¼, ½ and 1× the scenario's)")
+	simNetwork := fs.String("sim-network", "loopback", "the sim runs' network: loopback (this machine's live round trip, measured first) or scenario (the file's own)")
 	pf := addProbeFlags(fs, "5s", "compare only this operation's latency (default: every op together)",
 		"report folder (default out/<scenario>/fidelity)")
 	sc, probe, err := pf.load(args, nil)
@@ -47,11 +57,25 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 		Run:   pf.runOptions(lab.Options{RealClock: time.Now}),
 		OnRow: func(r lab.FidelityRow) { fmt.Fprintln(stdout, "  "+strings.Join(fidelityCells(r), "  ")) },
 	}
+	switch *simNetwork {
+	case "scenario":
+	case "loopback":
+		lb, err := lab.MeasureLoopback(loopbackSamples, loopbackGap)
+		if err != nil {
+			return err
+		}
+		opts.Loopback = &lb
+		fmt.Fprintf(stdout, "loopback round trip (%d pings): p50 %v p90 %v p99 %v, CPU %v\n",
+			lb.Samples, time.Duration(lb.P50), time.Duration(lb.P90), time.Duration(lb.P99), time.Duration(lb.CPUPerRoundTrip))
+	default:
+		return usagef("--sim-network %q: want loopback or scenario", *simNetwork)
+	}
 	dir := *pf.out
 	if dir == "" {
 		dir = filepath.Join("out", sc.Name, "fidelity")
 	}
 	fmt.Fprintf(stdout, "fidelity of %s: sim vs live, %v per run; columns: %s\n", sc.Name, probe.Duration, strings.Join(fidelityHeader, " | "))
+	loadBefore := machineLoad()
 	res, err := lab.Fidelity(sc, opts)
 	if err != nil {
 		if errors.Is(err, lab.ErrBadScenario) {
@@ -59,6 +83,7 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 		}
 		return err
 	}
+	res.MachineLoad = machineLoadSentence(loadBefore, machineLoad())
 	js, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
@@ -75,6 +100,10 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 	}); err != nil {
 		return err
 	}
+	if l := res.SimLinkLatency; l != nil {
+		fmt.Fprintln(stdout, "  "+simLinkSentence(res))
+	}
+	fmt.Fprintln(stdout, "  "+res.MachineLoad)
 	fmt.Fprintln(stdout, fidelityVerdict(res))
 	fmt.Fprintf(stdout, "  report: %s\n", filepath.Join(dir, reports.PageFile))
 	return nil
@@ -133,6 +162,18 @@ func fidelityVerdict(res *lab.FidelityResult) string {
 	return fmt.Sprintf("fidelity: %d of %d figures within ±%.0f%% (sim/live)", within, total, 100*res.Tolerance)
 }
 
+// simLinkSentence says what network the sim runs had.
+func simLinkSentence(res *lab.FidelityResult) string {
+	l, lb := res.SimLinkLatency, res.Loopback
+	if l == nil || lb == nil {
+		return "The sim runs used the scenario's own network."
+	}
+	return fmt.Sprintf("The sim runs' links were fitted to this machine's live round trip, measured first (%d pings: p50 %v, p99 %v, %v CPU each): "+
+		"lognormal mean %v, stddev %v, max %v one way, after taking out the server's per-message cost the cost table charges as CPU.",
+		lb.Samples, time.Duration(lb.P50).Round(time.Microsecond), time.Duration(lb.P99).Round(time.Microsecond), time.Duration(lb.CPUPerRoundTrip).Round(time.Microsecond),
+		l.Mean.Round(time.Microsecond), l.Stddev.Round(time.Microsecond), l.Max.Round(time.Microsecond))
+}
+
 func fidelityPage(res *lab.FidelityResult) reports.TablePage {
 	rows := make([][]string, 0, len(res.Rows))
 	for _, r := range res.Rows {
@@ -146,7 +187,43 @@ func fidelityPage(res *lab.FidelityResult) reports.TablePage {
 			"Each rate runs the scenario's workload (faults and checks left out) twice with the same seed: in the simulator and live on loopback. " +
 				"Ratios are sim/live; ✗ marks one outside ±25%. Below saturation the two should agree; past it they saturate on different resources. " +
 				"\"ops\" counts operations issued: a live run that issues fewer lost part of its schedule (start-up, or a client that fell behind).",
+			simLinkSentence(res),
+			res.MachineLoad,
 		},
 		Tables: []reports.Table{{Title: "sim vs live", Header: fidelityHeader, Rows: rows}},
 	}
+}
+
+// machineLoad is the 1-minute load average from /proc/loadavg, -1 where
+// there is none (not Linux).
+func machineLoad() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// machineLoadSentence says how busy the machine was: live runs share its
+// cores with everything else on it, the simulator's virtual CPU does not,
+// so a load above the core count makes live latencies the machine's, not
+// the design's.
+func machineLoadSentence(before, after float64) string {
+	if before < 0 || after < 0 {
+		return "Machine load: unknown (no /proc/loadavg)."
+	}
+	cores := runtime.NumCPU()
+	s := fmt.Sprintf("Machine load (1-minute average) %.1f before, %.1f after, on %d cores.", before, after, cores)
+	if max(before, after) > float64(cores) {
+		s += " More runnable work than cores: the live runs waited for CPU the simulator does not model, so their latencies say more about the machine than the design. Compare on a quiet machine."
+	}
+	return s
 }

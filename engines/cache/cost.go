@@ -7,12 +7,16 @@ import (
 )
 
 // The simulator's CPU model for the cache: handling a command keeps the
-// node busy for a base cost by command plus a cost per argument byte
-// (copying and hashing). The base costs come from the core's own
+// node busy for a fixed cost per message taken off the network (what the
+// transport costs the server: read, decode, hand to the loop, encode and
+// write the reply), a base cost by command, and a cost per argument byte
+// (copying and hashing). The per-message cost dominates a cheap command,
+// as a syscall per request dominates an unpipelined Redis. The base costs come from the core's own
 // benchmarks: `make calibrate` writes cost_calibrated.go (each benchmarked
 // command's median ns/op, and read/write class medians for the rest); the
 // figures left here are estimates for what no benchmark times.
 const (
+	costPerMessage     = calibratedMessageCost
 	costUnknownCommand = 1 * time.Microsecond
 	costReadFast       = calibratedReadFast // EXISTS, TTL, … (GET and others: calibratedCommandCost)
 	costWriteFast      = calibratedWriteFast
@@ -27,8 +31,21 @@ const (
 
 var _ node.Coster = (*Node)(nil)
 
+// MessageCost is the virtual CPU a node spends on every message it takes
+// off the network, beside the command's own work.
+func MessageCost() time.Duration { return costPerMessage }
+
 // Cost is the virtual CPU time msg takes.
 func (n *Node) Cost(msg node.Message) time.Duration {
+	if c := n.handlerCost(msg); c > 0 {
+		return costPerMessage + c
+	}
+	return 0
+}
+
+// handlerCost is msg's work in the handler, transport left out; zero for
+// messages that do not reach the node from the network.
+func (n *Node) handlerCost(msg node.Message) time.Duration {
 	var args [][]byte
 	switch m := msg.(type) {
 	case Command:

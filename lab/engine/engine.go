@@ -53,6 +53,27 @@ type Cluster struct {
 	// network between the engine's nodes and clients, for live mode's
 	// codec.
 	Messages map[string]node.Message
+	// Codecs, optional, give some of those messages (by the same names) an
+	// encoding of the engine's own for live mode; the others travel in
+	// gob. Worth it for the messages of every operation, where gob's
+	// per-frame cost would be what a live run measures.
+	Codecs map[string]Codec
+}
+
+// MessageCoster is implemented by engines whose simulated nodes charge a
+// fixed CPU cost for every message they take off the network (the
+// transport's share of a request). The fidelity report takes it out of
+// the live round trip it measures before fitting the simulator's links to
+// it, so the transport is not counted twice.
+type MessageCoster interface {
+	MessageCost() time.Duration
+}
+
+// Codec turns one message type into bytes and back. Decode must return an
+// error, never panic, on bytes Encode did not make.
+type Codec struct {
+	Encode func(node.Message) ([]byte, error)
+	Decode func([]byte) (node.Message, error)
 }
 
 // Op is one operation a workload asks a client to perform.

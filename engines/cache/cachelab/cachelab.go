@@ -25,6 +25,10 @@ import (
 // Engine is the cache as scenarios see it.
 type Engine struct{}
 
+// MessageCost is what a simulated cache node charges per message
+// received (engine.MessageCoster).
+func (Engine) MessageCost() time.Duration { return cache.MessageCost() }
+
 // New returns the cache engine's lab glue.
 func New() Engine { return Engine{} }
 
@@ -89,8 +93,13 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 	}
 	return &engine.Cluster{
 		Factories: factories,
-		NewClient: func(r *rand.Rand) engine.Client { return newClient(servers, origin, set.client, r) },
-		Config:    report,
+		NewClient: func(r *rand.Rand) engine.Client {
+			c := newClient(servers, origin, set.client, r)
+			c.replicas = replicasByMaster(spec.Nodes, masterOf)
+			return c
+		},
+		Config: report,
+		Codecs: wireCodecs(),
 		Messages: map[string]node.Message{
 			"cache.Command":      cache.Command{},
 			"cache.Reply":        cache.Reply{},

@@ -19,9 +19,15 @@ const (
 	checkOriginPeak = "origin_peak_qps"
 	// checkOriginRequests bounds the loads the origin served in all.
 	checkOriginRequests = "origin_requests"
+	// checkBusiestNodeGetShare bounds the GETs the busiest cache node
+	// served, as a share of the GETs the clients issued: a hot key's
+	// shard in one figure. 1/N for N evenly loaded nodes; above it when
+	// one key concentrates on one node; below it when clients answer
+	// reads from their own memory.
+	checkBusiestNodeGetShare = "busiest_node_get_share"
 )
 
-var checkNames = []string{checkHitRate, checkOriginPeak, checkOriginRequests}
+var checkNames = []string{checkBusiestNodeGetShare, checkHitRate, checkOriginPeak, checkOriginRequests}
 
 // hitRateParams are hit_rate's parameters: `hit_rate: {min: 0.5}` demands
 // that at least half of the successful reads found their key.
@@ -68,7 +74,7 @@ func (Engine) ValidateCheck(name string, params *yaml.Node) error {
 	case checkHitRate:
 		_, err := decodeHitRate(params)
 		return err
-	case checkOriginPeak, checkOriginRequests:
+	case checkOriginPeak, checkOriginRequests, checkBusiestNodeGetShare:
 		_, err := decodeMax(name, params)
 		return err
 	}
@@ -90,6 +96,12 @@ func (e Engine) CheckRun(name string, params *yaml.Node, run engine.RunFacts) en
 			return engine.CheckResult{Verdict: "unknown", Detail: err.Error()}
 		}
 		return originCheck(name, limit, run.Metrics)
+	case checkBusiestNodeGetShare:
+		limit, err := decodeMax(name, params)
+		if err != nil {
+			return engine.CheckResult{Verdict: "unknown", Detail: err.Error()}
+		}
+		return busiestNodeGetShare(limit, run)
 	}
 	return e.Check(name, params, run.History)
 }
@@ -203,4 +215,43 @@ func sortedNodes(m map[string]map[string]float64) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// metricGetsServed is the counter a cache node keeps of the GETs it ran.
+const metricGetsServed = `cache_commands_total{cmd="get"}`
+
+// busiestNodeGetShare compares the busiest cache node's GETs with the
+// clients' GETs.
+func busiestNodeGetShare(limit float64, run engine.RunFacts) engine.CheckResult {
+	res := engine.CheckResult{
+		Expected: fmt.Sprintf("the busiest cache node serves at most %.0f%% of the GETs clients issue", 100*limit),
+		Measured: map[string]float64{"goal_max": limit},
+	}
+	issued := 0
+	if run.History != nil {
+		for _, op := range run.History.Ops {
+			if op.Kind == "get" {
+				issued++
+			}
+		}
+	}
+	busiest, busiestID := 0.0, ""
+	for _, id := range sortedNodes(run.Metrics) {
+		if n := run.Metrics[id][metricGetsServed]; n > busiest {
+			busiest, busiestID = n, id
+		}
+	}
+	if issued == 0 || busiestID == "" {
+		res.Verdict = "unknown"
+		res.Detail = fmt.Sprintf("%d GETs issued, %g served by the busiest node: nothing to compare (a live run collects no node metrics)", issued, busiest)
+		return res
+	}
+	share := busiest / float64(issued)
+	res.Measured[checkBusiestNodeGetShare] = share
+	res.Verdict = "pass"
+	if share > limit {
+		res.Verdict = "fail"
+	}
+	res.Detail = fmt.Sprintf("%s served %.0f GETs for %d the clients issued (%.1f%%)", busiestID, busiest, issued, 100*share)
+	return res
 }

@@ -26,9 +26,10 @@ type client struct {
 	// seq they carry (always ≥ callSeqBase, apart from the lab's).
 	calls    map[uint64]call
 	callSeq  uint64
-	flights  map[string][]uint64 // coalesce: key → operations waiting for its load
-	local    map[string]string   // tracking: the client-side cache
-	tracking map[node.ID]bool    // tracking: servers told CLIENT TRACKING ON
+	flights  map[string][]uint64   // coalesce: key → operations waiting for its load
+	local    map[string]string     // tracking: the client-side cache
+	tracking map[node.ID]bool      // tracking: servers told CLIENT TRACKING ON
+	replicas map[node.ID][]node.ID // replica_reads: each master's replicas
 }
 
 func newClient(servers []node.ID, origin node.ID, cfg clientSettings, r *rand.Rand) *client {
@@ -46,6 +47,9 @@ func (c *client) Request(seq uint64, op engine.Op) (node.ID, node.Message) {
 	}
 	key := []byte(op.Key)
 	to := c.serverFor(key)
+	if op.Kind == "get" {
+		to = c.readFrom(to)
+	}
 	var args [][]byte
 	switch op.Kind {
 	case "get":

@@ -17,11 +17,38 @@ import (
 //   - client-side caching (config.client.tracking: yes): the client turns
 //     on RESP3 CLIENT TRACKING with each server it reads from and answers
 //     repeated gets from its own memory until the server pushes an
-//     invalidation for the key.
+//     invalidation for the key;
+//   - replica reads (config.client.replica_reads: yes): a get goes to the
+//     key's master or one of its replicas at random, so a shard with R
+//     replicas serves a hot key's reads from R+1 nodes — reads that may
+//     be stale by the replication lag; writes still all go to the master.
 
 // localKeysMax bounds the client-side cache; when full it is emptied,
 // which costs hits, never correctness.
 const localKeysMax = 10_000
+
+// readFrom is the node a get of a key owned by master goes to.
+func (c *client) readFrom(master node.ID) node.ID {
+	reps := c.replicas[master]
+	if !c.cfg.ReplicaReads || len(reps) == 0 {
+		return master
+	}
+	if i := c.rng.IntN(len(reps) + 1); i < len(reps) {
+		return reps[i]
+	}
+	return master
+}
+
+// replicasByMaster lists each master's replicas in topology order.
+func replicasByMaster(nodes []node.ID, masterOf map[node.ID]node.ID) map[node.ID][]node.ID {
+	out := map[node.ID][]node.ID{}
+	for _, id := range nodes {
+		if m := masterOf[id]; m != "" {
+			out[m] = append(out[m], id)
+		}
+	}
+	return out
+}
 
 // splitKey names copy i (1-based) of key.
 func splitKey(key string, i int) string { return key + "#" + strconv.Itoa(i) }
@@ -111,6 +138,6 @@ func (s clientSettings) report() map[string]any {
 	return map[string]any{
 		"herd_mitigation": s.Herd, "ttl": s.TTL.String(), "xfetch_beta": s.XFetchBeta,
 		"lock_ttl": s.LockTTL.String(), "lock_poll": s.LockPoll.String(),
-		"split": s.Split, "tracking": s.Tracking,
+		"split": s.Split, "tracking": s.Tracking, "replica_reads": s.ReplicaReads,
 	}
 }

@@ -50,6 +50,10 @@ type clientSettings struct {
 	// CLIENT TRACKING on (RESP3) and answers repeated gets from memory
 	// until the server pushes an invalidation.
 	Tracking bool
+	// ReplicaReads sends each get to the key's master or one of its
+	// replicas, picked at random (a replica answers reads, perhaps
+	// stale), so a hot key's reads spread over its shard's copies.
+	ReplicaReads bool
 	// WriteTTL, when set, gives every value a set or read_through writes
 	// that time to live (SET … PX): the keys the volatile-* eviction
 	// policies may evict. 0: no TTL.
@@ -97,6 +101,8 @@ func decodeClientSettings(n *yaml.Node) (clientSettings, error) {
 			if err == nil && (s.Split < 1 || s.Split > splitMax) {
 				err = fmt.Errorf("%d: want 1 to %d copies", s.Split, splitMax)
 			}
+		case "replica_reads":
+			err = decodeYesNo(v, &s.ReplicaReads)
 		case "tracking":
 			err = decodeYesNo(v, &s.Tracking)
 		case "write_ttl":
@@ -105,7 +111,7 @@ func decodeClientSettings(n *yaml.Node) (clientSettings, error) {
 				err = fmt.Errorf("%q: want whole milliseconds (PX)", v.Value)
 			}
 		default:
-			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, split, tracking, ttl, write_ttl, xfetch_beta)", k.Line, k.Value)
+			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, replica_reads, split, tracking, ttl, write_ttl, xfetch_beta)", k.Line, k.Value)
 		}
 		if err != nil {
 			return s, fmt.Errorf("line %d: config.client.%s: %v", v.Line, k.Value, err)
