@@ -74,7 +74,7 @@ load-vs-redis-benchmark: build
 # engines/cache/cost_calibrated.go, which is checked in (how each figure
 # was made is at its top). Run it on a quiet machine: ns/op is wall time;
 # the raw output is kept in $(OUT)/calibrate-bench.txt.
-CALIBRATE_BENCH = ^BenchmarkNode(Get|Set|Hget|Hset|Sadd|Sismember|Zadd|Zscore|Zrank)$$
+CALIBRATE_BENCH = ^BenchmarkNode(Get|Set|Hget|Hset|Sadd|Sismember|Zadd|Zscore|Zrank|Zincrby|Incr|Lpush|Rpush|Lpop|Rpop|Llen|Lindex)$$
 calibrate: build
 	@mkdir -p $(OUT)
 	$(GO) test -run '^$$' -bench '$(CALIBRATE_BENCH)' -count 5 ./engines/cache | tee $(OUT)/calibrate-bench.txt

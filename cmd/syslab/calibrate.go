@@ -34,6 +34,15 @@ var calibratedBenchmarks = map[string]string{
 	"BenchmarkNodeZadd":      "zadd",
 	"BenchmarkNodeZscore":    "zscore",
 	"BenchmarkNodeZrank":     "zrank",
+	"BenchmarkNodeZincrby":   "zincrby",
+	"BenchmarkNodeIncr":      "incr",
+	// Lists (engines/cache/bench_families_test.go).
+	"BenchmarkNodeLpush":  "lpush",
+	"BenchmarkNodeRpush":  "rpush",
+	"BenchmarkNodeLpop":   "lpop",
+	"BenchmarkNodeRpop":   "rpop",
+	"BenchmarkNodeLlen":   "llen",
+	"BenchmarkNodeLindex": "lindex",
 }
 
 // calibrateClassOf says which cost class each calibrated command stands
@@ -42,6 +51,8 @@ var calibratedBenchmarks = map[string]string{
 var calibrateClassOf = map[string]string{
 	"get": "read", "hget": "read", "sismember": "read", "zscore": "read", "zrank": "read",
 	"set": "write", "hset": "write", "sadd": "write", "zadd": "write",
+	"zincrby": "write", "incr": "write", "lpush": "write", "rpush": "write", "lpop": "write", "rpop": "write",
+	"llen": "read", "lindex": "read",
 }
 
 // transportBenchmark times a GET through the live transport (cachelab's

@@ -3,6 +3,8 @@ package main
 import (
 	"go/parser"
 	"go/token"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -81,4 +83,28 @@ func FuzzCalibrate(f *testing.F) {
 			t.Fatalf("generated source does not parse: %v\n%s", err, src)
 		}
 	})
+}
+
+// Every benchmark calibrate knows is one `make calibrate` runs: the
+// Makefile's CALIBRATE_BENCH selects them all, and only them.
+func TestMakefileRunsEveryCalibratedBenchmark(t *testing.T) {
+	makefile, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pattern string
+	for _, line := range strings.Split(string(makefile), "\n") {
+		if rest, ok := strings.CutPrefix(line, "CALIBRATE_BENCH = "); ok {
+			pattern = strings.ReplaceAll(rest, "$$", "$")
+		}
+	}
+	re, err := regexp.Compile(pattern)
+	if pattern == "" || err != nil {
+		t.Fatalf("Makefile CALIBRATE_BENCH %q: %v", pattern, err)
+	}
+	for name := range calibratedBenchmarks {
+		if !re.MatchString(name) {
+			t.Errorf("make calibrate does not run %s (CALIBRATE_BENCH = %s)", name, pattern)
+		}
+	}
 }

@@ -11,7 +11,9 @@ import (
 	"syslab/node"
 )
 
-// Blocking list operations: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP.
+// Blocking list operations: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP; the
+// sorted-set ones (BZPOPMIN, BZPOPMAX, BZMPOP: zsets_pop.go) wait the same
+// way.
 //
 // A blocking command that finds data behaves as its non-blocking twin. One
 // that finds none parks its client: the command returns replyLater and a
@@ -51,6 +53,9 @@ const (
 	blockPop  blockOp = iota + 1 // BLPOP, BRPOP: answers [key, element]
 	blockMpop                    // BLMPOP: answers [key, [elements…]]
 	blockMove                    // BLMOVE, BRPOPLPUSH: answers the element
+	// The sorted-set pops (zsets_pop.go); left means the lowest scores.
+	blockZpop  // BZPOPMIN, BZPOPMAX: answers [key, member, score]
+	blockZmpop // BZMPOP: answers [key, [[member, score]…]]
 )
 
 // blockKey names a key in one database.
@@ -165,6 +170,12 @@ func (n *Node) signalKeyAsReady(dbIndex int, key []byte) {
 // receiveCommand runs a client's command, or queues it behind the
 // client's blocked one, then serves whatever the command made ready.
 func (n *Node) receiveCommand(client node.ID, seq uint64, args [][]byte) {
+	if n.killed[client] {
+		return // CLIENT KILL closed its connection (clients.go)
+	}
+	if n.holdWhilePaused(client, seq, args) {
+		return // CLIENT PAUSE or DEBUG SLEEP (pause.go)
+	}
 	if n.blocking.blocked[client] != nil || len(n.blocking.queued[client]) > 0 {
 		q := append(n.blocking.queued[client], pendingCommand{seq: seq, args: args})
 		n.blocking.queued[client] = q
@@ -231,12 +242,23 @@ func (n *Node) serveKey(k blockKey) {
 	key := []byte(k.key)
 	var served []servedReply
 	for {
-		l, ok := c.getList(key)
-		if !ok || l == nil {
-			break // not a list (yet): the waiters keep waiting, as in Redis
-		}
 		bc := q.front()
 		if bc == nil {
+			break
+		}
+		var l *listObject
+		var z *zsetObject
+		var ok bool
+		if bc.op == blockZpop || bc.op == blockZmpop {
+			z, ok = c.getZset(key)
+			ok = ok && z != nil
+		} else {
+			l, ok = c.getList(key)
+			ok = ok && l != nil
+		}
+		if !ok {
+			// Not of the waiter's type (yet): the waiters keep waiting, as
+			// in Redis. (One waiting for another type behind it waits too.)
 			break
 		}
 		c.client, c.seq = bc.client, bc.seq
@@ -257,6 +279,10 @@ func (n *Node) serveKey(k blockKey) {
 			// A destination of another type answers WRONGTYPE and
 			// unblocks the client, as Redis 7.0 does.
 			v = moveFrom(&c, key, l, bc.dst, bc.left, bc.toLeft)
+		case blockZpop:
+			v = bzpopOneFrom(&c, key, z, !bc.left)
+		case blockZmpop:
+			v = zmpopFrom(&c, key, z, !bc.left, bc.count)
 		}
 		n.unblock(bc)
 		served = append(served, servedReply{bc.client, bc.seq, v})

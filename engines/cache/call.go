@@ -44,6 +44,7 @@ type session struct {
 	// replOffset is the replication offset after the client's last
 	// command: what WAIT waits for (Redis's c->woff).
 	replOffset int64
+	meta       clientMeta // clients.go: addresses, age, last command
 }
 
 // lookup returns the live entry for key in the call's database.

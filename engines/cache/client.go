@@ -29,6 +29,8 @@ func (n *Node) session(client node.ID) *session {
 	}
 	n.nextClientID++
 	s := &session{client: client, id: n.nextClientID, protocol: resp.RESP2}
+	s.meta.createdMillis = n.env.Now().UnixMilli()
+	s.meta.lastMillis = s.meta.createdMillis
 	n.sessions[client] = s
 	n.clientsByID[s.id] = s
 	return s
@@ -148,6 +150,12 @@ var clientSubcommands = []clientSubcommand{
 	{"trackinginfo", 2, clientTrackinginfoCommand},
 	{"list", -2, clientListCommand},
 	{"info", 2, clientInfoCommand},
+	{"kill", -3, clientKillCommand},       // clients.go
+	{"unblock", -3, clientUnblockCommand}, // clients.go
+	{"no-evict", 3, clientNoEvictCommand}, // clients.go
+	{"pause", -3, clientPauseCommand},     // pause.go
+	{"unpause", 2, clientUnpauseCommand},  // pause.go
+	{"reply", 3, clientReplyCommand},      // clients.go
 }
 
 func lookupClientSubcommand(name []byte) *clientSubcommand {

@@ -23,6 +23,10 @@ type Reply struct {
 	// each message with the Protocol it carries never has to parse HELLO
 	// or guess where in a pipeline the switch happened.
 	Protocol uint8
+	// Silent: the client turned its replies off (CLIENT REPLY OFF|SKIP).
+	// The adapter writes nothing for this reply but counts the command as
+	// answered, so its pipeline bookkeeping stays whole.
+	Silent bool
 }
 
 // Push is an out-of-band message to a client, sent between replies, never

@@ -37,7 +37,14 @@ type commandSpec struct {
 	// argument); firstKey 0 means the command takes no key. Cluster slot
 	// checks, WATCH, client tracking and memory accounting read them.
 	firstKey, lastKey, keyStep int
-	run                        func(c *call) resp.Value
+	// movableKeys, when set, finds the keys of a command whose key
+	// positions depend on its arguments (Redis's movablekeys commands,
+	// whose keys follow a numkeys argument: LMPOP, ZUNIONSTORE, …); keys
+	// calls it instead of reading the legacy spec. It returns nil when the
+	// arguments are malformed, as Redis's getkeys does (the command itself
+	// then answers the error and changes nothing). keyspecs.go.
+	movableKeys func(args [][]byte) [][]byte
+	run         func(c *call) resp.Value
 	// metricName is precomputed so counting a command allocates nothing.
 	metricName string
 }
@@ -45,7 +52,7 @@ type commandSpec struct {
 // commandTable maps lower-case names to their specs. It is built once from
 // the per-file lists (strings.go, db.go, …) and never changes.
 
-var commandTable = buildCommandTable(connectionCommands, keyspaceCommands, stringCommands, expireCommands, multiCommands, introspectionCommands, configCommands, setCommands, hashCommands, zsetCommands, clientCommands, pubsubCommands, listCommands, snapshotCommands, aofRewriteCommands, replicationCommands)
+var commandTable = buildCommandTable(connectionCommands, keyspaceCommands, stringCommands, expireCommands, multiCommands, introspectionCommands, configCommands, setCommands, hashCommands, zsetCommands, clientCommands, pubsubCommands, listCommands, snapshotCommands, aofRewriteCommands, replicationCommands, zsetPopCommands)
 
 func buildCommandTable(groups ...[]commandSpec) map[string]*commandSpec {
 	table := make(map[string]*commandSpec)
@@ -67,6 +74,9 @@ func buildCommandTable(groups ...[]commandSpec) map[string]*commandSpec {
 
 // keys returns the key arguments of a call to spec.
 func (spec *commandSpec) keys(args [][]byte) [][]byte {
+	if spec.movableKeys != nil {
+		return spec.movableKeys(args)
+	}
 	if spec.firstKey == 0 || spec.firstKey >= len(args) {
 		return nil
 	}

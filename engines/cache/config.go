@@ -71,6 +71,10 @@ type Config struct {
 	MinReplicasToWrite int
 	// MinReplicasMaxLagSeconds is min-replicas-max-lag; 0 means 10.
 	MinReplicasMaxLagSeconds int
+	// limits are the collection encoding thresholds (encoding.go): not
+	// part of a scenario's configuration; Redis's defaults at start, then
+	// CONFIG SET.
+	limits encodingLimits
 }
 
 // DefaultSave is Redis's default "save" rule set.
@@ -153,6 +157,7 @@ func (c Config) Validate() error {
 
 // withDefaults fills zero fields with Redis's defaults.
 func (c Config) withDefaults() Config {
+	c.limits = defaultEncodingLimits // CONFIG SET changes them (encoding.go)
 	if c.AppendFsync == "" {
 		c.AppendFsync = FsyncEverysec
 	}

@@ -22,6 +22,8 @@ type testEnv struct {
 	replies []Reply
 	// pushes are the Push messages sent, to any client, in order.
 	pushes []sentPush
+	// closed are the clients the node asked to disconnect (CLIENT KILL).
+	closed []node.ID
 	logs   []string
 	// lastReply is kept even when discardReplies is set (benchmarks).
 	lastReply      Reply
@@ -58,6 +60,10 @@ func (e *testEnv) Metrics() node.Metrics { return node.NopMetrics{} }
 func (e *testEnv) Send(to node.ID, msg node.Message) {
 	if p, ok := msg.(Push); ok {
 		e.pushes = append(e.pushes, sentPush{to: to, push: p})
+		return
+	}
+	if _, ok := msg.(CloseConnection); ok {
+		e.closed = append(e.closed, to)
 		return
 	}
 	e.lastReply = msg.(Reply)

@@ -165,6 +165,9 @@ const (
 // activeExpireCycle runs one cycle over every database and returns how
 // many keys it deleted.
 func (n *Node) activeExpireCycle(nowMillis int64) int {
+	if n.debug.activeExpireOff {
+		return 0 // DEBUG SET-ACTIVE-EXPIRE 0 (debug.go)
+	}
 	expired := 0
 	for _, ks := range n.dbs {
 		for range activeExpireLoopsPerDBMax {

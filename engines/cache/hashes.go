@@ -28,13 +28,15 @@ type hashObject struct {
 	fields *dict.Dict[[]byte] // hashtable encoding; nil while listpack
 	seed   uint64             // the dict's seed, chosen when the hash is created
 	bytes  int                // running memory estimate, see memoryBytes
+	// limits are the conversion thresholds (encoding.go); nil: defaults.
+	limits *encodingLimits
 }
 
 type hashPair struct{ field, value []byte }
 
 // Redis 7.0's hash-max-listpack-entries and hash-max-listpack-value.
 const (
-	hashListpackEntriesMax    = 128
+	hashListpackEntriesMax    = 512
 	hashListpackValueBytesMax = 64
 )
 
@@ -54,7 +56,11 @@ func newHash(seed uint64) *hashObject {
 }
 
 // newHash returns an empty hash for c's node with a fresh dict seed.
-func (c *call) newHash() *hashObject { return newHash(c.node.env.Rand().Uint64()) }
+func (c *call) newHash() *hashObject {
+	h := newHash(c.node.env.Rand().Uint64())
+	h.limits = &c.node.cfg.limits
+	return h
+}
 
 func (*hashObject) typeName() string { return "hash" }
 
@@ -106,7 +112,8 @@ func (h *hashObject) get(field []byte) ([]byte, bool) {
 // set stores value under field and reports whether the field is new.
 func (h *hashObject) set(field, value []byte) bool {
 	if h.fields == nil {
-		if len(field) > hashListpackValueBytesMax || len(value) > hashListpackValueBytesMax {
+		limits := limitsOrDefault(h.limits)
+		if int64(len(field)) > limits.hashListpackValueBytes || int64(len(value)) > limits.hashListpackValueBytes {
 			h.convert()
 		} else {
 			if i := h.find(field); i >= 0 {
@@ -116,7 +123,7 @@ func (h *hashObject) set(field, value []byte) bool {
 			}
 			h.pairs = append(h.pairs, hashPair{field, value})
 			h.bytes += hashListpackPairBytes + len(field) + len(value)
-			if len(h.pairs) > hashListpackEntriesMax {
+			if int64(len(h.pairs)) > limits.hashListpackEntries {
 				h.convert()
 			}
 			return true

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"bytes"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -180,91 +179,6 @@ func timeCommand(c *call) resp.Value {
 		resp.BulkFromString(strconv.Itoa(now.Nanosecond()/1000)))
 }
 
-// commands is commandTable for COMMAND, which the table itself lists: a
-// direct reference would be an initialization cycle.
-var commands map[string]*commandSpec
-
-func init() { commands = commandTable }
-
-// commandCommand is COMMAND, COMMAND COUNT, COMMAND INFO name… and COMMAND
-// DOCS, built from the command table (sorted by name). Key specs, ACL
-// categories and docs text are not kept, so those parts are empty.
-func commandCommand(c *call) resp.Value {
-	if len(c.args) == 1 {
-		return resp.Value{Kind: resp.Array, Elems: commandInfos(allCommandNames())}
-	}
-	sub := strings.ToLower(string(c.args[1]))
-	switch sub {
-	case "count":
-		if len(c.args) != 2 {
-			return errSubcommandArity("command", sub)
-		}
-		return resp.Int(int64(len(commands)))
-	case "info":
-		names := allCommandNames()
-		if len(c.args) > 2 {
-			names = names[:0]
-			for _, a := range c.args[2:] {
-				names = append(names, strings.ToLower(string(a)))
-			}
-		}
-		return resp.Value{Kind: resp.Array, Elems: commandInfos(names)}
-	case "docs":
-		names := allCommandNames()
-		if len(c.args) > 2 {
-			names = names[:0]
-			for _, a := range c.args[2:] {
-				if commands[strings.ToLower(string(a))] != nil {
-					names = append(names, strings.ToLower(string(a)))
-				}
-			}
-		}
-		var docs []resp.Value
-		for _, name := range names {
-			docs = append(docs, resp.BulkFromString(name), resp.Value{Kind: resp.Map, Elems: []resp.Value{
-				resp.BulkFromString("summary"), resp.BulkFromString(""),
-				resp.BulkFromString("since"), resp.BulkFromString("1.0.0"),
-				resp.BulkFromString("group"), resp.BulkFromString("generic"),
-			}})
-		}
-		return resp.Value{Kind: resp.Map, Elems: docs}
-	}
-	return errUnknownSubcommand(c.args[1], "COMMAND")
-}
-
-func allCommandNames() []string {
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
-
-func commandInfos(names []string) []resp.Value {
-	infos := make([]resp.Value, len(names))
-	for i, name := range names {
-		spec := commands[name]
-		if spec == nil {
-			infos[i] = resp.NullBulk // Redis 7.0 answers $-1 for an unknown name
-			continue
-		}
-		var flags []resp.Value
-		for _, f := range []struct {
-			flag commandFlags
-			name string
-		}{{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagFast, "fast"}} {
-			if spec.flags&f.flag != 0 {
-				flags = append(flags, resp.Simple(f.name))
-			}
-		}
-		infos[i] = resp.ArrayOf(resp.BulkFromString(name), resp.Int(int64(spec.arity)), resp.Value{Kind: resp.Set, Elems: flags},
-			resp.Int(int64(spec.firstKey)), resp.Int(int64(spec.lastKey)), resp.Int(int64(spec.keyStep)),
-			resp.Value{Kind: resp.Set}, resp.Value{Kind: resp.Array}, resp.Value{Kind: resp.Array}, resp.Value{Kind: resp.Array})
-	}
-	return infos
-}
-
 // sharedIntegersMax: Redis shares the objects of the integers 0..9999, and
 // OBJECT REFCOUNT answers INT_MAX for them.
 const sharedIntegersMax = 10000
@@ -273,6 +187,8 @@ func objectCommand(c *call) resp.Value {
 	sub := strings.ToLower(string(c.args[1]))
 	switch sub {
 	case "encoding", "freq", "idletime", "refcount":
+	case "help":
+		return helpReply(c, objectHelp) // memorystats.go
 	default:
 		return errUnknownSubcommand(c.args[1], "OBJECT")
 	}
@@ -311,7 +227,7 @@ func objectCommand(c *call) resp.Value {
 func memoryCommand(c *call) resp.Value {
 	sub := strings.ToLower(string(c.args[1]))
 	if sub != "usage" {
-		return errUnknownSubcommand(c.args[1], "MEMORY")
+		return memoryInfoCommand(c, sub) // memorystats.go
 	}
 	if len(c.args) < 3 {
 		return errSubcommandArity("memory", sub)
@@ -319,63 +235,19 @@ func memoryCommand(c *call) resp.Value {
 	if len(c.args) != 3 && (len(c.args) != 5 || !bytes.EqualFold(c.args[3], []byte("samples"))) {
 		return resp.Err(errSyntax)
 	}
+	if len(c.args) == 5 {
+		// Checked as Redis does, though the estimate samples nothing.
+		samples, ok := resp.ParseInt(c.args[4])
+		if !ok {
+			return resp.Err(errNotInteger)
+		}
+		if samples < 0 {
+			return resp.Err(errSyntax)
+		}
+	}
 	e := c.db.lookupNoTouch(c.args[2], c.nowMillis)
 	if e == nil {
 		return resp.NullBulk
 	}
 	return resp.Int(e.accountedBytes)
-}
-
-// debugCommand supports DEBUG SLEEP 0 (a no-op: the node never blocks; a
-// longer sleep is refused) and DEBUG OBJECT key.
-func debugCommand(c *call) resp.Value {
-	sub := strings.ToLower(string(c.args[1]))
-	switch {
-	case sub == "sleep" && len(c.args) == 3:
-		if string(c.args[2]) != "0" {
-			return resp.Err("ERR DEBUG SLEEP is only supported with 0 here: the node never blocks")
-		}
-		return resp.OK
-	case sub == "object" && len(c.args) == 3:
-		e := c.db.lookupNoTouch(c.args[2], c.nowMillis)
-		if e == nil {
-			return resp.Err("ERR no such key")
-		}
-		return resp.Simple("Value at:0 refcount:1 encoding:" + e.value.encoding() +
-			" serializedlength:" + strconv.FormatInt(e.accountedBytes, 10) +
-			" lru:" + strconv.FormatInt(e.lruMillis/1000%(1<<24), 10) +
-			" lru_seconds_idle:" + strconv.FormatInt(max(c.nowMillis-e.lruMillis, 0)/1000, 10))
-	}
-	return errUnknownSubcommand(c.args[1], "DEBUG")
-}
-
-// clientListCommand answers CLIENT LIST with the fields the node knows:
-// the server adapter owns addresses and sockets, so addr is the endpoint
-// name.
-func clientListCommand(c *call) resp.Value {
-	n := c.node
-	sessions := make([]*session, 0, len(n.sessions))
-	for _, s := range n.sessions {
-		sessions = append(sessions, s)
-	}
-	sort.Slice(sessions, func(i, j int) bool { return sessions[i].id < sessions[j].id })
-	var b strings.Builder
-	for _, s := range sessions {
-		b.WriteString(clientLine(s))
-	}
-	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
-}
-
-func clientInfoCommand(c *call) resp.Value {
-	return resp.Value{Kind: resp.Verbatim, Str: []byte(clientLine(c.session))}
-}
-
-func clientLine(s *session) string {
-	multi := -1
-	if s.multi != nil {
-		multi = len(s.multi.commands)
-	}
-	return "id=" + strconv.FormatInt(s.id, 10) + " addr=" + string(s.client) + " name=" + string(s.name) +
-		" db=" + strconv.Itoa(s.dbIndex) + " multi=" + strconv.Itoa(multi) + " watch=" + strconv.Itoa(len(s.watched)) +
-		" resp=" + strconv.Itoa(int(max(s.protocol, 2))) + "\n"
 }

@@ -56,8 +56,9 @@ func TestCommandIntrospection(t *testing.T) {
 	if got := do(n, env, "c", "COMMAND COUNT"); got != "(integer) "+itoa(len(commandTable)) {
 		t.Fatalf("COMMAND COUNT = %s", got)
 	}
-	want := `[["get" (integer) 2 ["readonly" "fast"] (integer) 1 (integer) 1 (integer) 1 [] [] [] []] (nil)]`
-	if got := do(n, env, "c", "COMMAND INFO get nosuch"); got != want {
+	// Byte-for-byte agreement with Redis is TestCommandDocsAgreeWithRedis's.
+	want := `[["get" (integer) 2 ["readonly" "fast"] (integer) 1 (integer) 1 (integer) 1 ["@read" "@string" "@fast"] [] [`
+	if got := do(n, env, "c", "COMMAND INFO get nosuch"); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "]]]] []] (nil)]") {
 		t.Fatalf("COMMAND INFO = %s, want %s", got, want)
 	}
 	if got := do(n, env, "c", "COMMAND INFO mset"); !strings.Contains(got, `(integer) 1 (integer) -1 (integer) 2`) {
@@ -100,8 +101,9 @@ func TestClientCommands(t *testing.T) {
 	}
 	do(n, env, "conn-17", "CLIENT SETNAME web")
 	do(n, env, "conn-3", "SELECT 2")
-	want := "id=1 addr=conn-17 name=web db=0 multi=-1 watch=0 resp=2\nid=2 addr=conn-3 name= db=2 multi=-1 watch=0 resp=2\n"
-	if got := do(n, env, "conn-17", "CLIENT LIST"); got != `"`+strings.ReplaceAll(want, "\n", `\n`)+`"` {
+	// The full line format is checked in clients_test.go.
+	got := do(n, env, "conn-17", "CLIENT LIST")
+	if !strings.HasPrefix(got, `"id=1 addr=conn-17 laddr= fd=-1 name=web `) || !strings.Contains(got, `\nid=2 addr=conn-3 laddr= fd=-1 name= age=0 idle=0 flags=N db=2 `) {
 		t.Fatalf("CLIENT LIST = %s", got)
 	}
 }

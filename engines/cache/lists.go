@@ -178,13 +178,13 @@ var listCommands = []commandSpec{
 	{name: "lmove", arity: 5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: lmoveCommand},
 	{name: "rpoplpush", arity: 3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: rpoplpushCommand},
 	// LMPOP's keys are movable (after numkeys): no legacy key spec, as in Redis.
-	{name: "lmpop", arity: -4, flags: flagWrite, run: lmpopCommand},
+	{name: "lmpop", arity: -4, flags: flagWrite, movableKeys: keysAfterNumkeys(1), run: lmpopCommand},
 	// The blocking family: see blocking.go.
 	{name: "blpop", arity: -3, flags: flagWrite, firstKey: 1, lastKey: -2, keyStep: 1, run: blpopCommand},
 	{name: "brpop", arity: -3, flags: flagWrite, firstKey: 1, lastKey: -2, keyStep: 1, run: brpopCommand},
 	{name: "blmove", arity: 6, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: blmoveCommand},
 	{name: "brpoplpush", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, keyStep: 1, run: brpoplpushCommand},
-	{name: "blmpop", arity: -5, flags: flagWrite, run: blmpopCommand},
+	{name: "blmpop", arity: -5, flags: flagWrite, movableKeys: keysAfterNumkeys(2), run: blmpopCommand},
 }
 
 var (

@@ -97,6 +97,10 @@ type Node struct {
 	evictNextDB int
 	// repl is master–replica replication (replication.go).
 	repl replState
+
+	clientKillState            // clients.go: CLIENT KILL
+	pause           pauseState // pause.go: CLIENT PAUSE, DEBUG SLEEP
+	debug           debugState // debug.go: DEBUG SET-ACTIVE-EXPIRE
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -209,10 +213,10 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	case *Command:
 		n.receiveCommand(from, m.Seq, m.Args)
 	case Disconnected:
-		n.unwatchAll(from)
-		n.clientGone(from)
-		n.disconnect(from)
-		n.replicationClientGone(from)
+		n.forgetClient(from) // clients.go
+		delete(n.killed, from)
+	case Connected:
+		n.connected(from, m)
 	default:
 		if n.receiveReplication(from, msg) {
 			return
@@ -230,16 +234,21 @@ func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
 	more, after := n.moreReplies, n.afterReply
 	n.moreReplies, n.afterReply = nil, nil
 	if v.Kind != 0 {
-		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client)})
+		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client), Silent: n.replySilenced(client)})
 	}
 	for _, p := range after {
 		n.push(client, p)
+	}
+	if n.killAfterReply { // CLIENT KILL of the caller itself
+		n.killAfterReply = false
+		n.killNow(client)
 	}
 }
 
 // reply answers the command seq of client.
 func (n *Node) reply(client node.ID, seq uint64, v resp.Value) {
-	n.env.Send(client, Reply{Seq: seq, Value: v, Protocol: n.protocolOf(client)})
+	s := n.sessions[client]
+	n.env.Send(client, Reply{Seq: seq, Value: v, Protocol: n.protocolOf(client), Silent: s != nil && s.meta.repliesOff})
 }
 
 // push sends client an out-of-band message (see Push).
@@ -327,6 +336,7 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	c := call{node: n, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
 		nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
 	n.current = s
+	s.meta.noteCommand(spec, args, c.nowMillis) // CLIENT LIST's cmd and idle
 	if c.write && n.bgSnapshot != nil {
 		n.snapshotBeforeWrite(s.dbIndex, snapshotWriteKeys(spec, args))
 	}

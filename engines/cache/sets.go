@@ -27,6 +27,8 @@ type setObject struct {
 	members *dict.Dict[struct{}] // hashtable encoding; nil while intset
 	seed    uint64               // the dict's seed, chosen when the set is created
 	bytes   int                  // running memory estimate, see memoryBytes
+	// limits are the conversion thresholds (encoding.go); nil: defaults.
+	limits *encodingLimits
 }
 
 // setIntsetEntriesMax is Redis 7.0's set-max-intset-entries default.
@@ -50,7 +52,11 @@ func newSet(seed uint64) *setObject {
 }
 
 // newSet returns an empty set for c's node with a fresh dict seed.
-func (c *call) newSet() *setObject { return newSet(c.node.env.Rand().Uint64()) }
+func (c *call) newSet() *setObject {
+	s := newSet(c.node.env.Rand().Uint64())
+	s.limits = &c.node.cfg.limits
+	return s
+}
 
 func (*setObject) typeName() string { return "set" }
 
@@ -92,7 +98,7 @@ func (s *setObject) add(member []byte) bool {
 			}
 			s.ints = slices.Insert(s.ints, i, n)
 			s.bytes += setIntsetEntryBytes
-			if len(s.ints) > setIntsetEntriesMax {
+			if int64(len(s.ints)) > limitsOrDefault(s.limits).setIntsetEntries {
 				s.convert()
 			}
 			return true
@@ -196,8 +202,8 @@ var setCommands = []commandSpec{
 	{name: "sdiffstore", arity: -3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, keyStep: 1, run: sdiffstoreCommand},
 	// SINTERCARD's keys are counted by its numkeys argument (Redis flags it
 	// movablekeys and reports 0 0 0 as its legacy key spec).
-	{name: "sintercard", arity: -3, flags: flagReadonly, run: sintercardCommand},
-	{name: "smove", arity: 4, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 2, keyStep: 1, run: smoveCommand},
+	{name: "sintercard", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: sintercardCommand},
+	{name: "smove", arity: 4, flags: flagWrite | flagFast, firstKey: 1, lastKey: 2, keyStep: 1, run: smoveCommand},
 	{name: "sscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: sscanCommand},
 }
 

@@ -296,11 +296,11 @@ func (s *snapshot) databasesSwapped(a, b, databases int) {
 }
 
 // snapshotWriteKeys are the keys a write command may change in place, for
-// snapshotBeforeWrite: its legacy key spec, or for a command without one
-// (movable keys, as LMPOP's after numkeys) every argument — writing a
-// captured collection out early is harmless, missing one is not.
+// snapshotBeforeWrite: its keys, or for a command without a key spec
+// every argument — writing a captured collection out early is harmless,
+// missing one is not.
 func snapshotWriteKeys(spec *commandSpec, args [][]byte) [][]byte {
-	if spec.firstKey == 0 {
+	if spec.firstKey == 0 && spec.movableKeys == nil {
 		return args[1:]
 	}
 	return spec.keys(args)
@@ -547,6 +547,20 @@ type rdbLoader struct {
 	// after it were logged when those keys still existed.
 	skipExpired bool
 	nowMillis   int64
+	// emptyKeysSkipped counts the empty collections the file held; like
+	// Redis, the load skips them and logs the first emptyKeysLoggedMax.
+	emptyKeysSkipped int
+}
+
+// emptyKeysLoggedMax bounds the warnings about skipped empty keys.
+const emptyKeysLoggedMax = 10
+
+// EmptyKeySkipped is told about an empty collection the load skipped.
+func (l *rdbLoader) EmptyKeySkipped(k persist.RDBKey, kind string) {
+	l.emptyKeysSkipped++
+	if l.emptyKeysSkipped <= emptyKeysLoggedMax {
+		l.node.env.Logf("cache: loading the RDB: skipping empty %s key %q", kind, k.Key)
+	}
 }
 
 func (l *rdbLoader) Aux(key, value []byte) error { return nil }

@@ -66,7 +66,7 @@ var stringCommands = []commandSpec{
 	{name: "setnx", arity: 3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: setnxCommand},
 	{name: "setex", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: setexCommand},
 	{name: "psetex", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: psetexCommand},
-	{name: "append", arity: 3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: appendCommand},
+	{name: "append", arity: 3, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: appendCommand},
 	{name: "strlen", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: strlenCommand},
 	{name: "getrange", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: getrangeCommand},
 	{name: "substr", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: getrangeCommand},

@@ -29,6 +29,8 @@ type zsetObject struct {
 	memberBytes int
 	// skiplistEncoded is sticky: Redis never converts back on deletes.
 	skiplistEncoded bool
+	// limits are the conversion thresholds (encoding.go); nil: defaults.
+	limits *encodingLimits
 }
 
 const (
@@ -62,7 +64,7 @@ func (z *zsetObject) memoryBytes() int {
 
 func newZset(c *call) *zsetObject {
 	rng := c.node.env.Rand()
-	return &zsetObject{members: dict.New[*skipNode](rng.Uint64()), zsl: newSkiplist(rng)}
+	return &zsetObject{members: dict.New[*skipNode](rng.Uint64()), zsl: newSkiplist(rng), limits: &c.node.cfg.limits}
 }
 
 func (z *zsetObject) len() int { return z.zsl.length }
@@ -72,7 +74,8 @@ func (z *zsetObject) insert(member string, score float64) {
 	score += 0 // -0 becomes 0, as Redis stores it
 	z.members.Set(member, z.zsl.insert(score, member))
 	z.memberBytes += len(member)
-	if z.zsl.length > zsetListpackEntriesMax || len(member) > zsetListpackValueBytesMax {
+	limits := limitsOrDefault(z.limits)
+	if int64(z.zsl.length) > limits.zsetListpackEntries || int64(len(member)) > limits.zsetListpackValueBytes {
 		z.skiplistEncoded = true
 	}
 }
@@ -150,13 +153,13 @@ var zsetCommands = []commandSpec{
 	{name: "zscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: zscanCommand},
 	// The set-operation commands have movable keys: their legacy key spec
 	// names only the destination (or nothing), as in Redis.
-	{name: "zunionstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: zunionstoreCommand},
-	{name: "zinterstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: zinterstoreCommand},
-	{name: "zdiffstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: zdiffstoreCommand},
-	{name: "zunion", arity: -3, flags: flagReadonly, run: zunionCommand},
-	{name: "zinter", arity: -3, flags: flagReadonly, run: zinterCommand},
-	{name: "zdiff", arity: -3, flags: flagReadonly, run: zdiffCommand},
-	{name: "zintercard", arity: -3, flags: flagReadonly, run: zintercardCommand},
+	{name: "zunionstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, movableKeys: destinationAndKeysAfterNumkeys(2), run: zunionstoreCommand},
+	{name: "zinterstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, movableKeys: destinationAndKeysAfterNumkeys(2), run: zinterstoreCommand},
+	{name: "zdiffstore", arity: -4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, movableKeys: destinationAndKeysAfterNumkeys(2), run: zdiffstoreCommand},
+	{name: "zunion", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: zunionCommand},
+	{name: "zinter", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: zinterCommand},
+	{name: "zdiff", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: zdiffCommand},
+	{name: "zintercard", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(1), run: zintercardCommand},
 }
 
 // Redis's sorted-set error replies, word for word.

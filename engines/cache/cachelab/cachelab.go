@@ -105,6 +105,9 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 			"cache.Reply":        cache.Reply{},
 			"cache.Push":         cache.Push{},
 			"cache.Disconnected": cache.Disconnected{},
+			// CLIENT LIST addresses and CLIENT KILL (clients.go).
+			"cache.Connected":       cache.Connected{},
+			"cache.CloseConnection": cache.CloseConnection{},
 			// Replication between cache nodes (replication.go).
 			"cache.ReplSync":       cache.ReplSync{},
 			"cache.ReplFullResync": cache.ReplFullResync{},

@@ -1,13 +1,16 @@
 package cachelab
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"syslab/check"
+	"syslab/engines/cache"
 	"syslab/lab/engine"
 	"syslab/node"
 )
@@ -131,6 +134,38 @@ func TestReplicaRoles(t *testing.T) {
 		}
 		if got := cl.NewClient(nil).(*client).servers; !slices.Equal(got, tc.masters) {
 			t.Errorf("roles %v: clients go to %v, want %v", tc.roles, got, tc.masters)
+		}
+	}
+}
+
+// config.client.write_ttl puts a TTL on what set and read_through write,
+// so the volatile-* policies have keys to evict.
+func TestWriteTTL(t *testing.T) {
+	s, err := decodeSettings(yamlNode(t, "{client: {write_ttl: 90s}}"))
+	if err != nil || s.client.WriteTTL != 90*time.Second {
+		t.Fatalf("decoded %+v, %v", s.client, err)
+	}
+	for src, want := range map[string]string{
+		"{client: {write_ttl: 1500us}}": "whole milliseconds",
+		"{client: {write_ttl: 0s}}":     "config.client.write_ttl",
+	} {
+		if _, err := decodeSettings(yamlNode(t, src)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want it to say %q", src, err, want)
+		}
+	}
+	c := newClient([]node.ID{"cache-1"}, "", s.client, rand.New(rand.NewPCG(1, 2)))
+	for kind, want := range map[string]string{
+		"set":          "SET k v PX 90000",
+		"read_through": "SET k v PX 90000 GET",
+		"get":          "GET k",
+	} {
+		_, msg := c.Request(1, engine.Op{Kind: kind, Key: "k", Value: "v"})
+		var words []string
+		for _, a := range msg.(cache.Command).Args {
+			words = append(words, string(a))
+		}
+		if got := strings.Join(words, " "); got != want {
+			t.Errorf("%s sends %q, want %q", kind, got, want)
 		}
 	}
 }

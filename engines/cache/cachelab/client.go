@@ -55,9 +55,9 @@ func (c *client) Request(seq uint64, op engine.Op) (node.ID, node.Message) {
 	case "get":
 		args = [][]byte{[]byte("GET"), key}
 	case "set":
-		args = [][]byte{[]byte("SET"), key, []byte(op.Value)}
+		args = c.withWriteTTL([][]byte{[]byte("SET"), key, []byte(op.Value)})
 	case "read_through":
-		args = [][]byte{[]byte("SET"), key, []byte(op.Value), []byte("GET")}
+		args = append(c.withWriteTTL([][]byte{[]byte("SET"), key, []byte(op.Value)}), []byte("GET"))
 	case "del":
 		args = [][]byte{[]byte("DEL"), key}
 	case "incr":
@@ -67,6 +67,14 @@ func (c *client) Request(seq uint64, op engine.Op) (node.ID, node.Message) {
 		panic("cachelab: unknown op " + op.Kind)
 	}
 	return to, cache.Command{Seq: seq, Args: args}
+}
+
+// withWriteTTL adds config.client.write_ttl to a SET, if there is one.
+func (c *client) withWriteTTL(set [][]byte) [][]byte {
+	if c.cfg.WriteTTL == 0 {
+		return set
+	}
+	return append(set, []byte("PX"), strconv.AppendInt(nil, c.cfg.WriteTTL.Milliseconds(), 10))
 }
 
 func (c *client) Reply(msg node.Message) (uint64, engine.Outcome, bool) {

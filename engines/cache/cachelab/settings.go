@@ -54,6 +54,10 @@ type clientSettings struct {
 	// replicas, picked at random (a replica answers reads, perhaps
 	// stale), so a hot key's reads spread over its shard's copies.
 	ReplicaReads bool
+	// WriteTTL, when set, gives every value a set or read_through writes
+	// that time to live (SET … PX): the keys the volatile-* eviction
+	// policies may evict. 0: no TTL.
+	WriteTTL time.Duration
 }
 
 // lockPollMax caps a lock waiter's backoff.
@@ -101,8 +105,13 @@ func decodeClientSettings(n *yaml.Node) (clientSettings, error) {
 			err = decodeYesNo(v, &s.ReplicaReads)
 		case "tracking":
 			err = decodeYesNo(v, &s.Tracking)
+		case "write_ttl":
+			s.WriteTTL, err = positiveDuration(v)
+			if err == nil && s.WriteTTL%time.Millisecond != 0 {
+				err = fmt.Errorf("%q: want whole milliseconds (PX)", v.Value)
+			}
 		default:
-			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, replica_reads, split, tracking, ttl, xfetch_beta)", k.Line, k.Value)
+			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, replica_reads, split, tracking, ttl, write_ttl, xfetch_beta)", k.Line, k.Value)
 		}
 		if err != nil {
 			return s, fmt.Errorf("line %d: config.client.%s: %v", v.Line, k.Value, err)

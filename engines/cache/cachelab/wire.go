@@ -20,7 +20,7 @@ import (
 // live run measured. This codec writes the fields directly (~1µs):
 //
 //	Command  uvarint Seq | uvarint argc | argc × bytes
-//	Reply    uvarint Seq | value | uvarint len(More)+1 (0: nil) | More… | byte Protocol
+//	Reply    uvarint Seq | value | uvarint len(More)+1 (0: nil) | More… | byte Protocol (| 0x80: Silent)
 //	Push     value | byte Protocol
 //	value    byte Kind | bytes Str | varint Int | 8 bytes Float bits | uvarint len(Elems)+1 (0: nil) | Elems…
 //	bytes    uvarint len+1 (0: nil) | the bytes
@@ -84,14 +84,23 @@ func encodeReply(m node.Message) ([]byte, error) {
 	b = binary.AppendUvarint(b, r.Seq)
 	b = appendWireValue(b, r.Value)
 	b = appendWireValues(b, r.More)
-	return append(b, r.Protocol), nil
+	protocol := r.Protocol
+	if r.Silent {
+		protocol |= wireSilentBit
+	}
+	return append(b, protocol), nil
 }
+
+// wireSilentBit marks a Reply's Silent (CLIENT REPLY OFF) in its protocol
+// byte, whose values (0, 2, 3) never use it.
+const wireSilentBit = 0x80
 
 func decodeReply(b []byte) (node.Message, error) {
 	d := wireDecoder{b: b}
 	r := cache.Reply{Seq: d.uvarint(), Value: d.value(0)}
 	r.More = d.values(0)
-	r.Protocol = d.byte()
+	protocol := d.byte()
+	r.Protocol, r.Silent = protocol&^wireSilentBit, protocol&wireSilentBit != 0
 	return r, d.finish()
 }
 

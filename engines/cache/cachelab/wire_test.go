@@ -22,6 +22,7 @@ func wireSamples() []node.Message {
 		cache.Command{},
 		cache.Reply{Seq: 7, Value: resp.BulkFromString("value")},
 		cache.Reply{Seq: 8, Value: resp.NullBulk, Protocol: resp.RESP3},
+		cache.Reply{Seq: 10, Value: resp.OK, Protocol: resp.RESP3, Silent: true},
 		cache.Reply{Seq: 9, Value: resp.Int(-42), More: []resp.Value{resp.OK, resp.Err("ERR no")}},
 		cache.Reply{Seq: 10, Value: nested, More: []resp.Value{}},
 		cache.Reply{Value: resp.Value{Kind: resp.Double, Float: math.NaN()}},

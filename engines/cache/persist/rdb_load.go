@@ -70,7 +70,7 @@ func LoadRDB(data []byte, h RDBHandler) error {
 // RDB preamble continues with commands — and returns its length, checksum
 // included.
 func LoadRDBPrefix(data []byte, h RDBHandler) (int, error) {
-	r := &rdbReader{data: data}
+	r := &rdbReader{data: data, skipEmptyKeys: true}
 	err := r.load(h)
 	var rdbErr *RDBError
 	if err != nil && !errors.As(err, &rdbErr) {
@@ -83,6 +83,28 @@ type rdbReader struct {
 	data     []byte
 	pos      int
 	keyStart int // offset of the value being read, for errors
+	// skipEmptyKeys: a collection without elements is skipped, as Redis
+	// 7.0 does when loading a file (RDB_LOAD_ERR_EMPTY_KEY), instead of
+	// failing. Set for whole files; a lone value (a DUMP payload) with no
+	// elements stays an error.
+	skipEmptyKeys bool
+}
+
+// EmptyKeySkipper is implemented by an RDBHandler that wants to hear about
+// the empty collections a load skipped (Redis logs the first ten).
+type EmptyKeySkipper interface {
+	EmptyKeySkipped(k RDBKey, kind string)
+}
+
+// emptyKey deals with a collection read without elements.
+func (r *rdbReader) emptyKey(k RDBKey, h RDBHandler, kind string) error {
+	if !r.skipEmptyKeys {
+		return r.fail("empty %s", kind)
+	}
+	if s, ok := h.(EmptyKeySkipper); ok {
+		s.EmptyKeySkipped(k, kind)
+	}
+	return nil
 }
 
 // errTruncated is reported with the offset where the file ended.
@@ -251,7 +273,7 @@ func (r *rdbReader) value(t byte, k RDBKey, h RDBHandler) error {
 			return err
 		}
 		if len(elems) == 0 {
-			return r.fail("empty %s", map[byte]string{rdbTypeList: "list", rdbTypeSet: "set"}[t])
+			return r.emptyKey(k, h, map[byte]string{rdbTypeList: "list", rdbTypeSet: "set"}[t])
 		}
 		if t == rdbTypeList {
 			return r.wrap(h.List(k, elems))
@@ -263,7 +285,7 @@ func (r *rdbReader) value(t byte, k RDBKey, h RDBHandler) error {
 			return err
 		}
 		if len(pairs) == 0 {
-			return r.fail("empty hash")
+			return r.emptyKey(k, h, "hash")
 		}
 		return r.wrap(h.Hash(k, pairs))
 	case rdbTypeZSet, rdbTypeZSet2:
@@ -274,6 +296,9 @@ func (r *rdbReader) value(t byte, k RDBKey, h RDBHandler) error {
 			return err
 		}
 		members, err := parseIntset(blob)
+		if errors.Is(err, errEmptyIntset) {
+			return r.emptyKey(k, h, "set")
+		}
 		if err != nil {
 			return r.fail("%v", err)
 		}
@@ -288,7 +313,7 @@ func (r *rdbReader) value(t byte, k RDBKey, h RDBHandler) error {
 			return r.fail("%v", err)
 		}
 		if len(elems) == 0 {
-			return r.fail("empty listpack value")
+			return r.emptyKey(k, h, map[byte]string{rdbTypeSetListpack: "set", rdbTypeHashListpack: "hash", rdbTypeZSetListpack: "zset"}[t])
 		}
 		switch t {
 		case rdbTypeSetListpack:
@@ -330,7 +355,7 @@ func (r *rdbReader) zset(t byte, k RDBKey, h RDBHandler) error {
 		return err
 	}
 	if n == 0 {
-		return r.fail("empty zset")
+		return r.emptyKey(k, h, "zset")
 	}
 	members := make([][]byte, 0, n)
 	scores := make([]float64, 0, n)
@@ -419,7 +444,7 @@ func (r *rdbReader) quicklist(k RDBKey, h RDBHandler) error {
 		}
 	}
 	if len(elems) == 0 {
-		return r.fail("empty list")
+		return r.emptyKey(k, h, "list")
 	}
 	return r.wrap(h.List(k, elems))
 }
@@ -558,6 +583,9 @@ func (r *rdbReader) string() ([]byte, error) {
 	return nil, r.fail("unknown string encoding %d", n)
 }
 
+// errEmptyIntset is an intset without members.
+var errEmptyIntset = errors.New("empty intset")
+
 // parseIntset decodes an intset blob into decimal strings.
 func parseIntset(blob []byte) ([][]byte, error) {
 	if len(blob) < 8 {
@@ -572,7 +600,7 @@ func parseIntset(blob []byte) ([][]byte, error) {
 		return nil, fmt.Errorf("intset of %d %d-byte integers in %d bytes", count, width, len(blob)-8)
 	}
 	if count == 0 {
-		return nil, errors.New("empty intset")
+		return nil, errEmptyIntset
 	}
 	out := make([][]byte, 0, count)
 	for p := 8; p < len(blob); p += width {

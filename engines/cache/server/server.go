@@ -236,7 +236,7 @@ func (c *conn) deliver(msg node.Message) {
 	switch msg.(type) {
 	case cache.Reply:
 		c.out <- msg // a slot was taken for it: there is room
-	case cache.Push:
+	case cache.Push, cache.CloseConnection: // kill.go
 		if c.pushesQueued.Add(1) > pushQueueMax {
 			c.pushesQueued.Add(-1)
 			c.server.logf("cache server: %s fell %d pushes behind; closing it", c.id, pushQueueMax)
@@ -251,6 +251,7 @@ func (c *conn) serve() {
 	defer c.server.wg.Done()
 	c.w = resp.NewWriter(bufio.NewWriterSize(c.netConn, connBufferBytes))
 	detach := c.server.rt.Attach(c.id, c.deliver)
+	c.server.rt.Deliver(c.id, connectedMessage(c.netConn)) // kill.go
 	stopWriter, writerDone := make(chan struct{}), make(chan struct{})
 	go c.writeLoop(stopWriter, writerDone)
 	final := c.readLoop()
@@ -350,9 +351,22 @@ func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
 		}
 		var values []resp.Value
 		var protocol uint8
+		if _, kill := msg.(cache.CloseConnection); kill { // kill.go
+			c.pushesQueued.Add(-1)
+			if !failed {
+				c.writeMu.Lock()
+				closeAfterFlush(c.w, c.netConn)
+				c.writeMu.Unlock()
+				failed, unflushed = true, nil
+			}
+			continue
+		}
 		reply, isReply := msg.(cache.Reply)
 		if isReply {
 			values, protocol = append([]resp.Value{reply.Value}, reply.More...), reply.Protocol
+			if reply.Silent { // CLIENT REPLY OFF|SKIP: answered, not written
+				values = nil
+			}
 			if c.started != nil {
 				if at := <-c.started; !failed {
 					unflushed = append(unflushed, at)

@@ -1,0 +1,151 @@
+package cache
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"syslab/engines/cache/resp"
+)
+
+// Container commands have subcommands in Redis's COMMAND INFO and DOCS;
+// this node reports none (see commanddocs.go).
+var containerCommands = []string{"client", "cluster", "command", "config", "debug", "memory", "object", "pubsub"}
+
+// getkeysLines exercise every way of finding keys: index ranges, steps,
+// keynum specs with and without a destination, bad numkeys, arity errors.
+var getkeysLines = []string{
+	"COMMAND GETKEYS get a", "COMMAND GETKEYS get", "COMMAND GETKEYS get a b", "COMMAND GETKEYS ping x",
+	"COMMAND GETKEYS nosuch a", "COMMAND GETKEYS mset a 1 b 2", "COMMAND GETKEYS mset a 1 b",
+	"COMMAND GETKEYS del a b c", "COMMAND GETKEYS blpop a b 0", "COMMAND GETKEYS lmove a b left right",
+	"COMMAND GETKEYS zunionstore d 2 a b weights 1 2", "COMMAND GETKEYS zunionstore d 3 a b",
+	"COMMAND GETKEYS zunionstore d 0 a", "COMMAND GETKEYS zunion 2 a b", "COMMAND GETKEYS zinter x a",
+	"COMMAND GETKEYS lmpop 2 a b left", "COMMAND GETKEYS lmpop 3 a left", "COMMAND GETKEYS lmpop 1 a",
+	"COMMAND GETKEYS blmpop 0 2 a b left", "COMMAND GETKEYS sintercard 2 a b", "COMMAND GETKEYS sintercard 5 a",
+	"COMMAND GETKEYS zintercard 1 a limit 1", "COMMAND GETKEYS zrangestore d s 0 -1", "COMMAND GETKEYS object encoding k",
+	"COMMAND GETKEYS sinterstore d a b", "COMMAND GETKEYS smove a b m", "COMMAND GETKEYS copy a b",
+	"COMMAND GETKEYS watch a b", "COMMAND GETKEYS rename a b", "COMMAND GETKEYS",
+	"COMMAND GETKEYS zmpop 2 a b min", "COMMAND GETKEYS bzmpop 0 2 a b max count 2", "COMMAND GETKEYS bzpopmin a b 0",
+	"COMMAND GETKEYSANDFLAGS set a b", "COMMAND GETKEYSANDFLAGS set a b get", "COMMAND GETKEYSANDFLAGS del a",
+	"COMMAND GETKEYSANDFLAGS lpush a b", "COMMAND GETKEYSANDFLAGS blmpop 0 2 a b left",
+	"COMMAND GETKEYSANDFLAGS zinterstore d 1 a", "COMMAND GETKEYSANDFLAGS lmove a b left right",
+	"COMMAND GETKEYSANDFLAGS getex a persist", "COMMAND GETKEYSANDFLAGS ping x", "COMMAND GETKEYSANDFLAGS get",
+}
+
+func TestCommandGetKeysAgreesWithRedis(t *testing.T) {
+	compareWithRedis(t, append(getkeysLines,
+		"COMMAND LIST FILTERBY foo x", "COMMAND LIST x", "COMMAND LIST FILTERBY MODULE x",
+		"COMMAND LIST FILTERBY ACLCAT nope", "COMMAND DOCS nosuch", "COMMAND INFO nosuch",
+	))
+}
+
+// The command table's own keys (what WATCH, tracking and routing use)
+// agree with the keys Redis's key specs name.
+func TestCommandTableKeysMatchKeySpecs(t *testing.T) {
+	for _, line := range getkeysLines {
+		args := splitLine(t, line)[2:]
+		if len(args) == 0 {
+			continue
+		}
+		spec := commands[strings.ToLower(string(args[0]))]
+		if spec == nil || !spec.arityOK(len(args)) {
+			continue
+		}
+		fromSpecs, _ := keysAndFlags(spec, commandDocTable[spec.name], args)
+		if got, want := spec.keys(args), fromSpecs; !slices.EqualFunc(got, want, func(a, b []byte) bool { return string(a) == string(b) }) {
+			t.Errorf("%s: the command table names keys %q, the key specs %q", line, got, want)
+		}
+	}
+}
+
+// Every command has generated docs, and what the command table says about
+// it agrees with them.
+func TestCommandDocsCoverTheTable(t *testing.T) {
+	for _, name := range allCommandNames() {
+		spec, doc := commands[name], commandDocTable[name]
+		if doc == nil {
+			t.Errorf("%s has no entry in commanddocs_table.go: add its summary to scripts/gen-cache-command-docs.py and regenerate", name)
+			continue
+		}
+		if slices.Contains(containerCommands, name) {
+			continue // Redis describes their keys and flags per subcommand
+		}
+		if spec.arity != doc.arity || spec.firstKey != doc.firstKey || spec.lastKey != doc.lastKey || spec.keyStep != doc.keyStep {
+			t.Errorf("%s: table arity/keys %d %d %d %d, Redis %d %d %d %d", name, spec.arity, spec.firstKey, spec.lastKey, spec.keyStep,
+				doc.arity, doc.firstKey, doc.lastKey, doc.keyStep)
+		}
+		for _, flag := range commandFlagNames(spec) {
+			if !slices.Contains(doc.flags, flag) {
+				t.Errorf("%s: the table flags it %s, Redis does not (%v)", name, flag, doc.flags)
+			}
+		}
+		for _, flag := range []string{"write", "readonly", "denyoom", "fast", "movablekeys"} {
+			if slices.Contains(doc.flags, flag) && !slices.Contains(commandFlagNames(spec), flag) {
+				t.Errorf("%s: Redis flags it %s, the table does not", name, flag)
+			}
+		}
+	}
+}
+
+// withoutKeys drops the named entries of a RESP3 map.
+func withoutKeys(m resp.Value, names ...string) resp.Value {
+	var kept []resp.Value
+	for i := 0; i+1 < len(m.Elems); i += 2 {
+		if !slices.Contains(names, string(m.Elems[i].Str)) {
+			kept = append(kept, m.Elems[i], m.Elems[i+1])
+		}
+	}
+	m.Elems = kept
+	return m
+}
+
+func TestCommandDocsAgreeWithRedis(t *testing.T) {
+	for _, protocol := range []int{resp.RESP2, resp.RESP3} {
+		c := newComparison(t, Config{}, protocol)
+		for _, name := range allCommandNames() {
+			// COMMAND INFO: exact, but for the subcommands of containers.
+			ours := c.onNode("COMMAND INFO " + name)[0]
+			theirs := c.onRedis("COMMAND INFO " + name)
+			if slices.Contains(containerCommands, name) && len(theirs.Elems) == 1 && len(theirs.Elems[0].Elems) == 10 {
+				theirs.Elems[0].Elems[9] = resp.Value{Kind: resp.Set}
+			}
+			if len(theirs.Elems) == 1 && len(theirs.Elems[0].Elems) == 10 {
+				// Key spec notes are Redis's prose, not kept here.
+				specs := theirs.Elems[0].Elems[8].Elems
+				for j := range specs {
+					specs[j] = withoutKeys(specs[j], "notes")
+				}
+			}
+			if got, want := wire(protocol, ours), wire(protocol, theirs); got != want {
+				t.Errorf("RESP%d COMMAND INFO %s:\n got  %q\n want %q", protocol, name, got, want)
+			}
+			// COMMAND DOCS: the facts, not Redis's prose.
+			ours = c.onNode("COMMAND DOCS " + name)[0]
+			theirs = c.onRedis("COMMAND DOCS " + name)
+			if protocol == resp.RESP3 && len(theirs.Elems) == 2 {
+				theirs.Elems[1] = withoutKeys(theirs.Elems[1], "summary", "complexity", "history", "doc_flags",
+					"deprecated_since", "replaced_by", "subcommands")
+				ours.Elems[1] = withoutKeys(ours.Elems[1], "summary")
+				if got, want := wire(protocol, ours), wire(protocol, theirs); got != want {
+					t.Errorf("RESP3 COMMAND DOCS %s:\n got  %q\n want %q", name, got, want)
+				}
+			}
+		}
+		// COMMAND LIST: Redis knows more commands; ours are among them.
+		for _, filter := range []string{"", " FILTERBY ACLCAT list", " FILTERBY PATTERN z*store", " FILTERBY PATTERN *"} {
+			var ourNames, theirNames []string
+			for _, v := range c.onNode("COMMAND LIST" + filter)[0].Elems {
+				ourNames = append(ourNames, string(v.Str))
+			}
+			for _, v := range c.onRedis("COMMAND LIST" + filter).Elems {
+				if commands[string(v.Str)] != nil {
+					theirNames = append(theirNames, string(v.Str))
+				}
+			}
+			slices.Sort(theirNames)
+			if !slices.Equal(ourNames, theirNames) {
+				t.Errorf("COMMAND LIST%s:\n got  %v\n want %v", filter, ourNames, theirNames)
+			}
+		}
+	}
+}

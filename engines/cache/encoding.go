@@ -1,0 +1,91 @@
+package cache
+
+import (
+	"strconv"
+
+	"syslab/engines/cache/resp"
+)
+
+// encodingLimits are the thresholds at which a small collection leaves its
+// compact encoding (listpack, intset) for a hashtable or skiplist: Redis's
+// hash-max-listpack-*, set-max-intset-entries, zset-max-listpack-* and the
+// list settings. CONFIG SET changes the node's copy (Config.limits), which
+// the collections a command creates point at, so a change applies to
+// their next write as in Redis. Collections loaded from a snapshot or a
+// RESTORE payload use the defaults.
+type encodingLimits struct {
+	hashListpackEntries, hashListpackValueBytes int64
+	setIntsetEntries                            int64
+	zsetListpackEntries, zsetListpackValueBytes int64
+	// listListpackSize and listCompressDepth are reported and settable;
+	// lists here are always one quicklist-like structure (lists.go).
+	listListpackSize, listCompressDepth int64
+}
+
+// defaultEncodingLimits are redis-server 7.0's defaults; never modified.
+var defaultEncodingLimits = encodingLimits{
+	hashListpackEntries:    hashListpackEntriesMax,
+	hashListpackValueBytes: hashListpackValueBytesMax,
+	setIntsetEntries:       setIntsetEntriesMax,
+	zsetListpackEntries:    zsetListpackEntriesMax,
+	zsetListpackValueBytes: zsetListpackValueBytesMax,
+	listListpackSize:       -2,
+	listCompressDepth:      0,
+}
+
+// Ranges of the settings, as Redis declares them.
+const (
+	sizeSettingMax = 1<<63 - 1 // LONG_MAX: the size_t settings
+	intSettingMin  = -1 << 31  // INT_MIN
+	intSettingMax  = 1<<31 - 1 // INT_MAX
+)
+
+// encodingParams are the CONFIG parameters of encodingLimits, with the
+// names Redis 7.0 answers to (the ziplist names are its aliases).
+func encodingParams() map[string]configParam {
+	params := map[string]configParam{}
+	add := func(names []string, field func(*encodingLimits) *int64, memory bool, low, high int64) {
+		p := configParam{
+			get: func(n *Node) string { return strconv.FormatInt(*field(&n.cfg.limits), 10) },
+			set: func(n *Node, v string) (string, bool) {
+				value, ok := resp.ParseInt([]byte(v))
+				if !ok && memory {
+					value, ok = parseMemory(v)
+				}
+				if !ok {
+					return "argument couldn't be parsed into an integer", false
+				}
+				if value < low || value > high {
+					return "argument must be between " + strconv.FormatInt(low, 10) + " and " + strconv.FormatInt(high, 10) + " inclusive", false
+				}
+				*field(&n.cfg.limits) = value
+				return "", true
+			},
+		}
+		for _, name := range names {
+			params[name] = p
+		}
+	}
+	add([]string{"hash-max-listpack-entries", "hash-max-ziplist-entries"}, func(l *encodingLimits) *int64 { return &l.hashListpackEntries }, false, 0, sizeSettingMax)
+	add([]string{"hash-max-listpack-value", "hash-max-ziplist-value"}, func(l *encodingLimits) *int64 { return &l.hashListpackValueBytes }, true, 0, sizeSettingMax)
+	add([]string{"set-max-intset-entries"}, func(l *encodingLimits) *int64 { return &l.setIntsetEntries }, false, 0, sizeSettingMax)
+	add([]string{"zset-max-listpack-entries", "zset-max-ziplist-entries"}, func(l *encodingLimits) *int64 { return &l.zsetListpackEntries }, false, 0, sizeSettingMax)
+	add([]string{"zset-max-listpack-value", "zset-max-ziplist-value"}, func(l *encodingLimits) *int64 { return &l.zsetListpackValueBytes }, true, 0, sizeSettingMax)
+	add([]string{"list-max-listpack-size", "list-max-ziplist-size"}, func(l *encodingLimits) *int64 { return &l.listListpackSize }, false, intSettingMin, intSettingMax)
+	add([]string{"list-compress-depth"}, func(l *encodingLimits) *int64 { return &l.listCompressDepth }, false, 0, intSettingMax)
+	return params
+}
+
+// limitsOrDefault is what a collection created without a node checks.
+func limitsOrDefault(l *encodingLimits) *encodingLimits {
+	if l == nil {
+		return &defaultEncodingLimits
+	}
+	return l
+}
+
+func init() {
+	for name, p := range encodingParams() {
+		configParams[name] = p
+	}
+}

@@ -1,0 +1,300 @@
+#!/usr/bin/env python3
+"""Generates engines/cache/commanddocs_table.go: the facts COMMAND INFO and
+COMMAND DOCS report about each command (since, group, ACL categories, flags,
+tips, key specs, argument grammar), read from a running redis-server 7.0 with
+COMMAND INFO / COMMAND DOCS, plus a one-line summary written for this project
+(SUMMARIES below; Redis's own summaries and complexity texts are not copied).
+
+Usage: scripts/gen-cache-command-docs.py /path/to/redis.sock
+A command missing from SUMMARIES is an error: write its summary first.
+TestCommandDocsAgreeWithRedis checks the generated table against the server.
+"""
+import json
+import subprocess
+import sys
+
+SUMMARIES = {
+    # connection
+    "client": "Inspect and control client connections.",
+    "echo": "Return the given message.",
+    "hello": "Choose the protocol version and name the connection.",
+    "ping": "Check that the server answers.",
+    "reset": "Return the connection to its initial state.",
+    "select": "Switch the connection to another database.",
+    "asking": "Allow the next command on a slot being imported.",
+    "readonly": "Allow reads from a replica in cluster mode.",
+    "readwrite": "Stop reading from a replica in cluster mode.",
+    # generic
+    "copy": "Copy a key's value to another key.",
+    "del": "Delete keys.",
+    "exists": "Count how many of the given keys exist.",
+    "expire": "Give a key a time to live in seconds.",
+    "expireat": "Make a key expire at a Unix time in seconds.",
+    "expiretime": "Tell the Unix time in seconds at which a key expires.",
+    "keys": "List the keys matching a glob pattern.",
+    "move": "Move a key to another database.",
+    "object": "Inspect how a key's value is stored.",
+    "persist": "Remove a key's time to live.",
+    "pexpire": "Give a key a time to live in milliseconds.",
+    "pexpireat": "Make a key expire at a Unix time in milliseconds.",
+    "pexpiretime": "Tell the Unix time in milliseconds at which a key expires.",
+    "pttl": "Tell a key's remaining time to live in milliseconds.",
+    "randomkey": "Return a key picked at random.",
+    "rename": "Give a key a new name.",
+    "renamenx": "Give a key a new name unless that name is taken.",
+    "scan": "Walk the keyspace with a cursor.",
+    "touch": "Mark keys as accessed; count the ones that exist.",
+    "ttl": "Tell a key's remaining time to live in seconds.",
+    "type": "Tell the type of a key's value.",
+    "unlink": "Delete keys, freeing their memory in the background.",
+    "wait": "Wait until replicas acknowledge this connection's writes.",
+    "dump": "Serialize a key's value.",
+    "restore": "Create a key from a serialized value.",
+    "migrate": "Move keys to another server atomically.",
+    # hash
+    "hdel": "Remove fields from a hash.",
+    "hexists": "Tell whether a hash has a field.",
+    "hget": "Read one field of a hash.",
+    "hgetall": "Read every field and value of a hash.",
+    "hincrby": "Add an integer to a hash field.",
+    "hincrbyfloat": "Add a floating-point number to a hash field.",
+    "hkeys": "List the fields of a hash.",
+    "hlen": "Count the fields of a hash.",
+    "hmget": "Read several fields of a hash.",
+    "hmset": "Set several hash fields (older form of HSET).",
+    "hrandfield": "Return random fields of a hash.",
+    "hscan": "Walk the fields of a hash with a cursor.",
+    "hset": "Set hash fields, creating the hash if needed.",
+    "hsetnx": "Set a hash field only if it does not exist.",
+    "hstrlen": "Tell the length of a hash field's value.",
+    "hvals": "List the values of a hash.",
+    # list
+    "blmove": "Move an element between lists, waiting for one if needed.",
+    "blmpop": "Pop from the first non-empty list, waiting for one if needed.",
+    "blpop": "Pop a list's first element, waiting for one if needed.",
+    "brpop": "Pop a list's last element, waiting for one if needed.",
+    "brpoplpush": "Move a list's last element to another list, waiting if needed.",
+    "lindex": "Read a list element by position.",
+    "linsert": "Insert an element before or after another in a list.",
+    "llen": "Count the elements of a list.",
+    "lmove": "Move an element from one end of a list to another list.",
+    "lmpop": "Pop elements from the first non-empty list of several.",
+    "lpop": "Remove and return the first elements of a list.",
+    "lpos": "Find the positions of an element in a list.",
+    "lpush": "Add elements to the head of a list.",
+    "lpushx": "Add elements to the head of an existing list.",
+    "lrange": "Read a range of list elements.",
+    "lrem": "Remove occurrences of an element from a list.",
+    "lset": "Replace a list element by position.",
+    "ltrim": "Keep only a range of a list.",
+    "rpop": "Remove and return the last elements of a list.",
+    "rpoplpush": "Move a list's last element to the head of another list.",
+    "rpush": "Add elements to the tail of a list.",
+    "rpushx": "Add elements to the tail of an existing list.",
+    # pubsub
+    "psubscribe": "Listen for messages on channels matching patterns.",
+    "publish": "Send a message to a channel.",
+    "pubsub": "Inspect the Pub/Sub state.",
+    "punsubscribe": "Stop listening on channel patterns.",
+    "subscribe": "Listen for messages on channels.",
+    "unsubscribe": "Stop listening on channels.",
+    # server
+    "bgrewriteaof": "Rewrite the append-only file in the background.",
+    "bgsave": "Save a snapshot to disk in the background.",
+    "command": "Describe the commands this server knows.",
+    "config": "Read and change the server's configuration.",
+    "dbsize": "Count the keys of the selected database.",
+    "debug": "Debugging helpers.",
+    "flushall": "Delete every key of every database.",
+    "flushdb": "Delete every key of the selected database.",
+    "info": "Report the server's state and statistics.",
+    "lastsave": "Tell when the last snapshot was saved.",
+    "memory": "Report on memory use.",
+    "replicaof": "Follow a master, or stop following one.",
+    "save": "Save a snapshot to disk now.",
+    "slaveof": "Follow a master, or stop following one (older name of REPLICAOF).",
+    "swapdb": "Exchange the contents of two databases.",
+    "time": "Return the server's clock.",
+    "cluster": "Inspect and control the cluster.",
+    # set
+    "sadd": "Add members to a set.",
+    "scard": "Count the members of a set.",
+    "sdiff": "Return the members of a set not in the others.",
+    "sdiffstore": "Store the difference of sets in a key.",
+    "sinter": "Return the members common to sets.",
+    "sintercard": "Count the members common to sets.",
+    "sinterstore": "Store the intersection of sets in a key.",
+    "sismember": "Tell whether a value is a member of a set.",
+    "smembers": "Return every member of a set.",
+    "smismember": "Tell which of several values are members of a set.",
+    "smove": "Move a member from one set to another.",
+    "spop": "Remove and return random members of a set.",
+    "srandmember": "Return random members of a set.",
+    "srem": "Remove members from a set.",
+    "sscan": "Walk the members of a set with a cursor.",
+    "sunion": "Return the members of any of the sets.",
+    "sunionstore": "Store the union of sets in a key.",
+    # sorted set
+    "zadd": "Add members with scores to a sorted set, or update their scores.",
+    "zcard": "Count the members of a sorted set.",
+    "zcount": "Count the members with scores in a range.",
+    "zdiff": "Return the members of a sorted set not in the others.",
+    "zdiffstore": "Store the difference of sorted sets in a key.",
+    "zincrby": "Add to a member's score.",
+    "zinter": "Return the members common to sorted sets.",
+    "zintercard": "Count the members common to sorted sets.",
+    "zinterstore": "Store the intersection of sorted sets in a key.",
+    "zlexcount": "Count the members in a lexicographical range.",
+    "zmscore": "Read the scores of several members.",
+    "zpopmax": "Remove and return the members with the highest scores.",
+    "zpopmin": "Remove and return the members with the lowest scores.",
+    "zrandmember": "Return random members of a sorted set.",
+    "zrange": "Read members by rank, score or lexicographical range.",
+    "zrangebylex": "Read members in a lexicographical range.",
+    "zrangebyscore": "Read members with scores in a range.",
+    "zrangestore": "Store a range of a sorted set in a key.",
+    "zrank": "Tell a member's rank, lowest score first.",
+    "zrem": "Remove members from a sorted set.",
+    "zremrangebylex": "Remove the members in a lexicographical range.",
+    "zremrangebyrank": "Remove the members in a range of ranks.",
+    "zremrangebyscore": "Remove the members with scores in a range.",
+    "zrevrange": "Read members by rank, highest score first.",
+    "zrevrangebylex": "Read members in a lexicographical range, in reverse.",
+    "zrevrangebyscore": "Read members with scores in a range, highest first.",
+    "zrevrank": "Tell a member's rank, highest score first.",
+    "zscan": "Walk the members of a sorted set with a cursor.",
+    "zscore": "Read a member's score.",
+    "zunion": "Return the members of any of the sorted sets.",
+    "zunionstore": "Store the union of sorted sets in a key.",
+    "zmpop": "Pop members from the first non-empty sorted set of several.",
+    "bzmpop": "Pop from the first non-empty sorted set, waiting if needed.",
+    "bzpopmin": "Pop the lowest-scored member, waiting for one if needed.",
+    "bzpopmax": "Pop the highest-scored member, waiting for one if needed.",
+    # string
+    "append": "Append to a string value.",
+    "decr": "Subtract one from an integer value.",
+    "decrby": "Subtract an integer from an integer value.",
+    "get": "Read a string value.",
+    "getdel": "Read a string value and delete the key.",
+    "getex": "Read a string value and change its time to live.",
+    "getrange": "Read a substring of a string value.",
+    "getset": "Set a string value and return the old one.",
+    "incr": "Add one to an integer value.",
+    "incrby": "Add an integer to an integer value.",
+    "incrbyfloat": "Add a floating-point number to a value.",
+    "mget": "Read several string values.",
+    "mset": "Set several string values.",
+    "msetnx": "Set several string values, only if none of the keys exists.",
+    "psetex": "Set a string value with a time to live in milliseconds.",
+    "set": "Set a string value, with options for expiry and conditions.",
+    "setex": "Set a string value with a time to live in seconds.",
+    "setnx": "Set a string value only if the key does not exist.",
+    "setrange": "Overwrite part of a string value.",
+    "strlen": "Tell the length of a string value.",
+    "substr": "Read a substring of a string value (older name of GETRANGE).",
+    # transactions
+    "discard": "Abandon the queued transaction.",
+    "exec": "Run the queued transaction.",
+    "multi": "Start queueing a transaction.",
+    "unwatch": "Forget every watched key.",
+    "watch": "Abort the next transaction if these keys change.",
+}
+
+# COMMAND INFO and DOCS fields kept, in Redis's order.
+ARG_FIELDS = ("name", "type", "key_spec_index", "token", "since", "flags", "arguments")
+
+
+def redis(sock, *args):
+    out = subprocess.run(["redis-cli", "-s", sock, "--json", *args], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def go_string(s):
+    return json.dumps(s)
+
+
+def go_strings(items):
+    return "[]string{" + ", ".join(go_string(i) for i in items) + "}"
+
+
+def go_args(args, indent):
+    pad = "\t" * indent
+    lines = ["[]docArg{"]
+    for a in args:
+        unknown = set(a) - set(ARG_FIELDS) - {"summary", "display_text"}
+        if unknown:
+            sys.exit(f"unknown argument fields {unknown}")
+        parts = [f"name: {go_string(a['name'])}", f"typ: {go_string(a['type'])}"]
+        if "key_spec_index" in a:
+            parts.append(f"keySpecIndex: {a['key_spec_index']}")
+        elif a["type"] == "key":
+            sys.exit(f"key argument {a['name']} without key_spec_index")
+        if "token" in a:
+            parts.append(f"token: {go_string(a['token'])}")
+        if "since" in a:
+            parts.append(f"since: {go_string(a['since'])}")
+        if "flags" in a:
+            parts.append(f"flags: {go_strings(a['flags'])}")
+        if "arguments" in a:
+            parts.append("args: " + go_args(a["arguments"], indent + 1))
+        lines.append(f"{pad}\t{{{', '.join(parts)}}},")
+    lines.append(pad + "}")
+    return "\n".join(lines)
+
+
+def go_key_specs(specs):
+    out = []
+    for s in specs:
+        bs, fk = s["begin_search"], s["find_keys"]
+        parts = [f"flags: {go_strings(s['flags'])}"]
+        if bs["type"] == "index":
+            parts.append(f"beginIndex: {bs['spec']['index']}")
+        elif bs["type"] == "keyword":
+            parts.append(f"beginKeyword: {go_string(bs['spec']['keyword'])}, startFrom: {bs['spec']['startfrom']}")
+        else:
+            sys.exit(f"begin_search type {bs['type']} not supported")
+        if fk["type"] == "range":
+            sp = fk["spec"]
+            parts.append(f"lastKey: {sp['lastkey']}, keyStep: {sp['keystep']}, limit: {sp['limit']}")
+        elif fk["type"] == "keynum":
+            sp = fk["spec"]
+            parts.append(f"keynum: true, keynumIndex: {sp['keynumidx']}, firstKey: {sp['firstkey']}, keyStep: {sp['keystep']}")
+        else:
+            sys.exit(f"find_keys type {fk['type']} not supported")
+        out.append("{" + ", ".join(parts) + "}")
+    return "[]keySpec{" + ", ".join(out) + "}"
+
+
+def main():
+    sock = sys.argv[1]
+    names = sorted(SUMMARIES)
+    docs = redis(sock, "command", "docs", *names)
+    infos = redis(sock, "command", "info", *names)
+    print("// Code generated by scripts/gen-cache-command-docs.py from redis-server 7.0's")
+    print("// COMMAND INFO and COMMAND DOCS (facts only; the summaries are this project's")
+    print("// own words). DO NOT EDIT.")
+    print()
+    print("package cache")
+    print()
+    print("var commandDocTable = map[string]*commandDoc{")
+    for name, info in zip(names, infos):
+        if info is None or name not in docs:
+            sys.exit(f"redis-server does not know {name}")
+        d = docs[name]
+        _, arity, flags, first, last, step, acl, tips, specs, _subcommands = info
+        print(f"\t{go_string(name)}: {{")
+        print(f"\t\tsummary: {go_string(SUMMARIES[name])}, since: {go_string(d['since'])}, group: {go_string(d['group'])},")
+        print(f"\t\tarity: {arity}, flags: {go_strings(flags)}, firstKey: {first}, lastKey: {last}, keyStep: {step},")
+        print(f"\t\tacl: {go_strings(acl)},")
+        if tips:
+            print(f"\t\ttips: {go_strings(tips)},")
+        if specs:
+            print(f"\t\tkeySpecs: {go_key_specs(specs)},")
+        if d.get("arguments"):
+            print(f"\t\targs: {go_args(d['arguments'], 2)},")
+        print("\t},")
+    print("}")
+
+
+if __name__ == "__main__":
+    main()
