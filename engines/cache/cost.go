@@ -29,12 +29,17 @@ var _ node.Coster = (*Node)(nil)
 
 // Cost is the virtual CPU time msg takes.
 func (n *Node) Cost(msg node.Message) time.Duration {
-	var args [][]byte
 	switch m := msg.(type) {
 	case Command:
-		args = m.Args
+		return n.commandCost(m.Args)
 	case *Command:
-		args = m.Args
+		return n.commandCost(m.Args)
+	case Commands:
+		var total time.Duration
+		for _, c := range m {
+			total += n.commandCost(c.Args)
+		}
+		return total
 	case ReplStream:
 		// Applying the stream costs about what the writes cost their master.
 		return costWriteFast + time.Duration(len(m.Data))*costReplicatedPerKiB/1024
@@ -49,6 +54,9 @@ func (n *Node) Cost(msg node.Message) time.Duration {
 	default:
 		return 0
 	}
+}
+
+func (n *Node) commandCost(args [][]byte) time.Duration {
 	if len(args) == 0 {
 		return costUnknownCommand
 	}

@@ -208,6 +208,13 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		n.receiveCommand(from, m.Seq, m.Args)
 	case *Command:
 		n.receiveCommand(from, m.Seq, m.Args)
+	case Commands:
+		for _, c := range m {
+			if n.halted {
+				return
+			}
+			n.receiveCommand(from, c.Seq, c.Args)
+		}
 	case Disconnected:
 		n.unwatchAll(from)
 		n.clientGone(from)
