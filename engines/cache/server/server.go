@@ -58,8 +58,9 @@ const (
 	metricNetOutput = "cache_net_output_bytes_total"
 	// metricCommandDuration is a histogram of seconds from the moment a
 	// command was read off the socket to the moment its reply was handed
-	// to the kernel: queueing behind the node's loop, the command itself
-	// and the write. A blocking command (BLPOP) includes its wait.
+	// to the kernel: waiting for the node's lock, the command itself and
+	// the write (one clock read per batch: a pipeline's commands share
+	// their read time). A blocking command (BLPOP) includes its wait.
 	metricCommandDuration = "cache_command_duration_seconds"
 )
 
