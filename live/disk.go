@@ -183,8 +183,8 @@ func diskError(op, path string, err error) error {
 
 // dirFile tracks its own size so Write appends at the end even though the
 // descriptor is not O_APPEND (O_APPEND would make WriteAt fail on Linux).
-// A node uses it from its loop goroutine only; Stop may close it from
-// another, hence the mutex.
+// A node uses it from its handler only (one call at a time); Stop may
+// close it from another goroutine, hence the mutex.
 type dirFile struct {
 	disk *dirDisk
 	name string

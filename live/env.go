@@ -7,8 +7,9 @@ import (
 	"syslab/node"
 )
 
-// liveEnv is the node.Env a live handler sees. Every method is called on
-// the loop goroutine: the handler runs nowhere else.
+// liveEnv is the node.Env a live handler sees. Every method is called by
+// the handler, so under the runtime's handlerMu: on the loop goroutine, or
+// on the goroutine of a Runtime.Handle call.
 type liveEnv struct {
 	r   *Runtime
 	rng *rand.Rand
@@ -62,8 +63,7 @@ func (e *liveEnv) Send(to node.ID, msg node.Message) {
 	}
 }
 
-// drop counts a message lost on the loop goroutine, where Metrics may be
-// touched.
+// drop counts a message lost by the handler, which may touch Metrics.
 func (r *Runtime) drop(reason string) {
 	r.stats.dropped.Add(1)
 	r.cfg.Metrics.Add(`live_messages_dropped_total{reason="`+reason+`"}`, 1)

@@ -43,12 +43,25 @@ type Runtime struct {
 	goroutines sync.WaitGroup // every goroutine but the loop
 	stats      counters
 
-	// Owned by the loop goroutine once Start has run.
+	// handlerMu is held whenever the handler runs — Start, Receive, a
+	// timer's callback, a Do call, Stop — whether on the loop goroutine or
+	// on a caller of Handle. It is what keeps the contract's promise that
+	// calls never overlap once handling is no longer confined to the loop.
+	handlerMu sync.Mutex
+	// handlerStarted is closed once Handler.Start has returned: Handle
+	// waits for it, so nothing reaches the handler before Start.
+	handlerStarted chan struct{}
+	// handlerStopped is set, under handlerMu, when the loop has shut the
+	// handler down (or Start panicked): Handle then delivers nothing.
+	handlerStopped bool
+
+	// Guarded by handlerMu once Start has run.
 	env     *liveEnv
 	handler node.Handler
 	disk    *dirDisk
 	timers  map[*timer]struct{}
 	current *event // what the handler is running, named if it panics
+	handled event  // the event of the Handle call in progress
 }
 
 type eventKind uint8
@@ -89,15 +102,17 @@ func New(cfg Config, f node.Factory) (*Runtime, error) {
 		return nil, fmt.Errorf("live node %s: nil Factory", cfg.Self)
 	}
 	r := &Runtime{
-		cfg:       cfg,
-		factory:   f,
-		inbox:     make(chan event, cfg.InboxMessagesMax),
-		stopping:  make(chan struct{}),
-		loopDone:  make(chan struct{}),
-		peers:     map[node.ID]*peerLink{},
-		endpoints: map[node.ID]*endpoint{},
-		inbound:   map[net.Conn]struct{}{},
-		timers:    map[*timer]struct{}{},
+		cfg:      cfg,
+		factory:  f,
+		inbox:    make(chan event, cfg.InboxMessagesMax),
+		stopping: make(chan struct{}),
+		loopDone: make(chan struct{}),
+
+		handlerStarted: make(chan struct{}),
+		peers:          map[node.ID]*peerLink{},
+		endpoints:      map[node.ID]*endpoint{},
+		inbound:        map[net.Conn]struct{}{},
+		timers:         map[*timer]struct{}{},
 	}
 	for id, addr := range cfg.Peers {
 		r.peers[id] = r.newPeerLink(id, addr)
@@ -188,8 +203,9 @@ func (r *Runtime) Deliver(from node.ID, msg node.Message) {
 	r.post(event{kind: eventMessage, from: from, msg: msg})
 }
 
-// Attach routes messages the node sends to id into deliver, which runs on
-// the loop goroutine and must not block long. detach undoes it (only this
+// Attach routes messages the node sends to id into deliver, which runs
+// where the handler runs (the loop goroutine, or a Handle caller's) with
+// the handler lock held, so it must not block long. detach undoes it (only this
 // registration, if id was attached again since).
 func (r *Runtime) Attach(id node.ID, deliver func(node.Message)) (detach func()) {
 	if id == r.cfg.Self || deliver == nil {
@@ -281,20 +297,67 @@ func (r *Runtime) loop() {
 	defer close(r.loopDone)
 	defer r.crashOnPanic()
 
+	r.handlerMu.Lock()
 	r.current = &event{kind: eventDo} // names Handler.Start if it panics
 	r.handler.Start(r.env)
 	r.current = nil
+	r.handlerMu.Unlock()
+	close(r.handlerStarted)
 	for {
 		select {
 		case <-r.stopping:
+			r.handlerMu.Lock()
 			r.shutdownOnLoop()
+			r.handlerStopped = true
+			r.handlerMu.Unlock()
 			return
 		case ev := <-r.inbox:
+			r.handlerMu.Lock()
 			r.current = &ev
 			r.run(ev)
 			r.current = nil
+			r.handlerMu.Unlock()
 		}
 	}
+}
+
+// Handle runs the handler's Receive for msg from a local endpoint on the
+// calling goroutine, under the same lock the loop holds while it runs the
+// handler, and returns when Receive has. It is Deliver without the hop
+// through the inbox: a server adapter that calls it from each connection's
+// goroutine saves two goroutine wake-ups per request, and messages the
+// node sends to the caller's endpoint during Receive have reached its
+// deliver func when Handle returns. Calls never overlap with each other
+// or with the loop's events, so the handler stays single-threaded, but
+// the order between two goroutines' calls is the order they got the lock.
+//
+// It waits for Handler.Start, and returns false without delivering once
+// the runtime is stopping. The caller may reuse msg after Handle returns
+// only if the handler is documented not to keep it. Calling it from the
+// handler (inside Receive or a timer) deadlocks.
+func (r *Runtime) Handle(from node.ID, msg node.Message) bool {
+	select {
+	case <-r.handlerStarted:
+	case <-r.stopping:
+		return false
+	}
+	r.handlerMu.Lock()
+	defer r.handlerMu.Unlock()
+	if r.handlerStopped {
+		return false
+	}
+	select {
+	case <-r.stopping:
+		return false // Stop or Kill: as with the loop, no new event runs
+	default:
+	}
+	r.handled = event{kind: eventMessage, from: from, msg: msg}
+	r.current = &r.handled // a field, not a local: no allocation per call
+	defer r.crashOnPanic()
+	r.stats.received.Add(1)
+	r.handler.Receive(from, msg)
+	r.current, r.handled = nil, event{}
+	return true
 }
 
 func (r *Runtime) run(ev event) {

@@ -24,7 +24,7 @@ type timer struct {
 	fn    func()
 	delay time.Duration
 	t     *time.Timer
-	state timerState // loop goroutine only
+	state timerState // under the runtime's handlerMu only
 }
 
 func (r *Runtime) after(d time.Duration, fn func()) *timer {
@@ -37,7 +37,7 @@ func (r *Runtime) after(d time.Duration, fn func()) *timer {
 	return t
 }
 
-// Stop must be called on the loop goroutine, like every Env method.
+// Stop must be called by the handler, like every Env method.
 func (t *timer) Stop() bool {
 	if t.state != timerPending {
 		return false

@@ -12,6 +12,11 @@
 #     ROUNDS of ops/s and p99 for each server and the ratio ours/redis.
 #     Target: ops/s ratio >= 1.0 and p99 <= Redis's for GET and SET.
 #
+#     Also the server's own CPU time per request (user + system, from
+#     /proc/PID/stat, over all commands of a run): on a machine shared with
+#     other work, ops/s and p99 swing with the neighbours' load, while CPU
+#     per request mostly measures the server itself.
+#
 #  2. Memory. Fresh servers, then MEMORY_KEYS distinct keys with 16-byte
 #     values loaded through `redis-cli --pipe`. Bytes per key are the growth
 #     of `INFO memory` used_memory divided by the number of keys, and the same
@@ -59,8 +64,10 @@ done
 
 WORK=$(mktemp -d -t bench-cache.XXXXXX)
 RESULTS=$WORK/results.tsv   # one line per command per run: config server test rps p99_ms
+CPU=$WORK/cpu.tsv           # one line per run: config server cpu_us_per_request
 FAILURES=$WORK/failures.txt # anything redis-benchmark or a server complained about
 : >"$RESULTS"
+: >"$CPU"
 : >"$FAILURES"
 
 # Server state, set by start_servers: PID and port of each.
@@ -139,6 +146,13 @@ info_field() {
 		awk -F: -v f="$field" '$1 == f { print $2 }'
 }
 
+# cpu_ticks prints the user + system CPU time a server process used so
+# far, in clock ticks (fields 14 and 15 of /proc/PID/stat; the command
+# name in field 2 has no spaces for either server).
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/${PID[$1]}/stat"
+}
+
 # rss_bytes prints the resident set of a server process, from /proc.
 rss_bytes() {
 	awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/${PID[$1]}/status"
@@ -151,9 +165,16 @@ run_benchmark() {
 	local server=$1 config=$2 round=$3 csv=$WORK/run.csv errs=$WORK/run.err rc=0
 	redis-cli -h 127.0.0.1 -p "${PORT[$server]}" flushall >/dev/null
 	say "round $round/$ROUNDS, pipeline ${config}: $server"
+	local ticks_before ticks_after requests
+	ticks_before=$(cpu_ticks "$server")
 	# shellcheck disable=SC2086 # CONFIG_FLAGS holds separate words on purpose
 	redis-benchmark -h 127.0.0.1 -p "${PORT[$server]}" -t "$TESTS" -c "$CLIENTS" \
 		-n "$REQUESTS" -r "$KEYSPACE" ${CONFIG_FLAGS[$config]} --csv >"$csv" 2>"$errs" || rc=$?
+	ticks_after=$(cpu_ticks "$server")
+	requests=$(($(tr ',' '\n' <<<"$TESTS" | wc -l) * REQUESTS))
+	awk -v OFS='\t' -v config="$config" -v server="$server" -v a="$ticks_before" -v b="$ticks_after" \
+		-v hz="$(getconf CLK_TCK)" -v n="$requests" \
+		'BEGIN { print config, server, (b - a) / hz * 1e6 / n }' >>"$CPU"
 	if ((rc != 0)) || [[ -s $errs ]]; then
 		{
 			echo "$server, pipeline $config, round $round: redis-benchmark exited $rc"
@@ -214,6 +235,39 @@ benchmark_table() {
 			}
 		}
 	' "$RESULTS"
+}
+
+# cpu_table prints the median server CPU microseconds per request.
+cpu_table() {
+	awk -F'\t' -v configs="${CONFIG_NAMES[*]}" '
+		function median(list, n,   i, j, v) {
+			for (i = 2; i <= n; i++) {
+				v = list[i]
+				for (j = i - 1; j >= 1 && list[j] > v; j--) list[j + 1] = list[j]
+				list[j + 1] = v
+			}
+			return n % 2 ? list[(n + 1) / 2] : (list[n / 2] + list[n / 2 + 1]) / 2
+		}
+		function med(config, server,   k, n, i, list) {
+			k = config SUBSEP server
+			n = count[k]
+			if (n == 0) return ""
+			for (i = 1; i <= n; i++) list[i] = values[k, i]
+			return median(list, n)
+		}
+		{ k = $1 SUBSEP $2; values[k, ++count[k]] = $3 + 0 }
+		END {
+			print "| pipeline | syslab CPU µs/request | redis CPU µs/request | ratio |"
+			print "|---|---:|---:|---:|"
+			nc = split(configs, cfg, " ")
+			for (c = 1; c <= nc; c++) {
+				ours = med(cfg[c], "syslab"); theirs = med(cfg[c], "redis")
+				printf "| %s | %s | %s | %s |\n", cfg[c], ours == "" ? "—" : sprintf("%.2f", ours),
+					theirs == "" ? "—" : sprintf("%.2f", theirs),
+					(ours == "" || theirs == "" || theirs == 0) ? "—" : sprintf("%.2f", ours / theirs)
+			}
+		}
+	' "$CPU"
 }
 
 # load_keys writes MEMORY_KEYS distinct SETs (key:000000000000…, 16-byte
@@ -281,6 +335,11 @@ report() {
 	echo "Ratios are ours/redis: ops/s wants >= 1.0, p99 wants <= 1.0. Every run: $OUT/bench-cache-runs.tsv."
 	echo
 	benchmark_table
+	echo
+	echo "Server CPU time (user + system) per request, over all commands of a run; median of $ROUNDS rounds."
+	echo "Less sensitive to other load on the machine than ops/s: it is what each server spent, not how long it waited."
+	echo
+	cpu_table
 	echo
 	echo "## Memory: $MEMORY_KEYS keys, $MEMORY_VALUE_BYTES-byte values"
 	echo

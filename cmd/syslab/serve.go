@@ -70,6 +70,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	save := fs.String("save", cache.DefaultSave, "snapshot rules `\"<seconds> <changes> …\"` (Redis's default); \"\" for no snapshots")
 	maxMemory := fs.String("maxmemory", "0", "memory limit for the dataset (100mb, 2gb, bytes); 0 = no limit")
 	maxMemoryPolicy := fs.String("maxmemory-policy", cache.PolicyNoEviction, "what goes when over --maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl")
+	gcPercent := fs.Int("gogc", -1, fmt.Sprintf("Go garbage collector target `percent` (GOGC); -1 = %d; a GOGC environment variable wins", serveGCPercentDefault))
 	obs := addObserveFlags(fs, "syslab.cache")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -108,6 +109,10 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	if *gcPercent < -1 {
+		return usagef("invalid value %d for --gogc: want a percentage, or -1 for the default", *gcPercent)
+	}
+	tuneServeGC(*gcPercent, maxMemoryBytes, stderr)
 	stopObserving, err := obs.start(stderr)
 	if err != nil {
 		return err

@@ -91,6 +91,8 @@ func TestServeObserveFlagErrors(t *testing.T) {
 	}{
 		{[]string{"--pyroscope", "localhost:4040"}, `invalid value "localhost:4040" for --pyroscope`},
 		{[]string{"--metrics-addr", "nonsense"}, "metrics server"},
+		{[]string{"--gogc", "-5"}, "invalid value -5 for --gogc"},
+		{[]string{"--gogc", "x"}, `invalid value "x" for flag -gogc`},
 	} {
 		args := append([]string{"serve", "cache", "--addr", "127.0.0.1:0", "--dir", t.TempDir()}, c.args...)
 		res := runCLI(t, "", args...)

@@ -10,6 +10,15 @@ type Command struct {
 	Args [][]byte
 }
 
+// Commands are consecutive commands of one client delivered as one
+// message: an adapter that parsed a pipeline's worth from one socket read
+// hands it over in one hop instead of one per command. The node runs them
+// in order exactly as if each had come as its own Command, so each still
+// gets its own Reply. The node keeps no reference to the slice once
+// Receive has returned (it copies what it must keep), so an adapter that
+// hands it over synchronously (live.Runtime.Handle) may reuse it.
+type Commands []Command
+
 // Reply answers the Command with the same Seq.
 type Reply struct {
 	Seq   uint64

@@ -46,12 +46,17 @@ func (n *Node) Cost(msg node.Message) time.Duration {
 // handlerCost is msg's work in the handler, transport left out; zero for
 // messages that do not reach the node from the network.
 func (n *Node) handlerCost(msg node.Message) time.Duration {
-	var args [][]byte
 	switch m := msg.(type) {
 	case Command:
-		args = m.Args
+		return n.commandCost(m.Args)
 	case *Command:
-		args = m.Args
+		return n.commandCost(m.Args)
+	case Commands:
+		var total time.Duration
+		for _, c := range m {
+			total += n.commandCost(c.Args)
+		}
+		return total
 	case ReplStream:
 		// Applying the stream costs about what the writes cost their master.
 		return costWriteFast + time.Duration(len(m.Data))*costReplicatedPerKiB/1024
@@ -66,6 +71,10 @@ func (n *Node) handlerCost(msg node.Message) time.Duration {
 	default:
 		return 0
 	}
+}
+
+// commandCost is one command's work in the handler.
+func (n *Node) commandCost(args [][]byte) time.Duration {
 	if len(args) == 0 {
 		return costUnknownCommand
 	}

@@ -101,6 +101,8 @@ type Node struct {
 	clientKillState            // clients.go: CLIENT KILL
 	pause           pauseState // pause.go: CLIENT PAUSE, DEBUG SLEEP
 	debug           debugState // debug.go: DEBUG SET-ACTIVE-EXPIRE
+	// callsFree are call records for reuse (takeCall).
+	callsFree []*call
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -212,6 +214,13 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		n.receiveCommand(from, m.Seq, m.Args)
 	case *Command:
 		n.receiveCommand(from, m.Seq, m.Args)
+	case Commands:
+		for _, c := range m {
+			if n.halted {
+				return
+			}
+			n.receiveCommand(from, c.Seq, c.Args)
+		}
 	case Disconnected:
 		n.forgetClient(from) // clients.go
 		delete(n.killed, from)
@@ -333,7 +342,8 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 // it too.
 func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte) resp.Value {
 	s := n.session(client)
-	c := call{node: n, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
+	c := n.takeCall()
+	*c = call{node: n, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
 		nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
 	n.current = s
 	s.meta.noteCommand(spec, args, c.nowMillis) // CLIENT LIST's cmd and idle
@@ -341,18 +351,46 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 		n.snapshotBeforeWrite(s.dbIndex, snapshotWriteKeys(spec, args))
 	}
 	dirtyBefore := n.dirty
-	reply := spec.run(&c)
+	reply := spec.run(c)
 	if n.dirty != dirtyBefore {
 		for _, key := range spec.keys(args) {
 			c.db.reaccount(key) // collections change size in place
 			n.keyModified(c.dbIndex, key)
 		}
 	}
-	n.commandDone(&c, spec, reply)
+	n.commandDone(c, spec, reply)
 	n.current = nil
 	n.stats.Commands++
 	n.env.Metrics().Add(spec.metricName, 1)
+	n.releaseCall(c)
 	return reply
+}
+
+// callsFreeMax bounds the call records kept for reuse: one per level of
+// nesting (EXEC runs its queued commands through call while its own call
+// is live), so a handful is plenty.
+const callsFreeMax = 8
+
+// takeCall returns a call record to fill in. Every command needs one, and
+// a fresh one escapes to the heap (spec.run takes it through a function
+// value): reusing them saves an allocation per command. Which record is
+// reused can never show in behaviour: each is wholly overwritten.
+func (n *Node) takeCall() *call {
+	if last := len(n.callsFree) - 1; last >= 0 {
+		c := n.callsFree[last]
+		n.callsFree = n.callsFree[:last]
+		return c
+	}
+	return new(call)
+}
+
+// releaseCall gives a finished call back; commands keep no pointer to
+// their call once they returned.
+func (n *Node) releaseCall(c *call) {
+	*c = call{} // drop the references to arguments and session
+	if len(n.callsFree) < callsFreeMax {
+		n.callsFree = append(n.callsFree, c)
+	}
 }
 
 func misconf(err error) resp.Value {

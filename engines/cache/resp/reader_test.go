@@ -179,3 +179,58 @@ func FuzzReadCommand(f *testing.F) {
 		}
 	})
 }
+
+func TestCommandBuffered(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"", false},
+		{"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", true},
+		{"*2\r\n$3\r\nGET\r\n$1\r\nk\r", false},
+		{"*2\r\n$3\r\nGET\r\n", false},
+		{"*2\r\n$3\r\nGET\r\n$1", false},
+		{"*2\r", false},
+		{"*0\r\n", false},
+		{"*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n", true},
+		{"PING\r\n", true},
+		{"PING", false},
+		{"\r\n\r\n", false},
+		{"\r\nPING\n", true},
+		{"*x\r\n", false},
+		{"*1\r\n:1\r\n", false},
+		{`"unbalanced` + "\r\n", false},
+	} {
+		r := NewReader(bufio.NewReaderSize(strings.NewReader(tc.in), 64))
+		r.br.Peek(len(tc.in)) // fill the buffer, as a socket read would
+		if got := r.CommandBuffered(); got != tc.want {
+			t.Errorf("CommandBuffered(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzCommandBuffered checks the promise a server relies on: when
+// CommandBuffered says a request is buffered, ReadCommand returns one
+// without touching the stream (here: the stream has nothing more).
+func FuzzCommandBuffered(f *testing.F) {
+	for _, s := range []string{
+		"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "SET k v\r\n", "*0\r\n*1\r\n$1\r\nx\r\n", "*1\r\n$2\r\nab",
+		"\r\n\r\nPING\r\n", "*1\r\n$-1\r\n", "*1\n\r\n$1\r\nx\r\n", `"a" 'b` + "\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 4096 {
+			return
+		}
+		r := NewReader(bufio.NewReaderSize(strings.NewReader(string(data)), 4096))
+		r.br.Peek(len(data))
+		if !r.CommandBuffered() {
+			return
+		}
+		args, err := r.ReadCommand()
+		if err != nil || len(args) == 0 {
+			t.Fatalf("CommandBuffered(%q) = true but ReadCommand = %q, %v", data, args, err)
+		}
+	})
+}

@@ -16,7 +16,7 @@ import (
 //
 // What server.go calls:
 //   - serve, after attaching the connection and before reading:
-//     c.server.rt.Deliver(c.id, connectedMessage(c.netConn))
+//     c.server.rt.Handle(c.id, connectedMessage(c.netConn))
 //   - deliver: cache.CloseConnection is queued to the writer like a Push
 //     (it counts against pushQueueMax; past it the socket is closed at once)
 //   - writeLoop, on cache.CloseConnection: closeAfterFlush, then behave as

@@ -15,26 +15,26 @@ import (
 // killTestTimeout bounds each read in the CLIENT KILL test.
 const killTestTimeout = 5 * time.Second
 
-// rawConn is a bare RESP connection for the kill test.
-type rawConn struct {
+// killConn is a bare RESP connection for the kill test.
+type killConn struct {
 	t  *testing.T
 	nc net.Conn
 	r  *bufio.Reader
 }
 
-func dialRaw(t *testing.T, s *Server) *rawConn {
+func dialKill(t *testing.T, s *Server) *killConn {
 	t.Helper()
 	nc, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	return &rawConn{t: t, nc: nc, r: bufio.NewReader(nc)}
+	return &killConn{t: t, nc: nc, r: bufio.NewReader(nc)}
 }
 
 // do sends an inline command and returns the first line of its reply (and
 // the body of a bulk reply).
-func (c *rawConn) do(line string) string {
+func (c *killConn) do(line string) string {
 	c.t.Helper()
 	c.nc.SetDeadline(time.Now().Add(killTestTimeout))
 	if _, err := c.nc.Write([]byte(line + "\r\n")); err != nil {
@@ -59,7 +59,7 @@ func (c *rawConn) do(line string) string {
 }
 
 // closedByServer reports whether the server closed the connection.
-func (c *rawConn) closedByServer() bool {
+func (c *killConn) closedByServer() bool {
 	c.nc.SetReadDeadline(time.Now().Add(killTestTimeout))
 	_, err := c.r.ReadByte()
 	return err == io.EOF
@@ -67,7 +67,7 @@ func (c *rawConn) closedByServer() bool {
 
 func TestClientKillClosesTheConnection(t *testing.T) {
 	s := startServer(t, cache.Config{})
-	killer, victim := dialRaw(t, s), dialRaw(t, s)
+	killer, victim := dialKill(t, s), dialKill(t, s)
 	victimID := strings.TrimPrefix(victim.do("CLIENT ID"), ":")
 	// CLIENT LIST reports the victim's real address, as Redis does.
 	if info := victim.do("CLIENT INFO"); !strings.Contains(info, " addr="+victim.nc.LocalAddr().String()+" ") ||
@@ -81,7 +81,7 @@ func TestClientKillClosesTheConnection(t *testing.T) {
 		t.Fatal("the killed connection is still open")
 	}
 	// The old form by address, and killing oneself: the reply, then EOF.
-	other := dialRaw(t, s)
+	other := dialKill(t, s)
 	// The node learns an address when the server starts serving the
 	// connection, before its first command: after a reply it is known.
 	if got := other.do("PING"); got != "+PONG" {
@@ -100,7 +100,7 @@ func TestClientKillClosesTheConnection(t *testing.T) {
 		t.Fatal("a client that killed itself is still connected")
 	}
 	// The server goes on serving.
-	if got := dialRaw(t, s).do("PING"); got != "+PONG" {
+	if got := dialKill(t, s).do("PING"); got != "+PONG" {
 		t.Fatalf("PING after the kills = %q", got)
 	}
 }

@@ -1,10 +1,14 @@
 // Package server serves a cache node over TCP with the Redis protocol
 // (RESP2 and RESP3), on top of the live runtime. It is the only package of
 // the cache that touches sockets: each connection becomes an endpoint of
-// the node ("conn-17"), its commands are delivered as cache.Command
-// messages, and the node's cache.Reply and cache.Push messages are written
-// back in the order the node sent them, each in the protocol version it
-// carries (the node decides it: HELLO 3 switches a client to RESP3).
+// the node ("conn-17"). Its reader goroutine runs its commands on the node
+// directly, under the node's lock (live.Runtime.Handle), as one
+// cache.Commands per pipeline that arrived in one read, and writes the
+// replies the node sent back with one flush; the node's other messages to
+// it (a released BLPOP's reply, cache.Push) are written by its writer
+// goroutine. Every message goes out in the order the node sent it, each
+// in the protocol version it carries (the node decides it: HELLO 3
+// switches a client to RESP3).
 package server
 
 import (
@@ -54,8 +58,9 @@ const (
 	metricNetOutput = "cache_net_output_bytes_total"
 	// metricCommandDuration is a histogram of seconds from the moment a
 	// command was read off the socket to the moment its reply was handed
-	// to the kernel: queueing behind the node's loop, the command itself
-	// and the write. A blocking command (BLPOP) includes its wait.
+	// to the kernel: waiting for the node's lock, the command itself and
+	// the write (one clock read per batch: a pipeline's commands share
+	// their read time). A blocking command (BLPOP) includes its wait.
 	metricCommandDuration = "cache_command_duration_seconds"
 )
 
@@ -67,6 +72,12 @@ const (
 	// from the socket pauses at the bound, so a client that never reads
 	// cannot make the server buffer without end.
 	inFlightMax = 1024
+	// batchCommandsMax bounds the commands parsed from one connection and
+	// run on the node as one message (cache.Commands). Commands are
+	// gathered only while whole ones sit in the read buffer, so a batch
+	// never waits on the socket; the bound keeps one client's pipeline
+	// from holding the node's lock for long.
+	batchCommandsMax = 128
 	// connBufferBytes sizes each connection's read and write buffers.
 	connBufferBytes = 16 << 10
 	// pushQueueMax bounds the pushes (Pub/Sub messages, invalidations)
@@ -178,14 +189,11 @@ func (s *Server) acceptLoop() {
 			nc = &meteredConn{Conn: nc, metrics: s.cfg.Metrics}
 		}
 		c := &conn{
-			server:  s,
-			id:      node.ID("conn-" + strconv.FormatUint(s.nextConn.Add(1), 10)),
-			netConn: nc,
-			out:     make(chan node.Message, inFlightMax+pushQueueMax),
-			slots:   make(chan struct{}, inFlightMax),
-		}
-		if s.metered {
-			c.started = make(chan time.Time, inFlightMax)
+			server:   s,
+			id:       node.ID("conn-" + strconv.FormatUint(s.nextConn.Add(1), 10)),
+			netConn:  nc,
+			wake:     make(chan struct{}, 1),
+			progress: make(chan struct{}, 1),
 		}
 		s.mu.Lock()
 		if s.closed {
@@ -204,46 +212,75 @@ func (s *Server) acceptLoop() {
 	}
 }
 
-// conn is one client connection. Its reader goroutine parses commands and
-// delivers them; its writer goroutine writes the replies the node sends
-// back. The node is one FIFO loop, so replies come back in command order.
+// conn is one client connection. Its reader goroutine parses commands, a
+// batch per read, runs them on the node itself (live.Runtime.Handle: the
+// node's lock instead of a hop through its inbox) and writes their replies
+// with one flush. What the node sends the connection at other times — the
+// reply to a blocked command (BLPOP) another client's write released,
+// Pub/Sub messages, invalidations — is written by its writer goroutine.
+// Both write under writeMu, taking the queue in the order the node sent
+// it, so the client sees replies and pushes in that order.
 type conn struct {
 	server  *Server
 	id      node.ID
 	netConn net.Conn
-	// out carries the node's replies and pushes to the writer, in the
-	// order the node sent them. It has room for inFlightMax replies plus
-	// pushQueueMax pushes: a command is only delivered after taking a slot,
-	// and a push beyond pushQueueMax closes the connection instead of
-	// being queued, so the node's loop never blocks sending here.
-	out chan node.Message
-	// pushesQueued counts the pushes in out.
-	pushesQueued atomic.Int64
-	// slots holds one token per command delivered and not yet answered.
-	slots chan struct{}
-	// started carries, when the server is metered, the time each
-	// delivered command was read, in command order: the writer takes one
-	// per reply (replies come back in command order) to measure latency.
-	// It has a slot per in-flight command, so sending never blocks.
-	started chan time.Time
-	// writeMu guards w, shared by the writer and the reader's final words.
-	writeMu sync.Mutex
-	w       *resp.Writer
+
+	// queueMu guards the fields below it. deliver appends to queue from
+	// whichever goroutine runs the node and never blocks: replies are
+	// bounded by inFlightMax (the reader holds commands back beyond it)
+	// and pushes by pushQueueMax (the connection is closed beyond it).
+	queueMu      sync.Mutex
+	queue        []node.Message
+	pushesQueued int
+	// handling is set while the reader runs a batch on the node and is
+	// about to write what it queued: deliver then leaves the writer be.
+	handling bool
+	// readTimes holds, when the server is metered, the time each command
+	// not yet answered was read, in command order (replies come back in
+	// command order): writing a reply takes one to measure its latency.
+	readTimes []time.Time
+	// wake tells the writer goroutine that queue is not empty (one token:
+	// a wake-up per burst, not per message).
+	wake chan struct{}
+
+	// sent is the Seq of the last command delivered (reader only);
+	// answered the Seq of the last reply written, or dropped after a
+	// write failed. progress wakes a reader waiting for answered to catch
+	// up (blocked commands hold it back).
+	sent     uint64
+	answered atomic.Uint64
+	progress chan struct{}
+
+	// writeMu guards the writer and the scratch below; whoever holds it
+	// takes the whole queue, so writes keep the node's order.
+	writeMu     sync.Mutex
+	w           *resp.Writer
+	writeTaken  []node.Message // the queue taken, reused
+	writeTimes  []time.Time    // read times of the replies taken, reused
+	writeFailed bool
 }
 
-// deliver runs on the node's loop: it must never block.
+// deliver is the node's way to this connection; it runs with the node's
+// lock held, on any goroutine, and must never block.
 func (c *conn) deliver(msg node.Message) {
-	switch msg.(type) {
-	case cache.Reply:
-		c.out <- msg // a slot was taken for it: there is room
-	case cache.Push, cache.CloseConnection: // kill.go
-		if c.pushesQueued.Add(1) > pushQueueMax {
-			c.pushesQueued.Add(-1)
+	c.queueMu.Lock()
+	if isPushLike(msg) {
+		if c.pushesQueued >= pushQueueMax {
+			c.queueMu.Unlock()
 			c.server.logf("cache server: %s fell %d pushes behind; closing it", c.id, pushQueueMax)
 			c.netConn.Close()
 			return
 		}
-		c.out <- msg
+		c.pushesQueued++
+	}
+	c.queue = append(c.queue, msg)
+	wakeWriter := !c.handling
+	c.queueMu.Unlock()
+	if wakeWriter {
+		select {
+		case c.wake <- struct{}{}:
+		default: // the writer is already due to look
+		}
 	}
 }
 
@@ -251,7 +288,9 @@ func (c *conn) serve() {
 	defer c.server.wg.Done()
 	c.w = resp.NewWriter(bufio.NewWriterSize(c.netConn, connBufferBytes))
 	detach := c.server.rt.Attach(c.id, c.deliver)
-	c.server.rt.Deliver(c.id, connectedMessage(c.netConn)) // kill.go
+	// The node learns the addresses (CLIENT LIST, CLIENT KILL) before the
+	// first command; Handle runs it in order with the commands.
+	c.server.rt.Handle(c.id, connectedMessage(c.netConn))
 	stopWriter, writerDone := make(chan struct{}), make(chan struct{})
 	go c.writeLoop(stopWriter, writerDone)
 	final := c.readLoop()
@@ -263,13 +302,13 @@ func (c *conn) serve() {
 	// there: it gets every reply, then the final one, as in Redis.
 	drained := false
 	if final == nil {
-		c.server.rt.Deliver(c.id, cache.Disconnected{})
+		c.server.rt.Handle(c.id, cache.Disconnected{})
 	} else {
-		drained = c.drain()
+		drained = c.waitAnswered(0)
 	}
 	if drained {
 		c.writeMu.Lock()
-		if c.w.WriteValue(*final) == nil {
+		if !c.writeFailed && c.w.WriteValue(*final) == nil {
 			c.w.Flush()
 		}
 		c.writeMu.Unlock()
@@ -279,7 +318,7 @@ func (c *conn) serve() {
 	close(stopWriter)
 	<-writerDone
 	if final != nil {
-		c.server.rt.Deliver(c.id, cache.Disconnected{})
+		c.server.rt.Handle(c.id, cache.Disconnected{})
 	}
 	c.server.mu.Lock()
 	delete(c.server.conns, c)
@@ -287,48 +326,85 @@ func (c *conn) serve() {
 	c.server.mu.Unlock()
 }
 
-// readLoop delivers commands until the connection ends; it returns the
-// reply to send before closing, if any (QUIT, a protocol error).
+// readLoop runs commands until the connection ends; it returns the reply
+// to send before closing, if any (QUIT, a protocol error).
+//
+// Commands are handled in batches: after each command parsed, the next
+// joins the batch only if it is already whole in the read buffer; the
+// batch runs as soon as reading on would wait on the socket, so a
+// pipeline that arrived in one read takes the node's lock once and its
+// replies go out in one write, and a lone request runs at once.
 func (c *conn) readLoop() *resp.Value {
 	reader := resp.NewReader(bufio.NewReaderSize(c.netConn, connBufferBytes))
-	var seq uint64
+	// batch is reused: the node keeps no reference to a Commands slice
+	// once Receive has returned (it copies what it queues).
+	batch := make(cache.Commands, 0, batchCommandsMax)
 	for {
-		args, err := reader.ReadCommand()
+		// Backpressure on the client: stop reading while a full batch
+		// more would exceed inFlightMax unanswered commands.
+		if !c.waitAnswered(inFlightMax - batchCommandsMax) {
+			return nil
+		}
+		clear(batch) // drop the last batch's arguments for the collector
+		batch = batch[:0]
 		var readAt time.Time
-		if c.started != nil {
-			readAt = time.Now()
-		}
-		if err != nil {
-			var protocolErr *resp.ProtocolError
-			if errors.As(err, &protocolErr) {
-				// Redis answers a protocol error and closes the connection.
-				reply := resp.Err(protocolErr.Error())
-				return &reply
+		for {
+			args, err := reader.ReadCommand()
+			if err != nil {
+				c.handleBatch(batch, readAt)
+				var protocolErr *resp.ProtocolError
+				if errors.As(err, &protocolErr) {
+					// Redis answers a protocol error and closes the connection.
+					reply := resp.Err(protocolErr.Error())
+					return &reply
+				}
+				return nil
 			}
-			return nil
+			if len(batch) == 0 && c.server.metered {
+				readAt = time.Now() // one clock read per batch
+			}
+			if len(args) == 1 && equalFold(args[0], "quit") {
+				c.handleBatch(batch, readAt)
+				return &resp.OK
+			}
+			c.sent++
+			batch = append(batch, cache.Command{Seq: c.sent, Args: args})
+			if len(batch) == batchCommandsMax || !reader.CommandBuffered() {
+				break
+			}
 		}
-		if len(args) == 1 && equalFold(args[0], "quit") {
-			return &resp.OK
-		}
-		select {
-		case c.slots <- struct{}{}: // blocks at inFlightMax: backpressure on the client
-		case <-c.server.closing:
-			return nil
-		}
-		seq++
-		if c.started != nil {
-			c.started <- readAt
-		}
-		c.server.rt.Deliver(c.id, cache.Command{Seq: seq, Args: args})
+		c.handleBatch(batch, readAt)
 	}
 }
 
-// drain waits until every delivered command was answered and written; false
-// if the server is closing (the node may never answer).
-func (c *conn) drain() bool {
-	for range inFlightMax {
+// handleBatch runs batch on the node and writes what the node queued for
+// this connection meanwhile: its replies, and any push that came before.
+func (c *conn) handleBatch(batch cache.Commands, readAt time.Time) {
+	if len(batch) == 0 {
+		return
+	}
+	c.queueMu.Lock()
+	c.handling = true
+	if c.server.metered {
+		for range batch {
+			c.readTimes = append(c.readTimes, readAt)
+		}
+	}
+	c.queueMu.Unlock()
+	if len(batch) == 1 {
+		c.server.rt.Handle(c.id, batch[0])
+	} else {
+		c.server.rt.Handle(c.id, batch)
+	}
+	c.writeQueued(true)
+}
+
+// waitAnswered waits until at most unanswered delivered commands await
+// their reply; false if the server is closing (the node may never answer).
+func (c *conn) waitAnswered(unanswered uint64) bool {
+	for c.sent-c.answered.Load() > unanswered {
 		select {
-		case c.slots <- struct{}{}:
+		case <-c.progress:
 		case <-c.server.closing:
 			return false
 		}
@@ -336,82 +412,132 @@ func (c *conn) drain() bool {
 	return true
 }
 
+// writeLoop writes what the node sends while the reader is not handling
+// a batch.
 func (c *conn) writeLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	failed := false
-	// unflushed holds the read times of replies written to the buffer but
-	// not yet flushed: their latency ends at the flush.
-	var unflushed []time.Time
 	for {
-		var msg node.Message
 		select {
-		case msg = <-c.out:
+		case <-c.wake:
 		case <-stop:
 			return
 		}
-		var values []resp.Value
-		var protocol uint8
-		if _, kill := msg.(cache.CloseConnection); kill { // kill.go
-			c.pushesQueued.Add(-1)
-			if !failed {
-				c.writeMu.Lock()
-				closeAfterFlush(c.w, c.netConn)
-				c.writeMu.Unlock()
-				failed, unflushed = true, nil
-			}
-			continue
-		}
-		reply, isReply := msg.(cache.Reply)
-		if isReply {
-			values, protocol = append([]resp.Value{reply.Value}, reply.More...), reply.Protocol
-			if reply.Silent { // CLIENT REPLY OFF|SKIP: answered, not written
-				values = nil
-			}
-			if c.started != nil {
-				if at := <-c.started; !failed {
-					unflushed = append(unflushed, at)
-				}
-			}
+		c.writeQueued(false)
+	}
+}
+
+// writeQueued takes everything queued and writes it with one flush; the
+// reader (endOfBatch) also ends its batch, under the same lock, so a
+// message queued after it wakes the writer goroutine instead.
+func (c *conn) writeQueued(endOfBatch bool) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.queueMu.Lock()
+	// Take the queue, leaving the node an empty slice with the capacity
+	// of the one taken last time: two slices alternate.
+	taken := c.queue
+	c.queue = c.writeTaken[:0]
+	replies := 0
+	for _, msg := range taken {
+		if isPushLike(msg) {
+			c.pushesQueued--
 		} else {
-			push := msg.(cache.Push)
-			values, protocol = []resp.Value{push.Value}, push.Protocol
-			c.pushesQueued.Add(-1)
-		}
-		if !failed {
-			c.writeMu.Lock()
-			c.w.Protocol = resp.RESP2
-			if protocol == resp.RESP3 {
-				c.w.Protocol = resp.RESP3
-			}
-			var err error
-			for _, v := range values {
-				if err = c.w.WriteValue(v); err != nil {
-					break
-				}
-			}
-			flushed := false
-			if err == nil && len(c.out) == 0 {
-				err = c.w.Flush() // flush once per burst of pipelined replies
-				flushed = err == nil
-			}
-			c.writeMu.Unlock()
-			if flushed && len(unflushed) > 0 {
-				now := time.Now()
-				for _, at := range unflushed {
-					c.server.cfg.Metrics.Observe(metricCommandDuration, now.Sub(at).Seconds())
-				}
-				unflushed = unflushed[:0]
-			}
-			if err != nil {
-				failed = true // client gone; keep draining so the node never blocks
-				unflushed = nil
-				c.netConn.Close()
-			}
-		}
-		if isReply {
-			<-c.slots
+			replies++
 		}
 	}
+	times := c.writeTimes[:0]
+	if c.server.metered {
+		n := min(replies, len(c.readTimes))
+		times = append(times, c.readTimes[:n]...)
+		c.readTimes = append(c.readTimes[:0], c.readTimes[n:]...)
+	}
+	if endOfBatch {
+		c.handling = false
+	}
+	c.queueMu.Unlock()
+
+	var answered uint64
+	if !c.writeFailed {
+		err := c.writeMessages(taken, &answered)
+		if err == nil && len(taken) > 0 {
+			err = c.w.Flush() // one flush, one write(2), per batch of replies
+		}
+		if err != nil {
+			c.writeFailed = true // client gone; keep taking so the node never blocks
+			c.netConn.Close()
+		} else if len(times) > 0 {
+			now := time.Now()
+			for _, at := range times {
+				c.server.cfg.Metrics.Observe(metricCommandDuration, now.Sub(at).Seconds())
+			}
+		}
+	}
+	if c.writeFailed {
+		for _, msg := range taken {
+			if r, ok := msg.(cache.Reply); ok {
+				answered = max(answered, r.Seq)
+			}
+		}
+	}
+	clear(taken) // drop references to reply values before reuse
+	c.writeTaken = taken
+	c.writeTimes = times[:0]
+	if answered > c.answered.Load() {
+		c.answered.Store(answered)
+		select {
+		case c.progress <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// errKilled ends a connection's writes after CLIENT KILL closed it.
+var errKilled = errors.New("cache server: connection killed by CLIENT KILL")
+
+// isPushLike reports whether msg travels to the writer outside the reply
+// order, bounded by pushQueueMax: a push, or the order to close.
+func isPushLike(msg node.Message) bool {
+	switch msg.(type) {
+	case cache.Push, cache.CloseConnection:
+		return true
+	}
+	return false
+}
+
+// writeMessages encodes msgs, each in the protocol it carries, and notes
+// the Seq of the last reply written.
+func (c *conn) writeMessages(msgs []node.Message, answered *uint64) error {
+	for _, msg := range msgs {
+		var first resp.Value
+		var more []resp.Value
+		var protocol uint8
+		switch m := msg.(type) {
+		case cache.Reply:
+			*answered = max(*answered, m.Seq)
+			if m.Silent { // CLIENT REPLY OFF|SKIP: answered, not written
+				continue
+			}
+			first, more, protocol = m.Value, m.More, m.Protocol
+		case cache.Push:
+			first, protocol = m.Value, m.Protocol
+		case cache.CloseConnection: // CLIENT KILL (kill.go)
+			closeAfterFlush(c.w, c.netConn)
+			return errKilled
+		}
+		c.w.Protocol = resp.RESP2
+		if protocol == resp.RESP3 {
+			c.w.Protocol = resp.RESP3
+		}
+		if err := c.w.WriteValue(first); err != nil {
+			return err
+		}
+		for _, v := range more {
+			if err := c.w.WriteValue(v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // meteredConn counts the bytes a connection reads and writes.
