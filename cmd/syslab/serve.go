@@ -70,6 +70,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	save := fs.String("save", cache.DefaultSave, "snapshot rules `\"<seconds> <changes> …\"` (Redis's default); \"\" for no snapshots")
 	maxMemory := fs.String("maxmemory", "0", "memory limit for the dataset (100mb, 2gb, bytes); 0 = no limit")
 	maxMemoryPolicy := fs.String("maxmemory-policy", cache.PolicyNoEviction, "what goes when over --maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl")
+	clusterFlags := addClusterServeFlags(fs)
 	obs := addObserveFlags(fs, "syslab.cache")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -101,6 +102,13 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 			MaxMemoryPolicy: *maxMemoryPolicy,
 		},
 		Log: stderr,
+	}
+	clusterNode, clustered, err := clusterFlags.resolve(*addr)
+	if err != nil {
+		return err
+	}
+	if clustered {
+		cfg.BusAddr, cfg.BusID = clusterNode.busListen, clusterNode.busID
 	}
 	if err := cfg.Cache.Validate(); err != nil {
 		return usagef("%v", err)
