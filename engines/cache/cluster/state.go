@@ -365,3 +365,14 @@ func (s *State) nodeByName(name []byte) *clusterNode { return s.nodes[string(nam
 
 // errValue wraps a Redis error reply text.
 func errValue(msg string) resp.Value { return resp.Err(msg) }
+
+// Nodes lists the known nodes (not in handshake) as Peers, by name.
+func (s *State) Nodes() []Peer {
+	var out []Peer
+	for _, cn := range s.sortedNodes() {
+		if !cn.has(flagHandshake) {
+			out = append(out, s.peer(cn))
+		}
+	}
+	return out
+}
