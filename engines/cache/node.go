@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 	"syslab/node"
@@ -97,6 +98,9 @@ type Node struct {
 	evictNextDB int
 	// repl is master–replica replication (replication.go).
 	repl replState
+	// cluster is the Redis Cluster state; nil unless ClusterEnabled
+	// (cluster.go).
+	cluster *cluster.State
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -155,6 +159,7 @@ func (n *Node) Start(env node.Env) {
 		dbIndex := i
 		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
 	}
+	n.indexSlots() // cluster.go: before anything is loaded
 	n.lastSaveUnix = env.Now().Unix()
 	n.saveRules, _ = parseSaveRules(n.cfg.Save) // Validate checked it
 	// Load order as Redis: the AOF when it is on, else the snapshot. A
@@ -168,6 +173,9 @@ func (n *Node) Start(env node.Env) {
 	}
 	env.After(n.cronInterval(), n.cron)
 	n.startReplication()
+	if !n.startCluster() { // cluster.go
+		return
+	}
 	if n.aof != nil && n.cfg.AppendFsync == FsyncEverysec {
 		n.everysecArmed = true
 		env.After(everysecInterval, n.everysecSync)
@@ -214,6 +222,9 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		n.disconnect(from)
 		n.replicationClientGone(from)
 	default:
+		if n.cluster != nil && n.cluster.Receive(from, msg) {
+			return
+		}
 		if n.receiveReplication(from, msg) {
 			return
 		}
