@@ -44,9 +44,9 @@ type session struct {
 	// replOffset is the replication offset after the client's last
 	// command: what WAIT waits for (Redis's c->woff).
 	replOffset int64
-	// readonly is READONLY's flag: in cluster mode the client accepts
-	// reads from a replica of the slot's owner (routing reads it).
-	readonly bool
+	// asking is set by ASKING for the next command (or transaction);
+	// readonly by READONLY, letting a replica serve reads (routing.go).
+	asking, readonly bool
 }
 
 // lookup returns the live entry for key in the call's database.

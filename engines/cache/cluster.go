@@ -12,6 +12,7 @@ import (
 
 	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/resp"
+	"syslab/node"
 )
 
 // indexSlots gives database 0 its slot index in cluster mode; Start calls
@@ -35,6 +36,18 @@ func (n *Node) startCluster() bool {
 		return false
 	}
 	n.cluster = state
+	n.router = state
+	// MIGRATE names its target by client address; the cluster knows
+	// which node (and so which bus node.ID) answers there.
+	n.resolvePeer = func(host string, port int) (node.ID, bool) {
+		addr := host + ":" + strconv.Itoa(port) // as cluster.Peer spells Addr
+		for _, p := range state.Nodes() {
+			if p.Addr == addr {
+				return p.Bus, true
+			}
+		}
+		return "", false
+	}
 	if master := state.MasterPeer(); !master.IsZero() {
 		n.replicaOf(master.Bus, portOf(master.Addr))
 	}
