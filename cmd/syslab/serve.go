@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"syslab/engines/cache"
+	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/server"
 )
 
@@ -109,6 +110,17 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if clustered {
 		cfg.BusAddr, cfg.BusID = clusterNode.busListen, clusterNode.busID
+		cfg.Cache.ClusterEnabled = true
+		cfg.Cache.Cluster = cluster.Config{
+			NodeTimeout:     clusterNode.nodeTimeout,
+			ConfigFile:      clusterNode.configFile,
+			AnnounceIP:      clusterNode.announceIP,
+			AnnouncePort:    clusterNode.announcePort,
+			AnnounceBusPort: clusterNode.announceBusPort,
+			// A peer's bus node.ID is its bus address, which the live
+			// runtime dials (server.Config.BusAddr turns on DialByID).
+			BusID: busNodeID,
+		}
 	}
 	if err := cfg.Cache.Validate(); err != nil {
 		return usagef("%v", err)

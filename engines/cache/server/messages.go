@@ -2,6 +2,7 @@ package server
 
 import (
 	"syslab/engines/cache"
+	"syslab/engines/cache/cluster"
 	"syslab/live"
 	"syslab/node"
 )
@@ -19,6 +20,9 @@ var busMessages = map[string]node.Message{
 	"cache.ReplPing":       cache.ReplPing{},
 	"cache.ReplAck":        cache.ReplAck{},
 	"cache.ReplGetAck":     cache.ReplGetAck{},
+	// MIGRATE between nodes (migrate.go).
+	"cache.MigrateRequest": cache.MigrateRequest{},
+	"cache.MigrateAck":     cache.MigrateAck{},
 }
 
 // registerBusMessages makes the bus messages able to cross a socket.
@@ -26,6 +30,10 @@ var busMessages = map[string]node.Message{
 // type, so every server Start may call it.
 func registerBusMessages() {
 	for name, prototype := range busMessages { // order is irrelevant: each name registers on its own
+		live.RegisterValue(name, prototype)
+	}
+	// The cluster bus (gossip, failover), listed by its package.
+	for name, prototype := range cluster.Messages() {
 		live.RegisterValue(name, prototype)
 	}
 }
