@@ -52,13 +52,20 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 	}
 	requireRedisCli(t)
 	ctx := context.Background()
+	began := time.Now()
 	lc := startLiveCluster(t)
+	t.Logf("six nodes started and formed by redis-cli --cluster create in %v", time.Since(began).Round(time.Millisecond))
 
-	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: lc.addrs, MaxRedirects: 8})
+	// go-redis refreshes its slot map on MOVED, but a dead master only
+	// gives it dial errors: it learns of the failover at its next periodic
+	// reload, every 60 s by default. A user who wants failovers noticed
+	// in seconds sets the interval; so does this test.
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: lc.addrs, MaxRedirects: 8, ClusterStateReloadInterval: time.Second})
 	t.Cleanup(func() { cc.Close() })
 
 	// Routing: 1000 keys over every slot range, written and read back.
 	model := map[string]string{}
+	routeBegan := time.Now()
 	for i := range 1000 {
 		key, value := fmt.Sprintf("route:%d", i), fmt.Sprintf("v%d", i)
 		if err := cc.Set(ctx, key, value, 0).Err(); err != nil {
@@ -66,6 +73,7 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 		}
 		model[key] = value
 	}
+	t.Logf("routing: 1000 SETs in %v", time.Since(routeBegan).Round(time.Millisecond))
 	masterKeys := map[string]int{}
 	for key, want := range model {
 		if got, err := cc.Get(ctx, key).Result(); err != nil || got != want {
@@ -92,7 +100,8 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 		target = nodes.masters()[0]
 	}
 	movedSlots := source.lowestSlots(reshardSlots)
-	load := startClusterLoad(ctx, cc, keysInSlots(movedSlots, 3), 4)
+	reshardBegan := time.Now()
+	load := startClusterLoad(ctx, cc, keysInSlots("load", movedSlots, 3), 4)
 	lc.redisCli(t, "--cluster", "reshard", source.addr,
 		"--cluster-from", source.id, "--cluster-to", target.id,
 		"--cluster-slots", strconv.Itoa(reshardSlots), "--cluster-yes")
@@ -107,17 +116,18 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 	}
 	load.verify(t, ctx, cc, "after the reshard")
 	// The old owner redirects a moved slot's key to the new one.
-	movedKey := keysInSlots(movedSlots[:1], 1)[0]
+	movedKey := keysInSlots("moved", movedSlots[:1], 1)[0]
 	direct := redis.NewClient(&redis.Options{Addr: source.addr})
 	defer direct.Close()
 	wantMoved := fmt.Sprintf("MOVED %d %s", movedSlots[0], target.addr)
 	if err := direct.Get(ctx, movedKey).Err(); err == nil || err.Error() != wantMoved {
 		t.Fatalf("GET %s at the old owner: %v, want %q", movedKey, err, wantMoved)
 	}
-	t.Logf("reshard: %d slots %s -> %s under load, %d acknowledged writes (%d errors retried), none lost",
-		reshardSlots, source.addr, target.addr, load.acked.Load(), load.errors.Load())
+	t.Logf("reshard: %d slots %s -> %s under load in %v, %d acknowledged writes (%d errors retried), none lost",
+		reshardSlots, source.addr, target.addr, time.Since(reshardBegan).Round(time.Millisecond), load.acked.Load(), load.errors.Load())
 
 	// rueidis routes by its own cluster view (CLUSTER SHARDS/SLOTS).
+	rueidisBegan := time.Now()
 	rc, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: lc.addrs, DisableCache: true})
 	if err != nil {
 		t.Fatalf("rueidis cluster client: %v", err)
@@ -137,10 +147,14 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 		}
 	}
 
+	t.Logf("rueidis: 100 reads and 100 writes routed in %v", time.Since(rueidisBegan).Round(time.Millisecond))
+
 	// Manual failover: CLUSTER FAILOVER on a replica swaps it with its
 	// master; every node agrees, and no key goes missing.
+	lc.waitSettled(t, "the cluster after the reshard")
 	nodes = lc.nodes(t, lc.addrs[0])
 	replica := nodes.replicaOf(target.id)
+	failoverBegan := time.Now()
 	if err := lc.client(replica.addr).Do(ctx, "CLUSTER", "FAILOVER").Err(); err != nil {
 		t.Fatalf("CLUSTER FAILOVER at %s: %v", replica.addr, err)
 	}
@@ -150,10 +164,11 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 	lc.waitCheck(t)
 	verifyKeys(t, ctx, cc, model, "after CLUSTER FAILOVER")
 	load.verify(t, ctx, cc, "after CLUSTER FAILOVER")
-	t.Logf("CLUSTER FAILOVER: %s now masters %s's slots", replica.addr, target.addr)
+	t.Logf("CLUSTER FAILOVER: %s masters %s's slots, every node agreeing, after %v", replica.addr, target.addr, time.Since(failoverBegan).Round(time.Millisecond))
 
 	// kill -9 of a master: writes its replica acknowledged (WAIT 1) survive
 	// the replica's election.
+	lc.waitSettled(t, "the cluster after CLUSTER FAILOVER")
 	nodes = lc.nodes(t, lc.addrs[0])
 	victim := nodes.masters()[0]
 	heir := nodes.replicaOf(victim.id)
@@ -165,9 +180,12 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 		return v.byID(heir.id).isMaster() && v.byID(victim.id).has("fail")
 	})
 	t.Logf("kill -9 %s: %s took over after %v", victim.addr, survivor, time.Since(killedAt).Round(time.Millisecond))
+	verifyBegan := time.Now()
 	verifyKeysEventually(t, ctx, cc, waited, "WAIT-acknowledged before kill -9")
 	verifyKeysEventually(t, ctx, cc, model, "after kill -9")
 	load.verify(t, ctx, cc, "after kill -9")
+	t.Logf("kill -9: %d WAIT-acknowledged keys, the 1000 routed keys and the load's %d keys all read back in %v",
+		len(waited), len(load.last), time.Since(verifyBegan).Round(time.Millisecond))
 	if err := cc.Set(ctx, movedKey, "after failover", 0).Err(); err != nil {
 		t.Fatalf("ClusterClient SET after failover: %v", err)
 	}
@@ -215,7 +233,68 @@ func startLiveCluster(t *testing.T) *liveCluster {
 	})
 	lc.redisCli(t, append(append([]string{"--cluster", "create"}, lc.addrs...), "--cluster-replicas", "1", "--cluster-yes")...)
 	lc.waitCheck(t)
+	lc.waitSettled(t, "the cluster redis-cli created")
 	return lc
+}
+
+// waitSettled waits until every live node tells the same topology (who
+// is master of which slots, who replicates whom) and each master has one
+// working replica: `--cluster check` passes earlier, while replicas that
+// CLUSTER REPLICATE just moved are still gossiped about.
+func (lc *liveCluster) waitSettled(t *testing.T, what string) {
+	t.Helper()
+	deadline := time.Now().Add(clusterWaitDeadline)
+	for {
+		settled, why := lc.settled()
+		if settled {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not settle within %v: %s", what, clusterWaitDeadline, why)
+		}
+		time.Sleep(clusterPollInterval)
+	}
+}
+
+// settled reports whether every live node tells the same topology with a
+// working replica for each master, and if not, why.
+func (lc *liveCluster) settled() (bool, string) {
+	var first, firstAddr string
+	for _, addr := range lc.liveAddrs() {
+		text, err := lc.client(addr).ClusterNodes(context.Background()).Result()
+		if err != nil {
+			return false, fmt.Sprintf("CLUSTER NODES at %s: %v", addr, err)
+		}
+		v, err := parseClusterNodes(text)
+		if err != nil {
+			return false, fmt.Sprintf("CLUSTER NODES at %s: %v", addr, err)
+		}
+		for _, m := range v.masters() {
+			if v.replicaOf(m.id).id == "" {
+				return false, fmt.Sprintf("%s sees no replica of %s:\n%s", addr, m.addr, text)
+			}
+		}
+		sig := v.topology()
+		if first == "" {
+			first, firstAddr = sig, addr
+		} else if sig != first {
+			return false, fmt.Sprintf("%s and %s disagree:\n%s\nvs\n%s", firstAddr, addr, first, sig)
+		}
+	}
+	return true, ""
+}
+
+// topology is the view's masters, slots and replicas in a canonical text.
+func (v clusterView) topology() string {
+	var lines []string
+	for _, n := range v {
+		if n.has("fail") {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s %v %s %d-%d/%d", n.id, n.isMaster(), n.master, slices.Min(append(slices.Clone(n.slots), 1<<20)), slices.Max(append(slices.Clone(n.slots), -1)), len(n.slots)))
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }
 
 func (lc *liveCluster) process(addr string) *served { return lc.procs[addr] }
@@ -351,7 +430,7 @@ type clusterNodeLine struct {
 }
 
 func (n clusterNodeLine) has(flag string) bool { return slices.Contains(n.flags, flag) }
-func (n clusterNodeLine) isMaster() bool      { return n.has("master") }
+func (n clusterNodeLine) isMaster() bool       { return n.has("master") }
 
 // lowestSlots returns the first count slots the node owns.
 func (n clusterNodeLine) lowestSlots(count int) []int {
@@ -435,9 +514,9 @@ func (v clusterView) replicaOf(masterID string) clusterNodeLine {
 	return clusterNodeLine{}
 }
 
-// keysInSlots returns perSlot keys for each slot, made to hash there with a
-// hash tag.
-func keysInSlots(slots []int, perSlot int) []string {
+// keysInSlots returns perSlot keys named name for each slot, made to hash
+// there with a hash tag.
+func keysInSlots(name string, slots []int, perSlot int) []string {
 	want := map[int]bool{}
 	for _, s := range slots {
 		want[s] = true
@@ -452,7 +531,7 @@ func keysInSlots(slots []int, perSlot int) []string {
 	var keys []string
 	for _, s := range slots {
 		for k := range perSlot {
-			keys = append(keys, fmt.Sprintf("{%s}:%d", tags[s], k))
+			keys = append(keys, fmt.Sprintf("{%s}:%s:%d", tags[s], name, k))
 		}
 	}
 	return keys
@@ -571,7 +650,7 @@ func verifyKeysEventually(t *testing.T, ctx context.Context, cc *redis.ClusterCl
 // WAITs until a replica acknowledged them all.
 func writeWaited(t *testing.T, ctx context.Context, cc *redis.ClusterClient, master clusterNodeLine, count int) map[string]string {
 	t.Helper()
-	keys := keysInSlots(master.lowestSlots(count), 1)
+	keys := keysInSlots("waited", master.lowestSlots(count), 1)
 	mc, err := cc.MasterForKey(ctx, keys[0])
 	if err != nil {
 		t.Fatal(err)
