@@ -58,6 +58,14 @@ bench: build
 bench-cache: build
 	OUT=$(OUT) scripts/bench-cache.sh
 
+# A local Redis Cluster of six cache nodes (three masters, a replica each),
+# formed by the real redis-cli --cluster create; Ctrl-C stops it. Settings:
+# PORT (first client port, default 30001), NODES, REPLICAS, NODE_TIMEOUT
+# (ms), DIR, DETACH=1 (leave it running).
+.PHONY: cluster
+cluster: build
+	scripts/cluster-up.sh
+
 # The cache's sim CPU cost table from its own per-command benchmarks: the
 # median ns/op of each (5 runs) becomes that command's virtual CPU cost in
 # engines/cache/cost_calibrated.go, which is checked in. Run it on a quiet
