@@ -51,7 +51,7 @@ for ((i = 0; i < NODES; i++)); do
 	mkdir -p "$DIR/$p"
 	"$BIN" serve cache --cluster --addr "127.0.0.1:$p" --dir "$DIR/$p" \
 		--cluster-node-timeout "$NODE_TIMEOUT" --appendonly yes --save '' \
-		2>"$DIR/$p/log" &
+		</dev/null >"$DIR/$p/log" 2>&1 & # not the caller's stdout: DETACH=1 | tail must end
 	pids+=($!)
 	addrs+=("127.0.0.1:$p")
 done
