@@ -97,7 +97,7 @@ func (c Config) withDefaults() Config {
 	if c.ConfigFile == "" {
 		c.ConfigFile = defaultConfigFile
 	}
-	if c.AnnounceBusPort == 0 && c.AnnouncePort != 0 {
+	if c.AnnounceBusPort == 0 {
 		c.AnnounceBusPort = c.AnnouncePort + busPortOffset
 	}
 	c.namesAreIPs = c.BusID != nil

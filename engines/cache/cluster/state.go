@@ -93,6 +93,9 @@ type State struct {
 	currentEpoch  uint64
 	lastVoteEpoch uint64
 	ok            bool
+	// size is cluster_size as last computed by updateState: Redis caches
+	// it, starting at 1, and CLUSTER INFO shows the cached value.
+	size int
 	// lastMinorityChange is when this node last found itself unable to
 	// reach the majority (split-brain protection).
 	startedAt time.Time
@@ -116,7 +119,7 @@ func New(env node.Env, cfg Config, host Host) (*State, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &State{env: env, cfg: cfg.withDefaults(), host: host, nodes: map[string]*clusterNode{}, forgotten: map[string]time.Time{}}
+	s := &State{env: env, cfg: cfg.withDefaults(), host: host, nodes: map[string]*clusterNode{}, forgotten: map[string]time.Time{}, size: 1}
 	s.startedAt = env.Now()
 	if err := s.loadConfig(); err != nil {
 		return nil, err
@@ -329,6 +332,7 @@ func (s *State) updateState() {
 			}
 		}
 	}
+	s.size = size
 	if size > 0 && reachable < size/2+1 && !(s.cfg.Bugs.IsolatedMasterAcceptsWrites && s.myself.isMaster()) {
 		ok = false
 	}
