@@ -126,6 +126,13 @@ var clusterCommands = []commandSpec{
 
 var replyClusterDisabled = resp.Err("ERR This instance has cluster support disabled")
 
+// replyFailoverPause answers writes while a master holds them back for a
+// manual CLUSTER FAILOVER, so its replica can catch up and take over
+// without losing any. Redis blocks such clients until the pause ends;
+// this node cannot hold a reply back, so it answers TRYAGAIN, which
+// cluster clients retry (and then get MOVED to the new master).
+var replyFailoverPause = resp.Err("TRYAGAIN Manual failover in progress, writes are paused")
+
 func clusterCommand(c *call) resp.Value {
 	if c.node.cluster == nil {
 		return replyClusterDisabled

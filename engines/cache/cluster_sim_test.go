@@ -291,3 +291,99 @@ func TestClusterTraceIsDeterministic(t *testing.T) {
 		t.Fatalf("same seed, different traces: %#x vs %#x", a, b)
 	}
 }
+
+func TestClusterManualFailover(t *testing.T) {
+	for _, mode := range []string{"", "FORCE", "TAKEOVER"} {
+		t.Run("FAILOVER "+mode, func(t *testing.T) {
+			h := newClusterHarness(t, 4, cluster.Bugs{})
+			h.form()
+			const writes = 50
+			for i := range writes {
+				h.mustOK("cache-1", "SET", keyInSlotRange(0, 5460)+fmt.Sprint(":", i), "v")
+			}
+			oldMaster := h.node("cache-1").cluster.MyName()
+			args := []string{"CLUSTER", "FAILOVER"}
+			if mode != "" {
+				args = append(args, mode)
+			}
+			h.mustOK("cache-4", args...)
+			h.waitFor("cache-4 owns cache-1's slots and cache-1 follows it", 10*time.Second, func() bool {
+				c4, c1 := h.node("cache-4").cluster, h.node("cache-1").cluster
+				return c4.Route(0).Mine && c1.IsReplica() && c1.MasterPeer().Name == c4.MyName()
+			})
+			h.waitFor("everybody agrees and is ok", 10*time.Second, func() bool { return h.allOK(h.ids) && allSame(h.slotOwners(h.ids)) })
+			if name := h.node("cache-4").cluster.Route(0).Owner.Name; name == oldMaster {
+				t.Fatal("slot 0 still owned by the old master")
+			}
+			if mode == "" {
+				// The default mode waits for the replica to catch up: no
+				// acknowledged write is lost.
+				if got := h.node("cache-4").dbs[0].size(); got != writes {
+					t.Errorf("new master has %d keys after a manual failover, want all %d", got, writes)
+				}
+			}
+		})
+	}
+}
+
+func TestClusterKeysInSlot(t *testing.T) {
+	h := newClusterHarness(t, 5, cluster.Bugs{})
+	for _, k := range []string{"{u1}c", "{u1}a", "{u1}b", "other"} {
+		h.mustOK("cache-1", "SET", k, "v")
+	}
+	slot := fmt.Sprint(cluster.KeySlot([]byte("u1")))
+	if v := h.do("cache-1", "CLUSTER", "COUNTKEYSINSLOT", slot); v.Int != 3 {
+		t.Errorf("COUNTKEYSINSLOT = %s, want 3", v.String())
+	}
+	v := h.do("cache-1", "CLUSTER", "GETKEYSINSLOT", slot, "2")
+	if len(v.Elems) != 2 || string(v.Elems[0].Str) != "{u1}a" || string(v.Elems[1].Str) != "{u1}b" {
+		t.Errorf("GETKEYSINSLOT %s 2 = %s", slot, v.String())
+	}
+	h.do("cache-1", "DEL", "{u1}a")
+	if v := h.do("cache-1", "CLUSTER", "COUNTKEYSINSLOT", slot); v.Int != 2 {
+		t.Errorf("after DEL: COUNTKEYSINSLOT = %s, want 2", v.String())
+	}
+	h.do("cache-1", "FLUSHALL")
+	if v := h.do("cache-1", "CLUSTER", "COUNTKEYSINSLOT", slot); v.Int != 0 {
+		t.Errorf("after FLUSHALL: COUNTKEYSINSLOT = %s, want 0", v.String())
+	}
+}
+
+// A master that loses a slot to a newer claim drops the slot's keys, and
+// its replica follows through the replication stream.
+func TestClusterLostSlotKeysAreDeleted(t *testing.T) {
+	h := newClusterHarness(t, 6, cluster.Bugs{})
+	h.form()
+	key := keyInSlotRange(0, 5460)
+	slot := fmt.Sprint(cluster.KeySlot([]byte(key)))
+	h.mustOK("cache-1", "SET", key, "v")
+	h.mustOK("cache-1", "SET", keyInSlotRange(5000, 5460), "other slot")
+	h.waitFor("replica has both keys", 5*time.Second, func() bool { return h.node("cache-4").dbs[0].size() == 2 })
+	oldOwner := h.node("cache-1").cluster.MyName()
+	newOwner := h.node("cache-2").cluster.MyName()
+	h.mustOK("cache-2", "CLUSTER", "SETSLOT", slot, "IMPORTING", oldOwner)
+	h.mustOK("cache-2", "CLUSTER", "SETSLOT", slot, "NODE", newOwner)
+	h.waitFor("cache-1 gave the slot up and dropped its key; so did its replica", 5*time.Second, func() bool {
+		return h.node("cache-1").cluster.Route(cluster.KeySlot([]byte(key))).Owner.Name == newOwner &&
+			h.node("cache-1").dbs[0].size() == 1 && h.node("cache-4").dbs[0].size() == 1
+	})
+	h.waitFor("all agree", 5*time.Second, func() bool { return h.allOK(h.ids) })
+}
+
+func TestClusterCorruptNodesConfRefusesService(t *testing.T) {
+	h := newClusterHarness(t, 7, cluster.Bugs{})
+	h.form()
+	h.w.Crash("cache-2")
+	f, err := h.w.Disk("cache-2").Create("nodes.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("this is not a nodes.conf\n"))
+	f.Sync()
+	h.w.Restart("cache-2")
+	h.waitFor("cache-2 is back", 5*time.Second, func() bool { return h.node("cache-2") != nil })
+	v := h.do("cache-2", "GET", "x")
+	if !v.IsError() || !strings.Contains(string(v.Str), "nodes.conf") {
+		t.Fatalf("GET on a node with a corrupt nodes.conf = %s, want an error naming the file", v.String())
+	}
+}
