@@ -2,6 +2,8 @@ package cache
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +29,11 @@ const clusterTestNodeTimeout = 5 * time.Second
 
 func newClusterHarness(t *testing.T, seed uint64, bugs cluster.Bugs) *clusterHarness {
 	t.Helper()
-	w := sim.New(sim.Config{Seed: seed, Network: sim.LinkConfig{
+	var log io.Writer
+	if os.Getenv("CLUSTER_LOG") != "" {
+		log = os.Stderr
+	}
+	w := sim.New(sim.Config{Seed: seed, Log: log, Network: sim.LinkConfig{
 		Latency: sim.Latency{Kind: "uniform", Min: time.Millisecond, Max: 3 * time.Millisecond}}})
 	h := &clusterHarness{t: t, w: w}
 	h.client = &recorder{w: w, replies: map[uint64]resp.Value{}, ackedAt: map[uint64]time.Duration{}}
@@ -385,5 +391,51 @@ func TestClusterCorruptNodesConfRefusesService(t *testing.T) {
 	v := h.do("cache-2", "GET", "x")
 	if !v.IsError() || !strings.Contains(string(v.Str), "nodes.conf") {
 		t.Fatalf("GET on a node with a corrupt nodes.conf = %s, want an error naming the file", v.String())
+	}
+}
+
+// TestClusterFailoverSeedSweep repeats crash-failover-rejoin over seeds,
+// with lossy links: each seed is a different schedule of latencies,
+// losses and election delays. CLUSTER_SEEDS=n sweeps more.
+func TestClusterFailoverSeedSweep(t *testing.T) {
+	seeds := 8
+	if n, err := strconv.Atoi(os.Getenv("CLUSTER_SEEDS")); err == nil {
+		seeds = n
+	}
+	for seed := uint64(100); seed < 100+uint64(seeds); seed++ {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			h := newClusterHarness(t, seed, cluster.Bugs{})
+			for _, from := range h.ids {
+				for _, to := range h.ids {
+					if from != to {
+						h.w.SetLink(from, to, sim.LinkConfig{Loss: 0.05,
+							Latency: sim.Latency{Kind: "uniform", Min: time.Millisecond, Max: 5 * time.Millisecond}})
+					}
+				}
+			}
+			h.form()
+			victimIndex := int(seed) % 3
+			victim := h.ids[victimIndex]
+			victimName := h.node(victim).cluster.MyName()
+			victimSlot := victimIndex * cluster.SlotCount / 3
+			h.w.Crash(victim)
+			var alive []node.ID
+			for _, id := range h.ids {
+				if id != victim {
+					alive = append(alive, id)
+				}
+			}
+			// An election that loses a request or a vote is retried after
+			// twice the election timeout (4 × node timeout), as in Redis;
+			// on these lossy links that happens.
+			h.waitFor("a replica takes over and the survivors agree", 9*clusterTestNodeTimeout, func() bool {
+				return h.allOK(alive) && allSame(h.slotOwners(alive)) && h.node(alive[0]).cluster.Route(victimSlot).Owner.Name != victimName
+			})
+			h.w.Restart(victim)
+			h.waitFor("the old master rejoins as a replica and all agree", 30*time.Second, func() bool {
+				n := h.node(victim)
+				return n != nil && n.cluster != nil && n.cluster.IsReplica() && h.allOK(h.ids) && allSame(h.slotOwners(h.ids))
+			})
+		})
 	}
 }

@@ -305,7 +305,6 @@ func (s *State) updateRole(sender *clusterNode, h Header) {
 			}
 		}
 		sender.flags = sender.flags&^flagMaster | flagReplica
-		sender.configEpoch = 0
 		s.todoSave, s.todoUpdateState = true, true
 	}
 	if master != nil && sender.master != master {
@@ -357,7 +356,7 @@ func (s *State) claimSlots(claimer *clusterNode, epoch uint64, claimed *SlotBitm
 		myOldMaster = me.master
 	}
 	var dirty []int
-	changed := false
+	changed, lostOurs := false, false
 	for slot := range SlotCount {
 		if !claimed.Has(slot) {
 			continue
@@ -373,6 +372,9 @@ func (s *State) claimSlots(claimer *clusterNode, epoch uint64, claimed *SlotBitm
 			if owner == me && s.host.CountKeysInSlot(slot) > 0 && claimer != me {
 				dirty = append(dirty, slot)
 			}
+			if owner != nil && owner == myOldMaster {
+				lostOurs = true
+			}
 			s.assignSlot(slot, claimer)
 			changed = true
 		}
@@ -383,7 +385,7 @@ func (s *State) claimSlots(claimer *clusterNode, epoch uint64, claimed *SlotBitm
 	s.todoSave, s.todoUpdateState = true, true
 	// Lost every slot to claimer: follow it (a returning old master, or
 	// a replica whose master was failed over).
-	if myOldMaster != nil && myOldMaster.numSlots == 0 && claimer != me && (me.isMaster() && me.numSlots == 0 || me.master == myOldMaster) {
+	if lostOurs && myOldMaster.numSlots == 0 && claimer != me {
 		s.env.Logf("cluster: configuration change detected: following %s", claimer.name)
 		s.becomeReplicaOf(claimer)
 		return

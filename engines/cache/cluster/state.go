@@ -92,6 +92,13 @@ type State struct {
 	importingFrom [SlotCount]*clusterNode
 	currentEpoch  uint64
 	lastVoteEpoch uint64
+	// lastVoteFor is whom this master voted for in lastVoteEpoch; kept in
+	// memory only (nodes.conf has no field for it), so after a restart
+	// the vote is never repeated, not even to the same candidate.
+	lastVoteFor *clusterNode
+	// loadedVoteEpoch is lastVoteEpoch as read at start (Bugs.VoteNotPersisted
+	// writes it back forever).
+	loadedVoteEpoch uint64
 	ok            bool
 	// size is cluster_size as last computed by updateState: Redis caches
 	// it, starting at 1, and CLUSTER INFO shows the cached value.
@@ -210,6 +217,9 @@ func (s *State) delNode(cn *clusterNode) {
 	}
 	for _, r := range cn.replicas {
 		r.master = nil
+	}
+	if s.lastVoteFor == cn {
+		s.lastVoteFor = nil
 	}
 	delete(s.nodes, cn.name)
 	s.todoUpdateState = true

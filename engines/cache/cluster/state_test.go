@@ -258,11 +258,44 @@ func TestVoteIsOnDiskBeforeItIsSent(t *testing.T) {
 		if persisted == bug {
 			t.Errorf("bug=%v: vote on disk when the ack left: %v\n%s", bug, persisted, durableAtAck)
 		}
-		// One vote per epoch, and none for the same master within 2 × timeout.
+		// A resend from the same candidate is acked again (its ack may
+		// have been lost); that gives nobody a second vote.
 		s.Receive("ne", failoverRequest(4))
+		if acks != 2 {
+			t.Errorf("bug=%v: %d acks after the candidate resent, want 2", bug, acks)
+		}
+		// Another candidate in the same epoch gets nothing.
+		meet(s, peerHeader(peerName('9'), 3, peerName('b')))
+		other := failoverRequest(4)
+		other.Sender = peerName('9')
+		s.Receive("n9", other)
+		if acks != 2 {
+			t.Errorf("bug=%v: %d acks, want still 2", bug, acks)
+		}
+		// After a restart the vote of epoch 4 is on disk (unless the bug
+		// skipped the sync): no vote in epoch 4 again, to anyone.
+		env.disk.files["nodes.conf"].data = []byte(env.disk.durable("nodes.conf")) // the crash
+		restarted, err := New(env, Config{NodeTimeout: testNodeTimeout, Bugs: Bugs{VoteNotPersisted: bug}}, newFakeHost())
+		if err != nil {
+			t.Fatal(err)
+		}
+		restarted.Receive("nc", Fail{Header: peerHeader(peerName('c'), 4, "", rangeOf(20, 29)...), Failing: peerName('b')})
+		acks = 0
+		restarted.Receive("n9", other)
+		if votedTwice := acks > 0; votedTwice != bug {
+			t.Errorf("bug=%v: after a restart, a second candidate got a vote in epoch 4: %v", bug, votedTwice)
+		}
+		// No replica of the same master gets a vote within 2 × node
+		// timeout of the last one, even in a new epoch.
+		acks = 0
 		s.Receive("ne", failoverRequest(5))
+		if acks != 0 {
+			t.Errorf("bug=%v: a vote in epoch 5 right after one for the same master", bug)
+		}
+		env.now = env.now.Add(2*testNodeTimeout + time.Second)
+		s.Receive("ne", failoverRequest(6))
 		if acks != 1 {
-			t.Errorf("bug=%v: %d votes, want still 1", bug, acks)
+			t.Errorf("bug=%v: %d votes in epoch 6, 2 × node timeout later, want 1", bug, acks)
 		}
 	}
 }
