@@ -37,16 +37,16 @@ const (
 
 // election is a replica's failover attempt (Redis's failover_auth_*).
 type election struct {
-	at     time.Time // when the request is (or was) sent; zero: none scheduled
-	sent   bool
-	epoch  uint64 // the epoch asked for
+	at    time.Time // when the request is (or was) sent; zero: none scheduled
+	sent  bool
+	epoch uint64 // the epoch asked for
 	// voters are the masters that voted: distinct, since the network may
 	// duplicate an ack and a resent request is acked again.
 	voters map[string]bool
 	// resentAt is when the request was last (re)sent.
 	resentAt time.Time
-	rank   int
-	logged time.Time
+	rank     int
+	logged   time.Time
 }
 
 // manualFailover is CLUSTER FAILOVER's state (Redis's mf_*). On a

@@ -99,7 +99,7 @@ type State struct {
 	// loadedVoteEpoch is lastVoteEpoch as read at start (Bugs.VoteNotPersisted
 	// writes it back forever).
 	loadedVoteEpoch uint64
-	ok            bool
+	ok              bool
 	// size is cluster_size as last computed by updateState: Redis caches
 	// it, starting at 1, and CLUSTER INFO shows the cached value.
 	size int
