@@ -317,6 +317,15 @@ func (s *State) updateRole(sender *clusterNode, h Header) {
 // the UPDATE check for stale claims.
 func (s *State) receiveSlots(sender *clusterNode, h Header) {
 	if h.Master != "" {
+		// A replica advertises its master's slots and configEpoch: news
+		// of a failover travels through the replicas too, as in Redis.
+		if master := s.nodes[h.Master]; master != nil && master.isMaster() && master != s.myself && !master.has(flagHandshake) {
+			if h.ConfigEpoch > master.configEpoch {
+				master.configEpoch = h.ConfigEpoch
+				s.todoSave = true
+			}
+			s.claimSlots(master, h.ConfigEpoch, &h.Slots)
+		}
 		return
 	}
 	// Does the sender claim a slot a node with a newer config owns? Then

@@ -41,6 +41,10 @@ const (
 	// writableDelay: a master waits this long after start before the
 	// cluster state can turn ok (Redis's CLUSTER_WRITABLE_DELAY).
 	writableDelay = 2 * time.Second
+	// rejoinDelayMin and rejoinDelayMax bound the rejoin delay (Redis's
+	// CLUSTER_MIN_REJOIN_DELAY and CLUSTER_MAX_REJOIN_DELAY).
+	rejoinDelayMin = 500 * time.Millisecond
+	rejoinDelayMax = 5 * time.Second
 )
 
 // clusterNode is one entry of the nodes table (Redis's clusterNode).
@@ -103,9 +107,10 @@ type State struct {
 	// size is cluster_size as last computed by updateState: Redis caches
 	// it, starting at 1, and CLUSTER INFO shows the cached value.
 	size int
-	// lastMinorityChange is when this node last found itself unable to
-	// reach the majority (split-brain protection).
-	startedAt time.Time
+	// startedAt is when this incarnation started (the writable delay);
+	// amongMinority when it last could not reach a majority of masters
+	// (the rejoin delay).
+	startedAt, amongMinority time.Time
 	// failover, as a replica (failover.go).
 	election election
 	manual   manualFailover
@@ -343,16 +348,30 @@ func (s *State) updateState() {
 		}
 	}
 	s.size = size
-	if size > 0 && reachable < size/2+1 && !(s.cfg.Bugs.IsolatedMasterAcceptsWrites && s.myself.isMaster()) {
-		ok = false
-	}
-	if size == 0 {
-		ok = ok && s.cfg.AllowPartialCoverage
+	// Split-brain protection: a node that cannot reach a majority of the
+	// masters with slots (itself included) stops serving, so a master cut
+	// off in a minority stops taking writes once it notices, NodeTimeout
+	// after the cut, while the majority side elects its replacement.
+	if reachable < size/2+1 {
+		if !(s.cfg.Bugs.IsolatedMasterAcceptsWrites && s.myself.isMaster()) {
+			ok = false
+		}
+		s.amongMinority = now
 	}
 	if ok != wasOK {
+		// Back from the minority, a master waits a little before serving,
+		// so it first learns whether it lost its slots meanwhile.
+		if ok && s.myself.isMaster() && !s.amongMinority.IsZero() && now.Sub(s.amongMinority) < s.rejoinDelay() {
+			return
+		}
 		s.env.Logf("cluster: state changed to %s", map[bool]string{true: "ok", false: "fail"}[ok])
 		s.ok = ok
 	}
+}
+
+// rejoinDelay is Redis's: NodeTimeout within [500 ms, 5 s].
+func (s *State) rejoinDelay() time.Duration {
+	return min(max(s.cfg.NodeTimeout, rejoinDelayMin), rejoinDelayMax)
 }
 
 // beforeSleep runs what the current event deferred: update the state,
