@@ -40,6 +40,14 @@ func peerHeader(name string, epoch uint64, master string, slots ...int) Header {
 	return h
 }
 
+// replicaOfB is the header of a replica of B (epoch 2, slots 10-19): it
+// advertises its master's configEpoch and slots, as replicas do.
+func replicaOfB(name string) Header {
+	h := peerHeader(name, 3, peerName('b'), rangeOf(10, 19)...)
+	h.ConfigEpoch = 2
+	return h
+}
+
 // meet introduces a peer to s as its MEET would, then a pong.
 func meet(s *State, h Header) {
 	s.Receive(node.ID(h.IP), Meet{Header: h})
@@ -95,7 +103,7 @@ func TestNewNodeHasANameAndPersistsIt(t *testing.T) {
 
 func TestConfigSurvivesARestart(t *testing.T) {
 	s, env, _ := threeMasters(t, Config{})
-	meet(s, peerHeader(peerName('d'), 3, peerName('b')))
+	meet(s, replicaOfB(peerName('d')))
 	s.Command(args("CLUSTER", "SETSLOT", "5", "MIGRATING", peerName('c')))
 	s.Command(args("CLUSTER", "SETSLOT", "15", "IMPORTING", peerName('b')))
 	before, err := ParseConfig([]byte(env.disk.durable("nodes.conf")))
@@ -232,15 +240,15 @@ func TestPFailAfterNodeTimeoutThenFailOnMajority(t *testing.T) {
 
 // failoverRequest is what replica R of B sends when B failed.
 func failoverRequest(epoch uint64) FailoverAuthRequest {
-	h := peerHeader(peerName('e'), epoch, peerName('b'), rangeOf(10, 19)...)
-	h.ConfigEpoch = 2
+	h := replicaOfB(peerName('e'))
+	h.CurrentEpoch = epoch
 	return FailoverAuthRequest{Header: h}
 }
 
 func TestVoteIsOnDiskBeforeItIsSent(t *testing.T) {
 	for _, bug := range []bool{false, true} {
 		s, env, _ := threeMasters(t, Config{Bugs: Bugs{VoteNotPersisted: bug}})
-		meet(s, peerHeader(peerName('e'), 3, peerName('b')))
+		meet(s, replicaOfB(peerName('e')))
 		s.Receive("nc", Fail{Header: peerHeader(peerName('c'), 3, "", rangeOf(20, 29)...), Failing: peerName('b')})
 		env.takeSent()
 		acks, durableAtAck := 0, ""
@@ -265,7 +273,7 @@ func TestVoteIsOnDiskBeforeItIsSent(t *testing.T) {
 			t.Errorf("bug=%v: %d acks after the candidate resent, want 2", bug, acks)
 		}
 		// Another candidate in the same epoch gets nothing.
-		meet(s, peerHeader(peerName('9'), 3, peerName('b')))
+		meet(s, replicaOfB(peerName('9')))
 		other := failoverRequest(4)
 		other.Sender = peerName('9')
 		s.Receive("n9", other)
