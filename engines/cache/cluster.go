@@ -9,9 +9,11 @@ package cache
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/resp"
+	"syslab/node"
 )
 
 // indexSlots gives database 0 its slot index in cluster mode; Start calls
@@ -114,6 +116,21 @@ func (h clusterHost) DeleteKeysInSlot(slot int) {
 	if !n.isReplica() {
 		n.flushStream()
 	}
+}
+
+// costClusterMessage is the virtual CPU time of handling one bus message:
+// a header with a 2 KiB slot bitmap and a few gossip entries (Redis's
+// clusterProcessPacket is a few microseconds). A node busy with clients
+// answers pings late, as a real one does.
+const costClusterMessage = 5 * time.Microsecond
+
+func clusterMessageCost(msg node.Message) time.Duration {
+	switch msg.(type) {
+	case cluster.Ping, cluster.Pong, cluster.Meet, cluster.Fail, cluster.FailoverAuthRequest,
+		cluster.FailoverAuthAck, cluster.Update, cluster.MFStart:
+		return costClusterMessage
+	}
+	return 0
 }
 
 // --- commands ---
