@@ -18,7 +18,7 @@ import (
 // clusterHarness is six cluster-enabled cache nodes (cache-1…3 masters,
 // cache-4…6 their replicas once formed) and one client, in the simulator.
 type clusterHarness struct {
-	t      *testing.T
+	t      testing.TB
 	w      *sim.World
 	client *recorder
 	seq    uint64
@@ -27,7 +27,7 @@ type clusterHarness struct {
 
 const clusterTestNodeTimeout = 5 * time.Second
 
-func newClusterHarness(t *testing.T, seed uint64, bugs cluster.Bugs) *clusterHarness {
+func newClusterHarness(t testing.TB, seed uint64, bugs cluster.Bugs) *clusterHarness {
 	t.Helper()
 	var log io.Writer
 	if os.Getenv("CLUSTER_LOG") != "" {

@@ -45,10 +45,8 @@ func (s *State) header() Header {
 		h.Master = me.master.name
 		h.ConfigEpoch = me.master.configEpoch
 	}
-	for slot := range SlotCount {
-		if s.slots[slot] == owner && owner != nil {
-			h.Slots.Set(slot)
-		}
+	if owner != nil {
+		h.Slots = owner.slotBits
 	}
 	h.ManualPaused = s.manual.pausedFor != nil
 	return h
@@ -330,18 +328,17 @@ func (s *State) receiveSlots(sender *clusterNode, h Header) {
 	}
 	// Does the sender claim a slot a node with a newer config owns? Then
 	// tell it (UPDATE).
-	for slot := range SlotCount {
-		if !h.Slots.Has(slot) {
-			continue
+	var stale *clusterNode
+	h.Slots.eachNotIn(&sender.slotBits, func(slot int) bool {
+		if owner := s.slots[slot]; owner != nil && s.beats(owner.configEpoch, h.ConfigEpoch) {
+			stale = owner
+			return false
 		}
-		owner := s.slots[slot]
-		if owner == nil || owner == sender {
-			continue
-		}
-		if s.beats(owner.configEpoch, h.ConfigEpoch) {
-			s.sendUpdate(sender, owner)
-			return
-		}
+		return true
+	})
+	if stale != nil {
+		s.sendUpdate(sender, stale)
+		return
 	}
 	s.claimSlots(sender, h.ConfigEpoch, &h.Slots)
 }
@@ -366,16 +363,10 @@ func (s *State) claimSlots(claimer *clusterNode, epoch uint64, claimed *SlotBitm
 	}
 	var dirty []int
 	changed, lostOurs := false, false
-	for slot := range SlotCount {
-		if !claimed.Has(slot) {
-			continue
-		}
+	claimed.eachNotIn(&claimer.slotBits, func(slot int) bool {
 		owner := s.slots[slot]
-		if owner == claimer {
-			continue
-		}
 		if s.importingFrom[slot] != nil && owner == me {
-			continue // resharding is moving it here: the migration settles it
+			return true // resharding is moving it here: the migration settles it
 		}
 		if owner == nil || s.beats(epoch, owner.configEpoch) {
 			if owner == me && s.host.CountKeysInSlot(slot) > 0 && claimer != me {
@@ -387,7 +378,8 @@ func (s *State) claimSlots(claimer *clusterNode, epoch uint64, claimed *SlotBitm
 			s.assignSlot(slot, claimer)
 			changed = true
 		}
-	}
+		return true
+	})
 	if !changed {
 		return
 	}
@@ -421,12 +413,7 @@ func (s *State) becomeReplicaOf(master *clusterNode) {
 }
 
 func (s *State) sendUpdate(to, owner *clusterNode) {
-	u := Update{Header: s.header(), Name: owner.name, ConfigEpoch: owner.configEpoch}
-	for slot := range SlotCount {
-		if s.slots[slot] == owner {
-			u.Slots.Set(slot)
-		}
-	}
+	u := Update{Header: s.header(), Name: owner.name, ConfigEpoch: owner.configEpoch, Slots: owner.slotBits}
 	s.send(to, "update", u)
 }
 
@@ -602,7 +589,9 @@ func (s *State) Cron() {
 	half := s.cfg.NodeTimeout / 2
 	for _, cn := range others {
 		if cn.has(flagHandshake) {
-			s.sendPing(cn, kindMeet) // retried until answered or timed out
+			if s.cronTicks%10 == 0 {
+				s.sendPing(cn, kindMeet) // retried each second until answered or timed out
+			}
 			continue
 		}
 		// No ping pending and the last pong is old: ping now, so a silent

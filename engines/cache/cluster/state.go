@@ -56,9 +56,13 @@ type clusterNode struct {
 	busPort     int
 	bus         node.ID
 	configEpoch uint64
-	numSlots    int
-	master      *clusterNode
-	replicas    []*clusterNode
+	// numSlots and slotBits are the slots this node owns in s.slots,
+	// kept in step by assignSlot: headers copy the bitmap, and an
+	// incoming claim is compared with it a byte at a time.
+	numSlots int
+	slotBits SlotBitmap
+	master   *clusterNode
+	replicas []*clusterNode
 	// pingSent is when the ping waiting for a pong was sent (zero: none);
 	// pongReceived when the last pong came; both on this node's clock.
 	pingSent, pongReceived, dataReceived time.Time
@@ -247,10 +251,15 @@ func setMasterOf(replica, master *clusterNode) {
 func (s *State) assignSlot(slot int, owner *clusterNode) {
 	if prev := s.slots[slot]; prev != nil {
 		prev.numSlots--
+		prev.slotBits.clear(slot)
+		if prev.numSlots < 0 {
+			panic("cluster: negative slot count for " + prev.name)
+		}
 	}
 	s.slots[slot] = owner
 	if owner != nil {
 		owner.numSlots++
+		owner.slotBits.Set(slot)
 	}
 }
 
@@ -329,17 +338,14 @@ func (s *State) updateState() {
 	if s.myself.isMaster() && !wasOK && now.Sub(s.startedAt) < writableDelay {
 		return // let the node learn the configuration first
 	}
-	ok := true
-	if !s.cfg.AllowPartialCoverage {
-		for slot := range SlotCount {
-			if o := s.slots[slot]; o == nil || o.has(flagFail) {
-				ok = false
-				break
-			}
-		}
-	}
-	size, reachable := 0, 0
+	// Every assigned slot is counted in its owner's numSlots, so
+	// coverage is a sum over the nodes, not a scan of 16384 slots.
+	size, reachable, assigned, failedOwner := 0, 0, 0, false
 	for _, cn := range s.nodes {
+		assigned += cn.numSlots
+		if cn.numSlots > 0 && cn.has(flagFail) {
+			failedOwner = true
+		}
 		if cn.isMaster() && cn.numSlots > 0 {
 			size++
 			if !cn.failing() {
@@ -347,6 +353,7 @@ func (s *State) updateState() {
 			}
 		}
 	}
+	ok := s.cfg.AllowPartialCoverage || assigned == SlotCount && !failedOwner
 	s.size = size
 	// Split-brain protection: a node that cannot reach a majority of the
 	// masters with slots (itself included) stops serving, so a master cut
