@@ -439,3 +439,103 @@ func TestClusterFailoverSeedSweep(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterConvergesAfterFlappingNetwork cuts the network into random
+// halves, heals it, crashes and restarts nodes, for three virtual
+// minutes; then, once all is healed and up, the cluster must converge:
+// every node ok, six nodes known everywhere, one view of who owns every
+// slot, every slot owned, three masters with distinct config epochs.
+// CLUSTER_SEEDS=n sweeps more seeds.
+func TestClusterConvergesAfterFlappingNetwork(t *testing.T) {
+	seeds := 2
+	if n, err := strconv.Atoi(os.Getenv("CLUSTER_SEEDS")); err == nil {
+		seeds = n
+	}
+	for seed := uint64(500); seed < 500+uint64(seeds); seed++ {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			h := newClusterHarness(t, seed, cluster.Bugs{})
+			h.form()
+			faults := h.w.Stream("test-faults")
+			down := map[node.ID]bool{}
+			for end := h.w.Now() + 3*time.Minute; h.w.Now() < end; {
+				switch faults.IntN(4) {
+				case 0, 1:
+					var a, b []node.ID
+					for _, id := range h.ids {
+						if faults.IntN(2) == 0 {
+							a = append(a, id)
+						} else {
+							b = append(b, id)
+						}
+					}
+					h.w.Partition(append(a, clientID), b)
+				case 2:
+					h.w.Heal()
+				case 3:
+					id := h.ids[faults.IntN(len(h.ids))]
+					if down[id] {
+						h.w.Restart(id)
+						delete(down, id)
+					} else if len(down) == 0 {
+						h.w.Crash(id)
+						down[id] = true
+					}
+				}
+				h.w.Run(h.w.Now() + time.Duration(2+faults.IntN(15))*time.Second)
+			}
+			h.w.Heal()
+			for _, id := range h.ids {
+				if down[id] {
+					h.w.Restart(id)
+				}
+			}
+			h.waitFor("the cluster converges", 3*time.Minute, func() bool { return h.converged() })
+		})
+	}
+}
+
+// converged reports whether all six nodes are up, ok, know each other and
+// agree on the owner of every slot, every slot is owned, and the three
+// masters with slots have distinct config epochs.
+func (h *clusterHarness) converged() bool {
+	var first *cluster.State
+	for _, id := range h.ids {
+		n := h.node(id)
+		if n == nil || n.cluster == nil || n.cluster.Serving() != nil || len(n.cluster.Nodes()) != len(h.ids) {
+			return false
+		}
+		if first == nil {
+			first = n.cluster
+			continue
+		}
+		for slot := 0; slot < cluster.SlotCount; slot++ {
+			if n.cluster.Route(slot).Owner.Name != first.Route(slot).Owner.Name {
+				return false
+			}
+		}
+	}
+	owners := map[string]bool{}
+	for slot := 0; slot < cluster.SlotCount; slot++ {
+		o := first.Route(slot).Owner.Name
+		if o == "" {
+			return false
+		}
+		owners[o] = true
+	}
+	if len(owners) != 3 {
+		return false
+	}
+	epochs := map[string]bool{}
+	for _, id := range h.ids {
+		c := h.node(id).cluster
+		if c.IsReplica() {
+			continue
+		}
+		epoch := h.info(id, "cluster_my_epoch")
+		if epochs[epoch] {
+			h.t.Errorf("two masters share config epoch %s", epoch)
+		}
+		epochs[epoch] = true
+	}
+	return true
+}
