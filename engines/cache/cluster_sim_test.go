@@ -539,3 +539,45 @@ func (h *clusterHarness) converged() bool {
 	}
 	return true
 }
+
+// With two replicas, the loser of the election follows the winner.
+func TestClusterSiblingReplicaFollowsTheWinner(t *testing.T) {
+	h := newClusterHarness(t, 8, cluster.Bugs{})
+	h.form()
+	oldMaster := h.node("cache-1").cluster.MyName()
+	h.mustOK("cache-5", "CLUSTER", "REPLICATE", oldMaster)
+	h.waitFor("cache-1 has two replicas everywhere", 10*time.Second, func() bool {
+		for _, id := range h.ids {
+			v := h.do(id, "CLUSTER", "REPLICAS", oldMaster)
+			if len(v.Elems) != 2 {
+				return false
+			}
+		}
+		return true
+	})
+	key := keyInSlotRange(0, 5460)
+	h.mustOK("cache-1", "SET", key, "v")
+	h.waitFor("both replicas have the key", 5*time.Second, func() bool {
+		return h.node("cache-4").dbs[0].size() == 1 && h.node("cache-5").dbs[0].size() == 1
+	})
+	h.w.Crash("cache-1")
+	var winner, loser node.ID
+	h.waitFor("one replica wins", 30*time.Second, func() bool {
+		for _, id := range []node.ID{"cache-4", "cache-5"} {
+			if h.node(id).cluster.Route(0).Mine {
+				winner = id
+				loser = map[node.ID]node.ID{"cache-4": "cache-5", "cache-5": "cache-4"}[id]
+				return true
+			}
+		}
+		return false
+	})
+	winnerName := h.node(winner).cluster.MyName()
+	h.waitFor("the other replica follows the winner and syncs from it", 20*time.Second, func() bool {
+		n := h.node(loser)
+		return n.cluster.MasterPeer().Name == winnerName && n.repl.link != nil && n.repl.link.master == winner && n.repl.link.state == linkUp
+	})
+	if got := h.do(loser, "CLUSTER", "REPLICAS", winnerName); len(got.Elems) != 1 {
+		t.Errorf("CLUSTER REPLICAS of the winner on the loser: %s", got.String())
+	}
+}
