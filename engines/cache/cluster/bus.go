@@ -139,8 +139,15 @@ func (s *State) broadcast(kind string, msg node.Message) {
 }
 
 // Receive handles msg if it is a cluster bus message; false means it is
-// not one.
+// not one. A message whose header or gossip is malformed (in live mode it
+// came off a socket) is dropped whole: what the state keeps must always
+// be writable to, and readable from, nodes.conf.
 func (s *State) Receive(from node.ID, msg node.Message) bool {
+	if h, gossip, ok := busParts(msg); ok && !wellFormed(h, gossip) {
+		s.stats.count(true, "malformed")
+		s.env.Logf("cluster: dropping a malformed %T from %s", msg, from)
+		return true
+	}
 	switch m := msg.(type) {
 	case Ping:
 		s.stats.count(true, "ping")
@@ -675,4 +682,58 @@ func (s *State) handleEpochCollision(sender *clusterNode, h Header) {
 	me.configEpoch = s.currentEpoch
 	s.todoSave = true
 	s.env.Logf("cluster: configEpoch collision with node %s: configEpoch set to %d", sender.name, me.configEpoch)
+}
+
+// busParts returns the header and gossip of a bus message.
+func busParts(msg node.Message) (Header, []Gossip, bool) {
+	switch m := msg.(type) {
+	case Ping:
+		return m.Header, m.Gossip, true
+	case Pong:
+		return m.Header, m.Gossip, true
+	case Meet:
+		return m.Header, m.Gossip, true
+	case Fail:
+		return m.Header, []Gossip{{Name: m.Failing}}, true
+	case FailoverAuthRequest:
+		return m.Header, nil, true
+	case FailoverAuthAck:
+		return m.Header, nil, true
+	case Update:
+		return m.Header, []Gossip{{Name: m.Name}}, true
+	case MFStart:
+		return m.Header, nil, true
+	}
+	return Header{}, nil, false
+}
+
+// gossipEntriesMax bounds a message's gossip section.
+const gossipEntriesMax = 1 << 12
+
+func wellFormed(h Header, gossip []Gossip) bool {
+	if !validName(h.Sender) || h.Master != "" && (!validName(h.Master) || h.Master == h.Sender) {
+		return false
+	}
+	if !validEndpoint(h.IP, h.Port, h.BusPort) || len(gossip) > gossipEntriesMax {
+		return false
+	}
+	for _, g := range gossip {
+		if !validName(g.Name) || !validEndpoint(g.IP, g.Port, g.BusPort) {
+			return false
+		}
+	}
+	return true
+}
+
+// validEndpoint: an address nodes.conf can hold (no separators inside).
+func validEndpoint(ip string, port, busPort int) bool {
+	if len(ip) > 255 || port < 0 || port > 65535 || busPort < 0 || busPort > 65535 {
+		return false
+	}
+	for i := 0; i < len(ip); i++ {
+		if c := ip[i]; c <= ' ' || c == '@' || c == ',' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

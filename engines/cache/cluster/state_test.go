@@ -388,3 +388,50 @@ func TestGossipIntroducesNodesThroughHandshakes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReceiveBusMessages feeds hostile bus messages to a node that knows
+// three masters: it must not panic, and whatever it keeps must survive a
+// save and a reload of nodes.conf.
+func FuzzReceiveBusMessages(f *testing.F) {
+	f.Add(uint8(0), peerName('b'), "", "nb", 6379, 16379, uint64(2), 10, peerName('d'), "nd", 6379)
+	f.Add(uint8(1), peerName('c'), peerName('b'), "nc", 6379, 16379, uint64(9), 0, peerName('e'), "ne", 1)
+	f.Add(uint8(2), peerName('9'), "", "n 9", 70000, -1, uint64(1), 16383, "", "x@y", 0)
+	f.Add(uint8(3), "", "", "", 0, 0, uint64(0), 0, peerName('b'), "", 0)
+	f.Add(uint8(4), peerName('e'), peerName('b'), "ne", 1, 2, uint64(4), 12, peerName('b'), "nb", 6379)
+	f.Fuzz(func(t *testing.T, kind uint8, sender, master, ip string, port, busPort int, epoch uint64, slot int, gossipName, gossipIP string, gossipPort int) {
+		s, env, _ := threeMasters(t, Config{})
+		h := Header{Sender: sender, Master: master, IP: ip, Port: port, BusPort: busPort, CurrentEpoch: epoch, ConfigEpoch: epoch, Flags: flagMaster}
+		if slot >= 0 && slot < SlotCount {
+			h.Slots.Set(slot)
+		}
+		g := []Gossip{{Name: gossipName, IP: gossipIP, Port: gossipPort, BusPort: gossipPort, Flags: flagMaster | flagPFail}}
+		var msg node.Message
+		switch kind % 8 {
+		case 0:
+			msg = Ping{Header: h, Gossip: g}
+		case 1:
+			msg = Pong{Header: h, Gossip: g}
+		case 2:
+			msg = Meet{Header: h, Gossip: g}
+		case 3:
+			msg = Fail{Header: h, Failing: gossipName}
+		case 4:
+			msg = FailoverAuthRequest{Header: h}
+		case 5:
+			msg = FailoverAuthAck{Header: h}
+		case 6:
+			msg = Update{Header: h, Name: gossipName, ConfigEpoch: epoch, Slots: h.Slots}
+		case 7:
+			msg = MFStart{Header: h}
+		}
+		s.Receive(node.ID(ip), msg)
+		env.now = env.now.Add(time.Second)
+		s.Cron()
+		if _, err := ParseConfig(s.renderConfig()); err != nil {
+			t.Fatalf("after %T the state no longer saves a readable nodes.conf: %v\n%s", msg, err, s.renderConfig())
+		}
+		if _, err := New(env, Config{}, newFakeHost()); err != nil {
+			t.Fatalf("reload after %T: %v", msg, err)
+		}
+	})
+}
