@@ -2,6 +2,8 @@ package cache
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,7 +18,7 @@ import (
 // clusterHarness is six cluster-enabled cache nodes (cache-1…3 masters,
 // cache-4…6 their replicas once formed) and one client, in the simulator.
 type clusterHarness struct {
-	t      *testing.T
+	t      testing.TB
 	w      *sim.World
 	client *recorder
 	seq    uint64
@@ -25,9 +27,13 @@ type clusterHarness struct {
 
 const clusterTestNodeTimeout = 5 * time.Second
 
-func newClusterHarness(t *testing.T, seed uint64, bugs cluster.Bugs) *clusterHarness {
+func newClusterHarness(t testing.TB, seed uint64, bugs cluster.Bugs) *clusterHarness {
 	t.Helper()
-	w := sim.New(sim.Config{Seed: seed, Network: sim.LinkConfig{
+	var log io.Writer
+	if os.Getenv("CLUSTER_LOG") != "" {
+		log = os.Stderr
+	}
+	w := sim.New(sim.Config{Seed: seed, Log: log, Network: sim.LinkConfig{
 		Latency: sim.Latency{Kind: "uniform", Min: time.Millisecond, Max: 3 * time.Millisecond}}})
 	h := &clusterHarness{t: t, w: w}
 	h.client = &recorder{w: w, replies: map[uint64]resp.Value{}, ackedAt: map[uint64]time.Duration{}}
@@ -289,5 +295,289 @@ func TestClusterTraceIsDeterministic(t *testing.T) {
 	}
 	if a, b := run(), run(); a != b {
 		t.Fatalf("same seed, different traces: %#x vs %#x", a, b)
+	}
+}
+
+func TestClusterManualFailover(t *testing.T) {
+	for _, mode := range []string{"", "FORCE", "TAKEOVER"} {
+		t.Run("FAILOVER "+mode, func(t *testing.T) {
+			h := newClusterHarness(t, 4, cluster.Bugs{})
+			h.form()
+			const writes = 50
+			for i := range writes {
+				h.mustOK("cache-1", "SET", keyInSlotRange(0, 5460)+fmt.Sprint(":", i), "v")
+			}
+			oldMaster := h.node("cache-1").cluster.MyName()
+			args := []string{"CLUSTER", "FAILOVER"}
+			if mode != "" {
+				args = append(args, mode)
+			}
+			h.mustOK("cache-4", args...)
+			h.waitFor("cache-4 owns cache-1's slots and cache-1 follows it", 10*time.Second, func() bool {
+				c4, c1 := h.node("cache-4").cluster, h.node("cache-1").cluster
+				return c4.Route(0).Mine && c1.IsReplica() && c1.MasterPeer().Name == c4.MyName()
+			})
+			h.waitFor("everybody agrees and is ok", 10*time.Second, func() bool { return h.allOK(h.ids) && allSame(h.slotOwners(h.ids)) })
+			if name := h.node("cache-4").cluster.Route(0).Owner.Name; name == oldMaster {
+				t.Fatal("slot 0 still owned by the old master")
+			}
+			if mode == "" {
+				// The default mode waits for the replica to catch up: no
+				// acknowledged write is lost.
+				if got := h.node("cache-4").dbs[0].size(); got != writes {
+					t.Errorf("new master has %d keys after a manual failover, want all %d", got, writes)
+				}
+			}
+		})
+	}
+}
+
+func TestClusterKeysInSlot(t *testing.T) {
+	h := newClusterHarness(t, 5, cluster.Bugs{})
+	for _, k := range []string{"{u1}c", "{u1}a", "{u1}b", "other"} {
+		h.mustOK("cache-1", "SET", k, "v")
+	}
+	slot := fmt.Sprint(cluster.KeySlot([]byte("u1")))
+	if v := h.do("cache-1", "CLUSTER", "COUNTKEYSINSLOT", slot); v.Int != 3 {
+		t.Errorf("COUNTKEYSINSLOT = %s, want 3", v.String())
+	}
+	v := h.do("cache-1", "CLUSTER", "GETKEYSINSLOT", slot, "2")
+	if len(v.Elems) != 2 || string(v.Elems[0].Str) != "{u1}a" || string(v.Elems[1].Str) != "{u1}b" {
+		t.Errorf("GETKEYSINSLOT %s 2 = %s", slot, v.String())
+	}
+	h.do("cache-1", "DEL", "{u1}a")
+	if v := h.do("cache-1", "CLUSTER", "COUNTKEYSINSLOT", slot); v.Int != 2 {
+		t.Errorf("after DEL: COUNTKEYSINSLOT = %s, want 2", v.String())
+	}
+	h.do("cache-1", "FLUSHALL")
+	if v := h.do("cache-1", "CLUSTER", "COUNTKEYSINSLOT", slot); v.Int != 0 {
+		t.Errorf("after FLUSHALL: COUNTKEYSINSLOT = %s, want 0", v.String())
+	}
+}
+
+// A master that loses a slot to a newer claim drops the slot's keys, and
+// its replica follows through the replication stream.
+func TestClusterLostSlotKeysAreDeleted(t *testing.T) {
+	h := newClusterHarness(t, 6, cluster.Bugs{})
+	h.form()
+	key := keyInSlotRange(0, 5460)
+	slot := fmt.Sprint(cluster.KeySlot([]byte(key)))
+	h.mustOK("cache-1", "SET", key, "v")
+	h.mustOK("cache-1", "SET", keyInSlotRange(5000, 5460), "other slot")
+	h.waitFor("replica has both keys", 5*time.Second, func() bool { return h.node("cache-4").dbs[0].size() == 2 })
+	oldOwner := h.node("cache-1").cluster.MyName()
+	newOwner := h.node("cache-2").cluster.MyName()
+	h.mustOK("cache-2", "CLUSTER", "SETSLOT", slot, "IMPORTING", oldOwner)
+	h.mustOK("cache-2", "CLUSTER", "SETSLOT", slot, "NODE", newOwner)
+	h.waitFor("cache-1 gave the slot up and dropped its key; so did its replica", 5*time.Second, func() bool {
+		return h.node("cache-1").cluster.Route(cluster.KeySlot([]byte(key))).Owner.Name == newOwner &&
+			h.node("cache-1").dbs[0].size() == 1 && h.node("cache-4").dbs[0].size() == 1
+	})
+	h.waitFor("all agree", 5*time.Second, func() bool { return h.allOK(h.ids) })
+}
+
+func TestClusterCorruptNodesConfRefusesService(t *testing.T) {
+	h := newClusterHarness(t, 7, cluster.Bugs{})
+	h.form()
+	h.w.Crash("cache-2")
+	f, err := h.w.Disk("cache-2").Create("nodes.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("this is not a nodes.conf\n"))
+	f.Sync()
+	h.w.Restart("cache-2")
+	h.waitFor("cache-2 is back", 5*time.Second, func() bool { return h.node("cache-2") != nil })
+	v := h.do("cache-2", "GET", "x")
+	if !v.IsError() || !strings.Contains(string(v.Str), "nodes.conf") {
+		t.Fatalf("GET on a node with a corrupt nodes.conf = %s, want an error naming the file", v.String())
+	}
+}
+
+// TestClusterFailoverSeedSweep repeats crash-failover-rejoin over seeds,
+// with lossy links: each seed is a different schedule of latencies,
+// losses and election delays. CLUSTER_SEEDS=n sweeps more.
+func TestClusterFailoverSeedSweep(t *testing.T) {
+	seeds := 8
+	if n, err := strconv.Atoi(os.Getenv("CLUSTER_SEEDS")); err == nil {
+		seeds = n
+	}
+	for seed := uint64(100); seed < 100+uint64(seeds); seed++ {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			h := newClusterHarness(t, seed, cluster.Bugs{})
+			for _, from := range h.ids {
+				for _, to := range h.ids {
+					if from != to {
+						h.w.SetLink(from, to, sim.LinkConfig{Loss: 0.05,
+							Latency: sim.Latency{Kind: "uniform", Min: time.Millisecond, Max: 5 * time.Millisecond}})
+					}
+				}
+			}
+			h.form()
+			victimIndex := int(seed) % 3
+			victim := h.ids[victimIndex]
+			victimName := h.node(victim).cluster.MyName()
+			victimSlot := victimIndex * cluster.SlotCount / 3
+			h.w.Crash(victim)
+			var alive []node.ID
+			for _, id := range h.ids {
+				if id != victim {
+					alive = append(alive, id)
+				}
+			}
+			// An election that loses a request or a vote is retried after
+			// twice the election timeout (4 × node timeout), as in Redis;
+			// on these lossy links that happens.
+			h.waitFor("a replica takes over and the survivors agree", 9*clusterTestNodeTimeout, func() bool {
+				return h.allOK(alive) && allSame(h.slotOwners(alive)) && h.node(alive[0]).cluster.Route(victimSlot).Owner.Name != victimName
+			})
+			h.w.Restart(victim)
+			h.waitFor("the old master rejoins as a replica and all agree", 30*time.Second, func() bool {
+				n := h.node(victim)
+				return n != nil && n.cluster != nil && n.cluster.IsReplica() && h.allOK(h.ids) && allSame(h.slotOwners(h.ids))
+			})
+		})
+	}
+}
+
+// TestClusterConvergesAfterFlappingNetwork cuts the network into random
+// halves, heals it, crashes and restarts nodes, for three virtual
+// minutes; then, once all is healed and up, the cluster must converge:
+// every node ok, six nodes known everywhere, one view of who owns every
+// slot, every slot owned, three masters with distinct config epochs.
+// CLUSTER_SEEDS=n sweeps more seeds.
+func TestClusterConvergesAfterFlappingNetwork(t *testing.T) {
+	seeds := 2
+	if n, err := strconv.Atoi(os.Getenv("CLUSTER_SEEDS")); err == nil {
+		seeds = n
+	}
+	for seed := uint64(500); seed < 500+uint64(seeds); seed++ {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			h := newClusterHarness(t, seed, cluster.Bugs{})
+			h.form()
+			faults := h.w.Stream("test-faults")
+			down := map[node.ID]bool{}
+			for end := h.w.Now() + 3*time.Minute; h.w.Now() < end; {
+				switch faults.IntN(4) {
+				case 0, 1:
+					var a, b []node.ID
+					for _, id := range h.ids {
+						if faults.IntN(2) == 0 {
+							a = append(a, id)
+						} else {
+							b = append(b, id)
+						}
+					}
+					h.w.Partition(append(a, clientID), b)
+				case 2:
+					h.w.Heal()
+				case 3:
+					id := h.ids[faults.IntN(len(h.ids))]
+					if down[id] {
+						h.w.Restart(id)
+						delete(down, id)
+					} else if len(down) == 0 {
+						h.w.Crash(id)
+						down[id] = true
+					}
+				}
+				h.w.Run(h.w.Now() + time.Duration(2+faults.IntN(15))*time.Second)
+			}
+			h.w.Heal()
+			for _, id := range h.ids {
+				if down[id] {
+					h.w.Restart(id)
+				}
+			}
+			h.waitFor("the cluster converges", 3*time.Minute, func() bool { return h.converged() })
+		})
+	}
+}
+
+// converged reports whether all six nodes are up, ok, know each other and
+// agree on the owner of every slot, every slot is owned, and the three
+// masters with slots have distinct config epochs.
+func (h *clusterHarness) converged() bool {
+	var first *cluster.State
+	for _, id := range h.ids {
+		n := h.node(id)
+		if n == nil || n.cluster == nil || n.cluster.Serving() != nil || len(n.cluster.Nodes()) != len(h.ids) {
+			return false
+		}
+		if first == nil {
+			first = n.cluster
+			continue
+		}
+		for slot := 0; slot < cluster.SlotCount; slot++ {
+			if n.cluster.Route(slot).Owner.Name != first.Route(slot).Owner.Name {
+				return false
+			}
+		}
+	}
+	owners := map[string]bool{}
+	for slot := 0; slot < cluster.SlotCount; slot++ {
+		o := first.Route(slot).Owner.Name
+		if o == "" {
+			return false
+		}
+		owners[o] = true
+	}
+	if len(owners) != 3 {
+		return false
+	}
+	epochs := map[string]bool{}
+	for _, id := range h.ids {
+		c := h.node(id).cluster
+		if c.IsReplica() {
+			continue
+		}
+		epoch := h.info(id, "cluster_my_epoch")
+		if epochs[epoch] {
+			h.t.Errorf("two masters share config epoch %s", epoch)
+		}
+		epochs[epoch] = true
+	}
+	return true
+}
+
+// With two replicas, the loser of the election follows the winner.
+func TestClusterSiblingReplicaFollowsTheWinner(t *testing.T) {
+	h := newClusterHarness(t, 8, cluster.Bugs{})
+	h.form()
+	oldMaster := h.node("cache-1").cluster.MyName()
+	h.mustOK("cache-5", "CLUSTER", "REPLICATE", oldMaster)
+	h.waitFor("cache-1 has two replicas everywhere", 10*time.Second, func() bool {
+		for _, id := range h.ids {
+			v := h.do(id, "CLUSTER", "REPLICAS", oldMaster)
+			if len(v.Elems) != 2 {
+				return false
+			}
+		}
+		return true
+	})
+	key := keyInSlotRange(0, 5460)
+	h.mustOK("cache-1", "SET", key, "v")
+	h.waitFor("both replicas have the key", 5*time.Second, func() bool {
+		return h.node("cache-4").dbs[0].size() == 1 && h.node("cache-5").dbs[0].size() == 1
+	})
+	h.w.Crash("cache-1")
+	var winner, loser node.ID
+	h.waitFor("one replica wins", 30*time.Second, func() bool {
+		for _, id := range []node.ID{"cache-4", "cache-5"} {
+			if h.node(id).cluster.Route(0).Mine {
+				winner = id
+				loser = map[node.ID]node.ID{"cache-4": "cache-5", "cache-5": "cache-4"}[id]
+				return true
+			}
+		}
+		return false
+	})
+	winnerName := h.node(winner).cluster.MyName()
+	h.waitFor("the other replica follows the winner and syncs from it", 20*time.Second, func() bool {
+		n := h.node(loser)
+		return n.cluster.MasterPeer().Name == winnerName && n.repl.link != nil && n.repl.link.master == winner && n.repl.link.state == linkUp
+	})
+	if got := h.do(loser, "CLUSTER", "REPLICAS", winnerName); len(got.Elems) != 1 {
+		t.Errorf("CLUSTER REPLICAS of the winner on the loser: %s", got.String())
 	}
 }

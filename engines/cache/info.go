@@ -86,11 +86,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 	case "server":
 		uptimeSeconds := (nowMillis - n.startMillis) / 1000
 		field("redis_version", redisVersion)
-		if n.cfg.ClusterEnabled {
-			field("redis_mode", "cluster")
-		} else {
-			field("redis_mode", "standalone")
-		}
+		field("redis_mode", map[bool]string{false: "standalone", true: "cluster"}[n.cfg.ClusterEnabled])
 		field("arch_bits", 64)
 		field("run_id", string(n.env.Self()))
 		field("uptime_in_seconds", uptimeSeconds)
@@ -136,12 +132,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 	case "replication":
 		n.writeReplicationInfo(field) // replication.go
 	case "cluster":
-		// redis-cli --cluster reads this to tell a cluster node.
-		if n.cfg.ClusterEnabled {
-			field("cluster_enabled", 1)
-		} else {
-			field("cluster_enabled", 0)
-		}
+		field("cluster_enabled", boolInt(n.cfg.ClusterEnabled))
 	case "keyspace":
 		for i, ks := range n.dbs {
 			if ks.size() == 0 {

@@ -122,7 +122,7 @@ func (s *State) infoCommand(_ [][]byte) resp.Value {
 	line("cluster_slots_pfail", pfail)
 	line("cluster_slots_fail", fail)
 	line("cluster_known_nodes", len(s.nodes))
-	line("cluster_size", s.clusterSize())
+	line("cluster_size", s.size)
 	line("cluster_current_epoch", s.currentEpoch)
 	line("cluster_my_epoch", s.myEpoch())
 	var sent, received int64
@@ -141,7 +141,7 @@ func (s *State) infoCommand(_ [][]byte) resp.Value {
 	}
 	line("cluster_stats_messages_received", received)
 	line("total_cluster_links_buffer_limit_exceeded", 0)
-	return resp.BulkFromString(b.String())
+	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
 }
 
 func (s *State) nodesCommand(_ [][]byte) resp.Value {
@@ -150,7 +150,7 @@ func (s *State) nodesCommand(_ [][]byte) resp.Value {
 		b.WriteString(s.nodeLine(cn, true))
 		b.WriteByte('\n')
 	}
-	return resp.BulkFromString(b.String())
+	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
 }
 
 // nodeEndpoint is a node's entry in CLUSTER SLOTS: ip, port, id, and the

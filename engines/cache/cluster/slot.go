@@ -1,5 +1,26 @@
-// Package cluster holds Redis Cluster's key distribution: hash slots, and
-// (to come) the cluster bus, failover and slot migration.
+// Package cluster is Redis Cluster inside the node contract: hash slots
+// (slot.go), one node's view of the cluster and the CLUSTER commands
+// (state.go, commands.go), the cluster bus — heartbeats with gossip,
+// failure detection, slot ownership by configEpoch (bus.go, messages.go)
+// — replica failover by majority vote (failover.go) and the nodes.conf
+// every node persists (nodesconf.go).
+//
+// State is a pure state machine: it reads the clock, sends messages and
+// writes nodes.conf through node.Env, draws randomness from env.Rand,
+// never iterates a map where order could matter, and sets no timers — its
+// host (the cache node, engines/cache/cluster.go) calls Cron every
+// CronInterval and hands it the bus messages it receives.
+//
+// Where this differs from Redis, and why:
+//   - The bus rides the node contract's network, which may lose and
+//     duplicate messages (Redis's TCP would not): votes are counted per
+//     voter, and a candidate resends its vote request to masters that
+//     have not answered, which re-ack only the candidate they voted for.
+//   - A master pausing for a manual failover answers writes TRYAGAIN
+//     instead of blocking its clients (the node cannot hold a reply).
+//   - Not implemented: replica migration (cluster-migration-barrier is
+//     only kept), nofailover, hostnames, CLUSTER LINKS and HELP, pub/sub
+//     over the bus.
 package cluster
 
 // SlotCount is the number of hash slots a Redis Cluster divides keys into.
