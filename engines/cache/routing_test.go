@@ -58,7 +58,7 @@ func TestRouting(t *testing.T) {
 			steps: [][2]string{{"GET {a}1", "(error) " + errSlotUnbound}, {"PING", `"PONG"`}}},
 		{name: "cluster down refuses keyed commands only", routes: map[int]cluster.Route{slotA: routeMine},
 			serving: errors.New("CLUSTERDOWN The cluster is down"),
-			steps: [][2]string{{"GET {a}1", "(error) CLUSTERDOWN The cluster is down"}, {"PING", `"PONG"`}, {"DBSIZE", "(integer) 0"}}},
+			steps:   [][2]string{{"GET {a}1", "(error) CLUSTERDOWN The cluster is down"}, {"PING", `"PONG"`}, {"DBSIZE", "(integer) 0"}}},
 		{name: "cluster down without a code", routes: map[int]cluster.Route{slotA: routeMine},
 			serving: errors.New("The cluster is down and only accepts read commands"),
 			steps:   [][2]string{{"SET {a}1 x", "(error) CLUSTERDOWN The cluster is down and only accepts read commands"}}},
