@@ -11,8 +11,8 @@ package cache
 //	            cluster state refuses keyed commands (Serving's error)
 //	ASK         this node owns the slot but is migrating it and lacks a
 //	            key: the client retries once at the target, after ASKING
-//	TRYAGAIN    a multi-key command whose keys are partly here and partly
-//	            moved already, while the slot migrates or imports
+//	TRYAGAIN    a multi-key command, sent with ASKING to the node importing
+//	            the slot, whose keys have not all arrived yet
 //	MOVED       another node owns the slot
 //
 // A node importing a slot serves it only to a client that sent ASKING just
@@ -119,14 +119,24 @@ type slotQuery struct {
 	write        bool
 }
 
-// add takes one key; false means the keys span slots.
-func (q *slotQuery) add(n *Node, db *keyspace, key []byte) bool {
+// keyVerdict is what slotQuery.add learned from one key.
+type keyVerdict uint8
+
+const (
+	keyFits      keyVerdict = iota // same slot as the keys before
+	keyCrossSlot                   // another slot: CROSSSLOT
+	keyUnbound                     // the first key's slot has no owner
+)
+
+// add takes one key. As Redis, an unowned slot is reported at the first
+// key, before any CROSSSLOT.
+func (q *slotQuery) add(n *Node, db *keyspace, key []byte) keyVerdict {
 	if q.firstKey == nil {
 		q.firstKey = key
 		q.slot = cluster.KeySlot(key)
 		q.route = n.router.Route(q.slot)
 		if q.route.Owner.Addr == "" {
-			return true // unbound: reported once all keys are seen
+			return keyUnbound
 		}
 		if q.route.Mine && !q.route.MigratingTo.IsZero() {
 			q.migrating = true
@@ -135,14 +145,22 @@ func (q *slotQuery) add(n *Node, db *keyspace, key []byte) bool {
 		}
 	} else if !bytes.Equal(key, q.firstKey) {
 		if cluster.KeySlot(key) != q.slot {
-			return false
+			return keyCrossSlot
 		}
 		q.multipleKeys = true
 	}
 	if (q.migrating || q.importing) && db.lookupNoTouch(key, n.env.Now().UnixMilli()) == nil {
 		q.missingKeys++
 	}
-	return true
+	return keyFits
+}
+
+// refusal words a verdict other than keyFits.
+func (v keyVerdict) refusal() resp.Value {
+	if v == keyUnbound {
+		return resp.Err(errSlotUnbound)
+	}
+	return resp.Err(errCrossSlot)
 }
 
 // getNodeByQuery is Redis's function of that name, answering only
@@ -159,16 +177,16 @@ func (n *Node) getNodeByQuery(s *session, spec *commandSpec, args [][]byte, aski
 				q.write = true
 			}
 			for _, key := range commandKeys(queued.spec, queued.args) {
-				if !q.add(n, db, key) {
-					return resp.Err(errCrossSlot), true
+				if v := q.add(n, db, key); v != keyFits {
+					return v.refusal(), true
 				}
 			}
 		}
 	} else {
 		q.write = spec.flags&flagWrite != 0
 		for _, key := range commandKeys(spec, args) {
-			if !q.add(n, db, key) {
-				return resp.Err(errCrossSlot), true
+			if v := q.add(n, db, key); v != keyFits {
+				return v.refusal(), true
 			}
 		}
 	}
@@ -176,9 +194,6 @@ func (n *Node) getNodeByQuery(s *session, spec *commandSpec, args [][]byte, aski
 		return resp.Value{}, false // no keys: always served
 	}
 	r := &q.route
-	if r.Owner.Addr == "" {
-		return resp.Err(errSlotUnbound), true
-	}
 	if err := n.router.Serving(); err != nil {
 		return clusterDownReply(err), true
 	}
@@ -186,9 +201,8 @@ func (n *Node) getNodeByQuery(s *session, spec *commandSpec, args [][]byte, aski
 		return resp.Value{}, false
 	}
 	if q.migrating && q.missingKeys > 0 {
-		if q.multipleKeys {
-			return resp.Err(errTryAgain), true
-		}
+		// Redis 7.0 asks even when some of several keys are still here:
+		// the importing node then answers TRYAGAIN until all have moved.
 		return redirect(redirectAskTag, q.slot, r.MigratingTo.Addr), true
 	}
 	if q.importing && asking {
