@@ -24,7 +24,7 @@ func (f *fakeRouter) Route(slot int) cluster.Route {
 	}
 	return f.otherSlots
 }
-func (f *fakeRouter) Serving() error               { return f.serving }
+func (f *fakeRouter) Serving() error { return f.serving }
 
 var (
 	peerMe     = cluster.Peer{Name: "me", Addr: "10.0.0.1:7000", Bus: "cache-1"}
