@@ -562,9 +562,12 @@ func (n *Node) finishMigration(mig *migration, reply resp.Value) {
 			delete(st.heldKeys, k)
 		}
 	}
+	if !n.isReplica() {
+		n.flushStream() // the DEL goes to replicas now, caller or not
+	}
 	if bc := mig.caller; !bc.done {
-		if s := n.sessions[bc.client]; s != nil {
-			n.afterCommand(s) // WAIT after MIGRATE waits for its DEL
+		if s := n.sessions[bc.client]; s != nil && !n.isReplica() {
+			s.replOffset = n.repl.offset // WAIT after MIGRATE waits for its DEL
 		}
 		n.unblock(bc)
 		n.reply(bc.client, bc.seq, reply)

@@ -359,3 +359,24 @@ func TestMigrateRequestAppliedOnce(t *testing.T) {
 		t.Fatalf("GET k = %s after a duplicate request, want the newer write", got)
 	}
 }
+
+// Both ends propagate: the source's replica loses the key (DEL), the
+// target's replica gets it, with the same deadline (RESTORE … ABSTTL).
+func TestMigratePropagatesToReplicas(t *testing.T) {
+	m := newMigrateWorld(t, 4)
+	const sourceReplica, targetReplica node.ID = "cache-1r", "cache-2r"
+	m.w.AddNode(sourceReplica, New(Config{ReplicaOf: sourceID}))
+	m.w.AddNode(targetReplica, New(Config{ReplicaOf: targetID}))
+	m.expect(sourceID, "SET k v PX 50000", `"OK"`)
+	m.w.Run(m.w.Now() + 2*time.Second) // both replicas synced
+	m.expect(sourceReplica, "GET k", `"v"`)
+	m.expect(sourceID, "MIGRATE cache-2 7000 k 0 1000", `"OK"`)
+	m.expect(sourceID, "WAIT 1 1000", "(integer) 1") // the DEL reached the replica
+	m.w.Run(m.w.Now() + 500*time.Millisecond) // the target's stream reaches its replica
+	m.expect(sourceReplica, "EXISTS k", "(integer) 0")
+	m.expect(targetReplica, "GET k", `"v"`)
+	deadline := m.node(targetID).dbs[0].peek([]byte("k")).expireAtMillis
+	if got := m.node(targetReplica).dbs[0].peek([]byte("k")).expireAtMillis; got != deadline {
+		t.Fatalf("the target's replica expires k at %d, the target at %d", got, deadline)
+	}
+}
