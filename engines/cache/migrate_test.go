@@ -372,7 +372,7 @@ func TestMigratePropagatesToReplicas(t *testing.T) {
 	m.expect(sourceReplica, "GET k", `"v"`)
 	m.expect(sourceID, "MIGRATE cache-2 7000 k 0 1000", `"OK"`)
 	m.expect(sourceID, "WAIT 1 1000", "(integer) 1") // the DEL reached the replica
-	m.w.Run(m.w.Now() + 500*time.Millisecond) // the target's stream reaches its replica
+	m.w.Run(m.w.Now() + 500*time.Millisecond)        // the target's stream reaches its replica
 	m.expect(sourceReplica, "EXISTS k", "(integer) 0")
 	m.expect(targetReplica, "GET k", `"v"`)
 	deadline := m.node(targetID).dbs[0].peek([]byte("k")).expireAtMillis
