@@ -39,6 +39,7 @@ import (
 	"strconv"
 	"time"
 
+	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 	"syslab/node"
@@ -292,6 +293,20 @@ func migrateCommand(c *call) resp.Value {
 	n.env.Send(target, req)
 	n.env.Metrics().Add("cache_migrate_requests_total", 1)
 	return replyLater
+}
+
+// peerAt resolves MIGRATE's host and port in cluster mode: the node whose
+// client address is host:port, as CLUSTER NODES shows it (what redis-cli
+// --cluster passes to MIGRATE); another name falls back to a node ID.
+// Cluster mode sets resolvePeer to it over the cluster state's nodes.
+func peerAt(peers []cluster.Peer, host string, port int) (node.ID, bool) {
+	addr := host + ":" + strconv.Itoa(port)
+	for _, p := range peers {
+		if p.Addr == addr && p.Bus != "" {
+			return p.Bus, true
+		}
+	}
+	return defaultResolvePeer(host, port)
 }
 
 // resolvePeerOf finds the node MIGRATE's host and port name.

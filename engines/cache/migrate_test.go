@@ -380,3 +380,22 @@ func TestMigratePropagatesToReplicas(t *testing.T) {
 		t.Fatalf("the target's replica expires k at %d, the target at %d", got, deadline)
 	}
 }
+
+func TestPeerAtMapsClientAddressesToBusIDs(t *testing.T) {
+	peers := []cluster.Peer{{Name: "a", Addr: "10.0.0.1:7000", Bus: "cache-1"}, {Name: "b", Addr: "10.0.0.2:7001", Bus: "cache-2"}}
+	for _, tc := range []struct {
+		host string
+		port int
+		want node.ID
+		ok   bool
+	}{
+		{"10.0.0.2", 7001, "cache-2", true},
+		{"10.0.0.2", 7000, "10.0.0.2", true}, // no such address: the host names a node
+		{"cache-1", 6379, "cache-1", true},
+		{"", 1, "", false},
+	} {
+		if got, ok := peerAt(peers, tc.host, tc.port); got != tc.want || ok != tc.ok {
+			t.Errorf("peerAt(%s, %d) = %s %v, want %s %v", tc.host, tc.port, got, ok, tc.want, tc.ok)
+		}
+	}
+}
