@@ -452,6 +452,7 @@ func (n *Node) restoreBatch(from node.ID, req MigrateRequest) string {
 	db := n.dbs[req.DB]
 	s := &session{client: from, dbIndex: req.DB, asking: true}
 	batch := make([][][]byte, len(req.Keys))
+	seen := make(map[string]bool, len(req.Keys))
 	for i, k := range req.Keys {
 		args := [][]byte{cmdRestore, k.Key, strconv.AppendInt(nil, k.TTLMillis, 10), k.Payload}
 		if req.Replace {
@@ -463,9 +464,10 @@ func (n *Node) restoreBatch(from node.ID, req MigrateRequest) string {
 				return string(refusal.Str)
 			}
 		}
-		if !req.Replace && db.lookupNoTouch(k.Key, nowMillis) != nil {
-			return errBusyKey
+		if !req.Replace && (seen[string(k.Key)] || db.lookupNoTouch(k.Key, nowMillis) != nil) {
+			return errBusyKey // a key named twice is busy the second time, as in Redis
 		}
+		seen[string(k.Key)] = true
 		if k.TTLMillis < 0 {
 			return errBadTTL
 		}

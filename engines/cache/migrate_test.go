@@ -121,6 +121,10 @@ func TestMigrateMovesKeys(t *testing.T) {
 	m.expect(sourceID, "MIGRATE cache-2 7000 e 99 1000", "(error) ERR Target instance replied with error: ERR DB index is out of range")
 	m.expect(sourceID, "MIGRATE cache-2 7000 e 0 1000 AUTH pw", "(error) ERR Target instance replied with error: "+errAuthWithoutPass)
 	m.expect(sourceID, "MIGRATE cache-2 7000 e 0 1000 AUTH2 default pw", `"OK"`)
+	m.expect(sourceID, "SET dup v", `"OK"`)
+	m.expect(sourceID, `MIGRATE cache-2 7000 "" 0 1000 KEYS dup dup`, "(error) ERR Target instance replied with error: BUSYKEY Target key name already exists.")
+	m.expect(sourceID, `MIGRATE cache-2 7000 "" 0 1000 REPLACE KEYS dup dup`, `"OK"`)
+	m.expect(targetID, "GET dup", `"v"`)
 	m.expect(sourceID, "MIGRATE cache-1 7000 nokey 0 1000", `"NOKEY"`)
 	m.expect(sourceID, "SET f v", `"OK"`)
 	m.expect(sourceID, "MIGRATE cache-1 7000 f 0 1000", "(error) "+errMigrateIOReading) // itself
