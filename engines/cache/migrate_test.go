@@ -124,6 +124,7 @@ func TestMigrateMovesKeys(t *testing.T) {
 	m.expect(sourceID, "SET dup v", `"OK"`)
 	m.expect(sourceID, `MIGRATE cache-2 7000 "" 0 1000 KEYS dup dup`, "(error) ERR Target instance replied with error: BUSYKEY Target key name already exists.")
 	m.expect(sourceID, `MIGRATE cache-2 7000 "" 0 1000 REPLACE KEYS dup dup`, `"OK"`)
+	m.expect(targetID, "SELECT 0", `"OK"`)
 	m.expect(targetID, "GET dup", `"v"`)
 	m.expect(sourceID, "MIGRATE cache-1 7000 nokey 0 1000", `"NOKEY"`)
 	m.expect(sourceID, "SET f v", `"OK"`)
