@@ -255,7 +255,7 @@ func commandInfos(names []string) []resp.Value {
 		for _, f := range []struct {
 			flag commandFlags
 			name string
-		}{{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagFast, "fast"}} {
+		}{{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagFast, "fast"}, {flagMovableKeys, "movablekeys"}} {
 			if spec.flags&f.flag != 0 {
 				flags = append(flags, resp.Simple(f.name))
 			}

@@ -106,6 +106,9 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 			"cache.ReplPing":       cache.ReplPing{},
 			"cache.ReplAck":        cache.ReplAck{},
 			"cache.ReplGetAck":     cache.ReplGetAck{},
+			// MIGRATE between cache nodes (migrate.go).
+			"cache.MigrateRequest": cache.MigrateRequest{},
+			"cache.MigrateAck":     cache.MigrateAck{},
 			// The simulated database behind a cache (origin.go).
 			"cachelab.OriginLoad":  OriginLoad{},
 			"cachelab.OriginValue": OriginValue{},
