@@ -39,16 +39,8 @@ func (n *Node) startCluster() bool {
 	n.cluster = state
 	n.router = state
 	// MIGRATE names its target by client address; the cluster knows
-	// which node (and so which bus node.ID) answers there.
-	n.resolvePeer = func(host string, port int) (node.ID, bool) {
-		addr := host + ":" + strconv.Itoa(port) // as cluster.Peer spells Addr
-		for _, p := range state.Nodes() {
-			if p.Addr == addr {
-				return p.Bus, true
-			}
-		}
-		return "", false
-	}
+	// which node (and so which bus node.ID) answers there (migrate.go).
+	n.resolvePeer = func(host string, port int) (node.ID, bool) { return peerAt(state.Nodes(), host, port) }
 	if master := state.MasterPeer(); !master.IsZero() {
 		n.replicaOf(master.Bus, portOf(master.Addr))
 	}
