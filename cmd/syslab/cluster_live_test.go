@@ -166,9 +166,31 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 	load.verify(t, ctx, cc, "after CLUSTER FAILOVER")
 	t.Logf("CLUSTER FAILOVER: %s masters %s's slots, every node agreeing, after %v", replica.addr, target.addr, time.Since(failoverBegan).Round(time.Millisecond))
 
+	// Forced failover: CLUSTER FAILOVER FORCE on another shard's replica
+	// takes over without its master's agreement (an election only).
+	lc.waitSettled(t, "the cluster after CLUSTER FAILOVER")
+	nodes = lc.nodes(t, lc.addrs[0])
+	var forced clusterNodeLine
+	for _, m := range nodes.masters() {
+		if m.id != replica.id {
+			forced = m
+			break
+		}
+	}
+	forcedReplica := nodes.replicaOf(forced.id)
+	forceBegan := time.Now()
+	if err := lc.client(forcedReplica.addr).Do(ctx, "CLUSTER", "FAILOVER", "FORCE").Err(); err != nil {
+		t.Fatalf("CLUSTER FAILOVER FORCE at %s: %v", forcedReplica.addr, err)
+	}
+	lc.waitAllAgree(t, "the replica "+forcedReplica.addr+" promoted by CLUSTER FAILOVER FORCE", func(v clusterView) bool {
+		return v.byID(forcedReplica.id).isMaster() && v.byID(forced.id).master == forcedReplica.id
+	})
+	verifyKeysEventually(t, ctx, cc, model, "after CLUSTER FAILOVER FORCE")
+	t.Logf("CLUSTER FAILOVER FORCE: %s masters %s's slots after %v", forcedReplica.addr, forced.addr, time.Since(forceBegan).Round(time.Millisecond))
+
 	// kill -9 of a master: writes its replica acknowledged (WAIT 1) survive
 	// the replica's election.
-	lc.waitSettled(t, "the cluster after CLUSTER FAILOVER")
+	lc.waitSettled(t, "the cluster after CLUSTER FAILOVER FORCE")
 	nodes = lc.nodes(t, lc.addrs[0])
 	victim := nodes.masters()[0]
 	heir := nodes.replicaOf(victim.id)
