@@ -60,7 +60,7 @@ bench-cache: build
 
 # A local Redis Cluster of six cache nodes (three masters, a replica each),
 # formed by the real redis-cli --cluster create; Ctrl-C stops it. Settings:
-# PORT (first client port, default 30001), NODES, REPLICAS, NODE_TIMEOUT
+# PORT (first client port, default 7000), NODES, REPLICAS, NODE_TIMEOUT
 # (ms), DIR, DETACH=1 (leave it running).
 .PHONY: cluster
 cluster: build

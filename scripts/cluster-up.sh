@@ -17,7 +17,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-PORT=${PORT:-30001}               # first node's client port; bus ports are +10000
+PORT=${PORT:-7000}                # first node's client port; bus ports are +10000 (7000 and 17000 sit below Linux's ephemeral ports)
 NODES=${NODES:-6}                 # cluster size: masters × (1 + REPLICAS)
 REPLICAS=${REPLICAS:-1}           # replicas per master (--cluster-replicas)
 NODE_TIMEOUT=${NODE_TIMEOUT:-5000} # cluster-node-timeout, ms
@@ -68,7 +68,15 @@ echo "cluster-up: creating the cluster with redis-cli" >&2
 redis-cli --cluster create "${addrs[@]}" --cluster-replicas "$REPLICAS" --cluster-yes >&2
 
 deadline=$((SECONDS + READY_SECONDS))
-until redis-cli --cluster check "${addrs[0]}" >"$DIR/check.txt" 2>&1; do
+# --cluster check passes once the nodes agree on slots; a node may still
+# answer CLUSTERDOWN for a moment (gossip, Redis's rejoin delay), so wait
+# for every node's cluster_state:ok too.
+all_ok() {
+	for a in "${addrs[@]}"; do
+		redis-cli -h 127.0.0.1 -p "${a##*:}" CLUSTER INFO 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+	done
+}
+until redis-cli --cluster check "${addrs[0]}" >"$DIR/check.txt" 2>&1 && all_ok; do
 	if ((SECONDS > deadline)); then
 		cat "$DIR/check.txt" >&2
 		echo "cluster-up: the cluster did not pass --cluster check in ${READY_SECONDS}s; logs in $DIR/*/log" >&2

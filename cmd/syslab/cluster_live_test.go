@@ -259,9 +259,9 @@ func startLiveCluster(t *testing.T) *liveCluster {
 	return lc
 }
 
-// waitSettled waits until every live node tells the same topology (who
-// is master of which slots, who replicates whom) and each master has one
-// working replica: `--cluster check` passes earlier, while replicas that
+// waitSettled waits until every live node is cluster_state:ok and tells
+// the same topology (who is master of which slots, who replicates whom),
+// each master with a working replica: `--cluster check` passes earlier, while replicas that
 // CLUSTER REPLICATE just moved are still gossiped about.
 func (lc *liveCluster) waitSettled(t *testing.T, what string) {
 	t.Helper()
@@ -290,6 +290,10 @@ func (lc *liveCluster) settled() (bool, string) {
 		v, err := parseClusterNodes(text)
 		if err != nil {
 			return false, fmt.Sprintf("CLUSTER NODES at %s: %v", addr, err)
+		}
+		info, err := lc.client(addr).ClusterInfo(context.Background()).Result()
+		if err != nil || !strings.Contains(info, "cluster_state:ok") {
+			return false, fmt.Sprintf("CLUSTER INFO at %s: %v\n%s", addr, err, info)
 		}
 		for _, m := range v.masters() {
 			if v.replicaOf(m.id).id == "" {
