@@ -211,6 +211,19 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 	if err := cc.Set(ctx, movedKey, "after failover", 0).Err(); err != nil {
 		t.Fatalf("ClusterClient SET after failover: %v", err)
 	}
+
+	// The killed master comes back over its nodes.conf and rejoins as a
+	// replica of the node that took its slots.
+	rejoinBegan := time.Now()
+	lc.start(t, victim.addr)
+	lc.waitAllAgree(t, "the old master "+victim.addr+" rejoining as a replica of "+heir.addr, func(v clusterView) bool {
+		back := v.byID(victim.id)
+		return back.master == heir.id && !back.has("fail") && !back.has("pfail")
+	})
+	lc.waitSettled(t, "the cluster after the old master rejoined")
+	lc.waitCheck(t)
+	verifyKeys(t, ctx, cc, waited, "after the old master rejoined")
+	t.Logf("restart of %s: rejoined as a replica of %s after %v", victim.addr, heir.addr, time.Since(rejoinBegan).Round(time.Millisecond))
 }
 
 // requireRedisCli skips loudly without redis-cli (fails under CI=true).
@@ -227,13 +240,14 @@ func requireRedisCli(t *testing.T) {
 // liveCluster is the six `syslab serve cache --cluster` processes.
 type liveCluster struct {
 	addrs   []string
+	dirs    map[string]string // address → the node's --dir (nodes.conf, AOF)
 	procs   map[string]*served
 	clients map[string]*redis.Client
 }
 
 func startLiveCluster(t *testing.T) *liveCluster {
 	t.Helper()
-	lc := &liveCluster{procs: map[string]*served{}, clients: map[string]*redis.Client{}}
+	lc := &liveCluster{dirs: map[string]string{}, procs: map[string]*served{}, clients: map[string]*redis.Client{}}
 	t.Cleanup(func() {
 		for _, c := range lc.clients {
 			c.Close()
@@ -241,9 +255,8 @@ func startLiveCluster(t *testing.T) *liveCluster {
 	})
 	for _, port := range freeClusterPorts(t, liveClusterNodes) {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		lc.procs[addr] = serveCacheProcessAt(t, addr, t.TempDir(), "--cluster",
-			"--cluster-node-timeout", strconv.FormatInt(liveClusterNodeTimeout.Milliseconds(), 10),
-			"--save", "")
+		lc.dirs[addr] = t.TempDir()
+		lc.start(t, addr)
 		lc.addrs = append(lc.addrs, addr)
 	}
 	t.Cleanup(func() {
@@ -321,6 +334,14 @@ func (v clusterView) topology() string {
 	}
 	slices.Sort(lines)
 	return strings.Join(lines, "\n")
+}
+
+// start runs the node at addr over its directory (again, after a kill).
+func (lc *liveCluster) start(t *testing.T, addr string) {
+	t.Helper()
+	lc.procs[addr] = serveCacheProcessAt(t, addr, lc.dirs[addr], "--cluster",
+		"--cluster-node-timeout", strconv.FormatInt(liveClusterNodeTimeout.Milliseconds(), 10),
+		"--save", "")
 }
 
 func (lc *liveCluster) process(addr string) *served { return lc.procs[addr] }
