@@ -168,7 +168,7 @@ func (s *State) slotsCommand(_ [][]byte) resp.Value {
 		for _, r := range slotRanges(func(slot int) bool { return s.slots[slot] == cn }) {
 			entry := []resp.Value{resp.Int(int64(r[0])), resp.Int(int64(r[1])), s.nodeEndpoint(cn)}
 			for _, rep := range s.sortedReplicas(cn) {
-				if !rep.failing() {
+				if !rep.has(flagFail) { // Redis skips FAIL replicas, not PFAIL ones
 					entry = append(entry, s.nodeEndpoint(rep))
 				}
 			}
