@@ -66,6 +66,14 @@ bench-cache: build
 load-vs-redis-benchmark: build
 	OUT=$(OUT) scripts/load-vs-redis-benchmark.sh
 
+# A local Redis Cluster of six cache nodes (three masters, a replica each),
+# formed by the real redis-cli --cluster create; Ctrl-C stops it. Settings:
+# PORT (first client port, default 7000), NODES, REPLICAS, NODE_TIMEOUT
+# (ms), DIR, DETACH=1 (leave it running).
+.PHONY: cluster
+cluster: build
+	scripts/cluster-up.sh
+
 # The cache's sim CPU cost table from its own benchmarks, 5 runs each: the
 # median ns/op of each per-command benchmark becomes that command's virtual
 # CPU cost, and half the median CPU time (cpu-ns/op, getrusage) of a GET

@@ -25,11 +25,24 @@ type Config struct {
 	// beyond it are dropped like a congested network would. 0 means
 	// peerQueueMessagesDefault.
 	PeerQueueMessagesMax int
+	// DialByID lets the node send to peers nobody told it about: a Send
+	// to an ID that is neither a known peer nor an attached endpoint
+	// dials the ID itself as a TCP address ("127.0.0.1:17000"). A Redis
+	// Cluster node works this way: it learns its peers from CLUSTER MEET
+	// and gossip, and names each by its bus address. IDs that are not
+	// host:port are dropped as unknown destinations, as without it.
+	// Peers learnt this way are bounded by dialedPeersMax.
+	DialByID bool
 }
 
 const (
 	inboxMessagesDefault     = 65536
 	peerQueueMessagesDefault = 16384
+	// dialedPeersMax bounds the peers a DialByID node dials on its own
+	// (each costs a goroutine and a queue until the node stops): far
+	// above a real cluster's size (Redis suggests at most 1000 nodes),
+	// low enough that a stream of bogus IDs cannot exhaust the process.
+	dialedPeersMax = 4096
 
 	// dialTimeout bounds one connection attempt to a peer.
 	dialTimeout = 2 * time.Second

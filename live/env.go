@@ -43,6 +43,9 @@ func (e *liveEnv) Send(to node.ID, msg node.Message) {
 	r.mu.Lock()
 	ep := r.endpoints[to]
 	link := r.peers[to]
+	if ep == nil && link == nil && r.cfg.DialByID {
+		link = r.dialedPeerLocked(to)
+	}
 	r.mu.Unlock()
 	switch {
 	case ep != nil:

@@ -39,6 +39,9 @@ type Runtime struct {
 	peers     map[node.ID]*peerLink
 	endpoints map[node.ID]*endpoint
 	inbound   map[net.Conn]struct{}
+	// dialedPeers counts the links Config.DialByID added, bounded by
+	// dialedPeersMax.
+	dialedPeers int
 
 	goroutines sync.WaitGroup // every goroutine but the loop
 	stats      counters

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -31,6 +32,36 @@ type peerLink struct {
 
 func (r *Runtime) newPeerLink(id node.ID, addr string) *peerLink {
 	return &peerLink{r: r, id: id, addr: addr, queue: make(chan []byte, r.cfg.PeerQueueMessagesMax)}
+}
+
+// dialedPeerLocked adds a link to the peer whose ID is its address, for
+// Config.DialByID; nil when id is not host:port or the bound is reached.
+// The caller holds r.mu and the runtime has started (Send runs on the loop).
+func (r *Runtime) dialedPeerLocked(id node.ID) *peerLink {
+	if !isTCPAddress(string(id)) {
+		return nil
+	}
+	if r.dialedPeers >= dialedPeersMax {
+		r.logf("send to %s: already dialling %d peers by ID (dialedPeersMax), dropped", id, r.dialedPeers)
+		return nil
+	}
+	r.dialedPeers++
+	link := r.newPeerLink(id, string(id))
+	r.peers[id] = link
+	r.goroutines.Add(1)
+	go link.run()
+	return link
+}
+
+// isTCPAddress reports whether s is host:port with a non-empty host and a
+// port from 1 to 65535, the shape of a node ID that DialByID may dial.
+func isTCPAddress(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		return false
+	}
+	p, err := strconv.Atoi(port)
+	return err == nil && p >= 1 && p <= 65535
 }
 
 func (l *peerLink) enqueue(frame []byte) bool {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"syslab/engines/cache"
+	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/server"
 )
 
@@ -71,6 +72,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	maxMemory := fs.String("maxmemory", "0", "memory limit for the dataset (100mb, 2gb, bytes); 0 = no limit")
 	maxMemoryPolicy := fs.String("maxmemory-policy", cache.PolicyNoEviction, "what goes when over --maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl")
 	gcPercent := fs.Int("gogc", -1, fmt.Sprintf("Go garbage collector target `percent` (GOGC); -1 = %d; a GOGC environment variable wins", serveGCPercentDefault))
+	clusterFlags := addClusterServeFlags(fs)
 	obs := addObserveFlags(fs, "syslab.cache")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -102,6 +104,24 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 			MaxMemoryPolicy: *maxMemoryPolicy,
 		},
 		Log: stderr,
+	}
+	clusterNode, clustered, err := clusterFlags.resolve(*addr)
+	if err != nil {
+		return err
+	}
+	if clustered {
+		cfg.BusAddr, cfg.BusID = clusterNode.busListen, clusterNode.busID
+		cfg.Cache.ClusterEnabled = true
+		cfg.Cache.Cluster = cluster.Config{
+			NodeTimeout:     clusterNode.nodeTimeout,
+			ConfigFile:      clusterNode.configFile,
+			AnnounceIP:      clusterNode.announceIP,
+			AnnouncePort:    clusterNode.announcePort,
+			AnnounceBusPort: clusterNode.announceBusPort,
+			// A peer's bus node.ID is its bus address, which the live
+			// runtime dials (server.Config.BusAddr turns on DialByID).
+			BusID: busNodeID,
+		}
 	}
 	if err := cfg.Cache.Validate(); err != nil {
 		return usagef("%v", err)

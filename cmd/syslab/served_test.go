@@ -24,7 +24,14 @@ type served struct {
 // when the test ends if the test did not stop it.
 func serveCacheProcess(t *testing.T, dir string, flags ...string) *served {
 	t.Helper()
-	s := &served{t: t, addr: freeAddr(t), exited: make(chan error, 1)}
+	return serveCacheProcessAt(t, freeAddr(t), dir, flags...)
+}
+
+// serveCacheProcessAt is serveCacheProcess on a given address (a cluster
+// node's bus port follows from its client port, so tests choose both).
+func serveCacheProcessAt(t *testing.T, addr, dir string, flags ...string) *served {
+	t.Helper()
+	s := &served{t: t, addr: addr, exited: make(chan error, 1)}
 	args := append([]string{"serve", "cache", "--addr", s.addr, "--dir", dir}, flags...)
 	s.cmd = exec.Command(syslabBinary, args...)
 	s.cmd.Stderr = &s.stderr

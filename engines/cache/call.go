@@ -45,6 +45,9 @@ type session struct {
 	// command: what WAIT waits for (Redis's c->woff).
 	replOffset int64
 	meta       clientMeta // clients.go: addresses, age, last command
+	// asking is set by ASKING for the next command (or transaction);
+	// readonly by READONLY, letting a replica serve reads (routing.go).
+	asking, readonly bool
 }
 
 // lookup returns the live entry for key in the call's database.

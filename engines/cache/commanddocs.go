@@ -236,7 +236,7 @@ func describeArgs(args []docArg) resp.Value {
 		if a.typ == "key" {
 			m.Elems = append(m.Elems, resp.BulkFromString("key_spec_index"), resp.Int(int64(a.keySpecIndex)))
 		}
-		if a.token != "" {
+		if a.token != "" || a.typ == "pure-token" { // MIGRATE's empty_string is the token ""
 			m.Elems = append(m.Elems, resp.BulkFromString("token"), resp.BulkFromString(a.token))
 		}
 		if a.since != "" {

@@ -60,6 +60,13 @@ func (n *Node) handlerCost(msg node.Message) time.Duration {
 	case ReplStream:
 		// Applying the stream costs about what the writes cost their master.
 		return costWriteFast + time.Duration(len(m.Data))*costReplicatedPerKiB/1024
+	case MigrateRequest:
+		// Restoring a batch costs about what replicating its bytes costs.
+		size := 0
+		for _, k := range m.Keys {
+			size += len(k.Key) + len(k.Payload)
+		}
+		return costWriteFast + time.Duration(size)*costReplicatedPerKiB/1024
 	case ReplSync:
 		// A full sync serializes the whole dataset (a partial one is cheap,
 		// but which it is depends on the backlog: charge the worst case).
@@ -69,7 +76,7 @@ func (n *Node) handlerCost(msg node.Message) time.Duration {
 		}
 		return costKeyspaceWide + time.Duration(keys)*costPerSyncedKey
 	default:
-		return 0
+		return clusterMessageCost(msg) // cluster.go; 0 for anything else
 	}
 }
 

@@ -25,6 +25,8 @@ type testEnv struct {
 	// closed are the clients the node asked to disconnect (CLIENT KILL).
 	closed []node.ID
 	logs   []string
+	// messages are what the node sent that is neither a Reply nor a Push.
+	messages []node.Message
 	// lastReply is kept even when discardReplies is set (benchmarks).
 	lastReply      Reply
 	discardReplies bool
@@ -66,7 +68,12 @@ func (e *testEnv) Send(to node.ID, msg node.Message) {
 		e.closed = append(e.closed, to)
 		return
 	}
-	e.lastReply = msg.(Reply)
+	reply, ok := msg.(Reply)
+	if !ok {
+		e.messages = append(e.messages, msg) // to another node (MigrateAck…)
+		return
+	}
+	e.lastReply = reply
 	if !e.discardReplies {
 		e.replies = append(e.replies, e.lastReply)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 	"syslab/node"
@@ -103,6 +104,17 @@ type Node struct {
 	debug           debugState // debug.go: DEBUG SET-ACTIVE-EXPIRE
 	// callsFree are call records for reuse (takeCall).
 	callsFree []*call
+	// cluster is the Redis Cluster state; nil unless ClusterEnabled
+	// (cluster.go).
+	cluster *cluster.State
+	// router is the cluster state commands are routed by (routing.go),
+	// the same value as cluster; nil when the node is not in cluster mode.
+	router slotRouter
+	// migrate is MIGRATE's bookkeeping on both ends (migrate.go);
+	// resolvePeer maps MIGRATE's host and port to a node (nil: the host
+	// is the node ID).
+	migrate     migrateState
+	resolvePeer func(host string, port int) (node.ID, bool)
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -145,6 +157,7 @@ func (n *Node) Start(env node.Env) {
 	n.pubsub.init()
 	n.startTracking()
 	n.initBlocking()
+	n.migrate.init(env, n.migrationTimedOut)
 	if n.cfgErr != nil {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
@@ -161,6 +174,7 @@ func (n *Node) Start(env node.Env) {
 		dbIndex := i
 		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
 	}
+	n.indexSlots() // cluster.go: before anything is loaded
 	n.lastSaveUnix = env.Now().Unix()
 	n.saveRules, _ = parseSaveRules(n.cfg.Save) // Validate checked it
 	// Load order as Redis: the AOF when it is on, else the snapshot. A
@@ -174,6 +188,9 @@ func (n *Node) Start(env node.Env) {
 	}
 	env.After(n.cronInterval(), n.cron)
 	n.startReplication()
+	if !n.startCluster() { // cluster.go
+		return
+	}
 	if n.aof != nil && n.cfg.AppendFsync == FsyncEverysec {
 		n.everysecArmed = true
 		env.After(everysecInterval, n.everysecSync)
@@ -227,6 +244,12 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	case Connected:
 		n.connected(from, m)
 	default:
+		if n.cluster != nil && n.cluster.Receive(from, msg) {
+			return
+		}
+		if n.receiveMigrate(from, msg) { // migrate.go
+			return
+		}
 		if n.receiveReplication(from, msg) {
 			return
 		}
@@ -239,6 +262,9 @@ var replyEmptyCommand = resp.Err("ERR empty command")
 // handle runs one command and sends its reply, unless the command will
 // reply later (see replyLater).
 func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
+	if len(n.migrate.heldKeys) > 0 && len(args) > 0 && n.holdForMigration(client, seq, args) {
+		return // it runs once the migration of its key ends (migrate.go)
+	}
 	v := n.execute(client, seq, args)
 	more, after := n.moreReplies, n.afterReply
 	n.moreReplies, n.afterReply = nil, nil
@@ -300,6 +326,11 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	}
 	if refusal, refused := refuseWhileSubscribed(s, spec, args); refused {
 		return refusal
+	}
+	if n.router != nil {
+		if refusal, refused := n.routeCommand(s, spec, args); refused { // routing.go
+			return refusal
+		}
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
 	// Like Redis's processCommand: make room before every command, and

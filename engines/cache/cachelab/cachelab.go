@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"syslab/engines/cache"
+	"syslab/engines/cache/cluster"
 	"syslab/lab/engine"
 	"syslab/node"
 )
@@ -100,7 +101,7 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 		},
 		Config: report,
 		Codecs: wireCodecs(),
-		Messages: map[string]node.Message{
+		Messages: withClusterBus(map[string]node.Message{
 			"cache.Command":      cache.Command{},
 			"cache.Reply":        cache.Reply{},
 			"cache.Push":         cache.Push{},
@@ -117,11 +118,23 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 			"cache.ReplPing":       cache.ReplPing{},
 			"cache.ReplAck":        cache.ReplAck{},
 			"cache.ReplGetAck":     cache.ReplGetAck{},
+			// MIGRATE between cache nodes (migrate.go).
+			"cache.MigrateRequest": cache.MigrateRequest{},
+			"cache.MigrateAck":     cache.MigrateAck{},
 			// The simulated database behind a cache (origin.go).
 			"cachelab.OriginLoad":  OriginLoad{},
 			"cachelab.OriginValue": OriginValue{},
-		},
+		}),
 	}, nil
+}
+
+// withClusterBus adds the cluster bus messages (package cluster) to an
+// engine's message registry.
+func withClusterBus(messages map[string]node.Message) map[string]node.Message {
+	for name, prototype := range cluster.Messages() {
+		messages[name] = prototype
+	}
+	return messages
 }
 
 // rolePrefixReplica starts a replica's role: "replica-of:<master node>"

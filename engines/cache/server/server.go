@@ -43,6 +43,28 @@ type Config struct {
 	// metric names below); nil records nothing. It must be safe for
 	// concurrent use: connections record from their own goroutines.
 	Metrics node.Metrics
+	// BusAddr is the node-to-node TCP address to listen on, which the
+	// cluster bus and replication between cluster nodes travel over
+	// ("127.0.0.1:17000"); "" runs a standalone server with none. A node
+	// with a bus is named by it (its node.ID is BusAddr, or BusID when
+	// the listen address is not the one peers dial) and dials the peers
+	// it learns by their IDs, which are bus addresses too.
+	BusAddr string
+	// BusID is the node's name on the bus when it differs from BusAddr
+	// (listening on 0.0.0.0 but announced as 10.0.0.5:17000); "" means
+	// BusAddr.
+	BusID node.ID
+}
+
+// self is the node's ID in its live runtime.
+func (c Config) self() node.ID {
+	switch {
+	case c.BusID != "":
+		return c.BusID
+	case c.BusAddr != "":
+		return node.ID(c.BusAddr)
+	}
+	return standaloneNodeID
 }
 
 // The server's own metrics, beside the node's cache_* ones. Their names
@@ -65,8 +87,9 @@ const (
 )
 
 const (
-	// nodeID names the cache node inside its live runtime.
-	nodeID node.ID = "cache"
+	// standaloneNodeID names a cache node without a bus inside its live
+	// runtime.
+	standaloneNodeID node.ID = "cache"
 	// inFlightMax bounds the commands one connection may have sent to the
 	// node without having read their replies (pipelining depth). Reading
 	// from the socket pauses at the bound, so a client that never reads
@@ -128,7 +151,17 @@ func Start(cfg Config) (*Server, error) {
 	if !metered {
 		cfg.Metrics = node.NopMetrics{}
 	}
-	rt, err := live.New(live.Config{Self: nodeID, Dir: cfg.Dir, Log: cfg.Log, Metrics: cfg.Metrics}, cache.New(cfg.Cache))
+	if cfg.BusAddr != "" {
+		registerBusMessages()
+	}
+	rt, err := live.New(live.Config{
+		Self:     cfg.self(),
+		Listen:   cfg.BusAddr,
+		DialByID: cfg.BusAddr != "",
+		Dir:      cfg.Dir,
+		Log:      cfg.Log,
+		Metrics:  cfg.Metrics,
+	}, cache.New(cfg.Cache))
 	if err != nil {
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
