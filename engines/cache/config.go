@@ -71,6 +71,8 @@ type Config struct {
 	MinReplicasToWrite int
 	// MinReplicasMaxLagSeconds is min-replicas-max-lag; 0 means 10.
 	MinReplicasMaxLagSeconds int
+	// Bugs plant test-only mistakes (bugs.go); production leaves them off.
+	Bugs Bugs
 }
 
 // DefaultSave is Redis's default "save" rule set.

@@ -634,6 +634,10 @@ func (n *Node) replicaStream(from node.ID, m ReplStream) {
 		return
 	}
 	data := m.Data[l.offset-m.Offset:]
+	if n.cfg.Bugs.ReplicaAcksBeforeApply {
+		n.bugAckThenApply(l, data, end)
+		return
+	}
 	if err := n.applyStream(data); err != nil {
 		n.env.Logf("cache: applying the replication stream failed, full resync: %v", err)
 		l.replID = ""
@@ -642,6 +646,22 @@ func (n *Node) replicaStream(from node.ID, m ReplStream) {
 	}
 	l.offset = end
 	n.env.Metrics().Set("cache_repl_offset_bytes", float64(l.offset))
+}
+
+// bugAckThenApply is the planted bug Bugs.ReplicaAcksBeforeApply: the
+// offset (and so the next ack) counts data that is applied only later, if
+// the link that brought it is still this replica's link by then.
+func (n *Node) bugAckThenApply(l *replicaLink, data []byte, end int64) {
+	l.offset = end
+	n.env.Send(l.master, ReplAck{Offset: l.offset})
+	n.env.After(bugApplyDelay, func() {
+		if n.repl.link != l || l.state != linkUp {
+			return // the link went: what it brought is lost
+		}
+		if err := n.applyStream(data); err != nil {
+			n.env.Logf("cache: applying the replication stream failed: %v", err)
+		}
+	})
 }
 
 // applyStream runs the master's commands. They were checked on the master,

@@ -38,6 +38,30 @@ type Spec struct {
 	Nodes  []node.ID
 	Roles  map[node.ID]string
 	Config *yaml.Node
+	// Actions are the engine's own actions the fault schedule names (see
+	// Actor), in schedule order, each at the run time it is due. The
+	// engine's Operator performs them.
+	Actions []Action
+}
+
+// Action is one engine action of a scenario's fault schedule, such as a
+// cache cluster's `reshard: {slots: 1000, from: c1, to: c2}`.
+type Action struct {
+	At     time.Duration
+	Name   string
+	Params *yaml.Node
+}
+
+// Actor is implemented by engines whose scenarios may name engine actions
+// in the fault schedule beside the lab's own faults. The lab does not
+// perform them: it hands them to the engine's Operator through
+// Spec.Actions and shades their windows in the report.
+type Actor interface {
+	// Actions are the action names a fault entry may use.
+	Actions() []string
+	// ValidateAction reports what is wrong with an action's parameters
+	// when the scenario is loaded; nodes are the topology's.
+	ValidateAction(name string, params *yaml.Node, nodes []node.ID) error
 }
 
 // Cluster is a built engine: its server nodes and how clients reach them.
@@ -53,7 +77,21 @@ type Cluster struct {
 	// network between the engine's nodes and clients, for live mode's
 	// codec.
 	Messages map[string]node.Message
+	// Operator, when set, is the engine's own administrator: a lab-side
+	// process (named OperatorID, like a client it costs no CPU, is never
+	// hit by faults and reaches every node) started at time 0, before the
+	// workload. It sets the cluster up (a cache cluster's CLUSTER MEET and
+	// ADDSLOTS) and performs Spec.Actions on schedule.
+	Operator node.Factory
+	// Measures, when set, reports what the engine's lab side counted
+	// during the run (redirects its clients followed, when its operator
+	// finished), for the engine's checks (RunFacts.Measures) and the
+	// report. It is called once, after the run.
+	Measures func() map[string]float64
 }
+
+// OperatorID is the node name of an engine's Operator.
+const OperatorID node.ID = "operator"
 
 // Op is one operation a workload asks a client to perform.
 type Op struct {
@@ -155,4 +193,20 @@ type RunFacts struct {
 	// Metrics are each server node's metrics by node name; nil in live
 	// mode, which does not collect them yet.
 	Metrics map[string]map[string]float64
+	// Measures are what the engine's lab side counted (Cluster.Measures);
+	// nil when it counts nothing.
+	Measures map[string]float64
+	// Faults are the windows of the run's faults, for checks that judge
+	// what happened around them (time to a new master after a crash).
+	Faults []FaultWindow
+}
+
+// FaultWindow is one fault as it was applied: its kind ("crash",
+// "partition", an engine action's name…), the nodes it hit and when.
+// End is zero while it was never undone.
+type FaultWindow struct {
+	Kind   string
+	Target string
+	Start  time.Duration
+	End    time.Duration
 }
