@@ -71,7 +71,7 @@ func Run(sc *Scenario, opts Options) (*reports.Run, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s: engine %q is not built into this binary", ErrBadScenario, sc.File, sc.Engine)
 	}
-	cluster, err := eng.Build(engine.Spec{Nodes: sc.Topology.Nodes, Roles: sc.Topology.Roles, Config: sc.Config, Actions: engineActionSchedule(sc)})
+	cluster, err := eng.Build(engine.Spec{Nodes: sc.Topology.Nodes, Roles: sc.Topology.Roles, Config: sc.Config, Duration: sc.Duration, Actions: engineActionSchedule(sc)})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadScenario, sc.File, err)
 	}
@@ -280,7 +280,8 @@ func (r *labRun) execute() {
 		r.finals.giveUp()
 	}
 	deadline := r.w.Now() + recoveryDelay + finalReadsBudget
-	for !r.finals.done() && r.w.Now() < deadline {
+	busy := func() bool { return r.cluster.Busy != nil && r.cluster.Busy() }
+	for (!r.finals.done() || busy()) && r.w.Now() < deadline {
 		r.w.Run(min(r.w.Now()+time.Second, deadline))
 	}
 	if r.opts.RealClock != nil {

@@ -38,6 +38,9 @@ type Spec struct {
 	Nodes  []node.ID
 	Roles  map[node.ID]string
 	Config *yaml.Node
+	// Duration is the scenario's length: the workload and the faults end
+	// there and the lab heals the world.
+	Duration time.Duration
 	// Actions are the engine's own actions the fault schedule names (see
 	// Actor), in schedule order, each at the run time it is due. The
 	// engine's Operator performs them.
@@ -88,6 +91,11 @@ type Cluster struct {
 	// finished), for the engine's checks (RunFacts.Measures) and the
 	// report. It is called once, after the run.
 	Measures func() map[string]float64
+	// Busy, when set, reports whether the operator still has work it
+	// must finish before the run ends (checking that the cluster
+	// converged after the faults): the lab keeps the world running while
+	// it is true, within the final reads' budget.
+	Busy func() bool
 }
 
 // OperatorID is the node name of an engine's Operator.
