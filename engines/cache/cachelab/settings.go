@@ -50,6 +50,14 @@ type clientSettings struct {
 	// CLIENT TRACKING on (RESP3) and answers repeated gets from memory
 	// until the server pushes an invalidation.
 	Tracking bool
+	// Cluster mode only. ReplicaReads sends gets to a replica of the
+	// slot's master after READONLY (stale reads allowed);
+	// WaitReplicas > 0 follows every write with WAIT WaitReplicas
+	// WaitTimeout and counts the write acknowledged only when that many
+	// replicas acknowledged it.
+	ReplicaReads bool
+	WaitReplicas int
+	WaitTimeout  time.Duration
 }
 
 // lockPollMax caps a lock waiter's backoff.
@@ -59,7 +67,7 @@ const lockPollMax = 100 * time.Millisecond
 const splitMax = 64
 
 func defaultClientSettings() clientSettings {
-	return clientSettings{Herd: HerdNone, TTL: 10 * time.Second, XFetchBeta: 1, LockTTL: time.Second, LockPoll: 5 * time.Millisecond, Split: 1}
+	return clientSettings{Herd: HerdNone, TTL: 10 * time.Second, XFetchBeta: 1, LockTTL: time.Second, LockPoll: 5 * time.Millisecond, Split: 1, WaitTimeout: 100 * time.Millisecond}
 }
 
 // decodeClientSettings reads config.client.
@@ -95,8 +103,17 @@ func decodeClientSettings(n *yaml.Node) (clientSettings, error) {
 			}
 		case "tracking":
 			err = decodeYesNo(v, &s.Tracking)
+		case "replica_reads":
+			err = decodeYesNo(v, &s.ReplicaReads)
+		case "wait_replicas":
+			err = v.Decode(&s.WaitReplicas)
+			if err == nil && (s.WaitReplicas < 0 || s.WaitReplicas > 16) {
+				err = fmt.Errorf("%d: want 0 (no WAIT) to 16 replicas", s.WaitReplicas)
+			}
+		case "wait_timeout":
+			s.WaitTimeout, err = positiveDuration(v)
 		default:
-			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, split, tracking, ttl, xfetch_beta)", k.Line, k.Value)
+			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, replica_reads, split, tracking, ttl, wait_replicas, wait_timeout, xfetch_beta)", k.Line, k.Value)
 		}
 		if err != nil {
 			return s, fmt.Errorf("line %d: config.client.%s: %v", v.Line, k.Value, err)
