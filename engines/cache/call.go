@@ -44,6 +44,9 @@ type session struct {
 	// replOffset is the replication offset after the client's last
 	// command: what WAIT waits for (Redis's c->woff).
 	replOffset int64
+	// asking is set by ASKING for the next command (or transaction);
+	// readonly by READONLY, letting a replica serve reads (routing.go).
+	asking, readonly bool
 }
 
 // lookup returns the live entry for key in the call's database.

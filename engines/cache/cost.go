@@ -38,6 +38,13 @@ func (n *Node) Cost(msg node.Message) time.Duration {
 	case ReplStream:
 		// Applying the stream costs about what the writes cost their master.
 		return costWriteFast + time.Duration(len(m.Data))*costReplicatedPerKiB/1024
+	case MigrateRequest:
+		// Restoring a batch costs about what replicating its bytes costs.
+		size := 0
+		for _, k := range m.Keys {
+			size += len(k.Key) + len(k.Payload)
+		}
+		return costWriteFast + time.Duration(size)*costReplicatedPerKiB/1024
 	case ReplSync:
 		// A full sync serializes the whole dataset (a partial one is cheap,
 		// but which it is depends on the backlog: charge the worst case).

@@ -97,6 +97,14 @@ type Node struct {
 	evictNextDB int
 	// repl is master–replica replication (replication.go).
 	repl replState
+	// router is the cluster state commands are routed by (routing.go);
+	// nil when the node is not in cluster mode.
+	router slotRouter
+	// migrate is MIGRATE's bookkeeping on both ends (migrate.go);
+	// resolvePeer maps MIGRATE's host and port to a node (nil: the host
+	// is the node ID).
+	migrate     migrateState
+	resolvePeer func(host string, port int) (node.ID, bool)
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -139,6 +147,7 @@ func (n *Node) Start(env node.Env) {
 	n.pubsub.init()
 	n.startTracking()
 	n.initBlocking()
+	n.migrate.init(env, n.migrationTimedOut)
 	if n.cfgErr != nil {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
@@ -214,6 +223,9 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		n.disconnect(from)
 		n.replicationClientGone(from)
 	default:
+		if n.receiveMigrate(from, msg) { // migrate.go
+			return
+		}
 		if n.receiveReplication(from, msg) {
 			return
 		}
@@ -226,6 +238,9 @@ var replyEmptyCommand = resp.Err("ERR empty command")
 // handle runs one command and sends its reply, unless the command will
 // reply later (see replyLater).
 func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
+	if len(n.migrate.heldKeys) > 0 && len(args) > 0 && n.holdForMigration(client, seq, args) {
+		return // it runs once the migration of its key ends (migrate.go)
+	}
 	v := n.execute(client, seq, args)
 	more, after := n.moreReplies, n.afterReply
 	n.moreReplies, n.afterReply = nil, nil
@@ -282,6 +297,11 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	}
 	if refusal, refused := refuseWhileSubscribed(s, spec, args); refused {
 		return refusal
+	}
+	if n.router != nil {
+		if refusal, refused := n.routeCommand(s, spec, args); refused { // routing.go
+			return refusal
+		}
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
 	// Like Redis's processCommand: make room before every command, and
