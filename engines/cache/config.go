@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"syslab/engines/cache/cluster"
 	"syslab/node"
 )
 
@@ -73,6 +74,11 @@ type Config struct {
 	MinReplicasMaxLagSeconds int
 	// Bugs plant test-only mistakes (bugs.go); production leaves them off.
 	Bugs Bugs
+	// ClusterEnabled is cluster-enabled yes: the node is a Redis Cluster
+	// node (cluster.go), configured by Cluster (node timeout, coverage,
+	// announced address, nodes.conf name, planted bugs).
+	ClusterEnabled bool
+	Cluster        cluster.Config
 }
 
 // DefaultSave is Redis's default "save" rule set.
@@ -146,6 +152,14 @@ func (c Config) Validate() error {
 	}
 	if c.MinReplicasToWrite < 0 || c.MinReplicasMaxLagSeconds < 0 {
 		return fmt.Errorf("cache config: min-replicas-to-write %d, min-replicas-max-lag %d: must not be negative", c.MinReplicasToWrite, c.MinReplicasMaxLagSeconds)
+	}
+	if c.ClusterEnabled {
+		if err := c.Cluster.Validate(); err != nil {
+			return fmt.Errorf("cache config: %v", err)
+		}
+		if c.ReplicaOf != "" {
+			return fmt.Errorf("cache config: replicaof %q: a cluster node's master is chosen with CLUSTER REPLICATE, not replicaof", c.ReplicaOf)
+		}
 	}
 	if c.MaxMemorySamples < 0 || c.MaxMemorySamples > maxMemorySamplesMax {
 		return fmt.Errorf("cache config: maxmemory-samples %d: must be between 1 and %d (0 means %d)", c.MaxMemorySamples, maxMemorySamplesMax, defaultMaxMemorySamples)

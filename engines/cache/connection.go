@@ -37,6 +37,9 @@ func selectCommand(c *call) resp.Value {
 	if !ok || index < -1<<31 || index > 1<<31-1 {
 		return resp.Err(errNotInteger)
 	}
+	if c.node.cluster != nil && index != 0 {
+		return resp.Err("ERR SELECT is not allowed in cluster mode")
+	}
 	if index < 0 || index >= int64(len(c.node.dbs)) {
 		return resp.Err(errDBOutOfRange)
 	}

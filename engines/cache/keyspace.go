@@ -81,6 +81,9 @@ type keyspace struct {
 	// nil when no such policy is configured. (dict.Random could serve
 	// instead; the index keeps sampling uniform over keys, not buckets.)
 	sampleAll *ttlSet
+	// slots indexes the keys by hash slot, for CLUSTER COUNTKEYSINSLOT
+	// and GETKEYSINSLOT; nil unless cluster mode is on (slotindex.go).
+	slots *slotIndex
 }
 
 func newKeyspace(seed uint64, loading *bool, onExpired func(key string), access *accessClock) *keyspace {
@@ -142,6 +145,9 @@ func (ks *keyspace) set(key string, value object, keepTTL bool) *entry {
 		if ks.sampleAll != nil {
 			ks.sampleAll.add(key)
 		}
+		if ks.slots != nil {
+			ks.slots.add(key)
+		}
 	} else {
 		// A new value is a new object to Redis: a fresh LRU clock, but
 		// the LFU counter carries over (dbSetValue keeps it).
@@ -190,6 +196,9 @@ func (ks *keyspace) delete(key string) bool {
 	if ks.sampleAll != nil {
 		ks.sampleAll.remove(key)
 	}
+	if ks.slots != nil {
+		ks.slots.remove(key)
+	}
 	ks.usedBytes -= e.accountedBytes
 	return true
 }
@@ -205,6 +214,9 @@ func (ks *keyspace) flush() {
 		all := newTTLSet()
 		ks.sampleAll = &all
 	}
+	if ks.slots != nil {
+		ks.slots = newSlotIndex()
+	}
 	ks.usedBytes = 0
 }
 
@@ -216,4 +228,5 @@ func (ks *keyspace) swapContents(other *keyspace) {
 	ks.usedBytes, other.usedBytes = other.usedBytes, ks.usedBytes
 	ks.seed, other.seed = other.seed, ks.seed
 	ks.sampleAll, other.sampleAll = other.sampleAll, ks.sampleAll
+	ks.slots, other.slots = other.slots, ks.slots
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 	"syslab/node"
@@ -105,6 +106,9 @@ type Node struct {
 	// is the node ID).
 	migrate     migrateState
 	resolvePeer func(host string, port int) (node.ID, bool)
+	// cluster is the Redis Cluster state; nil unless ClusterEnabled
+	// (cluster.go).
+	cluster *cluster.State
 }
 
 // Stats are the node's counters, for tests and reports.
@@ -164,6 +168,7 @@ func (n *Node) Start(env node.Env) {
 		dbIndex := i
 		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
 	}
+	n.indexSlots() // cluster.go: before anything is loaded
 	n.lastSaveUnix = env.Now().Unix()
 	n.saveRules, _ = parseSaveRules(n.cfg.Save) // Validate checked it
 	// Load order as Redis: the AOF when it is on, else the snapshot. A
@@ -177,6 +182,9 @@ func (n *Node) Start(env node.Env) {
 	}
 	env.After(n.cronInterval(), n.cron)
 	n.startReplication()
+	if !n.startCluster() { // cluster.go
+		return
+	}
 	if n.aof != nil && n.cfg.AppendFsync == FsyncEverysec {
 		n.everysecArmed = true
 		env.After(everysecInterval, n.everysecSync)
@@ -224,6 +232,9 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		n.replicationClientGone(from)
 	default:
 		if n.receiveMigrate(from, msg) { // migrate.go
+			return
+		}
+		if n.cluster != nil && n.cluster.Receive(from, msg) {
 			return
 		}
 		if n.receiveReplication(from, msg) {

@@ -781,15 +781,7 @@ var replicationCommands = []commandSpec{
 func replicaofCommand(c *call) resp.Value {
 	n := c.node
 	if bytes.EqualFold(c.args[1], []byte("no")) && bytes.EqualFold(c.args[2], []byte("one")) {
-		if l := n.repl.link; l != nil {
-			// Keep the dataset and the offset; start a new history, since
-			// this node's writes will now diverge from the old master's.
-			n.repl.link = nil
-			n.repl.replID = newReplID(n.env)
-			n.repl.offset = l.offset
-			n.repl.selectedDB = -1
-			n.env.Logf("cache: MASTER MODE enabled (was replica of %s)", l.master)
-		}
+		n.promoteToMaster()
 		return resp.OK
 	}
 	master := node.ID(c.args[1])
@@ -802,6 +794,22 @@ func replicaofCommand(c *call) resp.Value {
 	}
 	n.replicaOf(master, port)
 	return resp.OK
+}
+
+// promoteToMaster stops following the master (REPLICAOF NO ONE, a won
+// cluster failover). It keeps the dataset and the offset but starts a new
+// history, since this node's writes will now diverge from the old
+// master's.
+func (n *Node) promoteToMaster() {
+	l := n.repl.link
+	if l == nil {
+		return
+	}
+	n.repl.link = nil
+	n.repl.replID = newReplID(n.env)
+	n.repl.offset = l.offset
+	n.repl.selectedDB = -1
+	n.env.Logf("cache: MASTER MODE enabled (was replica of %s)", l.master)
 }
 
 // WAIT numreplicas timeout: how many replicas acked the client's last

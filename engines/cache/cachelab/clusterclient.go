@@ -136,6 +136,10 @@ var _ engine.Conversation = (*clusterClient)(nil)
 func (c *clusterClient) Converses(string) bool { return true }
 
 func (c *clusterClient) Begin(x engine.Exchange, seq uint64, op engine.Op) {
+	if !contains(clusterOps, op.Kind) {
+		x.Finish(seq, engine.Outcome{Status: "fail", Error: "client: " + op.Kind + " is not supported in cluster mode"})
+		return
+	}
 	o := &clusterOp{seq: seq, op: op, args: commandArgs(op), slot: cluster.KeySlot([]byte(op.Key)), delay: clusterRetryDelayFirst}
 	c.try(x, o, "")
 }

@@ -73,16 +73,16 @@ func (f *operatorFacts) measures() map[string]float64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m := map[string]float64{
-		"bootstrap_ok":          b2f(f.bootstrapped),
-		"bootstrap_ms":          float64(f.bootstrapAt.Milliseconds()),
-		"converge_checked":      b2f(f.convergeDone),
-		"converged":             b2f(f.converged),
-		"converged_after_ms":    float64(f.convergedAfter.Milliseconds()),
-		"slots_covered":         float64(f.slotsCovered),
-		"reshard_slots_moved":   float64(f.reshardSlots),
-		"reshard_keys_moved":    float64(f.reshardKeys),
-		"reshard_errors":        float64(f.reshardErrors),
-		"reshard_ms":            float64(f.reshardTime.Milliseconds()),
+		"bootstrap_ok":        b2f(f.bootstrapped),
+		"bootstrap_ms":        float64(f.bootstrapAt.Milliseconds()),
+		"converge_checked":    b2f(f.convergeDone),
+		"converged":           b2f(f.converged),
+		"converged_after_ms":  float64(f.convergedAfter.Milliseconds()),
+		"slots_covered":       float64(f.slotsCovered),
+		"reshard_slots_moved": float64(f.reshardSlots),
+		"reshard_keys_moved":  float64(f.reshardKeys),
+		"reshard_errors":      float64(f.reshardErrors),
+		"reshard_ms":          float64(f.reshardTime.Milliseconds()),
 	}
 	return m
 }
@@ -112,8 +112,8 @@ type operator struct {
 	calls   map[uint64]func(resp.Value)
 	names   map[node.ID]string // cluster node name of each node
 	ports   map[node.ID]string
-	ready   bool             // bootstrap finished
-	pending []engine.Action  // actions due, waiting their turn
+	ready   bool            // bootstrap finished
+	pending []engine.Action // actions due, waiting their turn
 	acting  bool
 }
 
@@ -250,8 +250,7 @@ func (o *operator) learnMyself(id node.ID, v resp.Value) error {
 	for _, line := range lines {
 		if line.has("myself") {
 			o.names[id] = line.name
-			_, port, _ := strings.Cut(line.addr[len(line.host):], ":")
-			o.ports[id] = port
+			o.ports[id] = line.addr[strings.LastIndexByte(line.addr, ':')+1:]
 			return nil
 		}
 	}

@@ -44,7 +44,7 @@ func parseRedirect(msg string) (redirect, error) {
 func addrHost(addr string) (node.ID, error) {
 	addr, _, _ = strings.Cut(addr, "@")
 	i := strings.LastIndexByte(addr, ':')
-	if i <= 0 {
+	if i < 0 {
 		return "", fmt.Errorf("address %q: want host:port", addr)
 	}
 	if _, err := strconv.Atoi(addr[i+1:]); err != nil {
@@ -126,7 +126,7 @@ func parseClusterNodes(text string) ([]nodeLine, error) {
 		addr, _, _ := strings.Cut(f[1], "@")
 		addr, _, _ = strings.Cut(addr, ",") // 7.0 appends ",hostname"
 		l.addr = addr
-		host, err := addrHost(addr)
+		host, err := addrHost(addr) // "" for a node that does not know its own IP yet
 		if err != nil && !l.has("noaddr") {
 			return nil, fmt.Errorf("CLUSTER NODES line %d: %v", i+1, err)
 		}

@@ -199,4 +199,3 @@ func (o *operator) migrateKeys(p reshardParams, slot string, done func(error)) {
 		}, args...)
 	}, "CLUSTER", "GETKEYSINSLOT", slot, strconv.Itoa(reshardBatchKeys))
 }
-

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"syslab/engines/cache"
+	"syslab/engines/cache/cluster"
 )
 
 // clusterSettings are the scenario's Redis Cluster settings, spelled as
@@ -39,9 +42,6 @@ var bugNames = map[string]func(b *bugSettings) *bool{
 	"vote-not-persisted":             func(b *bugSettings) *bool { return &b.VoteNotPersisted },
 	"slot-owner-lowest-epoch":        func(b *bugSettings) *bool { return &b.SlotOwnerLowestEpoch },
 }
-
-// clusterKeys are the config keys decodeClusterSetting takes.
-var clusterKeys = []string{"cluster-enabled", "cluster-node-timeout", "cluster-require-full-coverage", "bugs"}
 
 // decodeClusterSetting reads one of clusterKeys into s.
 func decodeClusterSetting(s *clusterSettings, key string, v *yaml.Node) error {
@@ -109,4 +109,24 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// applyCluster sets a node's cluster configuration and planted bugs.
+func applyCluster(c *cache.Config, s clusterSettings) error {
+	c.Bugs.ReplicaAcksBeforeApply = s.Bugs.ReplicaAcksBeforeApply
+	if !s.Enabled {
+		if s.Bugs.IsolatedMasterAcceptsWrites || s.Bugs.VoteNotPersisted || s.Bugs.SlotOwnerLowestEpoch {
+			return fmt.Errorf("cache: config.bugs: the cluster bugs need cluster-enabled: yes")
+		}
+		return nil
+	}
+	c.ClusterEnabled = true
+	c.Cluster.NodeTimeout = s.NodeTimeout
+	c.Cluster.AllowPartialCoverage = s.AllowPartialCoverage
+	c.Cluster.Bugs = cluster.Bugs{
+		IsolatedMasterAcceptsWrites: s.Bugs.IsolatedMasterAcceptsWrites,
+		VoteNotPersisted:            s.Bugs.VoteNotPersisted,
+		SlotOwnerLowestEpoch:        s.Bugs.SlotOwnerLowestEpoch,
+	}
+	return nil
 }

@@ -31,8 +31,8 @@ const (
 	failUndoTimeMult = 2
 	// handshakeTimeoutMin bounds how fast an unanswered handshake is dropped.
 	handshakeTimeoutMin = time.Second
-	// cronInterval is clusterCron's period.
-	cronInterval = 100 * time.Millisecond
+	// CronInterval is clusterCron's period: the host calls State.Cron this often.
+	CronInterval = 100 * time.Millisecond
 	// pingsPerSecondSample: once a second, ping the stalest of this many
 	// random nodes (Redis's clusterCron does the same with 5).
 	pingSampleSize = 5
@@ -125,9 +125,9 @@ func New(env node.Env, cfg Config, host Host) (*State, error) {
 	return s, nil
 }
 
-// Start arms clusterCron; call it once after New.
+// Start greets the known nodes; call it once after New. The host calls
+// Cron every 100 ms.
 func (s *State) Start() {
-	s.env.After(cronInterval, s.cronTick)
 	// Tell the peers we are back at once (Redis reconnects all links).
 	for _, cn := range s.sortedNodes() {
 		if cn != s.myself && !cn.has(flagHandshake) {
@@ -135,11 +135,6 @@ func (s *State) Start() {
 		}
 	}
 	s.beforeSleep()
-}
-
-func (s *State) cronTick() {
-	s.env.After(cronInterval, s.cronTick)
-	s.Cron()
 }
 
 func (s *State) randomName() string {
@@ -254,6 +249,14 @@ func (s *State) Myself() Peer { return s.peer(s.myself) }
 
 // MyName is this node's 40-hex name.
 func (s *State) MyName() string { return s.myself.name }
+
+// MasterPeer is the master this node replicates, or the zero Peer.
+func (s *State) MasterPeer() Peer {
+	if s.myself.has(flagReplica) {
+		return s.peer(s.myself.master)
+	}
+	return Peer{}
+}
 
 // IsReplica reports whether this node is a replica in the cluster.
 func (s *State) IsReplica() bool { return s.myself.has(flagReplica) }
