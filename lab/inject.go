@@ -132,7 +132,7 @@ func (r *labRun) apply(f *Fault, start time.Duration) {
 		if r.cluster.Operator == nil {
 			detail = "not applied: the engine built no operator"
 		}
-		r.window(f.Action, "cluster", start, end, detail)
+		r.window(reports.FaultAction, f.Action, start, end, detail)
 	default:
 		panic(fmt.Sprintf("lab: fault kind %q has no injector", f.Kind))
 	}

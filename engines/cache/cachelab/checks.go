@@ -21,7 +21,7 @@ const (
 	checkOriginRequests = "origin_requests"
 )
 
-var checkNames = []string{checkHitRate, checkOriginPeak, checkOriginRequests}
+var checkNames = append([]string{checkHitRate, checkOriginPeak, checkOriginRequests}, clusterCheckNames...)
 
 // hitRateParams are hit_rate's parameters: `hit_rate: {min: 0.5}` demands
 // that at least half of the successful reads found their key.
@@ -72,6 +72,10 @@ func (Engine) ValidateCheck(name string, params *yaml.Node) error {
 		_, err := decodeMax(name, params)
 		return err
 	}
+	if fields, ok := clusterCheckFields[name]; ok {
+		_, err := boundParams(name, params, fields...)
+		return err
+	}
 	return fmt.Errorf("cache: unknown check %q", name)
 }
 
@@ -90,6 +94,9 @@ func (e Engine) CheckRun(name string, params *yaml.Node, run engine.RunFacts) en
 			return engine.CheckResult{Verdict: "unknown", Detail: err.Error()}
 		}
 		return originCheck(name, limit, run.Metrics)
+	}
+	if _, ok := clusterCheckFields[name]; ok {
+		return clusterCheck(name, params, run)
 	}
 	return e.Check(name, params, run.History)
 }
