@@ -2,6 +2,7 @@ package cachelab
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"gopkg.in/yaml.v3"
@@ -47,12 +48,27 @@ func newClusterLayout(spec engine.Spec, masterOf map[node.ID]node.ID) (clusterLa
 	return l, nil
 }
 
-// rangeOf is the slot range master id gets at bootstrap: redis-cli's equal
-// contiguous split.
+// rangeOf is the slot range master id gets at bootstrap, split as
+// redis-cli's cluster create splits it (single-precision slots per node,
+// each range ending at the rounded cursor), so 3 masters get 0-5460,
+// 5461-10922 and 10923-16383 as with the real tool.
 func (l clusterLayout) rangeOf(id node.ID) [2]int {
-	i := indexOf(l.masters, id)
 	n := len(l.masters)
-	return [2]int{i * cluster.SlotCount / n, (i+1)*cluster.SlotCount/n - 1}
+	perNode := float32(cluster.SlotCount) / float32(n)
+	first, cursor := 0, float32(0)
+	for i, m := range l.masters {
+		last := int(math.Round(float64(cursor + perNode - 1)))
+		if last > cluster.SlotCount || i == n-1 {
+			last = cluster.SlotCount - 1
+		}
+		last = max(last, first)
+		if m == id {
+			return [2]int{first, last}
+		}
+		first = last + 1
+		cursor += perNode
+	}
+	panic("cachelab: rangeOf: " + string(id) + " is not a master")
 }
 
 // replicaNodes are the replicas, topology order.
