@@ -64,6 +64,9 @@ func (r *labRun) engineCheck(c Check) reports.Check {
 // runFacts is what an engine's RunChecker judges from.
 func (r *labRun) runFacts(workload *check.History) engine.RunFacts {
 	facts := engine.RunFacts{History: workload, Metrics: r.nodeMetrics(), Measures: r.measures}
+	if r.finals != nil {
+		facts.Finals = r.finals.finalValues()
+	}
 	for _, f := range r.faults {
 		facts.Faults = append(facts.Faults, engine.FaultWindow{Kind: f.Kind, Target: f.Target, Start: time.Duration(f.Start), End: time.Duration(f.End)})
 	}

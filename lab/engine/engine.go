@@ -204,6 +204,9 @@ type RunFacts struct {
 	// Measures are what the engine's lab side counted (Cluster.Measures);
 	// nil when it counts nothing.
 	Measures map[string]float64
+	// Finals are the values the lab's final reads found, by key (nil when
+	// the engine check runs before them, or in a replay).
+	Finals map[string]check.FinalValue
 	// Faults are the windows of the run's faults, for checks that judge
 	// what happened around them (time to a new master after a crash).
 	Faults []FaultWindow

@@ -30,9 +30,15 @@ const (
 	// checkStaleReads bounds how far successful reads lag behind the
 	// latest write of their key acknowledged before the read began.
 	checkStaleReads = "stale_reads"
+
+	// checkSplitBrainWrites counts acknowledged writes that were lost
+	// although they were acknowledged while a partition had lasted
+	// longer than grace: a master cut off from the majority must stop
+	// accepting writes after node-timeout, so none may exist.
+	checkSplitBrainWrites = "split_brain_writes"
 )
 
-var clusterCheckNames = []string{checkConverged, checkRedirects, checkStaleReads, checkUnavailability}
+var clusterCheckNames = []string{checkConverged, checkRedirects, checkSplitBrainWrites, checkStaleReads, checkUnavailability}
 
 // boundParams reads a mapping of named durations or numbers.
 func boundParams(name string, params *yaml.Node, known ...string) (map[string]float64, error) {
@@ -59,10 +65,11 @@ func boundParams(name string, params *yaml.Node, known ...string) (map[string]fl
 }
 
 var clusterCheckFields = map[string][]string{
-	checkConverged:      {"within"},
-	checkUnavailability: {"max", "p50"},
-	checkRedirects:      {"min_moved", "min_ask"},
-	checkStaleReads:     {"max", "p99"},
+	checkConverged:        {"within"},
+	checkUnavailability:   {"max", "p50"},
+	checkRedirects:        {"min_moved", "min_ask"},
+	checkStaleReads:       {"max", "p99"},
+	checkSplitBrainWrites: {"grace", "max"},
 }
 
 func clusterCheck(name string, params *yaml.Node, run engine.RunFacts) engine.CheckResult {
@@ -80,6 +87,8 @@ func clusterCheck(name string, params *yaml.Node, run engine.RunFacts) engine.Ch
 		return unavailability(p, run.History)
 	case checkStaleReads:
 		return staleReads(p, run.History)
+	case checkSplitBrainWrites:
+		return splitBrainWrites(p, run)
 	}
 	return engine.CheckResult{Verdict: "unknown", Detail: "cache: unknown check " + name}
 }
@@ -268,5 +277,44 @@ func staleReads(p map[string]float64, h *check.History) engine.CheckResult {
 	}
 	res.Verdict = verdict(ok)
 	res.Detail = fmt.Sprintf("%d of %d reads stale; lag p99 %v, max %v", stale, len(lags), p99.Round(time.Microsecond), maxLag.Round(time.Microsecond))
+	return res
+}
+
+func splitBrainWrites(p map[string]float64, run engine.RunFacts) engine.CheckResult {
+	grace := time.Duration(p["grace"] * float64(time.Second))
+	res := engine.CheckResult{
+		Expected: fmt.Sprintf("at most %g lost writes acknowledged while a partition had lasted over %v", p["max"], grace),
+		Measured: map[string]float64{},
+	}
+	if run.Finals == nil {
+		res.Verdict, res.Detail = "unknown", "no final reads to judge lost writes by"
+		return res
+	}
+	var windows [][2]time.Duration
+	for _, f := range run.Faults {
+		if f.Kind == "partition" && f.End > f.Start+grace {
+			windows = append(windows, [2]time.Duration{f.Start + grace, f.End})
+		}
+	}
+	lost := check.LostWrites(run.History, run.Finals, nil)
+	count, first := 0, ""
+	for _, l := range lost.Lost {
+		for _, w := range windows {
+			if l.AckedAt >= w[0] && l.AckedAt <= w[1] {
+				count++
+				if first == "" {
+					first = fmt.Sprintf("%s %q acknowledged at %v", l.Kind, l.Key, l.AckedAt.Round(time.Millisecond))
+				}
+				break
+			}
+		}
+	}
+	res.Measured["split_brain_writes"] = float64(count)
+	res.Measured["lost_writes"] = float64(len(lost.Lost))
+	res.Verdict = verdict(float64(count) <= p["max"])
+	res.Detail = fmt.Sprintf("%d of %d lost writes were acknowledged deep inside a partition", count, len(lost.Lost))
+	if first != "" {
+		res.Detail += "; first: " + first
+	}
 	return res
 }

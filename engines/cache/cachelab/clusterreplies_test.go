@@ -63,8 +63,8 @@ func TestParseRedirect(t *testing.T) {
 	}
 }
 
-func bulk(s string) resp.Value { return resp.Value{Kind: resp.BulkString, Str: []byte(s)} }
-func integer(n int64) resp.Value { return resp.Value{Kind: resp.Integer, Int: n} }
+func bulk(s string) resp.Value          { return resp.Value{Kind: resp.BulkString, Str: []byte(s)} }
+func integer(n int64) resp.Value        { return resp.Value{Kind: resp.Integer, Int: n} }
 func array(vs ...resp.Value) resp.Value { return resp.Value{Kind: resp.Array, Elems: vs} }
 
 func TestParseClusterSlots(t *testing.T) {
