@@ -190,6 +190,9 @@ type replicaLink struct {
 	// The full sync being received.
 	full       ReplFullResync
 	fullChunks [][]byte
+	// bugPending is stream data acked but not applied yet, only under the
+	// planted bug Bugs.ReplicaAcksBeforeApply (bugs.go).
+	bugPending [][]byte
 }
 
 // waiter is a client blocked in WAIT.
@@ -354,6 +357,9 @@ func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
 	case ReplPing:
 		if l := n.linkFrom(from); l != nil && l.state == linkUp {
 			l.lastContact = n.env.Now()
+			if len(l.bugPending) > 0 {
+				n.bugApplyPending(l)
+			}
 			if m.ReplID != l.replID || m.Offset > l.offset {
 				n.replicaResync("the master's ping shows a different history or a lost stream message")
 			}
@@ -649,19 +655,24 @@ func (n *Node) replicaStream(from node.ID, m ReplStream) {
 }
 
 // bugAckThenApply is the planted bug Bugs.ReplicaAcksBeforeApply: the
-// offset (and so the next ack) counts data that is applied only later, if
-// the link that brought it is still this replica's link by then.
+// offset (and so the acks WAIT counts) covers data the replica only
+// buffers; it applies the buffer on the master's next ping, and a link
+// that goes before then (the master died) takes the buffer with it.
 func (n *Node) bugAckThenApply(l *replicaLink, data []byte, end int64) {
 	l.offset = end
+	l.bugPending = append(l.bugPending, data)
 	n.env.Send(l.master, ReplAck{Offset: l.offset})
-	n.env.After(bugApplyDelay, func() {
-		if n.repl.link != l || l.state != linkUp {
-			return // the link went: what it brought is lost
-		}
+}
+
+// bugApplyPending applies what bugAckThenApply buffered.
+func (n *Node) bugApplyPending(l *replicaLink) {
+	pending := l.bugPending
+	l.bugPending = nil
+	for _, data := range pending {
 		if err := n.applyStream(data); err != nil {
 			n.env.Logf("cache: applying the replication stream failed: %v", err)
 		}
-	})
+	}
 }
 
 // applyStream runs the master's commands. They were checked on the master,
