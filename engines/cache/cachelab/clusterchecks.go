@@ -38,7 +38,11 @@ const (
 	checkSplitBrainWrites = "split_brain_writes"
 )
 
-var clusterCheckNames = []string{checkConverged, checkRedirects, checkSplitBrainWrites, checkStaleReads, checkUnavailability}
+// checkElectionSafety: no two masters ever owned slots under the same
+// config epoch in what the operator sampled.
+const checkElectionSafety = "election_safety"
+
+var clusterCheckNames = []string{checkConverged, checkElectionSafety, checkRedirects, checkSplitBrainWrites, checkStaleReads, checkUnavailability}
 
 // boundParams reads a mapping of named durations or numbers.
 func boundParams(name string, params *yaml.Node, known ...string) (map[string]float64, error) {
@@ -70,6 +74,7 @@ var clusterCheckFields = map[string][]string{
 	checkRedirects:        {"min_moved", "min_ask"},
 	checkStaleReads:       {"max", "p99"},
 	checkSplitBrainWrites: {"grace", "max"},
+	checkElectionSafety:   {},
 }
 
 func clusterCheck(name string, params *yaml.Node, run engine.RunFacts) engine.CheckResult {
@@ -89,6 +94,18 @@ func clusterCheck(name string, params *yaml.Node, run engine.RunFacts) engine.Ch
 		return staleReads(p, run.History)
 	case checkSplitBrainWrites:
 		return splitBrainWrites(p, run)
+	case checkElectionSafety:
+		res := engine.CheckResult{
+			Expected: "one master per config epoch (each election has one winner)",
+			Measured: map[string]float64{"epoch_conflicts": m["epoch_conflicts"], "epoch_samples": m["epoch_samples"]},
+		}
+		if m["epoch_samples"] == 0 {
+			res.Verdict, res.Detail = "unknown", "the operator took no CLUSTER NODES sample"
+			return res
+		}
+		res.Verdict = verdict(m["epoch_conflicts"] == 0)
+		res.Detail = fmt.Sprintf("%g conflicting claims in %g samples", m["epoch_conflicts"], m["epoch_samples"])
+		return res
 	}
 	return engine.CheckResult{Verdict: "unknown", Detail: "cache: unknown check " + name}
 }

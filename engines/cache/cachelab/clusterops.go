@@ -43,6 +43,9 @@ const (
 	// bootstrapWaitMax and convergeWaitMax bound the waits for agreement.
 	bootstrapWaitMax = 60 * time.Second
 	convergeWaitMax  = 90 * time.Second
+	// monitorEvery spaces the operator's CLUSTER NODES samples during
+	// the run, which watch election safety (one owner per config epoch).
+	monitorEvery = 250 * time.Millisecond
 	// reshardBatchKeys is the keys one MIGRATE moves (redis-cli's
 	// --cluster-pipeline default is 10).
 	reshardBatchKeys = 10
@@ -67,6 +70,13 @@ type operatorFacts struct {
 	reshardErrors      int
 	reshardTime        time.Duration
 	reshardErrorDetail string
+	// epochClaims: config epoch → the first master seen owning slots
+	// with it; epochConflicts counts other masters seen with the same
+	// epoch (election safety: one winner per epoch).
+	epochClaims    map[int64]string
+	epochConflicts int
+	epochConflict  string
+	samples        int
 }
 
 func (f *operatorFacts) measures() map[string]float64 {
@@ -83,6 +93,8 @@ func (f *operatorFacts) measures() map[string]float64 {
 		"reshard_keys_moved":  float64(f.reshardKeys),
 		"reshard_errors":      float64(f.reshardErrors),
 		"reshard_ms":          float64(f.reshardTime.Milliseconds()),
+		"epoch_conflicts":     float64(f.epochConflicts),
+		"epoch_samples":       float64(f.samples),
 	}
 	return m
 }
@@ -263,6 +275,7 @@ func (o *operator) bootstrapped() {
 	o.facts.bootstrapped, o.facts.bootstrapAt = true, o.elapsed()
 	o.facts.mu.Unlock()
 	o.nextAction()
+	o.monitor()
 }
 
 // clusterView is one node's CLUSTER NODES, judged.
@@ -412,4 +425,47 @@ func (o *operator) nextAction() {
 	default:
 		panic("cachelab: operator: unknown action " + a.Name)
 	}
+}
+
+// monitor samples every node's CLUSTER NODES until the end of the run and
+// records masters that own slots under a config epoch another master
+// already owned slots under: two winners of one election (a vote given
+// twice), which the Redis Cluster design rules out.
+func (o *operator) monitor() {
+	if o.elapsed() >= o.duration {
+		return
+	}
+	for _, id := range o.layout.nodes {
+		o.call(id, func(v resp.Value) {
+			if v.Kind == resp.Error {
+				return
+			}
+			lines, err := parseClusterNodes(string(v.Str))
+			if err != nil {
+				return
+			}
+			o.facts.mu.Lock()
+			defer o.facts.mu.Unlock()
+			o.facts.samples++
+			if o.facts.epochClaims == nil {
+				o.facts.epochClaims = map[int64]string{}
+			}
+			for _, l := range lines {
+				if len(l.slots) == 0 || !l.has("master") {
+					continue
+				}
+				first, seen := o.facts.epochClaims[l.epoch]
+				switch {
+				case !seen:
+					o.facts.epochClaims[l.epoch] = l.name
+				case first != l.name:
+					o.facts.epochConflicts++
+					if o.facts.epochConflict == "" {
+						o.facts.epochConflict = fmt.Sprintf("at %v %s saw %s (%s) own slots with config epoch %d, already owned by %s", o.elapsed().Round(time.Millisecond), id, l.host, l.name, l.epoch, first)
+					}
+				}
+			}
+		}, "CLUSTER", "NODES")
+	}
+	o.env.After(monitorEvery, o.monitor)
 }
