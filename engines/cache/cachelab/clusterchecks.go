@@ -38,11 +38,17 @@ const (
 	checkSplitBrainWrites = "split_brain_writes"
 )
 
+// checkLostAfterCrash counts lost writes acknowledged after a crash had
+// lasted grace: async replication may lose what the dead master
+// acknowledged before it died, never what the new master acknowledged
+// after it took over.
+const checkLostAfterCrash = "lost_after_crash"
+
 // checkElectionSafety: no two masters ever owned slots under the same
 // config epoch in what the operator sampled.
 const checkElectionSafety = "election_safety"
 
-var clusterCheckNames = []string{checkConverged, checkElectionSafety, checkRedirects, checkSplitBrainWrites, checkStaleReads, checkUnavailability}
+var clusterCheckNames = []string{checkConverged, checkElectionSafety, checkLostAfterCrash, checkRedirects, checkSplitBrainWrites, checkStaleReads, checkUnavailability}
 
 // boundParams reads a mapping of named durations or numbers.
 func boundParams(name string, params *yaml.Node, known ...string) (map[string]float64, error) {
@@ -75,6 +81,7 @@ var clusterCheckFields = map[string][]string{
 	checkStaleReads:       {"max", "p99"},
 	checkSplitBrainWrites: {"grace", "max"},
 	checkElectionSafety:   {},
+	checkLostAfterCrash:   {"grace", "max"},
 }
 
 func clusterCheck(name string, params *yaml.Node, run engine.RunFacts) engine.CheckResult {
@@ -89,11 +96,13 @@ func clusterCheck(name string, params *yaml.Node, run engine.RunFacts) engine.Ch
 	case checkRedirects:
 		return redirects(p, m)
 	case checkUnavailability:
-		return unavailability(p, run.History)
+		res := unavailability(p, run.History)
+		timeToNewMaster(&res, run)
+		return res
 	case checkStaleReads:
 		return staleReads(p, run.History)
-	case checkSplitBrainWrites:
-		return splitBrainWrites(p, run)
+	case checkSplitBrainWrites, checkLostAfterCrash:
+		return lostInWindows(name, p, run)
 	case checkElectionSafety:
 		res := engine.CheckResult{
 			Expected: "one master per config epoch (each election has one winner)",
@@ -297,10 +306,17 @@ func staleReads(p map[string]float64, h *check.History) engine.CheckResult {
 	return res
 }
 
-func splitBrainWrites(p map[string]float64, run engine.RunFacts) engine.CheckResult {
+// lostInWindows counts lost writes acknowledged inside the windows the
+// check looks at: partitions that had lasted grace (split_brain_writes),
+// or from grace after a crash or kill to the end (lost_after_crash).
+func lostInWindows(name string, p map[string]float64, run engine.RunFacts) engine.CheckResult {
 	grace := time.Duration(p["grace"] * float64(time.Second))
+	what := "while a partition had lasted over"
+	if name == checkLostAfterCrash {
+		what = "after a crash had lasted"
+	}
 	res := engine.CheckResult{
-		Expected: fmt.Sprintf("at most %g lost writes acknowledged while a partition had lasted over %v", p["max"], grace),
+		Expected: fmt.Sprintf("at most %g lost writes acknowledged %s %v", p["max"], what, grace),
 		Measured: map[string]float64{},
 	}
 	if run.Finals == nil {
@@ -309,8 +325,11 @@ func splitBrainWrites(p map[string]float64, run engine.RunFacts) engine.CheckRes
 	}
 	var windows [][2]time.Duration
 	for _, f := range run.Faults {
-		if f.Kind == "partition" && f.End > f.Start+grace {
+		switch {
+		case name == checkSplitBrainWrites && f.Kind == "partition" && f.End > f.Start+grace:
 			windows = append(windows, [2]time.Duration{f.Start + grace, f.End})
+		case name == checkLostAfterCrash && (f.Kind == "crash" || f.Kind == "kill"):
+			windows = append(windows, [2]time.Duration{f.Start + grace, 1<<63 - 1})
 		}
 	}
 	lost := check.LostWrites(run.History, run.Finals, nil)
@@ -326,12 +345,56 @@ func splitBrainWrites(p map[string]float64, run engine.RunFacts) engine.CheckRes
 			}
 		}
 	}
-	res.Measured["split_brain_writes"] = float64(count)
+	res.Measured[name] = float64(count)
 	res.Measured["lost_writes"] = float64(len(lost.Lost))
 	res.Verdict = verdict(float64(count) <= p["max"])
-	res.Detail = fmt.Sprintf("%d of %d lost writes were acknowledged deep inside a partition", count, len(lost.Lost))
+	res.Detail = fmt.Sprintf("%d of %d lost writes were acknowledged %s %v", count, len(lost.Lost), what, grace)
 	if first != "" {
 		res.Detail += "; first: " + first
 	}
 	return res
+}
+
+// timeToNewMaster adds, for each crash or kill, how long the slots it
+// interrupted took to serve again as the clients saw it: from the crash
+// to the first successful operation on each slot whose first failure
+// came within crashFailureWindow of it; the median and the longest.
+func timeToNewMaster(res *engine.CheckResult, run engine.RunFacts) {
+	const crashFailureWindow = time.Second
+	ops := append([]check.Op(nil), run.History.Ops...)
+	sort.SliceStable(ops, func(i, j int) bool { return ops[i].Call < ops[j].Call })
+	for i, f := range run.Faults {
+		if f.Kind != "crash" && f.Kind != "kill" {
+			continue
+		}
+		failed := map[int]bool{}
+		recovered := map[int]time.Duration{}
+		for _, op := range ops {
+			if op.Call < f.Start {
+				continue
+			}
+			slot := cluster.KeySlot([]byte(op.Key))
+			switch {
+			case op.Status != check.StatusOK && op.Call < f.Start+crashFailureWindow:
+				failed[slot] = true
+			case op.Status == check.StatusOK && failed[slot]:
+				if _, done := recovered[slot]; !done {
+					recovered[slot] = op.Return - f.Start
+				}
+			}
+		}
+		var times []time.Duration
+		for _, d := range recovered {
+			times = append(times, d)
+		}
+		if len(times) == 0 {
+			continue
+		}
+		sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
+		key := fmt.Sprintf("new_master_s_%d_%s", i, f.Target)
+		res.Measured[key+"_p50"] = times[len(times)/2].Seconds()
+		res.Measured[key+"_max"] = times[len(times)-1].Seconds()
+		res.Detail += fmt.Sprintf("; %s of %s at %v: its slots served again after %v (median of %d slots), %v at most",
+			f.Kind, f.Target, f.Start.Round(time.Millisecond), times[len(times)/2].Round(time.Millisecond), len(times), times[len(times)-1].Round(time.Millisecond))
+	}
 }
