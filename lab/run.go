@@ -280,8 +280,7 @@ func (r *labRun) execute() {
 		r.finals.giveUp()
 	}
 	deadline := r.w.Now() + recoveryDelay + finalReadsBudget
-	busy := func() bool { return r.cluster.Busy != nil && r.cluster.Busy() }
-	for (!r.finals.done() || busy()) && r.w.Now() < deadline {
+	for !r.finals.done() && r.w.Now() < deadline {
 		r.w.Run(min(r.w.Now()+time.Second, deadline))
 	}
 	if r.opts.RealClock != nil {

@@ -91,11 +91,6 @@ type Cluster struct {
 	// finished), for the engine's checks (RunFacts.Measures) and the
 	// report. It is called once, after the run.
 	Measures func() map[string]float64
-	// Busy, when set, reports whether the operator still has work it
-	// must finish before the run ends (checking that the cluster
-	// converged after the faults): the lab keeps the world running while
-	// it is true, within the final reads' budget.
-	Busy func() bool
 }
 
 // OperatorID is the node name of an engine's Operator.

@@ -127,7 +127,7 @@ func buildCluster(spec engine.Spec, set settings, masterOf map[node.ID]node.ID) 
 		cfg.Cluster.AnnounceIP, cfg.Cluster.AnnouncePort = string(id), clusterPort
 		factories[id] = cache.New(cfg)
 	}
-	counts := &redirectCounts{}
+	var counts []*redirectCounts // one per client, summed after the run
 	facts := &operatorFacts{}
 	report := configReport(set.cache)
 	report["client"] = set.client.report()
@@ -153,20 +153,23 @@ func buildCluster(spec engine.Spec, set settings, masterOf map[node.ID]node.ID) 
 	}
 	return &engine.Cluster{
 		Factories: factories,
-		NewClient: func(r *rand.Rand) engine.Client { return newClusterClient(layout, set.client, counts, r) },
-		Config:    report,
-		Messages:  messages,
+		NewClient: func(r *rand.Rand) engine.Client {
+			c := &redirectCounts{}
+			counts = append(counts, c)
+			return newClusterClient(layout, set.client, c, r)
+		},
+		Config:   report,
+		Messages: messages,
 		Operator: func() node.Handler {
 			return newOperator(layout, spec.Actions, spec.Duration, facts)
 		},
 		Measures: func() map[string]float64 {
 			m := facts.measures()
-			for k, v := range counts.measures() {
+			for k, v := range sumCounts(counts) {
 				m[k] = v
 			}
 			return m
 		},
-		Busy: facts.busy,
 	}, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"syslab/engines/cache"
@@ -47,20 +46,30 @@ const (
 	clusterCallsMax = 10000
 )
 
-// redirectCounts are what all the clients of one run saw, for the report.
-// Clients of a live run count from their own goroutines.
+// redirectCounts are what one client saw. Each client counts alone (in
+// live mode on its own goroutine); the run adds them up once it is over.
 type redirectCounts struct {
-	moved, ask, tryAgain, clusterDown, slotReloads, replicaReads atomic.Int64
+	moved, ask, tryAgain, clusterDown, slotReloads, replicaReads int
 }
 
-func (r *redirectCounts) measures() map[string]float64 {
+// sumCounts is what all the clients of a run saw, for the report.
+func sumCounts(all []*redirectCounts) map[string]float64 {
+	var t redirectCounts
+	for _, r := range all {
+		t.moved += r.moved
+		t.ask += r.ask
+		t.tryAgain += r.tryAgain
+		t.clusterDown += r.clusterDown
+		t.slotReloads += r.slotReloads
+		t.replicaReads += r.replicaReads
+	}
 	return map[string]float64{
-		"client_moved":         float64(r.moved.Load()),
-		"client_ask":           float64(r.ask.Load()),
-		"client_tryagain":      float64(r.tryAgain.Load()),
-		"client_clusterdown":   float64(r.clusterDown.Load()),
-		"client_slot_reloads":  float64(r.slotReloads.Load()),
-		"client_replica_reads": float64(r.replicaReads.Load()),
+		"client_moved":         float64(t.moved),
+		"client_ask":           float64(t.ask),
+		"client_tryagain":      float64(t.tryAgain),
+		"client_clusterdown":   float64(t.clusterDown),
+		"client_slot_reloads":  float64(t.slotReloads),
+		"client_replica_reads": float64(t.replicaReads),
 	}
 }
 
@@ -183,7 +192,7 @@ func (c *clusterClient) try(x engine.Exchange, o *clusterOp, askTo node.ID) {
 				c.readonly[to] = true
 				c.send(x, to, clientCall{role: roleAux}, []byte("READONLY"))
 			}
-			c.counts.replicaReads.Add(1)
+			c.counts.replicaReads++
 		}
 	}
 	switch {
@@ -229,7 +238,7 @@ func (c *clusterClient) reload(x engine.Exchange, avoid node.ID) {
 		to = c.masters[(indexOf(c.masters, to)+1+c.rng.IntN(len(c.masters)-1))%len(c.masters)]
 	}
 	c.reloading = true
-	c.counts.slotReloads.Add(1)
+	c.counts.slotReloads++
 	seq := c.send(x, to, clientCall{role: roleSlots}, []byte("CLUSTER"), []byte("SLOTS"))
 	x.After(clusterSilence, func() {
 		if _, pending := c.calls[seq]; pending {
@@ -321,11 +330,11 @@ func (c *clusterClient) answer(x engine.Exchange, o *clusterOp, v resp.Value) {
 			return
 		}
 		if rd.ask {
-			c.counts.ask.Add(1)
+			c.counts.ask++
 			c.try(x, o, rd.to)
 			return
 		}
-		c.counts.moved.Add(1)
+		c.counts.moved++
 		c.slots.owner[rd.slot] = rd.to
 		// A replica that restarted forgot READONLY and redirects reads to
 		// its master: say READONLY again before the next replica read.
@@ -334,9 +343,9 @@ func (c *clusterClient) answer(x engine.Exchange, o *clusterOp, v resp.Value) {
 		c.try(x, o, "")
 	default: // TRYAGAIN, CLUSTERDOWN
 		if code == "TRYAGAIN" {
-			c.counts.tryAgain.Add(1)
+			c.counts.tryAgain++
 		} else {
-			c.counts.clusterDown.Add(1)
+			c.counts.clusterDown++
 		}
 		delay := o.delay
 		o.delay = min(2*o.delay, clusterRetryDelayMax)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"syslab/engines/cache"
@@ -53,10 +52,10 @@ const (
 	migrateTimeoutMillis = 5000
 )
 
-// operatorFacts is what the operator found, read after the run by the
-// engine's checks (live mode: from another goroutine).
+// operatorFacts is what the operator found. Only the operator writes it;
+// the run reads it once the world has stopped (in live mode the
+// operator's goroutine has ended by then), so it needs no lock.
 type operatorFacts struct {
-	mu                 sync.Mutex
 	bootstrapped       bool
 	bootstrapAt        time.Duration
 	bootstrapError     string
@@ -80,8 +79,6 @@ type operatorFacts struct {
 }
 
 func (f *operatorFacts) measures() map[string]float64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	m := map[string]float64{
 		"bootstrap_ok":        b2f(f.bootstrapped),
 		"bootstrap_ms":        float64(f.bootstrapAt.Milliseconds()),
@@ -97,12 +94,6 @@ func (f *operatorFacts) measures() map[string]float64 {
 		"epoch_samples":       float64(f.samples),
 	}
 	return m
-}
-
-func (f *operatorFacts) busy() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return !f.convergeDone
 }
 
 func b2f(b bool) float64 {
@@ -214,9 +205,7 @@ func wantOK(id node.ID, v resp.Value) error {
 }
 
 func (o *operator) bootstrapFailed(err error) {
-	o.facts.mu.Lock()
 	o.facts.bootstrapError = err.Error()
-	o.facts.mu.Unlock()
 	o.env.Logf("cachelab: cluster bootstrap failed: %v", err)
 }
 
@@ -271,9 +260,7 @@ func (o *operator) learnMyself(id node.ID, v resp.Value) error {
 
 func (o *operator) bootstrapped() {
 	o.ready = true
-	o.facts.mu.Lock()
 	o.facts.bootstrapped, o.facts.bootstrapAt = true, o.elapsed()
-	o.facts.mu.Unlock()
 	o.nextAction()
 	o.monitor()
 }
@@ -397,10 +384,8 @@ func (o *operator) converge() {
 				o.env.After(operatorPoll, poll)
 				return
 			}
-			o.facts.mu.Lock()
 			o.facts.convergeDone, o.facts.converged, o.facts.slotsCovered = true, ok, covered
 			o.facts.convergedAfter, o.facts.convergeDetail = waited, why
-			o.facts.mu.Unlock()
 		})
 	}
 	poll()
@@ -444,8 +429,6 @@ func (o *operator) monitor() {
 			if err != nil {
 				return
 			}
-			o.facts.mu.Lock()
-			defer o.facts.mu.Unlock()
 			o.facts.samples++
 			if o.facts.epochClaims == nil {
 				o.facts.epochClaims = map[int64]string{}

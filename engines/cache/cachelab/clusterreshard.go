@@ -76,13 +76,11 @@ func decodeReshard(n *yaml.Node, nodes []node.ID) (reshardParams, error) {
 func (o *operator) reshard(p reshardParams, done func()) {
 	began := o.elapsed()
 	finish := func(err error) {
-		o.facts.mu.Lock()
 		o.facts.reshardTime += o.elapsed() - began
 		if err != nil {
 			o.facts.reshardErrors++
 			o.facts.reshardErrorDetail = err.Error()
 		}
-		o.facts.mu.Unlock()
 		if err != nil {
 			o.env.Logf("cachelab: reshard %s → %s stopped: %v", p.from, p.to, err)
 		}
@@ -151,9 +149,7 @@ func (o *operator) moveSlots(p reshardParams, slots []int, finish func(error)) {
 				o.each(owners, func(node.ID) []string {
 					return []string{"CLUSTER", "SETSLOT", slot, "NODE", dst}
 				}, wantOK, func() {
-					o.facts.mu.Lock()
 					o.facts.reshardSlots++
-					o.facts.mu.Unlock()
 					o.moveSlots(p, slots[1:], finish)
 				}, fail)
 			})
@@ -192,9 +188,7 @@ func (o *operator) migrateKeys(p reshardParams, slot string, done func(error)) {
 				done(fmt.Errorf("%s: %s", p.from, v.Str))
 				return
 			}
-			o.facts.mu.Lock()
 			o.facts.reshardKeys += len(args) - 7
-			o.facts.mu.Unlock()
 			o.migrateKeys(p, slot, done)
 		}, args...)
 	}, "CLUSTER", "GETKEYSINSLOT", slot, strconv.Itoa(reshardBatchKeys))
