@@ -23,6 +23,9 @@ var plantedBugs = []struct {
 	{"replica-acks-before-apply", 1},
 	{"isolated-master-accepts-writes", 1},
 	{"slot-owner-lowest-epoch", 1},
+	// A double vote needs two candidates and a voter that loses power
+	// between their requests: 1 seed in 200 (sweep of 2026-12-01).
+	{"vote-not-persisted", 104},
 }
 
 // sweepSeedsMax is how many seeds the sweep may try before a planted bug
