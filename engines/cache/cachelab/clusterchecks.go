@@ -106,7 +106,7 @@ func clusterCheck(name string, params *yaml.Node, run engine.RunFacts) engine.Ch
 	case checkElectionSafety:
 		res := engine.CheckResult{
 			Expected: "one master per config epoch (each election has one winner)",
-			Measured: map[string]float64{"epoch_conflicts": m["epoch_conflicts"], "epoch_samples": m["epoch_samples"]},
+			Measured: map[string]float64{"epoch_conflicts": m["epoch_conflicts"], "epoch_samples": m["epoch_samples"], "epoch_zero_owners": m["epoch_zero_owners"]},
 		}
 		if m["epoch_samples"] == 0 {
 			res.Verdict, res.Detail = "unknown", "the operator took no CLUSTER NODES sample"
@@ -114,6 +114,9 @@ func clusterCheck(name string, params *yaml.Node, run engine.RunFacts) engine.Ch
 		}
 		res.Verdict = verdict(m["epoch_conflicts"] == 0)
 		res.Detail = fmt.Sprintf("%g conflicting claims in %g samples", m["epoch_conflicts"], m["epoch_samples"])
+		if z := m["epoch_zero_owners"]; z > 0 {
+			res.Detail += fmt.Sprintf(" (%g sampled lines showed a master owning slots at config epoch 0, left out: no election yields it)", z)
+		}
 		return res
 	}
 	return engine.CheckResult{Verdict: "unknown", Detail: "cache: unknown check " + name}

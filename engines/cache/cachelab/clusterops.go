@@ -74,8 +74,11 @@ type operatorFacts struct {
 	// epoch (election safety: one winner per epoch).
 	epochClaims    map[int64]string
 	epochConflicts int
-	epochConflict  string
-	samples        int
+	// epochZeroOwners counts sampled lines of masters owning slots with
+	// config epoch 0 (no election yields it; see monitor).
+	epochZeroOwners int
+	epochConflict   string
+	samples         int
 }
 
 func (f *operatorFacts) measures() map[string]float64 {
@@ -92,6 +95,7 @@ func (f *operatorFacts) measures() map[string]float64 {
 		"reshard_ms":          float64(f.reshardTime.Milliseconds()),
 		"epoch_conflicts":     float64(f.epochConflicts),
 		"epoch_samples":       float64(f.samples),
+		"epoch_zero_owners":   float64(f.epochZeroOwners),
 	}
 	return m
 }
@@ -435,6 +439,13 @@ func (o *operator) monitor() {
 			}
 			for _, l := range lines {
 				if len(l.slots) == 0 || !l.has("master") {
+					continue
+				}
+				if l.epoch == 0 {
+					// No election yields epoch 0 (bootstrap sets 1…N);
+					// a view showing it is a node's stale or partial
+					// knowledge, counted apart.
+					o.facts.epochZeroOwners++
 					continue
 				}
 				first, seen := o.facts.epochClaims[l.epoch]
