@@ -9,9 +9,11 @@ package cache
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/resp"
+	"syslab/node"
 )
 
 // indexSlots gives database 0 its slot index in cluster mode; Start calls
@@ -117,6 +119,21 @@ func (h clusterHost) DeleteKeysInSlot(slot int) {
 	}
 }
 
+// costClusterMessage is the virtual CPU time of handling one bus message:
+// a header with a 2 KiB slot bitmap and a few gossip entries (Redis's
+// clusterProcessPacket is a few microseconds). A node busy with clients
+// answers pings late, as a real one does.
+const costClusterMessage = 5 * time.Microsecond
+
+func clusterMessageCost(msg node.Message) time.Duration {
+	switch msg.(type) {
+	case cluster.Ping, cluster.Pong, cluster.Meet, cluster.Fail, cluster.FailoverAuthRequest,
+		cluster.FailoverAuthAck, cluster.Update, cluster.MFStart:
+		return costClusterMessage
+	}
+	return 0
+}
+
 // --- commands ---
 
 var clusterCommands = []commandSpec{
@@ -126,6 +143,13 @@ var clusterCommands = []commandSpec{
 }
 
 var replyClusterDisabled = resp.Err("ERR This instance has cluster support disabled")
+
+// replyFailoverPause answers writes while a master holds them back for a
+// manual CLUSTER FAILOVER, so its replica can catch up and take over
+// without losing any. Redis blocks such clients until the pause ends;
+// this node cannot hold a reply back, so it answers TRYAGAIN, which
+// cluster clients retry (and then get MOVED to the new master).
+var replyFailoverPause = resp.Err("TRYAGAIN Manual failover in progress, writes are paused")
 
 func clusterCommand(c *call) resp.Value {
 	if c.node.cluster == nil {

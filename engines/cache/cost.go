@@ -54,7 +54,7 @@ func (n *Node) Cost(msg node.Message) time.Duration {
 		}
 		return costKeyspaceWide + time.Duration(keys)*costPerSyncedKey
 	default:
-		return 0
+		return clusterMessageCost(msg) // cluster.go; 0 for anything else
 	}
 	if len(args) == 0 {
 		return costUnknownCommand

@@ -23,6 +23,8 @@ type testEnv struct {
 	// pushes are the Push messages sent, to any client, in order.
 	pushes []sentPush
 	logs   []string
+	// messages are what the node sent that is neither a Reply nor a Push.
+	messages []node.Message
 	// lastReply is kept even when discardReplies is set (benchmarks).
 	lastReply      Reply
 	discardReplies bool
@@ -60,7 +62,12 @@ func (e *testEnv) Send(to node.ID, msg node.Message) {
 		e.pushes = append(e.pushes, sentPush{to: to, push: p})
 		return
 	}
-	e.lastReply = msg.(Reply)
+	reply, ok := msg.(Reply)
+	if !ok {
+		e.messages = append(e.messages, msg) // to another node (MigrateAck…)
+		return
+	}
+	e.lastReply = reply
 	if !e.discardReplies {
 		e.replies = append(e.replies, e.lastReply)
 	}

@@ -34,7 +34,7 @@ func errSubcommandArity(command, sub string) resp.Value {
 
 // infoSections lists the sections INFO knows, in Redis's order; all of
 // them are in the default set.
-var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "keyspace"}
+var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cluster", "keyspace"}
 
 func infoCommand(c *call) resp.Value {
 	wanted := map[string]bool{}
@@ -86,7 +86,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 	case "server":
 		uptimeSeconds := (nowMillis - n.startMillis) / 1000
 		field("redis_version", redisVersion)
-		field("redis_mode", "standalone")
+		field("redis_mode", map[bool]string{false: "standalone", true: "cluster"}[n.cfg.ClusterEnabled])
 		field("arch_bits", 64)
 		field("run_id", string(n.env.Self()))
 		field("uptime_in_seconds", uptimeSeconds)
@@ -131,6 +131,8 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		field("keyspace_misses", n.stats.KeyspaceMisses)
 	case "replication":
 		n.writeReplicationInfo(field) // replication.go
+	case "cluster":
+		field("cluster_enabled", boolInt(n.cfg.ClusterEnabled))
 	case "keyspace":
 		for i, ks := range n.dbs {
 			if ks.size() == 0 {
@@ -253,7 +255,7 @@ func commandInfos(names []string) []resp.Value {
 		for _, f := range []struct {
 			flag commandFlags
 			name string
-		}{{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagFast, "fast"}} {
+		}{{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagFast, "fast"}, {flagMovableKeys, "movablekeys"}} {
 			if spec.flags&f.flag != 0 {
 				flags = append(flags, resp.Simple(f.name))
 			}

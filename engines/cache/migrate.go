@@ -39,6 +39,7 @@ import (
 	"strconv"
 	"time"
 
+	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 	"syslab/node"
@@ -294,6 +295,20 @@ func migrateCommand(c *call) resp.Value {
 	return replyLater
 }
 
+// peerAt resolves MIGRATE's host and port in cluster mode: the node whose
+// client address is host:port, as CLUSTER NODES shows it (what redis-cli
+// --cluster passes to MIGRATE); another name falls back to a node ID.
+// Cluster mode sets resolvePeer to it over the cluster state's nodes.
+func peerAt(peers []cluster.Peer, host string, port int) (node.ID, bool) {
+	addr := host + ":" + strconv.Itoa(port)
+	for _, p := range peers {
+		if p.Addr == addr && p.Bus != "" {
+			return p.Bus, true
+		}
+	}
+	return defaultResolvePeer(host, port)
+}
+
 // resolvePeerOf finds the node MIGRATE's host and port name.
 func (n *Node) resolvePeerOf(host string, port int) (node.ID, bool) {
 	if n.resolvePeer != nil {
@@ -321,6 +336,7 @@ func (n *Node) holdForMigration(client node.ID, seq uint64, args [][]byte) bool 
 	parked := &blockedClient{client: client, seq: seq, dbIndex: s.dbIndex}
 	n.blocking.blocked[client] = parked
 	mig.held = append(mig.held, heldCommand{parked: parked, args: args})
+	n.env.Metrics().Add("cache_migrate_held_commands_total", 1)
 	return true
 }
 
@@ -436,6 +452,7 @@ func (n *Node) restoreBatch(from node.ID, req MigrateRequest) string {
 	db := n.dbs[req.DB]
 	s := &session{client: from, dbIndex: req.DB, asking: true}
 	batch := make([][][]byte, len(req.Keys))
+	seen := make(map[string]bool, len(req.Keys))
 	for i, k := range req.Keys {
 		args := [][]byte{cmdRestore, k.Key, strconv.AppendInt(nil, k.TTLMillis, 10), k.Payload}
 		if req.Replace {
@@ -447,9 +464,10 @@ func (n *Node) restoreBatch(from node.ID, req MigrateRequest) string {
 				return string(refusal.Str)
 			}
 		}
-		if !req.Replace && db.lookupNoTouch(k.Key, nowMillis) != nil {
-			return errBusyKey
+		if !req.Replace && (seen[string(k.Key)] || db.lookupNoTouch(k.Key, nowMillis) != nil) {
+			return errBusyKey // a key named twice is busy the second time, as in Redis
 		}
+		seen[string(k.Key)] = true
 		if k.TTLMillis < 0 {
 			return errBadTTL
 		}
@@ -561,9 +579,12 @@ func (n *Node) finishMigration(mig *migration, reply resp.Value) {
 			delete(st.heldKeys, k)
 		}
 	}
+	if !n.isReplica() {
+		n.flushStream() // the DEL goes to replicas now, caller or not
+	}
 	if bc := mig.caller; !bc.done {
-		if s := n.sessions[bc.client]; s != nil {
-			n.afterCommand(s) // WAIT after MIGRATE waits for its DEL
+		if s := n.sessions[bc.client]; s != nil && !n.isReplica() {
+			s.replOffset = n.repl.offset // WAIT after MIGRATE waits for its DEL
 		}
 		n.unblock(bc)
 		n.reply(bc.client, bc.seq, reply)

@@ -53,12 +53,13 @@ func startRedisServer(t *testing.T) *redisServer {
 // startRedisServerIn starts redis-server with dir as its working directory
 // and dir/dump.rdb as its RDB file (loaded if present), without
 // persistence of its own, and waits until it answers PING.
-func startRedisServerIn(t *testing.T, dir string) *redisServer {
+// Extra arguments are appended to the command line (--cluster-enabled yes).
+func startRedisServerIn(t *testing.T, dir string, extra ...string) *redisServer {
 	t.Helper()
 	path := requireRedisServer(t)
 	s := &redisServer{t: t, socket: filepath.Join(dir, "redis.sock")}
-	cmd := exec.Command(path, "--port", "0", "--unixsocket", s.socket, "--save", "", "--appendonly", "no",
-		"--dir", dir, "--dbfilename", "dump.rdb")
+	cmd := exec.Command(path, append([]string{"--port", "0", "--unixsocket", s.socket, "--save", "", "--appendonly", "no",
+		"--dir", dir, "--dbfilename", "dump.rdb"}, extra...)...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

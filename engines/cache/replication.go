@@ -310,6 +310,9 @@ func (n *Node) refuseWrite() (resp.Value, bool) {
 	if n.isReplica() {
 		return replyReadonly, true
 	}
+	if n.cluster != nil && n.cluster.PausedForFailover() {
+		return replyFailoverPause, true // cluster.go
+	}
 	if n.cfg.MinReplicasToWrite > 0 && n.goodReplicas() < n.cfg.MinReplicasToWrite {
 		return replyNoReplicas, true
 	}

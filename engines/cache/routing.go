@@ -11,8 +11,8 @@ package cache
 //	            cluster state refuses keyed commands (Serving's error)
 //	ASK         this node owns the slot but is migrating it and lacks a
 //	            key: the client retries once at the target, after ASKING
-//	TRYAGAIN    a multi-key command whose keys are partly here and partly
-//	            moved already, while the slot migrates or imports
+//	TRYAGAIN    a multi-key command, sent with ASKING to the node importing
+//	            the slot, whose keys have not all arrived yet
 //	MOVED       another node owns the slot
 //
 // A node importing a slot serves it only to a client that sent ASKING just
@@ -58,9 +58,8 @@ const (
 )
 
 // ASKING: serve the next command even if its slot is only being imported
-// here. The flag survives until the next command that is not ASKING or
-// MULTI, or until the transaction it was given in ends (see
-// consumeAsking).
+// here. The flag lasts for that one command or, given before MULTI, until
+// the transaction's EXEC or DISCARD (see consumeAsking).
 func askingCommand(c *call) resp.Value {
 	if c.node.router == nil {
 		return resp.Err(errClusterNotOn)
@@ -69,12 +68,16 @@ func askingCommand(c *call) resp.Value {
 	return resp.OK
 }
 
-// consumeAsking drops the ASKING flag after the command it was meant for,
-// as Redis's resetClient does: it lasts while the client queues a
-// transaction, and ASKING and MULTI themselves keep it.
+// consumeAsking returns whether the command about to run was preceded by
+// ASKING, and drops the flag once that command is the last it covers, as
+// Redis's resetClient does after each command: the flag survives ASKING
+// itself, MULTI and the commands queued after it, and ends with EXEC or
+// DISCARD or any command outside a transaction.
 func consumeAsking(s *session, spec *commandSpec) bool {
 	asking := s.asking
-	if s.multi == nil && spec != specAsking && spec != specMulti {
+	switch {
+	case spec == specAsking || spec == specMulti:
+	case spec == specExec || spec == specDiscard || s.multi == nil:
 		s.asking = false
 	}
 	return asking
@@ -82,7 +85,7 @@ func consumeAsking(s *session, spec *commandSpec) bool {
 
 // The specs routing treats specially, found in init (the command table
 // cannot refer to them through its own initialization).
-var specAsking, specMulti, specExec, specMigrate *commandSpec
+var specAsking, specMulti, specExec, specDiscard, specMigrate *commandSpec
 
 // routeCommand decides whether this node serves the command. It returns
 // the redirection or error to answer and true when it does not. An EXEC
@@ -116,14 +119,24 @@ type slotQuery struct {
 	write        bool
 }
 
-// add takes one key; false means the keys span slots.
-func (q *slotQuery) add(n *Node, db *keyspace, key []byte, nowMillis int64) bool {
+// keyVerdict is what slotQuery.add learned from one key.
+type keyVerdict uint8
+
+const (
+	keyFits      keyVerdict = iota // same slot as the keys before
+	keyCrossSlot                   // another slot: CROSSSLOT
+	keyUnbound                     // the first key's slot has no owner
+)
+
+// add takes one key. As Redis, an unowned slot is reported at the first
+// key, before any CROSSSLOT.
+func (q *slotQuery) add(n *Node, db *keyspace, key []byte) keyVerdict {
 	if q.firstKey == nil {
 		q.firstKey = key
 		q.slot = cluster.KeySlot(key)
 		q.route = n.router.Route(q.slot)
 		if q.route.Owner.Addr == "" {
-			return true // unbound: reported once all keys are seen
+			return keyUnbound
 		}
 		if q.route.Mine && !q.route.MigratingTo.IsZero() {
 			q.migrating = true
@@ -132,14 +145,22 @@ func (q *slotQuery) add(n *Node, db *keyspace, key []byte, nowMillis int64) bool
 		}
 	} else if !bytes.Equal(key, q.firstKey) {
 		if cluster.KeySlot(key) != q.slot {
-			return false
+			return keyCrossSlot
 		}
 		q.multipleKeys = true
 	}
-	if (q.migrating || q.importing) && db.lookupNoTouch(key, nowMillis) == nil {
+	if (q.migrating || q.importing) && db.lookupNoTouch(key, n.env.Now().UnixMilli()) == nil {
 		q.missingKeys++
 	}
-	return true
+	return keyFits
+}
+
+// refusal words a verdict other than keyFits.
+func (v keyVerdict) refusal() resp.Value {
+	if v == keyUnbound {
+		return resp.Err(errSlotUnbound)
+	}
+	return resp.Err(errCrossSlot)
 }
 
 // getNodeByQuery is Redis's function of that name, answering only
@@ -147,7 +168,6 @@ func (q *slotQuery) add(n *Node, db *keyspace, key []byte, nowMillis int64) bool
 func (n *Node) getNodeByQuery(s *session, spec *commandSpec, args [][]byte, asking bool) (resp.Value, bool) {
 	var q slotQuery
 	db := n.dbs[s.dbIndex]
-	nowMillis := n.env.Now().UnixMilli()
 	if spec == specExec {
 		if s.multi == nil {
 			return resp.Value{}, false // EXEC answers its own error
@@ -157,16 +177,16 @@ func (n *Node) getNodeByQuery(s *session, spec *commandSpec, args [][]byte, aski
 				q.write = true
 			}
 			for _, key := range commandKeys(queued.spec, queued.args) {
-				if !q.add(n, db, key, nowMillis) {
-					return resp.Err(errCrossSlot), true
+				if v := q.add(n, db, key); v != keyFits {
+					return v.refusal(), true
 				}
 			}
 		}
 	} else {
 		q.write = spec.flags&flagWrite != 0
 		for _, key := range commandKeys(spec, args) {
-			if !q.add(n, db, key, nowMillis) {
-				return resp.Err(errCrossSlot), true
+			if v := q.add(n, db, key); v != keyFits {
+				return v.refusal(), true
 			}
 		}
 	}
@@ -174,9 +194,6 @@ func (n *Node) getNodeByQuery(s *session, spec *commandSpec, args [][]byte, aski
 		return resp.Value{}, false // no keys: always served
 	}
 	r := &q.route
-	if r.Owner.Addr == "" {
-		return resp.Err(errSlotUnbound), true
-	}
 	if err := n.router.Serving(); err != nil {
 		return clusterDownReply(err), true
 	}
@@ -184,9 +201,8 @@ func (n *Node) getNodeByQuery(s *session, spec *commandSpec, args [][]byte, aski
 		return resp.Value{}, false
 	}
 	if q.migrating && q.missingKeys > 0 {
-		if q.multipleKeys {
-			return resp.Err(errTryAgain), true
-		}
+		// Redis 7.0 asks even when some of several keys are still here:
+		// the importing node then answers TRYAGAIN until all have moved.
 		return redirect(redirectAskTag, q.slot, r.MigratingTo.Addr), true
 	}
 	if q.importing && asking {
@@ -230,18 +246,24 @@ func clusterDownReply(err error) resp.Value {
 // (Redis's getKeysFromCommandWithSpecs). A malformed key count yields no
 // keys: the command itself then answers the error.
 func commandKeys(spec *commandSpec, args [][]byte) [][]byte {
-	if find := movableKeyFinders[spec]; find != nil {
-		return find(args)
+	if spec.flags&flagMovableKeys != 0 {
+		return movableKeyFinders[spec](args)
 	}
 	return spec.keys(args)
 }
+
+// flagMovableKeys marks, at init, the specs movableKeyFinders knows, so
+// the common command does not pay a map lookup to learn it has none (the
+// highest bit of commandFlags; init checks no table entry uses it).
+const flagMovableKeys commandFlags = 1 << 7
 
 // movableKeyFinders locate the keys of the commands whose key positions
 // depend on their arguments.
 var movableKeyFinders = map[*commandSpec]func(args [][]byte) [][]byte{}
 
 func init() {
-	specAsking, specMulti, specExec, specMigrate = commandTable["asking"], commandTable["multi"], commandTable["exec"], commandTable["migrate"]
+	specAsking, specMulti, specExec, specDiscard, specMigrate = commandTable["asking"], commandTable["multi"],
+		commandTable["exec"], commandTable["discard"], commandTable["migrate"]
 	numkeysAt := func(at int) func([][]byte) [][]byte {
 		return func(args [][]byte) [][]byte { return keysAfterCount(args, at, nil) }
 	}
@@ -260,12 +282,18 @@ func init() {
 		"memory":      memoryUsageKeys,
 		"migrate":     migrateKeys,
 	}
+	for _, spec := range commandTable {
+		if spec.flags&flagMovableKeys != 0 {
+			panic("cache: command " + spec.name + " uses the flag bit routing reserves for movable keys")
+		}
+	}
 	for name, find := range finders {
 		spec := commandTable[name]
 		if spec == nil {
 			panic("cache: movable-key finder for unknown command " + name)
 		}
 		movableKeyFinders[spec] = find
+		spec.flags |= flagMovableKeys
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"syslab/engines/cache"
+	"syslab/engines/cache/cluster"
 	"syslab/lab/engine"
 	"syslab/node"
 )
@@ -97,7 +98,7 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 		Factories: factories,
 		NewClient: func(r *rand.Rand) engine.Client { return newClient(servers, origin, set.client, r) },
 		Config:    report,
-		Messages: map[string]node.Message{
+		Messages: withClusterBus(map[string]node.Message{
 			"cache.Command":      cache.Command{},
 			"cache.Reply":        cache.Reply{},
 			"cache.Push":         cache.Push{},
@@ -111,11 +112,23 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 			"cache.ReplPing":       cache.ReplPing{},
 			"cache.ReplAck":        cache.ReplAck{},
 			"cache.ReplGetAck":     cache.ReplGetAck{},
+			// MIGRATE between cache nodes (migrate.go).
+			"cache.MigrateRequest": cache.MigrateRequest{},
+			"cache.MigrateAck":     cache.MigrateAck{},
 			// The simulated database behind a cache (origin.go).
 			"cachelab.OriginLoad":  OriginLoad{},
 			"cachelab.OriginValue": OriginValue{},
-		},
+		}),
 	}, nil
+}
+
+// withClusterBus adds the cluster bus messages (package cluster) to an
+// engine's message registry.
+func withClusterBus(messages map[string]node.Message) map[string]node.Message {
+	for name, prototype := range cluster.Messages() {
+		messages[name] = prototype
+	}
+	return messages
 }
 
 // rolePrefixReplica starts a replica's role: "replica-of:<master node>"

@@ -45,10 +45,8 @@ func (s *State) header() Header {
 		h.Master = me.master.name
 		h.ConfigEpoch = me.master.configEpoch
 	}
-	for slot := range SlotCount {
-		if s.slots[slot] == owner && owner != nil {
-			h.Slots.Set(slot)
-		}
+	if owner != nil {
+		h.Slots = owner.slotBits
 	}
 	h.ManualPaused = s.manual.pausedFor != nil
 	return h
@@ -141,8 +139,15 @@ func (s *State) broadcast(kind string, msg node.Message) {
 }
 
 // Receive handles msg if it is a cluster bus message; false means it is
-// not one.
+// not one. A message whose header or gossip is malformed (in live mode it
+// came off a socket) is dropped whole: what the state keeps must always
+// be writable to, and readable from, nodes.conf.
 func (s *State) Receive(from node.ID, msg node.Message) bool {
+	if h, gossip, ok := busParts(msg); ok && !wellFormed(h, gossip) {
+		s.stats.count(true, "malformed")
+		s.env.Logf("cluster: dropping a malformed %T from %s", msg, from)
+		return true
+	}
 	switch m := msg.(type) {
 	case Ping:
 		s.stats.count(true, "ping")
@@ -305,7 +310,6 @@ func (s *State) updateRole(sender *clusterNode, h Header) {
 			}
 		}
 		sender.flags = sender.flags&^flagMaster | flagReplica
-		sender.configEpoch = 0
 		s.todoSave, s.todoUpdateState = true, true
 	}
 	if master != nil && sender.master != master {
@@ -318,22 +322,30 @@ func (s *State) updateRole(sender *clusterNode, h Header) {
 // the UPDATE check for stale claims.
 func (s *State) receiveSlots(sender *clusterNode, h Header) {
 	if h.Master != "" {
+		// A replica advertises its master's slots and configEpoch: news
+		// of a failover travels through the replicas too, as in Redis.
+		if master := s.nodes[h.Master]; master != nil && master.isMaster() && master != s.myself && !master.has(flagHandshake) {
+			if h.ConfigEpoch > master.configEpoch {
+				master.configEpoch = h.ConfigEpoch
+				s.todoSave = true
+			}
+			s.claimSlots(master, h.ConfigEpoch, &h.Slots)
+		}
 		return
 	}
 	// Does the sender claim a slot a node with a newer config owns? Then
 	// tell it (UPDATE).
-	for slot := range SlotCount {
-		if !h.Slots.Has(slot) {
-			continue
+	var stale *clusterNode
+	h.Slots.eachNotIn(&sender.slotBits, func(slot int) bool {
+		if owner := s.slots[slot]; owner != nil && s.beats(owner.configEpoch, h.ConfigEpoch) {
+			stale = owner
+			return false
 		}
-		owner := s.slots[slot]
-		if owner == nil || owner == sender {
-			continue
-		}
-		if s.beats(owner.configEpoch, h.ConfigEpoch) {
-			s.sendUpdate(sender, owner)
-			return
-		}
+		return true
+	})
+	if stale != nil {
+		s.sendUpdate(sender, stale)
+		return
 	}
 	s.claimSlots(sender, h.ConfigEpoch, &h.Slots)
 }
@@ -357,33 +369,31 @@ func (s *State) claimSlots(claimer *clusterNode, epoch uint64, claimed *SlotBitm
 		myOldMaster = me.master
 	}
 	var dirty []int
-	changed := false
-	for slot := range SlotCount {
-		if !claimed.Has(slot) {
-			continue
-		}
+	changed, lostOurs := false, false
+	claimed.eachNotIn(&claimer.slotBits, func(slot int) bool {
 		owner := s.slots[slot]
-		if owner == claimer {
-			continue
-		}
 		if s.importingFrom[slot] != nil && owner == me {
-			continue // resharding is moving it here: the migration settles it
+			return true // resharding is moving it here: the migration settles it
 		}
 		if owner == nil || s.beats(epoch, owner.configEpoch) {
 			if owner == me && s.host.CountKeysInSlot(slot) > 0 && claimer != me {
 				dirty = append(dirty, slot)
 			}
+			if owner != nil && owner == myOldMaster {
+				lostOurs = true
+			}
 			s.assignSlot(slot, claimer)
 			changed = true
 		}
-	}
+		return true
+	})
 	if !changed {
 		return
 	}
 	s.todoSave, s.todoUpdateState = true, true
 	// Lost every slot to claimer: follow it (a returning old master, or
 	// a replica whose master was failed over).
-	if myOldMaster != nil && myOldMaster.numSlots == 0 && claimer != me && (me.isMaster() && me.numSlots == 0 || me.master == myOldMaster) {
+	if lostOurs && myOldMaster.numSlots == 0 && claimer != me {
 		s.env.Logf("cluster: configuration change detected: following %s", claimer.name)
 		s.becomeReplicaOf(claimer)
 		return
@@ -410,12 +420,7 @@ func (s *State) becomeReplicaOf(master *clusterNode) {
 }
 
 func (s *State) sendUpdate(to, owner *clusterNode) {
-	u := Update{Header: s.header(), Name: owner.name, ConfigEpoch: owner.configEpoch}
-	for slot := range SlotCount {
-		if s.slots[slot] == owner {
-			u.Slots.Set(slot)
-		}
-	}
+	u := Update{Header: s.header(), Name: owner.name, ConfigEpoch: owner.configEpoch, Slots: owner.slotBits}
 	s.send(to, "update", u)
 }
 
@@ -591,7 +596,9 @@ func (s *State) Cron() {
 	half := s.cfg.NodeTimeout / 2
 	for _, cn := range others {
 		if cn.has(flagHandshake) {
-			s.sendPing(cn, kindMeet) // retried until answered or timed out
+			if s.cronTicks%10 == 0 {
+				s.sendPing(cn, kindMeet) // retried each second until answered or timed out
+			}
 			continue
 		}
 		// No ping pending and the last pong is old: ping now, so a silent
@@ -675,4 +682,58 @@ func (s *State) handleEpochCollision(sender *clusterNode, h Header) {
 	me.configEpoch = s.currentEpoch
 	s.todoSave = true
 	s.env.Logf("cluster: configEpoch collision with node %s: configEpoch set to %d", sender.name, me.configEpoch)
+}
+
+// busParts returns the header and gossip of a bus message.
+func busParts(msg node.Message) (Header, []Gossip, bool) {
+	switch m := msg.(type) {
+	case Ping:
+		return m.Header, m.Gossip, true
+	case Pong:
+		return m.Header, m.Gossip, true
+	case Meet:
+		return m.Header, m.Gossip, true
+	case Fail:
+		return m.Header, []Gossip{{Name: m.Failing}}, true
+	case FailoverAuthRequest:
+		return m.Header, nil, true
+	case FailoverAuthAck:
+		return m.Header, nil, true
+	case Update:
+		return m.Header, []Gossip{{Name: m.Name}}, true
+	case MFStart:
+		return m.Header, nil, true
+	}
+	return Header{}, nil, false
+}
+
+// gossipEntriesMax bounds a message's gossip section.
+const gossipEntriesMax = 1 << 12
+
+func wellFormed(h Header, gossip []Gossip) bool {
+	if !validName(h.Sender) || h.Master != "" && (!validName(h.Master) || h.Master == h.Sender) {
+		return false
+	}
+	if !validEndpoint(h.IP, h.Port, h.BusPort) || len(gossip) > gossipEntriesMax {
+		return false
+	}
+	for _, g := range gossip {
+		if !validName(g.Name) || !validEndpoint(g.IP, g.Port, g.BusPort) {
+			return false
+		}
+	}
+	return true
+}
+
+// validEndpoint: an address nodes.conf can hold (no separators inside).
+func validEndpoint(ip string, port, busPort int) bool {
+	if len(ip) > 255 || port < 0 || port > 65535 || busPort < 0 || busPort > 65535 {
+		return false
+	}
+	for i := 0; i < len(ip); i++ {
+		if c := ip[i]; c <= ' ' || c == '@' || c == ',' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

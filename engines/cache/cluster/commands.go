@@ -122,7 +122,7 @@ func (s *State) infoCommand(_ [][]byte) resp.Value {
 	line("cluster_slots_pfail", pfail)
 	line("cluster_slots_fail", fail)
 	line("cluster_known_nodes", len(s.nodes))
-	line("cluster_size", s.clusterSize())
+	line("cluster_size", s.size)
 	line("cluster_current_epoch", s.currentEpoch)
 	line("cluster_my_epoch", s.myEpoch())
 	var sent, received int64
@@ -141,7 +141,7 @@ func (s *State) infoCommand(_ [][]byte) resp.Value {
 	}
 	line("cluster_stats_messages_received", received)
 	line("total_cluster_links_buffer_limit_exceeded", 0)
-	return resp.BulkFromString(b.String())
+	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
 }
 
 func (s *State) nodesCommand(_ [][]byte) resp.Value {
@@ -150,7 +150,7 @@ func (s *State) nodesCommand(_ [][]byte) resp.Value {
 		b.WriteString(s.nodeLine(cn, true))
 		b.WriteByte('\n')
 	}
-	return resp.BulkFromString(b.String())
+	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
 }
 
 // nodeEndpoint is a node's entry in CLUSTER SLOTS: ip, port, id, and the
@@ -168,7 +168,7 @@ func (s *State) slotsCommand(_ [][]byte) resp.Value {
 		for _, r := range slotRanges(func(slot int) bool { return s.slots[slot] == cn }) {
 			entry := []resp.Value{resp.Int(int64(r[0])), resp.Int(int64(r[1])), s.nodeEndpoint(cn)}
 			for _, rep := range s.sortedReplicas(cn) {
-				if !rep.failing() {
+				if !rep.has(flagFail) { // Redis skips FAIL replicas, not PFAIL ones
 					entry = append(entry, s.nodeEndpoint(rep))
 				}
 			}
@@ -199,10 +199,6 @@ func sortBy(vs []resp.Value, key func(resp.Value) int64) {
 }
 
 func (s *State) shardNode(cn *clusterNode) resp.Value {
-	health := "online"
-	if cn.failing() {
-		health = "fail"
-	}
 	role := "master"
 	if cn.has(flagReplica) {
 		role = "replica"
@@ -210,6 +206,15 @@ func (s *State) shardNode(cn *clusterNode) resp.Value {
 	offset := cn.replOffset
 	if cn == s.myself {
 		offset = s.host.ReplicationOffset()
+	}
+	// As Redis words it: FAIL (not a mere PFAIL) is "fail", a replica
+	// that has no data yet is "loading".
+	health := "online"
+	switch {
+	case cn.has(flagFail):
+		health = "fail"
+	case cn.has(flagReplica) && offset == 0:
+		health = "loading"
 	}
 	fields := []resp.Value{resp.BulkFromString("id"), resp.BulkFromString(cn.name)}
 	if cn.port != 0 {

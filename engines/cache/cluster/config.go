@@ -52,8 +52,9 @@ type Bugs struct {
 	// IsolatedMasterAcceptsWrites: a master cut off from the majority
 	// keeps serving (no split-brain protection).
 	IsolatedMasterAcceptsWrites bool
-	// VoteNotPersisted: a master acks a failover vote without syncing
-	// lastVoteEpoch first, so after a crash it may vote twice in an epoch.
+	// VoteNotPersisted: a master's failover votes never reach nodes.conf
+	// (it acks without syncing lastVoteEpoch), so after a crash it may
+	// vote a second time in an epoch.
 	VoteNotPersisted bool
 	// SlotOwnerLowestEpoch: slot conflicts are won by the lower
 	// configEpoch instead of the higher.
@@ -97,7 +98,7 @@ func (c Config) withDefaults() Config {
 	if c.ConfigFile == "" {
 		c.ConfigFile = defaultConfigFile
 	}
-	if c.AnnounceBusPort == 0 && c.AnnouncePort != 0 {
+	if c.AnnounceBusPort == 0 {
 		c.AnnounceBusPort = c.AnnouncePort + busPortOffset
 	}
 	c.namesAreIPs = c.BusID != nil

@@ -27,18 +27,26 @@ const (
 	// manualFailoverTimeout is how long a manual failover may take
 	// (Redis's CLUSTER_MF_TIMEOUT).
 	manualFailoverTimeout = 5 * time.Second
-	// manualPauseMult: the master pauses writes for timeout × 2.
-	manualPauseMult = 2
+	// electionResendInterval: Redis's bus runs on TCP, which retransmits
+	// what the network loses; here a lost request or vote would stall the
+	// election until its retry (4 × node timeout), so the replica resends
+	// its request to the masters that have not voted, this often, until
+	// the election times out.
+	electionResendInterval = 500 * time.Millisecond
 )
 
 // election is a replica's failover attempt (Redis's failover_auth_*).
 type election struct {
-	at     time.Time // when the request is (or was) sent; zero: none scheduled
-	sent   bool
-	epoch  uint64 // the epoch asked for
-	votes  int
-	rank   int
-	logged time.Time
+	at    time.Time // when the request is (or was) sent; zero: none scheduled
+	sent  bool
+	epoch uint64 // the epoch asked for
+	// voters are the masters that voted: distinct, since the network may
+	// duplicate an ack and a resent request is acked again.
+	voters map[string]bool
+	// resentAt is when the request was last (re)sent.
+	resentAt time.Time
+	rank     int
+	logged   time.Time
 }
 
 // manualFailover is CLUSTER FAILOVER's state (Redis's mf_*). On a
@@ -98,7 +106,7 @@ func (s *State) replicaCron() {
 		if manual {
 			e.at, e.rank = now, 0
 		}
-		e.sent, e.votes = false, 0
+		e.sent, e.voters = false, nil
 		// Tell the siblings our offset, so their ranks are right.
 		for _, r := range master.replicas {
 			if r != me {
@@ -122,14 +130,22 @@ func (s *State) replicaCron() {
 	}
 	if !e.sent {
 		s.currentEpoch++
-		e.epoch, e.sent, e.votes = s.currentEpoch, true, 0
+		e.epoch, e.sent, e.voters, e.resentAt = s.currentEpoch, true, map[string]bool{}, now
 		s.env.Logf("cluster: starting a failover election for epoch %d", e.epoch)
+		// Like Redis, the epoch reaches nodes.conf before anyone hears of it.
+		s.saveConfigOrLog()
 		s.broadcast("auth-req", FailoverAuthRequest{Header: s.header(), Force: manual})
-		s.todoSave = true
 		return
 	}
-	if e.votes >= s.clusterSize()/2+1 {
-		s.winElection()
+	if now.Sub(e.resentAt) >= electionResendInterval {
+		e.resentAt = now
+		req := FailoverAuthRequest{Header: s.header(), Force: manual}
+		req.CurrentEpoch = e.epoch
+		for _, cn := range s.sortedNodes() {
+			if cn != me && cn.isMaster() && cn.numSlots > 0 && !e.voters[cn.name] && !cn.has(flagHandshake) {
+				s.send(cn, "auth-req", req)
+			}
+		}
 	}
 }
 
@@ -158,11 +174,11 @@ func (s *State) winElection() {
 // receiveVote counts a master's vote for the current election.
 func (s *State) receiveVote(sender *clusterNode, h Header) {
 	e := &s.election
-	if !sender.isMaster() || sender.numSlots == 0 || !e.sent || h.CurrentEpoch < e.epoch {
+	if !sender.isMaster() || sender.numSlots == 0 || !e.sent || h.CurrentEpoch < e.epoch || e.voters[sender.name] {
 		return
 	}
-	e.votes++
-	if e.votes >= s.clusterSize()/2+1 {
+	e.voters[sender.name] = true
+	if len(e.voters) >= s.clusterSize()/2+1 {
 		s.winElection()
 	}
 }
@@ -172,6 +188,13 @@ func (s *State) receiveVote(sender *clusterNode, h Header) {
 func (s *State) voteIfNeeded(requester *clusterNode, m FailoverAuthRequest) {
 	me := s.myself
 	if !me.isMaster() || me.numSlots == 0 {
+		return
+	}
+	if m.CurrentEpoch == s.lastVoteEpoch && s.lastVoteEpoch == s.currentEpoch && requester == s.lastVoteFor {
+		// A resend from the candidate this master already voted for in
+		// this epoch: its ack was lost. Acking again gives no second
+		// candidate a vote, so it is as safe as TCP's retransmission.
+		s.send(requester, "auth-ack", FailoverAuthAck{Header: s.header()})
 		return
 	}
 	if m.CurrentEpoch < s.currentEpoch || s.lastVoteEpoch == s.currentEpoch {
@@ -207,6 +230,7 @@ func (s *State) voteIfNeeded(requester *clusterNode, m FailoverAuthRequest) {
 		}
 	}
 	master.voteTime = now
+	s.lastVoteFor = requester
 	s.env.Logf("cluster: failover auth granted to %s for epoch %d", requester.name, s.currentEpoch)
 	s.send(requester, "auth-ack", FailoverAuthAck{Header: s.header()})
 }

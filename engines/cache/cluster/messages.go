@@ -14,6 +14,26 @@ func (b *SlotBitmap) Has(slot int) bool { return b[slot>>3]&(1<<(slot&7)) != 0 }
 // Set sets slot.
 func (b *SlotBitmap) Set(slot int) { b[slot>>3] |= 1 << (slot & 7) }
 
+func (b *SlotBitmap) clear(slot int) { b[slot>>3] &^= 1 << (slot & 7) }
+
+// eachNotIn calls fn for every slot set in b but not in other, in order,
+// skipping whole bytes where there is none.
+func (b *SlotBitmap) eachNotIn(other *SlotBitmap, fn func(slot int) bool) {
+	for i := range b {
+		diff := b[i] &^ other[i]
+		for diff != 0 {
+			bit := 0
+			for diff&(1<<bit) == 0 {
+				bit++
+			}
+			diff &^= 1 << bit
+			if !fn(i*8 + bit) {
+				return
+			}
+		}
+	}
+}
+
 // Header is the sender's view of itself.
 type Header struct {
 	// Sender is the sender's 40-hex node name.

@@ -114,7 +114,11 @@ func (s *State) renderConfig() []byte {
 		b.WriteString(s.nodeLine(cn, true))
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "vars currentEpoch %d lastVoteEpoch %d\n", s.currentEpoch, s.lastVoteEpoch)
+	voteEpoch := s.lastVoteEpoch
+	if s.cfg.Bugs.VoteNotPersisted {
+		voteEpoch = s.loadedVoteEpoch // the planted bug: votes never reach the disk
+	}
+	fmt.Fprintf(&b, "vars currentEpoch %d lastVoteEpoch %d\n", s.currentEpoch, voteEpoch)
 	return []byte(b.String())
 }
 
@@ -403,6 +407,7 @@ func parseMigration(f string, e *NodeEntry) error {
 // applyConfig loads a parsed nodes.conf into the empty state.
 func (s *State) applyConfig(conf *NodesConfig) {
 	s.currentEpoch, s.lastVoteEpoch = conf.CurrentEpoch, conf.LastVoteEpoch
+	s.loadedVoteEpoch = conf.LastVoteEpoch
 	for _, e := range conf.Nodes {
 		if e.Flags&flagHandshake != 0 {
 			continue

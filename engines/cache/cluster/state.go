@@ -41,6 +41,10 @@ const (
 	// writableDelay: a master waits this long after start before the
 	// cluster state can turn ok (Redis's CLUSTER_WRITABLE_DELAY).
 	writableDelay = 2 * time.Second
+	// rejoinDelayMin and rejoinDelayMax bound the rejoin delay (Redis's
+	// CLUSTER_MIN_REJOIN_DELAY and CLUSTER_MAX_REJOIN_DELAY).
+	rejoinDelayMin = 500 * time.Millisecond
+	rejoinDelayMax = 5 * time.Second
 )
 
 // clusterNode is one entry of the nodes table (Redis's clusterNode).
@@ -52,9 +56,13 @@ type clusterNode struct {
 	busPort     int
 	bus         node.ID
 	configEpoch uint64
-	numSlots    int
-	master      *clusterNode
-	replicas    []*clusterNode
+	// numSlots and slotBits are the slots this node owns in s.slots,
+	// kept in step by assignSlot: headers copy the bitmap, and an
+	// incoming claim is compared with it a byte at a time.
+	numSlots int
+	slotBits SlotBitmap
+	master   *clusterNode
+	replicas []*clusterNode
 	// pingSent is when the ping waiting for a pong was sent (zero: none);
 	// pongReceived when the last pong came; both on this node's clock.
 	pingSent, pongReceived, dataReceived time.Time
@@ -92,10 +100,21 @@ type State struct {
 	importingFrom [SlotCount]*clusterNode
 	currentEpoch  uint64
 	lastVoteEpoch uint64
-	ok            bool
-	// lastMinorityChange is when this node last found itself unable to
-	// reach the majority (split-brain protection).
-	startedAt time.Time
+	// lastVoteFor is whom this master voted for in lastVoteEpoch; kept in
+	// memory only (nodes.conf has no field for it), so after a restart
+	// the vote is never repeated, not even to the same candidate.
+	lastVoteFor *clusterNode
+	// loadedVoteEpoch is lastVoteEpoch as read at start (Bugs.VoteNotPersisted
+	// writes it back forever).
+	loadedVoteEpoch uint64
+	ok              bool
+	// size is cluster_size as last computed by updateState: Redis caches
+	// it, starting at 1, and CLUSTER INFO shows the cached value.
+	size int
+	// startedAt is when this incarnation started (the writable delay);
+	// amongMinority when it last could not reach a majority of masters
+	// (the rejoin delay).
+	startedAt, amongMinority time.Time
 	// failover, as a replica (failover.go).
 	election election
 	manual   manualFailover
@@ -116,7 +135,7 @@ func New(env node.Env, cfg Config, host Host) (*State, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &State{env: env, cfg: cfg.withDefaults(), host: host, nodes: map[string]*clusterNode{}, forgotten: map[string]time.Time{}}
+	s := &State{env: env, cfg: cfg.withDefaults(), host: host, nodes: map[string]*clusterNode{}, forgotten: map[string]time.Time{}, size: 1}
 	s.startedAt = env.Now()
 	if err := s.loadConfig(); err != nil {
 		return nil, err
@@ -208,6 +227,9 @@ func (s *State) delNode(cn *clusterNode) {
 	for _, r := range cn.replicas {
 		r.master = nil
 	}
+	if s.lastVoteFor == cn {
+		s.lastVoteFor = nil
+	}
 	delete(s.nodes, cn.name)
 	s.todoUpdateState = true
 }
@@ -229,10 +251,15 @@ func setMasterOf(replica, master *clusterNode) {
 func (s *State) assignSlot(slot int, owner *clusterNode) {
 	if prev := s.slots[slot]; prev != nil {
 		prev.numSlots--
+		prev.slotBits.clear(slot)
+		if prev.numSlots < 0 {
+			panic("cluster: negative slot count for " + prev.name)
+		}
 	}
 	s.slots[slot] = owner
 	if owner != nil {
 		owner.numSlots++
+		owner.slotBits.Set(slot)
 	}
 }
 
@@ -311,17 +338,14 @@ func (s *State) updateState() {
 	if s.myself.isMaster() && !wasOK && now.Sub(s.startedAt) < writableDelay {
 		return // let the node learn the configuration first
 	}
-	ok := true
-	if !s.cfg.AllowPartialCoverage {
-		for slot := range SlotCount {
-			if o := s.slots[slot]; o == nil || o.has(flagFail) {
-				ok = false
-				break
-			}
-		}
-	}
-	size, reachable := 0, 0
+	// Every assigned slot is counted in its owner's numSlots, so
+	// coverage is a sum over the nodes, not a scan of 16384 slots.
+	size, reachable, assigned, failedOwner := 0, 0, 0, false
 	for _, cn := range s.nodes {
+		assigned += cn.numSlots
+		if cn.numSlots > 0 && cn.has(flagFail) {
+			failedOwner = true
+		}
 		if cn.isMaster() && cn.numSlots > 0 {
 			size++
 			if !cn.failing() {
@@ -329,16 +353,32 @@ func (s *State) updateState() {
 			}
 		}
 	}
-	if size > 0 && reachable < size/2+1 && !(s.cfg.Bugs.IsolatedMasterAcceptsWrites && s.myself.isMaster()) {
-		ok = false
-	}
-	if size == 0 {
-		ok = ok && s.cfg.AllowPartialCoverage
+	ok := s.cfg.AllowPartialCoverage || assigned == SlotCount && !failedOwner
+	s.size = size
+	// Split-brain protection: a node that cannot reach a majority of the
+	// masters with slots (itself included) stops serving, so a master cut
+	// off in a minority stops taking writes once it notices, NodeTimeout
+	// after the cut, while the majority side elects its replacement.
+	if reachable < size/2+1 {
+		if !(s.cfg.Bugs.IsolatedMasterAcceptsWrites && s.myself.isMaster()) {
+			ok = false
+		}
+		s.amongMinority = now
 	}
 	if ok != wasOK {
+		// Back from the minority, a master waits a little before serving,
+		// so it first learns whether it lost its slots meanwhile.
+		if ok && s.myself.isMaster() && !s.amongMinority.IsZero() && now.Sub(s.amongMinority) < s.rejoinDelay() {
+			return
+		}
 		s.env.Logf("cluster: state changed to %s", map[bool]string{true: "ok", false: "fail"}[ok])
 		s.ok = ok
 	}
+}
+
+// rejoinDelay is Redis's: NodeTimeout within [500 ms, 5 s].
+func (s *State) rejoinDelay() time.Duration {
+	return min(max(s.cfg.NodeTimeout, rejoinDelayMin), rejoinDelayMax)
 }
 
 // beforeSleep runs what the current event deferred: update the state,
@@ -365,3 +405,14 @@ func (s *State) nodeByName(name []byte) *clusterNode { return s.nodes[string(nam
 
 // errValue wraps a Redis error reply text.
 func errValue(msg string) resp.Value { return resp.Err(msg) }
+
+// Nodes lists the known nodes (not in handshake) as Peers, by name.
+func (s *State) Nodes() []Peer {
+	var out []Peer
+	for _, cn := range s.sortedNodes() {
+		if !cn.has(flagHandshake) {
+			out = append(out, s.peer(cn))
+		}
+	}
+	return out
+}

@@ -164,6 +164,6 @@ func LoadDumpPayload(payload, key []byte, h RDBHandler) error {
 // dumpFormatError is ErrDumpFormat with the reason a reader needs.
 type dumpFormatError struct{ cause error }
 
-func (e dumpFormatError) Error() string   { return ErrDumpFormat.Error() + ": " + e.cause.Error() }
+func (e dumpFormatError) Error() string        { return ErrDumpFormat.Error() + ": " + e.cause.Error() }
 func (e dumpFormatError) Is(target error) bool { return target == ErrDumpFormat }
-func (e dumpFormatError) Unwrap() error   { return e.cause }
+func (e dumpFormatError) Unwrap() error        { return e.cause }
