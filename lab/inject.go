@@ -125,6 +125,14 @@ func (r *labRun) apply(f *Fault, start time.Duration) {
 		if f.For > 0 {
 			w.At(end, func() { w.SetDiskFault(d.Node, sim.DiskFault{}) })
 		}
+	case FaultEngine:
+		// The engine's operator performs the action on its own schedule
+		// (engine.Spec.Actions); the report shows when it began.
+		detail := "performed by the engine's operator"
+		if r.cluster.Operator == nil {
+			detail = "not applied: the engine built no operator"
+		}
+		r.window(reports.FaultAction, f.Action, start, end, detail)
 	default:
 		panic(fmt.Sprintf("lab: fault kind %q has no injector", f.Kind))
 	}

@@ -71,7 +71,7 @@ func Run(sc *Scenario, opts Options) (*reports.Run, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s: engine %q is not built into this binary", ErrBadScenario, sc.File, sc.Engine)
 	}
-	cluster, err := eng.Build(engine.Spec{Nodes: sc.Topology.Nodes, Roles: sc.Topology.Roles, Config: sc.Config})
+	cluster, err := eng.Build(engine.Spec{Nodes: sc.Topology.Nodes, Roles: sc.Topology.Roles, Config: sc.Config, Duration: sc.Duration, Actions: engineActionSchedule(sc)})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadScenario, sc.File, err)
 	}
@@ -84,6 +84,9 @@ func Run(sc *Scenario, opts Options) (*reports.Run, error) {
 	}
 	r.execute()
 	r.w.Close()
+	if cluster.Measures != nil {
+		r.measures = cluster.Measures()
+	}
 	run, err := r.report()
 	if err != nil {
 		return nil, err
@@ -113,6 +116,7 @@ type labRun struct {
 	faults   []reports.Fault
 	crashes  []time.Duration
 	finals   *finalReader
+	measures map[string]float64 // the engine's lab-side counts
 	started  time.Time
 	finished time.Time
 }
@@ -159,12 +163,36 @@ func (r *labRun) build() error {
 			return err
 		}
 	}
+	if r.cluster.Operator != nil {
+		if err := r.w.AddClient(engine.OperatorID, r.cluster.Operator()); err != nil {
+			return err
+		}
+	}
 	for i := range r.sc.Workload {
 		if err := r.addClients(&r.sc.Workload[i]); err != nil {
 			return fmt.Errorf("%w: %s:%d: workload %s: %v", ErrBadScenario, r.sc.File, r.sc.Workload[i].Line, r.sc.Workload[i].Name, err)
 		}
 	}
 	return nil
+}
+
+// engineActionSchedule lists the engine actions of the fault schedule at
+// every time they are due, in time order (ties in file order).
+func engineActionSchedule(sc *Scenario) []engine.Action {
+	var out []engine.Action
+	for _, f := range sc.Faults {
+		if f.Kind != FaultEngine {
+			continue
+		}
+		for at := f.At; ; at += f.Every {
+			out = append(out, engine.Action{At: at, Name: f.Action, Params: f.Params})
+			if f.Every == 0 || at+f.Every >= f.Until {
+				break
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
+	return out
 }
 
 // addClients adds the client processes of one phase. An open-loop phase
@@ -340,6 +368,12 @@ func (r *labRun) report() (*reports.Run, error) {
 	run.Errors = r.errorCounts()
 	run.Series = r.series()
 	run.Metrics = r.nodeMetrics()
+	if len(r.measures) > 0 {
+		if run.Metrics == nil {
+			run.Metrics = map[string]map[string]float64{}
+		}
+		run.Metrics["lab"] = r.measures
+	}
 	run.Checks = r.runChecks()
 	run.Verdict = reports.RunVerdict(run.Checks, run.ExpectFail)
 	return run, nil

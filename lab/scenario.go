@@ -234,6 +234,9 @@ const (
 	FaultClock     FaultKind = "clock"
 	FaultDisk      FaultKind = "disk"
 	FaultRandom    FaultKind = "random"
+	// FaultEngine is an action the engine defines (engine.Actor), such as
+	// a cache cluster's reshard; Fault.Action names it.
+	FaultEngine FaultKind = "engine"
 )
 
 // Fault is one entry of the fault schedule. Exactly one of the kind
@@ -264,6 +267,10 @@ type Fault struct {
 	Clock     *ClockFault
 	Disk      *DiskFault
 	Random    *RandomFaults
+	// Action and Params are an engine action's name and parameters
+	// (Kind FaultEngine); the engine's operator performs it.
+	Action string
+	Params *yaml.Node
 }
 
 // OneWay drops every message from a node of From to a node of To; the

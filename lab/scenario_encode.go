@@ -226,6 +226,8 @@ func (f Fault) node() *yaml.Node {
 			add("kinds", seqNode(true, kinds...)).
 			add("nodes", idsNode(f.Random.Nodes)).
 			add("for", durNode(f.Random.For)).flow()
+	case FaultEngine:
+		return m.add(f.Action, f.Params).n
 	default:
 		panic("lab: Fault.node: unknown kind " + string(f.Kind))
 	}

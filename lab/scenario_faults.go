@@ -1,10 +1,12 @@
 package lab
 
 import (
+	"sort"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"syslab/lab/engine"
 	"syslab/node"
 )
 
@@ -26,7 +28,18 @@ var randomFaultKinds = []string{string(FaultCrash), string(FaultKill), string(Fa
 // would stop.
 const driftPPMMax = 500000
 
-func (d *decoder) faults(n *yaml.Node, path string, s *Scenario) []Fault {
+// engineActions are the fault actions engine e defines, sorted.
+func engineActions(e Engine) []string {
+	actor, ok := e.(engine.Actor)
+	if !ok {
+		return nil
+	}
+	names := append([]string{}, actor.Actions()...)
+	sort.Strings(names)
+	return names
+}
+
+func (d *decoder) faults(n *yaml.Node, path string, s *Scenario, e Engine) []Fault {
 	items, ok := d.seq(n, path)
 	if !ok {
 		return nil
@@ -34,7 +47,7 @@ func (d *decoder) faults(n *yaml.Node, path string, s *Scenario) []Fault {
 	var faults []Fault
 	var previousAt time.Duration
 	for i, item := range items {
-		f := d.fault(item, index(path, i), s, previousAt)
+		f := d.fault(item, index(path, i), s, previousAt, e)
 		previousAt = f.At
 		if f.Kind != "" {
 			faults = append(faults, f)
@@ -45,14 +58,19 @@ func (d *decoder) faults(n *yaml.Node, path string, s *Scenario) []Fault {
 
 // fault reads one entry; a Fault with an empty Kind means it was
 // unreadable. previousAt resolves `after:`.
-func (d *decoder) fault(n *yaml.Node, path string, s *Scenario, previousAt time.Duration) Fault {
+func (d *decoder) fault(n *yaml.Node, path string, s *Scenario, previousAt time.Duration, e Engine) Fault {
 	out := Fault{Line: lineOf(n)}
-	f := d.mapping(n, path, faultFields)
+	extra := engineActions(e)
+	f := d.mapping(n, path, append(append([]string{}, faultFields...), extra...))
 	if f == nil {
 		return out
 	}
 	errsBefore := len(d.errs)
-	action := FaultKind(d.oneOf(f, faultActions...))
+	action := FaultKind(d.oneOf(f, append(append([]string{}, faultActions...), extra...)...))
+	if contains(extra, string(action)) {
+		out.Action = string(action)
+		action = FaultEngine
+	}
 
 	// When it starts.
 	switch {
@@ -109,11 +127,23 @@ func (d *decoder) fault(n *yaml.Node, path string, s *Scenario, previousAt time.
 	}
 
 	// What it does.
-	at := f.at(string(action))
-	v := f.get(string(action))
+	name := string(action)
+	if action == FaultEngine {
+		name = out.Action
+	}
+	at := f.at(name)
+	v := f.get(name)
 	switch action {
 	case "":
 		return out
+	case FaultEngine:
+		if out.For > 0 {
+			d.errorf(f.keys["for"], path, "%s is an engine action: it ends when its work is done, not after for", name)
+		}
+		out.Params = v
+		if err := e.(engine.Actor).ValidateAction(name, v, s.Topology.Nodes); err != nil {
+			d.errorf(v, at, "%v", err)
+		}
 	case FaultCrash, FaultKill, FaultRestart, FaultPause, FaultResume:
 		out.Nodes = d.nodeList(v, at, s.Topology)
 	case FaultPartition:

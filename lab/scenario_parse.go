@@ -181,7 +181,7 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 		s.Workload = d.workload(v, "workload", s, engine)
 	}
 	if v := f.get("faults"); v != nil {
-		s.Faults = d.faults(v, "faults", s)
+		s.Faults = d.faults(v, "faults", s, engine)
 	}
 	if v := f.get("checks"); v != nil {
 		s.Checks = d.checks(v, "checks", s, engine)

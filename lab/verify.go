@@ -54,11 +54,23 @@ func (r *labRun) engineCheck(c Check) reports.Check {
 	}
 	var res engine.CheckResult
 	if isRunChecker {
-		res = runChecker.CheckRun(string(c.Kind), c.Params, engine.RunFacts{History: &workload, Metrics: r.nodeMetrics()})
+		res = runChecker.CheckRun(string(c.Kind), c.Params, r.runFacts(&workload))
 	} else {
 		res = checker.Check(string(c.Kind), c.Params, &workload)
 	}
 	return reports.Check{Name: string(c.Kind), Verdict: res.Verdict, Expected: res.Expected, Detail: res.Detail, Measured: res.Measured}
+}
+
+// runFacts is what an engine's RunChecker judges from.
+func (r *labRun) runFacts(workload *check.History) engine.RunFacts {
+	facts := engine.RunFacts{History: workload, Metrics: r.nodeMetrics(), Measures: r.measures}
+	if r.finals != nil {
+		facts.Finals = r.finals.finalValues()
+	}
+	for _, f := range r.faults {
+		facts.Faults = append(facts.Faults, engine.FaultWindow{Kind: f.Kind, Target: f.Target, Start: time.Duration(f.Start), End: time.Duration(f.End)})
+	}
+	return facts
 }
 
 func (r *labRun) checkLinearizable(c *LinearizableCheck) reports.Check {

@@ -119,6 +119,9 @@ const (
 	FaultDisk      = "disk"
 	FaultHeal      = "heal"
 	FaultKill      = "kill"
+	// FaultAction is an engine's own action (a cache cluster's reshard);
+	// Target names it.
+	FaultAction = "action"
 )
 
 // Fault is one injected fault. A fault with End > Start is a window. With

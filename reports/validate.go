@@ -13,7 +13,7 @@ var (
 	runVerdicts   = []string{VerdictPass, VerdictFail, VerdictUnknown, VerdictExpectedFail}
 	checkVerdicts = []string{VerdictPass, VerdictFail, VerdictUnknown}
 	faultKinds    = []string{FaultPartition, FaultCrash, FaultRestart, FaultPause, FaultResume,
-		FaultClock, FaultDisk, FaultHeal, FaultKill}
+		FaultClock, FaultDisk, FaultHeal, FaultKill, FaultAction}
 	modes = []string{ModeSim, ModeLive}
 )
 

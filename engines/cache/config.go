@@ -76,6 +76,8 @@ type Config struct {
 	// part of a scenario's configuration; Redis's defaults at start, then
 	// CONFIG SET.
 	limits encodingLimits
+	// Bugs plant test-only mistakes (bugs.go); production leaves them off.
+	Bugs Bugs
 	// ClusterEnabled is cluster-enabled yes: the node is a Redis Cluster
 	// node (cluster.go), configured by Cluster (node timeout, coverage,
 	// announced address, nodes.conf name, planted bugs).

@@ -190,6 +190,9 @@ type replicaLink struct {
 	// The full sync being received.
 	full       ReplFullResync
 	fullChunks [][]byte
+	// bugPending is stream data acked but not applied yet, only under the
+	// planted bug Bugs.ReplicaAcksBeforeApply (bugs.go).
+	bugPending [][]byte
 }
 
 // waiter is a client blocked in WAIT.
@@ -357,6 +360,9 @@ func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
 	case ReplPing:
 		if l := n.linkFrom(from); l != nil && l.state == linkUp {
 			l.lastContact = n.env.Now()
+			if len(l.bugPending) > 0 {
+				n.bugApplyPending(l)
+			}
 			if m.ReplID != l.replID || m.Offset > l.offset {
 				n.replicaResync("the master's ping shows a different history or a lost stream message")
 			}
@@ -637,6 +643,10 @@ func (n *Node) replicaStream(from node.ID, m ReplStream) {
 		return
 	}
 	data := m.Data[l.offset-m.Offset:]
+	if n.cfg.Bugs.ReplicaAcksBeforeApply {
+		n.bugAckThenApply(l, data, end)
+		return
+	}
 	if err := n.applyStream(data); err != nil {
 		n.env.Logf("cache: applying the replication stream failed, full resync: %v", err)
 		l.replID = ""
@@ -645,6 +655,27 @@ func (n *Node) replicaStream(from node.ID, m ReplStream) {
 	}
 	l.offset = end
 	n.env.Metrics().Set("cache_repl_offset_bytes", float64(l.offset))
+}
+
+// bugAckThenApply is the planted bug Bugs.ReplicaAcksBeforeApply: the
+// offset (and so the acks WAIT counts) covers data the replica only
+// buffers; it applies the buffer on the master's next ping, and a link
+// that goes before then (the master died) takes the buffer with it.
+func (n *Node) bugAckThenApply(l *replicaLink, data []byte, end int64) {
+	l.offset = end
+	l.bugPending = append(l.bugPending, data)
+	n.env.Send(l.master, ReplAck{Offset: l.offset})
+}
+
+// bugApplyPending applies what bugAckThenApply buffered.
+func (n *Node) bugApplyPending(l *replicaLink) {
+	pending := l.bugPending
+	l.bugPending = nil
+	for _, data := range pending {
+		if err := n.applyStream(data); err != nil {
+			n.env.Logf("cache: applying the replication stream failed: %v", err)
+		}
+	}
 }
 
 // applyStream runs the master's commands. They were checked on the master,

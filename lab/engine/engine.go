@@ -38,6 +38,33 @@ type Spec struct {
 	Nodes  []node.ID
 	Roles  map[node.ID]string
 	Config *yaml.Node
+	// Duration is the scenario's length: the workload and the faults end
+	// there and the lab heals the world.
+	Duration time.Duration
+	// Actions are the engine's own actions the fault schedule names (see
+	// Actor), in schedule order, each at the run time it is due. The
+	// engine's Operator performs them.
+	Actions []Action
+}
+
+// Action is one engine action of a scenario's fault schedule, such as a
+// cache cluster's `reshard: {slots: 1000, from: c1, to: c2}`.
+type Action struct {
+	At     time.Duration
+	Name   string
+	Params *yaml.Node
+}
+
+// Actor is implemented by engines whose scenarios may name engine actions
+// in the fault schedule beside the lab's own faults. The lab does not
+// perform them: it hands them to the engine's Operator through
+// Spec.Actions and shades their windows in the report.
+type Actor interface {
+	// Actions are the action names a fault entry may use.
+	Actions() []string
+	// ValidateAction reports what is wrong with an action's parameters
+	// when the scenario is loaded; nodes are the topology's.
+	ValidateAction(name string, params *yaml.Node, nodes []node.ID) error
 }
 
 // Cluster is a built engine: its server nodes and how clients reach them.
@@ -58,6 +85,17 @@ type Cluster struct {
 	// gob. Worth it for the messages of every operation, where gob's
 	// per-frame cost would be what a live run measures.
 	Codecs map[string]Codec
+	// Operator, when set, is the engine's own administrator: a lab-side
+	// process (named OperatorID, like a client it costs no CPU, is never
+	// hit by faults and reaches every node) started at time 0, before the
+	// workload. It sets the cluster up (a cache cluster's CLUSTER MEET and
+	// ADDSLOTS) and performs Spec.Actions on schedule.
+	Operator node.Factory
+	// Measures, when set, reports what the engine's lab side counted
+	// during the run (redirects its clients followed, when its operator
+	// finished), for the engine's checks (RunFacts.Measures) and the
+	// report. It is called once, after the run.
+	Measures func() map[string]float64
 }
 
 // MessageCoster is implemented by engines whose simulated nodes charge a
@@ -75,6 +113,9 @@ type Codec struct {
 	Encode func(node.Message) ([]byte, error)
 	Decode func([]byte) (node.Message, error)
 }
+
+// OperatorID is the node name of an engine's Operator.
+const OperatorID node.ID = "operator"
 
 // Op is one operation a workload asks a client to perform.
 type Op struct {
@@ -176,4 +217,23 @@ type RunFacts struct {
 	// Metrics are each server node's metrics by node name; nil in live
 	// mode, which does not collect them yet.
 	Metrics map[string]map[string]float64
+	// Measures are what the engine's lab side counted (Cluster.Measures);
+	// nil when it counts nothing.
+	Measures map[string]float64
+	// Finals are the values the lab's final reads found, by key (nil when
+	// the engine check runs before them, or in a replay).
+	Finals map[string]check.FinalValue
+	// Faults are the windows of the run's faults, for checks that judge
+	// what happened around them (time to a new master after a crash).
+	Faults []FaultWindow
+}
+
+// FaultWindow is one fault as it was applied: its kind ("crash",
+// "partition", an engine action's name…), the nodes it hit and when.
+// End is zero while it was never undone.
+type FaultWindow struct {
+	Kind   string
+	Target string
+	Start  time.Duration
+	End    time.Duration
 }

@@ -64,6 +64,9 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	if set.cluster.Enabled {
+		return buildCluster(spec, set, masterOf) // clusterbuild.go
+	}
 	factories := make(map[node.ID]node.Factory, len(spec.Nodes))
 	var servers []node.ID // the masters: clients send every operation to one
 	var origin node.ID
@@ -78,6 +81,9 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 		default:
 			nodeCfg := set.cache
 			nodeCfg.ReplicaOf = masterOf[id]
+			if err := applyCluster(&nodeCfg, set.cluster); err != nil {
+				return nil, err
+			}
 			factories[id] = cache.New(nodeCfg)
 			if nodeCfg.ReplicaOf == "" {
 				servers = append(servers, id)
@@ -177,9 +183,10 @@ func replicaRoles(spec engine.Spec) (map[node.ID]node.ID, error) {
 // settings are a scenario's config: the servers' own (as in redis.conf),
 // the lab clients' (config.client) and the origin's (config.origin).
 type settings struct {
-	cache  cache.Config
-	client clientSettings
-	origin originSettings
+	cache   cache.Config
+	client  clientSettings
+	origin  originSettings
+	cluster clusterSettings // clustersettings.go
 }
 
 // decodeSettings splits config into its three parts.
@@ -196,6 +203,8 @@ func decodeSettings(n *yaml.Node) (settings, error) {
 				s.client, err = decodeClientSettings(v)
 			case "origin":
 				s.origin, err = decodeOriginSettings(v)
+			case "cluster-enabled", "cluster-node-timeout", "cluster-require-full-coverage", "bugs":
+				err = decodeClusterSetting(&s.cluster, k.Value, v)
 			default:
 				rest.Content = append(rest.Content, k, v)
 			}
@@ -294,7 +303,7 @@ func decodeConfig(n *yaml.Node) (cache.Config, error) {
 		k, v := n.Content[i], n.Content[i+1]
 		set, ok := configFields[k.Value]
 		if !ok {
-			return cfg, fmt.Errorf("line %d: config: unknown cache setting %q (known: %s, and client, origin)", k.Line, k.Value, knownFields())
+			return cfg, fmt.Errorf("line %d: config: unknown cache setting %q (known: %s, and bugs, client, cluster-enabled, cluster-node-timeout, cluster-require-full-coverage, origin)", k.Line, k.Value, knownFields())
 		}
 		if err := set(&cfg, v); err != nil {
 			return cfg, fmt.Errorf("line %d: config.%s: %v", v.Line, k.Value, err)

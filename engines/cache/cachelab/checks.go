@@ -27,7 +27,7 @@ const (
 	checkBusiestNodeGetShare = "busiest_node_get_share"
 )
 
-var checkNames = []string{checkBusiestNodeGetShare, checkHitRate, checkOriginPeak, checkOriginRequests}
+var checkNames = append([]string{checkBusiestNodeGetShare, checkHitRate, checkOriginPeak, checkOriginRequests}, clusterCheckNames...)
 
 // hitRateParams are hit_rate's parameters: `hit_rate: {min: 0.5}` demands
 // that at least half of the successful reads found their key.
@@ -78,6 +78,10 @@ func (Engine) ValidateCheck(name string, params *yaml.Node) error {
 		_, err := decodeMax(name, params)
 		return err
 	}
+	if fields, ok := clusterCheckFields[name]; ok {
+		_, err := boundParams(name, params, fields...)
+		return err
+	}
 	return fmt.Errorf("cache: unknown check %q", name)
 }
 
@@ -102,6 +106,9 @@ func (e Engine) CheckRun(name string, params *yaml.Node, run engine.RunFacts) en
 			return engine.CheckResult{Verdict: "unknown", Detail: err.Error()}
 		}
 		return busiestNodeGetShare(limit, run)
+	}
+	if _, ok := clusterCheckFields[name]; ok {
+		return clusterCheck(name, params, run)
 	}
 	return e.Check(name, params, run.History)
 }

@@ -52,12 +52,18 @@ type clientSettings struct {
 	Tracking bool
 	// ReplicaReads sends each get to the key's master or one of its
 	// replicas, picked at random (a replica answers reads, perhaps
-	// stale), so a hot key's reads spread over its shard's copies.
+	// stale), so a hot key's reads spread over its shard's copies; in
+	// cluster mode the client sends READONLY to the replica first.
 	ReplicaReads bool
 	// WriteTTL, when set, gives every value a set or read_through writes
 	// that time to live (SET … PX): the keys the volatile-* eviction
 	// policies may evict. 0: no TTL.
 	WriteTTL time.Duration
+	// Cluster mode only: WaitReplicas > 0 follows every write with WAIT
+	// WaitReplicas WaitTimeout and counts the write acknowledged only
+	// when that many replicas acknowledged it.
+	WaitReplicas int
+	WaitTimeout  time.Duration
 }
 
 // lockPollMax caps a lock waiter's backoff.
@@ -67,7 +73,7 @@ const lockPollMax = 100 * time.Millisecond
 const splitMax = 64
 
 func defaultClientSettings() clientSettings {
-	return clientSettings{Herd: HerdNone, TTL: 10 * time.Second, XFetchBeta: 1, LockTTL: time.Second, LockPoll: 5 * time.Millisecond, Split: 1}
+	return clientSettings{Herd: HerdNone, TTL: 10 * time.Second, XFetchBeta: 1, LockTTL: time.Second, LockPoll: 5 * time.Millisecond, Split: 1, WaitTimeout: 100 * time.Millisecond}
 }
 
 // decodeClientSettings reads config.client.
@@ -110,8 +116,15 @@ func decodeClientSettings(n *yaml.Node) (clientSettings, error) {
 			if err == nil && s.WriteTTL%time.Millisecond != 0 {
 				err = fmt.Errorf("%q: want whole milliseconds (PX)", v.Value)
 			}
+		case "wait_replicas":
+			err = v.Decode(&s.WaitReplicas)
+			if err == nil && (s.WaitReplicas < 0 || s.WaitReplicas > 16) {
+				err = fmt.Errorf("%d: want 0 (no WAIT) to 16 replicas", s.WaitReplicas)
+			}
+		case "wait_timeout":
+			s.WaitTimeout, err = positiveDuration(v)
 		default:
-			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, replica_reads, split, tracking, ttl, write_ttl, xfetch_beta)", k.Line, k.Value)
+			return s, fmt.Errorf("line %d: config.client: unknown setting %q (known: herd_mitigation, lock_poll, lock_ttl, replica_reads, split, tracking, ttl, wait_replicas, wait_timeout, write_ttl, xfetch_beta)", k.Line, k.Value)
 		}
 		if err != nil {
 			return s, fmt.Errorf("line %d: config.client.%s: %v", v.Line, k.Value, err)
