@@ -78,7 +78,11 @@ type operatorFacts struct {
 	// config epoch 0 (no election yields it; see monitor).
 	epochZeroOwners int
 	epochConflict   string
-	samples         int
+	// epochConflictAt and epochConflictEpoch locate the first conflict
+	// for the report (measures carry numbers only).
+	epochConflictAt    time.Duration
+	epochConflictEpoch int64
+	samples            int
 }
 
 func (f *operatorFacts) measures() map[string]float64 {
@@ -96,6 +100,10 @@ func (f *operatorFacts) measures() map[string]float64 {
 		"epoch_conflicts":     float64(f.epochConflicts),
 		"epoch_samples":       float64(f.samples),
 		"epoch_zero_owners":   float64(f.epochZeroOwners),
+	}
+	if f.epochConflicts > 0 {
+		m["epoch_conflict_first_s"] = f.epochConflictAt.Seconds()
+		m["epoch_conflict_epoch"] = float64(f.epochConflictEpoch)
 	}
 	return m
 }
@@ -455,6 +463,7 @@ func (o *operator) monitor() {
 				case first != l.name:
 					o.facts.epochConflicts++
 					if o.facts.epochConflict == "" {
+						o.facts.epochConflictAt, o.facts.epochConflictEpoch = o.elapsed(), l.epoch
 						o.facts.epochConflict = fmt.Sprintf("at %v %s saw %s (%s) own slots with config epoch %d, already owned by %s", o.elapsed().Round(time.Millisecond), id, l.host, l.name, l.epoch, first)
 					}
 				}
