@@ -870,9 +870,10 @@ func (n *Node) writeReplicationInfo(field func(name string, value any)) {
 	replID := n.replicationID()
 	if l := r.link; l != nil {
 		offset = l.offset
+		host, port := n.peerAddress(l.master, l.masterPort)
 		field("role", "slave")
-		field("master_host", string(l.master))
-		field("master_port", l.masterPort)
+		field("master_host", host)
+		field("master_port", port)
 		status, lastIO := "down", int64(-1)
 		if l.state == linkUp {
 			status, lastIO = "up", int64(now.Sub(l.lastContact)/time.Second)
@@ -897,7 +898,8 @@ func (n *Node) writeReplicationInfo(field func(name string, value any)) {
 		if rec.state == replicaSendBulk {
 			state = "send_bulk"
 		}
-		field("slave"+strconv.Itoa(i), "ip="+string(rec.id)+",port=0,state="+state+
+		host, port := n.peerAddress(rec.id, 0)
+		field("slave"+strconv.Itoa(i), "ip="+host+",port="+strconv.Itoa(port)+",state="+state+
 			",offset="+strconv.FormatInt(rec.ackOffset, 10)+",lag="+strconv.FormatInt(int64(now.Sub(rec.lastAck)/time.Second), 10))
 	}
 	if n.cfg.MinReplicasToWrite > 0 {
