@@ -219,6 +219,10 @@ type replState struct {
 	link       *replicaLink // non-nil on a replica
 	fullSyncs  int64
 	partialOK  int64
+	// restored is the replication position of the snapshot loaded at
+	// start, for the first link of this incarnation (replication_persist.go);
+	// Start drops it once replication and cluster have started.
+	restored *persist.RDBReplication
 }
 
 // startReplication sets the replication id and, for a configured replica,
@@ -557,6 +561,7 @@ func (n *Node) replicaOf(master node.ID, port int) {
 	n.repl.backlog = nil
 	n.repl.pending = nil
 	n.repl.link = &replicaLink{master: master, masterPort: port, state: linkConnect, since: n.env.Now()}
+	n.resumeFromRestored(n.repl.link)
 	n.replicaResync("starting to replicate " + string(master))
 }
 

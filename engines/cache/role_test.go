@@ -73,7 +73,7 @@ func TestRoleOfAReplicationPair(t *testing.T) {
 	// The same pair of real redis-servers: the master on a random high
 	// TCP port, since its replica connects over TCP.
 	port := strconv.Itoa(20000 + rand.IntN(40000))
-	master := startRedisServerIn(t, t.TempDir(), "--port", port, "--bind", "127.0.0.1")
+	master := startRedisServerIn(t, t.TempDir(), "--port", port, "--bind", "127.0.0.1", "--repl-diskless-sync-delay", "0")
 	replica := startRedisServerIn(t, t.TempDir(), "--replicaof", "127.0.0.1", port)
 	mc, rc := master.dial(), replica.dial()
 	mc.doLine("SET a 1")
