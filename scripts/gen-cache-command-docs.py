@@ -48,6 +48,7 @@ SUMMARIES = {
     "type": "Tell the type of a key's value.",
     "unlink": "Delete keys, freeing their memory in the background.",
     "wait": "Wait until replicas acknowledge this connection's writes.",
+    "role": "Tell whether this node is a master or a replica, and of whom.",
     "dump": "Serialize a key's value.",
     "restore": "Create a key from a serialized value.",
     "migrate": "Move keys to another server atomically.",

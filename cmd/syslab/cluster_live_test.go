@@ -89,6 +89,7 @@ func TestLiveClusterWithRedisCliGoRedisAndRueidis(t *testing.T) {
 		t.Fatalf("1000 keys landed on masters %v, want all three", masterKeys)
 	}
 	t.Logf("routing: 1000 keys over the masters %v", masterKeys)
+	checkReplicationNaming(t, ctx, lc)
 
 	// Resharding under load: move the lowest 100 slots of the master that
 	// owns slot 0 to another master while writers hammer exactly those

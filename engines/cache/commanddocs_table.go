@@ -1036,6 +1036,11 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "frequency", typ: "integer", token: "FREQ", since: "5.0.0", flags: []string{"optional"}},
 		},
 	},
+	"role": {
+		summary: "Tell whether this node is a master or a replica, and of whom.", since: "2.8.12", group: "server",
+		arity: 1, flags: []string{"noscript", "loading", "stale", "fast"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@fast", "@dangerous"},
+	},
 	"rpop": {
 		summary: "Remove and return the last elements of a list.", since: "1.0.0", group: "list",
 		arity: -2, flags: []string{"write", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,

@@ -191,6 +191,7 @@ func (n *Node) Start(env node.Env) {
 	if !n.startCluster() { // cluster.go
 		return
 	}
+	n.repl.restored = nil // only a replica's first link resumes from it
 	if n.aof != nil && n.cfg.AppendFsync == FsyncEverysec {
 		n.everysecArmed = true
 		env.After(everysecInterval, n.everysecSync)

@@ -219,6 +219,10 @@ type replState struct {
 	link       *replicaLink // non-nil on a replica
 	fullSyncs  int64
 	partialOK  int64
+	// restored is the replication position of the snapshot loaded at
+	// start, for the first link of this incarnation (replication_persist.go);
+	// Start drops it once replication and cluster have started.
+	restored *persist.RDBReplication
 }
 
 // startReplication sets the replication id and, for a configured replica,
@@ -557,6 +561,7 @@ func (n *Node) replicaOf(master node.ID, port int) {
 	n.repl.backlog = nil
 	n.repl.pending = nil
 	n.repl.link = &replicaLink{master: master, masterPort: port, state: linkConnect, since: n.env.Now()}
+	n.resumeFromRestored(n.repl.link)
 	n.replicaResync("starting to replicate " + string(master))
 }
 
@@ -870,9 +875,10 @@ func (n *Node) writeReplicationInfo(field func(name string, value any)) {
 	replID := n.replicationID()
 	if l := r.link; l != nil {
 		offset = l.offset
+		host, port := n.peerAddress(l.master, l.masterPort)
 		field("role", "slave")
-		field("master_host", string(l.master))
-		field("master_port", l.masterPort)
+		field("master_host", host)
+		field("master_port", port)
 		status, lastIO := "down", int64(-1)
 		if l.state == linkUp {
 			status, lastIO = "up", int64(now.Sub(l.lastContact)/time.Second)
@@ -897,7 +903,8 @@ func (n *Node) writeReplicationInfo(field func(name string, value any)) {
 		if rec.state == replicaSendBulk {
 			state = "send_bulk"
 		}
-		field("slave"+strconv.Itoa(i), "ip="+string(rec.id)+",port=0,state="+state+
+		host, port := n.peerAddress(rec.id, 0)
+		field("slave"+strconv.Itoa(i), "ip="+host+",port="+strconv.Itoa(port)+",state="+state+
 			",offset="+strconv.FormatInt(rec.ackOffset, 10)+",lag="+strconv.FormatInt(int64(now.Sub(rec.lastAck)/time.Second), 10))
 	}
 	if n.cfg.MinReplicasToWrite > 0 {

@@ -156,6 +156,7 @@ func (n *Node) newSnapshot(purpose snapshotPurpose, tempName, finalName string) 
 			CtimeSeconds: s.startedAt.Unix(),
 			UsedMemBytes: n.usedMemoryBytes(),
 			AOFBase:      purpose == purposeAOFBase,
+			Replication:  n.replicationPosition(),
 		})
 	}
 	for i, ks := range n.dbs {
@@ -527,8 +528,15 @@ func (n *Node) loadRDBFile() bool {
 	}
 	if err == nil {
 		n.loading = true
-		err = persist.LoadRDB(data, &rdbLoader{node: n, skipExpired: true, nowMillis: n.env.Now().UnixMilli()})
+		// A replica keeps expired keys, as Redis's loader does when it is
+		// not a master: its master's stream deletes them, and its data
+		// must stay the master's until then.
+		loader := &rdbLoader{node: n, skipExpired: n.cfg.ReplicaOf == "", nowMillis: n.env.Now().UnixMilli(), replication: &replicationAux{}}
+		err = persist.LoadRDB(data, loader)
 		n.loading = false
+		if err == nil {
+			n.repl.restored = loader.replication.position(len(n.dbs))
+		}
 	}
 	if err != nil {
 		n.refuseService("ERR cannot load the RDB file " + n.cfg.DBFilename + ": " + err.Error())
@@ -550,6 +558,9 @@ type rdbLoader struct {
 	// emptyKeysSkipped counts the empty collections the file held; like
 	// Redis, the load skips them and logs the first emptyKeysLoggedMax.
 	emptyKeysSkipped int
+	// replication, when set, collects the snapshot's replication
+	// position (dump.rdb at start; replication_persist.go).
+	replication *replicationAux
 }
 
 // emptyKeysLoggedMax bounds the warnings about skipped empty keys.
@@ -563,7 +574,12 @@ func (l *rdbLoader) EmptyKeySkipped(k persist.RDBKey, kind string) {
 	}
 }
 
-func (l *rdbLoader) Aux(key, value []byte) error { return nil }
+func (l *rdbLoader) Aux(key, value []byte) error {
+	if l.replication != nil {
+		return l.replication.add(key, value)
+	}
+	return nil
+}
 
 func (l *rdbLoader) SelectDB(db int) error {
 	if db >= len(l.node.dbs) {

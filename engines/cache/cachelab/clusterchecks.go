@@ -112,14 +112,17 @@ func clusterCheck(name string, params *yaml.Node, run engine.RunFacts) engine.Ch
 			res.Verdict, res.Detail = "unknown", "the operator took no CLUSTER NODES sample"
 			return res
 		}
-		res.Verdict = verdict(m["epoch_conflicts"] == 0)
+		// A master owning slots at config epoch 0 is as wrong as two
+		// winners of one epoch: no election yields epoch 0, so a node
+		// showing it recorded a slot claim without the claimer's epoch.
+		res.Verdict = verdict(m["epoch_conflicts"] == 0 && m["epoch_zero_owners"] == 0)
 		res.Detail = fmt.Sprintf("%g conflicting claims in %g samples", m["epoch_conflicts"], m["epoch_samples"])
 		if m["epoch_conflicts"] > 0 {
 			res.Measured["epoch_conflict_first_s"], res.Measured["epoch_conflict_epoch"] = m["epoch_conflict_first_s"], m["epoch_conflict_epoch"]
 			res.Detail += fmt.Sprintf("; the first at %.3fs: two masters own slots under config epoch %g (one election, two winners)", m["epoch_conflict_first_s"], m["epoch_conflict_epoch"])
 		}
 		if z := m["epoch_zero_owners"]; z > 0 {
-			res.Detail += fmt.Sprintf(" (%g sampled lines showed a master owning slots at config epoch 0, left out: no election yields it)", z)
+			res.Detail += fmt.Sprintf("; %g sampled lines showed a master owning slots at config epoch 0 (no election yields it)", z)
 		}
 		return res
 	}

@@ -450,9 +450,9 @@ func (o *operator) monitor() {
 					continue
 				}
 				if l.epoch == 0 {
-					// No election yields epoch 0 (bootstrap sets 1…N);
-					// a view showing it is a node's stale or partial
-					// knowledge, counted apart.
+					// No election yields epoch 0 (bootstrap sets 1…N):
+					// a view showing it recorded a claim without its
+					// epoch; election_safety fails on it.
 					o.facts.epochZeroOwners++
 					continue
 				}

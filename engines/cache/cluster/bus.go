@@ -60,10 +60,12 @@ func (s *State) send(to *clusterNode, kind string, msg node.Message) {
 // gossip picks about a tenth of the other nodes (at least 3) for a
 // heartbeat's gossip section, plus every node in PFAIL so failure
 // reports spread quickly, as Redis does.
-func (s *State) gossip(to *clusterNode) []Gossip {
+func (s *State) gossip() []Gossip {
 	var candidates, pfail []*clusterNode
 	for _, cn := range s.sortedNodes() {
-		if cn == s.myself || cn == to || cn.has(flagHandshake|flagNoAddr) {
+		// The receiver may be gossiped about too (Redis does not leave it
+		// out): that is how a node learns when peers last heard from it.
+		if cn == s.myself || cn.has(flagHandshake|flagNoAddr) {
 			continue
 		}
 		if cn.has(flagPFail) {
@@ -104,7 +106,7 @@ func millis(t time.Time) int64 {
 
 // sendPing sends a Ping, Pong or Meet to cn.
 func (s *State) sendPing(cn *clusterNode, kind pingKind) {
-	h, g := s.header(), s.gossip(cn)
+	h, g := s.header(), s.gossip()
 	switch kind {
 	case kindPing:
 		if cn.pingSent.IsZero() {
@@ -203,7 +205,14 @@ func (s *State) receiveEpochs(sender *clusterNode, h Header) {
 		s.currentEpoch = h.CurrentEpoch
 		s.todoSave = true
 	}
-	if sender.isMaster() && h.Master == "" && h.ConfigEpoch > sender.configEpoch {
+	// Whatever role we last knew the sender in: a replica that just won
+	// an election announces itself as a master with its new configEpoch,
+	// and updateRole and receiveSlots, which run after this, must see that
+	// epoch — else the slots it claims would be recorded under the epoch
+	// it had as a replica (0 for a replica that never was a master).
+	// A replica's header carries its master's configEpoch, so a replica's
+	// entry holds its master's epoch, as in Redis.
+	if h.ConfigEpoch > sender.configEpoch {
 		sender.configEpoch = h.ConfigEpoch
 		s.todoSave, s.todoUpdateState = true, true
 	}
@@ -250,7 +259,7 @@ func (s *State) receivePing(from node.ID, h Header, gossip []Gossip, kind pingKi
 			reply = sender
 		}
 		s.stats.count(false, "pong")
-		s.env.Send(reply.bus, Pong{Header: s.header(), Gossip: s.gossip(reply)})
+		s.env.Send(reply.bus, Pong{Header: s.header(), Gossip: s.gossip()})
 	}
 	if sender == nil {
 		return
@@ -449,6 +458,7 @@ func (s *State) receiveUpdate(m Update) {
 // receiveGossip processes what sender says about another node.
 func (s *State) receiveGossip(sender *clusterNode, g Gossip) {
 	if g.Name == s.myself.name {
+		s.receiveGossipOfMyself(g)
 		return
 	}
 	cn := s.nodes[g.Name]
@@ -466,6 +476,25 @@ func (s *State) receiveGossip(sender *clusterNode, g Gossip) {
 			s.delFailReport(cn, sender)
 		}
 	}
+}
+
+// gossipClockSkewMax is how far in our future a peer's reported pong
+// time may be and still count (Redis allows 500 ms).
+const gossipClockSkewMax = 500 * time.Millisecond
+
+// receiveGossipOfMyself keeps the newest time a peer reports having had a
+// pong from myself, which CLUSTER NODES shows as myself's pong-recv, as
+// Redis's gossip processing does. Redis's gossip carries it in whole
+// seconds, so it is kept at that resolution.
+func (s *State) receiveGossipOfMyself(g Gossip) {
+	if g.Flags&(flagFail|flagPFail) != 0 || g.PongReceivedMillis <= 0 {
+		return
+	}
+	pong := time.UnixMilli(g.PongReceivedMillis / 1000 * 1000)
+	if pong.After(s.env.Now().Add(gossipClockSkewMax)) || !pong.After(s.myself.pongReceived) {
+		return
+	}
+	s.myself.pongReceived = pong
 }
 
 func (s *State) handshakeWith(ip string, busPort int) bool {

@@ -54,16 +54,17 @@ func (s *State) nodeLine(cn *clusterNode, withMigrations bool) string {
 	} else {
 		b.WriteByte('-')
 	}
-	pingSent, pong := int64(0), int64(0)
-	if cn != s.myself {
-		pingSent, pong = millis(cn.pingSent), millis(cn.pongReceived)
+	// Myself never pings itself; its pong time is what peers last
+	// reported of it in their gossip (receiveGossipOfMyself), as in Redis.
+	pingSent, pong := millis(cn.pingSent), millis(cn.pongReceived)
+	if cn == s.myself {
+		pingSent = 0
 	}
 	link := "connected"
 	if cn != s.myself && (cn.failing() || cn.has(flagHandshake) || !cn.pingSent.IsZero() && s.env.Now().Sub(cn.pingSent) > s.cfg.NodeTimeout/2) {
 		link = "disconnected"
 	}
-	epoch := cn.configEpoch
-	fmt.Fprintf(&b, " %d %d %d %s", pingSent, pong, epoch, link)
+	fmt.Fprintf(&b, " %d %d %d %s", pingSent, pong, nodeEpoch(cn), link)
 	if cn.isMaster() {
 		for _, r := range slotRanges(func(slot int) bool { return s.slots[slot] == cn }) {
 			if r[0] == r[1] {
@@ -83,6 +84,16 @@ func (s *State) nodeLine(cn *clusterNode, withMigrations bool) string {
 		}
 	}
 	return b.String()
+}
+
+// nodeEpoch is the config epoch CLUSTER NODES shows for cn: a replica
+// shows its master's, since the configuration it serves is its master's
+// (Redis's nodeEpoch).
+func nodeEpoch(cn *clusterNode) uint64 {
+	if cn.has(flagReplica) && cn.master != nil {
+		return cn.master.configEpoch
+	}
+	return cn.configEpoch
 }
 
 // slotRanges lists the maximal runs of slots where in is true.

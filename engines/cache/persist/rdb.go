@@ -143,7 +143,28 @@ type RDBHeader struct {
 	UsedMemBytes int64
 	// AOFBase marks the file as the base of an AOF (aof-base 1).
 	AOFBase bool
+	// Replication, when set, is the replication position the dataset is
+	// at, written as Redis 7.0's repl-stream-db, repl-id and repl-offset
+	// AUX fields, so a restarted replica can ask for a partial resync.
+	Replication *RDBReplication
 }
+
+// RDBReplication is the replication position of a snapshot's dataset.
+type RDBReplication struct {
+	// ReplID is the 40-character id of the history the dataset follows.
+	ReplID string
+	// Offset is how many bytes of that history the dataset includes.
+	Offset int64
+	// StreamDB is the database the stream had selected at Offset.
+	StreamDB int
+}
+
+// RDB AUX field names of the replication position, as Redis spells them.
+const (
+	AuxReplStreamDB = "repl-stream-db"
+	AuxReplID       = "repl-id"
+	AuxReplOffset   = "repl-offset"
+)
 
 // rdbBufferBytes is how much RDBWriter buffers before writing to its
 // destination.
@@ -172,6 +193,11 @@ func NewRDBWriter(dst io.Writer, h RDBHeader) *RDBWriter {
 	w.aux("redis-bits", []byte("64"))
 	w.aux("ctime", strconv.AppendInt(nil, h.CtimeSeconds, 10))
 	w.aux("used-mem", strconv.AppendInt(nil, h.UsedMemBytes, 10))
+	if r := h.Replication; r != nil {
+		w.aux(AuxReplStreamDB, strconv.AppendInt(nil, int64(r.StreamDB), 10))
+		w.aux(AuxReplID, []byte(r.ReplID))
+		w.aux(AuxReplOffset, strconv.AppendInt(nil, r.Offset, 10))
+	}
 	aofBase := []byte("0")
 	if h.AOFBase {
 		aofBase = []byte("1")
