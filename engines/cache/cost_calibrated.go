@@ -26,22 +26,30 @@ package cache
 import "time"
 
 const (
-	calibratedReadFast  = 3128 * time.Nanosecond // median of GET, HGET, SISMEMBER, ZRANK, ZSCORE
-	calibratedWriteFast = 3858 * time.Nanosecond // median of HSET, SADD, SET, ZADD
-	// calibratedMessageCost: (median 50601 cpu-ns per GET round trip, 5 runs, - GET) / 2
-	calibratedMessageCost = 24051 * time.Nanosecond
+	calibratedReadFast  = 377 * time.Nanosecond // median of GET, HGET, LINDEX, LLEN, SISMEMBER, ZRANK, ZSCORE
+	calibratedWriteFast = 601 * time.Nanosecond // median of HSET, INCR, LPOP, LPUSH, RPOP, RPUSH, SADD, SET, ZADD, ZINCRBY
+	// calibratedMessageCost: (median 66314 cpu-ns per GET round trip, 5 runs, - GET) / 2
+	calibratedMessageCost = 32936 * time.Nanosecond
 )
 
 // calibratedCommandCost is each benchmarked command's median virtual CPU
 // cost, by lower-case command name.
 var calibratedCommandCost = map[string]time.Duration{
-	"get":       2499 * time.Nanosecond,  // 5 runs
-	"hget":      3128 * time.Nanosecond,  // 5 runs
-	"hset":      3708 * time.Nanosecond,  // 5 runs
-	"sadd":      4007 * time.Nanosecond,  // 5 runs
-	"set":       2665 * time.Nanosecond,  // 5 runs
-	"sismember": 1849 * time.Nanosecond,  // 5 runs
-	"zadd":      26175 * time.Nanosecond, // 5 runs
-	"zrank":     9838 * time.Nanosecond,  // 5 runs
-	"zscore":    7076 * time.Nanosecond,  // 5 runs
+	"get":       441 * time.Nanosecond, // 5 runs
+	"hget":      355 * time.Nanosecond, // 5 runs
+	"hset":      473 * time.Nanosecond, // 5 runs
+	"incr":      754 * time.Nanosecond, // 5 runs
+	"lindex":    377 * time.Nanosecond, // 5 runs
+	"llen":      332 * time.Nanosecond, // 5 runs
+	"lpop":      465 * time.Nanosecond, // 5 runs
+	"lpush":     651 * time.Nanosecond, // 5 runs
+	"rpop":      499 * time.Nanosecond, // 5 runs
+	"rpush":     631 * time.Nanosecond, // 5 runs
+	"sadd":      459 * time.Nanosecond, // 5 runs
+	"set":       640 * time.Nanosecond, // 5 runs
+	"sismember": 364 * time.Nanosecond, // 5 runs
+	"zadd":      694 * time.Nanosecond, // 5 runs
+	"zincrby":   571 * time.Nanosecond, // 5 runs
+	"zrank":     617 * time.Nanosecond, // 5 runs
+	"zscore":    470 * time.Nanosecond, // 5 runs
 }
