@@ -29,22 +29,26 @@ func TestTransportSurvivesProxyFaults(t *testing.T) {
 	a.Start()
 
 	// progress waits until the pinger completes `rounds` more round trips
-	// than the last one reported so far.
-	progress := func(rounds int) {
+	// than the last one reported so far, and returns the last it saw.
+	last := 0
+	progress := func(rounds int) int {
 		t.Helper()
-		last := 0
 		for len(pr.ch) > 0 {
 			last = (<-pr.ch).(int)
 		}
-		for pr.next(t).(int) < last+rounds {
+		target := last + rounds
+		for last < target {
+			last = pr.next(t).(int)
 		}
+		return last
 	}
 	progress(5)
 
 	toB.Partition()
 	// While partitioned nothing completes: drain what was in flight, then
-	// no new round trip may finish within a short window.
-	var stalledAt int
+	// no new round trip may finish within a short window. The count
+	// starts from the last round seen, not 0: the drain may find nothing.
+	stalledAt := last
 	for len(pr.ch) > 0 {
 		stalledAt = (<-pr.ch).(int)
 	}
