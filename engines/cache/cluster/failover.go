@@ -220,12 +220,13 @@ func (s *State) voteIfNeeded(requester *clusterNode, m FailoverAuthRequest) {
 			return
 		}
 	}
+	votedBefore := s.lastVoteEpoch
 	s.lastVoteEpoch = s.currentEpoch
 	if !s.cfg.Bugs.VoteNotPersisted {
 		// The vote must survive a crash before anyone learns of it.
 		if err := s.saveConfig(); err != nil {
 			s.env.Logf("cluster: not voting: saving the vote failed: %v", err)
-			s.lastVoteEpoch = 0
+			s.lastVoteEpoch = votedBefore
 			return
 		}
 	}
