@@ -660,33 +660,45 @@ type mpopArgs struct {
 
 // parseMpop reads numkeys key [key …] LEFT|RIGHT [COUNT count] from args.
 func parseMpop(args [][]byte) (mpopArgs, resp.Value, bool) {
-	var m mpopArgs
-	numkeys, ok := resp.ParseInt(args[0])
-	if !ok || numkeys <= 0 {
-		return m, resp.Err(errNumkeysPositive), false
+	keys, right, count, errReply, ok := parseMultiPop(args, argLeft, argRight)
+	return mpopArgs{keys: keys, left: !right, count: count}, errReply, ok
+}
+
+// parseMultiPop reads numkeys key [key …] END [COUNT count], the shape
+// LMPOP and ZMPOP (and their blocking forms) share: END is first or
+// second (LEFT/RIGHT, MIN/MAX), and atSecond tells which. Errors come in
+// Redis's order: numkeys, then END, then COUNT.
+func parseMultiPop(args [][]byte, first, second []byte) (keys [][]byte, atSecond bool, count int64, errReply resp.Value, ok bool) {
+	numkeys, isInt := resp.ParseInt(args[0])
+	if !isInt || numkeys <= 0 {
+		return nil, false, 0, resp.Err(errNumkeysPositive), false
 	}
 	if numkeys >= int64(len(args))-1 {
-		return m, resp.Err(errSyntax), false
+		return nil, false, 0, resp.Err(errSyntax), false
 	}
-	m.keys = args[1 : 1+numkeys]
+	keys = args[1 : 1+numkeys]
 	rest := args[1+numkeys:]
-	if m.left, ok = parseEnd(rest[0]); !ok {
-		return m, resp.Err(errSyntax), false
+	switch {
+	case bytes.EqualFold(rest[0], first):
+	case bytes.EqualFold(rest[0], second):
+		atSecond = true
+	default:
+		return nil, false, 0, resp.Err(errSyntax), false
 	}
-	m.count = 1
+	count = 1
 	countSeen := false
 	for j := 1; j < len(rest); j++ {
 		if !bytes.EqualFold(rest[j], []byte("count")) || countSeen || j+1 >= len(rest) {
-			return m, resp.Err(errSyntax), false
+			return nil, false, 0, resp.Err(errSyntax), false
 		}
-		n, ok := resp.ParseInt(rest[j+1])
-		if !ok || n <= 0 {
-			return m, resp.Err(errCountPositive), false
+		n, isInt := resp.ParseInt(rest[j+1])
+		if !isInt || n <= 0 {
+			return nil, false, 0, resp.Err(errCountPositive), false
 		}
-		m.count, countSeen = n, true
+		count, countSeen = n, true
 		j++
 	}
-	return m, resp.Value{}, true
+	return keys, atSecond, count, resp.Value{}, true
 }
 
 func lmpopCommand(c *call) resp.Value {

@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"bytes"
 	"strconv"
 
 	"syslab/engines/cache/resp"
@@ -26,38 +25,11 @@ type zmpopArgs struct {
 	count   int64
 }
 
+var argMin, argMax = []byte("min"), []byte("max")
+
 func parseZmpop(args [][]byte) (zmpopArgs, resp.Value, bool) {
-	var m zmpopArgs
-	numkeys, ok := resp.ParseInt(args[0])
-	if !ok || numkeys <= 0 {
-		return m, resp.Err(errNumkeysPositive), false
-	}
-	if numkeys >= int64(len(args))-1 {
-		return m, resp.Err(errSyntax), false
-	}
-	m.keys = args[1 : 1+numkeys]
-	rest := args[1+numkeys:]
-	switch {
-	case bytes.EqualFold(rest[0], []byte("min")):
-	case bytes.EqualFold(rest[0], []byte("max")):
-		m.highest = true
-	default:
-		return m, resp.Err(errSyntax), false
-	}
-	m.count = 1
-	countSeen := false
-	for j := 1; j < len(rest); j++ {
-		if !bytes.EqualFold(rest[j], []byte("count")) || countSeen || j+1 >= len(rest) {
-			return m, resp.Err(errSyntax), false
-		}
-		n, ok := resp.ParseInt(rest[j+1])
-		if !ok || n <= 0 {
-			return m, resp.Err(errCountPositive), false
-		}
-		m.count, countSeen = n, true
-		j++
-	}
-	return m, resp.Value{}, true
+	keys, highest, count, errReply, ok := parseMultiPop(args, argMin, argMax)
+	return zmpopArgs{keys: keys, highest: highest, count: count}, errReply, ok
 }
 
 func zmpopCommand(c *call) resp.Value {
