@@ -635,19 +635,7 @@ func zcountCommand(c *call) resp.Value {
 	if !ok {
 		return resp.Err(errMinMaxNotFloat)
 	}
-	z, ok := c.getZset(c.args[1])
-	if !ok {
-		return replyWrongType
-	}
-	if z == nil {
-		return resp.Int(0)
-	}
-	first := z.firstInRange(&r)
-	if first == nil {
-		return resp.Int(0)
-	}
-	last := z.lastInRange(&r)
-	return resp.Int(int64(z.zsl.rankOf(last) - z.zsl.rankOf(first) + 1))
+	return countInRange(c, &r)
 }
 
 func zlexcountCommand(c *call) resp.Value {
@@ -655,6 +643,12 @@ func zlexcountCommand(c *call) resp.Value {
 	if !ok {
 		return resp.Err(errMinMaxNotString)
 	}
+	return countInRange(c, &r)
+}
+
+// countInRange answers ZCOUNT and ZLEXCOUNT: the members of key
+// c.args[1] within r, from the ranks of its first and last.
+func countInRange(c *call, r nodeRange) resp.Value {
 	z, ok := c.getZset(c.args[1])
 	if !ok {
 		return replyWrongType
@@ -662,11 +656,11 @@ func zlexcountCommand(c *call) resp.Value {
 	if z == nil {
 		return resp.Int(0)
 	}
-	first := z.firstInRange(&r)
+	first := z.firstInRange(r)
 	if first == nil {
 		return resp.Int(0)
 	}
-	last := z.lastInRange(&r)
+	last := z.lastInRange(r)
 	return resp.Int(int64(z.zsl.rankOf(last) - z.zsl.rankOf(first) + 1))
 }
 
