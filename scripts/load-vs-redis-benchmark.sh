@@ -64,49 +64,8 @@ done
 WORK=$(mktemp -d -t load-vs-rb.XXXXXX)
 RESULTS=$WORK/results.tsv # server depth command tool round ops_per_sec p50_ms p99_ms cpu_us_per_op
 : >"$RESULTS"
-declare -A PID=() PORT=()
-
-stop_servers() {
-	local server
-	for server in "${!PID[@]}"; do
-		kill "${PID[$server]}" 2>/dev/null || true
-		wait "${PID[$server]}" 2>/dev/null || true
-	done
-	PID=()
-	PORT=()
-}
-cleanup() {
-	stop_servers
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# free_port prints a loopback port nobody listens on, below the ephemeral
-# range so no client connection holds it as its local port.
-free_port() {
-	local port ephemeral_first
-	read -r ephemeral_first _ </proc/sys/net/ipv4/ip_local_port_range
-	for _ in $(seq 100); do
-		port=$((10000 + RANDOM % (ephemeral_first - 10000)))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return
-		fi
-	done
-	die "no free loopback port found"
-}
-
-wait_ready() {
-	local server=$1 deadline=$((SECONDS + READY_TIMEOUT_SECS))
-	until [[ $(redis-cli -h 127.0.0.1 -p "${PORT[$server]}" ping 2>/dev/null) == PONG ]]; do
-		if ! kill -0 "${PID[$server]}" 2>/dev/null || ((SECONDS >= deadline)); then
-			cat "$WORK/$server.log" >&2 || true
-			die "$server did not start on port ${PORT[$server]}"
-		fi
-		sleep 0.1
-	done
-}
+# stop_servers, cleanup (on exit), free_port, wait_ready; PID and PORT.
+source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 
 start_server() {
 	local server=$1 dir

@@ -1,0 +1,53 @@
+# Shared by the scripts that run syslab and redis-server side by side
+# (bench-cache.sh, load-vs-redis-benchmark.sh); sourced, not run. The
+# sourcing script defines die, WORK and READY_TIMEOUT_SECS, and keeps its
+# servers in PID and PORT (name → pid, name → port), each logging to
+# $WORK/<name>.log.
+
+declare -A PID=() PORT=()
+
+stop_servers() {
+	local server
+	for server in "${!PID[@]}"; do
+		kill "${PID[$server]}" 2>/dev/null || true
+		wait "${PID[$server]}" 2>/dev/null || true
+	done
+	PID=()
+	PORT=()
+}
+
+cleanup() {
+	stop_servers
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# free_port prints a loopback port nobody is listening on, below the kernel's
+# ephemeral range so that no client connection (redis-benchmark opens many)
+# holds it as its local port. Another process could still take it before we
+# bind; wait_ready then fails loudly.
+free_port() {
+	local port ephemeral_first
+	read -r ephemeral_first _ </proc/sys/net/ipv4/ip_local_port_range
+	for _ in $(seq 100); do
+		port=$((10000 + RANDOM % (ephemeral_first - 10000)))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return
+		fi
+	done
+	die "no free loopback port found"
+}
+
+# wait_ready waits until the server answers PING, or fails with its log.
+wait_ready() {
+	local server=$1 deadline=$((SECONDS + READY_TIMEOUT_SECS))
+	until [[ $(redis-cli -h 127.0.0.1 -p "${PORT[$server]}" ping 2>/dev/null) == PONG ]]; do
+		if ! kill -0 "${PID[$server]}" 2>/dev/null || ((SECONDS >= deadline)); then
+			cat "$WORK/$server.log" >&2 || true
+			die "$server did not start on port ${PORT[$server]}"
+		fi
+		sleep 0.1
+	done
+}
