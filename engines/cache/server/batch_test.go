@@ -55,7 +55,7 @@ func (c *rawConn) expect(t *testing.T, want string) {
 
 // A pipeline that arrives behind a blocked command waits in the node; the
 // write of another client releases the lot, and the blocked client gets
-// every reply, in order, from its writer goroutine.
+// every reply, in order.
 func TestPipelineBehindBlockedCommandIsAnsweredInOrder(t *testing.T) {
 	s := startServer(t, cache.Config{})
 	blocked := func() int {

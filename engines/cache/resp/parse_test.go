@@ -1,0 +1,152 @@
+package resp
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// outcome is what a parser made of a whole stream: its requests, and how
+// the stream ended ("eof", "unexpected eof", or a protocol error's text).
+type outcome struct {
+	requests []string
+	end      string
+}
+
+func readerOutcome(data []byte) outcome {
+	r := NewReader(bufio.NewReaderSize(strings.NewReader(string(data)), 16))
+	var o outcome
+	for {
+		args, err := r.ReadCommand()
+		var pe *ProtocolError
+		switch {
+		case err == nil:
+			o.requests = append(o.requests, string(AppendCommand(nil, args...)))
+			continue
+		case err == io.EOF:
+			o.end = "eof"
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			o.end = "unexpected eof"
+		case errors.As(err, &pe):
+			o.end = pe.Error()
+		default:
+			o.end = "other: " + err.Error()
+		}
+		return o
+	}
+}
+
+// parseOutcome feeds data to ParseCommand as a socket would, in chunks
+// ending at the given offsets, keeping the unparsed tail between reads.
+func parseOutcome(data []byte, cuts []int) outcome {
+	var o outcome
+	var buf []byte
+	from := 0
+	for _, cut := range append(cuts, len(data)) {
+		if cut < from || cut > len(data) {
+			continue
+		}
+		buf = append(buf, data[from:cut]...)
+		from = cut
+		for {
+			args, n, err := ParseCommand(buf)
+			var pe *ProtocolError
+			if errors.As(err, &pe) {
+				o.end = pe.Error()
+				return o
+			}
+			if err != nil {
+				o.end = "other: " + err.Error()
+				return o
+			}
+			buf = buf[n:]
+			if args == nil {
+				break
+			}
+			o.requests = append(o.requests, string(AppendCommand(nil, args...)))
+		}
+	}
+	o.end = "eof"
+	if len(buf) > 0 {
+		o.end = "unexpected eof"
+	}
+	return o
+}
+
+func TestParseCommand(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		requests int
+		end      string
+	}{
+		{"", 0, "eof"},
+		{"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", 1, "eof"},
+		{"*2\r\n$3\r\nGET\r\n$1\r\nk\r", 0, "unexpected eof"},
+		{"*0\r\n*-1\r\n\r\n*1\r\n$4\r\nPING\r\nPING\r\n", 2, "eof"},
+		{"\r\n\r\n", 0, "eof"},
+		{"*x\r\n", 0, "ERR Protocol error: invalid multibulk length"},
+		{"*1\r\n:1\r\n", 0, "ERR Protocol error: expected '$', got ':'"},
+		{"*1\r\n\r\n", 0, "ERR Protocol error: expected '$', got '\r'"},
+		{"*1\r\n$-2\r\n", 0, "ERR Protocol error: invalid bulk length"},
+		{`"unbalanced` + "\r\n", 0, "ERR Protocol error: unbalanced quotes in request"},
+		{strings.Repeat("a", InlineBytesMax+2), 0, "ERR Protocol error: too big inline request"},
+		{"*" + strings.Repeat("1", InlineBytesMax+2), 0, "ERR Protocol error: too big mbulk count string"},
+		{"*1\r\n$" + strings.Repeat("1", InlineBytesMax+2), 0, "ERR Protocol error: too big bulk count string"},
+	} {
+		got := parseOutcome([]byte(tc.in), nil)
+		if len(got.requests) != tc.requests || got.end != tc.end {
+			t.Errorf("ParseCommand(%.40q): %d requests, end %q; want %d, %q", tc.in, len(got.requests), got.end, tc.requests, tc.end)
+		}
+		if r := readerOutcome([]byte(tc.in)); r.end != got.end || len(r.requests) != len(got.requests) {
+			t.Errorf("ReadCommand(%.40q) disagrees: %d requests, end %q", tc.in, len(r.requests), r.end)
+		}
+	}
+}
+
+// TestParseCommandLeavesPartialRequest checks the event loop's contract:
+// the bytes of a request not yet whole are never consumed, and nothing is
+// allocated for them.
+func TestParseCommandLeavesPartialRequest(t *testing.T) {
+	buf := []byte("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n$5\r\nke")
+	args, n, err := ParseCommand(buf)
+	if err != nil || len(args) != 2 || n != 20 {
+		t.Fatalf("first: %q, %d, %v", args, n, err)
+	}
+	args, n, err = ParseCommand(buf[n:])
+	if err != nil || args != nil || n != 0 {
+		t.Fatalf("partial: %q, %d, %v; want nothing consumed", args, n, err)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { ParseCommand(buf[20:]) }); allocs != 0 {
+		t.Errorf("a partial request allocated %v times", allocs)
+	}
+}
+
+// FuzzParseCommandMatchesReader holds ParseCommand to Reader.ReadCommand:
+// fed the same stream in any chunking, it finds the same requests and
+// ends the same way.
+func FuzzParseCommandMatchesReader(f *testing.F) {
+	for _, s := range []string{
+		"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "SET k v\r\n", `SET "a\x41" 'b\'c'` + "\r\n",
+		"*abc\r\n", "*1\r\nx\r\n", "*1\r\n$999999999\r\nab", "*-5\r\n", "\r\n\r\n",
+		"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nvv\r\n*1\r\n$4\r\nPING\r\n", `"unterminated`,
+		"*1\n\r\n$1\r\nx\r\n", "*1\r\n$1\n\r\nx\r\n", "PING\nPING\r\n\n", "*1\r\n$0\r\n\r\n",
+	} {
+		f.Add([]byte(s), uint16(3))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, step uint16) {
+		want := readerOutcome(data)
+		var cuts []int
+		if step > 0 {
+			for c := int(step); c < len(data); c += int(step) {
+				cuts = append(cuts, c)
+			}
+		}
+		got := parseOutcome(data, cuts)
+		if got.end != want.end || strings.Join(got.requests, "|") != strings.Join(want.requests, "|") {
+			t.Fatalf("stream %q in chunks of %d:\nParseCommand: %q, end %q\nReadCommand:  %q, end %q",
+				data, step, got.requests, got.end, want.requests, want.end)
+		}
+	})
+}

@@ -1,0 +1,425 @@
+package server
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"syslab/engines/cache"
+	"syslab/engines/cache/resp"
+	"syslab/node"
+)
+
+// conn is one client connection. The event loop reads it, runs its
+// commands and writes its output; the node appends to its output through
+// deliver, from whichever goroutine runs the node.
+type conn struct {
+	loop *eventLoop
+	fd   int
+	id   node.ID
+
+	// The fields up to mu belong to the loop.
+
+	// in holds the bytes read and not yet parsed: in[inStart:].
+	in      []byte
+	inStart int
+	// unsent holds output handed to the loop and not yet written:
+	// unsent[unsentStart:].
+	unsent      []byte
+	unsentStart int
+	// sent is the Seq of the last command handed to the node.
+	sent uint64
+	// events is what the loop asks epoll about this socket now.
+	events uint32
+	// final, once set (QUIT, a protocol error), is the last reply: no
+	// more input is parsed, and once every command before it is answered
+	// it is written and the connection closed, as Redis's
+	// CLIENT_CLOSE_AFTER_REPLY.
+	final *resp.Value
+	// closeWhenWritten closes the connection once unsent is written.
+	closeWhenWritten bool
+	closed           bool
+	// batch is reused: the node keeps no reference to a Commands slice
+	// once Receive has returned (it copies what it queues).
+	batch cache.Commands
+	// readTimes holds, when the server is metered, the time each command
+	// not yet answered was read, in command order (replies come back in
+	// command order): writing a reply takes one to measure its latency.
+	readTimes []time.Time
+	detach    func()
+
+	// mu guards the node's side: deliver runs under the node's lock on
+	// any goroutine and must never block for long.
+	mu sync.Mutex
+	// out is what the node sent since the loop last took it, encoded.
+	out []byte
+	// repliesOut counts the replies in out (for latency metrics).
+	repliesOut int
+	// scheduled is set while the connection waits in the loop's pending
+	// list, so a burst of messages schedules it once.
+	scheduled bool
+	// killed is set by cache.CloseConnection (CLIENT KILL): what was
+	// encoded before it is written, then the connection closes, and what
+	// the node sends after it is dropped.
+	killed bool
+	// overflowed is set when the output passed a backlog bound: the
+	// connection is closed at once.
+	overflowed bool
+	// gone is set when the connection closed: deliveries are dropped.
+	gone bool
+	// unsentBytes mirrors len(unsent)-unsentStart for deliver's bounds.
+	unsentBytes atomic.Int64
+	// answered is the Seq of the last reply the node sent.
+	answered atomic.Uint64
+}
+
+func newConn(l *eventLoop, fd int, id node.ID) *conn {
+	return &conn{loop: l, fd: fd, id: id, events: unix.EPOLLIN, batch: make(cache.Commands, 0, batchCommandsMax)}
+}
+
+// open introduces the connection to the node: its messages now reach
+// deliver, and the node learns its addresses (CLIENT LIST, CLIENT KILL)
+// before its first command.
+func (c *conn) open(remoteAddr, localAddr string) {
+	rt := c.loop.server.rt
+	c.detach = rt.Attach(c.id, c.deliver)
+	rt.Handle(c.id, cache.Connected{Addr: remoteAddr, LocalAddr: localAddr})
+}
+
+// deliver is the node's way to this connection: it encodes msg at the end
+// of the output and has the loop write it.
+func (c *conn) deliver(msg node.Message) {
+	c.mu.Lock()
+	if c.gone || c.killed || c.overflowed {
+		c.mu.Unlock()
+		return
+	}
+	switch m := msg.(type) {
+	case cache.Reply:
+		c.answered.Store(max(c.answered.Load(), m.Seq))
+		c.repliesOut++
+		if !m.Silent { // CLIENT REPLY OFF|SKIP: answered, not written
+			c.out = appendMessage(c.out, m.Protocol, m.Value, m.More)
+		}
+		if int64(len(c.out))+c.unsentBytes.Load() > replyBacklogBytesMax {
+			c.overflowed = true
+		}
+	case cache.Push:
+		if int64(len(c.out))+c.unsentBytes.Load() > pushBacklogBytesMax {
+			c.overflowed = true
+		} else {
+			c.out = appendMessage(c.out, m.Protocol, m.Value, nil)
+		}
+	case cache.CloseConnection: // CLIENT KILL (kill.go)
+		c.killed = true
+	}
+	schedule := !c.scheduled
+	c.scheduled = true
+	c.mu.Unlock()
+	if schedule {
+		c.loop.schedule(c)
+	}
+}
+
+// appendMessage encodes a reply (first, then more) in the protocol the
+// node chose for it.
+func appendMessage(dst []byte, protocol uint8, first resp.Value, more []resp.Value) []byte {
+	version := resp.RESP2
+	if protocol == resp.RESP3 {
+		version = resp.RESP3
+	}
+	dst = resp.AppendValue(dst, first, version)
+	for _, v := range more {
+		dst = resp.AppendValue(dst, v, version)
+	}
+	return dst
+}
+
+// ready handles what epoll reported for the socket.
+func (c *conn) ready(events uint32) {
+	if events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 && events&unix.EPOLLIN == 0 {
+		c.close()
+		return
+	}
+	if events&unix.EPOLLIN != 0 && c.events&unix.EPOLLIN != 0 {
+		if !c.read() {
+			return
+		}
+		c.parseAndRun()
+	}
+	if events&unix.EPOLLOUT != 0 && !c.closed {
+		c.writeUnsent()
+	}
+}
+
+// read takes what the socket holds, up to the free space of the input
+// buffer; false if the connection closed.
+func (c *conn) read() bool {
+	if c.inStart == len(c.in) {
+		c.in, c.inStart = c.in[:0], 0
+		if cap(c.in) > idleBufferBytesMax {
+			c.in = nil
+		}
+	}
+	if cap(c.in)-len(c.in) < readChunkBytes {
+		if c.inStart > 0 { // move the partial request to the front first
+			c.in = c.in[:copy(c.in, c.in[c.inStart:])]
+			c.inStart = 0
+		}
+		if cap(c.in)-len(c.in) < readChunkBytes {
+			grown := make([]byte, len(c.in), 2*cap(c.in)+readChunkBytes)
+			copy(grown, c.in)
+			c.in = grown
+		}
+	}
+	n, err := unix.Read(c.fd, c.in[len(c.in):cap(c.in)])
+	switch {
+	case n > 0:
+		c.in = c.in[:len(c.in)+n]
+		if c.loop.metered {
+			c.loop.server.cfg.Metrics.Add(metricNetInput, float64(n))
+		}
+		if len(c.in)-c.inStart > queryBufferBytesMax {
+			c.loop.server.logf("cache server: %s sent more than %d bytes of unparsed requests; closing it", c.id, queryBufferBytesMax)
+			c.close()
+			return false
+		}
+		return true
+	case err == nil: // n == 0: the client hung up
+		c.close()
+		return false
+	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
+		return true
+	default:
+		c.close()
+		return false
+	}
+}
+
+// parseAndRun runs the whole requests in the input buffer, a batch at a
+// time, until none is left or the connection must stop reading.
+func (c *conn) parseAndRun() {
+	for !c.closed && c.final == nil {
+		if c.sent-c.answered.Load() > inFlightMax-batchCommandsMax {
+			c.setReading(false) // until replies catch up (flush)
+			return
+		}
+		c.setReading(true)
+		batch := c.batch[:0]
+		var end *resp.Value
+		for len(batch) < batchCommandsMax {
+			args, n, err := resp.ParseCommand(c.in[c.inStart:])
+			c.inStart += n
+			if err != nil {
+				// Redis answers a protocol error and closes the connection.
+				var protocolErr *resp.ProtocolError
+				reply := resp.Err("ERR Protocol error")
+				if errors.As(err, &protocolErr) {
+					reply = resp.Err(protocolErr.Error())
+				}
+				end = &reply
+				break
+			}
+			if args == nil {
+				break
+			}
+			if len(args) == 1 && equalFold(args[0], "quit") {
+				end = &resp.OK
+				break
+			}
+			c.sent++
+			batch = append(batch, cache.Command{Seq: c.sent, Args: args})
+		}
+		c.run(batch)
+		clear(batch) // drop the arguments for the collector
+		if end != nil {
+			c.final = end
+			c.setReading(false)
+			c.loop.schedule(c) // the final reply may be due at once
+			return
+		}
+		if len(batch) < batchCommandsMax {
+			return // no whole request left
+		}
+	}
+}
+
+// run hands batch to the node.
+func (c *conn) run(batch cache.Commands) {
+	if len(batch) == 0 {
+		return
+	}
+	if c.loop.metered {
+		now := time.Now() // one clock read per batch
+		for range batch {
+			c.readTimes = append(c.readTimes, now)
+		}
+	}
+	rt := c.loop.server.rt
+	if len(batch) == 1 {
+		rt.Handle(c.id, batch[0])
+	} else {
+		rt.Handle(c.id, batch)
+	}
+}
+
+// flush writes what the node sent since the last flush, and acts on what
+// it means for the connection: a CLIENT KILL, a backlog past its bound,
+// replies that let reading resume or the final reply go out.
+func (c *conn) flush() {
+	if c.closed {
+		return
+	}
+	c.mu.Lock()
+	c.scheduled = false
+	out, replies, killed, overflowed := c.out, c.repliesOut, c.killed, c.overflowed
+	c.repliesOut = 0
+	if c.unsentStart == len(c.unsent) {
+		c.out, c.unsent, c.unsentStart = c.unsent[:0], out, 0
+	} else {
+		c.unsent = append(c.unsent, out...)
+		c.out = out[:0]
+	}
+	c.unsentBytes.Store(int64(len(c.unsent) - c.unsentStart))
+	c.mu.Unlock()
+	if overflowed {
+		c.loop.server.logf("cache server: %s let its output grow past its bound; closing it", c.id)
+		c.close()
+		return
+	}
+	if killed {
+		c.closeWhenWritten = true
+	}
+	if c.final != nil && !killed && c.answered.Load() >= c.sent {
+		c.unsent = resp.AppendValue(c.unsent, *c.final, resp.RESP2)
+		c.final = nil
+		c.closeWhenWritten = true
+	}
+	if !c.writeUnsent() {
+		return
+	}
+	c.observeReplies(replies)
+	if c.final == nil && !c.closeWhenWritten && c.events&unix.EPOLLIN == 0 &&
+		c.sent-c.answered.Load() <= inFlightMax-batchCommandsMax {
+		// Replies caught up: run what is already buffered, then read on.
+		c.parseAndRun()
+	}
+}
+
+// writeUnsent writes as much of unsent as the socket takes, up to
+// writeBytesPerFlushMax, and watches for writability while some is left;
+// false if the connection closed.
+func (c *conn) writeUnsent() bool {
+	written := 0
+	for c.unsentStart < len(c.unsent) && written < writeBytesPerFlushMax {
+		chunk := c.unsent[c.unsentStart:min(len(c.unsent), c.unsentStart+writeBytesPerFlushMax-written)]
+		n, err := unix.Write(c.fd, chunk)
+		if n > 0 {
+			c.unsentStart += n
+			written += n
+		}
+		if err != nil {
+			if errors.Is(err, unix.EAGAIN) {
+				break
+			}
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			c.close() // the client is gone
+			return false
+		}
+	}
+	if written > 0 && c.loop.metered {
+		c.loop.server.cfg.Metrics.Add(metricNetOutput, float64(written))
+	}
+	pending := len(c.unsent) - c.unsentStart
+	c.unsentBytes.Store(int64(pending))
+	if pending == 0 {
+		c.unsent, c.unsentStart = c.unsent[:0], 0
+		if cap(c.unsent) > idleBufferBytesMax {
+			c.unsent = nil
+		}
+		if c.closeWhenWritten {
+			c.close()
+			return false
+		}
+	} else if c.unsentStart > len(c.unsent)/2 {
+		c.unsent = c.unsent[:copy(c.unsent, c.unsent[c.unsentStart:])]
+		c.unsentStart = 0
+	}
+	c.setWriting(pending > 0)
+	return true
+}
+
+// observeReplies records the latency of replies written: each takes the
+// read time of the oldest command not yet answered.
+func (c *conn) observeReplies(replies int) {
+	if !c.loop.metered || replies == 0 {
+		return
+	}
+	n := min(replies, len(c.readTimes))
+	now := time.Now()
+	for _, at := range c.readTimes[:n] {
+		c.loop.server.cfg.Metrics.Observe(metricCommandDuration, now.Sub(at).Seconds())
+	}
+	c.readTimes = append(c.readTimes[:0], c.readTimes[n:]...)
+}
+
+func (c *conn) setReading(on bool) { c.setEvent(unix.EPOLLIN, on) }
+func (c *conn) setWriting(on bool) { c.setEvent(unix.EPOLLOUT, on) }
+
+func (c *conn) setEvent(event uint32, on bool) {
+	events := c.events &^ event
+	if on {
+		events |= event
+	}
+	if events != c.events && !c.closed {
+		c.events = events
+		c.loop.rewatch(c.fd, events)
+	}
+}
+
+// close ends the connection and tells the node at once: a command of
+// this client may be blocked (BLPOP …) and would otherwise be served to a
+// client that is gone. Output not yet written is dropped.
+func (c *conn) close() {
+	if c.closed {
+		return
+	}
+	c.closeSocket()
+	c.loop.forget(c)
+	c.loop.server.rt.Handle(c.id, cache.Disconnected{})
+}
+
+// closeSocket closes the socket and stops deliveries.
+func (c *conn) closeSocket() {
+	c.closed = true
+	c.mu.Lock()
+	c.gone = true
+	c.out = nil
+	c.mu.Unlock()
+	if c.detach != nil {
+		c.detach()
+	}
+	unix.Close(c.fd) // closing also takes it out of the epoll set
+	c.in, c.unsent = nil, nil
+}
+
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range b {
+		ch := b[i]
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		if ch != lower[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,337 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"syslab/node"
+)
+
+// The event loop, as Redis's ae.c: one goroutine, locked to its thread,
+// waits on epoll for the listening socket, every client socket and an
+// eventfd that other goroutines write to wake it. Each round it accepts,
+// reads and runs what readable connections sent, then writes every output
+// buffer that grew (flushPending). Level-triggered: a socket with more to
+// read than one read took is reported again next round, which spreads the
+// loop fairly over busy clients.
+
+const (
+	// eventsPerWaitMax is how many ready sockets one epoll_wait reports.
+	eventsPerWaitMax = 256
+	// acceptsPerEventMax bounds the connections accepted in one round, as
+	// Redis's MAX_ACCEPTS_PER_CALL, so a connection storm cannot starve
+	// clients already connected.
+	acceptsPerEventMax = 1000
+	// acceptPauseAfterEMFILE is how long the loop stops accepting when it
+	// runs out of file descriptors, instead of spinning on a listener
+	// that stays readable.
+	acceptPauseAfterEMFILE = 100 * time.Millisecond
+	// tcpKeepAliveIdle is Redis's tcp-keepalive default: dead peers are
+	// found after this much silence (probes follow every third of it).
+	tcpKeepAliveIdle = 300 * time.Second
+)
+
+// eventLoop owns the listening socket and every connection. Only its own
+// goroutine touches its fields, except those after pendingMu.
+type eventLoop struct {
+	server  *Server
+	metered bool
+	addr    string
+
+	epollFD, listenFD, wakeFD int
+	conns                     map[int]*conn // by file descriptor
+	nextConnID                uint64
+	// acceptPausedUntil is set while accepting is paused after EMFILE.
+	acceptPausedUntil time.Time
+
+	// pendingMu guards pending and busy. pending holds the connections
+	// whose output grew since the loop last wrote them. busy is set while
+	// the loop works through a round: a connection that joins pending
+	// then will be written before the loop waits again, so only a
+	// delivery outside a round (from the runtime's goroutine) wakes it.
+	pendingMu sync.Mutex
+	pending   []*conn
+	busy      bool
+	// pendingSpare is the slice pending was last swapped out for (loop only).
+	pendingSpare []*conn
+
+	stopping atomic.Bool
+	stopOnce sync.Once
+	done     chan struct{}
+}
+
+func newEventLoop(s *Server, metered bool) (*eventLoop, error) {
+	listenFD, addr, err := listenTCP(s.cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	epollFD, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		unix.Close(listenFD)
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	wakeFD, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(listenFD)
+		unix.Close(epollFD)
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	l := &eventLoop{
+		server: s, metered: metered, addr: addr,
+		epollFD: epollFD, listenFD: listenFD, wakeFD: wakeFD,
+		conns: make(map[int]*conn),
+		done:  make(chan struct{}),
+	}
+	for _, fd := range []int{listenFD, wakeFD} {
+		if err := l.watch(fd, unix.EPOLLIN); err != nil {
+			l.closeFDs()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// listenTCP opens a non-blocking listening socket on addr and returns it
+// with the address it got (port 0 picks one).
+func listenTCP(addr string) (int, string, error) {
+	tcpAddr, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return -1, "", err
+	}
+	family, sa := unix.AF_INET, unix.Sockaddr(nil)
+	if ip4 := tcpAddr.IP.To4(); ip4 != nil || tcpAddr.IP == nil {
+		inet4 := &unix.SockaddrInet4{Port: tcpAddr.Port}
+		copy(inet4.Addr[:], ip4)
+		sa = inet4
+	} else {
+		family = unix.AF_INET6
+		inet6 := &unix.SockaddrInet6{Port: tcpAddr.Port}
+		copy(inet6.Addr[:], tcpAddr.IP.To16())
+		sa = inet6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, "", fmt.Errorf("socket: %w", err)
+	}
+	fail := func(what string, err error) (int, string, error) {
+		unix.Close(fd)
+		return -1, "", fmt.Errorf("listen tcp %s: %s: %w", addr, what, err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fail("SO_REUSEADDR", err)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail("bind", err)
+	}
+	if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
+		return fail("listen", err)
+	}
+	bound, err := unix.Getsockname(fd)
+	if err != nil {
+		return fail("getsockname", err)
+	}
+	return fd, sockaddrString(bound), nil
+}
+
+// sockaddrString prints an address as Go and Redis do: "1.2.3.4:5",
+// "[::1]:5".
+func sockaddrString(sa unix.Sockaddr) string {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port))
+	case *unix.SockaddrInet6:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port))
+	}
+	return ""
+}
+
+func (l *eventLoop) watch(fd int, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	if err := unix.EpollCtl(l.epollFD, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return fmt.Errorf("epoll_ctl add: %w", err)
+	}
+	return nil
+}
+
+func (l *eventLoop) rewatch(fd int, events uint32) {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	if err := unix.EpollCtl(l.epollFD, unix.EPOLL_CTL_MOD, fd, &ev); err != nil {
+		l.server.logf("cache server: epoll_ctl mod fd %d: %v", fd, err)
+	}
+}
+
+// run is the loop; it returns when stop is called.
+func (l *eventLoop) run() {
+	// One thread for the loop, as Redis has: its syscalls never wait for
+	// the Go scheduler to move it between threads.
+	runtime.LockOSThread()
+	defer close(l.done)
+	events := make([]unix.EpollEvent, eventsPerWaitMax)
+	for !l.stopping.Load() {
+		n, err := unix.EpollWait(l.epollFD, events, l.waitMillis())
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			l.server.logf("cache server: epoll_wait: %v", err)
+			break
+		}
+		l.pendingMu.Lock()
+		l.busy = true
+		l.pendingMu.Unlock()
+		l.resumeAccepting()
+		for _, ev := range events[:max(n, 0)] {
+			switch fd := int(ev.Fd); fd {
+			case l.listenFD:
+				l.accept()
+			case l.wakeFD:
+				var drain [8]byte
+				unix.Read(l.wakeFD, drain[:]) // the count is of no interest: pending says who
+			default:
+				if c := l.conns[fd]; c != nil {
+					c.ready(ev.Events)
+				}
+			}
+		}
+		l.flushPending()
+	}
+	l.shutdown()
+}
+
+// waitMillis is epoll_wait's timeout: forever, unless accepting is paused.
+func (l *eventLoop) waitMillis() int {
+	if l.acceptPausedUntil.IsZero() {
+		return -1
+	}
+	return max(int(time.Until(l.acceptPausedUntil).Milliseconds()), 0) + 1
+}
+
+func (l *eventLoop) resumeAccepting() {
+	if l.acceptPausedUntil.IsZero() || time.Now().Before(l.acceptPausedUntil) {
+		return
+	}
+	l.acceptPausedUntil = time.Time{}
+	if err := l.watch(l.listenFD, unix.EPOLLIN); err != nil {
+		l.server.logf("cache server: %v", err)
+	}
+}
+
+func (l *eventLoop) accept() {
+	for range acceptsPerEventMax {
+		fd, remote, err := unix.Accept4(l.listenFD, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch {
+		case err == nil:
+		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR), errors.Is(err, unix.ECONNABORTED):
+			return
+		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
+			l.server.logf("cache server: accept: %v; not accepting for %v", err, acceptPauseAfterEMFILE)
+			unix.EpollCtl(l.epollFD, unix.EPOLL_CTL_DEL, l.listenFD, nil)
+			l.acceptPausedUntil = time.Now().Add(acceptPauseAfterEMFILE)
+			return
+		default:
+			l.server.logf("cache server: accept: %v", err)
+			return
+		}
+		setClientSocketOptions(fd)
+		local, _ := unix.Getsockname(fd)
+		l.nextConnID++
+		c := newConn(l, fd, node.ID("conn-"+strconv.FormatUint(l.nextConnID, 10)))
+		if err := l.watch(fd, unix.EPOLLIN); err != nil {
+			l.server.logf("cache server: %v", err)
+			unix.Close(fd)
+			continue
+		}
+		l.conns[fd] = c
+		metrics := l.server.cfg.Metrics
+		metrics.Add(metricConnectionsReceived, 1)
+		metrics.Set(metricConnectedClients, float64(len(l.conns)))
+		c.open(sockaddrString(remote), sockaddrString(local))
+	}
+}
+
+// setClientSocketOptions sets what Redis sets on a client socket: no
+// Nagle delay, and keepalive probes after tcp-keepalive seconds.
+func setClientSocketOptions(fd int) {
+	idleSecs := int(tcpKeepAliveIdle / time.Second)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, idleSecs)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, max(idleSecs/3, 1))
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 3)
+}
+
+// schedule asks the loop to write c's output; any goroutine may call it.
+// Only a call outside a round wakes the loop (a write to its eventfd).
+func (l *eventLoop) schedule(c *conn) {
+	l.pendingMu.Lock()
+	l.pending = append(l.pending, c)
+	wake := len(l.pending) == 1 && !l.busy
+	l.pendingMu.Unlock()
+	if wake {
+		l.wake()
+	}
+}
+
+func (l *eventLoop) wake() {
+	one := [8]byte{1} // eventfd counts in a native-endian uint64; any non-zero value wakes
+	unix.Write(l.wakeFD, one[:])
+}
+
+// flushPending writes every connection whose output grew, until none is
+// left, and ends the round.
+func (l *eventLoop) flushPending() {
+	for {
+		l.pendingMu.Lock()
+		taken := l.pending
+		l.pending = l.pendingSpare[:0]
+		if len(taken) == 0 {
+			l.busy = false
+			l.pendingMu.Unlock()
+			return
+		}
+		l.pendingMu.Unlock()
+		for _, c := range taken {
+			c.flush()
+		}
+		clear(taken)
+		l.pendingSpare = taken[:0]
+	}
+}
+
+// forget drops a closed connection.
+func (l *eventLoop) forget(c *conn) {
+	delete(l.conns, c.fd)
+	l.server.cfg.Metrics.Set(metricConnectedClients, float64(len(l.conns)))
+}
+
+// stop ends the loop, closes every connection and the listener, and
+// waits for the loop to finish. Later calls return at once.
+func (l *eventLoop) stop() error {
+	l.stopOnce.Do(func() {
+		l.stopping.Store(true)
+		l.wake()
+		<-l.done
+	})
+	return nil
+}
+
+// shutdown runs on the loop as it ends: connections are closed without
+// telling the node, which is stopping.
+func (l *eventLoop) shutdown() {
+	for _, c := range l.conns { // order is irrelevant: each is closed on its own
+		c.closeSocket()
+	}
+	clear(l.conns)
+	l.closeFDs()
+}
+
+func (l *eventLoop) closeFDs() {
+	unix.Close(l.listenFD)
+	unix.Close(l.wakeFD)
+	unix.Close(l.epollFD)
+}

@@ -1,0 +1,120 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"syslab/engines/cache"
+)
+
+// A client that sends a long pipeline before reading any reply gets them
+// all, in order, although they far exceed what the sockets buffer: the
+// loop keeps what the socket would not take and writes it as the client
+// reads.
+func TestRepliesLargerThanTheSocketBuffersWaitForTheReader(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	c := dialRaw(t, s)
+	value := strings.Repeat("v", 64<<10)
+	c.send(t, []string{"SET", "big", value})
+	c.expect(t, `"OK"`)
+	const gets = 300 // ~19 MiB of replies
+	var cmds [][]string
+	for i := range gets {
+		cmds = append(cmds, []string{"GET", "big"}, []string{"ECHO", strconv.Itoa(i)})
+	}
+	c.send(t, cmds...)
+	for i := range gets {
+		v, err := c.rd.ReadReply()
+		if err != nil || len(v.Str) != len(value) {
+			t.Fatalf("reply %d: %d bytes, %v", i, len(v.Str), err)
+		}
+		c.expect(t, strconv.Quote(strconv.Itoa(i)))
+	}
+}
+
+// A request larger than any one read arrives in pieces; the loop keeps
+// the part it has until the rest comes.
+func TestLargeRequestArrivesInPieces(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	c := dialRaw(t, s)
+	value := bytes.Repeat([]byte("0123456789"), 1<<20) // 10 MiB
+	request := []byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + strconv.Itoa(len(value)) + "\r\n")
+	request = append(append(request, value...), "\r\n"...)
+	for len(request) > 0 {
+		n := min(len(request), 777_777)
+		if _, err := c.nc.Write(request[:n]); err != nil {
+			t.Fatal(err)
+		}
+		request = request[n:]
+	}
+	c.expect(t, `"OK"`)
+	c.send(t, []string{"STRLEN", "k"})
+	c.expect(t, "(integer) "+strconv.Itoa(len(value)))
+}
+
+// A client that shuts down its sending side after its requests still gets
+// the replies to what the server read before the end of the stream.
+func TestHalfClosedClientGetsItsReplies(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	c := dialRaw(t, s)
+	c.send(t, []string{"SET", "k", "v"}, []string{"GET", "k"})
+	if err := c.nc.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	c.expect(t, `"OK"`)
+	c.expect(t, `"v"`)
+	if _, err := c.rd.ReadReply(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the replies: %v, want the end of the stream", err)
+	}
+}
+
+// A subscriber that stops reading while messages keep coming is closed
+// once its backlog passes Redis's pubsub output limit, instead of making
+// the server hold its messages without end; the publisher is unaffected.
+func TestSubscriberThatStopsReadingIsClosed(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	sub := dialRaw(t, s)
+	sub.send(t, []string{"SUBSCRIBE", "ch"})
+	sub.expect(t, `["subscribe" "ch" (integer) 1]`)
+	pub := dialRaw(t, s)
+	message := strings.Repeat("m", 64<<10)
+	closed := false
+	for i := 0; i < 2*pushBacklogBytesMax/len(message) && !closed; i++ {
+		pub.send(t, []string{"PUBLISH", "ch", message})
+		v, err := pub.rd.ReadReply()
+		if err != nil {
+			t.Fatalf("publish %d: %v", i, err)
+		}
+		closed = v.String() == "(integer) 0"
+	}
+	if !closed {
+		t.Fatal("the subscriber was never dropped: PUBLISH kept reaching it")
+	}
+	// The subscriber reads what was written before the close, then the end.
+	sub.nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.Copy(io.Discard, sub.nc); err != nil {
+		t.Fatalf("the subscriber's stream did not end cleanly: %v", err)
+	}
+}
+
+// Many clients at once, each with its own pipeline, each get their own
+// replies.
+func TestManyConnectionsEachGetTheirReplies(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	const clients = 200
+	conns := make([]*rawConn, clients)
+	for i := range conns {
+		conns[i] = dialRaw(t, s)
+		conns[i].send(t, []string{"SET", "k" + strconv.Itoa(i), strconv.Itoa(i)}, []string{"GET", "k" + strconv.Itoa(i)})
+	}
+	for i, c := range conns {
+		c.expect(t, `"OK"`)
+		c.expect(t, strconv.Quote(strconv.Itoa(i)))
+	}
+}
