@@ -287,13 +287,16 @@ func (l *eventLoop) wake() {
 func (l *eventLoop) flushPending() {
 	for {
 		l.pendingMu.Lock()
-		taken := l.pending
-		l.pending = l.pendingSpare[:0]
-		if len(taken) == 0 {
+		if len(l.pending) == 0 {
 			l.busy = false
 			l.pendingMu.Unlock()
 			return
 		}
+		// Swap in the spare only when taking something: pending and the
+		// spare must never share an array, or what is scheduled while
+		// taken is written would overwrite it.
+		taken := l.pending
+		l.pending = l.pendingSpare[:0]
 		l.pendingMu.Unlock()
 		for _, c := range taken {
 			c.flush()

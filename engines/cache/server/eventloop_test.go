@@ -118,3 +118,45 @@ func TestManyConnectionsEachGetTheirReplies(t *testing.T) {
 		c.expect(t, strconv.Quote(strconv.Itoa(i)))
 	}
 }
+
+// Replies and pushes arrive from the loop (other clients' commands) and
+// from the runtime's goroutine (BLPOP timeouts) at once, for many
+// connections; each connection still gets everything, in order.
+func TestConcurrentDeliveriesKeepEachConnectionsOrder(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	const subscribers, messages = 8, 300
+	subs := make([]*rawConn, subscribers)
+	for i := range subs {
+		subs[i] = dialRaw(t, s)
+		subs[i].send(t, []string{"SUBSCRIBE", "ch"})
+		subs[i].expect(t, `["subscribe" "ch" (integer) `+"1]")
+	}
+	// Blocked pops that time out fire on the runtime's timers while the
+	// publisher's commands run on the loop.
+	waiters := make([]*rawConn, 8)
+	for i := range waiters {
+		waiters[i] = dialRaw(t, s)
+		var cmds [][]string
+		for range 20 {
+			cmds = append(cmds, []string{"BLPOP", "nothing", "0.01"})
+		}
+		waiters[i].send(t, cmds...)
+	}
+	pub := dialRaw(t, s)
+	for i := range messages {
+		pub.send(t, []string{"PUBLISH", "ch", strconv.Itoa(i)})
+	}
+	for range messages {
+		pub.expect(t, "(integer) "+strconv.Itoa(subscribers))
+	}
+	for _, sub := range subs {
+		for i := range messages {
+			sub.expect(t, `["message" "ch" "`+strconv.Itoa(i)+`"]`)
+		}
+	}
+	for _, w := range waiters {
+		for range 20 {
+			w.expect(t, "(nil)")
+		}
+	}
+}
