@@ -16,11 +16,24 @@ type liveEnv struct {
 }
 
 func (e *liveEnv) Self() node.ID           { return e.r.cfg.Self }
-func (e *liveEnv) Now() time.Time          { return time.Now() }
 func (e *liveEnv) Disk() node.Disk         { return e.r.disk }
 func (e *liveEnv) Rand() *rand.Rand        { return e.rng }
 func (e *liveEnv) Metrics() node.Metrics   { return e.r.cfg.Metrics }
 func (e *liveEnv) Logf(f string, a ...any) { e.r.logf(f, a...) }
+
+// Now is read once per event, as in the simulator, where time stands
+// still while a handler runs: every call while one message or timer is
+// handled returns the instant it began (Redis, too, judges expiry against
+// a cached clock rather than reading it per lookup). Besides matching the sim, this spares a clock read per
+// call, which on a VM's kvm-clock took a seventh of the cache server's
+// CPU at 16-deep pipelines. Outside an event (Start, shutdown) it reads
+// the clock.
+func (e *liveEnv) Now() time.Time {
+	if now := e.r.eventNow; !now.IsZero() {
+		return now
+	}
+	return time.Now()
+}
 
 func (e *liveEnv) After(d time.Duration, fn func()) node.Timer {
 	return e.r.after(d, fn)

@@ -65,6 +65,10 @@ type Runtime struct {
 	timers  map[*timer]struct{}
 	current *event // what the handler is running, named if it panics
 	handled event  // the event of the Handle call in progress
+	// eventNow is the clock reading of the message or timer being
+	// handled, zero outside one: every env.Now() during one event returns
+	// it (liveEnv.Now).
+	eventNow time.Time
 }
 
 type eventKind uint8
@@ -316,9 +320,9 @@ func (r *Runtime) loop() {
 			return
 		case ev := <-r.inbox:
 			r.handlerMu.Lock()
-			r.current = &ev
+			r.current, r.eventNow = &ev, time.Now()
 			r.run(ev)
-			r.current = nil
+			r.current, r.eventNow = nil, time.Time{}
 			r.handlerMu.Unlock()
 		}
 	}
@@ -356,10 +360,11 @@ func (r *Runtime) Handle(from node.ID, msg node.Message) bool {
 	}
 	r.handled = event{kind: eventMessage, from: from, msg: msg}
 	r.current = &r.handled // a field, not a local: no allocation per call
+	r.eventNow = time.Now()
 	defer r.crashOnPanic()
 	r.stats.received.Add(1)
 	r.handler.Receive(from, msg)
-	r.current, r.handled = nil, event{}
+	r.current, r.handled, r.eventNow = nil, event{}, time.Time{}
 	return true
 }
 
