@@ -226,7 +226,7 @@ func (c *conn) parseAndRun() {
 			if args == nil {
 				break
 			}
-			if len(args) == 1 && equalFold(args[0], "quit") {
+			if equalFold(args[0], "quit") { // any arguments: Redis 7.0 checks only the name
 				end = &resp.OK
 				break
 			}

@@ -113,6 +113,10 @@ func TestProtocolErrorsCloseTheConnection(t *testing.T) {
 		{"*1\r\n$abc\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
 		{"SET \"a\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"},
 		{"PING\r\nQUIT\r\nPING\r\n", "+PONG\r\n+OK\r\n"},
+		// Redis 7.0 quits on the name alone, arguments or MULTI or not
+		// (what redis-server 7.0.15 wrote for each).
+		{"QUIT extra\r\nPING\r\n", "+OK\r\n"},
+		{"MULTI\r\nQUIT\r\nPING\r\n", "+OK\r\n+OK\r\n"},
 	}
 	for _, tc := range cases {
 		if got := rawExchange(t, s, tc.input); got != tc.want {
