@@ -39,18 +39,21 @@ const (
 	tcpKeepAliveIdle = 300 * time.Second
 )
 
-// eventLoop owns the listening socket and every connection. Only its own
-// goroutine touches its fields, except those after pendingMu.
+// eventLoop owns its connections (and, on the first loop, the listening
+// socket). Only its own goroutine touches its fields, except those after
+// pendingMu.
 type eventLoop struct {
 	server  *Server
 	metered bool
-	addr    string
 
-	epollFD, listenFD, wakeFD int
-	conns                     map[int]*conn // by file descriptor
-	nextConnID                uint64
+	epollFD, wakeFD int
+	// listenFD is the listening socket on the loop that accepts, else -1.
+	listenFD int
+	conns    map[int]*conn // by file descriptor
 	// acceptPausedUntil is set while accepting is paused after EMFILE.
 	acceptPausedUntil time.Time
+	// nextLoop is the index of the loop the next accepted connection goes to.
+	nextLoop int
 
 	// pendingMu guards pending and busy. pending holds the connections
 	// whose output grew since the loop last wrote them. busy is set while
@@ -60,6 +63,9 @@ type eventLoop struct {
 	pendingMu sync.Mutex
 	pending   []*conn
 	busy      bool
+	// handedOver holds connections the accepting loop gave this one,
+	// to be adopted (watched and introduced to the node) on its thread.
+	handedOver []acceptedConn
 	// pendingSpare is the slice pending was last swapped out for (loop only).
 	pendingSpare []*conn
 
@@ -68,31 +74,68 @@ type eventLoop struct {
 	done     chan struct{}
 }
 
-func newEventLoop(s *Server, metered bool) (*eventLoop, error) {
+// acceptedConn is a connection the accepting loop took, with its
+// addresses as the node will know them.
+type acceptedConn struct {
+	fd                    int
+	remoteAddr, localAddr string
+}
+
+// startLoops opens the listening socket and starts count loops; the
+// first accepts.
+func (s *Server) startLoops(count int, metered bool) error {
 	listenFD, addr, err := listenTCP(s.cfg.Addr)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	s.addr = addr
+	for i := range count {
+		fd := -1
+		if i == 0 {
+			fd = listenFD
+		}
+		l, err := newEventLoop(s, metered, fd)
+		if err != nil {
+			for _, started := range s.loops {
+				started.stop()
+			}
+			if len(s.loops) == 0 {
+				unix.Close(listenFD)
+			}
+			return err
+		}
+		s.loops = append(s.loops, l)
+	}
+	for _, l := range s.loops {
+		go l.run()
+	}
+	return nil
+}
+
+func newEventLoop(s *Server, metered bool, listenFD int) (*eventLoop, error) {
 	epollFD, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
-		unix.Close(listenFD)
 		return nil, fmt.Errorf("epoll_create1: %w", err)
 	}
 	wakeFD, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
-		unix.Close(listenFD)
 		unix.Close(epollFD)
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
 	l := &eventLoop{
-		server: s, metered: metered, addr: addr,
+		server: s, metered: metered,
 		epollFD: epollFD, listenFD: listenFD, wakeFD: wakeFD,
 		conns: make(map[int]*conn),
 		done:  make(chan struct{}),
 	}
-	for _, fd := range []int{listenFD, wakeFD} {
+	watched := []int{wakeFD}
+	if listenFD >= 0 {
+		watched = append(watched, listenFD)
+	}
+	for _, fd := range watched {
 		if err := l.watch(fd, unix.EPOLLIN); err != nil {
-			l.closeFDs()
+			unix.Close(wakeFD)
+			unix.Close(epollFD)
 			return nil, err
 		}
 	}
@@ -192,6 +235,7 @@ func (l *eventLoop) run() {
 			case l.wakeFD:
 				var drain [8]byte
 				unix.Read(l.wakeFD, drain[:]) // the count is of no interest: pending says who
+				l.adoptHandedOver()
 			default:
 				if c := l.conns[fd]; c != nil {
 					c.ready(ev.Events)
@@ -239,19 +283,49 @@ func (l *eventLoop) accept() {
 		}
 		setClientSocketOptions(fd)
 		local, _ := unix.Getsockname(fd)
-		l.nextConnID++
-		c := newConn(l, fd, node.ID("conn-"+strconv.FormatUint(l.nextConnID, 10)))
-		if err := l.watch(fd, unix.EPOLLIN); err != nil {
-			l.server.logf("cache server: %v", err)
-			unix.Close(fd)
-			continue
+		accepted := acceptedConn{fd: fd, remoteAddr: sockaddrString(remote), localAddr: sockaddrString(local)}
+		loops := l.server.loops
+		target := loops[l.nextLoop]
+		l.nextLoop = (l.nextLoop + 1) % len(loops)
+		if target == l {
+			l.adopt(accepted)
+		} else {
+			target.handOver(accepted)
 		}
-		l.conns[fd] = c
-		metrics := l.server.cfg.Metrics
-		metrics.Add(metricConnectionsReceived, 1)
-		metrics.Set(metricConnectedClients, float64(len(l.conns)))
-		c.open(sockaddrString(remote), sockaddrString(local))
 	}
+}
+
+// handOver gives the loop a connection another loop accepted.
+func (l *eventLoop) handOver(a acceptedConn) {
+	l.pendingMu.Lock()
+	l.handedOver = append(l.handedOver, a)
+	l.pendingMu.Unlock()
+	l.wake()
+}
+
+func (l *eventLoop) adoptHandedOver() {
+	l.pendingMu.Lock()
+	handed := l.handedOver
+	l.handedOver = nil
+	l.pendingMu.Unlock()
+	for _, a := range handed {
+		l.adopt(a)
+	}
+}
+
+// adopt starts serving an accepted connection on this loop.
+func (l *eventLoop) adopt(a acceptedConn) {
+	id := node.ID("conn-" + strconv.FormatUint(l.server.nextConnID.Add(1), 10))
+	c := newConn(l, a.fd, id)
+	if err := l.watch(a.fd, unix.EPOLLIN); err != nil {
+		l.server.logf("cache server: %v", err)
+		unix.Close(a.fd)
+		return
+	}
+	l.conns[a.fd] = c
+	l.server.cfg.Metrics.Add(metricConnectionsReceived, 1)
+	l.server.countConnection(+1)
+	c.open(a.remoteAddr, a.localAddr)
 }
 
 // setClientSocketOptions sets what Redis sets on a client socket: no
@@ -309,7 +383,7 @@ func (l *eventLoop) flushPending() {
 // forget drops a closed connection.
 func (l *eventLoop) forget(c *conn) {
 	delete(l.conns, c.fd)
-	l.server.cfg.Metrics.Set(metricConnectedClients, float64(len(l.conns)))
+	l.server.countConnection(-1)
 }
 
 // stop ends the loop, closes every connection and the listener, and
@@ -330,11 +404,16 @@ func (l *eventLoop) shutdown() {
 		c.closeSocket()
 	}
 	clear(l.conns)
-	l.closeFDs()
-}
-
-func (l *eventLoop) closeFDs() {
-	unix.Close(l.listenFD)
+	l.pendingMu.Lock()
+	handed := l.handedOver
+	l.handedOver = nil
+	l.pendingMu.Unlock()
+	for _, a := range handed {
+		unix.Close(a.fd)
+	}
+	if l.listenFD >= 0 {
+		unix.Close(l.listenFD)
+	}
 	unix.Close(l.wakeFD)
 	unix.Close(l.epollFD)
 }

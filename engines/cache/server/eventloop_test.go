@@ -160,3 +160,36 @@ func TestConcurrentDeliveriesKeepEachConnectionsOrder(t *testing.T) {
 		}
 	}
 }
+
+// With several event loops, connections spread over them still share
+// one node: a write on one loop's connection is read on another's, and a
+// publish reaches subscribers on every loop, in order.
+func TestSeveralEventLoopsServeOneNode(t *testing.T) {
+	s, err := Start(Config{Addr: "127.0.0.1:0", Dir: t.TempDir(), IOThreads: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if len(s.loops) != 3 {
+		t.Fatalf("%d loops, want 3", len(s.loops))
+	}
+	subs := make([]*rawConn, 6) // two on each loop
+	for i := range subs {
+		subs[i] = dialRaw(t, s)
+		subs[i].send(t, []string{"SUBSCRIBE", "ch"})
+		subs[i].expect(t, `["subscribe" "ch" (integer) 1]`)
+	}
+	writer, reader := dialRaw(t, s), dialRaw(t, s)
+	for i := range 100 {
+		writer.send(t, []string{"SET", "k", strconv.Itoa(i)}, []string{"PUBLISH", "ch", strconv.Itoa(i)})
+		writer.expect(t, `"OK"`)
+		writer.expect(t, "(integer) 6")
+		reader.send(t, []string{"GET", "k"})
+		reader.expect(t, strconv.Quote(strconv.Itoa(i)))
+	}
+	for _, sub := range subs {
+		for i := range 100 {
+			sub.expect(t, `["message" "ch" "`+strconv.Itoa(i)+`"]`)
+		}
+	}
+}

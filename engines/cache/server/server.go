@@ -27,6 +27,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 
 	"syslab/engines/cache"
 	"syslab/live"
@@ -58,6 +60,11 @@ type Config struct {
 	// (listening on 0.0.0.0 but announced as 10.0.0.5:17000); "" means
 	// BusAddr.
 	BusID node.ID
+	// IOThreads is how many event loops serve the connections (Redis's
+	// io-threads): each reads, parses and writes for its share of them on
+	// its own thread, while the commands still run one at a time under
+	// the node's lock. 0 means 1, Redis's default.
+	IOThreads int
 }
 
 // self is the node's ID in its live runtime.
@@ -133,12 +140,31 @@ const (
 	idleBufferBytesMax = 64 << 10
 )
 
+// ioThreadsMax bounds Config.IOThreads, as Redis caps io-threads.
+const ioThreadsMax = 128
+
 // Server is a running cache server.
 type Server struct {
 	cfg Config
 	rt  *live.Runtime
-	// loop serves every client connection.
-	loop *eventLoop
+	// loops serve the client connections; the first also accepts them
+	// and hands each new one to the loops in turn.
+	loops []*eventLoop
+	addr  string
+	// nextConnID numbers connections ("conn-17") across loops.
+	nextConnID atomic.Uint64
+	// connectedMu orders the updates of the connected-clients gauge
+	// from the loops, so the last one published is the true count.
+	connectedMu sync.Mutex
+	connected   int
+}
+
+// countConnection adds delta to the open connections and publishes it.
+func (s *Server) countConnection(delta int) {
+	s.connectedMu.Lock()
+	s.connected += delta
+	s.cfg.Metrics.Set(metricConnectedClients, float64(s.connected))
+	s.connectedMu.Unlock()
 }
 
 // Run serves until ctx is done, then shuts down gracefully (the AOF is
@@ -157,6 +183,9 @@ func Run(ctx context.Context, cfg Config) error {
 func Start(cfg Config) (*Server, error) {
 	if err := cfg.Cache.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.IOThreads < 0 || cfg.IOThreads > ioThreadsMax {
+		return nil, fmt.Errorf("cache server: io-threads %d: want 1 to %d", cfg.IOThreads, ioThreadsMax)
 	}
 	metered := cfg.Metrics != nil
 	if !metered {
@@ -180,24 +209,24 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
 	s := &Server{cfg: cfg, rt: rt}
-	s.loop, err = newEventLoop(s, metered)
-	if err != nil {
+	if err := s.startLoops(max(cfg.IOThreads, 1), metered); err != nil {
 		rt.Stop()
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
 	cfg.Metrics.Set(metricConnectedClients, 0)
-	go s.loop.run()
 	return s, nil
 }
 
 // Addr is the address the server listens on.
-func (s *Server) Addr() string { return s.loop.addr }
+func (s *Server) Addr() string { return s.addr }
 
 // Close stops accepting, closes every connection and stops the node.
 func (s *Server) Close() error {
-	err := s.loop.stop()
+	for _, l := range s.loops {
+		l.stop()
+	}
 	s.rt.Stop()
-	return err
+	return nil
 }
 
 func (s *Server) logf(format string, args ...any) {
