@@ -520,7 +520,9 @@ func setrangeCommand(c *call) resp.Value {
 	if len(patch) == 0 {
 		return resp.Int(int64(len(old)))
 	}
-	if offset+int64(len(patch)) > stringBytesMax {
+	// Compared as a subtraction: offset+len may overflow int64 (SETRANGE k
+	// 9223372036854775807 A).
+	if offset > stringBytesMax-int64(len(patch)) {
 		return replyStringTooLong
 	}
 	data := make([]byte, max(int64(len(old)), offset+int64(len(patch))))
