@@ -98,7 +98,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		field("connected_clients", len(n.sessions))
 		// The test suites of clients and of Redis itself wait on this
 		// field to know a BLPOP has reached the server.
-		field("blocked_clients", len(n.blocking.blocked))
+		field("blocked_clients", n.BlockedClients())
 	case "memory":
 		used := n.usedMemoryBytes()
 		field("used_memory", used)
