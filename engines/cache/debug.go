@@ -19,8 +19,7 @@ type debugState struct {
 }
 
 func debugCommand(c *call) resp.Value {
-	sub := strings.ToLower(string(c.args[1]))
-	switch {
+	switch sub := strings.ToLower(string(c.args[1])); {
 	case sub == "sleep" && len(c.args) == 3:
 		return debugSleep(c)
 	case sub == "set-active-expire" && len(c.args) == 3:
@@ -39,16 +38,67 @@ func debugCommand(c *call) resp.Value {
 			" serializedlength:" + strconv.FormatInt(e.accountedBytes, 10) +
 			" lru:" + strconv.FormatInt(e.lruMillis/1000%(1<<24), 10) +
 			" lru_seconds_idle:" + strconv.FormatInt(max(c.nowMillis-e.lruMillis, 0)/1000, 10))
+	case sub == "protocol" && len(c.args) == 3:
+		return debugProtocol(c, strings.ToLower(string(c.args[2])))
 	case sub == "help" && len(c.args) == 2:
 		return helpReply(c, debugHelp)
 	}
-	return errUnknownSubcommand(c.args[1], "DEBUG")
+	// Redis words DEBUG's refusal apart from other commands' (it cannot
+	// tell a wrong subcommand from a wrong argument count).
+	sub := c.args[1][:min(len(c.args[1]), unknownArgsBytes)]
+	return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try DEBUG HELP.")
+}
+
+// debugProtocol is DEBUG PROTOCOL <type>: one reply of each RESP3 type,
+// the values Redis sends, so clients (and Redis's own suite) can test
+// their parsers. An attribute is sent only to RESP2 clients, where Redis
+// drops it and sends just the reply after it; a RESP3 attribute or push
+// before a reply is a shape the node's replies cannot take.
+func debugProtocol(c *call, name string) resp.Value {
+	switch name {
+	case "string":
+		return resp.BulkFromString("Hello World")
+	case "integer":
+		return resp.Int(12345)
+	case "double":
+		return resp.Value{Kind: resp.Double, Float: 3.141}
+	case "bignum":
+		return resp.Value{Kind: resp.BigNumber, Str: []byte("1234567999999999999999999999999999999")}
+	case "null":
+		return resp.NullBulk
+	case "array", "set":
+		kind := map[string]resp.Kind{"array": resp.Array, "set": resp.Set}[name]
+		return resp.Value{Kind: kind, Elems: []resp.Value{resp.Int(0), resp.Int(1), resp.Int(2)}}
+	case "map":
+		elems := make([]resp.Value, 0, 6)
+		for j := range int64(3) {
+			elems = append(elems, resp.Int(j), resp.Value{Kind: resp.Boolean, Int: map[bool]int64{true: 1}[j == 1]})
+		}
+		return resp.Value{Kind: resp.Map, Elems: elems}
+	case "attrib":
+		if c.node.protocolOf(c.client) < resp.RESP3 {
+			return resp.BulkFromString("Some real reply following the attribute")
+		}
+		return resp.Err("ERR DEBUG PROTOCOL attrib is not supported over RESP3 by this server")
+	case "push":
+		if c.node.protocolOf(c.client) < resp.RESP3 {
+			return resp.Err("ERR RESP2 is not supported by this command")
+		}
+		return resp.Err("ERR DEBUG PROTOCOL push is not supported by this server")
+	case "verbatim":
+		return resp.Value{Kind: resp.Verbatim, Str: []byte("This is a verbatim\nstring")}
+	case "true", "false":
+		return resp.Value{Kind: resp.Boolean, Int: map[string]int64{"true": 1}[name]}
+	}
+	return resp.Err("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
 }
 
 var debugHelp = []string{
 	"DEBUG <subcommand> [<arg> ...]. Subcommands here are:",
 	"OBJECT <key>",
 	"    Show how the key's value is stored.",
+	"PROTOCOL <type>",
+	"    Reply with a test value of a RESP3 type: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false.",
 	"SET-ACTIVE-EXPIRE <0|1>",
 	"    Stop (0) or restart (1) the active expiry cycle; keys still expire when read.",
 	"SLEEP <seconds>",
