@@ -89,6 +89,22 @@ func TestBlockingServesWaitersInOrder(t *testing.T) {
 	}
 }
 
+// SWAPDB brings a list into the database a client waits on: it is served,
+// as in Redis's unit/type/list "SWAPDB awakes blocked client".
+func TestBlockingSwapDBServesWaiter(t *testing.T) {
+	b := newBlockingBench(t, "a", "d")
+	b.send("d", "SELECT 1")
+	b.send("d", "RPUSH k hello")
+	b.send("d", "RPUSH other x")
+	b.expect(`2001 "OK"`, `2002 (integer) 1`, `2003 (integer) 1`)
+	b.send("a", "BRPOP nothere k 0")
+	b.expect()
+	b.send("d", "SWAPDB 1 0")
+	b.expect(`2004 "OK"`, `1001 ["k" "hello"]`)
+	b.send("d", "EXISTS k")
+	b.expect(`2005 (integer) 0`)
+}
+
 func TestBlockingTimeout(t *testing.T) {
 	b := newBlockingBench(t, "a", "d")
 	b.send("a", "BLPOP k 1.5")

@@ -152,7 +152,6 @@ func (n *Node) Start(env node.Env) {
 	n.watchers = make(map[string][]watcher)
 	n.startMillis = env.Now().UnixMilli()
 	n.onKeyModified = append(n.onKeyModified, n.touchWatchedKey)
-	n.onFlush = append(n.onFlush, n.touchWatchedDB)
 	n.clientsByID = make(map[int64]*session)
 	n.pubsub.init()
 	n.startTracking()
