@@ -76,12 +76,13 @@ func TestWatchSeesOtherClientsAndExpiry(t *testing.T) {
 	}
 }
 
-// Stale keys (expired but not yet deleted) under WATCH, and flushes and
-// SWAPDB that touch only the watched keys that exist: the cases of Redis
+// Stale keys (expired but not yet deleted) under WATCH, flushes and
+// SWAPDB that touch only the watched keys that exist, SMOVE that leaves
+// its destination as it was: the cases of Redis
 // 7.0's unit/multi ("Delete WATCHed stale keys should not fail EXEC",
 // "FLUSHDB does not touch non affected keys", "SWAPDB does not touch
 // watched stale keys", …), on virtual time instead of sleeps.
-func TestWatchStaleKeysAndFlushesAsRedis(t *testing.T) {
+func TestWatchSeesOnlyRealChangesAsRedis(t *testing.T) {
 	cases := []struct {
 		name  string
 		setup []string // run by client a, then 2ms pass
@@ -102,6 +103,10 @@ func TestWatchStaleKeysAndFlushesAsRedis(t *testing.T) {
 			[]string{"WATCH x", "SWAPDB 0 1"}, true},
 		{"SWAPDB live key with no key", []string{"SET x 30"}, []string{"WATCH x", "SWAPDB 0 1"}, false},
 		{"SWAPDB no key with live key", []string{"SELECT 1", "SET x 30", "SELECT 0"}, []string{"WATCH x", "SWAPDB 0 1"}, false},
+		// unit/type/set "SMOVE only notify dstset when the addition is successful".
+		{"SMOVE into a set holding the member", []string{"SADD src a b", "SADD dst a"}, []string{"WATCH dst", "SMOVE src dst a"}, true},
+		{"SMOVE of a new member", []string{"SADD src a b", "SADD dst a"}, []string{"WATCH dst", "SMOVE src dst b"}, false},
+		{"SMOVE out of the source", []string{"SADD src a b", "SADD dst a"}, []string{"WATCH src", "SMOVE src dst a"}, false},
 		{"SWAPDB stale key with live key", []string{"SET x foo PX 1", "SELECT 1", "SET x 30", "SELECT 0"},
 			[]string{"WATCH x", "SWAPDB 0 1"}, false},
 	}

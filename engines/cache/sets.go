@@ -653,7 +653,9 @@ func smoveCommand(c *call) resp.Value {
 		dst = c.newSet()
 		c.db.set(string(dstKey), dst, false)
 	}
-	dst.add(member)
+	if !dst.add(member) {
+		c.modified = c.args[1:2] // the destination held it already
+	}
 	c.propagate(c.args...)
 	return resp.Int(1)
 }
