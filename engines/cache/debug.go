@@ -1,6 +1,10 @@
 package cache
 
 import (
+	"crypto/sha1"
+	"encoding/binary"
+	"encoding/hex"
+	"math"
 	"strconv"
 	"strings"
 
@@ -38,6 +42,19 @@ func debugCommand(c *call) resp.Value {
 			" serializedlength:" + strconv.FormatInt(e.accountedBytes, 10) +
 			" lru:" + strconv.FormatInt(e.lruMillis/1000%(1<<24), 10) +
 			" lru_seconds_idle:" + strconv.FormatInt(max(c.nowMillis-e.lruMillis, 0)/1000, 10))
+	case sub == "digest" && len(c.args) == 2:
+		return resp.Simple(hex.EncodeToString(c.node.datasetDigest()))
+	case sub == "digest-value":
+		digests := make([]resp.Value, 0, len(c.args)-2)
+		for _, key := range c.args[2:] {
+			digest := make([]byte, sha1.Size)
+			// peek: a debug command sees logically expired keys too
+			if e := c.db.peek(key); e != nil {
+				valueDigest(digest, e)
+			}
+			digests = append(digests, resp.Simple(hex.EncodeToString(digest)))
+		}
+		return resp.ArrayOf(digests...)
 	case sub == "protocol" && len(c.args) == 3:
 		return debugProtocol(c, strings.ToLower(string(c.args[2])))
 	case sub == "help" && len(c.args) == 2:
@@ -47,6 +64,96 @@ func debugCommand(c *call) resp.Value {
 	// tell a wrong subcommand from a wrong argument count).
 	sub := c.args[1][:min(len(c.args[1]), unknownArgsBytes)]
 	return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try DEBUG HELP.")
+}
+
+// DEBUG DIGEST and DIGEST-VALUE compute Redis's digests (debug.c), so a
+// dataset can be compared with one held by redis-server: SHA1s combined
+// by xor where order does not matter (keys, set members, hash fields,
+// sorted set members) and chained where it does (list elements).
+
+// xorDigest xors SHA1(data) into digest.
+func xorDigest(digest, data []byte) {
+	sum := sha1.Sum(data)
+	for i := range digest {
+		digest[i] ^= sum[i]
+	}
+}
+
+// mixDigest xors SHA1(data) into digest, then replaces digest by its SHA1.
+func mixDigest(digest, data []byte) {
+	xorDigest(digest, data)
+	sum := sha1.Sum(digest)
+	copy(digest, sum[:])
+}
+
+// redisTypeCodes are Redis's OBJ_STRING … OBJ_HASH, mixed in first.
+var redisTypeCodes = map[string]uint32{"string": 0, "list": 1, "set": 2, "zset": 3, "hash": 4}
+
+// valueDigest mixes e's value and expiry into digest (xorObjectDigest).
+func valueDigest(digest []byte, e *entry) {
+	mixDigest(digest, binary.BigEndian.AppendUint32(nil, redisTypeCodes[e.value.typeName()]))
+	switch v := e.value.(type) {
+	case *stringObject:
+		mixDigest(digest, v.data)
+	case *listObject:
+		for i := range v.len() {
+			mixDigest(digest, v.at(i))
+		}
+	case *setObject:
+		v.each(func(member []byte) bool {
+			xorDigest(digest, member)
+			return true
+		})
+	case *zsetObject:
+		for x := v.zsl.first(); x != nil; x = x.levels[0].forward {
+			var elem [sha1.Size]byte
+			mixDigest(elem[:], []byte(x.member))
+			mixDigest(elem[:], []byte(formatScoreG17(x.score)))
+			xorDigest(digest, elem[:])
+		}
+	case *hashObject:
+		v.each(func(field, value []byte) bool {
+			var elem [sha1.Size]byte
+			mixDigest(elem[:], field)
+			mixDigest(elem[:], value)
+			xorDigest(digest, elem[:])
+			return true
+		})
+	}
+	if e.expireAtMillis != noExpiry {
+		xorDigest(digest, []byte("!!expire!!"))
+	}
+}
+
+// formatScoreG17 is C's "%.17g", which the digest of a sorted set uses.
+func formatScoreG17(score float64) string {
+	switch {
+	case math.IsInf(score, 1):
+		return "inf"
+	case math.IsInf(score, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(score, 'g', 17, 64)
+}
+
+// datasetDigest is DEBUG DIGEST: per database (by index), each key's
+// digest (its name, then its value) xored together; zeros when empty.
+func (n *Node) datasetDigest() []byte {
+	final := make([]byte, sha1.Size)
+	for i, ks := range n.dbs {
+		if ks.size() == 0 {
+			continue
+		}
+		mixDigest(final, binary.BigEndian.AppendUint32(nil, uint32(i)))
+		ks.dict.RangeRef(func(key string, e *entry) bool { // xor: order does not matter
+			digest := make([]byte, sha1.Size)
+			mixDigest(digest, []byte(key))
+			valueDigest(digest, e)
+			xorDigest(final, digest)
+			return true
+		})
+	}
+	return final
 }
 
 // debugProtocol is DEBUG PROTOCOL <type>: one reply of each RESP3 type,
@@ -97,6 +204,10 @@ var debugHelp = []string{
 	"DEBUG <subcommand> [<arg> ...]. Subcommands here are:",
 	"OBJECT <key>",
 	"    Show how the key's value is stored.",
+	"DIGEST",
+	"    Output a hex signature of the whole dataset, as Redis computes it.",
+	"DIGEST-VALUE <key> [<key> ...]",
+	"    Output a hex signature of the values of the given keys.",
 	"PROTOCOL <type>",
 	"    Reply with a test value of a RESP3 type: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false.",
 	"SET-ACTIVE-EXPIRE <0|1>",

@@ -81,3 +81,17 @@ func TestDebugProtocolAgreesWithRedis(t *testing.T) {
 	real.compare(Config{}, 3).run(steps)
 	real.compare(Config{}, 2).run(append(steps, exact("DEBUG PROTOCOL attrib", "DEBUG PROTOCOL push")...))
 }
+
+// unit/keyspace "COPY basic usage for …" compares DEBUG DIGEST-VALUE of
+// source and copy; the digests here are Redis's own, value for value.
+func TestDebugDigestAgreesWithRedis(t *testing.T) {
+	real := startRedisServerIn(t, t.TempDir(), "--enable-debug-command", "yes")
+	steps := exact("DEBUG DIGEST", "DEBUG DIGEST-VALUE nokey",
+		"SET s hello", "SET i 12345", "SET e ''", "RPUSH l a b 3 c", "RPUSH l2 c 3 b a",
+		"SADD set a b c", "SADD iset 1 2 3 -4", "HSET h f1 v1 f2 v2", "HSET h2 f v "+words("x", 600),
+		"ZADD z 1 a 1.5 b -inf c inf d 0.1 e 1e20 f -3 g", "ZADD zbig "+words("", 300),
+		"DEBUG DIGEST-VALUE s i e l l2 set iset h h2 z zbig nokey", "DEBUG DIGEST",
+		"COPY z zc", "DEBUG DIGEST-VALUE z zc", "EXPIRE zc 100", "DEBUG DIGEST-VALUE zc", "SELECT 3", "SET s x", "DEBUG DIGEST",
+		"DEBUG DIGEST x", "DEBUG DIGEST-VALUE")
+	real.compare(Config{}, 2).run(steps)
+}
