@@ -162,6 +162,14 @@ func execCommand(c *call) resp.Value {
 			return resp.Err("EXECABORT Transaction discarded because of: " + string(misconf(n.aofErr).Str))
 		}
 	}
+	if m.writes {
+		// The state may have changed since the writes were queued: a
+		// replica now, or too few good replicas (min-replicas-to-write).
+		if refusal, refused := n.refuseWrite(); refused {
+			n.endTransaction(c.client)
+			return resp.Err("EXECABORT Transaction discarded because of: " + string(refusal.Str))
+		}
+	}
 	n.endTransaction(c.client) // unwatch before running: our own writes must not dirty us
 	n.exec = &execState{}
 	replies := make([]resp.Value, len(m.commands))

@@ -3,6 +3,8 @@ package cache
 import (
 	"strings"
 	"testing"
+
+	"syslab/node"
 )
 
 // Behaviours that Redis 7.0.15's own tcl suite (tests/unit/…) checks and
@@ -94,4 +96,32 @@ func TestDebugDigestAgreesWithRedis(t *testing.T) {
 		"COPY z zc", "DEBUG DIGEST-VALUE z zc", "EXPIRE zc 100", "DEBUG DIGEST-VALUE zc", "SELECT 3", "SET s x", "DEBUG DIGEST",
 		"DEBUG DIGEST x", "DEBUG DIGEST-VALUE")
 	real.compare(Config{}, 2).run(steps)
+}
+
+// unit/multi "exec with write commands and state change": a transaction
+// whose writes were queued before min-replicas-to-write rose is refused
+// at EXEC, and runs nothing.
+func TestExecRefusedWhenReplicasFallShort(t *testing.T) {
+	compareWithRedis(t, []string{
+		"CONFIG SET min-replicas-to-write x", "CONFIG SET min-replicas-to-write -1", "CONFIG SET min-replicas-max-lag 2147483648",
+		"CONFIG GET min-replicas-to-write", "CONFIG GET min-replicas-max-lag", "CONFIG SET min-replicas-max-lag 3",
+		"CONFIG GET min-replicas-max-lag", "CONFIG SET min-replicas-max-lag 10", // the server is shared by RESP2 and RESP3
+	})
+	n, env := startNode(t, Config{})
+	for _, step := range []struct{ client, line, want string }{
+		{"a", "SET xx 1", `"OK"`},
+		{"a", "MULTI", `"OK"`},
+		{"a", "INCR xx", `"QUEUED"`},
+		{"b", "CONFIG SET min-replicas-to-write 2", `"OK"`},
+		{"a", "EXEC", "(error) EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write."},
+		{"a", "GET xx", `"1"`},
+		{"a", "MULTI", `"OK"`},
+		{"a", "GET xx", `"QUEUED"`},
+		{"a", "EXEC", `["1"]`}, // reads only: not refused
+		{"b", "CONFIG SET min-replicas-to-write 0", `"OK"`},
+	} {
+		if got := do(n, env, node.ID(step.client), step.line); got != step.want {
+			t.Fatalf("%s: %s = %s, want %s", step.client, step.line, got, step.want)
+		}
+	}
 }
