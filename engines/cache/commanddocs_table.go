@@ -320,6 +320,16 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "key", typ: "key", keySpecIndex: 0},
 		},
 	},
+	"getbit": {
+		summary: "Read one bit of a string value.", since: "2.2.0", group: "bitmap",
+		arity: 3, flags: []string{"readonly", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@bitmap", "@fast"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "offset", typ: "integer"},
+		},
+	},
 	"getdel": {
 		summary: "Read a string value and delete the key.", since: "6.2.0", group: "string",
 		arity: 2, flags: []string{"write", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,
@@ -1165,6 +1175,17 @@ var commandDocTable = map[string]*commandDoc{
 				{name: "unix-time-milliseconds", typ: "unix-time", token: "PXAT", since: "6.2.0"},
 				{name: "keepttl", typ: "pure-token", token: "KEEPTTL", since: "6.0.0"},
 			}},
+		},
+	},
+	"setbit": {
+		summary: "Set or clear one bit of a string value, growing it as needed.", since: "2.2.0", group: "bitmap",
+		arity: 4, flags: []string{"write", "denyoom"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@write", "@bitmap", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access", "update"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "offset", typ: "integer"},
+			{name: "value", typ: "integer"},
 		},
 	},
 	"setex": {

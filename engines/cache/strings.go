@@ -71,6 +71,8 @@ var stringCommands = []commandSpec{
 	{name: "getrange", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: getrangeCommand},
 	{name: "substr", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: getrangeCommand},
 	{name: "setrange", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: setrangeCommand},
+	{name: "setbit", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: setbitCommand},
+	{name: "getbit", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: getbitCommand},
 }
 
 // getString returns the string at key, nil if absent, or ok=false for a
@@ -531,6 +533,75 @@ func setrangeCommand(c *call) resp.Value {
 	c.db.set(string(key), &stringObject{data: data}, true)
 	c.propagate(c.args...)
 	return resp.Int(int64(len(data)))
+}
+
+var replyBitOffset = resp.Err("ERR bit offset is not an integer or out of range")
+
+// parseBitOffset reads SETBIT's and GETBIT's offset: bits, whose byte
+// must lie within proto-max-bulk-len.
+func parseBitOffset(arg []byte) (int64, bool) {
+	offset, ok := resp.ParseInt(arg)
+	if !ok || offset < 0 || offset>>3 >= stringBytesMax {
+		return 0, false
+	}
+	return offset, true
+}
+
+// setbitCommand sets or clears one bit (bit 0 is the high bit of the
+// first byte), zero-padding the string as needed, and answers the bit's
+// old value. Like SETRANGE it builds a new string, since strings are
+// shared with snapshots and copies; a call that changes nothing is not a
+// write.
+func setbitCommand(c *call) resp.Value {
+	key := c.args[1]
+	offset, ok := parseBitOffset(c.args[2])
+	if !ok {
+		return replyBitOffset
+	}
+	on, ok := resp.ParseInt(c.args[3])
+	if !ok || on&^1 != 0 {
+		return resp.Err("ERR bit is not an integer or out of range")
+	}
+	s, ok := c.getString(key)
+	if !ok {
+		return replyWrongType
+	}
+	var old []byte
+	if s != nil {
+		old = s.data
+	}
+	byteIndex, mask := offset>>3, byte(1)<<(7-offset&7)
+	wasSet := byteIndex < int64(len(old)) && old[byteIndex]&mask != 0
+	if s != nil && byteIndex < int64(len(old)) && wasSet == (on == 1) {
+		return resp.Int(int64(boolInt(wasSet)))
+	}
+	data := make([]byte, max(int64(len(old)), byteIndex+1))
+	copy(data, old)
+	if on == 1 {
+		data[byteIndex] |= mask
+	} else {
+		data[byteIndex] &^= mask
+	}
+	c.db.set(string(key), &stringObject{data: data}, true)
+	c.propagate(c.args...)
+	return resp.Int(int64(boolInt(wasSet)))
+}
+
+// getbitCommand answers one bit; past the end of the string, or of a
+// missing key, it is 0.
+func getbitCommand(c *call) resp.Value {
+	offset, ok := parseBitOffset(c.args[2])
+	if !ok {
+		return replyBitOffset
+	}
+	s, ok := c.getString(c.args[1])
+	switch {
+	case !ok:
+		return replyWrongType
+	case s == nil || offset>>3 >= int64(len(s.data)):
+		return resp.Int(0)
+	}
+	return resp.Int(int64(boolInt(s.data[offset>>3]&(byte(1)<<(7-offset&7)) != 0)))
 }
 
 var replyNotFloat = resp.Err("ERR value is not a valid float")

@@ -37,6 +37,13 @@ func TestTclSuiteCasesAgreeWithRedis(t *testing.T) {
 		"SET str x", "ZUNIONSTORE d 2 z str", "ZINTERCARD 2 s str",
 		// unit/type/zset "ZINTERCARD with illegal arguments".
 		"ZINTERCARD 1 z LIMIT -1", "ZINTERCARD 1 z LIMIT a", "ZINTERCARD 1 z z", "ZINTERCARD 1 z LIMIT",
+		// unit/type/string SETBIT and GETBIT.
+		"SETBIT b 7 1", "GET b", "SETBIT b 7 1", "SETBIT b 7 0", "GET b", "SETBIT b 20 1", "GET b", "STRLEN b",
+		"SET n 1", "SETBIT n 6 1", "GET n", "SETBIT n 2 0", "GET n", "GETBIT n 2", "GETBIT n 3", "GETBIT n 100", "GETBIT nobits 0",
+		"SETBIT b 4294967296 1", "SETBIT b 4294967295 x", "SETBIT b -1 1", "SETBIT b x 1", "SETBIT b 0 2", "SETBIT b 0 -1",
+		"SETBIT b 0 x", "GETBIT b -1", "GETBIT b 4294967296", "GETBIT b x",
+		"RPUSH l x", "SETBIT l 0 1", "GETBIT l 0", "SETBIT nokey2 0 0", "EXISTS nokey2", "GET nokey2",
+		"SET t abc EX 100", "SETBIT t 1 1", "TTL t", "SETBIT", "GETBIT b",
 		// unit/keyspace "Regression for pattern matching very long nested loops".
 		"SET " + strings.Repeat("a", 5000) + " 1", "KEYS " + strings.Repeat("*?", 2500),
 		"KEYS " + strings.Repeat("*?", 1000) + "*", "KEYS " + strings.Repeat("*?", 1001) + "*",
