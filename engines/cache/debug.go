@@ -158,9 +158,9 @@ func (n *Node) datasetDigest() []byte {
 
 // debugProtocol is DEBUG PROTOCOL <type>: one reply of each RESP3 type,
 // the values Redis sends, so clients (and Redis's own suite) can test
-// their parsers. An attribute is sent only to RESP2 clients, where Redis
-// drops it and sends just the reply after it; a RESP3 attribute or push
-// before a reply is a shape the node's replies cannot take.
+// their parsers. RESP2 clients get an attribute's reply without the
+// attribute, as from Redis. A push before the reply is a shape the node's
+// replies cannot take: refused.
 func debugProtocol(c *call, name string) resp.Value {
 	switch name {
 	case "string":
@@ -183,10 +183,11 @@ func debugProtocol(c *call, name string) resp.Value {
 		}
 		return resp.Value{Kind: resp.Map, Elems: elems}
 	case "attrib":
-		if c.node.protocolOf(c.client) < resp.RESP3 {
-			return resp.BulkFromString("Some real reply following the attribute")
-		}
-		return resp.Err("ERR DEBUG PROTOCOL attrib is not supported over RESP3 by this server")
+		return resp.Value{Kind: resp.Attribute, Elems: []resp.Value{
+			resp.BulkFromString("key-popularity"),
+			resp.ArrayOf(resp.BulkFromString("key:123"), resp.Int(90)),
+			resp.BulkFromString("Some real reply following the attribute"),
+		}}
 	case "push":
 		if c.node.protocolOf(c.client) < resp.RESP3 {
 			return resp.Err("ERR RESP2 is not supported by this command")
