@@ -619,6 +619,20 @@ var commandDocTable = map[string]*commandDoc{
 		acl:  []string{"@admin", "@fast", "@dangerous"},
 		tips: []string{"nondeterministic_output"},
 	},
+	"lcs": {
+		summary: "Find the longest common subsequence of two string values.", since: "7.0.0", group: "string",
+		arity: -3, flags: []string{"readonly"}, firstKey: 1, lastKey: 2, keyStep: 1,
+		acl:      []string{"@read", "@string", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 1, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key1", typ: "key", keySpecIndex: 0},
+			{name: "key2", typ: "key", keySpecIndex: 0},
+			{name: "len", typ: "pure-token", token: "LEN", flags: []string{"optional"}},
+			{name: "idx", typ: "pure-token", token: "IDX", flags: []string{"optional"}},
+			{name: "len", typ: "integer", token: "MINMATCHLEN", flags: []string{"optional"}},
+			{name: "withmatchlen", typ: "pure-token", token: "WITHMATCHLEN", flags: []string{"optional"}},
+		},
+	},
 	"lindex": {
 		summary: "Read a list element by position.", since: "1.0.0", group: "list",
 		arity: 3, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,

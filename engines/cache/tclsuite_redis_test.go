@@ -44,6 +44,13 @@ func TestTclSuiteCasesAgreeWithRedis(t *testing.T) {
 		"SETBIT b 0 x", "GETBIT b -1", "GETBIT b 4294967296", "GETBIT b x",
 		"RPUSH l x", "SETBIT l 0 1", "GETBIT l 0", "SETBIT nokey2 0 0", "EXISTS nokey2", "GET nokey2",
 		"SET t abc EX 100", "SETBIT t 1 1", "TTL t", "SETBIT", "GETBIT b",
+		// unit/type/string LCS.
+		"SET g1 GATTACAGATTACACCGT", "SET g2 TTAGACCATTAGGCAC", "SET w1 abcdefghij", "SET w2 xbcdyefgzij",
+		"LCS g1 g2", "LCS g2 g1", "LCS g1 g2 LEN", "LCS g1 g2 IDX", "LCS g1 g2 IDX WITHMATCHLEN", "LCS g1 g2 IDX MINMATCHLEN 3",
+		"LCS g1 g2 IDX WITHMATCHLEN MINMATCHLEN 2", "LCS w1 w2 IDX WITHMATCHLEN", "LCS w1 w2", "LCS w1 w1 IDX WITHMATCHLEN",
+		"LCS w1 nokey", "LCS nokey nokey2 IDX", "LCS nokey w1 LEN", "LCS w1 w2 IDX MINMATCHLEN -5 WITHMATCHLEN",
+		"LCS w1 w2 LEN IDX", "LCS w1 w2 MINMATCHLEN", "LCS w1 w2 MINMATCHLEN x", "LCS w1 w2 FOO", "LCS w1 l", "LCS l w1 LEN",
+		"SET n1 12345", "SET n2 2461", "LCS n1 n2 IDX WITHMATCHLEN", "LCS w1",
 		// unit/keyspace "Regression for pattern matching very long nested loops".
 		"SET " + strings.Repeat("a", 5000) + " 1", "KEYS " + strings.Repeat("*?", 2500),
 		"KEYS " + strings.Repeat("*?", 1000) + "*", "KEYS " + strings.Repeat("*?", 1001) + "*",
