@@ -46,8 +46,9 @@ type multiState struct {
 	commands []queuedCommand
 	// aborted is set when a command failed to queue.
 	aborted bool
-	// writes is set when a queued command is flagged write.
-	writes bool
+	// writes is set when a queued command is flagged write; denyOOM when
+	// one may grow memory (refused at EXEC when there is no room).
+	writes, denyOOM bool
 }
 
 type queuedCommand struct {
@@ -111,6 +112,9 @@ func (s *session) queue(spec *commandSpec, args [][]byte) resp.Value {
 	if spec.flags&flagWrite != 0 {
 		s.multi.writes = true
 	}
+	if spec.flags&flagDenyOOM != 0 {
+		s.multi.denyOOM = true
+	}
 	return replyQueued
 }
 
@@ -162,9 +166,15 @@ func execCommand(c *call) resp.Value {
 			return resp.Err("EXECABORT Transaction discarded because of: " + string(misconf(n.aofErr).Str))
 		}
 	}
+	// The state may have changed since the commands were queued: no room
+	// left under maxmemory for one that may grow memory, a replica now, or
+	// too few good replicas (min-replicas-to-write). Redis checks these
+	// before EXEC runs, as for any command.
+	if m.denyOOM && !n.isReplica() && !n.performEvictions() {
+		n.endTransaction(c.client)
+		return resp.Err("EXECABORT Transaction discarded because of: " + string(replyOOM.Str))
+	}
 	if m.writes {
-		// The state may have changed since the writes were queued: a
-		// replica now, or too few good replicas (min-replicas-to-write).
 		if refusal, refused := n.refuseWrite(); refused {
 			n.endTransaction(c.client)
 			return resp.Err("EXECABORT Transaction discarded because of: " + string(refusal.Str))

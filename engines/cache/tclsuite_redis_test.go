@@ -112,10 +112,10 @@ func TestDebugDigestAgreesWithRedis(t *testing.T) {
 	real.compare(Config{}, 2).run(steps)
 }
 
-// unit/multi "exec with write commands and state change": a transaction
-// whose writes were queued before min-replicas-to-write rose is refused
-// at EXEC, and runs nothing.
-func TestExecRefusedWhenReplicasFallShort(t *testing.T) {
+// unit/multi "exec with write commands and state change" and the OOM
+// cases: a transaction whose writes were queued before min-replicas-to-write
+// rose, or before memory ran out, is refused at EXEC and runs nothing.
+func TestExecRefusedWhenStateChanged(t *testing.T) {
 	compareWithRedis(t, []string{
 		"CONFIG SET min-replicas-to-write x", "CONFIG SET min-replicas-to-write -1", "CONFIG SET min-replicas-max-lag 2147483648",
 		"CONFIG GET min-replicas-to-write", "CONFIG GET min-replicas-max-lag", "CONFIG SET min-replicas-max-lag 3",
@@ -133,6 +133,21 @@ func TestExecRefusedWhenReplicasFallShort(t *testing.T) {
 		{"a", "GET xx", `"QUEUED"`},
 		{"a", "EXEC", `["1"]`}, // reads only: not refused
 		{"b", "CONFIG SET min-replicas-to-write 0", `"OK"`},
+		// unit/multi "EXEC with only read commands should not be rejected
+		// when OOM" and "EXEC with at least one use-memory command should fail".
+		{"a", "MULTI", `"OK"`},
+		{"a", "GET xx", `"QUEUED"`},
+		{"a", "PING", `"QUEUED"`},
+		{"b", "CONFIG SET maxmemory 1", `"OK"`},
+		{"a", "EXEC", `["1" "PONG"]`},
+		{"b", "CONFIG SET maxmemory 0", `"OK"`},
+		{"a", "MULTI", `"OK"`},
+		{"a", "SET x 1", `"QUEUED"`},
+		{"a", "GET x", `"QUEUED"`},
+		{"b", "CONFIG SET maxmemory 1", `"OK"`},
+		{"a", "EXEC", "(error) EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'."},
+		{"b", "CONFIG SET maxmemory 0", `"OK"`},
+		{"a", "GET x", "(nil)"},
 	} {
 		if got := do(n, env, node.ID(step.client), step.line); got != step.want {
 			t.Fatalf("%s: %s = %s, want %s", step.client, step.line, got, step.want)
