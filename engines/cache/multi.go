@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"slices"
 
 	"syslab/engines/cache/resp"
 	"syslab/node"
@@ -99,6 +100,12 @@ func (s *session) flagTransaction() {
 }
 
 func (s *session) queue(spec *commandSpec, args [][]byte) resp.Value {
+	// Commands Redis flags no_multi (SAVE) are refused, dooming the
+	// transaction, as processCommand does before queueing.
+	if doc := commandDocTable[spec.name]; doc != nil && slices.Contains(doc.flags, "no_multi") {
+		s.multi.aborted = true
+		return resp.Err("ERR Command not allowed inside a transaction")
+	}
 	if len(s.multi.commands) >= multiQueueLenMax {
 		s.multi.aborted = true
 		return resp.Err("ERR too many commands queued in this transaction")

@@ -51,6 +51,8 @@ func TestTclSuiteCasesAgreeWithRedis(t *testing.T) {
 		"LCS w1 nokey", "LCS nokey nokey2 IDX", "LCS nokey w1 LEN", "LCS w1 w2 IDX MINMATCHLEN -5 WITHMATCHLEN",
 		"LCS w1 w2 LEN IDX", "LCS w1 w2 MINMATCHLEN", "LCS w1 w2 MINMATCHLEN x", "LCS w1 w2 FOO", "LCS w1 l", "LCS l w1 LEN",
 		"SET n1 12345", "SET n2 2461", "LCS n1 n2 IDX WITHMATCHLEN", "LCS w1",
+		// unit/multi "MULTI with SAVE": refused inside MULTI, dooming EXEC.
+		"MULTI", "SET foo bar", "SAVE", "EXEC", "GET foo",
 		// unit/keyspace "Regression for pattern matching very long nested loops".
 		"SET " + strings.Repeat("a", 5000) + " 1", "KEYS " + strings.Repeat("*?", 2500),
 		"KEYS " + strings.Repeat("*?", 1000) + "*", "KEYS " + strings.Repeat("*?", 1001) + "*",
