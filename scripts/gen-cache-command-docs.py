@@ -191,6 +191,9 @@ SUMMARIES = {
     "setex": "Set a string value with a time to live in seconds.",
     "setnx": "Set a string value only if the key does not exist.",
     "setrange": "Overwrite part of a string value.",
+    "setbit": "Set or clear one bit of a string value, growing it as needed.",
+    "getbit": "Read one bit of a string value.",
+    "lcs": "Find the longest common subsequence of two string values.",
     "strlen": "Tell the length of a string value.",
     "substr": "Read a substring of a string value (older name of GETRANGE).",
     # transactions

@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -165,6 +166,23 @@ func (n *Node) signalKeyAsReady(dbIndex int, key []byte) {
 	}
 	n.blocking.readySet[k] = true
 	n.blocking.ready = append(n.blocking.ready, k)
+}
+
+// signalDBAsReady is for SWAPDB: a database now holds other keys, so every
+// waited-on key that exists in it is ready (Redis's
+// scanDatabaseForReadyKeys). Keys are signalled in sorted order, never in
+// map order.
+func (n *Node) signalDBAsReady(dbIndex int) {
+	var keys []string
+	for k := range n.blocking.waiting {
+		if k.dbIndex == dbIndex && n.dbs[dbIndex].peek([]byte(k.key)) != nil {
+			keys = append(keys, k.key)
+		}
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		n.signalKeyAsReady(dbIndex, []byte(key))
+	}
 }
 
 // receiveCommand runs a client's command, or queues it behind the

@@ -89,6 +89,38 @@ func TestBlockingServesWaitersInOrder(t *testing.T) {
 	}
 }
 
+// SWAPDB brings a list into the database a client waits on: it is served,
+// as in Redis's unit/type/list "SWAPDB awakes blocked client".
+func TestBlockingSwapDBServesWaiter(t *testing.T) {
+	b := newBlockingBench(t, "a", "d")
+	b.send("d", "SELECT 1")
+	b.send("d", "RPUSH k hello")
+	b.send("d", "RPUSH other x")
+	b.expect(`2001 "OK"`, `2002 (integer) 1`, `2003 (integer) 1`)
+	b.send("a", "BRPOP nothere k 0")
+	b.expect()
+	b.send("d", "SWAPDB 1 0")
+	b.expect(`2004 "OK"`, `1001 ["k" "hello"]`)
+	b.send("d", "EXISTS k")
+	b.expect(`2005 (integer) 0`)
+}
+
+// Redis's unit/type/list "BRPOPLPUSH with multiple blocked clients": the
+// first waiter's destination has the wrong type, so it gets WRONGTYPE and
+// the element goes on to the next waiter. (Against the live server this
+// test depends on the order two connections' commands reach the node.)
+func TestBlockingWrongTypeDestinationPassesElementOn(t *testing.T) {
+	b := newBlockingBench(t, "a", "b", "d")
+	b.send("d", "SET target1 nolist")
+	b.expect(`3001 "OK"`)
+	b.send("a", "BRPOPLPUSH blist target1 0")
+	b.send("b", "BRPOPLPUSH blist target2 0")
+	b.send("d", "LPUSH blist foo")
+	b.expect(`3002 (integer) 1`, `1001 (error) WRONGTYPE Operation against a key holding the wrong kind of value`, `2001 "foo"`)
+	b.send("d", "LRANGE target2 0 -1")
+	b.expect(`3003 ["foo"]`)
+}
+
 func TestBlockingTimeout(t *testing.T) {
 	b := newBlockingBench(t, "a", "d")
 	b.send("a", "BLPOP k 1.5")

@@ -21,6 +21,11 @@ type call struct {
 	// write: the command is flagged write, so its lookups are not counted
 	// as keyspace hits or misses (Redis's lookupKeyWrite).
 	write bool
+	// modified, when a command sets it, lists the keys it changed; by
+	// default every key a write names counts as changed (WATCH, tracking,
+	// blocked clients are told). SMOVE into a set that already holds the
+	// member changes only the source, as Redis signals it.
+	modified [][]byte
 }
 
 // session is the per-client state (Redis's client struct). A client gets

@@ -320,6 +320,16 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "key", typ: "key", keySpecIndex: 0},
 		},
 	},
+	"getbit": {
+		summary: "Read one bit of a string value.", since: "2.2.0", group: "bitmap",
+		arity: 3, flags: []string{"readonly", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@bitmap", "@fast"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "offset", typ: "integer"},
+		},
+	},
 	"getdel": {
 		summary: "Read a string value and delete the key.", since: "6.2.0", group: "string",
 		arity: 2, flags: []string{"write", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,
@@ -608,6 +618,20 @@ var commandDocTable = map[string]*commandDoc{
 		arity: 1, flags: []string{"loading", "stale", "fast"}, firstKey: 0, lastKey: 0, keyStep: 0,
 		acl:  []string{"@admin", "@fast", "@dangerous"},
 		tips: []string{"nondeterministic_output"},
+	},
+	"lcs": {
+		summary: "Find the longest common subsequence of two string values.", since: "7.0.0", group: "string",
+		arity: -3, flags: []string{"readonly"}, firstKey: 1, lastKey: 2, keyStep: 1,
+		acl:      []string{"@read", "@string", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 1, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key1", typ: "key", keySpecIndex: 0},
+			{name: "key2", typ: "key", keySpecIndex: 0},
+			{name: "len", typ: "pure-token", token: "LEN", flags: []string{"optional"}},
+			{name: "idx", typ: "pure-token", token: "IDX", flags: []string{"optional"}},
+			{name: "len", typ: "integer", token: "MINMATCHLEN", flags: []string{"optional"}},
+			{name: "withmatchlen", typ: "pure-token", token: "WITHMATCHLEN", flags: []string{"optional"}},
+		},
 	},
 	"lindex": {
 		summary: "Read a list element by position.", since: "1.0.0", group: "list",
@@ -1165,6 +1189,17 @@ var commandDocTable = map[string]*commandDoc{
 				{name: "unix-time-milliseconds", typ: "unix-time", token: "PXAT", since: "6.2.0"},
 				{name: "keepttl", typ: "pure-token", token: "KEEPTTL", since: "6.0.0"},
 			}},
+		},
+	},
+	"setbit": {
+		summary: "Set or clear one bit of a string value, growing it as needed.", since: "2.2.0", group: "bitmap",
+		arity: 4, flags: []string{"write", "denyoom"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@write", "@bitmap", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access", "update"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "offset", typ: "integer"},
+			{name: "value", typ: "integer"},
 		},
 	},
 	"setex": {

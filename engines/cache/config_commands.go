@@ -24,6 +24,25 @@ type configParam struct {
 	set func(n *Node, value string) (reason string, ok bool)
 }
 
+// intConfigParam is a parameter holding 0..INT_MAX, worded as Redis's
+// createIntConfig parameters are.
+func intConfigParam(field func(n *Node) *int) configParam {
+	return configParam{
+		get: func(n *Node) string { return strconv.Itoa(*field(n)) },
+		set: func(n *Node, v string) (string, bool) {
+			i, ok := resp.ParseInt([]byte(v))
+			if !ok {
+				return "argument couldn't be parsed into an integer", false
+			}
+			if i < 0 || i > 1<<31-1 {
+				return "argument must be between 0 and 2147483647 inclusive", false
+			}
+			*field(n) = int(i)
+			return "", true
+		},
+	}
+}
+
 var configParams = map[string]configParam{
 	"maxmemory": {
 		get: func(n *Node) string { return strconv.FormatInt(n.cfg.MaxMemoryBytes, 10) },
@@ -63,6 +82,8 @@ var configParams = map[string]configParam{
 			return "", true
 		},
 	},
+	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
+	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
 	"hz": {
 		get: func(n *Node) string { return strconv.Itoa(n.cfg.Hz) },
 		set: func(n *Node, v string) (string, bool) {

@@ -372,6 +372,7 @@ func flushdbCommand(c *call) resp.Value {
 	if !parseFlushMode(c.args[1:]) {
 		return resp.Err(errSyntax)
 	}
+	c.node.touchWatchedKeysInDB(c.dbIndex, -1, c.nowMillis)
 	c.db.flush()
 	c.propagate([]byte("FLUSHDB"))
 	c.node.flushed(c.dbIndex)
@@ -382,7 +383,8 @@ func flushallCommand(c *call) resp.Value {
 	if !parseFlushMode(c.args[1:]) {
 		return resp.Err(errSyntax)
 	}
-	for _, ks := range c.node.dbs {
+	for i, ks := range c.node.dbs {
+		c.node.touchWatchedKeysInDB(i, -1, c.nowMillis)
 		ks.flush()
 	}
 	c.propagate([]byte("FLUSHALL"))
@@ -405,13 +407,19 @@ func swapdbCommand(c *call) resp.Value {
 		return resp.Err(errDBOutOfRange)
 	}
 	if first != second {
+		c.node.touchWatchedKeysInDB(int(first), int(second), c.nowMillis)
+		c.node.touchWatchedKeysInDB(int(second), int(first), c.nowMillis)
 		if s := c.node.bgSnapshot; s != nil {
 			s.databasesSwapped(int(first), int(second), len(c.node.dbs))
 		}
 		c.node.dbs[first].swapContents(c.node.dbs[second])
 	}
 	c.propagate(c.args...)
-	c.node.flushed(int(first)) // every WATCH on either database is now stale
+	c.node.flushed(int(first))
 	c.node.flushed(int(second))
+	if first != second {
+		c.node.signalDBAsReady(int(first))
+		c.node.signalDBAsReady(int(second))
+	}
 	return resp.OK
 }

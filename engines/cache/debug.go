@@ -1,6 +1,10 @@
 package cache
 
 import (
+	"crypto/sha1"
+	"encoding/binary"
+	"encoding/hex"
+	"math"
 	"strconv"
 	"strings"
 
@@ -19,8 +23,7 @@ type debugState struct {
 }
 
 func debugCommand(c *call) resp.Value {
-	sub := strings.ToLower(string(c.args[1]))
-	switch {
+	switch sub := strings.ToLower(string(c.args[1])); {
 	case sub == "sleep" && len(c.args) == 3:
 		return debugSleep(c)
 	case sub == "set-active-expire" && len(c.args) == 3:
@@ -39,16 +42,175 @@ func debugCommand(c *call) resp.Value {
 			" serializedlength:" + strconv.FormatInt(e.accountedBytes, 10) +
 			" lru:" + strconv.FormatInt(e.lruMillis/1000%(1<<24), 10) +
 			" lru_seconds_idle:" + strconv.FormatInt(max(c.nowMillis-e.lruMillis, 0)/1000, 10))
+	case sub == "digest" && len(c.args) == 2:
+		return resp.Simple(hex.EncodeToString(c.node.datasetDigest()))
+	case sub == "digest-value":
+		digests := make([]resp.Value, 0, len(c.args)-2)
+		for _, key := range c.args[2:] {
+			digest := make([]byte, sha1.Size)
+			// peek: a debug command sees logically expired keys too
+			if e := c.db.peek(key); e != nil {
+				valueDigest(digest, e)
+			}
+			digests = append(digests, resp.Simple(hex.EncodeToString(digest)))
+		}
+		return resp.ArrayOf(digests...)
+	case sub == "protocol" && len(c.args) == 3:
+		return debugProtocol(c, strings.ToLower(string(c.args[2])))
 	case sub == "help" && len(c.args) == 2:
 		return helpReply(c, debugHelp)
 	}
-	return errUnknownSubcommand(c.args[1], "DEBUG")
+	// Redis words DEBUG's refusal apart from other commands' (it cannot
+	// tell a wrong subcommand from a wrong argument count).
+	sub := c.args[1][:min(len(c.args[1]), unknownArgsBytes)]
+	return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try DEBUG HELP.")
+}
+
+// DEBUG DIGEST and DIGEST-VALUE compute Redis's digests (debug.c), so a
+// dataset can be compared with one held by redis-server: SHA1s combined
+// by xor where order does not matter (keys, set members, hash fields,
+// sorted set members) and chained where it does (list elements).
+
+// xorDigest xors SHA1(data) into digest.
+func xorDigest(digest, data []byte) {
+	sum := sha1.Sum(data)
+	for i := range digest {
+		digest[i] ^= sum[i]
+	}
+}
+
+// mixDigest xors SHA1(data) into digest, then replaces digest by its SHA1.
+func mixDigest(digest, data []byte) {
+	xorDigest(digest, data)
+	sum := sha1.Sum(digest)
+	copy(digest, sum[:])
+}
+
+// redisTypeCodes are Redis's OBJ_STRING … OBJ_HASH, mixed in first.
+var redisTypeCodes = map[string]uint32{"string": 0, "list": 1, "set": 2, "zset": 3, "hash": 4}
+
+// valueDigest mixes e's value and expiry into digest (xorObjectDigest).
+func valueDigest(digest []byte, e *entry) {
+	mixDigest(digest, binary.BigEndian.AppendUint32(nil, redisTypeCodes[e.value.typeName()]))
+	switch v := e.value.(type) {
+	case *stringObject:
+		mixDigest(digest, v.data)
+	case *listObject:
+		for i := range v.len() {
+			mixDigest(digest, v.at(i))
+		}
+	case *setObject:
+		v.each(func(member []byte) bool {
+			xorDigest(digest, member)
+			return true
+		})
+	case *zsetObject:
+		for x := v.zsl.first(); x != nil; x = x.levels[0].forward {
+			var elem [sha1.Size]byte
+			mixDigest(elem[:], []byte(x.member))
+			mixDigest(elem[:], []byte(formatScoreG17(x.score)))
+			xorDigest(digest, elem[:])
+		}
+	case *hashObject:
+		v.each(func(field, value []byte) bool {
+			var elem [sha1.Size]byte
+			mixDigest(elem[:], field)
+			mixDigest(elem[:], value)
+			xorDigest(digest, elem[:])
+			return true
+		})
+	}
+	if e.expireAtMillis != noExpiry {
+		xorDigest(digest, []byte("!!expire!!"))
+	}
+}
+
+// formatScoreG17 is C's "%.17g", which the digest of a sorted set uses.
+func formatScoreG17(score float64) string {
+	switch {
+	case math.IsInf(score, 1):
+		return "inf"
+	case math.IsInf(score, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(score, 'g', 17, 64)
+}
+
+// datasetDigest is DEBUG DIGEST: per database (by index), each key's
+// digest (its name, then its value) xored together; zeros when empty.
+func (n *Node) datasetDigest() []byte {
+	final := make([]byte, sha1.Size)
+	for i, ks := range n.dbs {
+		if ks.size() == 0 {
+			continue
+		}
+		mixDigest(final, binary.BigEndian.AppendUint32(nil, uint32(i)))
+		ks.dict.RangeRef(func(key string, e *entry) bool { // xor: order does not matter
+			digest := make([]byte, sha1.Size)
+			mixDigest(digest, []byte(key))
+			valueDigest(digest, e)
+			xorDigest(final, digest)
+			return true
+		})
+	}
+	return final
+}
+
+// debugProtocol is DEBUG PROTOCOL <type>: one reply of each RESP3 type,
+// the values Redis sends, so clients (and Redis's own suite) can test
+// their parsers. RESP2 clients get an attribute's reply without the
+// attribute, as from Redis. A push before the reply is a shape the node's
+// replies cannot take: refused.
+func debugProtocol(c *call, name string) resp.Value {
+	switch name {
+	case "string":
+		return resp.BulkFromString("Hello World")
+	case "integer":
+		return resp.Int(12345)
+	case "double":
+		return resp.Value{Kind: resp.Double, Float: 3.141}
+	case "bignum":
+		return resp.Value{Kind: resp.BigNumber, Str: []byte("1234567999999999999999999999999999999")}
+	case "null":
+		return resp.NullBulk
+	case "array", "set":
+		kind := map[string]resp.Kind{"array": resp.Array, "set": resp.Set}[name]
+		return resp.Value{Kind: kind, Elems: []resp.Value{resp.Int(0), resp.Int(1), resp.Int(2)}}
+	case "map":
+		elems := make([]resp.Value, 0, 6)
+		for j := range int64(3) {
+			elems = append(elems, resp.Int(j), resp.Value{Kind: resp.Boolean, Int: map[bool]int64{true: 1}[j == 1]})
+		}
+		return resp.Value{Kind: resp.Map, Elems: elems}
+	case "attrib":
+		return resp.Value{Kind: resp.Attribute, Elems: []resp.Value{
+			resp.BulkFromString("key-popularity"),
+			resp.ArrayOf(resp.BulkFromString("key:123"), resp.Int(90)),
+			resp.BulkFromString("Some real reply following the attribute"),
+		}}
+	case "push":
+		if c.node.protocolOf(c.client) < resp.RESP3 {
+			return resp.Err("ERR RESP2 is not supported by this command")
+		}
+		return resp.Err("ERR DEBUG PROTOCOL push is not supported by this server")
+	case "verbatim":
+		return resp.Value{Kind: resp.Verbatim, Str: []byte("This is a verbatim\nstring")}
+	case "true", "false":
+		return resp.Value{Kind: resp.Boolean, Int: map[string]int64{"true": 1}[name]}
+	}
+	return resp.Err("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
 }
 
 var debugHelp = []string{
 	"DEBUG <subcommand> [<arg> ...]. Subcommands here are:",
 	"OBJECT <key>",
 	"    Show how the key's value is stored.",
+	"DIGEST",
+	"    Output a hex signature of the whole dataset, as Redis computes it.",
+	"DIGEST-VALUE <key> [<key> ...]",
+	"    Output a hex signature of the values of the given keys.",
+	"PROTOCOL <type>",
+	"    Reply with a test value of a RESP3 type: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false.",
 	"SET-ACTIVE-EXPIRE <0|1>",
 	"    Stop (0) or restart (1) the active expiry cycle; keys still expire when read.",
 	"SLEEP <seconds>",

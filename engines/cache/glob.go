@@ -17,12 +17,22 @@ package cache
 // its fix for CVE-2022-36021) it stops early: once the rest of the pattern
 // failed to match a suffix because s ran out, it cannot match a shorter
 // suffix either, so no longer match for this star is tried.
+//
+// Each star that is not last recurses; past globNestingMax stars deep the
+// pattern does not match, as in Redis (KEYS "*?*?…" of 50000 pairs finds
+// nothing there), which also bounds the recursion.
 func globMatch(pattern, s []byte) bool {
 	var skipLonger bool
-	return globMatchFrom(pattern, s, &skipLonger)
+	return globMatchFrom(pattern, s, &skipLonger, 0)
 }
 
-func globMatchFrom(p, s []byte, skipLonger *bool) bool {
+// globNestingMax is Redis's limit on nested star matches (util.c).
+const globNestingMax = 1000
+
+func globMatchFrom(p, s []byte, skipLonger *bool, nesting int) bool {
+	if nesting > globNestingMax {
+		return false
+	}
 	for len(p) > 0 && len(s) > 0 {
 		switch p[0] {
 		case '*':
@@ -33,7 +43,7 @@ func globMatchFrom(p, s []byte, skipLonger *bool) bool {
 				return true
 			}
 			for len(s) > 0 {
-				if globMatchFrom(p[1:], s, skipLonger) {
+				if globMatchFrom(p[1:], s, skipLonger, nesting+1) {
 					return true
 				}
 				if *skipLonger {

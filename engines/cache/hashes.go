@@ -525,6 +525,9 @@ func hrandfieldCommand(c *call) resp.Value {
 		return resp.Err(errSyntax)
 	}
 	withValues := len(c.args) == 4
+	if withValues && (count < -randomPairsCountMax || count > randomPairsCountMax) {
+		return replyValueOutOfRange
+	}
 	h, ok := c.getHash(key)
 	switch {
 	case !ok:
@@ -534,7 +537,7 @@ func hrandfieldCommand(c *call) resp.Value {
 	}
 	r := c.node.env.Rand()
 	if count < 0 {
-		out := make([]resp.Value, 0, -count)
+		out := make([]resp.Value, 0, min(-count, randomPicksPreallocMax))
 		for range -count {
 			field, value := h.random(r)
 			out = append(out, resp.Bulk(field))

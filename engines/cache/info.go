@@ -96,7 +96,9 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		// The node knows only clients with session state (SELECT, MULTI,
 		// WATCH, SETNAME); the others leave no trace until they do.
 		field("connected_clients", len(n.sessions))
-		field("blocked_clients", 0)
+		// The test suites of clients and of Redis itself wait on this
+		// field to know a BLPOP has reached the server.
+		field("blocked_clients", n.BlockedClients())
 	case "memory":
 		used := n.usedMemoryBytes()
 		field("used_memory", used)

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"slices"
 
 	"syslab/engines/cache/resp"
 	"syslab/node"
@@ -46,8 +47,9 @@ type multiState struct {
 	commands []queuedCommand
 	// aborted is set when a command failed to queue.
 	aborted bool
-	// writes is set when a queued command is flagged write.
-	writes bool
+	// writes is set when a queued command is flagged write; denyOOM when
+	// one may grow memory (refused at EXEC when there is no room).
+	writes, denyOOM bool
 }
 
 type queuedCommand struct {
@@ -98,6 +100,12 @@ func (s *session) flagTransaction() {
 }
 
 func (s *session) queue(spec *commandSpec, args [][]byte) resp.Value {
+	// Commands Redis flags no_multi (SAVE) are refused, dooming the
+	// transaction, as processCommand does before queueing.
+	if doc := commandDocTable[spec.name]; doc != nil && slices.Contains(doc.flags, "no_multi") {
+		s.multi.aborted = true
+		return resp.Err("ERR Command not allowed inside a transaction")
+	}
 	if len(s.multi.commands) >= multiQueueLenMax {
 		s.multi.aborted = true
 		return resp.Err("ERR too many commands queued in this transaction")
@@ -110,6 +118,9 @@ func (s *session) queue(spec *commandSpec, args [][]byte) resp.Value {
 	s.multi.commands = append(s.multi.commands, queuedCommand{spec: spec, args: own})
 	if spec.flags&flagWrite != 0 {
 		s.multi.writes = true
+	}
+	if spec.flags&flagDenyOOM != 0 {
+		s.multi.denyOOM = true
 	}
 	return replyQueued
 }
@@ -160,6 +171,20 @@ func execCommand(c *call) resp.Value {
 		if n.aofErr != nil {
 			n.endTransaction(c.client)
 			return resp.Err("EXECABORT Transaction discarded because of: " + string(misconf(n.aofErr).Str))
+		}
+	}
+	// The state may have changed since the commands were queued: no room
+	// left under maxmemory for one that may grow memory, a replica now, or
+	// too few good replicas (min-replicas-to-write). Redis checks these
+	// before EXEC runs, as for any command.
+	if m.denyOOM && !n.isReplica() && !n.performEvictions() {
+		n.endTransaction(c.client)
+		return resp.Err("EXECABORT Transaction discarded because of: " + string(replyOOM.Str))
+	}
+	if m.writes {
+		if refusal, refused := n.refuseWrite(); refused {
+			n.endTransaction(c.client)
+			return resp.Err("EXECABORT Transaction discarded because of: " + string(refusal.Str))
 		}
 	}
 	n.endTransaction(c.client) // unwatch before running: our own writes must not dirty us
@@ -236,28 +261,73 @@ func (n *Node) unwatchAll(client node.ID) {
 
 // touchWatchedKey is the onKeyModified hook: the key's watchers' next EXEC
 // fails. No map entry is built when nobody watches, so writes stay
-// allocation-free.
+// allocation-free. A key that was already expired when watched and is now
+// gone (lazy or active expiry, DEL) has not changed as far as the watcher
+// could see: its flag is cleared instead, as Redis's touchWatchedKey does.
 func (n *Node) touchWatchedKey(dbIndex int, key []byte) {
 	if len(n.watchers) == 0 {
 		return
 	}
 	for _, w := range n.watchers[string(key)] {
-		if w.dbIndex == dbIndex {
-			n.sessions[w.client].watchDirty = true
+		if w.dbIndex != dbIndex {
+			continue
 		}
+		s := n.sessions[w.client]
+		if wk := s.watchedKey(dbIndex, key); wk != nil && wk.expiredAtWatch && n.dbs[dbIndex].peek(key) == nil {
+			wk.expiredAtWatch = false
+			continue
+		}
+		s.watchDirty = true
 	}
 }
 
-// touchWatchedDB is the onFlush hook. Unlike Redis, which dirties only the
-// watched keys that existed in the flushed database, it dirties every
-// watcher of the database: the hook runs after the flush and cannot tell.
-func (n *Node) touchWatchedDB(dbIndex int) {
-	for _, s := range n.sessions { // sets flags only: order does not matter
-		for _, w := range s.watched {
-			if dbIndex == -1 || w.dbIndex == dbIndex {
-				s.watchDirty = true
-				break
+// watchedKey returns the session's WATCH of key in dbIndex, nil if none.
+func (s *session) watchedKey(dbIndex int, key []byte) *watchedKey {
+	for i := range s.watched {
+		if w := &s.watched[i]; w.dbIndex == dbIndex && w.key == string(key) {
+			return w
+		}
+	}
+	return nil
+}
+
+// touchWatchedKeysInDB runs before database emptied is flushed (replacedWith
+// -1) or swapped with replacedWith (SWAPDB), as Redis's
+// touchAllWatchedKeysInDb: a watcher is dirtied only if its key exists on
+// either side, and a key that is expired before and after, or that goes
+// from expired to missing, has not changed; a missing key replaced by an
+// expired one becomes "expired when watched".
+func (n *Node) touchWatchedKeysInDB(emptied, replacedWith int, nowMillis int64) {
+	if len(n.watchers) == 0 {
+		return
+	}
+	for _, s := range n.sessions { // each session's own flags: order does not matter
+		for i := range s.watched {
+			w := &s.watched[i]
+			if w.dbIndex != emptied {
+				continue
 			}
+			key := []byte(w.key)
+			existsInEmptied := n.dbs[emptied].peek(key) != nil
+			var replacement *entry
+			if replacedWith >= 0 {
+				replacement = n.dbs[replacedWith].peek(key)
+			}
+			if !existsInEmptied && replacement == nil {
+				continue
+			}
+			replacementExpired := replacement != nil && replacement.expireAtMillis != noExpiry && replacement.expireAtMillis <= nowMillis
+			switch {
+			case w.expiredAtWatch && replacement == nil:
+				w.expiredAtWatch = false
+				continue
+			case w.expiredAtWatch && replacementExpired:
+				continue
+			case !w.expiredAtWatch && !existsInEmptied && replacementExpired:
+				w.expiredAtWatch = true
+				continue
+			}
+			s.watchDirty = true
 		}
 	}
 }

@@ -76,6 +76,60 @@ func TestWatchSeesOtherClientsAndExpiry(t *testing.T) {
 	}
 }
 
+// Stale keys (expired but not yet deleted) under WATCH, flushes and
+// SWAPDB that touch only the watched keys that exist, SMOVE that leaves
+// its destination as it was: the cases of Redis
+// 7.0's unit/multi ("Delete WATCHed stale keys should not fail EXEC",
+// "FLUSHDB does not touch non affected keys", "SWAPDB does not touch
+// watched stale keys", …), on virtual time instead of sleeps.
+func TestWatchSeesOnlyRealChangesAsRedis(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup []string // run by client a, then 2ms pass
+		watch []string // run by client a after the 2ms
+		ok    bool     // EXEC succeeds
+	}{
+		{"stale key deleted by lazy expiry", []string{"SET x foo PX 1"}, []string{"WATCH x", "EXISTS x"}, true},
+		{"stale key deleted by DEL", []string{"SET x foo PX 1"}, []string{"WATCH x", "DEL x"}, true},
+		{"stale key overwritten", []string{"SET x foo PX 1"}, []string{"WATCH x", "SET x bar"}, false},
+		{"FLUSHDB with a stale key", []string{"SET x foo PX 1"}, []string{"WATCH x", "FLUSHDB"}, true},
+		{"FLUSHALL with a missing key", nil, []string{"WATCH x", "FLUSHALL"}, true},
+		{"FLUSHDB with a missing key", nil, []string{"WATCH x", "FLUSHDB"}, true},
+		{"FLUSHDB with a live key", []string{"SET x 30"}, []string{"WATCH x", "FLUSHDB"}, false},
+		{"FLUSHDB of another database", []string{"SET x 30"}, []string{"WATCH x", "SELECT 1", "FLUSHDB", "SELECT 0"}, true},
+		{"SWAPDB stale key with no key", []string{"SET x foo PX 1"}, []string{"WATCH x", "SWAPDB 0 1"}, true},
+		{"SWAPDB no key with stale key", []string{"SELECT 1", "SET x foo PX 1", "SELECT 0"}, []string{"WATCH x", "SWAPDB 0 1"}, true},
+		{"SWAPDB stale key with stale key", []string{"SET x foo PX 1", "SELECT 1", "SET x bar PX 1", "SELECT 0"},
+			[]string{"WATCH x", "SWAPDB 0 1"}, true},
+		{"SWAPDB live key with no key", []string{"SET x 30"}, []string{"WATCH x", "SWAPDB 0 1"}, false},
+		{"SWAPDB no key with live key", []string{"SELECT 1", "SET x 30", "SELECT 0"}, []string{"WATCH x", "SWAPDB 0 1"}, false},
+		// unit/type/set "SMOVE only notify dstset when the addition is successful".
+		{"SMOVE into a set holding the member", []string{"SADD src a b", "SADD dst a"}, []string{"WATCH dst", "SMOVE src dst a"}, true},
+		{"SMOVE of a new member", []string{"SADD src a b", "SADD dst a"}, []string{"WATCH dst", "SMOVE src dst b"}, false},
+		{"SMOVE out of the source", []string{"SADD src a b", "SADD dst a"}, []string{"WATCH src", "SMOVE src dst a"}, false},
+		{"SWAPDB stale key with live key", []string{"SET x foo PX 1", "SELECT 1", "SET x 30", "SELECT 0"},
+			[]string{"WATCH x", "SWAPDB 0 1"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n, env := startNode(t, Config{})
+			for _, line := range append([]string{"DEBUG SET-ACTIVE-EXPIRE 0"}, tc.setup...) {
+				do(n, env, "a", line)
+			}
+			env.now = env.now.Add(2 * time.Millisecond)
+			for _, line := range tc.watch {
+				do(n, env, "a", line)
+			}
+			do(n, env, "a", "MULTI")
+			do(n, env, "a", "PING")
+			got := do(n, env, "a", "EXEC")
+			if want := map[bool]string{true: `["PONG"]`, false: "(nil)"}[tc.ok]; got != want {
+				t.Fatalf("EXEC = %s, want %s", got, want)
+			}
+		})
+	}
+}
+
 func nodeIDOf(name string) node.ID { return node.ID(name) }
 
 // The AOF holds a transaction's writes between MULTI and EXEC; reads and

@@ -152,7 +152,6 @@ func (n *Node) Start(env node.Env) {
 	n.watchers = make(map[string][]watcher)
 	n.startMillis = env.Now().UnixMilli()
 	n.onKeyModified = append(n.onKeyModified, n.touchWatchedKey)
-	n.onFlush = append(n.onFlush, n.touchWatchedDB)
 	n.clientsByID = make(map[int64]*session)
 	n.pubsub.init()
 	n.startTracking()
@@ -385,7 +384,11 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	dirtyBefore := n.dirty
 	reply := spec.run(c)
 	if n.dirty != dirtyBefore {
-		for _, key := range spec.keys(args) {
+		keys := spec.keys(args)
+		if c.modified != nil {
+			keys = c.modified
+		}
+		for _, key := range keys {
 			c.db.reaccount(key) // collections change size in place
 			n.keyModified(c.dbIndex, key)
 		}

@@ -602,7 +602,9 @@ func (n *Node) replicaChunk(from node.ID, m ReplRDBChunk) {
 	}
 	data := bytes.Join(l.fullChunks, nil)
 	l.fullChunks = nil
-	for _, ks := range n.dbs {
+	nowMillis := n.env.Now().UnixMilli()
+	for i, ks := range n.dbs {
+		n.touchWatchedKeysInDB(i, -1, nowMillis)
 		ks.flush()
 	}
 	n.flushed(-1)

@@ -332,6 +332,17 @@ func parseRandomCount(arg []byte) (int64, resp.Value, bool) {
 	return n, resp.Value{}, true
 }
 
+// randomPairsCountMax bounds the count of HRANDFIELD … WITHVALUES and
+// ZRANDMEMBER … WITHSCORES, whose replies hold two elements per pick: as in
+// Redis, a larger magnitude is "out of range" rather than an overflow.
+const randomPairsCountMax = math.MaxInt64 / 2
+
+var replyValueOutOfRange = resp.Err("ERR value is out of range")
+
+// randomPicksPreallocMax caps what a negative count (picks with repeats)
+// reserves up front: the count is a client's number, not a size we hold.
+const randomPicksPreallocMax = 1 << 20
+
 // spopPropagateBatch is how many popped members one SREM in the AOF
 // carries, as in Redis, so a huge SPOP does not become one huge command.
 const spopPropagateBatch = 1024
@@ -427,9 +438,9 @@ func srandmemberCommand(c *call) resp.Value {
 	}
 	r := c.node.env.Rand()
 	if count < 0 {
-		picks := make([]resp.Value, -count)
-		for i := range picks {
-			picks[i] = resp.Bulk(s.random(r))
+		picks := make([]resp.Value, 0, min(-count, randomPicksPreallocMax))
+		for range -count {
+			picks = append(picks, resp.Bulk(s.random(r)))
 		}
 		return resp.ArrayOf(picks...)
 	}
@@ -642,7 +653,9 @@ func smoveCommand(c *call) resp.Value {
 		dst = c.newSet()
 		c.db.set(string(dstKey), dst, false)
 	}
-	dst.add(member)
+	if !dst.add(member) {
+		c.modified = c.args[1:2] // the destination held it already
+	}
 	c.propagate(c.args...)
 	return resp.Int(1)
 }

@@ -71,6 +71,9 @@ var stringCommands = []commandSpec{
 	{name: "getrange", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: getrangeCommand},
 	{name: "substr", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, keyStep: 1, run: getrangeCommand},
 	{name: "setrange", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: setrangeCommand},
+	{name: "setbit", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, keyStep: 1, run: setbitCommand},
+	{name: "lcs", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 2, keyStep: 1, run: lcsCommand},
+	{name: "getbit", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: getbitCommand},
 }
 
 // getString returns the string at key, nil if absent, or ok=false for a
@@ -520,7 +523,9 @@ func setrangeCommand(c *call) resp.Value {
 	if len(patch) == 0 {
 		return resp.Int(int64(len(old)))
 	}
-	if offset+int64(len(patch)) > stringBytesMax {
+	// Compared as a subtraction: offset+len may overflow int64 (SETRANGE k
+	// 9223372036854775807 A).
+	if offset > stringBytesMax-int64(len(patch)) {
 		return replyStringTooLong
 	}
 	data := make([]byte, max(int64(len(old)), offset+int64(len(patch))))
@@ -529,6 +534,190 @@ func setrangeCommand(c *call) resp.Value {
 	c.db.set(string(key), &stringObject{data: data}, true)
 	c.propagate(c.args...)
 	return resp.Int(int64(len(data)))
+}
+
+var replyBitOffset = resp.Err("ERR bit offset is not an integer or out of range")
+
+// parseBitOffset reads SETBIT's and GETBIT's offset: bits, whose byte
+// must lie within proto-max-bulk-len.
+func parseBitOffset(arg []byte) (int64, bool) {
+	offset, ok := resp.ParseInt(arg)
+	if !ok || offset < 0 || offset>>3 >= stringBytesMax {
+		return 0, false
+	}
+	return offset, true
+}
+
+// setbitCommand sets or clears one bit (bit 0 is the high bit of the
+// first byte), zero-padding the string as needed, and answers the bit's
+// old value. Like SETRANGE it builds a new string, since strings are
+// shared with snapshots and copies; a call that changes nothing is not a
+// write.
+func setbitCommand(c *call) resp.Value {
+	key := c.args[1]
+	offset, ok := parseBitOffset(c.args[2])
+	if !ok {
+		return replyBitOffset
+	}
+	on, ok := resp.ParseInt(c.args[3])
+	if !ok || on&^1 != 0 {
+		return resp.Err("ERR bit is not an integer or out of range")
+	}
+	s, ok := c.getString(key)
+	if !ok {
+		return replyWrongType
+	}
+	var old []byte
+	if s != nil {
+		old = s.data
+	}
+	byteIndex, mask := offset>>3, byte(1)<<(7-offset&7)
+	wasSet := byteIndex < int64(len(old)) && old[byteIndex]&mask != 0
+	if s != nil && byteIndex < int64(len(old)) && wasSet == (on == 1) {
+		return resp.Int(int64(boolInt(wasSet)))
+	}
+	data := make([]byte, max(int64(len(old)), byteIndex+1))
+	copy(data, old)
+	if on == 1 {
+		data[byteIndex] |= mask
+	} else {
+		data[byteIndex] &^= mask
+	}
+	c.db.set(string(key), &stringObject{data: data}, true)
+	c.propagate(c.args...)
+	return resp.Int(int64(boolInt(wasSet)))
+}
+
+// getbitCommand answers one bit; past the end of the string, or of a
+// missing key, it is 0.
+func getbitCommand(c *call) resp.Value {
+	offset, ok := parseBitOffset(c.args[2])
+	if !ok {
+		return replyBitOffset
+	}
+	s, ok := c.getString(c.args[1])
+	switch {
+	case !ok:
+		return replyWrongType
+	case s == nil || offset>>3 >= int64(len(s.data)):
+		return resp.Int(0)
+	}
+	return resp.Int(int64(boolInt(s.data[offset>>3]&(byte(1)<<(7-offset&7)) != 0)))
+}
+
+// lcsCommand is LCS a b [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]: the
+// longest common subsequence of two strings (a missing key is ""), its
+// length, or the matching ranges. It fills the classic (len(a)+1) ×
+// (len(b)+1) table of prefix LCS lengths, bounded as in Redis by
+// proto-max-bulk-len bytes of 32-bit cells, then walks back from the end:
+// a match extends the current range (ranges come out last first), a
+// mismatch closes it and steps toward the longer prefix LCS (toward a
+// shorter b on a tie), exactly the order Redis reports them in.
+func lcsCommand(c *call) resp.Value {
+	var texts [2][]byte
+	for i, key := range c.args[1:3] {
+		s, ok := c.getString(key)
+		if !ok {
+			return resp.Err("ERR The specified keys must contain string values")
+		}
+		if s != nil {
+			texts[i] = s.data
+		}
+	}
+	var getLen, getIdx, withMatchLen bool
+	var minMatchLen int64
+	for j := 3; j < len(c.args); j++ {
+		switch opt := strings.ToLower(string(c.args[j])); {
+		case opt == "idx":
+			getIdx = true
+		case opt == "len":
+			getLen = true
+		case opt == "withmatchlen":
+			withMatchLen = true
+		case opt == "minmatchlen" && j+1 < len(c.args):
+			n, ok := resp.ParseInt(c.args[j+1])
+			if !ok {
+				return resp.Err(errNotInteger)
+			}
+			minMatchLen = max(n, 0)
+			j++
+		default:
+			return resp.Err(errSyntax)
+		}
+	}
+	if getLen && getIdx {
+		return resp.Err("ERR If you want both the length and indexes, please just use IDX.")
+	}
+	a, b := texts[0], texts[1]
+	width := len(b) + 1
+	if cells := int64(len(a)+1) * int64(width); cells*4 > stringBytesMax {
+		return resp.Err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+	}
+	table := make([]uint32, (len(a)+1)*width) // table[i*width+j] = LCS length of a[:i], b[:j]
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			if a[i-1] == b[j-1] {
+				table[i*width+j] = table[(i-1)*width+j-1] + 1
+			} else {
+				table[i*width+j] = max(table[(i-1)*width+j], table[i*width+j-1])
+			}
+		}
+	}
+	total := table[len(a)*width+len(b)]
+	if getLen {
+		return resp.Int(int64(total))
+	}
+	common := make([]byte, total)
+	var matches []resp.Value
+	inRange := false
+	var aStart, aEnd, bStart, bEnd int
+	closeRange := func() {
+		if length := int64(aEnd - aStart + 1); minMatchLen == 0 || length >= minMatchLen {
+			match := []resp.Value{
+				resp.ArrayOf(resp.Int(int64(aStart)), resp.Int(int64(aEnd))),
+				resp.ArrayOf(resp.Int(int64(bStart)), resp.Int(int64(bEnd))),
+			}
+			if withMatchLen {
+				match = append(match, resp.Int(length))
+			}
+			matches = append(matches, resp.ArrayOf(match...))
+		}
+		inRange = false
+	}
+	for i, j, k := len(a), len(b), int(total); i > 0 && j > 0; {
+		if a[i-1] == b[j-1] {
+			k--
+			common[k] = a[i-1]
+			if !inRange {
+				inRange, aStart, aEnd, bStart, bEnd = true, i-1, i-1, j-1, j-1
+			} else { // a match right after a match continues the range
+				aStart, bStart = i-1, j-1
+			}
+			i, j = i-1, j-1
+			if aStart == 0 || bStart == 0 {
+				closeRange()
+			}
+			continue
+		}
+		if table[(i-1)*width+j] > table[i*width+j-1] {
+			i--
+		} else {
+			j--
+		}
+		if inRange {
+			closeRange()
+		}
+	}
+	if !getIdx {
+		return resp.Bulk(common)
+	}
+	if matches == nil {
+		matches = []resp.Value{}
+	}
+	return resp.Value{Kind: resp.Map, Elems: []resp.Value{
+		resp.BulkFromString("matches"), resp.ArrayOf(matches...),
+		resp.BulkFromString("len"), resp.Int(int64(total)),
+	}}
 }
 
 var replyNotFloat = resp.Err("ERR value is not a valid float")

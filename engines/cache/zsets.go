@@ -1062,8 +1062,11 @@ func zrandmemberCommand(c *call) resp.Value {
 		if !ok {
 			return resp.Err(errNotInteger)
 		}
-		if n == math.MinInt64 || (withScores && n < -math.MaxInt64/2) {
+		if n == math.MinInt64 {
 			return resp.Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+		}
+		if withScores && (n < -randomPairsCountMax || n > randomPairsCountMax) {
+			return replyValueOutOfRange
 		}
 		count = n
 	}
@@ -1086,7 +1089,7 @@ func zrandmemberCommand(c *call) resp.Value {
 	size := int64(z.len())
 	switch {
 	case count < 0: // repeats allowed
-		picked = make([]*skipNode, 0, min(-count, 1<<20))
+		picked = make([]*skipNode, 0, min(-count, randomPicksPreallocMax))
 		for range -count {
 			_, x, _ := z.members.Random(rng)
 			picked = append(picked, x)
@@ -1222,6 +1225,28 @@ type zsetOpSource struct {
 	weight float64
 }
 
+// getZsetOperand reads an input of ZUNION/ZINTER/ZDIFF[STORE] and
+// ZINTERCARD: as in Redis a plain set is accepted too, each member with
+// score 1, so it is copied into a scratch sorted set here.
+func (c *call) getZsetOperand(key []byte) (*zsetObject, bool) {
+	e := c.lookup(key)
+	if e == nil {
+		return nil, true
+	}
+	switch v := e.value.(type) {
+	case *zsetObject:
+		return v, true
+	case *setObject:
+		z := newZset(c)
+		v.each(func(member []byte) bool {
+			z.insert(string(member), 1)
+			return true
+		})
+		return z, true
+	}
+	return nil, false
+}
+
 func (s zsetOpSource) len() int {
 	if s.z == nil {
 		return 0
@@ -1246,7 +1271,7 @@ func zsetOp(c *call, op setOp, numkeysAt int, store bool) resp.Value {
 	keys := c.args[numkeysAt+1 : numkeysAt+1+int(numkeys)]
 	srcs := make([]zsetOpSource, len(keys))
 	for i, key := range keys {
-		z, ok := c.getZset(key)
+		z, ok := c.getZsetOperand(key)
 		if !ok {
 			return replyWrongType
 		}
@@ -1403,7 +1428,7 @@ func zintercardCommand(c *call) resp.Value {
 	keys := c.args[2 : 2+numkeys]
 	srcs := make([]zsetOpSource, len(keys))
 	for i, key := range keys {
-		z, ok := c.getZset(key)
+		z, ok := c.getZsetOperand(key)
 		if !ok {
 			return replyWrongType
 		}
@@ -1413,10 +1438,7 @@ func zintercardCommand(c *call) resp.Value {
 	for j := 2 + int(numkeys); j < len(c.args); j++ {
 		if bytes.EqualFold(c.args[j], []byte("limit")) && j+1 < len(c.args) {
 			n, ok := resp.ParseInt(c.args[j+1])
-			if !ok {
-				return resp.Err(errNotInteger)
-			}
-			if n < 0 {
+			if !ok || n < 0 { // Redis words a non-number the same way
 				return resp.Err("ERR LIMIT can't be negative")
 			}
 			limit = n

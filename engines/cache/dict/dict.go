@@ -245,13 +245,26 @@ func reverseBits(v uint64) uint64 {
 	return r
 }
 
-// chainSamplesMax bounds the empty buckets Random skips before it settles
-// for a linear walk; a table is at least 1/8 full so this rarely matters.
+// chainSamplesMax bounds the empty buckets the fallback of RandomRef skips
+// before it settles for a linear walk.
 const chainSamplesMax = 100
 
-// Random returns an entry chosen with r: a random non-empty bucket, then a
-// random entry of its chain (Redis's dictGetFairRandomKey is fairer for
-// long chains; ours are short because the load factor is at most one).
+// randomChainSlots and randomTriesMax shape RandomRef's draw: a try picks
+// a bucket and a slot 0..randomChainSlots-1 and succeeds when the chain
+// has an entry at that slot, so every entry of a chain no longer than
+// randomChainSlots is equally likely (a longer chain draws its slot from
+// its own length, a little less likely each). A table is at least 1/8
+// full, so a try succeeds with probability at least 1/64; after
+// randomTriesMax failures the bucket-then-chain draw answers.
+const (
+	randomChainSlots = 8
+	randomTriesMax   = 512
+)
+
+// Random returns an entry chosen with r, uniformly as far as chains are
+// short (see randomChainSlots); Redis's dictGetFairRandomKey serves the
+// same purpose: SRANDMEMBER, HRANDFIELD and ZRANDMEMBER must pass a
+// chi-square test of their picks.
 func (d *Dict[V]) Random(r *rand.Rand) (key string, val V, ok bool) {
 	key, ref := d.RandomRef(r)
 	if ref == nil {
@@ -265,6 +278,22 @@ func (d *Dict[V]) Random(r *rand.Rand) (key string, val V, ok bool) {
 func (d *Dict[V]) RandomRef(r *rand.Rand) (key string, val *V) {
 	if d.size == 0 {
 		return "", nil
+	}
+	for range randomTriesMax {
+		head := d.buckets[r.IntN(len(d.buckets))]
+		n := 0
+		for e := head; e != nil; e = e.next {
+			n++
+		}
+		k := r.IntN(max(randomChainSlots, n))
+		if k >= n {
+			continue
+		}
+		e := head
+		for ; k > 0; k-- {
+			e = e.next
+		}
+		return e.key, &e.val
 	}
 	var head *entry[V]
 	for range chainSamplesMax {

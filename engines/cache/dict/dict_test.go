@@ -160,6 +160,36 @@ func TestRandomCoversTheTable(t *testing.T) {
 	}
 }
 
+// TestRandomIsUniform is the check Redis's own suite makes of SRANDMEMBER
+// and HRANDFIELD (unit/type/set, unit/type/hash): the chi-square statistic
+// of the draws over 10 keys stays under 40 (9 degrees of freedom: about
+// 1e-5 for a fair draw to exceed it). A bucket-then-chain draw fails it,
+// since a key sharing its bucket comes up half as often.
+func TestRandomIsUniform(t *testing.T) {
+	for seed := range uint64(20) {
+		d := New[int](seed)
+		for i := range 10 {
+			d.Set(fmt.Sprint("k", i), i)
+		}
+		r := rand.New(rand.NewPCG(seed, 7))
+		const draws = 10000
+		counts := map[string]int{}
+		for range draws {
+			k, _, _ := d.Random(r)
+			counts[k]++
+		}
+		expected := float64(draws) / 10
+		chi := 0.0
+		for i := range 10 {
+			diff := float64(counts[fmt.Sprint("k", i)]) - expected
+			chi += diff * diff / expected
+		}
+		if chi >= 40 {
+			t.Errorf("seed %d: chi-square %.1f over 10 keys (counts %v)", seed, chi, counts)
+		}
+	}
+}
+
 func BenchmarkGet(b *testing.B) {
 	d := New[int](1)
 	keys := make([][]byte, 100000)

@@ -32,6 +32,10 @@ const (
 	// RESP3 sends an array of two-element arrays, RESP2 one flat array.
 	// Elems holds the flat list (a1 b1 a2 b2 …).
 	Pairs
+	// Attribute is a reply with RESP3 attributes in front (|N): Elems
+	// holds the attribute's keys and values (k1 v1 k2 v2 …) and, last,
+	// the reply itself. RESP2 clients get the reply alone.
+	Attribute
 )
 
 // Value is one RESP value. Str holds the text of simple strings, errors,
@@ -93,6 +97,8 @@ func (v Value) String() string {
 		return "(double) " + formatDouble(v.Float)
 	case Null, NullArray:
 		return "(nil)"
+	case Attribute:
+		return v.Elems[len(v.Elems)-1].String()
 	case Array, Set, Push, Map, Pairs:
 		var b strings.Builder
 		b.WriteByte('[')

@@ -116,6 +116,18 @@ func AppendValue(dst []byte, v Value, protocol int) []byte {
 			dst = AppendValue(dst, v.Elems[i+1], protocol)
 		}
 		return dst
+	case Attribute:
+		if len(v.Elems)%2 != 1 {
+			panic("resp: attribute value without a reply after its pairs")
+		}
+		reply := v.Elems[len(v.Elems)-1]
+		if resp3 {
+			dst = appendHeader(dst, '|', int64(len(v.Elems)/2))
+			for _, e := range v.Elems[:len(v.Elems)-1] {
+				dst = AppendValue(dst, e, protocol)
+			}
+		}
+		return AppendValue(dst, reply, protocol)
 	case Array, Set, Push, Map:
 		kind := byte('*')
 		count := len(v.Elems)

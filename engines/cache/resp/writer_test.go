@@ -38,6 +38,11 @@ func TestAppendValue(t *testing.T) {
 		{"set", Value{Kind: Set, Elems: []Value{Int(1)}}, "*1\r\n:1\r\n", "~1\r\n:1\r\n"},
 		{"push", Value{Kind: Push, Elems: []Value{Int(1)}}, "*1\r\n:1\r\n", ">1\r\n:1\r\n"},
 		{"nested", ArrayOf(ArrayOf(), NullBulk), "*2\r\n*0\r\n$-1\r\n", "*2\r\n*0\r\n_\r\n"},
+		// DEBUG PROTOCOL attrib, byte for byte as redis-server 7.0.15 sends it.
+		{"attribute", Value{Kind: Attribute, Elems: []Value{BulkFromString("key-popularity"),
+			ArrayOf(BulkFromString("key:123"), Int(90)), BulkFromString("Some real reply following the attribute")}},
+			"$39\r\nSome real reply following the attribute\r\n",
+			"|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\nSome real reply following the attribute\r\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
