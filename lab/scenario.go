@@ -145,8 +145,9 @@ func (p Phase) OpenLoop() bool { return p.Concurrency == 0 }
 
 // Arrival is how open-loop arrivals are spaced and how their rate changes
 // over the phase: a loadgen schedule in text (constant, poisson,
-// ramp:TO[:OVER], step:BY:EVERY, sine:AMPLITUDE:PERIOD), with the phase's
-// rate as the base rate.
+// ramp:TO[:OVER], step:BY:EVERY, sine:AMPLITUDE:PERIOD, or poisson:SHAPE
+// for any shape with Poisson arrivals), with the phase's rate as the base
+// rate.
 type Arrival string
 
 const (
