@@ -96,7 +96,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	p := s.Workload[0]
-	if s.Seed != defaultSeed || s.Expect != ExpectPass || s.Network != defaultNetwork() || s.Disk != defaultDisk() {
+	if s.Seed != defaultSeed || s.Expect != ExpectPass || !reflect.DeepEqual(s.Network, defaultNetwork()) || !reflect.DeepEqual(s.Disk, defaultDisk()) {
 		t.Errorf("scenario defaults: seed %d expect %q network %+v disk %+v", s.Seed, s.Expect, s.Network, s.Disk)
 	}
 	want := Phase{Line: 7, Name: "phase-1", Duration: 10 * time.Second, Clients: 1, Rate: Rate{100, time.Second},
@@ -261,7 +261,15 @@ func TestParseErrors(t *testing.T) {
 		{"until without every", "    crash: cache-1", "    crash: cache-1\n    until: 20s",
 			`x.yaml:14: faults[0]: until bounds repetitions; it needs every`},
 		{"unknown delay kind", "", "network: {latency: {kind: normla, mean: 1ms}}",
-			`x.yaml:16: network.latency.kind: unknown value "normla" (did you mean "normal"?); valid: constant, uniform, normal, exponential, lognormal`},
+			`x.yaml:16: network.latency.kind: unknown value "normla" (did you mean "normal"?); valid: constant, uniform, normal, exponential, lognormal, empirical`},
+		{"empirical out of order", "", "network: {latency: {kind: empirical, quantiles: [40us, 90us, 60us]}}",
+			`x.yaml:16: network.latency.quantiles[2]: 60µs is below the quantile before it (90µs): want ascending order`},
+		{"empirical of one", "", "network: {latency: {kind: empirical, quantiles: [40us]}}",
+			`x.yaml:16: network.latency.quantiles: 1 quantiles, want 2 to 10001 (the least and the largest at least)`},
+		{"empirical not a list", "", "network: {latency: {kind: empirical, quantiles: 40us}}",
+			`x.yaml:16: network.latency.quantiles: want a list of durations, least first: [50us, 80us, 2ms]`},
+		{"empirical with a mean", "", "network: {latency: {kind: empirical, mean: 1ms, quantiles: [1ms, 2ms]}}",
+			`x.yaml:16: network.latency: kind empirical takes only "quantiles", not "mean"`},
 		{"delay field of another kind", "", "network: {latency: {kind: constant, mean: 1ms, stddev: 1ms}}",
 			`x.yaml:16: network.latency: kind constant takes only "mean", not "stddev"`},
 		{"delay missing field", "", "network: {latency: {kind: uniform, min: 1ms}}",
