@@ -83,12 +83,12 @@ func (r FidelityRow) Ratios() (throughput, p50, p99 float64) {
 
 // FidelityResult is a finished comparison.
 type FidelityResult struct {
-	Scenario      string      `json:"scenario"`
-	File          string      `json:"file"`
-	Seed          uint64      `json:"seed"`
-	Op            string      `json:"op,omitempty"`
-	ProbeDuration reports.Dur `json:"probe_duration"`
-	Tolerance     float64     `json:"tolerance"`
+	Scenario      string        `json:"scenario"`
+	File          string        `json:"file"`
+	Seed          uint64        `json:"seed"`
+	Op            string        `json:"op,omitempty"`
+	ProbeDuration reports.Dur   `json:"probe_duration"`
+	Tolerance     float64       `json:"tolerance"`
 	Rows          []FidelityRow `json:"rows"`
 	// MachineLoad says how busy the machine was (the caller fills it).
 	MachineLoad string `json:"machine_load,omitempty"`

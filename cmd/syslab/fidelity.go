@@ -28,7 +28,6 @@ var fidelityCommand = command{
 
 const fidelityFile = "fidelity.json"
 
-
 func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	rates := fs.String("rates", "", "offered rates in ops/s, comma-separated (default: ¼, ½ and 1× the scenario's)")
 	simNetwork := fs.String("sim-network", "loopback", "the sim runs' network: loopback (this machine's live round trip, measured first) or scenario (the file's own)")
