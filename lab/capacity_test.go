@@ -191,8 +191,9 @@ func TestFidelitySimUsesTheMeasuredLoopback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs live probes on the wall clock")
 	}
-	lb := lab.LoopbackResult{Samples: 1, P50: reports.D(2 * time.Millisecond), P90: reports.D(3 * time.Millisecond),
-		P99: reports.D(4 * time.Millisecond), Max: reports.D(5 * time.Millisecond)}
+	ms := func(v float64) reports.Dur { return reports.D(time.Duration(v * float64(time.Millisecond))) }
+	lb := lab.LoopbackResult{Samples: 3, P50: ms(2), P90: ms(2.3), P99: ms(2.4), Max: ms(2.4),
+		Quantiles: []reports.Dur{ms(1.8), ms(2), ms(2.4)}}
 	res, err := lab.Fidelity(parseCapacityScenario(t), lab.FidelityOptions{
 		RatesPerSec: []float64{200},
 		Probe:       lab.ProbeSpec{Duration: 500 * time.Millisecond},
@@ -201,11 +202,46 @@ func TestFidelitySimUsesTheMeasuredLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Loopback == nil || res.SimLinkLatency == nil || res.SimLinkLatency.Kind != lab.DelayLognormal {
-		t.Fatalf("result does not record the loopback and the fitted link: %+v", res)
+	row := res.Rows[0]
+	if row.Loopback == nil || row.SimLinkLatency == nil || row.SimLinkLatency.Kind != lab.DelayEmpirical {
+		t.Fatalf("row does not record the loopback and the fitted link: %+v", row)
 	}
-	if p50 := time.Duration(res.Rows[0].Sim.P50); p50 < 1800*time.Microsecond {
+	if p50 := time.Duration(row.Sim.P50); p50 < 1800*time.Microsecond {
 		t.Errorf("sim p50 %v with a 2ms loopback round trip: the scenario's own network was used", p50)
+	}
+}
+
+// With LoopbackDuration, each rate measures its own loopback under the
+// probe's load first: the scenario's clients as senders, at that rate,
+// spaced as its arrivals; and the live run's runtime waits are recorded.
+func TestFidelityMeasuresTheLoopbackPerRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs live probes on the wall clock")
+	}
+	sc := parseCapacityScenario(t)
+	res, err := lab.Fidelity(sc, lab.FidelityOptions{
+		RatesPerSec:      []float64{200, 400},
+		Probe:            lab.ProbeSpec{Duration: 300 * time.Millisecond},
+		LoopbackDuration: 300 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := 0
+	for _, p := range sc.Workload {
+		clients += p.Clients
+	}
+	for _, row := range res.Rows {
+		lb := row.Loopback
+		if lb == nil || lb.Load.Senders != clients || lb.Load.RatePerSec != row.RequestedPerSec || !lb.Load.Poisson || lb.Samples == 0 {
+			t.Errorf("at %v/s: loopback %+v, want %d Poisson senders at that rate", row.RequestedPerSec, lb, clients)
+		}
+		if row.SimLinkLatency == nil || row.SimLinkLatency.Kind != lab.DelayTrace || len(row.SimLinkLatency.Trace) != 300 {
+			t.Errorf("at %v/s: sim link %+v, want a trace of 300 1ms points", row.RequestedPerSec, row.SimLinkLatency)
+		}
+		if row.LiveRuntime.SchedLatencyMax <= 0 {
+			t.Errorf("at %v/s: no goroutine scheduling seen during the live run: %+v", row.RequestedPerSec, row.LiveRuntime)
+		}
 	}
 }
 

@@ -3,10 +3,11 @@ package lab
 import (
 	"fmt"
 	"math"
+	"runtime/metrics"
 	"time"
 
 	"syslab/lab/engine"
-
+	"syslab/loadgen"
 	"syslab/reports"
 )
 
@@ -34,10 +35,16 @@ type FidelityOptions struct {
 	Run Options
 	// OnRow, if set, is told about each rate as both runs finish.
 	OnRow func(FidelityRow)
-	// Loopback, when set, replaces the scenario's network in the sim runs
-	// by this machine's measured live round trip (LoopbackResult.OneWay
-	// on every link), so the simulator models the network the live runs
-	// really have rather than the one the scenario describes.
+	// LoopbackDuration, when above zero, replaces the scenario's network
+	// in the sim runs by this machine's live round trip measured under
+	// each rate's load just before its runs (MeasureLoopback with the
+	// probe's clients as senders, at its rate and spacing, for this
+	// long), fitted per link by LoopbackResult.OneWay: so the simulator
+	// models the network and runtime hand-offs the live runs really have,
+	// at that rate, rather than the network the scenario describes.
+	LoopbackDuration time.Duration
+	// Loopback, when set (and LoopbackDuration is not), is one measured
+	// round trip used for every rate.
 	Loopback *LoopbackResult
 }
 
@@ -46,6 +53,14 @@ type FidelityRow struct {
 	RequestedPerSec float64     `json:"requested_per_sec"`
 	Sim             ProbeResult `json:"sim"`
 	Live            ProbeResult `json:"live"`
+	// Loopback is the round trip the sim run's links were fitted to,
+	// SimLinkLatency the fit; both absent when the sim ran with the
+	// scenario's own network.
+	Loopback       *LoopbackResult `json:"loopback,omitempty"`
+	SimLinkLatency *Delay          `json:"sim_link_latency,omitempty"`
+	// LiveRuntime is what this process's Go runtime saw during the live
+	// run: the waits the simulator does not model.
+	LiveRuntime RuntimeStalls `json:"live_runtime"`
 }
 
 // Ratio is sim/live for one figure; NaN when live measured zero.
@@ -68,18 +83,13 @@ func (r FidelityRow) Ratios() (throughput, p50, p99 float64) {
 
 // FidelityResult is a finished comparison.
 type FidelityResult struct {
-	Scenario      string      `json:"scenario"`
-	File          string      `json:"file"`
-	Seed          uint64      `json:"seed"`
-	Op            string      `json:"op,omitempty"`
-	ProbeDuration reports.Dur `json:"probe_duration"`
-	Tolerance     float64     `json:"tolerance"`
-	// Loopback is the measured round trip the sim runs used as their
-	// network, SimLinkLatency its fit; both absent when the sim ran with
-	// the scenario's own network.
-	Loopback       *LoopbackResult `json:"loopback,omitempty"`
-	SimLinkLatency *Delay          `json:"sim_link_latency,omitempty"`
-	Rows           []FidelityRow   `json:"rows"`
+	Scenario      string        `json:"scenario"`
+	File          string        `json:"file"`
+	Seed          uint64        `json:"seed"`
+	Op            string        `json:"op,omitempty"`
+	ProbeDuration reports.Dur   `json:"probe_duration"`
+	Tolerance     float64       `json:"tolerance"`
+	Rows          []FidelityRow `json:"rows"`
 	// MachineLoad says how busy the machine was (the caller fills it).
 	MachineLoad string `json:"machine_load,omitempty"`
 }
@@ -98,24 +108,35 @@ func Fidelity(sc *Scenario, opts FidelityOptions) (*FidelityResult, error) {
 		d = sc.Duration
 	}
 	res := &FidelityResult{Scenario: sc.Name, File: sc.File, Seed: seed, Op: opts.Op, ProbeDuration: reports.D(d), Tolerance: FidelityTolerance}
-	simSc := sc
-	if opts.Loopback != nil {
-		var serverShare time.Duration
-		if eng, ok := Lookup(sc.Engine); ok {
-			if mc, ok := eng.(engine.MessageCoster); ok {
-				serverShare = mc.MessageCost()
-			}
+	var serverShare time.Duration
+	if eng, ok := Lookup(sc.Engine); ok {
+		if mc, ok := eng.(engine.MessageCoster); ok {
+			serverShare = mc.MessageCost()
 		}
-		link := opts.Loopback.OneWay(serverShare)
-		copied := *sc
-		copied.Network.Latency = link
-		simSc = &copied
-		res.Loopback, res.SimLinkLatency = opts.Loopback, &link
 	}
 	for _, rate := range opts.RatesPerSec {
 		spec := opts.Probe
 		spec.RatePerSec = rate
-		row := FidelityRow{RequestedPerSec: rate}
+		row := FidelityRow{RequestedPerSec: rate, Loopback: opts.Loopback}
+		if opts.LoopbackDuration > 0 {
+			load, err := probeLoopbackLoad(sc, spec, opts.LoopbackDuration)
+			if err != nil {
+				return nil, err
+			}
+			lb, err := MeasureLoopback(load)
+			if err != nil {
+				return nil, fmt.Errorf("fidelity at %.0f/s: %w", rate, err)
+			}
+			row.Loopback = &lb
+		}
+		simSc := sc
+		if row.Loopback != nil {
+			link := row.Loopback.Link(serverShare)
+			copied := *sc
+			copied.Network.Latency = link
+			simSc = &copied
+			row.SimLinkLatency = &link
+		}
 		for _, m := range []struct {
 			mode string
 			sc   *Scenario
@@ -123,9 +144,16 @@ func Fidelity(sc *Scenario, opts FidelityOptions) (*FidelityResult, error) {
 		}{{reports.ModeSim, simSc, &row.Sim}, {reports.ModeLive, sc, &row.Live}} {
 			run := opts.Run
 			run.Mode = m.mode
+			var before []metrics.Sample
+			if m.mode == reports.ModeLive {
+				before = runtimeSnapshot()
+			}
 			p, err := Probe(m.sc, spec, opts.Op, run)
 			if err != nil {
 				return nil, fmt.Errorf("fidelity at %.0f/s in %s: %w", rate, m.mode, err)
+			}
+			if m.mode == reports.ModeLive {
+				row.LiveRuntime = runtimeStallsSince(before)
 			}
 			*m.into = p
 		}
@@ -135,4 +163,22 @@ func Fidelity(sc *Scenario, opts FidelityOptions) (*FidelityResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// probeLoopbackLoad is the load of a probe of sc reshaped by spec, as a
+// loopback measurement sends it: one sender per client of every phase,
+// at the probe's rate, Poisson-spaced when any phase's arrivals are.
+func probeLoopbackLoad(sc *Scenario, spec ProbeSpec, d time.Duration) (LoopbackLoad, error) {
+	shaped, err := AtRate(sc, spec)
+	if err != nil {
+		return LoopbackLoad{}, err
+	}
+	load := LoopbackLoad{RatePerSec: spec.RatePerSec, Duration: reports.D(d)}
+	for _, p := range shaped.Workload {
+		load.Senders += p.Clients
+		if arrival, err := loadgen.ParseSchedule(string(p.Arrival)); err == nil && arrival.Poisson {
+			load.Poisson = true
+		}
+	}
+	return load, nil
 }

@@ -533,7 +533,8 @@ func diskConfig(d DiskModel) sim.DiskConfig {
 func fmtHash(h uint64) string { return fmt.Sprintf("%016x", h) }
 
 func latency(d Delay) sim.Latency {
-	return sim.Latency{Kind: string(d.Kind), Mean: d.Mean, Min: d.Min, Max: d.Max, StdDev: d.Stddev}
+	return sim.Latency{Kind: string(d.Kind), Mean: d.Mean, Min: d.Min, Max: d.Max, StdDev: d.Stddev, Quantiles: d.Quantiles,
+		Trace: d.Trace, TraceStep: d.TraceStep}
 }
 
 // HistoryFile is the name of the run's history in its report folder; `syslab

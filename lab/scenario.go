@@ -100,17 +100,28 @@ const (
 	DelayNormal      DelayKind = "normal"
 	DelayExponential DelayKind = "exponential"
 	DelayLognormal   DelayKind = "lognormal"
+	DelayEmpirical   DelayKind = "empirical"
+	// DelayTrace is built by `syslab fidelity` from a measurement, not
+	// written in files: Trace[i] is the delay of a message sent at
+	// i·TraceStep (see sim.Latency).
+	DelayTrace DelayKind = "trace"
 )
 
 // Delay is a distribution of durations. Which fields are meaningful
 // depends on Kind: constant and exponential use Mean; uniform uses Min and
-// Max; normal and lognormal use Mean and Stddev.
+// Max; normal and lognormal use Mean and Stddev; empirical uses Quantiles,
+// a measured distribution's quantiles at evenly spaced probabilities (the
+// first the least value, the last the largest), sampled linearly between
+// them.
 type Delay struct {
-	Kind   DelayKind
-	Mean   time.Duration
-	Stddev time.Duration
-	Min    time.Duration
-	Max    time.Duration
+	Kind      DelayKind
+	Mean      time.Duration
+	Stddev    time.Duration
+	Min       time.Duration
+	Max       time.Duration
+	Quantiles []time.Duration
+	Trace     []time.Duration
+	TraceStep time.Duration
 }
 
 // Phase is one workload phase: a set of clients issuing operations.
@@ -145,8 +156,9 @@ func (p Phase) OpenLoop() bool { return p.Concurrency == 0 }
 
 // Arrival is how open-loop arrivals are spaced and how their rate changes
 // over the phase: a loadgen schedule in text (constant, poisson,
-// ramp:TO[:OVER], step:BY:EVERY, sine:AMPLITUDE:PERIOD), with the phase's
-// rate as the base rate.
+// ramp:TO[:OVER], step:BY:EVERY, sine:AMPLITUDE:PERIOD, or poisson:SHAPE
+// for any shape with Poisson arrivals), with the phase's rate as the base
+// rate.
 type Arrival string
 
 const (

@@ -143,6 +143,13 @@ func (s *Scenario) node() *yaml.Node {
 
 func (d Delay) node() *yaml.Node {
 	m := newMap().add("kind", strNode(string(d.Kind)))
+	if d.Kind == DelayEmpirical {
+		items := make([]*yaml.Node, len(d.Quantiles))
+		for i, q := range d.Quantiles {
+			items[i] = durNode(q)
+		}
+		return m.add("quantiles", seqNode(true, items...)).flow()
+	}
 	for _, field := range delayParams[d.Kind] {
 		v := map[string]time.Duration{"mean": d.Mean, "stddev": d.Stddev, "min": d.Min, "max": d.Max}[field]
 		m.add(field, durNode(v))

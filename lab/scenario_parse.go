@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"syslab/node"
+	"syslab/sim"
 )
 
 // scenarioBytesMax bounds a scenario file; real ones are a few KiB, and
@@ -421,6 +422,7 @@ func (d *decoder) disk(n *yaml.Node, path string) DiskModel {
 
 var delayKinds = []string{
 	string(DelayConstant), string(DelayUniform), string(DelayNormal), string(DelayExponential), string(DelayLognormal),
+	string(DelayEmpirical),
 }
 
 // delayParams says which fields each delay kind takes, all required.
@@ -430,6 +432,7 @@ var delayParams = map[DelayKind][]string{
 	DelayNormal:      {"mean", "stddev"},
 	DelayExponential: {"mean"},
 	DelayLognormal:   {"mean", "stddev"},
+	DelayEmpirical:   {"quantiles"},
 }
 
 // delay reads `{kind: normal, mean: 200us, stddev: 50us}` or a bare
@@ -439,7 +442,7 @@ func (d *decoder) delay(n *yaml.Node, path string) Delay {
 		v, _ := d.duration(s, path, false)
 		return Delay{Kind: DelayConstant, Mean: v}
 	}
-	f := d.mapping(n, path, []string{"kind", "mean", "stddev", "min", "max"})
+	f := d.mapping(n, path, []string{"kind", "mean", "stddev", "min", "max", "quantiles"})
 	if f == nil {
 		return Delay{}
 	}
@@ -454,7 +457,7 @@ func (d *decoder) delay(n *yaml.Node, path string) Delay {
 	}
 	out.Kind = DelayKind(kind)
 	params := delayParams[out.Kind]
-	for _, field := range []string{"mean", "stddev", "min", "max"} {
+	for _, field := range []string{"mean", "stddev", "min", "max", "quantiles"} {
 		v := f.get(field)
 		switch {
 		case v == nil && contains(params, field):
@@ -464,6 +467,9 @@ func (d *decoder) delay(n *yaml.Node, path string) Delay {
 			d.errorf(f.keys[field], path, "kind %s takes only %s, not %q", kind, quoteList(params), field)
 			continue
 		case v == nil:
+			continue
+		case field == "quantiles":
+			out.Quantiles = d.quantiles(v, f.at(field))
 			continue
 		}
 		value, _ := d.duration(v, f.at(field), false)
@@ -483,6 +489,33 @@ func (d *decoder) delay(n *yaml.Node, path string) Delay {
 	}
 	if out.Kind == DelayLognormal && out.Mean == 0 {
 		d.errorf(f.get("mean"), f.at("mean"), "a lognormal delay needs a mean above zero")
+	}
+	return out
+}
+
+// quantiles reads an empirical delay's table: a list of 2 or more
+// durations in ascending order.
+func (d *decoder) quantiles(n *yaml.Node, path string) []time.Duration {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "want a list of durations, least first: [50us, 80us, 2ms]")
+		return nil
+	}
+	if len(n.Content) < 2 || len(n.Content) > sim.EmpiricalQuantilesMax {
+		d.errorf(n, path, "%d quantiles, want 2 to %d (the least and the largest at least)", len(n.Content), sim.EmpiricalQuantilesMax)
+		return nil
+	}
+	out := make([]time.Duration, 0, len(n.Content))
+	for i, item := range n.Content {
+		v, ok := d.duration(item, index(path, i), false)
+		if !ok {
+			return nil
+		}
+		if i > 0 && v < out[i-1] {
+			d.errorf(item, index(path, i), "%v is below the quantile before it (%v): want ascending order", v, out[i-1])
+			return nil
+		}
+		out = append(out, v)
 	}
 	return out
 }

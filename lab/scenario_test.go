@@ -96,7 +96,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	p := s.Workload[0]
-	if s.Seed != defaultSeed || s.Expect != ExpectPass || s.Network != defaultNetwork() || s.Disk != defaultDisk() {
+	if s.Seed != defaultSeed || s.Expect != ExpectPass || !reflect.DeepEqual(s.Network, defaultNetwork()) || !reflect.DeepEqual(s.Disk, defaultDisk()) {
 		t.Errorf("scenario defaults: seed %d expect %q network %+v disk %+v", s.Seed, s.Expect, s.Network, s.Disk)
 	}
 	want := Phase{Line: 7, Name: "phase-1", Duration: 10 * time.Second, Clients: 1, Rate: Rate{100, time.Second},
@@ -261,7 +261,15 @@ func TestParseErrors(t *testing.T) {
 		{"until without every", "    crash: cache-1", "    crash: cache-1\n    until: 20s",
 			`x.yaml:14: faults[0]: until bounds repetitions; it needs every`},
 		{"unknown delay kind", "", "network: {latency: {kind: normla, mean: 1ms}}",
-			`x.yaml:16: network.latency.kind: unknown value "normla" (did you mean "normal"?); valid: constant, uniform, normal, exponential, lognormal`},
+			`x.yaml:16: network.latency.kind: unknown value "normla" (did you mean "normal"?); valid: constant, uniform, normal, exponential, lognormal, empirical`},
+		{"empirical out of order", "", "network: {latency: {kind: empirical, quantiles: [40us, 90us, 60us]}}",
+			`x.yaml:16: network.latency.quantiles[2]: 60µs is below the quantile before it (90µs): want ascending order`},
+		{"empirical of one", "", "network: {latency: {kind: empirical, quantiles: [40us]}}",
+			`x.yaml:16: network.latency.quantiles: 1 quantiles, want 2 to 10001 (the least and the largest at least)`},
+		{"empirical not a list", "", "network: {latency: {kind: empirical, quantiles: 40us}}",
+			`x.yaml:16: network.latency.quantiles: want a list of durations, least first: [50us, 80us, 2ms]`},
+		{"empirical with a mean", "", "network: {latency: {kind: empirical, mean: 1ms, quantiles: [1ms, 2ms]}}",
+			`x.yaml:16: network.latency: kind empirical takes only "quantiles", not "mean"`},
 		{"delay field of another kind", "", "network: {latency: {kind: constant, mean: 1ms, stddev: 1ms}}",
 			`x.yaml:16: network.latency: kind constant takes only "mean", not "stddev"`},
 		{"delay missing field", "", "network: {latency: {kind: uniform, min: 1ms}}",
@@ -291,7 +299,9 @@ func TestParseErrors(t *testing.T) {
 		{"closed loop with arrival", "    rate: 2000/s", "    concurrency: 8\n    arrival: poisson",
 			`x.yaml:10: workload[0]: arrival applies to open-loop phases (rate), not to concurrency`},
 		{"arrival kind", "    rate: 2000/s", "    rate: 2000/s\n    arrival: rmap:5000",
-			`x.yaml:10: workload[0].arrival: schedule "rmap:5000": unknown kind "rmap" (want constant, poisson, ramp, step, sine)`},
+			`x.yaml:10: workload[0].arrival: schedule "rmap:5000": unknown kind "rmap" (want constant, poisson, ramp, step, sine, or poisson:SHAPE)`},
+		{"poisson arrival shape", "    rate: 2000/s", "    rate: 2000/s\n    arrival: poisson:ramp",
+			`x.yaml:10: workload[0].arrival: schedule "poisson:ramp": poisson:SHAPE: want ramp:TO or ramp:TO:OVER`},
 		{"arrival sine too deep", "    rate: 2000/s", "    rate: 2000/s\n    arrival: sine:3000/s:10s",
 			`x.yaml:10: workload[0].arrival: schedule sine:3000:10s: sine amplitude 3000: want 0 ≤ amplitude ≤ the rate 2000 (a rate never goes below 0)`},
 		{"bad zipf", "    clients: 8", "    clients: 8\n    keys: {distribution: \"zipf:-1\"}",

@@ -169,6 +169,11 @@ func (d Delay) Sample(r *rand.Rand) time.Duration {
 	case DelayLognormal:
 		mu, sigma := d.lognormalParams()
 		return clampDuration(math.Exp(mu + sigma*r.NormFloat64()))
+	case DelayEmpirical:
+		u := r.Float64() * float64(len(d.Quantiles)-1)
+		i := int(u)
+		lo, hi := d.Quantiles[i], d.Quantiles[i+1]
+		return lo + time.Duration((u-float64(i))*float64(hi-lo))
 	}
 	panic(fmt.Sprintf("lab: Delay.Sample: unknown kind %q (the loader admits none)", d.Kind))
 }

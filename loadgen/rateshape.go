@@ -22,7 +22,7 @@ func newRateShape(spec ScheduleSpec, ratePerSec float64, runLength time.Duration
 		return nil, fmt.Errorf("schedule: rate %v per second: want 0 < rate ≤ %g", ratePerSec, scheduleRateMax)
 	}
 	switch spec.Kind {
-	case ScheduleConstant, SchedulePoisson:
+	case ScheduleConstant:
 		return constantShape{ratePerSec}, nil
 	case ScheduleRamp:
 		over := spec.RampOver

@@ -17,16 +17,19 @@ import (
 // Λ(t) = ∫₀ᵗ r is the number of operations due by t; the k-th operation is
 // intended at the t where Λ(t) reaches its k-th mark. Constant spacing puts
 // the marks at 1, 2, 3, …; poisson puts them a unit exponential apart, which
-// gives independent arrivals with instantaneous rate r(t). Each time is
-// computed from its mark directly (closed form, or a bracketed root search
-// for sine), never by summing rounded gaps, so nothing drifts over a long
-// run.
+// gives independent arrivals with instantaneous rate r(t): by the
+// time-rescaling theorem, a unit-rate Poisson process mapped through Λ⁻¹
+// is the non-homogeneous Poisson process of rate r. Each time is computed
+// from its mark directly (closed form, or a bracketed root search for
+// sine), never by summing rounded gaps, so nothing drifts over a long run.
 //
 //	constant               r(t) = rate
 //	poisson                r(t) = rate, exponential spacing
 //	ramp:TO[:OVER]         rate → TO linearly over OVER (default: the whole run), then TO
 //	step:BY:EVERY          rate + BY·⌊t/EVERY⌋, never below 0 (BY may be negative)
 //	sine:AMPLITUDE:PERIOD  rate + AMPLITUDE·sin(2πt/PERIOD), AMPLITUDE ≤ rate
+//	poisson:SHAPE          any of the shapes above with poisson spacing
+//	                       (poisson:ramp:20000:30s); poisson:constant is poisson
 //
 // TO, BY and AMPLITUDE are operations per second ("5000" or "5000/s");
 // OVER, EVERY and PERIOD are Go durations ("30s", "1m").
@@ -58,7 +61,12 @@ const (
 
 // ScheduleSpec is a parsed schedule; the base rate is given beside it.
 type ScheduleSpec struct {
+	// Kind is the rate's shape: constant, ramp, step or sine ("poisson"
+	// parses as constant with Poisson set).
 	Kind string
+	// Poisson spaces arrivals a unit exponential apart on Λ instead of
+	// evenly.
+	Poisson bool
 	// Ramp: the rate goes from the base rate to RampToPerSec over RampOver
 	// (0: the whole run or phase).
 	RampToPerSec float64
@@ -77,6 +85,31 @@ func ParseSchedule(text string) (ScheduleSpec, error) {
 		return ScheduleSpec{}, fmt.Errorf("schedule %q: %s", text, fmt.Sprintf(format, args...))
 	}
 	kind, rest, hasArgs := cutAt(text, ':')
+	if kind == SchedulePoisson && hasArgs {
+		// poisson:SHAPE — the shape's own syntax after the prefix.
+		spec, err := parseShape(rest)
+		if err != nil {
+			return fail("poisson:SHAPE: %v", err)
+		}
+		spec.Poisson = true
+		return spec, nil
+	}
+	if kind == SchedulePoisson {
+		return ScheduleSpec{Kind: ScheduleConstant, Poisson: true}, nil
+	}
+	spec, err := parseShape(text)
+	if err != nil {
+		return fail("%v", err)
+	}
+	return spec, nil
+}
+
+// parseShape reads one rate shape: constant, ramp:…, step:… or sine:….
+func parseShape(text string) (ScheduleSpec, error) {
+	fail := func(format string, args ...any) (ScheduleSpec, error) {
+		return ScheduleSpec{}, fmt.Errorf(format, args...)
+	}
+	kind, rest, hasArgs := cutAt(text, ':')
 	var args []string
 	if hasArgs {
 		for {
@@ -91,10 +124,12 @@ func ParseSchedule(text string) (ScheduleSpec, error) {
 	spec := ScheduleSpec{Kind: kind}
 	var err error
 	switch kind {
-	case ScheduleConstant, SchedulePoisson:
+	case ScheduleConstant:
 		if hasArgs {
 			return fail("%s takes no arguments", kind)
 		}
+	case SchedulePoisson:
+		return fail("poisson is given once, before the shape (poisson:ramp:TO)")
 	case ScheduleRamp:
 		if len(args) < 1 || len(args) > 2 {
 			return fail("want ramp:TO or ramp:TO:OVER")
@@ -128,7 +163,7 @@ func ParseSchedule(text string) (ScheduleSpec, error) {
 			return fail("sine period: %v", err)
 		}
 	default:
-		return fail("unknown kind %q (want %s)", kind, joinKinds())
+		return fail("unknown kind %q (want %s, or poisson:SHAPE)", kind, joinKinds())
 	}
 	return spec, nil
 }
@@ -221,6 +256,14 @@ func parseSpecDuration(text string) (time.Duration, error) {
 
 // String writes the spec back in the syntax ParseSchedule reads.
 func (s ScheduleSpec) String() string {
+	if s.Poisson {
+		if s.Kind == ScheduleConstant {
+			return SchedulePoisson
+		}
+		plain := s
+		plain.Poisson = false
+		return SchedulePoisson + ":" + plain.String()
+	}
 	switch s.Kind {
 	case ScheduleRamp:
 		if s.RampOver > 0 {
@@ -279,7 +322,7 @@ func NewArrivals(spec ScheduleSpec, ratePerSec float64, runLength time.Duration,
 		return nil, err
 	}
 	a := &Arrivals{shape: shape}
-	if spec.Kind == SchedulePoisson {
+	if spec.Poisson {
 		if r == nil {
 			return nil, fmt.Errorf("schedule: poisson needs a random source")
 		}

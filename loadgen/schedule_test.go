@@ -197,6 +197,12 @@ func TestScheduleErrors(t *testing.T) {
 		{"sine:20:1s", 10, 0, "amplitude ≤ the rate"},
 		{"sine:5", 10, 0, "want sine:AMPLITUDE:PERIOD"},
 		{"sine:5:1s:9", 10, 0, "want sine:AMPLITUDE:PERIOD"},
+		{"poisson:poisson", 10, 0, "poisson is given once"},
+		{"poisson:", 10, 0, `poisson:SHAPE: unknown kind ""`},
+		{"poisson:ramp", 10, 0, "poisson:SHAPE: want ramp:TO"},
+		{"poisson:sine:20:1s", 10, 0, "amplitude ≤ the rate"},
+		{"poisson:constant:5", 10, 0, "takes no arguments"},
+		{"ramp:100:1s:poisson", 10, 0, "want ramp:TO or ramp:TO:OVER"},
 	}
 	for _, c := range cases {
 		if _, err := Schedule(c.kind, c.rate, c.runLength, nil); err == nil || !strings.Contains(err.Error(), c.wantErr) {
@@ -206,7 +212,7 @@ func TestScheduleErrors(t *testing.T) {
 }
 
 func TestScheduleSpecRoundTrip(t *testing.T) {
-	for _, text := range []string{"constant", "poisson", "ramp:5000", "ramp:5000:30s", "step:-250:5s", "sine:400:1m0s"} {
+	for _, text := range []string{"constant", "poisson", "ramp:5000", "ramp:5000:30s", "step:-250:5s", "sine:400:1m0s", "poisson:ramp:5000:30s", "poisson:step:-250:5s", "poisson:sine:400:1m0s"} {
 		spec, err := ParseSchedule(text)
 		if err != nil {
 			t.Fatal(err)
@@ -218,7 +224,7 @@ func TestScheduleSpecRoundTrip(t *testing.T) {
 }
 
 func FuzzParseSchedule(f *testing.F) {
-	for _, s := range []string{"constant", "poisson", "ramp:5000:30s", "ramp:1e3", "step:-250/s:5s", "sine:400:1m", "sine::", "ramp:1:1ns", "step:1e9:1ns"} {
+	for _, s := range []string{"constant", "poisson", "ramp:5000:30s", "ramp:1e3", "step:-250/s:5s", "sine:400:1m", "sine::", "ramp:1:1ns", "step:1e9:1ns", "poisson:ramp:0:2s", "poisson:step:-1:1ms", "poisson:constant", "poisson:poisson"} {
 		f.Add(s, 100.0)
 	}
 	f.Fuzz(func(t *testing.T, text string, rate float64) {

@@ -56,6 +56,9 @@ func (c LinkConfig) Validate() error {
 	if err := c.Latency.Validate(); err != nil {
 		return fmt.Errorf("link latency: %w", err)
 	}
+	if c.ReorderDelay.Kind == "trace" {
+		return fmt.Errorf("link reorder delay: a trace is a link's latency only")
+	}
 	if err := c.ReorderDelay.Validate(); err != nil {
 		return fmt.Errorf("link reorder delay: %w", err)
 	}
@@ -83,6 +86,9 @@ type DiskConfig struct {
 
 // Validate reports a clear error for an impossible disk configuration.
 func (c DiskConfig) Validate() error {
+	if c.SyncLatency.Kind == "trace" || c.WriteLatency.Kind == "trace" {
+		return fmt.Errorf("disk latency: a trace is a link's latency only")
+	}
 	if err := c.SyncLatency.Validate(); err != nil {
 		return fmt.Errorf("disk sync latency: %w", err)
 	}

@@ -82,7 +82,7 @@ func (w *World) transmit(from, to int32, msg node.Message, departAt time.Duratio
 		w.stats.DroppedLoss++
 		return
 	}
-	at := departAt + m.latency.sample(l.rng)
+	at := departAt + m.latency.sampleAt(departAt, l.rng)
 	if !m.cfg.Unordered {
 		if at < l.lastDelivery {
 			at = l.lastDelivery
@@ -94,7 +94,7 @@ func (w *World) transmit(from, to int32, msg node.Message, departAt time.Duratio
 		}
 		if m.cfg.Duplicate > 0 && l.rng.Float64() < m.cfg.Duplicate {
 			w.stats.MessagesDuplicated++
-			copyAt := departAt + m.latency.sample(l.rng)
+			copyAt := departAt + m.latency.sampleAt(departAt, l.rng)
 			w.queue.push(event{at: copyAt, kind: kindDeliver, msg: msg, to: to, from: from, inc: dst.inc})
 		}
 	}

@@ -28,13 +28,6 @@ var fidelityCommand = command{
 
 const fidelityFile = "fidelity.json"
 
-// loopbackSamples pings, loopbackGap apart, measure the live round trip
-// the sim runs then use as their network: ~2s, enough for a stable p99.
-const (
-	loopbackSamples = 2000
-	loopbackGap     = 500 * time.Microsecond
-)
-
 func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	rates := fs.String("rates", "", "offered rates in ops/s, comma-separated (default: ¼, ½ and 1× the scenario's)")
 	simNetwork := fs.String("sim-network", "loopback", "the sim runs' network: loopback (this machine's live round trip, measured first) or scenario (the file's own)")
@@ -55,18 +48,17 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 		RatesPerSec: list, Op: *pf.op,
 		Probe: probe,
 		Run:   pf.runOptions(lab.Options{RealClock: time.Now}),
-		OnRow: func(r lab.FidelityRow) { fmt.Fprintln(stdout, "  "+strings.Join(fidelityCells(r), "  ")) },
+		OnRow: func(r lab.FidelityRow) {
+			fmt.Fprintln(stdout, "  "+strings.Join(fidelityCells(r), "  "))
+			fmt.Fprintln(stdout, "      "+rowNotes(r))
+		},
 	}
 	switch *simNetwork {
 	case "scenario":
 	case "loopback":
-		lb, err := lab.MeasureLoopback(loopbackSamples, loopbackGap)
-		if err != nil {
-			return err
-		}
-		opts.Loopback = &lb
-		fmt.Fprintf(stdout, "loopback round trip (%d pings): p50 %v p90 %v p99 %v, CPU %v\n",
-			lb.Samples, time.Duration(lb.P50), time.Duration(lb.P90), time.Duration(lb.P99), time.Duration(lb.CPUPerRoundTrip))
+		// As long as a probe, so the sim replays the round trip over its
+		// whole run without repeating it.
+		opts.LoopbackDuration = probe.Duration
 	default:
 		return usagef("--sim-network %q: want loopback or scenario", *simNetwork)
 	}
@@ -100,9 +92,7 @@ func runFidelity(_ context.Context, fs *flag.FlagSet, args []string, stdout, _ i
 	}); err != nil {
 		return err
 	}
-	if l := res.SimLinkLatency; l != nil {
-		fmt.Fprintln(stdout, "  "+simLinkSentence(res))
-	}
+	fmt.Fprintln(stdout, "  "+simLinkSentence(res))
 	fmt.Fprintln(stdout, "  "+res.MachineLoad)
 	fmt.Fprintln(stdout, fidelityVerdict(res))
 	fmt.Fprintf(stdout, "  report: %s\n", filepath.Join(dir, reports.PageFile))
@@ -164,20 +154,40 @@ func fidelityVerdict(res *lab.FidelityResult) string {
 
 // simLinkSentence says what network the sim runs had.
 func simLinkSentence(res *lab.FidelityResult) string {
-	l, lb := res.SimLinkLatency, res.Loopback
-	if l == nil || lb == nil {
+	if len(res.Rows) == 0 || res.Rows[0].SimLinkLatency == nil {
 		return "The sim runs used the scenario's own network."
 	}
-	return fmt.Sprintf("The sim runs' links were fitted to this machine's live round trip, measured first (%d pings: p50 %v, p99 %v, %v CPU each): "+
-		"lognormal mean %v, stddev %v, max %v one way, after taking out the server's per-message cost the cost table charges as CPU.",
-		lb.Samples, time.Duration(lb.P50).Round(time.Microsecond), time.Duration(lb.P99).Round(time.Microsecond), time.Duration(lb.CPUPerRoundTrip).Round(time.Microsecond),
-		l.Mean.Round(time.Microsecond), l.Stddev.Round(time.Microsecond), l.Max.Round(time.Microsecond))
+	return "Before each rate, this machine's live round trip was measured under that rate's load for as long as a run (one sending runtime per client, " +
+		"at the rate and spacing of the probe, against one echoing runtime), and the sim run's links replayed it over time: " +
+		"a message sent at t waits half the round trip measured at t, less the server's per-message cost the cost table charges as CPU, " +
+		"so the machine's stalls come at the same times and last as long in the sim as in the measurement."
+}
+
+// rowNotes says, for one rate, what the sim's links were fitted to and
+// what the live process's Go runtime saw: the waits the sim does not
+// model.
+func rowNotes(r lab.FidelityRow) string {
+	us := func(d reports.Dur) time.Duration { return time.Duration(d).Round(time.Microsecond) }
+	s := ""
+	if lb := r.Loopback; lb != nil {
+		s = fmt.Sprintf("loopback (%d round trips): p50 %v p99 %v max %v, CPU %v each", lb.Samples, us(lb.P50), us(lb.P99), us(lb.Max), us(lb.CPUPerRoundTrip))
+		if l := r.SimLinkLatency; l != nil && len(l.Trace) > 0 {
+			s += fmt.Sprintf(" → sim links replay it, %d points %v apart; ", len(l.Trace), l.TraceStep)
+		} else {
+			s += "; "
+		}
+	}
+	rt := r.LiveRuntime
+	return s + fmt.Sprintf("live runtime: goroutine wait for a thread p99 %v max %v, %d GCs (pause max %v, %.2fs CPU)",
+		us(rt.SchedLatencyP99), us(rt.SchedLatencyMax), rt.GCCycles, us(rt.GCPauseMax), rt.GCCPUSeconds)
 }
 
 func fidelityPage(res *lab.FidelityResult) reports.TablePage {
 	rows := make([][]string, 0, len(res.Rows))
+	notes := make([][]string, 0, len(res.Rows))
 	for _, r := range res.Rows {
 		rows = append(rows, fidelityCells(r))
+		notes = append(notes, []string{fmtRate(r.RequestedPerSec), rowNotes(r)})
 	}
 	return reports.TablePage{
 		Title: "fidelity: " + res.Scenario,
@@ -190,7 +200,8 @@ func fidelityPage(res *lab.FidelityResult) reports.TablePage {
 			simLinkSentence(res),
 			res.MachineLoad,
 		},
-		Tables: []reports.Table{{Title: "sim vs live", Header: fidelityHeader, Rows: rows}},
+		Tables: []reports.Table{{Title: "sim vs live", Header: fidelityHeader, Rows: rows},
+			{Title: "what the sim's links were fitted to, and what the live runtime saw", Header: []string{"offered ops/s", "notes"}, Rows: notes}},
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 
 var loadCommand = command{
 	name:     "load",
-	synopsis: "--target redis://HOST:PORT|http://HOST:PORT/path/{key} --workload NAME (--rate N [--schedule S] | --closed N) [--duration 30s] [--p99 1ms] [--out DIR] [--metrics-addr ADDR]",
+	synopsis: "--target redis://HOST:PORT|http://HOST:PORT/path/{key} [--header 'Name: value']… --workload NAME (--rate N [--schedule S] | --closed N) [--duration 30s] [--p99 1ms] [--out DIR] [--metrics-addr ADDR]",
 	summary:  "drive a live RESP or HTTP server with open-loop (or closed-loop) load and write its report; exit 1 if a goal is missed, 2 on bad input",
 	run:      runLoad,
 }
@@ -30,9 +30,14 @@ func runLoad(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 	targetURL := fs.String("target", "redis://127.0.0.1:6379", "server `URL`: redis://[[user]:password@]host[:port][/db], or http(s)://host[:port]/path where {key} in the path or query stands for each request's key (sent by vegeta's attacker)")
 	method := fs.String("method", "GET", "HTTP targets: request method")
 	body := fs.String("body", "", "HTTP targets: request body; {key} stands for the key")
+	var headers []string
+	fs.Func("header", "HTTP targets: `\"Name: value\"` added to every request, as curl -H; repeat for more", func(v string) error {
+		headers = append(headers, v)
+		return nil
+	})
 	workloadName := fs.String("workload", "ycsb-a", "workload: "+strings.Join(loadgen.WorkloadNames(), ", ")+" (ycsb-e, scans, is not supported); for an http:// target only its keys are used, every request is --method")
 	rate := fs.Float64("rate", 0, "open loop: operations per second to start, whatever the server's speed")
-	schedule := fs.String("schedule", "constant", "open-loop arrivals, from the base --rate: constant, poisson, ramp:TO[:OVER] (linear to TO ops/s over OVER, default the whole run), step:BY:EVERY (BY ops/s more every EVERY), sine:AMPLITUDE:PERIOD (rate ± AMPLITUDE)")
+	schedule := fs.String("schedule", "constant", "open-loop arrivals, from the base --rate: constant, poisson, ramp:TO[:OVER] (linear to TO ops/s over OVER, default the whole run), step:BY:EVERY (BY ops/s more every EVERY), sine:AMPLITUDE:PERIOD (rate ± AMPLITUDE); poisson:SHAPE gives any shape random (Poisson) arrivals, e.g. poisson:ramp:20000:60s")
 	closed := fs.Int("closed", 0, "closed loop instead: `N` workers, each with one operation outstanding (latency from send; coordinated omission not corrected)")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send")
 	p99 := fs.Duration("p99", 0, "latency goal: exit 1 when p99 over every operation is above it")
@@ -64,9 +69,14 @@ func runLoad(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 		if httpTarget, err = live.ParseHTTPTarget(*targetURL, *method, *body); err != nil {
 			return usagef("--target: %v", err)
 		}
+		for _, h := range headers {
+			if err := httpTarget.AddHeader(h); err != nil {
+				return usagef("--header: %v", err)
+			}
+		}
 	} else {
-		if isFlagSet(fs, "method") || isFlagSet(fs, "body") {
-			return usagef("--method and --body apply to http:// targets")
+		if isFlagSet(fs, "method") || isFlagSet(fs, "body") || len(headers) > 0 {
+			return usagef("--method, --body and --header apply to http:// targets")
 		}
 		if target, err = live.ParseTarget(*targetURL); err != nil {
 			return usagef("--target: %v", err)
@@ -136,7 +146,7 @@ func runLoad(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 	if err != nil {
 		return err
 	}
-	run, err := res.Report(live.ReportOptions{P99Goal: *p99, Reproduce: "syslab load " + strings.Join(args, " ")})
+	run, err := res.Report(live.ReportOptions{P99Goal: *p99, Reproduce: "syslab load " + strings.Join(withoutHeaderValues(args), " ")})
 	if err != nil {
 		return err
 	}
@@ -173,4 +183,32 @@ func printLoadSummary(w io.Writer, res *live.Result, run *reports.Run) {
 	for _, c := range run.Checks {
 		fmt.Fprintf(w, "check %-16s %-7s %s\n", c.Name, c.Verdict, c.Detail)
 	}
+}
+
+// withoutHeaderValues is args with every --header's value replaced by
+// "…", for the report's replay line: a header may carry a credential.
+func withoutHeaderValues(args []string) []string {
+	out := make([]string, len(args))
+	copy(out, args)
+	for i := 0; i < len(out); i++ {
+		flagName, value, hasValue := strings.Cut(strings.TrimLeft(out[i], "-"), "=")
+		if !strings.HasPrefix(out[i], "-") || flagName != "header" {
+			continue
+		}
+		if !hasValue {
+			if i+1 == len(out) {
+				break
+			}
+			i++
+			value = out[i]
+		}
+		name, _, _ := strings.Cut(value, ":")
+		redacted := strings.TrimSpace(name) + ": …"
+		if hasValue {
+			out[i] = "--header=" + redacted
+		} else {
+			out[i] = redacted
+		}
+	}
+	return out
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -41,6 +44,10 @@ func TestLoadFlagErrorsExit2(t *testing.T) {
 		{"schedule without length", []string{"load", "--rate", "10", "--schedule", "ramp:50:0s"}, "want > 0"},
 		{"schedule in a closed loop", []string{"load", "--closed", "2", "--schedule", "ramp:50"}, "a closed loop has none"},
 		{"method on redis", []string{"load", "--rate", "10", "--method", "POST"}, "apply to http:// targets"},
+		{"header on redis", []string{"load", "--rate", "10", "--header", "X-A: b"}, "--header apply to http:// targets"},
+		{"header without colon", []string{"load", "--rate", "10", "--target", "http://h/x", "--header", "X-A b"}, `--header: header "X-A b": want "Name: value"`},
+		{"header name with a space", []string{"load", "--rate", "10", "--target", "http://h/x", "--header", "X A: b"}, "is not a header name"},
+		{"bad poisson shape", []string{"load", "--rate", "10", "--schedule", "poisson:bursty"}, `poisson:SHAPE: unknown kind "bursty"`},
 		{"bad http target", []string{"load", "--rate", "10", "--target", "http://:80/x"}, "no host"},
 		{"get with a body", []string{"load", "--rate", "10", "--target", "http://h/x", "--body", "b"}, "has no body"},
 		{"bad method", []string{"load", "--rate", "10", "--target", "http://h/x", "--method", "BREW"}, "BREW"},
@@ -210,4 +217,45 @@ func sampleValue(exposition, series string) float64 {
 		}
 	}
 	return -1
+}
+
+// `syslab load --header` sends each header with every request (a repeated
+// one with each value), the report names the headers but keeps their
+// values out, and a Poisson ramp issues about as many requests as its
+// integral asks for.
+func TestLoadHTTPHeadersWithPoissonRamp(t *testing.T) {
+	var seen, wrong atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		if r.Header.Get("Authorization") != "Bearer s3cret" || r.Header.Get("X-Tenant") != "acme" ||
+			strings.Join(r.Header.Values("X-Trace"), ",") != "a,b" {
+			wrong.Add(1)
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	res := runCLI(t, "", "load", "--target", srv.URL+"/items/{key}", "--rate", "100", "--schedule", "poisson:ramp:300",
+		"--duration", "2s", "--header", "Authorization: Bearer s3cret", "--header", "X-Tenant:acme",
+		"--header", "X-Trace: a", "--header=X-Trace: b", "--out", dir, "--quiet")
+	if res.exitCode != 0 {
+		t.Fatalf("syslab load: exit %d, stderr %q", res.exitCode, res.stderr)
+	}
+	// Λ(2s) = (100 + 300)/2 · 2 = 400; a Poisson count within 5σ (100).
+	if n := seen.Load(); n < 300 || n > 500 || wrong.Load() != 0 {
+		t.Errorf("server saw %d requests, %d without the headers; want 400 ± 100, all with them", n, wrong.Load())
+	}
+	run, err := reports.ReadRun(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(run.Config["http_headers"]) != "[Authorization X-Tenant X-Trace]" || run.Config["schedule"] != "poisson:ramp:300" ||
+		bytes.Contains(js, []byte("s3cret")) || !strings.Contains(run.Reproduce, "Authorization: …") {
+		t.Errorf("results.json: headers %v, schedule %v, reproduce %q, secret in the file: %v",
+			run.Config["http_headers"], run.Config["schedule"], run.Reproduce, bytes.Contains(js, []byte("s3cret")))
+	}
 }

@@ -347,3 +347,73 @@ func FuzzParseHTTPTarget(f *testing.F) {
 		}
 	})
 }
+
+func TestHTTPTargetAddHeader(t *testing.T) {
+	tests := []struct {
+		line      string
+		wantName  string
+		wantValue string
+		wantErr   string
+	}{
+		{"Authorization: Bearer abc", "Authorization", "Bearer abc", ""},
+		{"  x-tenant :  acme  ", "x-tenant", "acme", ""},
+		{"X-Empty:", "X-Empty", "", ""},
+		{"X-Url: http://a:b@c/", "X-Url", "http://a:b@c/", ""},
+		{"Host: api.example.test", "Host", "api.example.test", ""},
+		{"NoColon", "", "", `want "Name: value"`},
+		{": value", "", "", "no name before the colon"},
+		{"Bad Name: x", "", "", `"Bad Name" is not a header name`},
+		{"X-Evil: a\r\nX-Injected: b", "", "", "control character"},
+		{"content-length: 5", "", "", "Content-Length is set by the client"},
+		{"Transfer-Encoding: chunked", "", "", "Transfer-Encoding is set by the client"},
+		{"X-Big: " + strings.Repeat("a", headerBytesMax), "", "", "want at most"},
+	}
+	for _, tt := range tests {
+		var target HTTPTarget
+		err := target.AddHeader(tt.line)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("AddHeader(%q) = %v, want %q", tt.line, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("AddHeader(%q): %v", tt.line, err)
+			continue
+		}
+		if got := target.Header[tt.wantName]; len(got) != 1 || got[0] != tt.wantValue {
+			t.Errorf("AddHeader(%q) gave %v, want %s: [%s]", tt.line, target.Header, tt.wantName, tt.wantValue)
+		}
+	}
+	// Repeated, a header is sent with every value.
+	var target HTTPTarget
+	for _, line := range []string{"X-A: 1", "X-A: 2"} {
+		if err := target.AddHeader(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := target.Header["X-A"]; len(got) != 2 || got[0] != "1" || got[1] != "2" {
+		t.Errorf("X-A twice gave %v", got)
+	}
+}
+
+func FuzzHTTPTargetAddHeader(f *testing.F) {
+	for _, s := range []string{"A: b", ":", "a b: c", "X: \x00", "Host: h", "X-Y:  z  "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		var target HTTPTarget
+		if err := target.AddHeader(line); err != nil {
+			return
+		}
+		// What was accepted must make a request the client can send.
+		req, err := http.NewRequest(http.MethodGet, "http://h/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = target.Header
+		if err := req.Write(io.Discard); err != nil {
+			t.Fatalf("AddHeader(%q) accepted a header the client cannot write: %v", line, err)
+		}
+	})
+}

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // keyPlaceholder in an HTTP target's URL or body is replaced by each
@@ -82,3 +85,57 @@ func (t HTTPTarget) String() string {
 // opKind is the operation kind an HTTP run reports: its method, in lower
 // case ("get").
 func (t HTTPTarget) opKind() string { return strings.ToLower(t.Method) }
+
+// headersMax bounds the headers a target carries, headerBytesMax one
+// header line.
+const (
+	headersMax     = 100
+	headerBytesMax = 8 << 10
+)
+
+// AddHeader adds one header given as curl and vegeta take it, "Name:
+// value" (spaces around either trimmed; the value may be empty). The name
+// keeps its spelling, as vegeta's does, for servers that look at case. A
+// Host header sets the request's host. Content-Length and
+// Transfer-Encoding are refused: the client sets them from the body.
+func (t *HTTPTarget) AddHeader(line string) error {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("header %q: %s", line, fmt.Sprintf(format, args...))
+	}
+	if len(line) > headerBytesMax {
+		return fmt.Errorf("header of %d bytes: want at most %d", len(line), headerBytesMax)
+	}
+	name, value, ok := strings.Cut(line, ":")
+	if !ok {
+		return fail(`want "Name: value"`)
+	}
+	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+	switch {
+	case name == "":
+		return fail(`no name before the colon: want "Name: value"`)
+	case !httpguts.ValidHeaderFieldName(name):
+		return fail("%q is not a header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name)
+	case !httpguts.ValidHeaderFieldValue(value):
+		return fail("the value holds a control character (a line break?)")
+	case strings.EqualFold(name, "Content-Length") || strings.EqualFold(name, "Transfer-Encoding"):
+		return fail("%s is set by the client from --body", http.CanonicalHeaderKey(name))
+	}
+	if len(t.Header) >= headersMax {
+		return fail("more than %d headers", headersMax)
+	}
+	if t.Header == nil {
+		t.Header = http.Header{}
+	}
+	t.Header[name] = append(t.Header[name], value)
+	return nil
+}
+
+// HeaderNames are the names of the headers the target adds, sorted.
+func (t HTTPTarget) HeaderNames() []string {
+	names := make([]string, 0, len(t.Header))
+	for name := range t.Header {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}

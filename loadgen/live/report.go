@@ -73,6 +73,9 @@ func (r *Result) Report(opts ReportOptions) (*reports.Run, error) {
 	}
 	if cfg.HTTP.URL != "" {
 		run.Config["http_method"] = cfg.HTTP.Method
+		if names := cfg.HTTP.HeaderNames(); len(names) > 0 {
+			run.Config["http_headers"] = names // names only: values may be credentials
+		}
 		run.Config["driver"] = "vegeta attacker, latency from our intended start"
 		delete(run.Config, "inflight_per_connection")
 		run.Config["workers_max"] = cfg.Connections * cfg.InflightMax
