@@ -13,6 +13,9 @@ import (
 type Reader struct {
 	br   *bufio.Reader
 	line []byte // scratch for lines longer than the bufio buffer
+	// spans is scratch for scanBuffered: where each argument of the
+	// request at the head of the buffer lies.
+	spans []argSpan
 }
 
 // NewReader returns a Reader over br.
@@ -32,6 +35,9 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 		}
 		var args [][]byte
 		if first[0] == '*' {
+			if args, ok := r.readBuffered(); ok {
+				return args, nil
+			}
 			args, err = r.readMultibulk()
 		} else {
 			args, err = r.readInline()
@@ -43,6 +49,83 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 			return args, nil
 		}
 	}
+}
+
+// readBuffered is ReadCommand's fast path for the common case: a
+// multibulk request that is already whole in the buffer, as every request
+// of a pipeline but the last of a read is. It is parsed where it lies,
+// with one pass over its length lines instead of a ReadSlice and a
+// ReadFull per line and body. Anything else — an empty or inline request,
+// one not yet whole, one whose lengths are not plain decimals — reports
+// false having consumed nothing, and the general path reads, completes or
+// rejects it exactly as before. What it returns is what the general path
+// would: fresh slices the caller may keep, each body with len == cap.
+func (r *Reader) readBuffered() ([][]byte, bool) {
+	buf, _ := r.br.Peek(r.br.Buffered())
+	var end int
+	end, r.spans = scanBuffered(buf, r.spans[:0])
+	if end == 0 {
+		return nil, false
+	}
+	args := make([][]byte, len(r.spans))
+	for i, s := range r.spans {
+		arg := make([]byte, s.size)
+		copy(arg, buf[s.start:])
+		args[i] = arg
+	}
+	if _, err := r.br.Discard(end); err != nil {
+		panic("resp: discarding buffered bytes failed: " + err.Error()) // they were there
+	}
+	return args, true
+}
+
+// argSpan is where one argument's body lies in a buffer.
+type argSpan struct{ start, size int }
+
+// scanBuffered finds the multibulk request with at least one argument at
+// the start of buf, appending where its bodies lie to spans: end is its
+// length, 0 if buf does not start with a whole one whose count and
+// lengths are plain decimals ("*2\r\n$3\r\n…"). Like the general path it
+// skips the two bytes after each body without looking at them.
+func scanBuffered(buf []byte, spans []argSpan) (end int, _ []argSpan) {
+	count, pos, ok := bufferedLength(buf, 0, '*')
+	if !ok || count == 0 || count > MultibulkLenMax {
+		return 0, spans
+	}
+	for range count {
+		var size int
+		size, pos, ok = bufferedLength(buf, pos, '$')
+		if !ok || size > BulkBytesMax || size+2 > len(buf)-pos {
+			return 0, spans
+		}
+		spans = append(spans, argSpan{pos, size})
+		pos += size + 2
+	}
+	return pos, spans
+}
+
+// bufferedLengthDigitsMax bounds the digits scanBuffered reads in a
+// length; longer (legal but absurd) lengths take the general path.
+const bufferedLengthDigitsMax = 9
+
+// bufferedLength reads the length line at buf[pos:]: kind, a decimal
+// without sign or leading zero, CRLF. ok is false for any other form —
+// which may still be legal, such as *-1 — and for a line the buffer cuts.
+func bufferedLength(buf []byte, pos int, kind byte) (n, next int, ok bool) {
+	if pos >= len(buf) || buf[pos] != kind {
+		return 0, 0, false
+	}
+	pos++
+	start := pos
+	for pos < len(buf) && pos-start < bufferedLengthDigitsMax && buf[pos] >= '0' && buf[pos] <= '9' {
+		n = n*10 + int(buf[pos]-'0')
+		pos++
+	}
+	digits := pos - start
+	if digits == 0 || (digits > 1 && buf[start] == '0') || len(buf)-pos < 2 || buf[pos] != '\r' || buf[pos+1] != '\n' {
+		return 0, 0, false
+	}
+	return n, pos + 2, true
 }
 
 func (r *Reader) readMultibulk() ([][]byte, error) {
