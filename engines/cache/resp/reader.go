@@ -59,7 +59,8 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 // one not yet whole, one whose lengths are not plain decimals — reports
 // false having consumed nothing, and the general path reads, completes or
 // rejects it exactly as before. What it returns is what the general path
-// would: fresh slices the caller may keep, each body with len == cap.
+// would: slices the caller may keep, each body with len == cap (so an
+// append to one copies it), only the first two sharing their backing.
 func (r *Reader) readBuffered() ([][]byte, bool) {
 	buf, _ := r.br.Peek(r.br.Buffered())
 	var end int
@@ -68,10 +69,24 @@ func (r *Reader) readBuffered() ([][]byte, bool) {
 		return nil, false
 	}
 	args := make([][]byte, len(r.spans))
-	for i, s := range r.spans {
+	separate := r.spans
+	if len(r.spans) >= 2 {
+		// The name and the argument after it (nearly always a key) share
+		// one allocation: commands keep neither beyond the call (the
+		// keyspace copies key names), and one that is kept pins only the
+		// other's few bytes. Later arguments, which commands store as
+		// values (SET's), get their own, so a stored value pins nothing.
+		name, next := r.spans[0], r.spans[1]
+		both := make([]byte, name.size+next.size)
+		copy(both, buf[name.start:name.start+name.size])
+		copy(both[name.size:], buf[next.start:next.start+next.size])
+		args[0], args[1] = both[:name.size:name.size], both[name.size:]
+		separate = r.spans[2:]
+	}
+	for i, s := range separate {
 		arg := make([]byte, s.size)
 		copy(arg, buf[s.start:])
-		args[i] = arg
+		args[len(args)-len(separate)+i] = arg
 	}
 	if _, err := r.br.Discard(end); err != nil {
 		panic("resp: discarding buffered bytes failed: " + err.Error()) // they were there
@@ -115,17 +130,23 @@ func bufferedLength(buf []byte, pos int, kind byte) (n, next int, ok bool) {
 	if pos >= len(buf) || buf[pos] != kind {
 		return 0, 0, false
 	}
-	pos++
-	start := pos
-	for pos < len(buf) && pos-start < bufferedLengthDigitsMax && buf[pos] >= '0' && buf[pos] <= '9' {
-		n = n*10 + int(buf[pos]-'0')
-		pos++
+	line := buf[pos+1:]
+	if len(line) > bufferedLengthDigitsMax+2 {
+		line = line[:bufferedLengthDigitsMax+2]
 	}
-	digits := pos - start
-	if digits == 0 || (digits > 1 && buf[start] == '0') || len(buf)-pos < 2 || buf[pos] != '\r' || buf[pos+1] != '\n' {
-		return 0, 0, false
+	for i, c := range line {
+		if c == '\r' {
+			if i == 0 || (i > 1 && line[0] == '0') || i+1 == len(line) || line[i+1] != '\n' {
+				return 0, 0, false
+			}
+			return n, pos + i + 3, true
+		}
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		n = n*10 + int(c-'0')
 	}
-	return n, pos + 2, true
+	return 0, 0, false
 }
 
 func (r *Reader) readMultibulk() ([][]byte, error) {
