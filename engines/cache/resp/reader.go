@@ -108,9 +108,26 @@ func scanBuffered(buf []byte, spans []argSpan) (end int, _ []argSpan) {
 		return 0, spans
 	}
 	for range count {
-		var size int
-		size, pos, ok = bufferedLength(buf, pos, '$')
-		if !ok || size > BulkBytesMax || size+2 > len(buf)-pos {
+		// bufferedLength(buf, pos, '$') written out: this runs for every
+		// argument of every request, twice (CommandBuffered, ReadCommand).
+		if pos >= len(buf) || buf[pos] != '$' {
+			return 0, spans
+		}
+		start, size := pos+1, 0
+		i := start
+		for ; i < len(buf) && i-start < bufferedLengthDigitsMax; i++ {
+			d := buf[i] - '0'
+			if d > 9 {
+				break
+			}
+			size = size*10 + int(d)
+		}
+		digits := i - start
+		if digits == 0 || (digits > 1 && buf[start] == '0') || len(buf)-i < 2 || buf[i] != '\r' || buf[i+1] != '\n' {
+			return 0, spans
+		}
+		pos = i + 2
+		if size > BulkBytesMax || size+2 > len(buf)-pos {
 			return 0, spans
 		}
 		spans = append(spans, argSpan{pos, size})
