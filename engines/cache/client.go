@@ -24,7 +24,7 @@ const serverVersion = "7.0.15"
 // session returns client's session, creating it (with the next client id)
 // on first contact.
 func (n *Node) session(client node.ID) *session {
-	if s, ok := n.sessions[client]; ok {
+	if s := n.existingSession(client); s != nil {
 		return s
 	}
 	n.nextClientID++
@@ -33,12 +33,28 @@ func (n *Node) session(client node.ID) *session {
 	s.meta.lastMillis = s.meta.createdMillis
 	n.sessions[client] = s
 	n.clientsByID[s.id] = s
+	n.lastSession = s
+	return s
+}
+
+// existingSession returns client's session, nil before first contact.
+// A pipeline's commands all come from one client, and each looks its
+// session up several times (to run, to reply): the last one found is
+// kept in lastSession and checked first, which disconnect clears.
+func (n *Node) existingSession(client node.ID) *session {
+	if s := n.lastSession; s != nil && s.client == client {
+		return s
+	}
+	s := n.sessions[client]
+	if s != nil {
+		n.lastSession = s
+	}
 	return s
 }
 
 // protocolOf is the protocol version client speaks (RESP2 before contact).
 func (n *Node) protocolOf(client node.ID) uint8 {
-	if s, ok := n.sessions[client]; ok {
+	if s := n.existingSession(client); s != nil {
 		return s.protocol
 	}
 	return resp.RESP2
@@ -56,6 +72,9 @@ func (n *Node) disconnect(client node.ID) {
 	n.trackingOff(s)
 	delete(n.sessions, client)
 	delete(n.clientsByID, s.id)
+	if n.lastSession == s {
+		n.lastSession = nil
+	}
 }
 
 // commandDone runs after every command a client executed, with its reply:

@@ -71,7 +71,7 @@ type clientMeta struct {
 // replySilenced says whether the reply to client's command just run must
 // not be written (CLIENT REPLY), consuming a SKIP.
 func (n *Node) replySilenced(client node.ID) bool {
-	s := n.sessions[client]
+	s := n.existingSession(client)
 	switch {
 	case s == nil:
 		return false

@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"sort"
+	"strconv"
 	"strings"
 
 	"syslab/engines/cache/resp"
@@ -100,23 +102,91 @@ func (spec *commandSpec) keys(args [][]byte) [][]byte {
 	return keys
 }
 
-// commandNameBytesMax is the longest command name looked up without
-// allocating; every Redis command name is shorter.
+// commandNameBytesMax is the longest command name looked up; every Redis
+// command name is shorter.
 const commandNameBytesMax = 32
 
 // lookupCommand finds the spec for a client-supplied name, case-insensitively.
+// It runs for every command, so it probes commandIndex instead of the
+// map: the name is lowered and hashed in one pass, without a copy.
 func lookupCommand(name []byte) *commandSpec {
 	if len(name) > commandNameBytesMax {
 		return nil
 	}
-	var lower [commandNameBytesMax]byte
-	for i, c := range name {
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lower[i] = c
+	h := uint32(fnvOffset32)
+	for _, c := range name {
+		h = (h ^ uint32(lowerByte(c))) * fnvPrime32
 	}
-	return commandTable[string(lower[:len(name)])]
+	for i := h & (commandIndexSize - 1); ; i = (i + 1) & (commandIndexSize - 1) {
+		spec := commandIndex[i]
+		if spec == nil {
+			return nil
+		}
+		if len(spec.name) == len(name) && equalLowered(name, spec.name) {
+			return spec
+		}
+	}
+}
+
+// commandIndexSize is the size of commandIndex, a power of two at least
+// four times the number of commands, so probe runs stay short and there
+// is always an empty slot to end a miss.
+const commandIndexSize = 1024
+
+// FNV-1a, 32 bits: the hash of commandIndex.
+const (
+	fnvOffset32 = 2166136261
+	fnvPrime32  = 16777619
+)
+
+// commandIndex is commandTable as an open-addressed table (linear
+// probing from commandNameHash).
+var commandIndex = buildCommandIndex(commandTable)
+
+func buildCommandIndex(table map[string]*commandSpec) *[commandIndexSize]*commandSpec {
+	if len(table)*4 > commandIndexSize {
+		panic("cache: commandIndexSize is too small for " + strconv.Itoa(len(table)) + " commands")
+	}
+	names := make([]string, 0, len(table))
+	for name := range table {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the layout depends on the names alone
+	var index [commandIndexSize]*commandSpec
+	for _, name := range names {
+		i := commandNameHash(name) & (commandIndexSize - 1)
+		for index[i] != nil {
+			i = (i + 1) & (commandIndexSize - 1)
+		}
+		index[i] = table[name]
+	}
+	return &index
+}
+
+// commandNameHash is the hash lookupCommand computes, of a lower-case name.
+func commandNameHash(name string) uint32 {
+	h := uint32(fnvOffset32)
+	for i := range len(name) {
+		h = (h ^ uint32(name[i])) * fnvPrime32
+	}
+	return h
+}
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	return c
+}
+
+// equalLowered reports whether name, with A-Z lowered, is lower.
+func equalLowered(name []byte, lower string) bool {
+	for i, c := range name {
+		if lowerByte(c) != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // arityOK applies Redis's arity rule.

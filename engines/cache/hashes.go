@@ -129,14 +129,14 @@ func (h *hashObject) set(field, value []byte) bool {
 			return true
 		}
 	}
-	old, found := h.fields.GetBytes(field)
-	if found {
-		h.bytes += len(value) - len(old)
-	} else {
+	ref, _, added := h.fields.InsertBytes(field) // copies field only when new
+	if added {
 		h.bytes += hashDictEntryBytes + len(field) + len(value)
+	} else {
+		h.bytes += len(value) - len(*ref)
 	}
-	h.fields.Set(string(field), value)
-	return !found
+	*ref = value
+	return added
 }
 
 // remove deletes field and reports whether it was there.

@@ -84,6 +84,14 @@ type keyspace struct {
 	// slots indexes the keys by hash slot, for CLUSTER COUNTKEYSINSLOT
 	// and GETKEYSINSLOT; nil unless cluster mode is on (slotindex.go).
 	slots *slotIndex
+	// recent is the entry of recentKey, the key last found or set: a
+	// write command's keys are accounted again right after it ran
+	// (reaccount), nearly always the key it just looked up, and this
+	// spares hashing and finding it once more. recentKey is a copy (the
+	// caller's bytes may be a scratch buffer). Only a cache: delete, flush
+	// and swapContents clear it, so it never points at a deleted entry.
+	recent    *entry
+	recentKey []byte
 }
 
 func newKeyspace(seed uint64, loading *bool, onExpired func(key string), access *accessClock) *keyspace {
@@ -117,8 +125,25 @@ func (ks *keyspace) lookupNoTouch(key []byte, nowMillis int64) *entry {
 	if e.expireAtMillis != noExpiry && ks.expireIfNeeded(string(key), e, nowMillis) {
 		return nil
 	}
+	ks.remember(key, e)
 	return e
 }
+
+// recentKeyBytesMax bounds the key remembered as the recent one (and so
+// the copy kept of it); a longer key is simply looked up again.
+const recentKeyBytesMax = 256
+
+// remember makes e, key's entry, the recent one.
+func (ks *keyspace) remember(key []byte, e *entry) {
+	if len(key) > recentKeyBytesMax {
+		ks.forget()
+		return
+	}
+	ks.recent, ks.recentKey = e, append(ks.recentKey[:0], key...)
+}
+
+// forget clears the recent entry.
+func (ks *keyspace) forget() { ks.recent = nil }
 
 // peek returns key's entry even if expired, changing nothing.
 func (ks *keyspace) peek(key []byte) *entry {
@@ -140,6 +165,21 @@ func (ks *keyspace) expireIfNeeded(key string, e *entry, nowMillis int64) bool {
 // otherwise the key becomes persistent.
 func (ks *keyspace) set(key string, value object, keepTTL bool) *entry {
 	e, added := ks.dict.Insert(key)
+	ks.forget()
+	return ks.setEntry(key, e, added, value, keepTTL)
+}
+
+// setBytes is set for a key held as bytes; overwriting a key copies
+// nothing.
+func (ks *keyspace) setBytes(key []byte, value object, keepTTL bool) *entry {
+	e, stored, added := ks.dict.InsertBytes(key)
+	ks.remember(key, e)
+	return ks.setEntry(stored, e, added, value, keepTTL)
+}
+
+// setEntry is set's work once e, key's entry, is in the dict (added: as
+// a new key).
+func (ks *keyspace) setEntry(key string, e *entry, added bool, value object, keepTTL bool) *entry {
 	if added {
 		ks.access.initEntry(e)
 		if ks.sampleAll != nil {
@@ -190,6 +230,7 @@ func (ks *keyspace) delete(key string) bool {
 	if !ok {
 		return false
 	}
+	ks.forget()
 	if e.expireAtMillis != noExpiry {
 		ks.volatile.remove(key)
 	}
@@ -209,6 +250,7 @@ func (ks *keyspace) size() int { return ks.dict.Len() }
 
 func (ks *keyspace) flush() {
 	ks.dict.Clear()
+	ks.forget()
 	ks.volatile = newTTLSet()
 	if ks.sampleAll != nil {
 		all := newTTLSet()
@@ -224,6 +266,8 @@ func (ks *keyspace) flush() {
 // keyspace's identity (its expiry callback) in place.
 func (ks *keyspace) swapContents(other *keyspace) {
 	ks.dict, other.dict = other.dict, ks.dict
+	ks.forget()
+	other.forget()
 	ks.volatile, other.volatile = other.volatile, ks.volatile
 	ks.usedBytes, other.usedBytes = other.usedBytes, ks.usedBytes
 	ks.seed, other.seed = other.seed, ks.seed

@@ -34,8 +34,11 @@ const (
 )
 
 // entryBytes is what key with entry e costs in total.
-func entryBytes(key string, e *entry) int64 {
-	n := int64(keyOverheadBytes+len(key)) + int64(e.value.memoryBytes())
+func entryBytes(key string, e *entry) int64 { return entryBytesOfLen(len(key), e) }
+
+// entryBytesOfLen is entryBytes for a key keyBytes long.
+func entryBytesOfLen(keyBytes int, e *entry) int64 {
+	n := int64(keyOverheadBytes+keyBytes) + int64(e.value.memoryBytes())
 	if e.expireAtMillis != noExpiry {
 		n += volatileOverheadBytes
 	}
@@ -44,8 +47,11 @@ func entryBytes(key string, e *entry) int64 {
 
 // account recomputes what entry e of key costs and applies the change to
 // the database's total. It is O(1): memoryBytes is.
-func (ks *keyspace) account(key string, e *entry) {
-	n := entryBytes(key, e)
+func (ks *keyspace) account(key string, e *entry) { ks.accountLen(len(key), e) }
+
+// accountLen is account for a key keyBytes long.
+func (ks *keyspace) accountLen(keyBytes int, e *entry) {
+	n := entryBytesOfLen(keyBytes, e)
 	ks.usedBytes += n - e.accountedBytes
 	e.accountedBytes = n
 }
@@ -54,8 +60,12 @@ func (ks *keyspace) account(key string, e *entry) {
 // changed its value in place (LPUSH grows a list without a set). It does
 // not expire the key or count as an access.
 func (ks *keyspace) reaccount(key []byte) {
-	if e := ks.dict.RefBytes(key); e != nil {
-		ks.account(string(key), e)
+	e := ks.recent
+	if e == nil || string(ks.recentKey) != string(key) {
+		e = ks.dict.RefBytes(key)
+	}
+	if e != nil {
+		ks.accountLen(len(key), e)
 	}
 }
 

@@ -43,6 +43,9 @@ type Node struct {
 	env      node.Env
 	dbs      []*keyspace
 	sessions map[node.ID]*session
+	// lastSession is the session existingSession found last (nil: none);
+	// only a cache of sessions, which disconnect keeps true.
+	lastSession *session
 	// loading is true while the AOF is replayed; keyspaces point at it.
 	loading bool
 	// aof is nil when persistence is off (or before loading finished).
@@ -149,6 +152,7 @@ func New(cfg Config) node.Factory {
 func (n *Node) Start(env node.Env) {
 	n.env = env
 	n.sessions = make(map[node.ID]*session)
+	n.lastSession = nil
 	n.watchers = make(map[string][]watcher)
 	n.startMillis = env.Now().UnixMilli()
 	n.onKeyModified = append(n.onKeyModified, n.touchWatchedKey)

@@ -105,7 +105,7 @@ func (s *setObject) add(member []byte) bool {
 		}
 		s.convert()
 	}
-	if !s.members.Set(string(member), struct{}{}) {
+	if _, _, added := s.members.InsertBytes(member); !added { // copies member only when new
 		return false
 	}
 	s.bytes += setDictEntryBytes + setSdsHeaderBytes + len(member)

@@ -79,7 +79,11 @@ var stringCommands = []commandSpec{
 // getString returns the string at key, nil if absent, or ok=false for a
 // key of another type.
 func (c *call) getString(key []byte) (s *stringObject, ok bool) {
-	e := c.lookup(key)
+	return stringOf(c.lookup(key))
+}
+
+// stringOf is getString for a key's entry (nil: absent).
+func stringOf(e *entry) (s *stringObject, ok bool) {
 	if e == nil {
 		return nil, true
 	}
@@ -183,7 +187,8 @@ func setCommand(c *call) resp.Value {
 			return errReply
 		}
 	}
-	old, ok := c.getString(key)
+	current := c.lookup(key)
+	old, ok := stringOf(current)
 	if !ok && o.get {
 		return replyWrongType
 	}
@@ -194,14 +199,19 @@ func setCommand(c *call) resp.Value {
 			reply = resp.Bulk(old.data)
 		}
 	}
-	found := c.lookup(key) != nil
+	// SET has always looked the key up twice (Redis does once unless
+	// GET): the second access is kept, for the LFU counter it may bump.
+	found := current != nil
+	if found {
+		c.db.access.touch(current)
+	}
 	if (o.nx && found) || (o.xx && !found) {
 		if o.get {
 			return reply
 		}
 		return resp.NullBulk
 	}
-	e := c.db.set(string(key), &stringObject{data: value}, o.keepTTL)
+	e := c.db.setBytes(key, &stringObject{data: value}, o.keepTTL)
 	switch {
 	case o.expireArg != nil:
 		c.db.setExpire(string(key), e, atMillis)
@@ -254,7 +264,7 @@ func incrBy(c *call, delta int64) resp.Value {
 		return resp.Err(errOverflow)
 	}
 	current += delta
-	c.db.set(string(key), &stringObject{data: strconv.AppendInt(nil, current, 10)}, true)
+	c.db.setBytes(key, &stringObject{data: strconv.AppendInt(nil, current, 10)}, true)
 	c.propagate(c.args...)
 	return resp.Int(current)
 }

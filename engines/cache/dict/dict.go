@@ -131,20 +131,33 @@ func (d *Dict[V]) Set(key string, val V) (added bool) {
 // Insert returns a pointer to key's value (as Ref), adding key with the
 // zero value first if it is absent, and reports whether it did.
 func (d *Dict[V]) Insert(key string) (ref *V, added bool) {
+	e, added := insert(d, key)
+	return &e.val, added
+}
+
+// InsertBytes is Insert for a key held as bytes: they are copied into a
+// string only when the key is added. stored is the Dict's own copy of the
+// key, which the caller may keep.
+func (d *Dict[V]) InsertBytes(key []byte) (ref *V, stored string, added bool) {
+	e, added := insert(d, key)
+	return &e.val, e.key, added
+}
+
+func insert[V any, K string | []byte](d *Dict[V], key K) (*entry[V], bool) {
 	h := hash(d.seed, key)
 	i := h & d.mask()
 	for e := d.buckets[i]; e != nil; e = e.next {
-		if e.hash == h && e.key == key {
-			return &e.val, false
+		if e.hash == h && e.key == string(key) {
+			return e, false
 		}
 	}
-	e := &entry[V]{key: key, hash: h, next: d.buckets[i]}
+	e := &entry[V]{key: string(key), hash: h, next: d.buckets[i]}
 	d.buckets[i] = e
 	d.size++
 	if d.size > len(d.buckets) {
 		d.resize(len(d.buckets) * 2)
 	}
-	return &e.val, true
+	return e, true
 }
 
 // Delete removes key and returns the value it had.

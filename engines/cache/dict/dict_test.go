@@ -202,3 +202,29 @@ func BenchmarkGet(b *testing.B) {
 		d.GetBytes(keys[i%len(keys)])
 	}
 }
+
+// InsertBytes finds and adds like Insert, lays the table out the same way,
+// and copies the key only when it adds it.
+func TestInsertBytes(t *testing.T) {
+	byString, byBytes := New[int](7), New[int](7)
+	for i := range 500 {
+		key := fmt.Sprint("key:", i%300) // the last 200 exist already
+		ref, added := byString.Insert(key)
+		*ref += i
+		refB, stored, addedB := byBytes.InsertBytes([]byte(key))
+		*refB += i
+		if added != addedB || stored != key {
+			t.Fatalf("%s: Insert added=%v, InsertBytes added=%v stored=%q", key, added, addedB, stored)
+		}
+	}
+	var a, b []string
+	byString.Range(func(k string, v int) bool { a = append(a, fmt.Sprint(k, "=", v)); return true })
+	byBytes.Range(func(k string, v int) bool { b = append(b, fmt.Sprint(k, "=", v)); return true })
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("layouts differ:\n%v\n%v", a, b)
+	}
+	key := []byte("key:1")
+	if allocs := testing.AllocsPerRun(100, func() { byBytes.InsertBytes(key) }); allocs != 0 {
+		t.Errorf("InsertBytes of an existing key allocates %.0f times", allocs)
+	}
+}

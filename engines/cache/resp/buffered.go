@@ -13,6 +13,10 @@ import "bytes"
 // completes it as usual.
 func (r *Reader) CommandBuffered() bool {
 	buf, _ := r.br.Peek(r.br.Buffered())
+	var end int
+	if end, r.spans = scanBuffered(buf, r.spans[:0]); end > 0 {
+		return true // the common case: what readBuffered will take
+	}
 	for len(buf) > 0 {
 		n, empty := wholeRequestLen(buf)
 		if n == 0 {

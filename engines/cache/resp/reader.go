@@ -13,6 +13,9 @@ import (
 type Reader struct {
 	br   *bufio.Reader
 	line []byte // scratch for lines longer than the bufio buffer
+	// spans is scratch for scanBuffered: where each argument of the
+	// request at the head of the buffer lies.
+	spans []argSpan
 }
 
 // NewReader returns a Reader over br.
@@ -32,6 +35,9 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 		}
 		var args [][]byte
 		if first[0] == '*' {
+			if args, ok := r.readBuffered(); ok {
+				return args, nil
+			}
 			args, err = r.readMultibulk()
 		} else {
 			args, err = r.readInline()
@@ -43,6 +49,121 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 			return args, nil
 		}
 	}
+}
+
+// readBuffered is ReadCommand's fast path for the common case: a
+// multibulk request that is already whole in the buffer, as every request
+// of a pipeline but the last of a read is. It is parsed where it lies,
+// with one pass over its length lines instead of a ReadSlice and a
+// ReadFull per line and body. Anything else — an empty or inline request,
+// one not yet whole, one whose lengths are not plain decimals — reports
+// false having consumed nothing, and the general path reads, completes or
+// rejects it exactly as before. What it returns is what the general path
+// would: slices the caller may keep, each body with len == cap (so an
+// append to one copies it), only the first two sharing their backing.
+func (r *Reader) readBuffered() ([][]byte, bool) {
+	buf, _ := r.br.Peek(r.br.Buffered())
+	var end int
+	end, r.spans = scanBuffered(buf, r.spans[:0])
+	if end == 0 {
+		return nil, false
+	}
+	args := make([][]byte, len(r.spans))
+	separate := r.spans
+	if len(r.spans) >= 2 {
+		// The name and the argument after it (nearly always a key) share
+		// one allocation: commands keep neither beyond the call (the
+		// keyspace copies key names), and one that is kept pins only the
+		// other's few bytes. Later arguments, which commands store as
+		// values (SET's), get their own, so a stored value pins nothing.
+		name, next := r.spans[0], r.spans[1]
+		both := make([]byte, name.size+next.size)
+		copy(both, buf[name.start:name.start+name.size])
+		copy(both[name.size:], buf[next.start:next.start+next.size])
+		args[0], args[1] = both[:name.size:name.size], both[name.size:]
+		separate = r.spans[2:]
+	}
+	for i, s := range separate {
+		arg := make([]byte, s.size)
+		copy(arg, buf[s.start:])
+		args[len(args)-len(separate)+i] = arg
+	}
+	if _, err := r.br.Discard(end); err != nil {
+		panic("resp: discarding buffered bytes failed: " + err.Error()) // they were there
+	}
+	return args, true
+}
+
+// argSpan is where one argument's body lies in a buffer.
+type argSpan struct{ start, size int }
+
+// scanBuffered finds the multibulk request with at least one argument at
+// the start of buf, appending where its bodies lie to spans: end is its
+// length, 0 if buf does not start with a whole one whose count and
+// lengths are plain decimals ("*2\r\n$3\r\n…"). Like the general path it
+// skips the two bytes after each body without looking at them.
+func scanBuffered(buf []byte, spans []argSpan) (end int, _ []argSpan) {
+	count, pos, ok := bufferedLength(buf, 0, '*')
+	if !ok || count == 0 || count > MultibulkLenMax {
+		return 0, spans
+	}
+	for range count {
+		// bufferedLength(buf, pos, '$') written out: this runs for every
+		// argument of every request, twice (CommandBuffered, ReadCommand).
+		if pos >= len(buf) || buf[pos] != '$' {
+			return 0, spans
+		}
+		start, size := pos+1, 0
+		i := start
+		for ; i < len(buf) && i-start < bufferedLengthDigitsMax; i++ {
+			d := buf[i] - '0'
+			if d > 9 {
+				break
+			}
+			size = size*10 + int(d)
+		}
+		digits := i - start
+		if digits == 0 || (digits > 1 && buf[start] == '0') || len(buf)-i < 2 || buf[i] != '\r' || buf[i+1] != '\n' {
+			return 0, spans
+		}
+		pos = i + 2
+		if size > BulkBytesMax || size+2 > len(buf)-pos {
+			return 0, spans
+		}
+		spans = append(spans, argSpan{pos, size})
+		pos += size + 2
+	}
+	return pos, spans
+}
+
+// bufferedLengthDigitsMax bounds the digits scanBuffered reads in a
+// length; longer (legal but absurd) lengths take the general path.
+const bufferedLengthDigitsMax = 9
+
+// bufferedLength reads the length line at buf[pos:]: kind, a decimal
+// without sign or leading zero, CRLF. ok is false for any other form —
+// which may still be legal, such as *-1 — and for a line the buffer cuts.
+func bufferedLength(buf []byte, pos int, kind byte) (n, next int, ok bool) {
+	if pos >= len(buf) || buf[pos] != kind {
+		return 0, 0, false
+	}
+	line := buf[pos+1:]
+	if len(line) > bufferedLengthDigitsMax+2 {
+		line = line[:bufferedLengthDigitsMax+2]
+	}
+	for i, c := range line {
+		if c == '\r' {
+			if i == 0 || (i > 1 && line[0] == '0') || i+1 == len(line) || line[i+1] != '\n' {
+				return 0, 0, false
+			}
+			return n, pos + i + 3, true
+		}
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return 0, 0, false
 }
 
 func (r *Reader) readMultibulk() ([][]byte, error) {

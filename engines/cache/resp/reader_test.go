@@ -2,12 +2,15 @@ package resp
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func readAll(t *testing.T, input string) ([][]string, error) {
@@ -233,4 +236,61 @@ func FuzzCommandBuffered(f *testing.F) {
 			t.Fatalf("CommandBuffered(%q) = true but ReadCommand = %q, %v", data, args, err)
 		}
 	})
+}
+
+// readAllFrom reads commands until an error, rendering each command and
+// the final error, for comparing two ways of reading the same bytes.
+func readAllFrom(r *Reader) []string {
+	var got []string
+	for range 10000 {
+		args, err := r.ReadCommand()
+		if err != nil {
+			return append(got, "error: "+err.Error())
+		}
+		got = append(got, fmt.Sprintf("%q", args))
+	}
+	return got
+}
+
+// FuzzReadCommandBuffered checks ReadCommand's fast path for requests
+// already whole in the buffer against the general path: the same bytes
+// read through a large buffer (fast path) and one byte per read (the
+// buffer never holds a whole request, so only the general path runs) give
+// the same commands and the same error.
+func FuzzReadCommandBuffered(f *testing.F) {
+	for _, s := range []string{
+		"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\nxxx\r\n",
+		"*1\r\n$0\r\n\r\n", "*0\r\n*1\r\n$4\r\nPING\r\n", "*-1\r\nPING\r\n", "*01\r\n$1\r\na\r\n",
+		"*1\r\n$01\r\na\r\n", "*1\r\n$-1\r\n", "*1\r\n$1\r\nabc", "*1\r\n$1\nx\r\n", "*1\r\r\n$1\r\na\r\n",
+		"*2\r\n$1\r\na\r\n:1\r\n", "*1\r\n$1234567890\r\nab", "*1048577\r\n", "*1\r\n$3\r\nabcde\r\n",
+		"*1\r\n$3\r\nab", "*1\r\n$536870913\r\n", "*1\r\n$+1\r\na\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast := readAllFrom(NewReader(bufio.NewReaderSize(bytes.NewReader(data), 64<<10)))
+		slow := readAllFrom(NewReader(bufio.NewReader(iotest.OneByteReader(bytes.NewReader(data)))))
+		if strings.Join(fast, "\n") != strings.Join(slow, "\n") {
+			t.Fatalf("input %q:\nbuffered: %q\none byte at a time: %q", data, fast, slow)
+		}
+	})
+}
+
+// TestReadCommandBufferedBodies: a body parsed in place is a copy the
+// caller owns, exactly as long as the argument.
+func TestReadCommandBufferedBodies(t *testing.T) {
+	input := "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\nxxx\r\n*1\r\n$4\r\nPING\r\n"
+	r := NewReader(bufio.NewReader(strings.NewReader(input)))
+	args, err := r.ReadCommand()
+	if err != nil || len(args) != 3 {
+		t.Fatalf("ReadCommand = %q, %v", args, err)
+	}
+	if _, err := r.ReadCommand(); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"SET", "k", "xxx"} {
+		if string(args[i]) != want || cap(args[i]) != len(want) {
+			t.Errorf("arg %d = %q (cap %d), want %q (cap %d)", i, args[i], cap(args[i]), want, len(want))
+		}
+	}
 }

@@ -22,8 +22,25 @@ type Writer struct {
 // NewWriter returns a RESP2 Writer over bw.
 func NewWriter(bw *bufio.Writer) *Writer { return &Writer{bw: bw, Protocol: RESP2} }
 
+// directWriteBytesMin is the free room in the buffer below which
+// WriteValue encodes into its scratch slice instead of straight into the
+// buffer, so a reply rarely outgrows the room it was encoded into.
+const directWriteBytesMin = 512
+
 // WriteValue buffers v; call Flush to send.
 func (w *Writer) WriteValue(v Value) error {
+	if w.bw.Available() >= directWriteBytesMin {
+		// Encode in place: Write then finds the bytes already where they
+		// go. A reply longer than the room is encoded into a new slice,
+		// kept as the scratch for the next long one.
+		room := w.bw.AvailableBuffer()
+		out := AppendValue(room, v, w.Protocol)
+		if cap(out) != cap(room) {
+			w.scratch = out[:0]
+		}
+		_, err := w.bw.Write(out)
+		return err
+	}
 	w.scratch = AppendValue(w.scratch[:0], v, w.Protocol)
 	_, err := w.bw.Write(w.scratch)
 	return err
@@ -174,6 +191,12 @@ func appendBulk(dst []byte, data []byte) []byte {
 }
 
 func appendHeader(dst []byte, kind byte, n int64) []byte {
+	if n >= 0 && n < 100 { // most lengths and counts: no strconv
+		if n < 10 {
+			return append(dst, kind, byte('0'+n), '\r', '\n')
+		}
+		return append(dst, kind, byte('0'+n/10), byte('0'+n%10), '\r', '\n')
+	}
 	dst = append(dst, kind)
 	dst = strconv.AppendInt(dst, n, 10)
 	return append(dst, '\r', '\n')

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -137,4 +138,40 @@ func FuzzReadReply(f *testing.F) {
 			AppendValue(nil, v, RESP3)
 		}
 	})
+}
+
+// WriteValue encodes into the buffer's free room when there is some, and
+// through its scratch slice when there is little or the reply outgrows
+// it: the bytes written are AppendValue's either way.
+func TestWriteValueMatchesAppendValue(t *testing.T) {
+	var values []Value
+	for i := range 300 {
+		values = append(values, Int(int64(i-150)), BulkFromString(strings.Repeat("v", i%13)))
+		if i%50 == 7 {
+			values = append(values, BulkFromString(strings.Repeat("L", 3000+i))) // longer than the room
+		}
+	}
+	values = append(values, ArrayOf(Int(99), Int(100), Int(-1), Int(1<<40)))
+	var want []byte
+	for _, v := range values {
+		want = AppendValue(want, v, RESP2)
+	}
+	var got strings.Builder
+	w := NewWriter(bufio.NewWriterSize(&got, 4096))
+	for _, v := range values {
+		if err := w.WriteValue(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Fatalf("WriteValue wrote %d bytes differing from AppendValue's %d", got.Len(), len(want))
+	}
+	for _, n := range []int64{0, 9, 10, 99, 100, -1, -10, 1 << 62} {
+		if got, want := string(appendHeader(nil, ':', n)), ":"+strconv.FormatInt(n, 10)+"\r\n"; got != want {
+			t.Errorf("appendHeader(%d) = %q, want %q", n, got, want)
+		}
+	}
 }
