@@ -175,7 +175,7 @@ func (c *conn) read() bool {
 			c.in = grown
 		}
 	}
-	n, err := unix.Read(c.fd, c.in[len(c.in):cap(c.in)])
+	n, err := rawRead(c.fd, c.in[len(c.in):cap(c.in)])
 	switch {
 	case n > 0:
 		c.in = c.in[:len(c.in)+n]
@@ -316,7 +316,7 @@ func (c *conn) writeUnsent() bool {
 	written := 0
 	for c.unsentStart < len(c.unsent) && written < writeBytesPerFlushMax {
 		chunk := c.unsent[c.unsentStart:min(len(c.unsent), c.unsentStart+writeBytesPerFlushMax-written)]
-		n, err := unix.Write(c.fd, chunk)
+		n, err := rawWrite(c.fd, chunk)
 		if n > 0 {
 			c.unsentStart += n
 			written += n

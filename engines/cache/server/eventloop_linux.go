@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -213,13 +212,19 @@ func (l *eventLoop) rewatch(fd int, events uint32) {
 
 // run is the loop; it returns when stop is called.
 func (l *eventLoop) run() {
-	// One thread for the loop, as Redis has: its syscalls never wait for
-	// the Go scheduler to move it between threads.
-	runtime.LockOSThread()
+	// Not locked to its thread: the loop rarely gives the scheduler a
+	// chance to run others (its syscalls are raw), so every 10 ms the
+	// runtime preempts it, and a locked goroutine pays a hand-off between
+	// threads each time where an unlocked one is simply picked up again.
 	defer close(l.done)
 	events := make([]unix.EpollEvent, eventsPerWaitMax)
 	for !l.stopping.Load() {
-		n, err := unix.EpollWait(l.epollFD, events, l.waitMillis())
+		// Look without waiting first: under load something is ready
+		// almost every time, and only a wait needs the scheduler told.
+		n, err := pollReady(l.epollFD, events)
+		if n == 0 && err == nil {
+			n, err = unix.EpollWait(l.epollFD, events, l.waitMillis())
+		}
 		if err != nil && !errors.Is(err, unix.EINTR) {
 			l.server.logf("cache server: epoll_wait: %v", err)
 			break

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The loop's non-blocking syscalls go straight to the kernel, without
+// telling the Go scheduler (syscall.RawSyscall): a read, a write or an
+// epoll_wait that does not wait returns in microseconds, while the
+// scheduler's bookkeeping around an ordinary syscall (entersyscall,
+// exitsyscall) costs as much again and has its monitor thread waking every
+// 20 µs to check whether the loop's thread is stuck. Only the epoll_wait
+// that may block goes through unix.EpollWait, so the scheduler can run
+// other goroutines (and the collector can stop the world) meanwhile.
+// Writes are bounded by writeBytesPerFlushMax, so none holds the thread
+// long.
+
+// rawRead is read(2) on a non-blocking socket.
+func rawRead(fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, errno := syscall.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// rawWrite is write(2) on a non-blocking socket.
+func rawWrite(fd int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, errno := syscall.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// pollReady is epoll_wait with a zero timeout: the events ready now.
+func pollReady(epollFD int, events []unix.EpollEvent) (int, error) {
+	// epoll_pwait with no signal mask is epoll_wait, and exists on every
+	// Linux architecture (arm64 has no epoll_wait).
+	n, _, errno := syscall.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epollFD),
+		uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
