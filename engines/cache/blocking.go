@@ -173,8 +173,9 @@ func (n *Node) receiveCommand(client node.ID, seq uint64, args [][]byte) {
 	if n.killed[client] {
 		return // CLIENT KILL closed its connection (clients.go)
 	}
-	if n.holdWhilePaused(client, seq, args) {
-		return // CLIENT PAUSE or DEBUG SLEEP (pause.go)
+	n.endPauseIfOver()
+	if n.holdBehindHeld(client, seq, args) {
+		return // an earlier command is held by CLIENT PAUSE (pause.go)
 	}
 	if n.blocking.blocked[client] != nil || len(n.blocking.queued[client]) > 0 {
 		q := append(n.blocking.queued[client], pendingCommand{seq: seq, args: args})
@@ -217,6 +218,9 @@ func (n *Node) handleBlocked() {
 			cmd := q[0]
 			q[0] = pendingCommand{}
 			b.queued[client] = q[1:]
+			if n.holdBehindHeld(client, cmd.seq, cmd.args) {
+				continue // an earlier one was held by a pause (pause.go)
+			}
 			n.handle(client, cmd.seq, cmd.args)
 			continue
 		}

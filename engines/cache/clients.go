@@ -273,7 +273,7 @@ func (n *Node) clientFlags(s *session) string {
 	}
 	add(s.pubsub.count() > 0, 'P')
 	add(s.multi != nil, 'x')
-	add(n.blocking.blocked[s.client] != nil, 'b')
+	add(n.blocking.blocked[s.client] != nil || n.pause.heldByClient[s.client] > 0, 'b')
 	add(s.tracking.on, 't')
 	add(s.tracking.brokenRedirect, 'R')
 	add(s.tracking.bcast, 'B')

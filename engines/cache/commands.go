@@ -21,6 +21,10 @@ const (
 	// OOM error when eviction cannot get under maxmemory (Redis's
 	// "denyoom"; see evict.go).
 	flagDenyOOM
+	// flagMayReplicate: the command does not write keys but goes into the
+	// replication stream (PUBLISH), so CLIENT PAUSE WRITE holds it like a
+	// write (Redis's "may_replicate"; see pause.go).
+	flagMayReplicate
 )
 
 // commandSpec is one row of the command table.

@@ -96,7 +96,9 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		// The node knows only clients with session state (SELECT, MULTI,
 		// WATCH, SETNAME); the others leave no trace until they do.
 		field("connected_clients", len(n.sessions))
-		field("blocked_clients", 0)
+		// Clients held by CLIENT PAUSE count as blocked, as Redis's
+		// postponed clients do.
+		field("blocked_clients", len(n.blocking.blocked)+n.heldClients())
 	case "memory":
 		used := n.usedMemoryBytes()
 		field("used_memory", used)
@@ -125,7 +127,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 	case "stats":
 		field("total_commands_processed", n.stats.Commands)
 		field("expired_keys", n.stats.ExpiredKeys)
-		field("evicted_keys", 0)
+		field("evicted_keys", n.stats.EvictedKeys)
 		field("keyspace_hits", n.stats.KeyspaceHits)
 		field("keyspace_misses", n.stats.KeyspaceMisses)
 	case "replication":

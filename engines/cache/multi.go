@@ -46,8 +46,10 @@ type multiState struct {
 	commands []queuedCommand
 	// aborted is set when a command failed to queue.
 	aborted bool
-	// writes is set when a queued command is flagged write.
-	writes bool
+	// writes is set when a queued command is flagged write; mayReplicate
+	// also when one is flagged may-replicate (PUBLISH): CLIENT PAUSE WRITE
+	// holds such an EXEC (pause.go).
+	writes, mayReplicate bool
 }
 
 type queuedCommand struct {
@@ -110,6 +112,9 @@ func (s *session) queue(spec *commandSpec, args [][]byte) resp.Value {
 	s.multi.commands = append(s.multi.commands, queuedCommand{spec: spec, args: own})
 	if spec.flags&flagWrite != 0 {
 		s.multi.writes = true
+	}
+	if spec.flags&(flagWrite|flagMayReplicate) != 0 {
+		s.multi.mayReplicate = true
 	}
 	return replyQueued
 }

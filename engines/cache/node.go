@@ -172,7 +172,7 @@ func (n *Node) Start(env node.Env) {
 	n.dbs = make([]*keyspace, n.cfg.Databases)
 	for i := range n.dbs {
 		dbIndex := i
-		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
+		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, &n.pause.keepExpired, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
 	}
 	n.indexSlots() // cluster.go: before anything is loaded
 	n.lastSaveUnix = env.Now().Unix()
@@ -350,6 +350,13 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 			return refusal
 		}
 	}
+	if n.paused() && n.pausedFor(s, spec) {
+		// Where Redis postpones a client: after the refusals above,
+		// before MULTI queues (pause.go).
+		n.hold(client, seq, args)
+		s.meta.noteCommand(spec, args, n.access.nowMillis)
+		return replyLater
+	}
 	if s.multi != nil && queuesInMulti(spec) {
 		return s.queue(spec, args)
 	}
@@ -383,7 +390,9 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 		n.snapshotBeforeWrite(s.dbIndex, snapshotWriteKeys(spec, args))
 	}
 	dirtyBefore := n.dirty
+	keepExpired := n.expiryFor(c.write)
 	reply := spec.run(c)
+	n.pause.keepExpired = keepExpired
 	if n.dirty != dirtyBefore {
 		for _, key := range spec.keys(args) {
 			c.db.reaccount(key) // collections change size in place
@@ -521,7 +530,8 @@ func (n *Node) cron() {
 		return // a test stopped the node dead to crash it (see halt)
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
-	if !n.isReplica() { // a replica's keys expire by its master's DELs
+	n.endPauseIfOver()
+	if !n.isReplica() && !n.paused() { // a replica's keys expire by its master's DELs; a pause keeps them (pause.go)
 		n.activeExpireCycle(n.access.nowMillis)
 	}
 	if n.aofErr != nil {
