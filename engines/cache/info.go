@@ -100,13 +100,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		// postponed clients do.
 		field("blocked_clients", len(n.blocking.blocked)+n.heldClients())
 	case "memory":
-		used := n.usedMemoryBytes()
-		field("used_memory", used)
-		field("used_memory_human", humanBytes(used))
-		field("used_memory_dataset", used)
-		field("maxmemory", n.cfg.MaxMemoryBytes)
-		field("maxmemory_human", humanBytes(n.cfg.MaxMemoryBytes))
-		field("maxmemory_policy", n.cfg.MaxMemoryPolicy)
+		n.writeMemoryInfo(field) // memorystats.go
 	case "persistence":
 		field("loading", 0)
 		field("rdb_changes_since_last_save", n.dirty)

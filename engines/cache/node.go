@@ -99,9 +99,10 @@ type Node struct {
 	// repl is master–replica replication (replication.go).
 	repl replState
 
-	clientKillState            // clients.go: CLIENT KILL
-	pause           pauseState // pause.go: CLIENT PAUSE, DEBUG SLEEP
-	debug           debugState // debug.go: DEBUG SET-ACTIVE-EXPIRE
+	clientKillState             // clients.go: CLIENT KILL
+	pause           pauseState  // pause.go: CLIENT PAUSE, DEBUG SLEEP
+	memory          memoryState // memorystats.go: peak, the process's figures
+	debug           debugState  // debug.go: DEBUG SET-ACTIVE-EXPIRE
 	// callsFree are call records for reuse (takeCall).
 	callsFree []*call
 	// cluster is the Redis Cluster state; nil unless ClusterEnabled
@@ -244,6 +245,8 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		delete(n.killed, from)
 	case Connected:
 		n.connected(from, m)
+	case ProcessMemory:
+		n.memory.process, n.memory.processKnown = m, true // memorystats.go
 	default:
 		if n.cluster != nil && n.cluster.Receive(from, msg) {
 			return
@@ -548,7 +551,7 @@ func (n *Node) cron() {
 		keys += ks.size()
 	}
 	n.env.Metrics().Set("cache_keys", float64(keys))
-	n.env.Metrics().Set("cache_used_memory_bytes", float64(n.usedMemoryBytes()))
+	n.env.Metrics().Set("cache_used_memory_bytes", float64(n.samplePeakMemory()))
 	n.env.After(n.cronInterval(), n.cron)
 }
 

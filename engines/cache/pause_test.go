@@ -42,6 +42,95 @@ func TestMemoryStatsFieldsAreRedisFields(t *testing.T) {
 	if !slices.Equal(ours, theirs) {
 		t.Fatalf("MEMORY STATS fields\n got  %v\n want %v", ours, theirs)
 	}
+	// And of the same types: integers, doubles, a map per database.
+	var kinds func(v resp.Value) []string
+	kinds = func(v resp.Value) []string {
+		var out []string
+		for i := 0; i+1 < len(v.Elems); i += 2 {
+			out = append(out, string(v.Elems[i].Str)+":"+strconv.Itoa(int(v.Elems[i+1].Kind)))
+			if v.Elems[i+1].Kind == resp.Map {
+				out = append(out, kinds(v.Elems[i+1])...)
+			}
+		}
+		return out
+	}
+	if ours, theirs := kinds(c.onNode("MEMORY STATS")[0]), kinds(c.onRedis("MEMORY STATS")); !slices.Equal(ours, theirs) {
+		t.Fatalf("MEMORY STATS types (field:kind)\n got  %v\n want %v", ours, theirs)
+	}
+	// INFO memory has Redis's fields in Redis's order.
+	infoNames := func(info string) []string {
+		var out []string
+		for _, line := range strings.Split(info, "\r\n") {
+			if name, _, ok := strings.Cut(line, ":"); ok {
+				out = append(out, name)
+			}
+		}
+		return out
+	}
+	ours, theirs = infoNames(string(c.onNode("INFO memory")[0].Str)), infoNames(string(c.onRedis("INFO memory").Str))
+	if !slices.Equal(ours, theirs) {
+		t.Fatalf("INFO memory fields\n got  %v\n want %v", ours, theirs)
+	}
+}
+
+// Without a report from its adapter (in the simulator) a node gives its
+// own accounting as allocator and RSS figures, with ratios of 1; with one
+// it reports the process's figures and the ratios between them.
+func TestMemoryStatsReportsTheProcessFigures(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "SET k v")
+	stats := func() map[string]string {
+		before := len(env.replies)
+		n.Receive("c", Command{Seq: 1, Args: splitLine(t, "MEMORY STATS")})
+		v := env.replies[before].Value
+		m := map[string]string{}
+		for i := 0; i+1 < len(v.Elems); i += 2 {
+			m[string(v.Elems[i].Str)] = v.Elems[i+1].String()
+		}
+		return m
+	}
+	used := strconv.FormatInt(n.usedMemoryBytes(), 10)
+	estimate := stats()
+	for field, want := range map[string]string{
+		"total.allocated": "(integer) " + used, "allocator.allocated": "(integer) " + used,
+		"allocator.resident": "(integer) " + used, "fragmentation": "(double) 1", "fragmentation.bytes": "(integer) 0",
+	} {
+		if got := estimate[field]; got != want {
+			t.Errorf("without a process report, %s = %s, want %s", field, got, want)
+		}
+	}
+	if info := do(n, env, "c", "INFO memory"); !strings.Contains(info, `mem_allocator:model\r\n`) {
+		t.Errorf("INFO memory does not say its figures are the model's: %s", info)
+	}
+	n.Receive("adapter", ProcessMemory{HeapObjectsBytes: 1000, HeapInUseBytes: 1500, RuntimeHeldBytes: 3000,
+		RSSBytes: 6000, TotalSystemBytes: 1 << 30, Allocator: "go1.26.0"})
+	measured := stats()
+	for field, want := range map[string]string{
+		"total.allocated": "(integer) " + used, "allocator.allocated": "(integer) 1000", "allocator.active": "(integer) 1500",
+		"allocator.resident": "(integer) 3000", "allocator-fragmentation.ratio": "(double) 1.5",
+		"allocator-fragmentation.bytes": "(integer) 500", "allocator-rss.ratio": "(double) 2", "allocator-rss.bytes": "(integer) 1500",
+		"rss-overhead.ratio": "(double) 2", "rss-overhead.bytes": "(integer) 3000",
+		"fragmentation.bytes": "(integer) " + strconv.FormatInt(6000-n.usedMemoryBytes(), 10),
+	} {
+		if got := measured[field]; got != want {
+			t.Errorf("with a process report, %s = %s, want %s", field, got, want)
+		}
+	}
+	info := do(n, env, "c", "INFO memory")
+	for _, line := range []string{"used_memory_rss:6000", "allocator_frag_ratio:1.50", "total_system_memory_human:1.00G", "mem_allocator:go1.26.0"} {
+		if !strings.Contains(info, line+`\r\n`) {
+			t.Errorf("INFO memory lacks %s: %s", line, info)
+		}
+	}
+	// The peak, sampled every cron tick as Redis 7.0 does, stays when
+	// memory shrinks.
+	do(n, env, "c", "SET big "+strings.Repeat("x", 10000))
+	peak := n.usedMemoryBytes()
+	env.Advance(time.Second)
+	do(n, env, "c", "DEL big")
+	if got := stats()["peak.allocated"]; got != "(integer) "+strconv.FormatInt(peak, 10) {
+		t.Errorf("peak.allocated = %s after a 10 kB key came and went, want %d", got, peak)
+	}
 }
 
 // replyLog collects the answers to commands sent with distinct seqs.

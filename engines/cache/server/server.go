@@ -175,8 +175,9 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, metered: metered, rt: rt, listener: ln, conns: make(map[*conn]struct{}), closing: make(chan struct{})}
 	cfg.Metrics.Set(metricConnectedClients, 0)
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.acceptLoop()
+	go s.reportProcessMemory() // process.go
 	return s, nil
 }
 
