@@ -17,8 +17,12 @@ import (
 // must read it again to hear about the next change. OPTIN remembers only
 // the reads that directly follow CLIENT CACHING YES; OPTOUT all but those
 // after CLIENT CACHING NO. BCAST remembers nothing: every modified key that
-// starts with one of the client's prefixes is announced. NOLOOP skips the
-// client whose own command modified the key. A flush invalidates
+// starts with one of the client's prefixes is announced — not at once but,
+// as Redis does in beforeSleep, once the event at hand is over: the keys
+// modified meanwhile go out as one invalidation per prefix, sorted (a zero
+// delay timer stands in for the end of Redis's event loop iteration, so
+// an MSET of three keys is one message). NOLOOP skips the client whose own
+// command modified the key (in BCAST mode: the last modification). A flush invalidates
 // everything (a null key list) for every tracking client.
 //
 // Invalidations are pushes ("invalidate" [keys]) to RESP3 clients. A RESP2
@@ -65,6 +69,12 @@ type trackingState struct {
 	// prefixOrder lists the prefixes sorted, so fan-out order is fixed.
 	prefixes    map[string][]*session
 	prefixOrder []string
+	// broadcast holds, per BCAST prefix, the keys modified since the last
+	// broadcast and the session whose command last modified each (nil: an
+	// expiry or eviction), for NOLOOP; broadcastArmed is set while the
+	// timer that sends them is pending.
+	broadcast      map[string]map[string]*session
+	broadcastArmed bool
 }
 
 // startTracking registers tracking's listeners for modified keys and
@@ -136,15 +146,61 @@ func (n *Node) trackingKeyModified(_ int, key []byte) {
 		if !bytes.HasPrefix(key, []byte(prefix)) {
 			continue
 		}
-		keys := resp.ArrayOf(resp.Bulk(bytes.Clone(key)))
-		for _, s := range t.prefixes[prefix] {
-			if s.tracking.noloop && s == n.current {
-				continue
-			}
-			n.sendInvalidation(s, keys)
+		if t.broadcast == nil {
+			t.broadcast = make(map[string]map[string]*session)
+		}
+		if t.broadcast[prefix] == nil {
+			t.broadcast[prefix] = make(map[string]*session)
+		}
+		t.broadcast[prefix][string(key)] = n.current
+		if !t.broadcastArmed {
+			t.broadcastArmed = true
+			n.env.After(0, n.broadcastInvalidations)
 		}
 	}
 	n.invalidateTrackedKey(key)
+}
+
+// broadcastInvalidations sends the BCAST clients the keys modified since
+// the last time: per prefix, in prefix order, the keys sorted.
+func (n *Node) broadcastInvalidations() {
+	t := &n.tracking
+	t.broadcastArmed = false
+	if n.halted {
+		return
+	}
+	pending := t.broadcast
+	t.broadcast = nil
+	for _, prefix := range t.prefixOrder {
+		modifiedBy := pending[prefix]
+		if len(modifiedBy) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(modifiedBy))
+		for key := range modifiedBy {
+			keys = append(keys, key)
+		}
+		sort.Strings(keys) // never map order
+		all := make([]resp.Value, len(keys))
+		for i, key := range keys {
+			all[i] = resp.BulkFromString(key)
+		}
+		for _, s := range t.prefixes[prefix] {
+			list := all
+			if s.tracking.noloop {
+				list = nil
+				for i, key := range keys {
+					if modifiedBy[key] != s {
+						list = append(list, all[i])
+					}
+				}
+				if len(list) == 0 {
+					continue
+				}
+			}
+			n.sendInvalidation(s, resp.ArrayOf(list...))
+		}
+	}
 }
 
 // invalidateTrackedKey notifies the clients that may cache key and forgets
