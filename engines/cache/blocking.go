@@ -233,6 +233,9 @@ type servedReply struct {
 	client node.ID
 	seq    uint64
 	value  resp.Value
+	// after are pushes to the waiter caused by its own pop or move (a
+	// tracking invalidation): they follow its reply.
+	after []resp.Value
 }
 
 // serveKey serves the waiters of k in FIFO order while k holds a
@@ -289,13 +292,21 @@ func (n *Node) serveKey(k blockKey) {
 			v = zmpopFrom(&c, key, z, !bc.left, bc.count)
 		}
 		n.unblock(bc)
-		served = append(served, servedReply{bc.client, bc.seq, v})
+		var after []resp.Value
 		if n.dirty != dirtyBefore {
+			// The waiter's command is the one running now, as Redis makes
+			// it current_client while serving it: invalidations it causes
+			// itself come after its reply, and NOLOOP skips it.
+			current, afterReply := n.current, n.afterReply
+			n.current, n.afterReply = n.sessions[bc.client], nil
 			n.keyModified(k.dbIndex, key)
 			if bc.op == blockMove {
 				n.keyModified(k.dbIndex, bc.dst)
 			}
+			after = n.afterReply
+			n.current, n.afterReply = current, afterReply
 		}
+		served = append(served, servedReply{bc.client, bc.seq, v, after})
 	}
 	if len(served) == 0 {
 		return
@@ -306,6 +317,9 @@ func (n *Node) serveKey(k blockKey) {
 			s.value = misconf(err)
 		}
 		n.reply(s.client, s.seq, s.value)
+		for _, p := range s.after {
+			n.push(s.client, p)
+		}
 	}
 }
 

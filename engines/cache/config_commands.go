@@ -63,6 +63,20 @@ var configParams = map[string]configParam{
 			return "", true
 		},
 	},
+	"tracking-table-max-keys": {
+		get: func(n *Node) string { return strconv.FormatInt(n.tracking.maxKeys, 10) },
+		set: func(n *Node, v string) (string, bool) {
+			i, ok := resp.ParseInt([]byte(v))
+			if !ok {
+				return "argument couldn't be parsed into an integer", false
+			}
+			if i < 0 {
+				return "argument must be between 0 and 9223372036854775807 inclusive", false
+			}
+			n.tracking.maxKeys = i // applied before the next command (tracking.go)
+			return "", true
+		},
+	},
 	"hz": {
 		get: func(n *Node) string { return strconv.Itoa(n.cfg.Hz) },
 		set: func(n *Node, v string) (string, bool) {

@@ -99,6 +99,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		// Clients held by CLIENT PAUSE count as blocked, as Redis's
 		// postponed clients do.
 		field("blocked_clients", len(n.blocking.blocked)+n.heldClients())
+		field("tracking_clients", len(n.tracking.clients))
 	case "memory":
 		n.writeMemoryInfo(field) // memorystats.go
 	case "persistence":
@@ -124,6 +125,13 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		field("evicted_keys", n.stats.EvictedKeys)
 		field("keyspace_hits", n.stats.KeyspaceHits)
 		field("keyspace_misses", n.stats.KeyspaceMisses)
+		trackingKeys := 0
+		if n.tracking.keys != nil {
+			trackingKeys = n.tracking.keys.Len()
+		}
+		field("tracking_total_keys", trackingKeys)
+		field("tracking_total_items", n.tracking.items)
+		field("tracking_total_prefixes", len(n.tracking.prefixOrder))
 	case "replication":
 		n.writeReplicationInfo(field) // replication.go
 	case "cluster":

@@ -337,6 +337,9 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 		}
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
+	if len(n.tracking.clients) > 0 {
+		n.trackingLimitKeys() // tracking.go
+	}
 	// Like Redis's processCommand: make room before every command, and
 	// refuse the ones that could need more when there is none (inside
 	// MULTI the refusal also dooms the transaction). A replica leaves
@@ -546,6 +549,10 @@ func (n *Node) cron() {
 		n.flushStream()
 	}
 	n.snapshotCron()
+	if len(n.tracking.clients) > 0 {
+		// Also here, so a CONFIG SET of the bound applies on an idle node.
+		n.trackingLimitKeys()
+	}
 	keys := 0
 	for _, ks := range n.dbs {
 		keys += ks.size()

@@ -34,10 +34,17 @@ import (
 // Like Redis, the table is keyed by key name only: a change in any
 // database invalidates the name.
 
-// trackingKeysMax bounds the tracking table (Redis's tracking-table-max-keys
-// default): past it, random keys are invalidated early and forgotten, which
-// costs clients cache hits but never correctness.
-const trackingKeysMax = 1_000_000
+// trackingKeysMax is the default bound of the tracking table (Redis's
+// tracking-table-max-keys; CONFIG SET changes it, 0 lifts it). Past it,
+// random keys are invalidated early and forgotten, which costs clients
+// cache hits but never correctness. As in Redis, the bound is enforced
+// before each command and in the cron, not on insertion, with an effort
+// of trackingEvictEffort keys per try that grows while the table stays
+// over (trackingLimitKeys).
+const (
+	trackingKeysMax     = 1_000_000
+	trackingEvictEffort = 100
+)
 
 // trackingChannel is where RESP2 redirect targets hear invalidations.
 const trackingChannel = "__redis__:invalidate"
@@ -62,6 +69,13 @@ type trackingState struct {
 	// ascending). Created on first use with a seed from env.Rand; nil when
 	// no client tracks.
 	keys *dict.Dict[[]int64]
+	// items counts the (key, client) pairs in keys (INFO's
+	// tracking_total_items).
+	items int64
+	// maxKeys is tracking-table-max-keys; overLimitTries counts the tries
+	// in a row that ended still over it (Redis's timeout_counter).
+	maxKeys        int64
+	overLimitTries int64
 	// clients are the sessions with tracking on, by ascending id: flushes
 	// notify them in that order.
 	clients []*session
@@ -81,6 +95,7 @@ type trackingState struct {
 // flushed databases.
 func (n *Node) startTracking() {
 	n.tracking.prefixes = make(map[string][]*session)
+	n.tracking.maxKeys = trackingKeysMax
 	n.onKeyModified = append(n.onKeyModified, n.trackingKeyModified)
 	n.onFlush = append(n.onFlush, n.trackingFlushed)
 }
@@ -215,6 +230,7 @@ func (n *Node) invalidateTrackedKey(key []byte) {
 		return
 	}
 	t.keys.Delete(string(key))
+	t.items -= int64(len(ids))
 	keys := resp.ArrayOf(resp.Bulk(bytes.Clone(key)))
 	for _, id := range ids {
 		s := n.clientsByID[id]
@@ -233,7 +249,33 @@ func (n *Node) trackingFlushed(int) {
 	}
 	if n.tracking.keys != nil {
 		n.tracking.keys.Clear()
+		n.tracking.items = 0
 	}
+}
+
+// trackingLimitKeys invalidates random keys of the tracking table until it
+// is within tracking-table-max-keys, as Redis's trackingLimitUsedSlots:
+// at most trackingEvictEffort keys times the tries in a row that ended
+// over the limit, so a big overshoot is worked off over several commands
+// and cron ticks without stalling one.
+func (n *Node) trackingLimitKeys() {
+	t := &n.tracking
+	if t.keys == nil || t.maxKeys == 0 || int64(t.keys.Len()) <= t.maxKeys {
+		t.overLimitTries = 0
+		return
+	}
+	for range trackingEvictEffort * (t.overLimitTries + 1) {
+		victim, _, ok := t.keys.Random(n.env.Rand())
+		if !ok {
+			break
+		}
+		n.invalidateTrackedKey([]byte(victim))
+		if int64(t.keys.Len()) <= t.maxKeys {
+			t.overLimitTries = 0
+			return
+		}
+	}
+	t.overLimitTries++
 }
 
 // trackingCommandDone runs after each command of a tracking client:
@@ -260,7 +302,7 @@ func (n *Node) rememberKey(key []byte, id int64) {
 	if t.keys == nil {
 		t.keys = dict.New[[]int64](n.env.Rand().Uint64())
 	}
-	ids, ok := t.keys.GetBytes(key)
+	ids, _ := t.keys.GetBytes(key)
 	i := sort.Search(len(ids), func(i int) bool { return ids[i] >= id })
 	if i < len(ids) && ids[i] == id {
 		return
@@ -269,10 +311,7 @@ func (n *Node) rememberKey(key []byte, id int64) {
 	copy(ids[i+1:], ids[i:])
 	ids[i] = id
 	t.keys.Set(string(key), ids)
-	if !ok && t.keys.Len() > trackingKeysMax {
-		victim, _, _ := t.keys.Random(n.env.Rand())
-		n.invalidateTrackedKey([]byte(victim))
-	}
+	t.items++
 }
 
 // trackingOff turns tracking off for s (CLIENT TRACKING OFF, RESET,
@@ -294,7 +333,7 @@ func (n *Node) trackingOff(s *session) {
 	t.clients = removeSession(t.clients, s)
 	s.tracking = trackingSession{}
 	if len(t.clients) == 0 {
-		t.keys = nil // nobody left to tell: forget everything
+		t.keys, t.items = nil, 0 // nobody left to tell: forget everything
 	}
 }
 
