@@ -273,7 +273,15 @@ func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
 	more, after := n.moreReplies, n.afterReply
 	n.moreReplies, n.afterReply = nil, nil
 	if v.Kind != 0 {
-		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client), Silent: n.replySilenced(client)})
+		silent := n.replySilenced(client)
+		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client), Silent: silent})
+		if silent && v.Kind == resp.Push {
+			// Pub/Sub confirmations are pushes: CLIENT REPLY OFF does not
+			// silence them (Redis's CLIENT_PUSHING), in either protocol.
+			for _, p := range append([]resp.Value{v}, more...) {
+				n.push(client, p)
+			}
+		}
 	}
 	for _, p := range after {
 		n.push(client, p)

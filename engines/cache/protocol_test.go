@@ -176,6 +176,22 @@ var protocolScripts = map[string][]transcriptStep{
 		"b: SET item:1 v",
 		"b: EXEC",
 	),
+	// Subscription confirmations are pushes, which CLIENT REPLY OFF does
+	// not silence; the reply to PUBLISH is.
+	"pubsub-reply-off": parseScript(
+		"a: CLIENT REPLY OFF",
+		"a: SUBSCRIBE ch",
+		"a: PSUBSCRIBE c*",
+		"b: PUBLISH ch hi",
+		"a: UNSUBSCRIBE",
+		"a: PUNSUBSCRIBE c*",
+		"a: PUBLISH ch hi",
+		"c: HELLO 3",
+		"c: CLIENT REPLY OFF",
+		"c: SUBSCRIBE ch",
+		"c: PING",
+		"c: UNSUBSCRIBE ch",
+	),
 	"tracking-redirect-resp2": parseScript(
 		"b: SUBSCRIBE __redis__:invalidate",
 		"a: CLIENT TRACKING ON REDIRECT {id:b}",
@@ -298,6 +314,9 @@ func (w *nodeWorld) run(client string, args [][]byte) map[string]string {
 		var b []byte
 		switch msg := m.msg.(type) {
 		case Reply:
+			if msg.Silent {
+				continue // CLIENT REPLY OFF: the adapter writes nothing
+			}
 			b = resp.AppendValue(b, msg.Value, int(protocolOrRESP2(msg.Protocol)))
 			for _, v := range msg.More {
 				b = resp.AppendValue(b, v, int(protocolOrRESP2(msg.Protocol)))
