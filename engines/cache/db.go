@@ -55,7 +55,7 @@ func delCommand(c *call) resp.Value {
 func existsCommand(c *call) resp.Value {
 	var found int64
 	for _, key := range c.args[1:] {
-		if c.lookup(key) != nil {
+		if c.lookupNoTouch(key) != nil {
 			found++
 		}
 	}
@@ -63,7 +63,7 @@ func existsCommand(c *call) resp.Value {
 }
 
 func typeCommand(c *call) resp.Value {
-	e := c.db.lookupNoTouch(c.args[1], c.nowMillis)
+	e := c.lookupNoTouch(c.args[1])
 	if e == nil {
 		return resp.Simple("none")
 	}

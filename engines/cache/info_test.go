@@ -107,3 +107,22 @@ func TestClientCommands(t *testing.T) {
 		t.Fatalf("CLIENT LIST = %s", got)
 	}
 }
+
+// TTL, PTTL, EXPIRETIME, TYPE and EXISTS do not count as an access to the
+// key (Redis's LOOKUP_NOTOUCH), so OBJECT IDLETIME is left alone; a GET
+// resets it (introspection-2.tcl).
+func TestMetadataReadsDoNotTouchTheKey(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "SET foo bar")
+	env.Advance(3 * time.Second)
+	for _, line := range []string{"TTL foo", "PTTL foo", "EXPIRETIME foo", "PEXPIRETIME foo", "TYPE foo", "EXISTS foo"} {
+		do(n, env, "c", line)
+	}
+	if got := do(n, env, "c", "OBJECT IDLETIME foo"); got != "(integer) 3" {
+		t.Fatalf("OBJECT IDLETIME after metadata reads = %s, want 3", got)
+	}
+	do(n, env, "c", "GET foo")
+	if got := do(n, env, "c", "OBJECT IDLETIME foo"); got != "(integer) 0" {
+		t.Fatalf("OBJECT IDLETIME after GET = %s, want 0", got)
+	}
+}
