@@ -51,6 +51,9 @@ type commandSpec struct {
 	run         func(c *call) resp.Value
 	// metricName is precomputed so counting a command allocates nothing.
 	metricName string
+	// index numbers the table's commands from 0, for per-command
+	// counters kept in slices (cmdstats.go).
+	index int
 }
 
 // commandTable maps lower-case names to their specs. It is built once from
@@ -70,6 +73,7 @@ func buildCommandTable(groups ...[]commandSpec) map[string]*commandSpec {
 				panic("cache: command " + spec.name + " registered twice")
 			}
 			spec.metricName = `cache_commands_total{cmd="` + spec.name + `"}`
+			spec.index = len(table)
 			table[spec.name] = spec
 		}
 	}

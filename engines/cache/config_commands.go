@@ -209,6 +209,8 @@ func configCommand(c *call) resp.Value {
 		}
 		s := &c.node.stats
 		s.Commands, s.ExpiredKeys, s.KeyspaceHits, s.KeyspaceMisses, s.AOFWriteFails = 0, 0, 0, 0, 0
+		s.EvictedKeys = 0
+		c.node.cmdStats.reset()
 		return resp.OK
 	}
 	return errUnknownSubcommand(c.args[1], "CONFIG")

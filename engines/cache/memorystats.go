@@ -21,7 +21,7 @@ import (
 //     process spends on them, and it is what maxmemory compares against.
 //   - The process, which a core package may not look at (no runtime or os
 //     calls: the node contract). The adapter that runs the node in a real
-//     process (server.go) measures it and sends a ProcessMemory message
+//     process (server.go) measures it and sends a ProcessStats message
 //     every second; allocator.*, the RSS and the fragmentation figures are
 //     the latest report's. They measure the whole Go process — the Go
 //     heap is the allocator here — so the fragmentation ratio (RSS over
@@ -59,9 +59,10 @@ func memoryInfoCommand(c *call, sub string) resp.Value {
 	return helpReply(c, memoryHelp)
 }
 
-// ProcessMemory is the adapter's measurement of the process a node runs in
-// (see above). Bytes that could not be measured are 0.
-type ProcessMemory struct {
+// ProcessStats is the adapter's measurement of the process a node runs in
+// (see above): memory, and the CPU time INFO cpu reports. Figures that
+// could not be measured are 0.
+type ProcessStats struct {
 	// HeapObjectsBytes is what live heap objects take (allocator.allocated).
 	HeapObjectsBytes int64
 	// HeapInUseBytes is the heap spans holding objects, with their unused
@@ -76,6 +77,10 @@ type ProcessMemory struct {
 	TotalSystemBytes int64
 	// Allocator names the runtime (INFO mem_allocator): "go1.26.0".
 	Allocator string
+	// CPUUserSeconds and CPUSysSeconds are the process's CPU time so far,
+	// the Children ones its waited-for children's (INFO cpu).
+	CPUUserSeconds, CPUSysSeconds                 float64
+	CPUUserChildrenSeconds, CPUSysChildrenSeconds float64
 }
 
 // processMemoryModel is INFO's mem_allocator for a node whose figures are
@@ -87,7 +92,7 @@ type memoryState struct {
 	// peakBytes is the highest used memory sampled (used_memory_peak).
 	peakBytes int64
 	// process is the adapter's latest report; processKnown once one came.
-	process      ProcessMemory
+	process      ProcessStats
 	processKnown bool
 }
 

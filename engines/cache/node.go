@@ -99,10 +99,11 @@ type Node struct {
 	// repl is master–replica replication (replication.go).
 	repl replState
 
-	clientKillState             // clients.go: CLIENT KILL
-	pause           pauseState  // pause.go: CLIENT PAUSE, DEBUG SLEEP
-	memory          memoryState // memorystats.go: peak, the process's figures
-	debug           debugState  // debug.go: DEBUG SET-ACTIVE-EXPIRE
+	clientKillState              // clients.go: CLIENT KILL
+	pause           pauseState   // pause.go: CLIENT PAUSE, DEBUG SLEEP
+	memory          memoryState  // memorystats.go: peak, the process's figures
+	debug           debugState   // debug.go: DEBUG SET-ACTIVE-EXPIRE
+	cmdStats        commandStats // cmdstats.go: INFO commandstats, errorstats
 	// callsFree are call records for reuse (takeCall).
 	callsFree []*call
 	// cluster is the Redis Cluster state; nil unless ClusterEnabled
@@ -245,7 +246,7 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		delete(n.killed, from)
 	case Connected:
 		n.connected(from, m)
-	case ProcessMemory:
+	case ProcessStats:
 		n.memory.process, n.memory.processKnown = m, true // memorystats.go
 	default:
 		if n.cluster != nil && n.cluster.Receive(from, msg) {
@@ -321,27 +322,27 @@ func (n *Node) flushed(dbIndex int) {
 // replyLater. Inside MULTI, commands are queued instead (multi.go).
 func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if n.broken != nil {
-		return *n.broken
+		return n.countError(*n.broken)
 	}
 	if len(args) == 0 {
-		return replyEmptyCommand
+		return n.countError(replyEmptyCommand)
 	}
 	s := n.session(client)
 	spec := lookupCommand(args[0])
 	if spec == nil {
 		s.flagTransaction()
-		return errUnknownCommand(args)
+		return n.countError(errUnknownCommand(args))
 	}
 	if !spec.arityOK(len(args)) {
 		s.flagTransaction()
-		return errWrongArity(spec.name)
+		return n.reject(spec, args, errWrongArity(spec.name))
 	}
 	if refusal, refused := refuseWhileSubscribed(s, spec, args); refused {
-		return refusal
+		return n.reject(spec, args, refusal)
 	}
 	if n.router != nil {
 		if refusal, refused := n.routeCommand(s, spec, args); refused { // routing.go
-			return refusal
+			return n.reject(spec, args, refusal)
 		}
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
@@ -355,13 +356,13 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if !n.isReplica() && !n.performEvictions() && spec.flags&flagDenyOOM != 0 {
 		_ = n.writeAOF() // the DELs of what was evicted; a failure is noted
 		s.flagTransaction()
-		return replyOOM
+		return n.reject(spec, args, replyOOM)
 	}
 	isWrite := spec.flags&flagWrite != 0
 	if isWrite {
 		if refusal, refused := n.refuseWrite(); refused { // replication.go
 			s.flagTransaction()
-			return refusal
+			return n.reject(spec, args, refusal)
 		}
 	}
 	if n.paused() && n.pausedFor(s, spec) {
@@ -377,7 +378,7 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if isWrite && n.aofErr != nil {
 		n.retryAOF()
 		if n.aofErr != nil {
-			return misconf(n.aofErr)
+			return n.reject(spec, args, misconf(n.aofErr))
 		}
 	}
 	reply := n.call(client, seq, spec, args)
@@ -416,6 +417,7 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	n.commandDone(c, spec, reply)
 	n.current = nil
 	n.stats.Commands++
+	n.countCall(spec, args, reply) // cmdstats.go
 	n.env.Metrics().Add(spec.metricName, 1)
 	n.releaseCall(c)
 	return reply

@@ -102,7 +102,7 @@ func TestMemoryStatsReportsTheProcessFigures(t *testing.T) {
 	if info := do(n, env, "c", "INFO memory"); !strings.Contains(info, `mem_allocator:model\r\n`) {
 		t.Errorf("INFO memory does not say its figures are the model's: %s", info)
 	}
-	n.Receive("adapter", ProcessMemory{HeapObjectsBytes: 1000, HeapInUseBytes: 1500, RuntimeHeldBytes: 3000,
+	n.Receive("adapter", ProcessStats{HeapObjectsBytes: 1000, HeapInUseBytes: 1500, RuntimeHeldBytes: 3000,
 		RSSBytes: 6000, TotalSystemBytes: 1 << 30, Allocator: "go1.26.0"})
 	measured := stats()
 	for field, want := range map[string]string{

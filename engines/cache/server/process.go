@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strconv"
+	"syscall"
 	"time"
 
 	"syslab/engines/cache"
@@ -14,14 +15,14 @@ import (
 
 // The node may not look at its own process (the node contract), so the
 // server measures it and tells the node, which reports the figures in
-// MEMORY STATS and INFO memory (cache.ProcessMemory).
+// MEMORY STATS, INFO memory and INFO cpu (cache.ProcessStats).
 
 // processMemoryInterval is how often the server measures the process.
 // Redis refreshes its allocator figures every 100 ms in serverCron; a
 // second is plenty for a figure people read by hand or scrape.
 const processMemoryInterval = time.Second
 
-// processReporter is the sender of ProcessMemory reports to the node.
+// processReporter is the sender of ProcessStats reports to the node.
 const processReporter = "process"
 
 // Go runtime metrics read for each report (runtime/metrics: no
@@ -33,16 +34,16 @@ const (
 	metricMappedTotal  = "/memory/classes/total:bytes"
 )
 
-// reportProcessMemory measures the process now and every
+// reportProcessStats measures the process now and every
 // processMemoryInterval until the server closes.
-func (s *Server) reportProcessMemory() {
+func (s *Server) reportProcessStats() {
 	defer s.wg.Done()
 	samples := []metrics.Sample{{Name: metricHeapObjects}, {Name: metricHeapUnused}, {Name: metricHeapReleased}, {Name: metricMappedTotal}}
 	totalSystem := totalSystemMemoryBytes()
 	ticker := time.NewTicker(processMemoryInterval)
 	defer ticker.Stop()
 	for {
-		if !s.rt.Handle(processReporter, measureProcessMemory(samples, totalSystem)) {
+		if !s.rt.Handle(processReporter, measureProcessStats(samples, totalSystem)) {
 			return // the node is stopping
 		}
 		select {
@@ -53,9 +54,9 @@ func (s *Server) reportProcessMemory() {
 	}
 }
 
-// measureProcessMemory reads the Go heap as the allocator figures and
-// the resident set from /proc (0 where there is none).
-func measureProcessMemory(samples []metrics.Sample, totalSystemBytes int64) cache.ProcessMemory {
+// measureProcessStats reads the Go heap as the allocator figures, the
+// resident set from /proc (0 where there is none) and the CPU times.
+func measureProcessStats(samples []metrics.Sample, totalSystemBytes int64) cache.ProcessStats {
 	metrics.Read(samples)
 	value := func(i int) int64 {
 		if samples[i].Value.Kind() != metrics.KindUint64 {
@@ -64,7 +65,7 @@ func measureProcessMemory(samples []metrics.Sample, totalSystemBytes int64) cach
 		return int64(samples[i].Value.Uint64())
 	}
 	objects, unused, released, mapped := value(0), value(1), value(2), value(3)
-	return cache.ProcessMemory{
+	p := cache.ProcessStats{
 		HeapObjectsBytes: objects,
 		HeapInUseBytes:   objects + unused,
 		RuntimeHeldBytes: mapped - released,
@@ -72,6 +73,19 @@ func measureProcessMemory(samples []metrics.Sample, totalSystemBytes int64) cach
 		TotalSystemBytes: totalSystemBytes,
 		Allocator:        runtime.Version(),
 	}
+	p.CPUUserSeconds, p.CPUSysSeconds = cpuSeconds(syscall.RUSAGE_SELF)
+	p.CPUUserChildrenSeconds, p.CPUSysChildrenSeconds = cpuSeconds(syscall.RUSAGE_CHILDREN)
+	return p
+}
+
+// cpuSeconds is the user and system CPU time of who (getrusage), or 0s.
+func cpuSeconds(who int) (user, sys float64) {
+	var u syscall.Rusage
+	if syscall.Getrusage(who, &u) != nil {
+		return 0, 0
+	}
+	seconds := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return seconds(u.Utime), seconds(u.Stime)
 }
 
 // residentSetBytes is the process's RSS from /proc/self/statm (its second

@@ -55,6 +55,13 @@ func TestMemoryStatsReportTheProcess(t *testing.T) {
 	if runtime.GOOS == "linux" && number("used_memory_rss") <= 0 {
 		t.Fatalf("used_memory_rss = %d on Linux", number("used_memory_rss"))
 	}
+	cpu, err := c.Info(ctx, "cpu").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := strconv.ParseFloat(field(cpu, "used_cpu_user"), 64); err != nil || v <= 0 {
+		t.Fatalf("INFO cpu used_cpu_user = %q after the process ran: want the process's CPU time", field(cpu, "used_cpu_user"))
+	}
 	stats, err := c.Do(ctx, "MEMORY", "STATS").Slice()
 	if err != nil {
 		t.Fatal(err)

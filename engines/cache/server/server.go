@@ -177,7 +177,7 @@ func Start(cfg Config) (*Server, error) {
 	cfg.Metrics.Set(metricConnectedClients, 0)
 	s.wg.Add(2)
 	go s.acceptLoop()
-	go s.reportProcessMemory() // process.go
+	go s.reportProcessStats() // process.go
 	return s, nil
 }
 
