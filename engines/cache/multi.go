@@ -79,6 +79,9 @@ type execState struct {
 	// lastDB is the database of the last logged write, so EXEC is logged
 	// without a SELECT in front of it.
 	lastDB int
+	// clockAheadMillis is how far DEBUG SLEEPs in the transaction moved
+	// its clock (pause.go): the commands after them run that much later.
+	clockAheadMillis int64
 }
 
 // queuesInMulti reports whether spec is queued inside MULTI rather than

@@ -399,6 +399,9 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	c := n.takeCall()
 	*c = call{node: n, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
 		nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
+	if n.exec != nil {
+		c.nowMillis += n.exec.clockAheadMillis // a DEBUG SLEEP earlier in EXEC (pause.go)
+	}
 	n.current = s
 	s.meta.noteCommand(spec, args, c.nowMillis) // CLIENT LIST's cmd and idle
 	if c.write && n.bgSnapshot != nil {
@@ -495,7 +498,10 @@ func (n *Node) keyExpired(dbIndex int, key string) {
 	n.stats.ExpiredKeys++
 	n.env.Metrics().Add("cache_expired_keys_total", 1)
 	n.propagate(dbIndex, cmdDel, []byte(key))
+	// No client modified it: BCAST's NOLOOP must not leave it out.
+	n.tracking.expiring = true
 	n.keyModified(dbIndex, []byte(key))
+	n.tracking.expiring = false
 }
 
 // writeAOF writes what commands appended, syncing first under always.
@@ -547,7 +553,9 @@ func (n *Node) cron() {
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
 	n.endPauseIfOver()
-	if !n.isReplica() && !n.paused() { // a replica's keys expire by its master's DELs; a pause keeps them (pause.go)
+	if !n.isReplica() && !n.paused() && !n.pause.sleeping && !n.debug.cronPaused {
+		// A replica's keys expire by its master's DELs; a pause keeps them,
+		// and during DEBUG SLEEP Redis runs nothing (pause.go).
 		n.activeExpireCycle(n.access.nowMillis)
 	}
 	if n.aofErr != nil {
@@ -559,7 +567,7 @@ func (n *Node) cron() {
 		n.flushStream()
 	}
 	n.snapshotCron()
-	if len(n.tracking.clients) > 0 {
+	if len(n.tracking.clients) > 0 && !n.debug.cronPaused {
 		// Also here, so a CONFIG SET of the bound applies on an idle node.
 		n.trackingLimitKeys()
 	}

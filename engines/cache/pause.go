@@ -12,7 +12,13 @@ import (
 
 // Pausing clients: CLIENT PAUSE timeout [WRITE|ALL], CLIENT UNPAUSE, and
 // DEBUG SLEEP, which in Redis stops the whole event loop and here holds
-// every command until it is over (the node never blocks).
+// every command until it is over (the node never blocks). Inside EXEC,
+// where Redis sleeps in the middle of the transaction, DEBUG SLEEP moves
+// the transaction's clock forward instead — the commands after it see the
+// time they would see in Redis — answers at once, and holds every other
+// client until the real clock has caught up, so nothing runs during the
+// sleep there either. A sleep is not a pause: it does not keep expired
+// keys (only the sleeping transaction runs, and it sees them expire).
 //
 // While the node is paused, the commands it holds — all of them, or in
 // WRITE mode those that may change the dataset or the replication stream:
@@ -63,10 +69,15 @@ type pauseState struct {
 	// generation tells a pause's timer whether it is still the current
 	// one: CLIENT PAUSE again or UNPAUSE makes older timers stale.
 	generation uint64
-	// sleeper is the client whose DEBUG SLEEP is running, answered OK
-	// when the pause ends; sleeperSeq its command.
-	sleeper    node.ID
-	sleeperSeq uint64
+	// sleeping is set during a DEBUG SLEEP, until sleepUntilMillis;
+	// sleepGeneration tells its timer whether it is still the current one.
+	// sleeper is the client whose DEBUG SLEEP (outside EXEC) is answered
+	// OK when the sleep ends; sleeperSeq its command.
+	sleeping         bool
+	sleepUntilMillis int64
+	sleepGeneration  uint64
+	sleeper          node.ID
+	sleeperSeq       uint64
 	// keepExpired is what every keyspace's lazy expiry reads (keyspace.go):
 	// set while paused, except during a write command (see above).
 	keepExpired bool
@@ -86,8 +97,12 @@ func (n *Node) paused() bool { return n.pause.mode != pauseNone }
 // held runs first, then whatever comes next. Redis checks the same before
 // every command and in serverCron.
 func (n *Node) endPauseIfOver() {
-	if n.paused() && n.env.Now().UnixMilli() >= n.pause.untilMillis {
+	now := n.env.Now().UnixMilli()
+	if n.paused() && now >= n.pause.untilMillis {
 		endPause(n)
+	}
+	if n.pause.sleeping && now >= n.pause.sleepUntilMillis {
+		endSleep(n)
 	}
 }
 
@@ -96,7 +111,7 @@ func (n *Node) endPauseIfOver() {
 // if DEBUG SLEEP runs, during which Redis answers nothing at all; it
 // reports whether it held the command.
 func (n *Node) holdBehindHeld(client node.ID, seq uint64, args [][]byte) bool {
-	if n.pause.heldByClient[client] == 0 && n.pause.sleeper == "" {
+	if n.pause.heldByClient[client] == 0 && !n.pause.sleeping {
 		return false
 	}
 	n.hold(client, seq, args)
@@ -169,12 +184,13 @@ func (n *Node) startPause(mode pauseMode, untilMillis int64) {
 	})
 }
 
-// endPause is (*Node).endPause, reached through this variable because the
-// command table holds CLIENT PAUSE, whose timer ends the pause by running
-// commands: Go rejects that initialization cycle.
-var endPause func(*Node)
+// endPause and endSleep are (*Node).endPause and endSleep, reached
+// through these variables because the command table holds CLIENT PAUSE
+// and DEBUG SLEEP, whose timers end them by running commands: Go rejects
+// that initialization cycle.
+var endPause, endSleep func(*Node)
 
-func init() { endPause = (*Node).endPause }
+func init() { endPause, endSleep = (*Node).endPause, (*Node).endSleep }
 
 // endPause answers a DEBUG SLEEP, then runs the held commands in order.
 func (n *Node) endPause() {
@@ -182,11 +198,28 @@ func (n *Node) endPause() {
 	p.mode, p.untilMillis = pauseNone, 0
 	p.keepExpired = false
 	p.generation++
+	if !p.sleeping { // else they run when the sleep ends
+		n.runHeld()
+	}
+}
+
+// endSleep answers a DEBUG SLEEP, then runs the held commands in order.
+func (n *Node) endSleep() {
+	p := &n.pause
+	p.sleeping, p.sleepUntilMillis = false, 0
+	p.sleepGeneration++
 	if p.sleeper != "" {
 		sleeper, seq := p.sleeper, p.sleeperSeq
 		p.sleeper = ""
 		n.reply(sleeper, seq, resp.OK)
 	}
+	n.runHeld()
+}
+
+// runHeld runs the held commands in arrival order. A pause still on holds
+// again those it is for, and everything behind them of the same client.
+func (n *Node) runHeld() {
+	p := &n.pause
 	held := p.held
 	p.held, p.heldByClient = nil, nil
 	for _, h := range held {
@@ -225,7 +258,7 @@ func clientPauseCommand(c *call) resp.Value {
 // command's reply, as after the timeout.
 func clientUnpauseCommand(c *call) resp.Value {
 	n := c.node
-	if n.pause.mode != pauseNone && n.pause.sleeper == "" {
+	if n.pause.mode != pauseNone {
 		n.pause.generation++
 		generation := n.pause.generation
 		n.env.After(0, func() {
@@ -256,12 +289,34 @@ func debugSleep(c *call) resp.Value {
 		return resp.Err("ERR DEBUG SLEEP is limited to " + strconv.Itoa(debugSleepMillisMax/1000) + " seconds here")
 	}
 	n := c.node
-	if n.pause.sleeper != "" || c.client == "" || n.exec != nil {
+	if n.exec != nil {
+		// Inside EXEC: the rest of the transaction runs at the later time.
+		n.exec.clockAheadMillis += millis
+		n.startSleep(c.nowMillis + millis)
+		return resp.OK
+	}
+	if n.pause.sleeper != "" || c.client == "" {
 		return resp.Err("ERR DEBUG SLEEP cannot run here now")
 	}
 	n.pause.sleeper, n.pause.sleeperSeq = c.client, c.seq
-	n.startPause(pauseAll, c.nowMillis+millis)
+	n.startSleep(c.nowMillis + millis)
 	return replyLater
+}
+
+// startSleep holds every command until untilMillis (a later sleep
+// extends it).
+func (n *Node) startSleep(untilMillis int64) {
+	p := &n.pause
+	p.sleeping, p.sleepUntilMillis = true, max(p.sleepUntilMillis, untilMillis)
+	p.sleepGeneration++
+	generation := p.sleepGeneration
+	wait := time.Duration(max(p.sleepUntilMillis-n.env.Now().UnixMilli(), 0)) * time.Millisecond
+	n.env.After(wait, func() {
+		if n.halted || n.pause.sleepGeneration != generation {
+			return
+		}
+		endSleep(n)
+	})
 }
 
 // isDebugSleep tells DEBUG SLEEP apart for debugCommand.

@@ -547,3 +547,53 @@ func TestHeldClientsInClientListAndDebugSleep(t *testing.T) {
 		t.Fatalf("after DEBUG SLEEP the unknown command is still unanswered: %v", got)
 	}
 }
+
+// DEBUG SLEEP inside EXEC: the commands after it run at the later time (a
+// key with PX 1 has expired for the GET after it, and its lazy expiry is
+// broadcast even to a NOLOOP client, as tracking.tcl checks against
+// Redis), EXEC answers at once, and other clients wait out the sleep.
+func TestDebugSleepInsideExecMovesTheTransactionsClock(t *testing.T) {
+	w := newNodeWorld(t)
+	var last map[string]string
+	for _, s := range parseScript(
+		"c: SUBSCRIBE __redis__:invalidate",
+		"a: CLIENT TRACKING ON BCAST REDIRECT {id:c} NOLOOP",
+		"a: MULTI",
+		"a: SET mykey v PX 1",
+		"a: SET mykeyother v",
+		"a: DEBUG SLEEP 0.1",
+		"a: GET mykey",
+		"a: EXEC",
+	) {
+		last = w.run(s.client, scriptArgs(w, s.command))
+	}
+	if want := "*4\r\n+OK\r\n+OK\r\n+OK\r\n$-1\r\n"; last["a"] != want {
+		t.Fatalf("EXEC answered %q, want %q", last["a"], want)
+	}
+	if want := "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$5\r\nmykey\r\n"; last["c"] != want {
+		t.Fatalf("the redirect client got %q, want only the expired key: %q", last["c"], want)
+	}
+	if got := w.run("b", [][]byte{[]byte("PING")}); got["b"] != "" {
+		t.Fatalf("another client was answered during the sleep: %q", got["b"])
+	}
+	w.env.Advance(100 * time.Millisecond)
+	if w.n.pause.sleeping || len(w.n.pause.held) != 0 {
+		t.Fatal("the sleep did not end, or left commands held")
+	}
+}
+
+// DEBUG PAUSE-CRON 1 stops the cron's expiry cycle; 0 restarts it.
+func TestDebugPauseCron(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "DEBUG PAUSE-CRON 1")
+	do(n, env, "c", "SET k v PX 10")
+	env.Advance(2 * time.Second)
+	if n.dbs[0].size() != 1 {
+		t.Fatal("the expiry cycle ran with the cron paused")
+	}
+	do(n, env, "c", "DEBUG PAUSE-CRON 0")
+	env.Advance(2 * time.Second)
+	if n.dbs[0].size() != 0 {
+		t.Fatal("the expiry cycle did not resume")
+	}
+}

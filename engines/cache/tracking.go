@@ -89,6 +89,9 @@ type trackingState struct {
 	// timer that sends them is pending.
 	broadcast      map[string]map[string]*session
 	broadcastArmed bool
+	// expiring is set while a key deleted for expiry is signalled: no
+	// client's command modified it.
+	expiring bool
 }
 
 // startTracking registers tracking's listeners for modified keys and
@@ -167,7 +170,11 @@ func (n *Node) trackingKeyModified(_ int, key []byte) {
 		if t.broadcast[prefix] == nil {
 			t.broadcast[prefix] = make(map[string]*session)
 		}
-		t.broadcast[prefix][string(key)] = n.current
+		modifier := n.current
+		if t.expiring {
+			modifier = nil
+		}
+		t.broadcast[prefix][string(key)] = modifier
 		if !t.broadcastArmed {
 			t.broadcastArmed = true
 			n.env.After(0, n.broadcastInvalidations)
