@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -75,4 +78,35 @@ func TestMemoryStatsReportTheProcess(t *testing.T) {
 		}
 	}
 	t.Fatalf("MEMORY STATS has no allocator.allocated: %v", stats)
+}
+
+// Once a client has read the OK of its QUIT, the node has forgotten it,
+// as Redis has freed it by then: CLIENT LIST from another connection no
+// longer shows it (tracking.tcl relies on it for a broken redirect).
+func TestQuitClientIsGoneOnceItReadOK(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	other := newClient(t, s)
+	ctx := context.Background()
+	for range 20 {
+		conn, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(conn)
+		fmt.Fprint(conn, "CLIENT ID\r\n")
+		idLine, _ := r.ReadString('\n')
+		fmt.Fprint(conn, "QUIT\r\n")
+		if ok, _ := r.ReadString('\n'); ok != "+OK\r\n" {
+			t.Fatalf("QUIT answered %q", ok)
+		}
+		id := strings.TrimSpace(strings.TrimPrefix(idLine, ":"))
+		list, err := other.ClientList(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(list, "id="+id+" ") {
+			t.Fatalf("client %s still listed after it read QUIT's OK:\n%s", id, list)
+		}
+		conn.Close()
+	}
 }

@@ -339,6 +339,11 @@ func (c *conn) serve() {
 		c.server.rt.Handle(c.id, cache.Disconnected{})
 	} else {
 		drained = c.waitAnswered(0)
+		// Redis frees a client that said QUIT as it writes the final OK:
+		// the node forgets it first, so whatever anyone does after the
+		// client read its OK finds it gone (a tracking redirect to it is
+		// broken, CLIENT LIST no longer shows it).
+		c.server.rt.Handle(c.id, cache.Disconnected{})
 	}
 	if drained {
 		c.writeMu.Lock()
@@ -351,9 +356,6 @@ func (c *conn) serve() {
 	detach()
 	close(stopWriter)
 	<-writerDone
-	if final != nil {
-		c.server.rt.Handle(c.id, cache.Disconnected{})
-	}
 	c.server.mu.Lock()
 	delete(c.server.conns, c)
 	c.server.cfg.Metrics.Set(metricConnectedClients, float64(len(c.server.conns)))
