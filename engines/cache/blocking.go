@@ -191,8 +191,9 @@ func (n *Node) receiveCommand(client node.ID, seq uint64, args [][]byte) {
 	if n.killed[client] {
 		return // CLIENT KILL closed its connection (clients.go)
 	}
-	if n.holdWhilePaused(client, seq, args) {
-		return // CLIENT PAUSE or DEBUG SLEEP (pause.go)
+	n.endPauseIfOver()
+	if n.holdBehindHeld(client, seq, args) {
+		return // an earlier command is held by CLIENT PAUSE (pause.go)
 	}
 	if n.blocking.blocked[client] != nil || len(n.blocking.queued[client]) > 0 {
 		q := append(n.blocking.queued[client], pendingCommand{seq: seq, args: args})
@@ -235,6 +236,9 @@ func (n *Node) handleBlocked() {
 			cmd := q[0]
 			q[0] = pendingCommand{}
 			b.queued[client] = q[1:]
+			if n.holdBehindHeld(client, cmd.seq, cmd.args) {
+				continue // an earlier one was held by a pause (pause.go)
+			}
 			n.handle(client, cmd.seq, cmd.args)
 			continue
 		}
@@ -247,6 +251,9 @@ type servedReply struct {
 	client node.ID
 	seq    uint64
 	value  resp.Value
+	// after are pushes to the waiter caused by its own pop or move (a
+	// tracking invalidation): they follow its reply.
+	after []resp.Value
 }
 
 // serveKey serves the waiters of k in FIFO order while k holds a
@@ -303,13 +310,21 @@ func (n *Node) serveKey(k blockKey) {
 			v = zmpopFrom(&c, key, z, !bc.left, bc.count)
 		}
 		n.unblock(bc)
-		served = append(served, servedReply{bc.client, bc.seq, v})
+		var after []resp.Value
 		if n.dirty != dirtyBefore {
+			// The waiter's command is the one running now, as Redis makes
+			// it current_client while serving it: invalidations it causes
+			// itself come after its reply, and NOLOOP skips it.
+			current, afterReply := n.current, n.afterReply
+			n.current, n.afterReply = n.sessions[bc.client], nil
 			n.keyModified(k.dbIndex, key)
 			if bc.op == blockMove {
 				n.keyModified(k.dbIndex, bc.dst)
 			}
+			after = n.afterReply
+			n.current, n.afterReply = current, afterReply
 		}
+		served = append(served, servedReply{bc.client, bc.seq, v, after})
 	}
 	if len(served) == 0 {
 		return
@@ -320,6 +335,9 @@ func (n *Node) serveKey(k blockKey) {
 			s.value = misconf(err)
 		}
 		n.reply(s.client, s.seq, s.value)
+		for _, p := range s.after {
+			n.push(s.client, p)
+		}
 	}
 }
 

@@ -376,3 +376,24 @@ func TestSimBlockingDeterministic(t *testing.T) {
 		t.Fatal("two runs with the same seed wrote different AOFs (or served nothing)")
 	}
 }
+
+// A client served while blocked gets the invalidation its own move causes
+// after its reply, as Redis 7.0 sends it (tracking.tcl "Unblocked BLMOVE
+// gets notification after response").
+func TestUnblockedClientInvalidationFollowsReply(t *testing.T) {
+	w := newNodeWorld(t)
+	var last map[string]string
+	for _, s := range parseScript(
+		"b: RPUSH list2 a",
+		"a: HELLO 3",
+		"a: CLIENT TRACKING ON",
+		"a: LRANGE list2 0 -1",
+		"a: BLMOVE list1 list2 LEFT LEFT 0",
+		"b: RPUSH list1 foo",
+	) {
+		last = w.run(s.client, scriptArgs(w, s.command))
+	}
+	if want := "$3\r\nfoo\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$5\r\nlist2\r\n"; last["a"] != want {
+		t.Fatalf("the served client received %q, want its reply, then the invalidation: %q", last["a"], want)
+	}
+}

@@ -199,22 +199,34 @@ func clientListCommand(c *call) resp.Value {
 	}
 	var b strings.Builder
 	for _, s := range sessions {
-		c.node.writeClientLine(&b, s, c.nowMillis)
+		c.node.writeClientLine(&b, s, c.nowMillis, queryBufferBytes(c, s))
 	}
 	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
 }
 
 func clientInfoCommand(c *call) resp.Value {
 	var b strings.Builder
-	c.node.writeClientLine(&b, c.session, c.nowMillis)
+	c.node.writeClientLine(&b, c.session, c.nowMillis, queryBufferBytes(c, c.session))
 	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
 }
 
+// queryBufferBytes is what CLIENT LIST reports as s's query buffer: for
+// the client asking, its own command, which is what Redis's buffer holds
+// while the command runs; for the others 0, which is what it holds
+// between commands (the node sees no bytes waiting in a socket).
+func queryBufferBytes(c *call, s *session) int64 {
+	if s != c.session {
+		return 0
+	}
+	return int64(len(resp.AppendCommand(nil, c.args...)))
+}
+
 // writeClientLine writes one CLIENT LIST line with Redis 7.0's fields in
-// its order. The buffer and memory fields (qbuf … tot-mem) belong to the
-// adapter's socket, which the node does not see: they are 0, and fd is -1
-// as Redis prints it for a client without a socket of its own.
-func (n *Node) writeClientLine(b *strings.Builder, s *session, nowMillis int64) {
+// its order. The buffer and memory fields (qbuf-free … tot-mem) belong to
+// the adapter's socket, which the node does not see: they are 0, qbuf is
+// queryBufferBytes, and fd is -1 as Redis prints it for a client without
+// a socket of its own.
+func (n *Node) writeClientLine(b *strings.Builder, s *session, nowMillis, qbufBytes int64) {
 	multi := -1
 	if s.multi != nil {
 		multi = len(s.multi.commands)
@@ -252,7 +264,8 @@ func (n *Node) writeClientLine(b *strings.Builder, s *session, nowMillis int64) 
 	field("psub", itoa(int64(len(s.pubsub.patterns.names))))
 	field("ssub", "0")
 	field("multi", itoa(int64(multi)))
-	for _, zero := range []string{"qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem", "tot-mem"} {
+	field("qbuf", itoa(qbufBytes))
+	for _, zero := range []string{"qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem", "tot-mem"} {
 		field(zero, "0")
 	}
 	field("events", "r")
@@ -273,7 +286,7 @@ func (n *Node) clientFlags(s *session) string {
 	}
 	add(s.pubsub.count() > 0, 'P')
 	add(s.multi != nil, 'x')
-	add(n.blocking.blocked[s.client] != nil, 'b')
+	add(n.blocking.blocked[s.client] != nil || n.pause.heldByClient[s.client] > 0, 'b')
 	add(s.tracking.on, 't')
 	add(s.tracking.brokenRedirect, 'R')
 	add(s.tracking.bcast, 'B')

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +206,34 @@ func TestClientReplySilencesReplies(t *testing.T) {
 		if got := env.replies[len(env.replies)-1].Silent; got != step.silent {
 			t.Fatalf("step %d %q: silent %v, want %v", i, step.line, got, step.silent)
 		}
+	}
+}
+
+// CLIENT LIST and CLIENT INFO report the asking client's query buffer as
+// its own command, as redis-server does while running it, and the other
+// clients' as empty (introspection.tcl matches qbuf=26).
+func TestClientListQueryBufferAgreesWithRedis(t *testing.T) {
+	qbuf := func(line string) string {
+		for _, f := range strings.Fields(line) {
+			if v, ok := strings.CutPrefix(f, "qbuf="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	server := startRedisServer(t)
+	n, env := startNode(t, Config{})
+	do(n, env, "other", "PING")
+	for _, line := range []string{"CLIENT INFO", "CLIENT LIST ID 1 2 3 4 5 6 7 8 9 10"} {
+		theirs := string(server.dial().doLine(line).Str)
+		ours := do(n, env, "me", line)
+		ours, _ = strconv.Unquote(ours)
+		if got, want := qbuf(ours), qbuf(theirs); want == "" || got != want {
+			t.Errorf("%s: qbuf=%s, redis-server says %s", line, got, want)
+		}
+	}
+	list, _ := strconv.Unquote(do(n, env, "me", "CLIENT LIST"))
+	if !strings.Contains(list, "qbuf=0 ") {
+		t.Errorf("the other client's query buffer is not empty:\n%s", list)
 	}
 }

@@ -23,6 +23,10 @@ const (
 	// OOM error when eviction cannot get under maxmemory (Redis's
 	// "denyoom"; see evict.go).
 	flagDenyOOM
+	// flagMayReplicate: the command does not write keys but goes into the
+	// replication stream (PUBLISH), so CLIENT PAUSE WRITE holds it like a
+	// write (Redis's "may_replicate"; see pause.go).
+	flagMayReplicate
 )
 
 // commandSpec is one row of the command table.
@@ -49,6 +53,9 @@ type commandSpec struct {
 	run         func(c *call) resp.Value
 	// metricName is precomputed so counting a command allocates nothing.
 	metricName string
+	// index numbers the table's commands from 0, for per-command
+	// counters kept in slices (cmdstats.go).
+	index int
 }
 
 // commandTable maps lower-case names to their specs. It is built once from
@@ -68,6 +75,7 @@ func buildCommandTable(groups ...[]commandSpec) map[string]*commandSpec {
 				panic("cache: command " + spec.name + " registered twice")
 			}
 			spec.metricName = `cache_commands_total{cmd="` + spec.name + `"}`
+			spec.index = len(table)
 			table[spec.name] = spec
 		}
 	}

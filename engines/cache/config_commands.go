@@ -84,6 +84,20 @@ var configParams = map[string]configParam{
 	},
 	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
 	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
+	"tracking-table-max-keys": {
+		get: func(n *Node) string { return strconv.FormatInt(n.tracking.maxKeys, 10) },
+		set: func(n *Node, v string) (string, bool) {
+			i, ok := resp.ParseInt([]byte(v))
+			if !ok {
+				return "argument couldn't be parsed into an integer", false
+			}
+			if i < 0 {
+				return "argument must be between 0 and 9223372036854775807 inclusive", false
+			}
+			n.tracking.maxKeys = i // applied before the next command (tracking.go)
+			return "", true
+		},
+	},
 	"hz": {
 		get: func(n *Node) string { return strconv.Itoa(n.cfg.Hz) },
 		set: func(n *Node, v string) (string, bool) {
@@ -216,6 +230,8 @@ func configCommand(c *call) resp.Value {
 		}
 		s := &c.node.stats
 		s.Commands, s.ExpiredKeys, s.KeyspaceHits, s.KeyspaceMisses, s.AOFWriteFails = 0, 0, 0, 0, 0
+		s.EvictedKeys = 0
+		c.node.cmdStats.reset()
 		return resp.OK
 	}
 	return errUnknownSubcommand(c.args[1], "CONFIG")

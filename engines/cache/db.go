@@ -55,7 +55,7 @@ func delCommand(c *call) resp.Value {
 func existsCommand(c *call) resp.Value {
 	var found int64
 	for _, key := range c.args[1:] {
-		if c.lookup(key) != nil {
+		if c.lookupNoTouch(key) != nil {
 			found++
 		}
 	}
@@ -63,7 +63,7 @@ func existsCommand(c *call) resp.Value {
 }
 
 func typeCommand(c *call) resp.Value {
-	e := c.db.lookupNoTouch(c.args[1], c.nowMillis)
+	e := c.lookupNoTouch(c.args[1])
 	if e == nil {
 		return resp.Simple("none")
 	}
@@ -341,15 +341,28 @@ func appendUint(dst []byte, v uint64) []byte {
 	return append(dst, buf[i:]...)
 }
 
+// randomKeyExpiredTriesMax bounds RANDOMKEY's draws of expired keys that
+// a pause keeps (pause.go) when every key has a TTL: they could all be
+// expired, and the loop would never end (it does not in Redis 7.0.15).
+const randomKeyExpiredTriesMax = 100
+
 // randomkeyCommand samples the dict until it finds a live key, deleting
-// the expired ones it meets (each try removes one, so it ends).
+// the expired ones it meets (each try removes one, so it ends). During a
+// pause expired keys stay, so after randomKeyExpiredTriesMax of them in a
+// database of volatile keys it answers the last one, as Redis does on a
+// replica.
 func randomkeyCommand(c *call) resp.Value {
+	allVolatile := c.db.volatile.len() == c.db.size()
+	tries := 0
 	for {
 		key, e := c.db.dict.RandomRef(c.node.env.Rand())
 		if e == nil {
 			return resp.NullBulk
 		}
 		if c.db.expireIfNeeded(key, e, c.nowMillis) {
+			if tries++; allVolatile && tries >= randomKeyExpiredTriesMax {
+				return resp.BulkFromString(key)
+			}
 			continue
 		}
 		return resp.BulkFromString(key)

@@ -12,7 +12,7 @@ import (
 )
 
 // DEBUG, the subset tools and test suites use: SLEEP (pause.go), OBJECT,
-// SET-ACTIVE-EXPIRE. Redis 7.0 refuses DEBUG unless enable-debug-command
+// SET-ACTIVE-EXPIRE, PAUSE-CRON. Redis 7.0 refuses DEBUG unless enable-debug-command
 // allows it; this node always allows these harmless ones.
 
 // debugState is the node's DEBUG switches.
@@ -20,6 +20,9 @@ type debugState struct {
 	// activeExpireOff is DEBUG SET-ACTIVE-EXPIRE 0: keys expire only
 	// lazily, when read.
 	activeExpireOff bool
+	// cronPaused is DEBUG PAUSE-CRON 1: the cron's expiry cycle and
+	// tracking-table trimming stop (the node keeps its timers running).
+	cronPaused bool
 }
 
 func debugCommand(c *call) resp.Value {
@@ -32,6 +35,13 @@ func debugCommand(c *call) resp.Value {
 			return resp.Err(errNotInteger)
 		}
 		c.node.debug.activeExpireOff = on == 0
+		return resp.OK
+	case sub == "pause-cron" && len(c.args) == 3:
+		on, err := strconv.Atoi(string(c.args[2]))
+		if err != nil {
+			return resp.Err(errNotInteger)
+		}
+		c.node.debug.cronPaused = on != 0
 		return resp.OK
 	case sub == "object" && len(c.args) == 3:
 		e := c.db.lookupNoTouch(c.args[2], c.nowMillis)
@@ -211,6 +221,8 @@ var debugHelp = []string{
 	"    Output a hex signature of the values of the given keys.",
 	"PROTOCOL <type>",
 	"    Reply with a test value of a RESP3 type: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false.",
+	"PAUSE-CRON <0|1>",
+	"    Stop (1) or restart (0) the cron's expiry cycle and tracking-table trimming.",
 	"SET-ACTIVE-EXPIRE <0|1>",
 	"    Stop (0) or restart (1) the active expiry cycle; keys still expire when read.",
 	"SLEEP <seconds>",

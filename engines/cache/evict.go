@@ -265,7 +265,9 @@ func (n *Node) pickVictim() (dbIndex int, key string, ok bool) {
 // reports whether it does (true also when there is no limit).
 func (n *Node) performEvictions() bool {
 	limit := n.cfg.MaxMemoryBytes
-	if limit == 0 {
+	if limit == 0 || n.paused() {
+		// A pause keeps the dataset still: nothing is evicted and, as in
+		// Redis, nothing is refused for memory either (pause.go).
 		return true
 	}
 	for n.usedMemoryBytes() > limit {

@@ -103,7 +103,7 @@ func pttlCommand(c *call) resp.Value { return ttlGeneric(c, true) }
 // ttlGeneric answers -2 for a missing key, -1 for a key without TTL, and
 // otherwise the remaining time, rounded to the nearest second for TTL.
 func ttlGeneric(c *call, millis bool) resp.Value {
-	e := c.lookup(c.args[1])
+	e := c.lookupNoTouch(c.args[1])
 	if e == nil {
 		return resp.Int(-2)
 	}
@@ -123,7 +123,7 @@ func pexpiretimeCommand(c *call) resp.Value { return expiretimeGeneric(c, true) 
 // expiretimeGeneric answers the absolute expiry (Unix seconds rounded to
 // the nearest, or milliseconds), -1 without TTL, -2 without key.
 func expiretimeGeneric(c *call, millis bool) resp.Value {
-	e := c.lookup(c.args[1])
+	e := c.lookupNoTouch(c.args[1])
 	switch {
 	case e == nil:
 		return resp.Int(-2)

@@ -31,38 +31,54 @@ func errSubcommandArity(command, sub string) resp.Value {
 	return resp.Err("ERR wrong number of arguments for '" + command + "|" + sub + "' command")
 }
 
-// infoSections lists the sections INFO knows, in Redis's order; all of
-// them are in the default set.
-var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cluster", "keyspace"}
+// infoSections lists the sections INFO knows, in Redis 7.0's order, and
+// whether each is in the default set (INFO, INFO default); "all" adds the
+// others, "everything" too (there are no modules to add).
+var infoSections = []struct {
+	name      string
+	isDefault bool
+}{
+	{"server", true}, {"clients", true}, {"memory", true}, {"persistence", true}, {"stats", true},
+	{"replication", true}, {"cpu", true}, {"modules", true}, {"commandstats", false}, {"errorstats", true},
+	{"latencystats", false}, {"cluster", true}, {"keyspace", true},
+}
 
 func infoCommand(c *call) resp.Value {
 	wanted := map[string]bool{}
-	if len(c.args) == 1 {
+	addAll := func(defaultsOnly bool) {
 		for _, s := range infoSections {
-			wanted[s] = true
+			if s.isDefault || !defaultsOnly {
+				wanted[s.name] = true
+			}
 		}
 	}
+	if len(c.args) == 1 {
+		addAll(true)
+	}
 	for _, arg := range c.args[1:] {
-		name := strings.ToLower(string(arg))
-		switch name {
-		case "all", "everything", "default":
-			for _, s := range infoSections {
-				wanted[s] = true
-			}
+		switch name := strings.ToLower(string(arg)); name {
+		case "all", "everything":
+			addAll(false)
+		case "default":
+			addAll(true)
 		default:
 			wanted[name] = true
 		}
 	}
 	var b strings.Builder
 	for _, section := range infoSections { // fixed order, never map order
-		if !wanted[section] {
+		if !wanted[section.name] {
 			continue
 		}
 		if b.Len() > 0 {
 			b.WriteString("\r\n")
 		}
-		b.WriteString("# " + strings.ToUpper(section[:1]) + section[1:] + "\r\n")
-		c.node.writeInfoSection(&b, section, c.nowMillis)
+		title := strings.ToUpper(section.name[:1]) + section.name[1:]
+		if section.name == "cpu" {
+			title = "CPU"
+		}
+		b.WriteString("# " + title + "\r\n")
+		c.node.writeInfoSection(&b, section.name, c.nowMillis)
 	}
 	return resp.Value{Kind: resp.Verbatim, Str: []byte(b.String())}
 }
@@ -97,16 +113,12 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		// WATCH, SETNAME); the others leave no trace until they do.
 		field("connected_clients", len(n.sessions))
 		// The test suites of clients and of Redis itself wait on this
-		// field to know a BLPOP has reached the server.
-		field("blocked_clients", n.BlockedClients())
+		// field to know a BLPOP has reached the server. Clients held by
+		// CLIENT PAUSE count as blocked, as Redis's postponed clients do.
+		field("blocked_clients", n.BlockedClients()+n.heldClients())
+		field("tracking_clients", len(n.tracking.clients))
 	case "memory":
-		used := n.usedMemoryBytes()
-		field("used_memory", used)
-		field("used_memory_human", humanBytes(used))
-		field("used_memory_dataset", used)
-		field("maxmemory", n.cfg.MaxMemoryBytes)
-		field("maxmemory_human", humanBytes(n.cfg.MaxMemoryBytes))
-		field("maxmemory_policy", n.cfg.MaxMemoryPolicy)
+		n.writeMemoryInfo(field) // memorystats.go
 	case "persistence":
 		field("loading", 0)
 		field("rdb_changes_since_last_save", n.dirty)
@@ -127,11 +139,36 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 	case "stats":
 		field("total_commands_processed", n.stats.Commands)
 		field("expired_keys", n.stats.ExpiredKeys)
-		field("evicted_keys", 0)
+		field("evicted_keys", n.stats.EvictedKeys)
 		field("keyspace_hits", n.stats.KeyspaceHits)
 		field("keyspace_misses", n.stats.KeyspaceMisses)
+		trackingKeys := 0
+		if n.tracking.keys != nil {
+			trackingKeys = n.tracking.keys.Len()
+		}
+		field("tracking_total_keys", trackingKeys)
+		field("tracking_total_items", n.tracking.items)
+		field("tracking_total_prefixes", len(n.tracking.prefixOrder))
+		field("unexpected_error_replies", 0)
+		field("total_error_replies", n.cmdStats.errorReplies)
 	case "replication":
 		n.writeReplicationInfo(field) // replication.go
+	case "cpu":
+		// The adapter's measurement (memorystats.go); 0 in the simulator.
+		// A Go process has no main thread running the node, so the
+		// main-thread figures are 0.
+		p := n.memory.process
+		seconds := func(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
+		field("used_cpu_sys", seconds(p.CPUSysSeconds))
+		field("used_cpu_user", seconds(p.CPUUserSeconds))
+		field("used_cpu_sys_children", seconds(p.CPUSysChildrenSeconds))
+		field("used_cpu_user_children", seconds(p.CPUUserChildrenSeconds))
+		field("used_cpu_sys_main_thread", seconds(0))
+		field("used_cpu_user_main_thread", seconds(0))
+	case "commandstats":
+		n.writeCommandStats(field) // cmdstats.go
+	case "errorstats":
+		n.writeErrorStats(field)
 	case "cluster":
 		field("cluster_enabled", boolInt(n.cfg.ClusterEnabled))
 	case "keyspace":

@@ -1,6 +1,9 @@
 package cache
 
 import (
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +108,80 @@ func TestClientCommands(t *testing.T) {
 	got := do(n, env, "conn-17", "CLIENT LIST")
 	if !strings.HasPrefix(got, `"id=1 addr=conn-17 laddr= fd=-1 name=web `) || !strings.Contains(got, `\nid=2 addr=conn-3 laddr= fd=-1 name= age=0 idle=0 flags=N db=2 `) {
 		t.Fatalf("CLIENT LIST = %s", got)
+	}
+}
+
+// TTL, PTTL, EXPIRETIME, TYPE and EXISTS do not count as an access to the
+// key (Redis's LOOKUP_NOTOUCH), so OBJECT IDLETIME is left alone; a GET
+// resets it (introspection-2.tcl).
+func TestMetadataReadsDoNotTouchTheKey(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "SET foo bar")
+	env.Advance(3 * time.Second)
+	for _, line := range []string{"TTL foo", "PTTL foo", "EXPIRETIME foo", "PEXPIRETIME foo", "TYPE foo", "EXISTS foo"} {
+		do(n, env, "c", line)
+	}
+	if got := do(n, env, "c", "OBJECT IDLETIME foo"); got != "(integer) 3" {
+		t.Fatalf("OBJECT IDLETIME after metadata reads = %s, want 3", got)
+	}
+	do(n, env, "c", "GET foo")
+	if got := do(n, env, "c", "OBJECT IDLETIME foo"); got != "(integer) 0" {
+		t.Fatalf("OBJECT IDLETIME after GET = %s, want 0", got)
+	}
+}
+
+// INFO picks sections as Redis 7.0 does: the default set, all,
+// everything, named ones case-insensitively, several at once without
+// repeats (info-command.tcl).
+func TestInfoSectionsAgreeWithRedis(t *testing.T) {
+	headers := func(info string) string {
+		var out []string
+		for _, line := range strings.Split(info, "\r\n") {
+			if strings.HasPrefix(line, "# ") {
+				out = append(out, line)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	server := startRedisServer(t)
+	real := server.dial()
+	n, env := startNode(t, Config{})
+	for _, line := range []string{"INFO", "INFO default", "INFO all", "INFO everything", "INFO cpu", "INFO sentinel",
+		"INFO commandSTATS", "INFO cpu sentinel", "INFO cpu all", "INFO cpu default", "INFO errorstats keyspace"} {
+		ours, _ := strconv.Unquote(do(n, env, "c", line))
+		if got, want := headers(ours), headers(string(real.doLine(line).Str)); got != want {
+			t.Errorf("%s: sections %s, redis-server has %s", line, got, want)
+		}
+	}
+}
+
+// INFO commandstats and errorstats count calls, rejected calls (refused
+// before running) and failed calls (an error from the command) as
+// redis-server does; usec is 0 here (the node does not time commands).
+func TestCommandAndErrorStatsAgreeWithRedis(t *testing.T) {
+	script := []string{"CONFIG RESETSTAT", "SET foo bar", "EXPIRE foo 0", "SET x", "SET k v", "INCR k", "LPUSH k a",
+		"MULTI", "INCR k", "GET k", "EXEC", "CLIENT ID", "CLIENT NOSUCH", "NOSUCHCOMMAND", "LPUSH list a", "BRPOP list 0"}
+	stats := func(info string) []string {
+		var out []string
+		for _, line := range strings.Split(info, "\r\n") {
+			if strings.HasPrefix(line, "cmdstat_") || strings.HasPrefix(line, "errorstat_") || strings.HasPrefix(line, "total_error_replies") {
+				out = append(out, regexp.MustCompile(`usec=\d+,usec_per_call=[\d.]+,`).ReplaceAllString(line, ""))
+			}
+		}
+		slices.Sort(out) // Redis lists commands in its dict's order
+		return out
+	}
+	server := startRedisServer(t)
+	real := server.dial()
+	n, env := startNode(t, Config{})
+	for _, line := range script {
+		real.doLine(line)
+		do(n, env, "c", line)
+	}
+	const query = "INFO commandstats errorstats stats"
+	ours, _ := strconv.Unquote(do(n, env, "c", query))
+	got, want := stats(ours), stats(string(real.doLine(query).Str))
+	if !slices.Equal(got, want) {
+		t.Fatalf("statistics differ\n got  %q\n want %q", got, want)
 	}
 }

@@ -68,6 +68,9 @@ type keyspace struct {
 	// expires then, because replayed commands must see the keys as they
 	// were when the commands first ran.
 	loading *bool
+	// keepExpired is set while clients are paused (pause.go): an expired
+	// key then reads as missing but is not deleted.
+	keepExpired *bool
 	// onExpired is told about each key deleted because it expired, so the
 	// deletion can be propagated to the AOF as a DEL.
 	onExpired func(key string)
@@ -94,8 +97,9 @@ type keyspace struct {
 	recentKey []byte
 }
 
-func newKeyspace(seed uint64, loading *bool, onExpired func(key string), access *accessClock) *keyspace {
-	ks := &keyspace{dict: dict.New[entry](seed), seed: seed, volatile: newTTLSet(), loading: loading, onExpired: onExpired, access: access}
+func newKeyspace(seed uint64, loading, keepExpired *bool, onExpired func(key string), access *accessClock) *keyspace {
+	ks := &keyspace{dict: dict.New[entry](seed), seed: seed, volatile: newTTLSet(), loading: loading, keepExpired: keepExpired,
+		onExpired: onExpired, access: access}
 	if access.sampleAllKeys {
 		all := newTTLSet()
 		ks.sampleAll = &all
@@ -150,10 +154,14 @@ func (ks *keyspace) peek(key []byte) *entry {
 	return ks.dict.RefBytes(key)
 }
 
-// expireIfNeeded deletes key if e is past its expiry and reports whether it did.
+// expireIfNeeded reports whether key is past its expiry (e is its entry)
+// and deletes it if so — unless clients are paused, which keeps it.
 func (ks *keyspace) expireIfNeeded(key string, e *entry, nowMillis int64) bool {
 	if e.expireAtMillis == noExpiry || e.expireAtMillis > nowMillis || *ks.loading {
 		return false
+	}
+	if *ks.keepExpired {
+		return true
 	}
 	ks.delete(key)
 	ks.onExpired(key)

@@ -10,12 +10,32 @@ import (
 // MEMORY STATS, DOCTOR and HELP, and the HELP of OBJECT: what monitoring
 // and redis-cli read about memory. MEMORY USAGE is in info.go.
 //
-// MEMORY STATS answers Redis 7.0's fields in its order. The node measures
-// its dataset (memory.go's per-key accounting), not an allocator: the
-// allocator, RSS and fragmentation figures equal the dataset with ratios
-// of 1, the peak is the current figure, and what this node does not have
-// (Lua, functions, cluster links, replica output buffers, client buffers,
-// which the adapter owns) is 0.
+// MEMORY STATS and INFO memory answer Redis 7.0's fields in its order,
+// from one memoryOverview. Their figures come from two places:
+//
+//   - The node's own accounting (memory.go): used_memory (total.allocated),
+//     the per-database hashtable overheads, the dataset, the AOF buffer,
+//     and the peak, which the node samples every cron tick and whenever
+//     it reports memory (Redis samples in serverCron and after commands).
+//     This is the Redis memory model applied to the keys, not what the Go
+//     process spends on them, and it is what maxmemory compares against.
+//   - The process, which a core package may not look at (no runtime or os
+//     calls: the node contract). The adapter that runs the node in a real
+//     process (server.go) measures it and sends a ProcessStats message
+//     every second; allocator.*, the RSS and the fragmentation figures are
+//     the latest report's. They measure the whole Go process — the Go
+//     heap is the allocator here — so the fragmentation ratio (RSS over
+//     used_memory) shows the runtime's and the buffers' cost over the
+//     Redis model, as Redis's shows jemalloc's over its own count.
+//
+// A node that has had no report — every node in the simulator, where
+// there is no process of its own — reports its accounted used_memory as
+// allocator and RSS figures, ratios 1 and 0 bytes of fragmentation: an
+// estimate that says "no overhead measured", never a measurement, and
+// INFO's mem_allocator says so ("model"). What the node has no part of is
+// 0: Lua and functions (not implemented), cluster links and replica
+// output buffers (node messages, not client buffers), start-up memory
+// (not counted, see memory.go) and client buffers (the adapter's).
 
 func memoryInfoCommand(c *call, sub string) resp.Value {
 	switch sub {
@@ -39,78 +59,228 @@ func memoryInfoCommand(c *call, sub string) resp.Value {
 	return helpReply(c, memoryHelp)
 }
 
+// ProcessStats is the adapter's measurement of the process a node runs in
+// (see above): memory, and the CPU time INFO cpu reports. Figures that
+// could not be measured are 0.
+type ProcessStats struct {
+	// HeapObjectsBytes is what live heap objects take (allocator.allocated).
+	HeapObjectsBytes int64
+	// HeapInUseBytes is the heap spans holding objects, with their unused
+	// slots (allocator.active).
+	HeapInUseBytes int64
+	// RuntimeHeldBytes is the memory the runtime has mapped and not
+	// returned to the OS (allocator.resident).
+	RuntimeHeldBytes int64
+	// RSSBytes is the process's resident set size.
+	RSSBytes int64
+	// TotalSystemBytes is the machine's memory (INFO total_system_memory).
+	TotalSystemBytes int64
+	// Allocator names the runtime (INFO mem_allocator): "go1.26.0".
+	Allocator string
+	// CPUUserSeconds and CPUSysSeconds are the process's CPU time so far,
+	// the Children ones its waited-for children's (INFO cpu).
+	CPUUserSeconds, CPUSysSeconds                 float64
+	CPUUserChildrenSeconds, CPUSysChildrenSeconds float64
+}
+
+// processMemoryModel is INFO's mem_allocator for a node whose figures are
+// its own estimates.
+const processMemoryModel = "model"
+
+// memoryState is the node's memory bookkeeping beyond the per-key counts.
+type memoryState struct {
+	// peakBytes is the highest used memory sampled (used_memory_peak).
+	peakBytes int64
+	// process is the adapter's latest report; processKnown once one came.
+	process      ProcessStats
+	processKnown bool
+}
+
+// samplePeakMemory notes the current used memory in the peak.
+func (n *Node) samplePeakMemory() int64 {
+	used := n.usedMemoryBytes()
+	n.memory.peakBytes = max(n.memory.peakBytes, used)
+	return used
+}
+
+// memoryOverview is what MEMORY STATS and INFO memory report (Redis's
+// struct redisMemOverhead plus the allocator figures).
+type memoryOverview struct {
+	usedBytes, peakBytes, aofBufferBytes int64
+	dbs                                  []dbOverhead
+	overheadBytes, keys, bytesPerKey     int64
+	datasetBytes                         int64
+	// datasetPercent and peakPercent, and the ratios, are float32 as in
+	// Redis, whose replies print them through a double.
+	datasetPercent, peakPercent           float32
+	allocated, active, resident, rssBytes int64
+	allocatorFragRatio, allocatorRSSRatio float32
+	rssOverheadRatio, fragmentationRatio  float32
+	totalSystemBytes                      int64
+	allocator                             string
+}
+
+type dbOverhead struct {
+	index                  int
+	mainBytes, expireBytes int64
+}
+
 // Per-entry overheads Redis reports for a database's two hashtables: a
 // dictEntry and a bucket pointer per key.
 const (
 	dictEntryOverheadBytes = 24 + 8
 )
 
-func (n *Node) memoryStats() resp.Value {
-	used := n.usedMemoryBytes()
-	var keys, overhead int64
-	var dbs []resp.Value
+func (n *Node) memoryOverview() memoryOverview {
+	o := memoryOverview{usedBytes: n.samplePeakMemory(), peakBytes: n.memory.peakBytes}
 	for i, ks := range n.dbs {
 		if ks.size() == 0 {
 			continue
 		}
-		main := int64(ks.size()) * dictEntryOverheadBytes
-		expires := int64(ks.volatile.len()) * dictEntryOverheadBytes
-		keys += int64(ks.size())
-		overhead += main + expires
-		dbs = append(dbs, resp.BulkFromString("db."+strconv.Itoa(i)), resp.Value{Kind: resp.Map, Elems: []resp.Value{
-			resp.BulkFromString("overhead.hashtable.main"), resp.Int(main),
-			resp.BulkFromString("overhead.hashtable.expires"), resp.Int(expires),
+		d := dbOverhead{index: i, mainBytes: int64(ks.size()) * dictEntryOverheadBytes, expireBytes: int64(ks.volatile.len()) * dictEntryOverheadBytes}
+		o.dbs = append(o.dbs, d)
+		o.keys += int64(ks.size())
+		o.overheadBytes += d.mainBytes + d.expireBytes
+	}
+	if n.aof != nil {
+		o.aofBufferBytes = int64(n.aof.PendingBytes())
+	}
+	o.overheadBytes += o.aofBufferBytes
+	o.datasetBytes = max(o.usedBytes-o.overheadBytes, 0)
+	if o.keys > 0 {
+		o.bytesPerKey = o.usedBytes / o.keys // net of start-up, which is 0 here
+	}
+	o.datasetPercent = percentOf(o.datasetBytes, o.usedBytes)
+	o.peakPercent = percentOf(o.usedBytes, o.peakBytes)
+	o.allocated, o.active, o.resident, o.rssBytes = o.usedBytes, o.usedBytes, o.usedBytes, o.usedBytes
+	o.allocator = processMemoryModel
+	if p := n.memory.process; n.memory.processKnown {
+		o.allocated, o.active, o.resident, o.rssBytes = p.HeapObjectsBytes, p.HeapInUseBytes, p.RuntimeHeldBytes, p.RSSBytes
+		o.totalSystemBytes, o.allocator = p.TotalSystemBytes, p.Allocator
+	}
+	o.allocatorFragRatio = ratioOf(o.active, o.allocated)
+	o.allocatorRSSRatio = ratioOf(o.resident, o.active)
+	o.rssOverheadRatio = ratioOf(o.rssBytes, o.resident)
+	o.fragmentationRatio = ratioOf(o.rssBytes, o.usedBytes)
+	return o
+}
+
+// percentOf and ratioOf are 0 for a zero whole, as Redis's are only
+// because its wholes are never zero.
+func percentOf(part, whole int64) float32 {
+	if whole == 0 {
+		return 0
+	}
+	return float32(part) * 100 / float32(whole)
+}
+
+func ratioOf(a, b int64) float32 {
+	if b == 0 {
+		return 0
+	}
+	return float32(a) / float32(b)
+}
+
+func (n *Node) memoryStats() resp.Value {
+	o := n.memoryOverview()
+	var m []resp.Value
+	add := func(name string, v resp.Value) { m = append(m, resp.BulkFromString(name), v) }
+	addInt := func(name string, v int64) { add(name, resp.Int(v)) }
+	addFloat := func(name string, v float32) { add(name, doubleReply(float64(v))) }
+	addInt("peak.allocated", o.peakBytes)
+	addInt("total.allocated", o.usedBytes)
+	addInt("startup.allocated", 0)
+	addInt("replication.backlog", 0)
+	addInt("clients.slaves", 0)
+	addInt("clients.normal", 0)
+	addInt("cluster.links", 0)
+	addInt("aof.buffer", o.aofBufferBytes)
+	addInt("lua.caches", 0)
+	addInt("functions.caches", 0)
+	for _, d := range o.dbs {
+		add("db."+strconv.Itoa(d.index), resp.Value{Kind: resp.Map, Elems: []resp.Value{
+			resp.BulkFromString("overhead.hashtable.main"), resp.Int(d.mainBytes),
+			resp.BulkFromString("overhead.hashtable.expires"), resp.Int(d.expireBytes),
 			resp.BulkFromString("overhead.hashtable.slot-to-keys"), resp.Int(0),
 		}})
 	}
-	aofBuffer := int64(0)
-	if n.aof != nil {
-		aofBuffer = int64(n.aof.PendingBytes())
-	}
-	dataset := max(used-overhead, 0)
-	bytesPerKey := int64(0)
-	if keys > 0 {
-		bytesPerKey = used / keys
-	}
-	percentOf := func(part, whole int64) float64 {
-		if whole == 0 {
-			return 0
-		}
-		return 100 * float64(part) / float64(whole)
-	}
-	m := []resp.Value{
-		resp.BulkFromString("peak.allocated"), resp.Int(used),
-		resp.BulkFromString("total.allocated"), resp.Int(used),
-		resp.BulkFromString("startup.allocated"), resp.Int(0),
-		resp.BulkFromString("replication.backlog"), resp.Int(0),
-		resp.BulkFromString("clients.slaves"), resp.Int(0),
-		resp.BulkFromString("clients.normal"), resp.Int(0),
-		resp.BulkFromString("cluster.links"), resp.Int(0),
-		resp.BulkFromString("aof.buffer"), resp.Int(aofBuffer),
-		resp.BulkFromString("lua.caches"), resp.Int(0),
-		resp.BulkFromString("functions.caches"), resp.Int(0),
-	}
-	m = append(m, dbs...)
-	m = append(m,
-		resp.BulkFromString("overhead.total"), resp.Int(overhead+aofBuffer),
-		resp.BulkFromString("keys.count"), resp.Int(keys),
-		resp.BulkFromString("keys.bytes-per-key"), resp.Int(bytesPerKey),
-		resp.BulkFromString("dataset.bytes"), resp.Int(dataset),
-		resp.BulkFromString("dataset.percentage"), doubleReply(percentOf(dataset, used)),
-		resp.BulkFromString("peak.percentage"), doubleReply(percentOf(used, used)),
-		resp.BulkFromString("allocator.allocated"), resp.Int(used),
-		resp.BulkFromString("allocator.active"), resp.Int(used),
-		resp.BulkFromString("allocator.resident"), resp.Int(used),
-		resp.BulkFromString("allocator-fragmentation.ratio"), doubleReply(1),
-		resp.BulkFromString("allocator-fragmentation.bytes"), resp.Int(0),
-		resp.BulkFromString("allocator-rss.ratio"), doubleReply(1),
-		resp.BulkFromString("allocator-rss.bytes"), resp.Int(0),
-		resp.BulkFromString("rss-overhead.ratio"), doubleReply(1),
-		resp.BulkFromString("rss-overhead.bytes"), resp.Int(0),
-		resp.BulkFromString("fragmentation"), doubleReply(1),
-		resp.BulkFromString("fragmentation.bytes"), resp.Int(0),
-	)
+	addInt("overhead.total", o.overheadBytes)
+	addInt("keys.count", o.keys)
+	addInt("keys.bytes-per-key", o.bytesPerKey)
+	addInt("dataset.bytes", o.datasetBytes)
+	addFloat("dataset.percentage", o.datasetPercent)
+	addFloat("peak.percentage", o.peakPercent)
+	addInt("allocator.allocated", o.allocated)
+	addInt("allocator.active", o.active)
+	addInt("allocator.resident", o.resident)
+	addFloat("allocator-fragmentation.ratio", o.allocatorFragRatio)
+	addInt("allocator-fragmentation.bytes", o.active-o.allocated)
+	addFloat("allocator-rss.ratio", o.allocatorRSSRatio)
+	addInt("allocator-rss.bytes", o.resident-o.active)
+	addFloat("rss-overhead.ratio", o.rssOverheadRatio)
+	addInt("rss-overhead.bytes", o.rssBytes-o.resident)
+	addFloat("fragmentation", o.fragmentationRatio)
+	addInt("fragmentation.bytes", o.rssBytes-o.usedBytes)
 	return resp.Value{Kind: resp.Map, Elems: m}
+}
+
+// writeMemoryInfo writes INFO's memory section: Redis 7.0's fields in its
+// order, from the same overview as MEMORY STATS.
+func (n *Node) writeMemoryInfo(field func(name string, value any)) {
+	o := n.memoryOverview()
+	percent := func(v float32) string { return strconv.FormatFloat(float64(v), 'f', 2, 64) + "%" }
+	ratio := func(v float32) string { return strconv.FormatFloat(float64(v), 'f', 2, 64) }
+	withHuman := func(name string, v int64) {
+		field(name, v)
+		field(name+"_human", humanBytes(v))
+	}
+	withHuman("used_memory", o.usedBytes)
+	withHuman("used_memory_rss", o.rssBytes)
+	withHuman("used_memory_peak", o.peakBytes)
+	field("used_memory_peak_perc", percent(o.peakPercent))
+	field("used_memory_overhead", o.overheadBytes)
+	field("used_memory_startup", 0)
+	field("used_memory_dataset", o.datasetBytes)
+	field("used_memory_dataset_perc", percent(o.datasetPercent))
+	field("allocator_allocated", o.allocated)
+	field("allocator_active", o.active)
+	field("allocator_resident", o.resident)
+	withHuman("total_system_memory", o.totalSystemBytes)
+	// No Lua and no functions here: their memory is none.
+	field("used_memory_lua", 0)
+	field("used_memory_vm_eval", 0)
+	field("used_memory_lua_human", humanBytes(0))
+	field("used_memory_scripts_eval", 0)
+	field("number_of_cached_scripts", 0)
+	field("number_of_functions", 0)
+	field("number_of_libraries", 0)
+	field("used_memory_vm_functions", 0)
+	withHuman("used_memory_vm_total", 0)
+	field("used_memory_functions", 0)
+	withHuman("used_memory_scripts", 0)
+	withHuman("maxmemory", n.cfg.MaxMemoryBytes)
+	field("maxmemory_policy", n.cfg.MaxMemoryPolicy)
+	field("allocator_frag_ratio", ratio(o.allocatorFragRatio))
+	field("allocator_frag_bytes", o.active-o.allocated)
+	field("allocator_rss_ratio", ratio(o.allocatorRSSRatio))
+	field("allocator_rss_bytes", o.resident-o.active)
+	field("rss_overhead_ratio", ratio(o.rssOverheadRatio))
+	field("rss_overhead_bytes", o.rssBytes-o.resident)
+	field("mem_fragmentation_ratio", ratio(o.fragmentationRatio))
+	field("mem_fragmentation_bytes", o.rssBytes-o.usedBytes)
+	// used_memory leaves the AOF buffer out already (memory.go), so
+	// nothing in it is exempt from maxmemory.
+	field("mem_not_counted_for_evict", 0)
+	field("mem_replication_backlog", 0)
+	field("mem_total_replication_buffers", 0)
+	field("mem_clients_slaves", 0)
+	field("mem_clients_normal", 0)
+	field("mem_cluster_links", 0)
+	field("mem_aof_buffer", o.aofBufferBytes)
+	field("mem_allocator", o.allocator)
+	field("active_defrag_running", 0)
+	field("lazyfree_pending_objects", 0)
+	field("lazyfreed_objects", 0)
 }
 
 // memoryDoctor reports what this node can tell about its memory: the

@@ -48,8 +48,10 @@ type multiState struct {
 	// aborted is set when a command failed to queue.
 	aborted bool
 	// writes is set when a queued command is flagged write; denyOOM when
-	// one may grow memory (refused at EXEC when there is no room).
-	writes, denyOOM bool
+	// one may grow memory (refused at EXEC when there is no room);
+	// mayReplicate when one is flagged write or may-replicate (PUBLISH):
+	// CLIENT PAUSE WRITE holds such an EXEC (pause.go).
+	writes, denyOOM, mayReplicate bool
 }
 
 type queuedCommand struct {
@@ -79,6 +81,9 @@ type execState struct {
 	// lastDB is the database of the last logged write, so EXEC is logged
 	// without a SELECT in front of it.
 	lastDB int
+	// clockAheadMillis is how far DEBUG SLEEPs in the transaction moved
+	// its clock (pause.go): the commands after them run that much later.
+	clockAheadMillis int64
 }
 
 // queuesInMulti reports whether spec is queued inside MULTI rather than
@@ -121,6 +126,9 @@ func (s *session) queue(spec *commandSpec, args [][]byte) resp.Value {
 	}
 	if spec.flags&flagDenyOOM != 0 {
 		s.multi.denyOOM = true
+	}
+	if spec.flags&(flagWrite|flagMayReplicate) != 0 {
+		s.multi.mayReplicate = true
 	}
 	return replyQueued
 }

@@ -102,9 +102,11 @@ type Node struct {
 	// repl is master–replica replication (replication.go).
 	repl replState
 
-	clientKillState            // clients.go: CLIENT KILL
-	pause           pauseState // pause.go: CLIENT PAUSE, DEBUG SLEEP
-	debug           debugState // debug.go: DEBUG SET-ACTIVE-EXPIRE
+	clientKillState              // clients.go: CLIENT KILL
+	pause           pauseState   // pause.go: CLIENT PAUSE, DEBUG SLEEP
+	memory          memoryState  // memorystats.go: peak, the process's figures
+	debug           debugState   // debug.go: DEBUG SET-ACTIVE-EXPIRE
+	cmdStats        commandStats // cmdstats.go: INFO commandstats, errorstats
 	// callsFree are call records for reuse (takeCall).
 	callsFree []*call
 	// cluster is the Redis Cluster state; nil unless ClusterEnabled
@@ -175,7 +177,7 @@ func (n *Node) Start(env node.Env) {
 	n.dbs = make([]*keyspace, n.cfg.Databases)
 	for i := range n.dbs {
 		dbIndex := i
-		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
+		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, &n.pause.keepExpired, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
 	}
 	n.indexSlots() // cluster.go: before anything is loaded
 	n.lastSaveUnix = env.Now().Unix()
@@ -247,6 +249,8 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		delete(n.killed, from)
 	case Connected:
 		n.connected(from, m)
+	case ProcessStats:
+		n.memory.process, n.memory.processKnown = m, true // memorystats.go
 	default:
 		if n.cluster != nil && n.cluster.Receive(from, msg) {
 			return
@@ -273,7 +277,15 @@ func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
 	more, after := n.moreReplies, n.afterReply
 	n.moreReplies, n.afterReply = nil, nil
 	if v.Kind != 0 {
-		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client), Silent: n.replySilenced(client)})
+		silent := n.replySilenced(client)
+		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client), Silent: silent})
+		if silent && v.Kind == resp.Push {
+			// Pub/Sub confirmations are pushes: CLIENT REPLY OFF does not
+			// silence them (Redis's CLIENT_PUSHING), in either protocol.
+			for _, p := range append([]resp.Value{v}, more...) {
+				n.push(client, p)
+			}
+		}
 	}
 	for _, p := range after {
 		n.push(client, p)
@@ -313,30 +325,33 @@ func (n *Node) flushed(dbIndex int) {
 // replyLater. Inside MULTI, commands are queued instead (multi.go).
 func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if n.broken != nil {
-		return *n.broken
+		return n.countError(*n.broken)
 	}
 	if len(args) == 0 {
-		return replyEmptyCommand
+		return n.countError(replyEmptyCommand)
 	}
 	s := n.session(client)
 	spec := lookupCommand(args[0])
 	if spec == nil {
 		s.flagTransaction()
-		return errUnknownCommand(args)
+		return n.countError(errUnknownCommand(args))
 	}
 	if !spec.arityOK(len(args)) {
 		s.flagTransaction()
-		return errWrongArity(spec.name)
+		return n.reject(spec, args, errWrongArity(spec.name))
 	}
 	if refusal, refused := refuseWhileSubscribed(s, spec, args); refused {
-		return refusal
+		return n.reject(spec, args, refusal)
 	}
 	if n.router != nil {
 		if refusal, refused := n.routeCommand(s, spec, args); refused { // routing.go
-			return refusal
+			return n.reject(spec, args, refusal)
 		}
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
+	if len(n.tracking.clients) > 0 {
+		n.trackingLimitKeys() // tracking.go
+	}
 	// Like Redis's processCommand: make room before every command, and
 	// refuse the ones that could need more when there is none (inside
 	// MULTI the refusal also dooms the transaction). A replica leaves
@@ -344,14 +359,21 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if !n.isReplica() && !n.performEvictions() && spec.flags&flagDenyOOM != 0 {
 		_ = n.writeAOF() // the DELs of what was evicted; a failure is noted
 		s.flagTransaction()
-		return replyOOM
+		return n.reject(spec, args, replyOOM)
 	}
 	isWrite := spec.flags&flagWrite != 0
 	if isWrite {
 		if refusal, refused := n.refuseWrite(); refused { // replication.go
 			s.flagTransaction()
-			return refusal
+			return n.reject(spec, args, refusal)
 		}
+	}
+	if n.paused() && n.pausedFor(s, spec) {
+		// Where Redis postpones a client: after the refusals above,
+		// before MULTI queues (pause.go).
+		n.hold(client, seq, args)
+		s.meta.noteCommand(spec, args, n.access.nowMillis)
+		return replyLater
 	}
 	if s.multi != nil && queuesInMulti(spec) {
 		return s.queue(spec, args)
@@ -359,7 +381,7 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if isWrite && n.aofErr != nil {
 		n.retryAOF()
 		if n.aofErr != nil {
-			return misconf(n.aofErr)
+			return n.reject(spec, args, misconf(n.aofErr))
 		}
 	}
 	reply := n.call(client, seq, spec, args)
@@ -380,13 +402,18 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	c := n.takeCall()
 	*c = call{node: n, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
 		nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
+	if n.exec != nil {
+		c.nowMillis += n.exec.clockAheadMillis // a DEBUG SLEEP earlier in EXEC (pause.go)
+	}
 	n.current = s
 	s.meta.noteCommand(spec, args, c.nowMillis) // CLIENT LIST's cmd and idle
 	if c.write && n.bgSnapshot != nil {
 		n.snapshotBeforeWrite(s.dbIndex, snapshotWriteKeys(spec, args))
 	}
 	dirtyBefore := n.dirty
+	keepExpired := n.expiryFor(c.write)
 	reply := spec.run(c)
+	n.pause.keepExpired = keepExpired
 	if n.dirty != dirtyBefore {
 		keys := spec.keys(args)
 		if c.modified != nil {
@@ -400,6 +427,7 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	n.commandDone(c, spec, reply)
 	n.current = nil
 	n.stats.Commands++
+	n.countCall(spec, args, reply) // cmdstats.go
 	n.env.Metrics().Add(spec.metricName, 1)
 	n.releaseCall(c)
 	return reply
@@ -477,7 +505,10 @@ func (n *Node) keyExpired(dbIndex int, key string) {
 	n.stats.ExpiredKeys++
 	n.env.Metrics().Add("cache_expired_keys_total", 1)
 	n.propagate(dbIndex, cmdDel, []byte(key))
+	// No client modified it: BCAST's NOLOOP must not leave it out.
+	n.tracking.expiring = true
 	n.keyModified(dbIndex, []byte(key))
+	n.tracking.expiring = false
 }
 
 // writeAOF writes what commands appended, syncing first under always.
@@ -528,7 +559,10 @@ func (n *Node) cron() {
 		return // a test stopped the node dead to crash it (see halt)
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
-	if !n.isReplica() { // a replica's keys expire by its master's DELs
+	n.endPauseIfOver()
+	if !n.isReplica() && !n.paused() && !n.pause.sleeping && !n.debug.cronPaused {
+		// A replica's keys expire by its master's DELs; a pause keeps them,
+		// and during DEBUG SLEEP Redis runs nothing (pause.go).
 		n.activeExpireCycle(n.access.nowMillis)
 	}
 	if n.aofErr != nil {
@@ -540,12 +574,16 @@ func (n *Node) cron() {
 		n.flushStream()
 	}
 	n.snapshotCron()
+	if len(n.tracking.clients) > 0 && !n.debug.cronPaused {
+		// Also here, so a CONFIG SET of the bound applies on an idle node.
+		n.trackingLimitKeys()
+	}
 	keys := 0
 	for _, ks := range n.dbs {
 		keys += ks.size()
 	}
 	n.env.Metrics().Set("cache_keys", float64(keys))
-	n.env.Metrics().Set("cache_used_memory_bytes", float64(n.usedMemoryBytes()))
+	n.env.Metrics().Set("cache_used_memory_bytes", float64(n.samplePeakMemory()))
 	n.env.After(n.cronInterval(), n.cron)
 }
 

@@ -12,14 +12,41 @@ import (
 
 // Pausing clients: CLIENT PAUSE timeout [WRITE|ALL], CLIENT UNPAUSE, and
 // DEBUG SLEEP, which in Redis stops the whole event loop and here holds
-// every command until it is over (the node never blocks).
+// every command until it is over (the node never blocks). Inside EXEC,
+// where Redis sleeps in the middle of the transaction, DEBUG SLEEP moves
+// the transaction's clock forward instead — the commands after it see the
+// time they would see in Redis — answers at once, and holds every other
+// client until the real clock has caught up, so nothing runs during the
+// sleep there either. A sleep is not a pause: it does not keep expired
+// keys (only the sleeping transaction runs, and it sees them expire).
 //
 // While the node is paused, the commands it holds — all of them, or in
-// WRITE mode the writes and PUBLISH — wait in arrival order and run when
-// the pause ends, as Redis's postponed clients do. A client with a held
+// WRITE mode those that may change the dataset or the replication stream:
+// writes, PUBLISH (flagMayReplicate), and an EXEC whose queue holds one —
+// wait in arrival order and run when the pause ends, as Redis's postponed
+// clients do. The decision is taken where Redis's processCommand takes it:
+// after the checks that refuse a command outright (unknown, arity, a
+// subscribed RESP2 client, routing, a read-only replica), so a malformed
+// command is answered at once, and before MULTI queues a command, so a
+// write sent inside MULTI is held rather than QUEUED. A client with a held
 // command has its later commands held behind it, whatever they are, so its
-// replies keep their order. Unlike Redis, keys still expire and eviction
-// still runs during a pause.
+// replies keep their order; held clients count as blocked (INFO
+// blocked_clients, flag b in CLIENT LIST).
+//
+// A pause keeps the dataset still, as Redis 7.0 does: the active expiry
+// cycle and eviction do not run, and a read of a key past its TTL answers
+// as if the key were gone but leaves it in place (DBSIZE still counts it,
+// expired_keys does not move); the first access after the pause deletes
+// it. Eviction being off also means no OOM refusal during a pause: a held
+// write meets maxmemory when it runs. Two cases where Redis 7.0.15 itself
+// misbehaves are made safe here: RANDOMKEY over a database whose keys all
+// expired loops forever in 7.0.15 and here gives up after
+// randomKeyExpiredTriesMax tries (returning such a key, as Redis does on a
+// replica and from 7.2 on); and a write inside the transaction that
+// started the pause (MULTI … CLIENT PAUSE … SET, the only writes that run
+// during a pause) trips an assertion in 7.0.15 when its key has expired,
+// while here that write deletes the expired key first as it would
+// unpaused.
 
 // pausedCommandsMax bounds the commands held during a pause; one more is
 // refused with an error rather than queued without limit.
@@ -42,10 +69,18 @@ type pauseState struct {
 	// generation tells a pause's timer whether it is still the current
 	// one: CLIENT PAUSE again or UNPAUSE makes older timers stale.
 	generation uint64
-	// sleeper is the client whose DEBUG SLEEP is running, answered OK
-	// when the pause ends; sleeperSeq its command.
-	sleeper    node.ID
-	sleeperSeq uint64
+	// sleeping is set during a DEBUG SLEEP, until sleepUntilMillis;
+	// sleepGeneration tells its timer whether it is still the current one.
+	// sleeper is the client whose DEBUG SLEEP (outside EXEC) is answered
+	// OK when the sleep ends; sleeperSeq its command.
+	sleeping         bool
+	sleepUntilMillis int64
+	sleepGeneration  uint64
+	sleeper          node.ID
+	sleeperSeq       uint64
+	// keepExpired is what every keyspace's lazy expiry reads (keyspace.go):
+	// set while paused, except during a write command (see above).
+	keepExpired bool
 }
 
 type heldCommand struct {
@@ -54,43 +89,79 @@ type heldCommand struct {
 	args   [][]byte
 }
 
-// holdWhilePaused holds the command if the node is paused for it, and
-// reports whether it did.
-func (n *Node) holdWhilePaused(client node.ID, seq uint64, args [][]byte) bool {
-	p := &n.pause
-	if p.mode == pauseNone {
-		return false
-	}
-	if n.env.Now().UnixMilli() >= p.untilMillis {
-		// Over, though its timer has not run yet (CLIENT PAUSE 0): what
-		// was held runs first, then this command.
+// paused reports whether a pause (or DEBUG SLEEP) is on.
+func (n *Node) paused() bool { return n.pause.mode != pauseNone }
+
+// endPauseIfOver ends a pause whose time is up though its timer has not
+// run yet (CLIENT PAUSE 0, or a live clock ahead of the timer): what was
+// held runs first, then whatever comes next. Redis checks the same before
+// every command and in serverCron.
+func (n *Node) endPauseIfOver() {
+	now := n.env.Now().UnixMilli()
+	if n.paused() && now >= n.pause.untilMillis {
 		endPause(n)
+	}
+	if n.pause.sleeping && now >= n.pause.sleepUntilMillis {
+		endSleep(n)
+	}
+}
+
+// holdBehindHeld holds a client's command before any check if an earlier
+// command of the same client is held, so its replies keep their order, or
+// if DEBUG SLEEP runs, during which Redis answers nothing at all; it
+// reports whether it held the command.
+func (n *Node) holdBehindHeld(client node.ID, seq uint64, args [][]byte) bool {
+	if n.pause.heldByClient[client] == 0 && !n.pause.sleeping {
 		return false
 	}
-	if p.mode == pauseWrite && p.heldByClient[client] == 0 && !pausedByWrite(args) {
-		return false
+	n.hold(client, seq, args)
+	return true
+}
+
+// pausedFor reports whether the current pause holds spec run by s.
+func (n *Node) pausedFor(s *session, spec *commandSpec) bool {
+	switch n.pause.mode {
+	case pauseAll:
+		return true
+	case pauseWrite:
+		if spec.flags&(flagWrite|flagMayReplicate) != 0 {
+			return true
+		}
+		return spec.name == "exec" && s.multi != nil && s.multi.mayReplicate
 	}
+	return false
+}
+
+// expiryFor sets how lazy expiry treats an expired key for a command
+// about to run, and returns the setting to restore after it: during a
+// pause a read keeps the key, while a write — one inside the transaction
+// that started the pause, or one a replica applies from its master —
+// deletes it as it would unpaused, so it never meets a key that is both
+// missing and present.
+func (n *Node) expiryFor(write bool) (restore bool) {
+	restore = n.pause.keepExpired
+	if n.paused() {
+		n.pause.keepExpired = !write
+	}
+	return restore
+}
+
+// hold queues a command until the pause ends.
+func (n *Node) hold(client node.ID, seq uint64, args [][]byte) {
+	p := &n.pause
 	if len(p.held) >= pausedCommandsMax {
 		n.reply(client, seq, resp.Err("ERR more than "+strconv.Itoa(pausedCommandsMax)+" commands held while clients are paused"))
-		return true
+		return
 	}
 	if p.heldByClient == nil {
 		p.heldByClient = make(map[node.ID]int)
 	}
 	p.held = append(p.held, heldCommand{client, seq, args})
 	p.heldByClient[client]++
-	return true
 }
 
-// pausedByWrite: what WRITE mode holds — commands that may change the
-// keyspace or be propagated (PUBLISH).
-func pausedByWrite(args [][]byte) bool {
-	if len(args) == 0 {
-		return false
-	}
-	spec := lookupCommand(args[0])
-	return spec != nil && (spec.flags&flagWrite != 0 || spec.name == "publish")
-}
+// heldClients counts the clients with a held command.
+func (n *Node) heldClients() int { return len(n.pause.heldByClient) }
 
 // startPause pauses in mode until untilMillis; a longer or stricter pause
 // already running is kept, as Redis keeps the furthest deadline.
@@ -101,6 +172,7 @@ func (n *Node) startPause(mode pauseMode, untilMillis int64) {
 		mode = max(mode, p.mode)
 	}
 	p.mode, p.untilMillis = mode, untilMillis
+	p.keepExpired = true
 	p.generation++
 	generation := p.generation
 	wait := time.Duration(max(untilMillis-n.env.Now().UnixMilli(), 0)) * time.Millisecond
@@ -112,28 +184,47 @@ func (n *Node) startPause(mode pauseMode, untilMillis int64) {
 	})
 }
 
-// endPause is (*Node).endPause, reached through this variable because the
-// command table holds CLIENT PAUSE, whose timer ends the pause by running
-// commands: Go rejects that initialization cycle.
-var endPause func(*Node)
+// endPause and endSleep are (*Node).endPause and endSleep, reached
+// through these variables because the command table holds CLIENT PAUSE
+// and DEBUG SLEEP, whose timers end them by running commands: Go rejects
+// that initialization cycle.
+var endPause, endSleep func(*Node)
 
-func init() { endPause = (*Node).endPause }
+func init() { endPause, endSleep = (*Node).endPause, (*Node).endSleep }
 
 // endPause answers a DEBUG SLEEP, then runs the held commands in order.
 func (n *Node) endPause() {
 	p := &n.pause
 	p.mode, p.untilMillis = pauseNone, 0
+	p.keepExpired = false
 	p.generation++
+	if !p.sleeping { // else they run when the sleep ends
+		n.runHeld()
+	}
+}
+
+// endSleep answers a DEBUG SLEEP, then runs the held commands in order.
+func (n *Node) endSleep() {
+	p := &n.pause
+	p.sleeping, p.sleepUntilMillis = false, 0
+	p.sleepGeneration++
 	if p.sleeper != "" {
 		sleeper, seq := p.sleeper, p.sleeperSeq
 		p.sleeper = ""
 		n.reply(sleeper, seq, resp.OK)
 	}
+	n.runHeld()
+}
+
+// runHeld runs the held commands in arrival order. A pause still on holds
+// again those it is for, and everything behind them of the same client.
+func (n *Node) runHeld() {
+	p := &n.pause
 	held := p.held
 	p.held, p.heldByClient = nil, nil
 	for _, h := range held {
 		// A command run here may pause again: the rest are held anew, in
-		// order, by receiveCommand.
+		// order, by receiveCommand and execute.
 		n.receiveCommand(h.client, h.seq, h.args)
 	}
 }
@@ -167,7 +258,7 @@ func clientPauseCommand(c *call) resp.Value {
 // command's reply, as after the timeout.
 func clientUnpauseCommand(c *call) resp.Value {
 	n := c.node
-	if n.pause.mode != pauseNone && n.pause.sleeper == "" {
+	if n.pause.mode != pauseNone {
 		n.pause.generation++
 		generation := n.pause.generation
 		n.env.After(0, func() {
@@ -198,12 +289,34 @@ func debugSleep(c *call) resp.Value {
 		return resp.Err("ERR DEBUG SLEEP is limited to " + strconv.Itoa(debugSleepMillisMax/1000) + " seconds here")
 	}
 	n := c.node
-	if n.pause.sleeper != "" || c.client == "" || n.exec != nil {
+	if n.exec != nil {
+		// Inside EXEC: the rest of the transaction runs at the later time.
+		n.exec.clockAheadMillis += millis
+		n.startSleep(c.nowMillis + millis)
+		return resp.OK
+	}
+	if n.pause.sleeper != "" || c.client == "" {
 		return resp.Err("ERR DEBUG SLEEP cannot run here now")
 	}
 	n.pause.sleeper, n.pause.sleeperSeq = c.client, c.seq
-	n.startPause(pauseAll, c.nowMillis+millis)
+	n.startSleep(c.nowMillis + millis)
 	return replyLater
+}
+
+// startSleep holds every command until untilMillis (a later sleep
+// extends it).
+func (n *Node) startSleep(untilMillis int64) {
+	p := &n.pause
+	p.sleeping, p.sleepUntilMillis = true, max(p.sleepUntilMillis, untilMillis)
+	p.sleepGeneration++
+	generation := p.sleepGeneration
+	wait := time.Duration(max(p.sleepUntilMillis-n.env.Now().UnixMilli(), 0)) * time.Millisecond
+	n.env.After(wait, func() {
+		if n.halted || n.pause.sleepGeneration != generation {
+			return
+		}
+		endSleep(n)
+	})
 }
 
 // isDebugSleep tells DEBUG SLEEP apart for debugCommand.

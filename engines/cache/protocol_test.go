@@ -161,6 +161,37 @@ var protocolScripts = map[string][]transcriptStep{
 		"c: CLIENT TRACKING ON BCAST",
 		"b: SET anything v",
 	),
+	// BCAST invalidations go out once the command's event is over, one
+	// per prefix with the keys sorted; NOLOOP leaves out the client's own.
+	"tracking-bcast-batch": parseScript(
+		"a: HELLO 3",
+		"a: CLIENT TRACKING ON BCAST NOLOOP PREFIX user: PREFIX item:",
+		"c: SUBSCRIBE __redis__:invalidate",
+		"d: CLIENT TRACKING ON BCAST REDIRECT {id:c}",
+		"b: MSET user:2 a item:8 b user:1 c other d",
+		"a: MSET user:3 x item:9 y",
+		"b: MULTI",
+		"b: SET user:5 v",
+		"b: DEL item:8",
+		"b: SET item:1 v",
+		"b: EXEC",
+	),
+	// Subscription confirmations are pushes, which CLIENT REPLY OFF does
+	// not silence; the reply to PUBLISH is.
+	"pubsub-reply-off": parseScript(
+		"a: CLIENT REPLY OFF",
+		"a: SUBSCRIBE ch",
+		"a: PSUBSCRIBE c*",
+		"b: PUBLISH ch hi",
+		"a: UNSUBSCRIBE",
+		"a: PUNSUBSCRIBE c*",
+		"a: PUBLISH ch hi",
+		"c: HELLO 3",
+		"c: CLIENT REPLY OFF",
+		"c: SUBSCRIBE ch",
+		"c: PING",
+		"c: UNSUBSCRIBE ch",
+	),
 	"tracking-redirect-resp2": parseScript(
 		"b: SUBSCRIBE __redis__:invalidate",
 		"a: CLIENT TRACKING ON REDIRECT {id:b}",
@@ -276,12 +307,16 @@ func (w *nodeWorld) run(client string, args [][]byte) map[string]string {
 	}}
 	w.n.env = rec
 	w.n.Receive(node.ID(client), Command{Seq: w.seq, Args: args})
+	w.env.Advance(0) // what Redis does before sleeping: BCAST invalidations
 	w.n.env = orig
 	got := map[string]string{}
 	for _, m := range order {
 		var b []byte
 		switch msg := m.msg.(type) {
 		case Reply:
+			if msg.Silent {
+				continue // CLIENT REPLY OFF: the adapter writes nothing
+			}
 			b = resp.AppendValue(b, msg.Value, int(protocolOrRESP2(msg.Protocol)))
 			for _, v := range msg.More {
 				b = resp.AppendValue(b, v, int(protocolOrRESP2(msg.Protocol)))

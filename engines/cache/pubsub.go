@@ -22,7 +22,7 @@ var pubsubCommands = []commandSpec{
 	{name: "unsubscribe", arity: -1, run: unsubscribeCommand},
 	{name: "psubscribe", arity: -2, run: psubscribeCommand},
 	{name: "punsubscribe", arity: -1, run: punsubscribeCommand},
-	{name: "publish", arity: 3, flags: flagFast, run: publishCommand},
+	{name: "publish", arity: 3, flags: flagFast | flagMayReplicate, run: publishCommand},
 	{name: "pubsub", arity: -2, run: pubsubCommand},
 }
 

@@ -62,23 +62,36 @@ func TestPublishOrderIsSubscriptionOrder(t *testing.T) {
 	}
 }
 
-// The tracking table is bounded: past trackingKeysMax keys, a random key
-// is invalidated early and forgotten.
+// The tracking table is bounded by tracking-table-max-keys: before each
+// command (and in the cron) random keys are invalidated early and
+// forgotten, at most 100 per try and 100 more for each try in a row that
+// ended over the bound, as Redis does.
 func TestTrackingTableIsBounded(t *testing.T) {
 	n, env := startNode(t, Config{})
 	do(n, env, "a", "HELLO 3")
 	do(n, env, "a", "CLIENT TRACKING ON")
-	for i := range trackingKeysMax + 10 {
+	for i := range 250 {
 		n.rememberKey([]byte("k"+itoa(i)), n.session("a").id)
 	}
-	if got := n.tracking.keys.Len(); got != trackingKeysMax {
-		t.Fatalf("table holds %d keys, want the bound %d", got, trackingKeysMax)
+	if got := do(n, env, "admin", "CONFIG SET tracking-table-max-keys 5"); got != `"OK"` {
+		t.Fatalf("CONFIG SET tracking-table-max-keys = %s", got)
 	}
-	if len(env.pushes) != 10 {
-		t.Fatalf("%d early invalidations, want 10", len(env.pushes))
+	if got := n.tracking.keys.Len(); got != 250 {
+		t.Fatalf("the new bound applied at once: %d keys left, want 250 until the next command", got)
+	}
+	do(n, env, "admin", "PING") // effort 100: 150 left, over the bound
+	if got := n.tracking.keys.Len(); got != 150 {
+		t.Fatalf("after one try %d keys left, want 150", got)
+	}
+	env.Advance(time.Second) // the cron tries again with effort 200
+	if got := n.tracking.keys.Len(); got != 5 || len(env.pushes) != 245 {
+		t.Fatalf("after the cron: %d keys left and %d invalidations, want 5 and 245", got, len(env.pushes))
+	}
+	if got := do(n, env, "admin", "INFO stats"); !strings.Contains(got, `tracking_total_keys:5\r\ntracking_total_items:5\r\n`) {
+		t.Fatalf("INFO stats tracking fields wrong: %s", got)
 	}
 	do(n, env, "a", "CLIENT TRACKING OFF")
-	if n.tracking.keys != nil {
+	if n.tracking.keys != nil || n.tracking.items != 0 {
 		t.Fatal("the table outlived its last tracking client")
 	}
 }

@@ -726,7 +726,9 @@ func (n *Node) applyStream(data []byte) error {
 			n.snapshotBeforeWrite(l.applyDB, snapshotWriteKeys(spec, args))
 		}
 		dirtyBefore := n.dirty
+		keepExpired := n.expiryFor(true)
 		spec.run(&c)
+		n.pause.keepExpired = keepExpired
 		if n.dirty != dirtyBefore {
 			for _, key := range spec.keys(args) {
 				c.db.reaccount(key)

@@ -17,8 +17,12 @@ import (
 // must read it again to hear about the next change. OPTIN remembers only
 // the reads that directly follow CLIENT CACHING YES; OPTOUT all but those
 // after CLIENT CACHING NO. BCAST remembers nothing: every modified key that
-// starts with one of the client's prefixes is announced. NOLOOP skips the
-// client whose own command modified the key. A flush invalidates
+// starts with one of the client's prefixes is announced — not at once but,
+// as Redis does in beforeSleep, once the event at hand is over: the keys
+// modified meanwhile go out as one invalidation per prefix, sorted (a zero
+// delay timer stands in for the end of Redis's event loop iteration, so
+// an MSET of three keys is one message). NOLOOP skips the client whose own
+// command modified the key (in BCAST mode: the last modification). A flush invalidates
 // everything (a null key list) for every tracking client.
 //
 // Invalidations are pushes ("invalidate" [keys]) to RESP3 clients. A RESP2
@@ -30,10 +34,17 @@ import (
 // Like Redis, the table is keyed by key name only: a change in any
 // database invalidates the name.
 
-// trackingKeysMax bounds the tracking table (Redis's tracking-table-max-keys
-// default): past it, random keys are invalidated early and forgotten, which
-// costs clients cache hits but never correctness.
-const trackingKeysMax = 1_000_000
+// trackingKeysMax is the default bound of the tracking table (Redis's
+// tracking-table-max-keys; CONFIG SET changes it, 0 lifts it). Past it,
+// random keys are invalidated early and forgotten, which costs clients
+// cache hits but never correctness. As in Redis, the bound is enforced
+// before each command and in the cron, not on insertion, with an effort
+// of trackingEvictEffort keys per try that grows while the table stays
+// over (trackingLimitKeys).
+const (
+	trackingKeysMax     = 1_000_000
+	trackingEvictEffort = 100
+)
 
 // trackingChannel is where RESP2 redirect targets hear invalidations.
 const trackingChannel = "__redis__:invalidate"
@@ -58,6 +69,13 @@ type trackingState struct {
 	// ascending). Created on first use with a seed from env.Rand; nil when
 	// no client tracks.
 	keys *dict.Dict[[]int64]
+	// items counts the (key, client) pairs in keys (INFO's
+	// tracking_total_items).
+	items int64
+	// maxKeys is tracking-table-max-keys; overLimitTries counts the tries
+	// in a row that ended still over it (Redis's timeout_counter).
+	maxKeys        int64
+	overLimitTries int64
 	// clients are the sessions with tracking on, by ascending id: flushes
 	// notify them in that order.
 	clients []*session
@@ -65,12 +83,22 @@ type trackingState struct {
 	// prefixOrder lists the prefixes sorted, so fan-out order is fixed.
 	prefixes    map[string][]*session
 	prefixOrder []string
+	// broadcast holds, per BCAST prefix, the keys modified since the last
+	// broadcast and the session whose command last modified each (nil: an
+	// expiry or eviction), for NOLOOP; broadcastArmed is set while the
+	// timer that sends them is pending.
+	broadcast      map[string]map[string]*session
+	broadcastArmed bool
+	// expiring is set while a key deleted for expiry is signalled: no
+	// client's command modified it.
+	expiring bool
 }
 
 // startTracking registers tracking's listeners for modified keys and
 // flushed databases.
 func (n *Node) startTracking() {
 	n.tracking.prefixes = make(map[string][]*session)
+	n.tracking.maxKeys = trackingKeysMax
 	n.onKeyModified = append(n.onKeyModified, n.trackingKeyModified)
 	n.onFlush = append(n.onFlush, n.trackingFlushed)
 }
@@ -136,15 +164,65 @@ func (n *Node) trackingKeyModified(_ int, key []byte) {
 		if !bytes.HasPrefix(key, []byte(prefix)) {
 			continue
 		}
-		keys := resp.ArrayOf(resp.Bulk(bytes.Clone(key)))
-		for _, s := range t.prefixes[prefix] {
-			if s.tracking.noloop && s == n.current {
-				continue
-			}
-			n.sendInvalidation(s, keys)
+		if t.broadcast == nil {
+			t.broadcast = make(map[string]map[string]*session)
+		}
+		if t.broadcast[prefix] == nil {
+			t.broadcast[prefix] = make(map[string]*session)
+		}
+		modifier := n.current
+		if t.expiring {
+			modifier = nil
+		}
+		t.broadcast[prefix][string(key)] = modifier
+		if !t.broadcastArmed {
+			t.broadcastArmed = true
+			n.env.After(0, n.broadcastInvalidations)
 		}
 	}
 	n.invalidateTrackedKey(key)
+}
+
+// broadcastInvalidations sends the BCAST clients the keys modified since
+// the last time: per prefix, in prefix order, the keys sorted.
+func (n *Node) broadcastInvalidations() {
+	t := &n.tracking
+	t.broadcastArmed = false
+	if n.halted {
+		return
+	}
+	pending := t.broadcast
+	t.broadcast = nil
+	for _, prefix := range t.prefixOrder {
+		modifiedBy := pending[prefix]
+		if len(modifiedBy) == 0 {
+			continue
+		}
+		keys := make([]string, 0, len(modifiedBy))
+		for key := range modifiedBy {
+			keys = append(keys, key)
+		}
+		sort.Strings(keys) // never map order
+		all := make([]resp.Value, len(keys))
+		for i, key := range keys {
+			all[i] = resp.BulkFromString(key)
+		}
+		for _, s := range t.prefixes[prefix] {
+			list := all
+			if s.tracking.noloop {
+				list = nil
+				for i, key := range keys {
+					if modifiedBy[key] != s {
+						list = append(list, all[i])
+					}
+				}
+				if len(list) == 0 {
+					continue
+				}
+			}
+			n.sendInvalidation(s, resp.ArrayOf(list...))
+		}
+	}
 }
 
 // invalidateTrackedKey notifies the clients that may cache key and forgets
@@ -159,6 +237,7 @@ func (n *Node) invalidateTrackedKey(key []byte) {
 		return
 	}
 	t.keys.Delete(string(key))
+	t.items -= int64(len(ids))
 	keys := resp.ArrayOf(resp.Bulk(bytes.Clone(key)))
 	for _, id := range ids {
 		s := n.clientsByID[id]
@@ -177,7 +256,33 @@ func (n *Node) trackingFlushed(int) {
 	}
 	if n.tracking.keys != nil {
 		n.tracking.keys.Clear()
+		n.tracking.items = 0
 	}
+}
+
+// trackingLimitKeys invalidates random keys of the tracking table until it
+// is within tracking-table-max-keys, as Redis's trackingLimitUsedSlots:
+// at most trackingEvictEffort keys times the tries in a row that ended
+// over the limit, so a big overshoot is worked off over several commands
+// and cron ticks without stalling one.
+func (n *Node) trackingLimitKeys() {
+	t := &n.tracking
+	if t.keys == nil || t.maxKeys == 0 || int64(t.keys.Len()) <= t.maxKeys {
+		t.overLimitTries = 0
+		return
+	}
+	for range trackingEvictEffort * (t.overLimitTries + 1) {
+		victim, _, ok := t.keys.Random(n.env.Rand())
+		if !ok {
+			break
+		}
+		n.invalidateTrackedKey([]byte(victim))
+		if int64(t.keys.Len()) <= t.maxKeys {
+			t.overLimitTries = 0
+			return
+		}
+	}
+	t.overLimitTries++
 }
 
 // trackingCommandDone runs after each command of a tracking client:
@@ -204,7 +309,7 @@ func (n *Node) rememberKey(key []byte, id int64) {
 	if t.keys == nil {
 		t.keys = dict.New[[]int64](n.env.Rand().Uint64())
 	}
-	ids, ok := t.keys.GetBytes(key)
+	ids, _ := t.keys.GetBytes(key)
 	i := sort.Search(len(ids), func(i int) bool { return ids[i] >= id })
 	if i < len(ids) && ids[i] == id {
 		return
@@ -213,10 +318,7 @@ func (n *Node) rememberKey(key []byte, id int64) {
 	copy(ids[i+1:], ids[i:])
 	ids[i] = id
 	t.keys.Set(string(key), ids)
-	if !ok && t.keys.Len() > trackingKeysMax {
-		victim, _, _ := t.keys.Random(n.env.Rand())
-		n.invalidateTrackedKey([]byte(victim))
-	}
+	t.items++
 }
 
 // trackingOff turns tracking off for s (CLIENT TRACKING OFF, RESET,
@@ -238,7 +340,7 @@ func (n *Node) trackingOff(s *session) {
 	t.clients = removeSession(t.clients, s)
 	s.tracking = trackingSession{}
 	if len(t.clients) == 0 {
-		t.keys = nil // nobody left to tell: forget everything
+		t.keys, t.items = nil, 0 // nobody left to tell: forget everything
 	}
 }
 

@@ -42,6 +42,8 @@ type conn struct {
 	// closeWhenWritten closes the connection once unsent is written.
 	closeWhenWritten bool
 	closed           bool
+	// forgotten is set once the node was told the client is gone.
+	forgotten bool
 	// batch is reused: the node keeps no reference to a Commands slice
 	// once Receive has returned (it copies what it queues).
 	batch cache.Commands
@@ -294,6 +296,11 @@ func (c *conn) flush() {
 		c.closeWhenWritten = true
 	}
 	if c.final != nil && !killed && c.answered.Load() >= c.sent {
+		// Redis frees a client that said QUIT as it writes the final
+		// reply: the node forgets it first, so whatever anyone does after
+		// the client read its OK finds it gone (a tracking redirect to it
+		// is broken, CLIENT LIST no longer shows it).
+		c.forget()
 		c.unsent = resp.AppendValue(c.unsent, *c.final, resp.RESP2)
 		c.final = nil
 		c.closeWhenWritten = true
@@ -391,7 +398,15 @@ func (c *conn) close() {
 	}
 	c.closeSocket()
 	c.loop.forget(c)
-	c.loop.server.rt.Handle(c.id, cache.Disconnected{})
+	c.forget()
+}
+
+// forget tells the node the client is gone, once.
+func (c *conn) forget() {
+	if !c.forgotten {
+		c.forgotten = true
+		c.loop.server.rt.Handle(c.id, cache.Disconnected{})
+	}
 }
 
 // closeSocket closes the socket and stops deliveries.

@@ -157,6 +157,11 @@ type Server struct {
 	// from the loops, so the last one published is the true count.
 	connectedMu sync.Mutex
 	connected   int
+	// closing is closed by Close; the process reporter (process.go)
+	// stops on it, and wg waits for it.
+	closing   chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
 }
 
 // countConnection adds delta to the open connections and publishes it.
@@ -208,12 +213,14 @@ func Start(cfg Config) (*Server, error) {
 	if err := rt.Start(); err != nil {
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
-	s := &Server{cfg: cfg, rt: rt}
+	s := &Server{cfg: cfg, rt: rt, closing: make(chan struct{})}
 	if err := s.startLoops(max(cfg.IOThreads, 1), metered); err != nil {
 		rt.Stop()
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
 	cfg.Metrics.Set(metricConnectedClients, 0)
+	s.wg.Add(1)
+	go s.reportProcessStats() // process.go
 	return s, nil
 }
 
@@ -222,6 +229,8 @@ func (s *Server) Addr() string { return s.addr }
 
 // Close stops accepting, closes every connection and stops the node.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.wg.Wait()
 	for _, l := range s.loops {
 		l.stop()
 	}

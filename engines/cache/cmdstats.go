@@ -1,0 +1,152 @@
+package cache
+
+import (
+	"bytes"
+	"sort"
+	"strconv"
+	"strings"
+
+	"syslab/engines/cache/resp"
+)
+
+// Per-command and per-error statistics: INFO commandstats and errorstats,
+// and total_error_replies in INFO stats (Redis's cmdstat_* and
+// errorstat_* lines).
+//
+// calls counts the commands that ran (inside EXEC too, and a blocking
+// command once, when it is called); rejected_calls those refused before
+// running (arity, a subscribed client, routing, OOM, a read-only replica,
+// MISCONF); failed_calls those that ran and answered an error. usec is 0:
+// the node does not time its commands — in the simulator a command takes
+// no virtual time, and in a server the adapter's
+// cache_command_duration_seconds histogram measures them.
+
+// errorKindsMax bounds the error kinds counted apart, as Redis stops
+// tracking new ones at 128 (the total still counts).
+const errorKindsMax = 128
+
+// subcommandStatsMax bounds the container subcommands (CLIENT LIST …)
+// counted apart; past it they count under their command, so a client
+// sending made-up subcommand names cannot grow the table without end.
+const subcommandStatsMax = 256
+
+var errUnknownSubcommandPrefix = []byte("ERR unknown subcommand")
+
+type commandStat struct {
+	calls, rejected, failed int64
+	// name is the command's; set when counted by command (byCommand).
+	name string
+}
+
+// commandStats is the node's side.
+type commandStats struct {
+	// byCommand is indexed by commandSpec.index; bySubcommand is keyed
+	// "client|list".
+	byCommand    []commandStat
+	bySubcommand map[string]*commandStat
+	// errors counts error replies by their first word ("ERR", "WRONGTYPE").
+	errors       map[string]int64
+	errorReplies int64
+}
+
+func (st *commandStats) reset() { *st = commandStats{} }
+
+// commandStat is the counter for a call of spec with args.
+func (n *Node) commandStat(spec *commandSpec, args [][]byte) *commandStat {
+	st := &n.cmdStats
+	if isContainerCommand(spec.name) && len(args) > 1 {
+		name := spec.name + "|" + strings.ToLower(string(args[1][:min(len(args[1]), commandNameBytesMax)]))
+		if s := st.bySubcommand[name]; s != nil {
+			return s
+		}
+		if len(st.bySubcommand) < subcommandStatsMax {
+			if st.bySubcommand == nil {
+				st.bySubcommand = make(map[string]*commandStat)
+			}
+			s := &commandStat{}
+			st.bySubcommand[name] = s
+			return s
+		}
+	}
+	if spec.index >= len(st.byCommand) {
+		st.byCommand = append(st.byCommand, make([]commandStat, spec.index+1-len(st.byCommand))...)
+	}
+	s := &st.byCommand[spec.index]
+	s.name = spec.name
+	return s
+}
+
+// countCall counts a command that ran and answered reply. An unknown
+// subcommand is no command to Redis (its lookup fails before anything
+// runs): only the error counts.
+func (n *Node) countCall(spec *commandSpec, args [][]byte, reply resp.Value) {
+	if reply.Kind == resp.Error && isContainerCommand(spec.name) && bytes.HasPrefix(reply.Str, errUnknownSubcommandPrefix) {
+		n.countError(reply)
+		return
+	}
+	s := n.commandStat(spec, args)
+	s.calls++
+	if reply.Kind == resp.Error {
+		s.failed++
+		n.countError(reply)
+	}
+}
+
+// reject counts a command refused before it ran, and returns the refusal.
+func (n *Node) reject(spec *commandSpec, args [][]byte, refusal resp.Value) resp.Value {
+	n.commandStat(spec, args).rejected++
+	return n.countError(refusal)
+}
+
+// countError counts an error reply by its kind, and returns it.
+func (n *Node) countError(v resp.Value) resp.Value {
+	st := &n.cmdStats
+	st.errorReplies++
+	kind := v.Str
+	if i := bytes.IndexByte(kind, ' '); i >= 0 {
+		kind = kind[:i]
+	}
+	if _, ok := st.errors[string(kind)]; ok || len(st.errors) < errorKindsMax {
+		if st.errors == nil {
+			st.errors = make(map[string]int64)
+		}
+		st.errors[string(kind)]++
+	}
+	return v
+}
+
+// writeCommandStats writes INFO commandstats, in name order.
+func (n *Node) writeCommandStats(field func(name string, value any)) {
+	st := &n.cmdStats
+	lines := map[string]commandStat{}
+	for _, s := range st.byCommand {
+		if s.calls+s.rejected+s.failed > 0 {
+			lines[s.name] = s
+		}
+	}
+	for name, s := range st.bySubcommand {
+		lines[name] = *s
+	}
+	names := make([]string, 0, len(lines))
+	for name := range lines {
+		names = append(names, name)
+	}
+	sort.Strings(names) // never map order
+	for _, name := range names {
+		s := lines[name]
+		field("cmdstat_"+name, "calls="+strconv.FormatInt(s.calls, 10)+",usec=0,usec_per_call=0.00,rejected_calls="+
+			strconv.FormatInt(s.rejected, 10)+",failed_calls="+strconv.FormatInt(s.failed, 10))
+	}
+}
+
+// writeErrorStats writes INFO errorstats, in kind order.
+func (n *Node) writeErrorStats(field func(name string, value any)) {
+	kinds := make([]string, 0, len(n.cmdStats.errors))
+	for kind := range n.cmdStats.errors {
+		kinds = append(kinds, kind)
+	}
+	sort.Strings(kinds)
+	for _, kind := range kinds {
+		field("errorstat_"+kind, "count="+strconv.FormatInt(n.cmdStats.errors[kind], 10))
+	}
+}
