@@ -80,9 +80,12 @@ func parseMultibulk(buf []byte) (args [][]byte, used int, err error) {
 	}
 	// Check the whole request is here before allocating anything for it,
 	// so a client that sends a request a few bytes at a time costs one
-	// scan per read, not one allocation.
+	// scan per read, not one allocation. The bodies found are remembered
+	// for short requests (nearly all), so their headers are read once.
+	var spansArray [spansRemembered]argSpan
+	spans := spansArray[:0]
 	bodies := pos
-	for range count {
+	for i := range count {
 		line, next, err := headerLine(buf, bodies, "Protocol error: too big bulk count string")
 		if err != nil || next == 0 {
 			return nil, 0, err
@@ -94,16 +97,50 @@ func parseMultibulk(buf []byte) (args [][]byte, used int, err error) {
 		if int64(len(buf)-next) < size+2 {
 			return nil, 0, nil
 		}
+		if i < spansRemembered {
+			spans = append(spans, argSpan{start: next, size: int(size)})
+		}
 		bodies = next + int(size) + 2 // the terminator is skipped unchecked, as Redis does
 	}
-	args = make([][]byte, 0, min(count, arrayPreallocLenMax))
-	for range count {
-		line, next, _ := headerLine(buf, pos, "")
+	for i := int64(len(spans)); i < count; i++ { // the rest of a long request
+		line, next, _ := headerLine(buf, spans[i-1].start+spans[i-1].size+2, "")
 		size, _ := bulkLen(line)
-		args = append(args, bytes.Clone(buf[next:next+int(size)]))
-		pos = next + int(size) + 2
+		spans = append(spans, argSpan{start: next, size: int(size)})
 	}
-	return args, pos, nil
+	return copyArgs(buf, spans), bodies, nil
+}
+
+// spansRemembered is how many arguments' positions parseMultibulk keeps
+// on the stack between checking a request and copying it.
+const spansRemembered = 16
+
+// argSpan is where one argument's body lies in a buffer.
+type argSpan struct{ start, size int }
+
+// copyArgs copies the arguments out of buf, each with len == cap (an
+// append to one copies it). The name and the argument
+// after it (nearly always a key) share one allocation: commands keep
+// neither beyond the call (the keyspace copies key names), and one that
+// is kept pins only the other's few bytes. Later arguments, which
+// commands store as values (SET's, SADD's members), get their own, so a
+// stored value pins nothing.
+func copyArgs(buf []byte, spans []argSpan) [][]byte {
+	args := make([][]byte, len(spans))
+	rest := spans
+	if len(spans) >= 2 {
+		name, key := spans[0], spans[1]
+		both := make([]byte, name.size+key.size)
+		copy(both, buf[name.start:name.start+name.size])
+		copy(both[name.size:], buf[key.start:key.start+key.size])
+		args[0], args[1] = both[:name.size:name.size], both[name.size:]
+		rest = spans[2:]
+	}
+	for i, span := range rest {
+		arg := make([]byte, span.size)
+		copy(arg, buf[span.start:])
+		args[len(spans)-len(rest)+i] = arg
+	}
+	return args
 }
 
 // bulkLen parses a "$N" header line.

@@ -68,34 +68,12 @@ func (r *Reader) readBuffered() ([][]byte, bool) {
 	if end == 0 {
 		return nil, false
 	}
-	args := make([][]byte, len(r.spans))
-	separate := r.spans
-	if len(r.spans) >= 2 {
-		// The name and the argument after it (nearly always a key) share
-		// one allocation: commands keep neither beyond the call (the
-		// keyspace copies key names), and one that is kept pins only the
-		// other's few bytes. Later arguments, which commands store as
-		// values (SET's), get their own, so a stored value pins nothing.
-		name, next := r.spans[0], r.spans[1]
-		both := make([]byte, name.size+next.size)
-		copy(both, buf[name.start:name.start+name.size])
-		copy(both[name.size:], buf[next.start:next.start+next.size])
-		args[0], args[1] = both[:name.size:name.size], both[name.size:]
-		separate = r.spans[2:]
-	}
-	for i, s := range separate {
-		arg := make([]byte, s.size)
-		copy(arg, buf[s.start:])
-		args[len(args)-len(separate)+i] = arg
-	}
+	args := copyArgs(buf, r.spans)
 	if _, err := r.br.Discard(end); err != nil {
 		panic("resp: discarding buffered bytes failed: " + err.Error()) // they were there
 	}
 	return args, true
 }
-
-// argSpan is where one argument's body lies in a buffer.
-type argSpan struct{ start, size int }
 
 // scanBuffered finds the multibulk request with at least one argument at
 // the start of buf, appending where its bodies lie to spans: end is its
