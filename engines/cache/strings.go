@@ -82,6 +82,16 @@ func (c *call) getString(key []byte) (s *stringObject, ok bool) {
 	return stringOf(c.lookup(key))
 }
 
+// getStringBytes is a string key's bytes: nil for an absent key, false
+// for another type (SETRANGE and SETBIT build on them).
+func (c *call) getStringBytes(key []byte) (data []byte, ok bool) {
+	s, ok := c.getString(key)
+	if s == nil {
+		return nil, ok
+	}
+	return s.data, true
+}
+
 // stringOf is getString for a key's entry (nil: absent).
 func stringOf(e *entry) (s *stringObject, ok bool) {
 	if e == nil {
@@ -522,13 +532,9 @@ func setrangeCommand(c *call) resp.Value {
 	if offset < 0 {
 		return resp.Err("ERR offset is out of range")
 	}
-	s, ok := c.getString(key)
+	old, ok := c.getStringBytes(key)
 	if !ok {
 		return replyWrongType
-	}
-	var old []byte
-	if s != nil {
-		old = s.data
 	}
 	if len(patch) == 0 {
 		return resp.Int(int64(len(old)))
@@ -573,17 +579,13 @@ func setbitCommand(c *call) resp.Value {
 	if !ok || on&^1 != 0 {
 		return resp.Err("ERR bit is not an integer or out of range")
 	}
-	s, ok := c.getString(key)
+	old, ok := c.getStringBytes(key)
 	if !ok {
 		return replyWrongType
 	}
-	var old []byte
-	if s != nil {
-		old = s.data
-	}
 	byteIndex, mask := offset>>3, byte(1)<<(7-offset&7)
 	wasSet := byteIndex < int64(len(old)) && old[byteIndex]&mask != 0
-	if s != nil && byteIndex < int64(len(old)) && wasSet == (on == 1) {
+	if byteIndex < int64(len(old)) && wasSet == (on == 1) { // the key exists and the bit is already so
 		return resp.Int(int64(boolInt(wasSet)))
 	}
 	data := make([]byte, max(int64(len(old)), byteIndex+1))
