@@ -2,6 +2,7 @@ package cache
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os/exec"
@@ -46,8 +47,11 @@ func startRedisClusterNode(t *testing.T) (server *redisServer, port int) {
 				continue
 			default:
 			}
-			if conn, err := net.Dial("unix", s.socket); err == nil {
-				conn.Close()
+			// Ready means answering, not just accepting: redis-server
+			// creates its socket before it binds the cluster bus (port +
+			// 10000), and exits after if that port is taken, so a
+			// connection that only got into the backlog proves nothing.
+			if answersPing(s.socket) {
 				return s, port
 			}
 			time.Sleep(10 * time.Millisecond)
@@ -55,6 +59,22 @@ func startRedisClusterNode(t *testing.T) (server *redisServer, port int) {
 	}
 	t.Fatalf("redis-server in cluster mode did not start in %d attempts", attempts)
 	return nil, 0
+}
+
+// answersPing reports whether the server on the unix socket answers PING.
+func answersPing(socket string) bool {
+	conn, err := net.DialTimeout("unix", socket, time.Second)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Second))
+	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
+		return false
+	}
+	reply := make([]byte, 7)
+	n, _ := io.ReadFull(conn, reply)
+	return string(reply[:n]) == "+PONG\r\n"
 }
 
 // TestRoutingAgreesWithRedisCluster sets up, on two real redis-server
