@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"syslab/engines/cache/cluster"
+	"syslab/engines/cache/dict"
 	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 	"syslab/node"
@@ -46,6 +47,10 @@ type Node struct {
 	// lastSession is the session existingSession found last (nil: none);
 	// only a cache of sessions, which disconnect keeps true.
 	lastSession *session
+	// prefetchKeys is prefetch's scratch and prefetchTouched where it
+	// keeps what it read (prefetch.go).
+	prefetchKeys    [dict.PrefetchKeysMax][]byte
+	prefetchTouched byte
 	// loading is true while the AOF is replayed; keyspaces point at it.
 	loading bool
 	// aof is nil when persistence is off (or before loading finished).
@@ -238,6 +243,7 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	case *Command:
 		n.receiveCommand(from, m.Seq, m.Args)
 	case Commands:
+		n.prefetch(from, m)
 		for _, c := range m {
 			if n.halted {
 				return

@@ -1,0 +1,45 @@
+package cache
+
+import (
+	"syslab/engines/cache/dict"
+	"syslab/node"
+)
+
+// prefetch reads ahead the keys of a batch of commands before they run, so
+// their cache misses overlap instead of queuing one command after another
+// (see dict.Prefetch). It is only a hint and changes nothing: a command's
+// second argument is taken as its key whatever the command (a wrong guess
+// costs one wasted lookup), the client's database as the batch starts is
+// the one read (a SELECT inside the batch only makes the hint miss), and
+// value objects are touched for strings, the type a batch of GETs reads.
+func (n *Node) prefetch(client node.ID, batch Commands) {
+	if len(batch) < 2 {
+		return // nothing to overlap
+	}
+	s := n.existingSession(client)
+	if s == nil {
+		return
+	}
+	ks := n.dbs[s.dbIndex]
+	keys := n.prefetchKeys[:0]
+	for _, c := range batch {
+		if len(keys) == len(n.prefetchKeys) {
+			break
+		}
+		if len(c.Args) >= 2 {
+			keys = append(keys, c.Args[1])
+		}
+	}
+	var found [dict.PrefetchKeysMax]*entry
+	touched := ks.dict.Prefetch(keys, found[:])
+	for _, e := range found[:len(keys)] {
+		if e == nil {
+			continue
+		}
+		if str, ok := e.value.(*stringObject); ok && len(str.data) > 0 {
+			touched ^= str.data[0]
+		}
+	}
+	clear(keys)
+	n.prefetchTouched ^= touched
+}
