@@ -84,3 +84,17 @@ func (r *Runtime) drop(reason string) {
 	r.stats.dropped.Add(1)
 	r.cfg.Metrics.Add(`live_messages_dropped_total{reason="`+reason+`"}`, 1)
 }
+
+// Lend hands msg to an endpoint attached with AttachBorrowing, which deals
+// with it before returning; any other destination declines (node.Lender).
+func (e *liveEnv) Lend(to node.ID, msg node.Message) bool {
+	r := e.r
+	r.mu.Lock()
+	ep := r.endpoints[to]
+	r.mu.Unlock()
+	if ep == nil || !ep.borrows {
+		return false
+	}
+	ep.deliver(msg)
+	return true
+}

@@ -96,6 +96,9 @@ type doCall struct {
 
 type endpoint struct {
 	deliver func(node.Message)
+	// borrows: deliver keeps nothing of a message once it returns, so the
+	// endpoint takes loans (node.Lender).
+	borrows bool
 }
 
 // New checks cfg and binds the peer listener, so Addr is known (port 0
@@ -215,10 +218,20 @@ func (r *Runtime) Deliver(from node.ID, msg node.Message) {
 // the handler lock held, so it must not block long. detach undoes it (only this
 // registration, if id was attached again since).
 func (r *Runtime) Attach(id node.ID, deliver func(node.Message)) (detach func()) {
-	if id == r.cfg.Self || deliver == nil {
+	return r.attach(id, &endpoint{deliver: deliver})
+}
+
+// AttachBorrowing is Attach for a deliver that keeps nothing of a message
+// once it returns (it copies or encodes what it needs): the node may then
+// lend it messages (node.Lender) and reuse their memory.
+func (r *Runtime) AttachBorrowing(id node.ID, deliver func(node.Message)) (detach func()) {
+	return r.attach(id, &endpoint{deliver: deliver, borrows: true})
+}
+
+func (r *Runtime) attach(id node.ID, ep *endpoint) (detach func()) {
+	if id == r.cfg.Self || ep.deliver == nil {
 		panic(fmt.Sprintf("live node %s: Attach(%q) needs another ID and a deliver func", r.cfg.Self, id))
 	}
-	ep := &endpoint{deliver: deliver}
 	r.mu.Lock()
 	r.endpoints[id] = ep
 	r.mu.Unlock()

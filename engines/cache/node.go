@@ -51,6 +51,11 @@ type Node struct {
 	// keeps what it read (prefetch.go).
 	prefetchKeys    [dict.PrefetchKeysMax][]byte
 	prefetchTouched byte
+	// lender is env when it can take loans (live mode); lentReply and
+	// lentPush are the messages lent to it, rewritten for each one (send.go).
+	lender    node.Lender
+	lentReply Reply
+	lentPush  Push
 	// loading is true while the AOF is replayed; keyspaces point at it.
 	loading bool
 	// aof is nil when persistence is off (or before loading finished).
@@ -158,6 +163,7 @@ func New(cfg Config) node.Factory {
 // Start loads the AOF (if on) and arms the background timers.
 func (n *Node) Start(env node.Env) {
 	n.env = env
+	n.lender, _ = env.(node.Lender)
 	n.sessions = make(map[node.ID]*session)
 	n.lastSession = nil
 	n.watchers = make(map[string][]watcher)
@@ -284,7 +290,7 @@ func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
 	n.moreReplies, n.afterReply = nil, nil
 	if v.Kind != 0 {
 		silent := n.replySilenced(client)
-		n.env.Send(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client), Silent: silent})
+		n.sendReply(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client), Silent: silent})
 		if silent && v.Kind == resp.Push {
 			// Pub/Sub confirmations are pushes: CLIENT REPLY OFF does not
 			// silence them (Redis's CLIENT_PUSHING), in either protocol.
@@ -305,12 +311,12 @@ func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
 // reply answers the command seq of client.
 func (n *Node) reply(client node.ID, seq uint64, v resp.Value) {
 	s := n.sessions[client]
-	n.env.Send(client, Reply{Seq: seq, Value: v, Protocol: n.protocolOf(client), Silent: s != nil && s.meta.repliesOff})
+	n.sendReply(client, Reply{Seq: seq, Value: v, Protocol: n.protocolOf(client), Silent: s != nil && s.meta.repliesOff})
 }
 
 // push sends client an out-of-band message (see Push).
 func (n *Node) push(client node.ID, v resp.Value) {
-	n.env.Send(client, Push{Value: v, Protocol: n.protocolOf(client)})
+	n.sendPush(client, Push{Value: v, Protocol: n.protocolOf(client)})
 }
 
 // keyModified tells the listeners that key of database dbIndex changed.

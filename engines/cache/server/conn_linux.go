@@ -87,7 +87,7 @@ func newConn(l *eventLoop, fd int, id node.ID) *conn {
 // before its first command.
 func (c *conn) open(remoteAddr, localAddr string) {
 	rt := c.loop.server.rt
-	c.detach = rt.Attach(c.id, c.deliver)
+	c.detach = rt.AttachBorrowing(c.id, c.deliver)
 	rt.Handle(c.id, cache.Connected{Addr: remoteAddr, LocalAddr: localAddr})
 }
 
@@ -99,22 +99,17 @@ func (c *conn) deliver(msg node.Message) {
 		c.mu.Unlock()
 		return
 	}
+	// The node lends (node.Lender) a *Reply or *Push it reuses: they are
+	// encoded here and not kept.
 	switch m := msg.(type) {
+	case *cache.Reply:
+		c.takeReply(m)
 	case cache.Reply:
-		c.answered.Store(max(c.answered.Load(), m.Seq))
-		c.repliesOut++
-		if !m.Silent { // CLIENT REPLY OFF|SKIP: answered, not written
-			c.out = appendMessage(c.out, m.Protocol, m.Value, m.More)
-		}
-		if int64(len(c.out))+c.unsentBytes.Load() > replyBacklogBytesMax {
-			c.overflowed = true
-		}
+		c.takeReply(&m)
+	case *cache.Push:
+		c.takePush(m)
 	case cache.Push:
-		if int64(len(c.out))+c.unsentBytes.Load() > pushBacklogBytesMax {
-			c.overflowed = true
-		} else {
-			c.out = appendMessage(c.out, m.Protocol, m.Value, nil)
-		}
+		c.takePush(&m)
 	case cache.CloseConnection: // CLIENT KILL (kill.go)
 		c.killed = true
 	}
@@ -124,6 +119,28 @@ func (c *conn) deliver(msg node.Message) {
 	if schedule {
 		c.loop.schedule(c)
 	}
+}
+
+// takeReply encodes m into the output buffer; c.mu is held.
+func (c *conn) takeReply(m *cache.Reply) {
+	c.answered.Store(max(c.answered.Load(), m.Seq))
+	c.repliesOut++
+	if !m.Silent { // CLIENT REPLY OFF|SKIP: answered, not written
+		c.out = appendMessage(c.out, m.Protocol, m.Value, m.More)
+	}
+	if int64(len(c.out))+c.unsentBytes.Load() > replyBacklogBytesMax {
+		c.overflowed = true
+	}
+}
+
+// takePush encodes m into the output buffer unless the backlog is full;
+// c.mu is held.
+func (c *conn) takePush(m *cache.Push) {
+	if int64(len(c.out))+c.unsentBytes.Load() > pushBacklogBytesMax {
+		c.overflowed = true
+		return
+	}
+	c.out = appendMessage(c.out, m.Protocol, m.Value, nil)
 }
 
 // appendMessage encodes a reply (first, then more) in the protocol the
