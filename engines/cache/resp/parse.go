@@ -23,10 +23,16 @@ import "bytes"
 //
 // The arguments are copies: buf may be reused once this returns.
 func ParseCommand(buf []byte) (args [][]byte, n int, err error) {
+	return ParseCommandIn(buf, nil)
+}
+
+// ParseCommandIn is ParseCommand taking the argument list, name and key
+// from arena (nil: allocated for this request alone).
+func ParseCommandIn(buf []byte, arena *Arena) (args [][]byte, n int, err error) {
 	for n < len(buf) {
 		var used int
 		if buf[n] == '*' {
-			args, used, err = parseMultibulk(buf[n:])
+			args, used, err = parseMultibulk(buf[n:], arena)
 		} else {
 			args, used, err = parseInline(buf[n:])
 		}
@@ -66,7 +72,7 @@ func parseInline(buf []byte) (args [][]byte, used int, err error) {
 
 // parseMultibulk parses a request array ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
 // used == 0 when it is not whole yet.
-func parseMultibulk(buf []byte) (args [][]byte, used int, err error) {
+func parseMultibulk(buf []byte, arena *Arena) (args [][]byte, used int, err error) {
 	line, pos, err := headerLine(buf, 0, "Protocol error: too big mbulk count string")
 	if err != nil || pos == 0 {
 		return nil, 0, err
@@ -107,7 +113,7 @@ func parseMultibulk(buf []byte) (args [][]byte, used int, err error) {
 		size, _ := bulkLen(line)
 		spans = append(spans, argSpan{start: next, size: int(size)})
 	}
-	return copyArgs(buf, spans), bodies, nil
+	return copyArgs(buf, spans, arena), bodies, nil
 }
 
 // spansRemembered is how many arguments' positions parseMultibulk keeps
@@ -118,18 +124,19 @@ const spansRemembered = 16
 type argSpan struct{ start, size int }
 
 // copyArgs copies the arguments out of buf, each with len == cap (an
-// append to one copies it). The name and the argument
-// after it (nearly always a key) share one allocation: commands keep
-// neither beyond the call (the keyspace copies key names), and one that
-// is kept pins only the other's few bytes. Later arguments, which
+// append to one copies it). The argument list, the name and the argument
+// after it (nearly always a key) come from arena, or share one allocation
+// without one: commands keep neither beyond the call (the keyspace copies
+// key names), and one that is kept pins only a few bytes, or an arena
+// chunk. Later arguments, which
 // commands store as values (SET's, SADD's members), get their own, so a
 // stored value pins nothing.
-func copyArgs(buf []byte, spans []argSpan) [][]byte {
-	args := make([][]byte, len(spans))
+func copyArgs(buf []byte, spans []argSpan, arena *Arena) [][]byte {
+	args := arena.argSlots(len(spans))
 	rest := spans
 	if len(spans) >= 2 {
 		name, key := spans[0], spans[1]
-		both := make([]byte, name.size+key.size)
+		both := arena.byteSpace(name.size + key.size)
 		copy(both, buf[name.start:name.start+name.size])
 		copy(both[name.size:], buf[key.start:key.start+key.size])
 		args[0], args[1] = both[:name.size:name.size], both[name.size:]

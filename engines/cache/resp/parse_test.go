@@ -3,7 +3,9 @@ package resp
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -40,8 +42,21 @@ func readerOutcome(data []byte) outcome {
 
 // parseOutcome feeds data to ParseCommand as a socket would, in chunks
 // ending at the given offsets, keeping the unparsed tail between reads.
-func parseOutcome(data []byte, cuts []int) outcome {
+func parseOutcome(data []byte, cuts []int) outcome { return parseOutcomeIn(data, cuts, nil) }
+
+// parseOutcomeIn is parseOutcome with ParseCommandIn and arena. Each
+// request's arguments are encoded again once the whole stream is parsed:
+// a request parsed later must never overwrite an earlier one's.
+func parseOutcomeIn(data []byte, cuts []int, arena *Arena) outcome {
 	var o outcome
+	var kept [][][]byte
+	defer func() {
+		for i, args := range kept {
+			if again := string(AppendCommand(nil, args...)); again != o.requests[i] {
+				o.end = fmt.Sprintf("request %d changed after parsing: %q, was %q", i, again, o.requests[i])
+			}
+		}
+	}()
 	var buf []byte
 	from := 0
 	for _, cut := range append(cuts, len(data)) {
@@ -51,7 +66,7 @@ func parseOutcome(data []byte, cuts []int) outcome {
 		buf = append(buf, data[from:cut]...)
 		from = cut
 		for {
-			args, n, err := ParseCommand(buf)
+			args, n, err := ParseCommandIn(buf, arena)
 			var pe *ProtocolError
 			if errors.As(err, &pe) {
 				o.end = pe.Error()
@@ -66,6 +81,7 @@ func parseOutcome(data []byte, cuts []int) outcome {
 				break
 			}
 			o.requests = append(o.requests, string(AppendCommand(nil, args...)))
+			kept = append(kept, args)
 		}
 	}
 	o.end = "eof"
@@ -144,10 +160,53 @@ func FuzzParseCommandMatchesReader(f *testing.F) {
 				cuts = append(cuts, c)
 			}
 		}
-		got := parseOutcome(data, cuts)
-		if got.end != want.end || strings.Join(got.requests, "|") != strings.Join(want.requests, "|") {
-			t.Fatalf("stream %q in chunks of %d:\nParseCommand: %q, end %q\nReadCommand:  %q, end %q",
-				data, step, got.requests, got.end, want.requests, want.end)
+		for _, arena := range []*Arena{nil, new(Arena)} {
+			got := parseOutcomeIn(data, cuts, arena)
+			if got.end != want.end || strings.Join(got.requests, "|") != strings.Join(want.requests, "|") {
+				t.Fatalf("stream %q in chunks of %d (arena %v):\nParseCommand: %q, end %q\nReadCommand:  %q, end %q",
+					data, step, arena != nil, got.requests, got.end, want.requests, want.end)
+			}
 		}
 	})
+}
+
+// TestParseCommandInArenaKeepsEarlierRequests parses enough requests to
+// fill several arena chunks, of sizes on both sides of the arena's bounds,
+// and checks every request's arguments are intact once all are parsed.
+func TestParseCommandInArenaKeepsEarlierRequests(t *testing.T) {
+	var stream []byte
+	var want []string
+	for i := range 3000 {
+		key := strings.Repeat("k", i%300)
+		args := [][]byte{[]byte("SET"), []byte(key + strconv.Itoa(i)), []byte("v" + strconv.Itoa(i))}
+		if i%7 == 0 {
+			for j := range 40 { // more arguments than one request takes from the arena
+				args = append(args, []byte(strconv.Itoa(j)))
+			}
+		}
+		enc := AppendCommand(nil, args...)
+		stream = append(stream, enc...)
+		want = append(want, string(enc))
+	}
+	var arena Arena
+	var kept [][][]byte
+	for len(stream) > 0 {
+		args, n, err := ParseCommandIn(stream, &arena)
+		if err != nil || args == nil {
+			t.Fatalf("after %d requests: args %q, err %v", len(kept), args, err)
+		}
+		stream = stream[n:]
+		kept = append(kept, args)
+	}
+	if len(kept) != len(want) {
+		t.Fatalf("parsed %d requests, want %d", len(kept), len(want))
+	}
+	for i, args := range kept {
+		if got := string(AppendCommand(nil, args...)); got != want[i] {
+			t.Fatalf("request %d is %q after parsing the rest, want %q", i, got, want[i])
+		}
+		if cap(args) != len(args) || cap(args[0]) != len(args[0]) || cap(args[1]) != len(args[1]) {
+			t.Fatalf("request %d: an append to its arguments would write into a neighbour's", i)
+		}
+	}
 }

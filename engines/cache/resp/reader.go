@@ -68,7 +68,7 @@ func (r *Reader) readBuffered() ([][]byte, bool) {
 	if end == 0 {
 		return nil, false
 	}
-	args := copyArgs(buf, r.spans)
+	args := copyArgs(buf, r.spans, nil)
 	if _, err := r.br.Discard(end); err != nil {
 		panic("resp: discarding buffered bytes failed: " + err.Error()) // they were there
 	}

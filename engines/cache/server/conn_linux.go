@@ -230,7 +230,7 @@ func (c *conn) parseAndRun() {
 		batch := c.batch[:0]
 		var end *resp.Value
 		for len(batch) < batchCommandsMax {
-			args, n, err := resp.ParseCommand(c.in[c.inStart:])
+			args, n, err := resp.ParseCommandIn(c.in[c.inStart:], &c.loop.arena)
 			c.inStart += n
 			if err != nil {
 				// Redis answers a protocol error and closes the connection.

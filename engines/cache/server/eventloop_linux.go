@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"syslab/engines/cache/resp"
 	"syslab/node"
 )
 
@@ -67,6 +68,9 @@ type eventLoop struct {
 	handedOver []acceptedConn
 	// pendingSpare is the slice pending was last swapped out for (loop only).
 	pendingSpare []*conn
+	// arena holds the argument lists, names and keys of the requests this
+	// loop parses (loop only).
+	arena resp.Arena
 
 	stopping atomic.Bool
 	stopOnce sync.Once
