@@ -1,6 +1,7 @@
 package dict
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -226,5 +227,68 @@ func TestInsertBytes(t *testing.T) {
 	key := []byte("key:1")
 	if allocs := testing.AllocsPerRun(100, func() { byBytes.InsertBytes(key) }); allocs != 0 {
 		t.Errorf("InsertBytes of an existing key allocates %.0f times", allocs)
+	}
+}
+
+func BenchmarkHash16(b *testing.B) {
+	key := []byte("key:000000012345")
+	var h uint64
+	for b.Loop() {
+		h ^= hash(7, key)
+	}
+	sinkHash = h
+}
+
+var sinkHash uint64
+
+// Keys that differ little (counters, as redis-benchmark's key:__rand_int__)
+// spread over the buckets about as a random function would: about 1/e of
+// the buckets empty, no long chains.
+func TestHashSpreadsSimilarKeys(t *testing.T) {
+	for _, format := range []string{"key:%012d", "%d", "user:%d:profile:settings"} {
+		const keys, buckets = 1 << 16, 1 << 16
+		var count [buckets]uint8
+		for i := range keys {
+			h := hash(42, fmt.Sprintf(format, i))
+			if count[h&(buckets-1)] < 255 {
+				count[h&(buckets-1)]++
+			}
+		}
+		empty, longest := 0, uint8(0)
+		for _, c := range count {
+			if c == 0 {
+				empty++
+			}
+			longest = max(longest, c)
+		}
+		if share := float64(empty) / buckets; share < 0.35 || share > 0.39 {
+			t.Errorf("%q: %.3f of buckets empty, want about 1/e", format, share)
+		}
+		if longest > 12 {
+			t.Errorf("%q: a chain of %d keys", format, longest)
+		}
+	}
+}
+
+// Every byte of a key, in the words and in the tail, and the seed change
+// the hash.
+func TestHashDependsOnEveryByte(t *testing.T) {
+	key := []byte("0123456789abcdefXYZ")
+	base := hash(1, key)
+	if hash(2, key) == base {
+		t.Error("the seed does not change the hash")
+	}
+	for i := range key {
+		flipped := bytes.Clone(key)
+		flipped[i] ^= 1
+		if hash(1, flipped) == base {
+			t.Errorf("flipping byte %d does not change the hash", i)
+		}
+	}
+	if hash(1, key[:8]) == hash(1, append(bytes.Clone(key[:8]), 0)) {
+		t.Error("a trailing zero byte does not change the hash")
+	}
+	if hash(1, "abc") != hash(1, []byte("abc")) {
+		t.Error("a string and its bytes hash differently")
 	}
 }
