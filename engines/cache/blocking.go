@@ -196,7 +196,7 @@ func (n *Node) receiveCommand(client node.ID, seq uint64, args [][]byte) {
 		return // an earlier command is held by CLIENT PAUSE (pause.go)
 	}
 	if n.blocking.blocked[client] != nil || len(n.blocking.queued[client]) > 0 {
-		q := append(n.blocking.queued[client], pendingCommand{seq: seq, args: args})
+		q := append(n.blocking.queued[client], pendingCommand{seq: seq, args: keepArgs(args)})
 		n.blocking.queued[client] = q
 		if bc := n.blocking.blocked[client]; bc != nil && len(q) > queuedCommandsMax {
 			n.unblock(bc)

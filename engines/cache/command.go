@@ -1,10 +1,21 @@
 package cache
 
-import "syslab/engines/cache/resp"
+import (
+	"slices"
+
+	"syslab/engines/cache/resp"
+)
 
 // Command is a client request: the command name and its arguments, exactly
 // as the client sent them. Seq is chosen by the client and echoed in the
 // Reply so a client may pipeline.
+//
+// Args is lent for the duration of Receive: the node may keep the
+// argument bytes (SET stores a value, BLMOVE its destination), but not the
+// Args slice itself. Where it keeps a command past Receive (a client
+// blocked or paused, a key being migrated) it keeps a copy of the list
+// (keepArgs), so an adapter may reuse the list's memory for the next
+// requests.
 type Command struct {
 	Seq  uint64
 	Args [][]byte
@@ -53,3 +64,7 @@ type Push struct {
 // subscriptions and tracking state. A client that never sends it keeps
 // its session (and its client id) for the node's lifetime.
 type Disconnected struct{}
+
+// keepArgs copies a command's argument list (not the arguments) for a
+// node that keeps the command past Receive: the list is only lent.
+func keepArgs(args [][]byte) [][]byte { return slices.Clone(args) }

@@ -313,7 +313,7 @@ func (n *Node) holdForMigration(client node.ID, seq uint64, args [][]byte) bool 
 	}
 	parked := &blockedClient{client: client, seq: seq, dbIndex: s.dbIndex}
 	n.blocking.blocked[client] = parked
-	mig.held = append(mig.held, heldForMigration{parked: parked, args: args})
+	mig.held = append(mig.held, heldForMigration{parked: parked, args: keepArgs(args)})
 	n.env.Metrics().Add("cache_migrate_held_commands_total", 1)
 	return true
 }

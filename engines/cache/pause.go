@@ -156,7 +156,7 @@ func (n *Node) hold(client node.ID, seq uint64, args [][]byte) {
 	if p.heldByClient == nil {
 		p.heldByClient = make(map[node.ID]int)
 	}
-	p.held = append(p.held, heldCommand{client, seq, args})
+	p.held = append(p.held, heldCommand{client, seq, keepArgs(args)})
 	p.heldByClient[client]++
 }
 

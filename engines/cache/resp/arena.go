@@ -3,20 +3,25 @@ package resp
 // Arena is where ParseCommandIn puts what a request's arguments need
 // besides the bytes of values: the argument list itself and the name and
 // key bytes (nearly every request has a key right after its name). It
-// carves them out of chunks it allocates a few at a time, so a stream of
-// small requests costs an allocation every few dozen requests instead of
-// two per request.
+// carves them out of chunks, so a stream of small requests costs an
+// allocation every few hundred requests instead of two per request.
 //
-// A chunk is never reused: arguments handed out stay valid for as long as
-// anything holds them, as ParseCommand's do. What a caller keeps of them
-// (a queued MULTI command, a blocked BLPOP) keeps its chunk alive, at most
-// arenaChunkBytes or arenaChunkArgs entries; values (arguments after the
-// key), which commands store, get allocations of their own and pin
-// nothing. The zero Arena is ready; it is not safe for concurrent use —
+// The two kinds of chunk live differently. Name-and-key bytes are never
+// reused: a command may keep them (a blocked BLMOVE's destination) for as
+// long as it likes, at the cost of keeping their chunk, at most
+// arenaChunkBytes, alive. Argument lists are reused after ReuseArgs: a
+// caller that hands the requests to a node which only borrows the lists
+// (cache.Command's contract) calls it once the node is done, and the next
+// requests' lists take the same memory — lists hold pointers, so this is
+// most of what the collector would otherwise scan and free. Values
+// (arguments after the key), which commands store, get allocations of
+// their own. The zero Arena is ready; it is not safe for concurrent use —
 // give each event loop its own.
 type Arena struct {
-	args  [][]byte
-	bytes []byte
+	// args is what is left of argsChunk; ReuseArgs rewinds it.
+	args      [][]byte
+	argsChunk [][]byte
+	bytes     []byte
 }
 
 const (
@@ -37,7 +42,8 @@ func (a *Arena) argSlots(n int) [][]byte {
 		return make([][]byte, n)
 	}
 	if n > len(a.args) {
-		a.args = make([][]byte, arenaChunkArgs)
+		a.argsChunk = make([][]byte, arenaChunkArgs)
+		a.args = a.argsChunk
 	}
 	slots := a.args[:n:n]
 	a.args = a.args[n:]
@@ -55,4 +61,14 @@ func (a *Arena) byteSpace(n int) []byte {
 	space := a.bytes[:n:n]
 	a.bytes = a.bytes[n:]
 	return space
+}
+
+// ReuseArgs makes the argument lists handed out since the last call free
+// for the next requests: their holders must be done with them (not with
+// the arguments, which stay valid). Lists that did not fit the current
+// chunk were in earlier chunks, left to the collector.
+func (a *Arena) ReuseArgs() {
+	used := len(a.argsChunk) - len(a.args)
+	clear(a.argsChunk[:used]) // keep no byte chunk alive through a stale list
+	a.args = a.argsChunk
 }

@@ -210,3 +210,28 @@ func TestParseCommandInArenaKeepsEarlierRequests(t *testing.T) {
 		}
 	}
 }
+
+// After ReuseArgs the next requests' argument lists take the memory of
+// the earlier ones, while the earlier arguments themselves stay intact.
+func TestArenaReuseArgsKeepsArguments(t *testing.T) {
+	var arena Arena
+	first, _, err := ParseCommandIn(AppendCommand(nil, []byte("SET"), []byte("key1"), []byte("v1")), &arena)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, key, value := first[0], first[1], first[2]
+	arena.ReuseArgs()
+	second, _, err := ParseCommandIn(AppendCommand(nil, []byte("GET"), []byte("key2")), &arena)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &second[0] != &first[0] {
+		t.Error("the second list did not reuse the first's memory")
+	}
+	if string(name) != "SET" || string(key) != "key1" || string(value) != "v1" {
+		t.Errorf("arguments changed to %q %q %q", name, key, value)
+	}
+	if string(second[0]) != "GET" || string(second[1]) != "key2" {
+		t.Errorf("second request parsed as %q", second)
+	}
+}

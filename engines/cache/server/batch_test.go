@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 
 	"syslab/engines/cache"
@@ -95,4 +96,32 @@ func TestDeepPipelineIsAnsweredInOrder(t *testing.T) {
 	}
 	c.send(t, []string{"GET", "counter"})
 	c.expect(t, resp.BulkFromString(strconv.Itoa(depth)).String())
+}
+
+// Commands held by CLIENT PAUSE run as sent when the pause ends, though
+// other clients' requests were parsed into the same memory meanwhile
+// (the node keeps its own copy of a held command's argument list).
+func TestCommandsHeldByPauseRunAsSent(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	admin, writer, reader := dialRaw(t, s), dialRaw(t, s), dialRaw(t, s)
+	admin.send(t, []string{"CLIENT", "PAUSE", "100000", "WRITE"})
+	admin.expect(t, resp.OK.String())
+	writer.send(t, []string{"SET", "a", "1"}, []string{"SET", "b", "2"}, []string{"GET", "a"})
+	waitFor(t, func() bool { // a client whose commands are held counts as blocked
+		admin.send(t, []string{"INFO", "clients"})
+		v, err := admin.rd.ReadReply()
+		return err == nil && strings.Contains(string(v.Str), "blocked_clients:1\r\n")
+	})
+	for range 3 { // reads run during a write pause
+		reader.send(t, []string{"GET", "zzzzzz"}, []string{"EXISTS", "yyyyyy", "xxxxxx", "wwwwww"})
+		reader.expect(t, resp.NullBulk.String())
+		reader.expect(t, resp.Int(0).String())
+	}
+	admin.send(t, []string{"CLIENT", "UNPAUSE"})
+	admin.expect(t, resp.OK.String())
+	writer.expect(t, resp.OK.String())
+	writer.expect(t, resp.OK.String())
+	writer.expect(t, resp.BulkFromString("1").String())
+	reader.send(t, []string{"MGET", "a", "b"})
+	reader.expect(t, resp.ArrayOf(resp.BulkFromString("1"), resp.BulkFromString("2")).String())
 }

@@ -254,6 +254,8 @@ func (c *conn) parseAndRun() {
 		}
 		c.run(batch)
 		clear(batch) // drop the arguments for the collector
+		// The node only borrowed the argument lists (cache.Command).
+		c.loop.arena.ReuseArgs()
 		if end != nil {
 			c.final = end
 			c.setReading(false)
@@ -279,7 +281,7 @@ func (c *conn) run(batch cache.Commands) {
 	}
 	rt := c.loop.server.rt
 	if len(batch) == 1 {
-		rt.Handle(c.id, batch[0])
+		rt.Handle(c.id, &batch[0]) // a pointer: boxing a Command would allocate
 	} else {
 		rt.Handle(c.id, batch)
 	}
