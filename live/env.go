@@ -89,9 +89,12 @@ func (r *Runtime) drop(reason string) {
 // with it before returning; any other destination declines (node.Lender).
 func (e *liveEnv) Lend(to node.ID, msg node.Message) bool {
 	r := e.r
-	r.mu.Lock()
-	ep := r.endpoints[to]
-	r.mu.Unlock()
+	ep := r.handledFrom
+	if ep == nil || to != r.handled.from {
+		r.mu.Lock()
+		ep = r.endpoints[to]
+		r.mu.Unlock()
+	}
 	if ep == nil || !ep.borrows {
 		return false
 	}

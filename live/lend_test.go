@@ -17,13 +17,18 @@ type lendingNode struct {
 func (n *lendingNode) Start(env node.Env) { n.env = env }
 
 func (n *lendingNode) Receive(from node.ID, msg node.Message) {
-	n.pong = binPong{Seq: uint64(msg.(gobPing).Seq)}
-	if l, ok := n.env.(node.Lender); ok && l.Lend(from, &n.pong) {
+	seq := msg.(gobPing).Seq
+	n.pong = binPong{Seq: uint64(seq)}
+	to := from
+	if seq == 99 { // answered to another endpoint than the caller's
+		to = "borrower"
+	}
+	if l, ok := n.env.(node.Lender); ok && l.Lend(to, &n.pong) {
 		n.pong = binPong{Seq: 1 << 62} // reused at once: the loan is over
 		return
 	}
 	n.sends++
-	n.env.Send(from, n.pong)
+	n.env.Send(to, n.pong)
 }
 
 // Only an endpoint attached with AttachBorrowing takes loans; it sees the
@@ -49,8 +54,9 @@ func TestLendReachesOnlyBorrowingEndpoints(t *testing.T) {
 		r.Handle("borrower", gobPing{Seq: seq})
 		r.Handle("plain", gobPing{Seq: seq})
 	}
-	if len(borrowed) != 3 || borrowed[0] != 0 || borrowed[2] != 2 {
-		t.Errorf("borrowing endpoint saw %v, want [0 1 2]", borrowed)
+	r.Handle("plain", gobPing{Seq: 99})
+	if len(borrowed) != 4 || borrowed[0] != 0 || borrowed[2] != 2 || borrowed[3] != 99 {
+		t.Errorf("borrowing endpoint saw %v, want [0 1 2 99]", borrowed)
 	}
 	if h.sends != 3 || len(sent) != 3 || sent[1] != (binPong{Seq: 1}) {
 		t.Errorf("plain endpoint: %d sends, got %v, want three binPong values", h.sends, sent)

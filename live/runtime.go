@@ -65,6 +65,9 @@ type Runtime struct {
 	timers  map[*timer]struct{}
 	current *event // what the handler is running, named if it panics
 	handled event  // the event of the Handle call in progress
+	// handledFrom is the endpoint of the Handle call's caller, looked up
+	// once per call: replies to it are lent without the endpoints lock.
+	handledFrom *endpoint
 	// eventNow is the clock reading of the message or timer being
 	// handled, zero outside one: every env.Now() during one event returns
 	// it (liveEnv.Now).
@@ -374,10 +377,13 @@ func (r *Runtime) Handle(from node.ID, msg node.Message) bool {
 	r.handled = event{kind: eventMessage, from: from, msg: msg}
 	r.current = &r.handled // a field, not a local: no allocation per call
 	r.eventNow = time.Now()
+	r.mu.Lock()
+	r.handledFrom = r.endpoints[from]
+	r.mu.Unlock()
 	defer r.crashOnPanic()
 	r.stats.received.Add(1)
 	r.handler.Receive(from, msg)
-	r.current, r.handled, r.eventNow = nil, event{}, time.Time{}
+	r.current, r.handled, r.handledFrom, r.eventNow = nil, event{}, nil, time.Time{}
 	return true
 }
 
