@@ -241,8 +241,9 @@ func (r *Runtime) readPeer(conn net.Conn) {
 			return
 		}
 		if to != r.cfg.Self {
-			r.stats.dropped.Add(1)
+			// Logged before counted: whoever sees the count sees the line.
 			r.logf("frame for %s from %s arrived at %s: dropped", to, from, r.cfg.Self)
+			r.stats.dropped.Add(1)
 			continue
 		}
 		if !r.post(event{kind: eventMessage, from: from, msg: msg}) {
