@@ -17,7 +17,7 @@ func (n *Node) prefetch(client node.ID, batch Commands) {
 		return // nothing to overlap
 	}
 	s := n.existingSession(client)
-	if s == nil {
+	if s == nil || len(n.dbs) == 0 { // no keyspace: the node refuses service
 		return
 	}
 	ks := n.dbs[s.dbIndex]

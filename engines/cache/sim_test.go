@@ -307,6 +307,17 @@ func TestSimCorruptAOFRefusesService(t *testing.T) {
 			t.Fatalf("%s on a node with a corrupt AOF = %s", line, got)
 		}
 	}
+	// A pipelined batch from a connected client too (the node reads ahead
+	// a batch's keys: there are none).
+	h.w.Send(h.first, cacheID, Connected{Addr: "127.0.0.1:5000"})
+	h.seq += 2
+	h.w.Send(h.first, cacheID, Commands{
+		{Seq: h.seq - 1, Args: [][]byte{[]byte("GET"), []byte("a")}},
+		{Seq: h.seq, Args: [][]byte{[]byte("GET"), []byte("b")}},
+	})
+	if got := h.await(h.seq, "GET b").String(); !strings.Contains(got, "Bad file format") {
+		t.Fatalf("pipelined GET on a node with a corrupt AOF = %s", got)
+	}
 	after, _ := h.w.Disk(cacheID).ReadFile(firstIncrName)
 	if string(after) != string(before) {
 		t.Fatal("the node changed a corrupt AOF instead of leaving it for the operator")
