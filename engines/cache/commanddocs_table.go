@@ -1234,6 +1234,20 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "value", typ: "string"},
 		},
 	},
+	"shutdown": {
+		summary: "Save as configured, sync the AOF and stop the server.", since: "1.0.0", group: "server",
+		arity: -1, flags: []string{"admin", "noscript", "loading", "stale", "no_multi", "allow_busy"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "nosave_save", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "nosave", typ: "pure-token", token: "NOSAVE"},
+				{name: "save", typ: "pure-token", token: "SAVE"},
+			}},
+			{name: "now", typ: "pure-token", token: "NOW", since: "7.0.0", flags: []string{"optional"}},
+			{name: "force", typ: "pure-token", token: "FORCE", since: "7.0.0", flags: []string{"optional"}},
+			{name: "abort", typ: "pure-token", token: "ABORT", since: "7.0.0", flags: []string{"optional"}},
+		},
+	},
 	"sinter": {
 		summary: "Return the members common to sets.", since: "1.0.0", group: "set",
 		arity: -2, flags: []string{"readonly"}, firstKey: 1, lastKey: -1, keyStep: 1,

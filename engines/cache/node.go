@@ -56,6 +56,8 @@ type Node struct {
 	lender    node.Lender
 	lentReply Reply
 	lentPush  Push
+	// shutDown: SHUTDOWN succeeded; the node does nothing more.
+	shutDown bool
 	// loading is true while the AOF is replayed; keyspaces point at it.
 	loading bool
 	// aof is nil when persistence is off (or before loading finished).
@@ -240,8 +242,8 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 
 // Receive handles one message.
 func (n *Node) Receive(from node.ID, msg node.Message) {
-	if n.halted {
-		return // a test stopped the node dead to crash it (see halt)
+	if n.halted || n.shutDown {
+		return // a test stopped the node dead to crash it (see halt), or SHUTDOWN
 	}
 	switch m := msg.(type) {
 	case Command:
@@ -251,7 +253,7 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	case Commands:
 		n.prefetch(from, m)
 		for _, c := range m {
-			if n.halted {
+			if n.halted || n.shutDown {
 				return
 			}
 			n.receiveCommand(from, c.Seq, c.Args)
@@ -567,8 +569,8 @@ func (n *Node) cronInterval() time.Duration { return time.Second / time.Duration
 // cron is Redis's serverCron: active expiry, AOF retries, background
 // snapshots and rewrites, gauges.
 func (n *Node) cron() {
-	if n.halted {
-		return // a test stopped the node dead to crash it (see halt)
+	if n.halted || n.shutDown {
+		return // a test stopped the node dead to crash it (see halt), or SHUTDOWN
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
 	n.endPauseIfOver()
@@ -614,8 +616,15 @@ func (n *Node) everysecSync() {
 }
 
 // Stop flushes and syncs the AOF on a graceful shutdown and, with save
-// rules configured, saves a snapshot as Redis does on SHUTDOWN.
+// rules configured, saves a snapshot as Redis does on SHUTDOWN (after a
+// SHUTDOWN command, that already happened).
 func (n *Node) Stop() {
+	if n.shutDown {
+		if n.aof != nil {
+			_ = n.aof.Close()
+		}
+		return
+	}
 	if s := n.bgSnapshot; s != nil {
 		n.bgSnapshot = nil
 		s.abort(n.env.Disk())

@@ -112,6 +112,9 @@ func (c *conn) deliver(msg node.Message) {
 		c.takePush(&m)
 	case cache.CloseConnection: // CLIENT KILL (kill.go)
 		c.killed = true
+	case cache.ShutdownRequested:
+		c.killed = true
+		c.loop.server.shutdownRequested()
 	}
 	schedule := !c.scheduled
 	c.scheduled = true

@@ -162,6 +162,18 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
+	// shutdown is closed when a client's SHUTDOWN succeeded (Done).
+	shutdown     chan struct{}
+	shutdownOnce sync.Once
+}
+
+// Done is closed once a client's SHUTDOWN has succeeded: the node saved
+// what it had to and serves no more; the owner should Close the server
+// and exit, as redis-server does. Run does so.
+func (s *Server) Done() <-chan struct{} { return s.shutdown }
+
+func (s *Server) shutdownRequested() {
+	s.shutdownOnce.Do(func() { close(s.shutdown) })
 }
 
 // countConnection adds delta to the open connections and publishes it.
@@ -180,7 +192,11 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	s.logf("cache server listening on %s", s.Addr())
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-s.Done():
+		s.logf("cache server: SHUTDOWN by a client; exiting")
+	}
 	return s.Close()
 }
 
@@ -213,7 +229,7 @@ func Start(cfg Config) (*Server, error) {
 	if err := rt.Start(); err != nil {
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
-	s := &Server{cfg: cfg, rt: rt, closing: make(chan struct{})}
+	s := &Server{cfg: cfg, rt: rt, closing: make(chan struct{}), shutdown: make(chan struct{})}
 	if err := s.startLoops(max(cfg.IOThreads, 1), metered); err != nil {
 		rt.Stop()
 		return nil, fmt.Errorf("cache server: %w", err)
