@@ -26,7 +26,7 @@ func TestParseShutdown(t *testing.T) {
 		{"abort now", shutdownOptions{}, false},
 		{"later", shutdownOptions{}, false},
 	} {
-		got, ok := parseShutdown(splitLine(t, "SHUTDOWN " + tc.args)[1:])
+		got, ok := parseShutdown(splitLine(t, "SHUTDOWN "+tc.args)[1:])
 		if ok != tc.ok || ok && got != tc.want {
 			t.Errorf("parseShutdown(%q) = %+v, %v; want %+v, %v", tc.args, got, ok, tc.want, tc.ok)
 		}
