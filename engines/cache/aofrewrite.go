@@ -256,7 +256,7 @@ func (n *Node) aofRewriteBaseWritten(s *snapshot) {
 	}
 	if err := persist.WriteManifest(disk, final); err != nil {
 		_ = disk.Remove(r.base.Name)
-		n.aofRewriteFailed(err)
+		n.aofRewriteFailed(s, err)
 		return
 	}
 	if n.halt("rewrite: manifest swapped") {
@@ -284,10 +284,13 @@ func (n *Node) aofRewriteBaseWritten(s *snapshot) {
 		n.aofRewriteBaseBytes = n.aofCurrentBytes()
 	}
 	n.env.Metrics().Add("cache_aof_rewrites_total", 1)
+	n.persistStats.rewriteEnded(n.env.Now().Sub(s.startedAt), nil)
 	n.env.Logf("cache: background AOF rewrite finished successfully")
 }
 
-func (n *Node) aofRewriteFailed(err error) {
+// aofRewriteFailed ends the rewrite whose base snapshot s was.
+func (n *Node) aofRewriteFailed(s *snapshot, err error) {
+	n.persistStats.rewriteEnded(n.env.Now().Sub(s.startedAt), err)
 	n.rewrite = nil
 	n.env.Logf("cache: background AOF rewrite failed: %v", err)
 	n.env.Metrics().Add("cache_aof_rewrite_errors_total", 1)

@@ -120,22 +120,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 	case "memory":
 		n.writeMemoryInfo(field) // memorystats.go
 	case "persistence":
-		field("loading", 0)
-		field("rdb_changes_since_last_save", n.dirty)
-		field("rdb_bgsave_in_progress", 0)
-		aofEnabled, aofSize, status := 0, int64(0), "ok"
-		if n.aof != nil {
-			aofEnabled, aofSize = 1, n.aof.SizeBytes()
-		}
-		if n.aofErr != nil {
-			status = "err"
-		}
-		field("aof_enabled", aofEnabled)
-		field("aof_rewrite_in_progress", 0)
-		field("aof_last_write_status", status)
-		if aofEnabled == 1 {
-			field("aof_current_size", aofSize)
-		}
+		n.writePersistenceInfo(field) // persistinfo.go
 	case "stats":
 		field("total_commands_processed", n.stats.Commands)
 		field("expired_keys", n.stats.ExpiredKeys)

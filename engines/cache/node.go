@@ -194,6 +194,7 @@ func (n *Node) Start(env node.Env) {
 	}
 	n.indexSlots() // cluster.go: before anything is loaded
 	n.lastSaveUnix = env.Now().Unix()
+	n.persistStats = newPersistStats()
 	n.saveRules, _ = parseSaveRules(n.cfg.Save) // Validate checked it
 	// Load order as Redis: the AOF when it is on, else the snapshot. A
 	// node without a disk (unit tests' Env) has nothing to load.

@@ -325,6 +325,8 @@ type snapshotState struct {
 	// snapshot to end (BGSAVE SCHEDULE; BGREWRITEAOF during a BGSAVE).
 	bgsaveScheduled     bool
 	aofRewriteScheduled bool
+	// persistStats are INFO persistence's counters (persistinfo.go).
+	persistStats persistStats
 }
 
 // saveRule is one "<seconds> <changes>" pair of the save directive.
@@ -440,6 +442,7 @@ func (n *Node) startBgsave() error {
 // snapshotSucceeded records a finished RDB snapshot: writes it contains
 // no longer count as unsaved changes.
 func (n *Node) snapshotSucceeded(s *snapshot) {
+	n.persistStats.rdbSaves++
 	n.dirty -= s.dirtyAtStart
 	n.lastSaveUnix = n.env.Now().Unix()
 	n.lastBgsaveErr = nil
@@ -452,10 +455,11 @@ func (n *Node) snapshotFailed(err error) {
 	n.bgSnapshot = nil
 	s.abort(n.env.Disk())
 	if s.purpose == purposeAOFBase {
-		n.aofRewriteFailed(err)
+		n.aofRewriteFailed(s, err)
 		return
 	}
 	n.lastBgsaveErr = err
+	n.persistStats.lastBgsaveSeconds = int64(n.env.Now().Sub(s.startedAt) / time.Second)
 	n.env.Logf("cache: background saving error: %v", err)
 	n.env.Metrics().Add("cache_rdb_save_errors_total", 1)
 }
@@ -476,6 +480,7 @@ func (n *Node) snapshotCron() {
 					n.aofRewriteBaseWritten(s)
 				} else {
 					n.snapshotSucceeded(s)
+					n.persistStats.lastBgsaveSeconds = int64(n.env.Now().Sub(s.startedAt) / time.Second)
 					n.env.Logf("cache: background saving terminated with success")
 				}
 			}
