@@ -40,6 +40,9 @@ type aofRewrite struct {
 	// incr is the incremental file opened at the start (step 1); nil with
 	// the AOF off, where a rewrite only writes a base.
 	incr *persist.AOFFile
+	// enabling: this rewrite turns the AOF on (aofswitch.go); no manifest
+	// names incr until the base is written.
+	enabling bool
 }
 
 // aofState is the node's multi-part AOF bookkeeping.
@@ -188,6 +191,7 @@ func (n *Node) startAOFRewrite() error {
 	if n.aofErr != nil {
 		return fail(fmt.Errorf("the AOF cannot be written: %w", n.aofErr))
 	}
+	enabling := n.aof == nil && n.cfg.AppendOnly
 	old := n.manifest
 	if n.aof == nil {
 		// AOF off: rewrite the base of whatever manifest the disk holds.
@@ -196,7 +200,14 @@ func (n *Node) startAOFRewrite() error {
 		}
 	}
 	r := &aofRewrite{}
-	if n.aof != nil {
+	if enabling {
+		incr, err := n.openEnablingIncr(old)
+		if err != nil {
+			n.cfg.AppendOnly = false
+			return fail(err)
+		}
+		r.incr, r.enabling = &incr, true
+	} else if n.aof != nil {
 		if err := n.aof.Flush(); err != nil {
 			return fail(err)
 		}
@@ -230,6 +241,9 @@ func (n *Node) startAOFRewrite() error {
 	r.base = persist.AOFFile{Name: persist.BaseName(seq, !n.cfg.AOFNoRDBPreamble), Seq: seq, Type: persist.AOFTypeBase}
 	s, err := n.newSnapshot(purposeAOFBase, aofRewriteTempName, r.base.Name)
 	if err != nil {
+		if enabling {
+			n.abandonEnablingIncr(*r.incr)
+		}
 		return fail(err)
 	}
 	n.bgSnapshot = s
@@ -249,13 +263,14 @@ func (n *Node) aofRewriteBaseWritten(s *snapshot) {
 		final.Incrs = slices.Clone(n.manifest.Incrs[i:])
 	}
 	old := n.manifest
-	if n.aof == nil {
+	if n.aof == nil || r.enabling {
 		if m, ok, err := persist.ReadManifest(disk); err == nil && ok {
 			old = m
 		}
 	}
 	if err := persist.WriteManifest(disk, final); err != nil {
 		_ = disk.Remove(r.base.Name)
+		n.rewrite = r // aofRewriteFailed reads it
 		n.aofRewriteFailed(s, err)
 		return
 	}
@@ -291,6 +306,10 @@ func (n *Node) aofRewriteBaseWritten(s *snapshot) {
 // aofRewriteFailed ends the rewrite whose base snapshot s was.
 func (n *Node) aofRewriteFailed(s *snapshot, err error) {
 	n.persistStats.rewriteEnded(n.env.Now().Sub(s.startedAt), err)
+	if r := n.rewrite; r != nil && r.enabling && n.aof != nil {
+		n.abandonEnablingIncr(*r.incr)
+		n.env.Logf("cache: the AOF could not be turned on: %v", err)
+	}
 	n.rewrite = nil
 	n.env.Logf("cache: background AOF rewrite failed: %v", err)
 	n.env.Metrics().Add("cache_aof_rewrite_errors_total", 1)

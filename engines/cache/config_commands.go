@@ -116,8 +116,14 @@ var configParams = map[string]configParam{
 			if !ok {
 				return "argument must be 'yes' or 'no'", false
 			}
-			if on != n.cfg.AppendOnly {
-				return "switching the AOF at runtime is not supported by this node; restart it with the new setting", false
+			switch {
+			case on == n.cfg.AppendOnly:
+			case on:
+				if err := n.startAppendOnly(); err != nil { // aofswitch.go
+					return "the AOF could not be turned on: " + err.Error(), false
+				}
+			default:
+				n.stopAppendOnly()
 			}
 			return "", true
 		},
