@@ -53,6 +53,8 @@ type session struct {
 	// asking is set by ASKING for the next command (or transaction);
 	// readonly by READONLY, letting a replica serve reads (routing.go).
 	asking, readonly bool
+	// authenticated: the client logged in, or needed not to (auth.go).
+	authenticated bool
 }
 
 // lookup returns the live entry for key in the call's database.

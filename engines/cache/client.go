@@ -28,7 +28,7 @@ func (n *Node) session(client node.ID) *session {
 		return s
 	}
 	n.nextClientID++
-	s := &session{client: client, id: n.nextClientID, protocol: resp.RESP2}
+	s := &session{client: client, id: n.nextClientID, protocol: resp.RESP2, authenticated: n.cfg.RequirePass == ""}
 	s.meta.createdMillis = n.env.Now().UnixMilli()
 	s.meta.lastMillis = s.meta.createdMillis
 	n.sessions[client] = s
@@ -100,13 +100,13 @@ func helloCommand(c *call) resp.Value {
 		}
 		protocol = uint8(v)
 	}
-	var user, name []byte
+	var user, password, name []byte
 	setName := false
 	for j := 2; j < len(c.args); j++ {
 		more := len(c.args) - 1 - j
 		switch opt := c.args[j]; {
 		case bytes.EqualFold(opt, []byte("auth")) && more >= 2:
-			user = c.args[j+1]
+			user, password = c.args[j+1], c.args[j+2]
 			j += 2
 		case bytes.EqualFold(opt, []byte("setname")) && more >= 1:
 			name = c.args[j+1]
@@ -119,10 +119,14 @@ func helloCommand(c *call) resp.Value {
 			return resp.Err("ERR Syntax error in HELLO option '" + string(opt) + "'")
 		}
 	}
-	// There are no ACL users: the default user has no password, so any
-	// password authenticates it, and every other user name is unknown.
-	if user != nil && string(user) != "default" {
-		return resp.Err("WRONGPASS invalid username-password pair or user is disabled.")
+	if user != nil {
+		if !c.node.checkPassword(user, password) { // auth.go
+			return replyWrongPass
+		}
+		s.authenticated = true
+	}
+	if !s.authenticated {
+		return resp.Err(errHelloNoAuth)
 	}
 	if setName {
 		s.name = append([]byte(nil), name...)

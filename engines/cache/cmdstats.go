@@ -93,7 +93,21 @@ func (n *Node) countCall(spec *commandSpec, args [][]byte, reply resp.Value) {
 }
 
 // reject counts a command refused before it ran, and returns the refusal.
-func (n *Node) reject(spec *commandSpec, args [][]byte, refusal resp.Value) resp.Value {
+func (n *Node) reject(s *session, spec *commandSpec, args [][]byte, refusal resp.Value) resp.Value {
+	if spec.name == "exec" {
+		// Redis ends the transaction when it refuses EXEC, and says so:
+		// EXECABORT, with the refusal's text (its generic ERR code left
+		// out).
+		n.endTransaction(s.client)
+		text, _ := strings.CutPrefix(string(refusal.Str), "ERR ")
+		refusal = resp.Err("EXECABORT Transaction discarded because of: " + text)
+	}
+	return n.rejectAsIs(spec, args, refusal)
+}
+
+// rejectAsIs is reject without EXEC's wording: a cluster redirection
+// answers an EXEC as any other command (routing.go ends the transaction).
+func (n *Node) rejectAsIs(spec *commandSpec, args [][]byte, refusal resp.Value) resp.Value {
 	n.commandStat(spec, args).rejected++
 	return n.countError(refusal)
 }

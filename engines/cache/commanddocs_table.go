@@ -20,6 +20,15 @@ var commandDocTable = map[string]*commandDoc{
 		arity: 1, flags: []string{"fast"}, firstKey: 0, lastKey: 0, keyStep: 0,
 		acl: []string{"@fast", "@connection"},
 	},
+	"auth": {
+		summary: "Log the connection in as a user.", since: "1.0.0", group: "connection",
+		arity: -2, flags: []string{"noscript", "loading", "stale", "fast", "no_auth", "allow_busy"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@fast", "@connection"},
+		args: []docArg{
+			{name: "username", typ: "string", since: "6.0.0", flags: []string{"optional"}},
+			{name: "password", typ: "string"},
+		},
+	},
 	"bgrewriteaof": {
 		summary: "Rewrite the append-only file in the background.", since: "1.0.0", group: "server",
 		arity: 1, flags: []string{"admin", "noscript", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,

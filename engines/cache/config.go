@@ -15,6 +15,9 @@ import (
 type Config struct {
 	// AppendOnly turns the append-only file on (appendonly yes).
 	AppendOnly bool
+	// RequirePass is the default user's password (requirepass); empty:
+	// none, every client is authenticated (auth.go).
+	RequirePass string
 	// AppendFsync is when the AOF is synced: "always" (before the reply),
 	// "everysec" (default) or "no" (left to the OS).
 	AppendFsync string

@@ -109,6 +109,13 @@ var configParams = map[string]configParam{
 			return "", true
 		},
 	},
+	"requirepass": {
+		get: func(n *Node) string { return n.cfg.RequirePass },
+		set: func(n *Node, v string) (string, bool) {
+			n.cfg.RequirePass = v // clients logged in stay so (auth.go)
+			return "", true
+		},
+	},
 	"appendonly": {
 		get: func(n *Node) string { return yesNo(n.cfg.AppendOnly) },
 		set: func(n *Node, v string) (string, bool) {

@@ -353,14 +353,18 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	}
 	if !spec.arityOK(len(args)) {
 		s.flagTransaction()
-		return n.reject(spec, args, errWrongArity(spec.name))
+		return n.reject(s, spec, args, errWrongArity(spec.name))
+	}
+	if n.authRequired(s) && !commandNoAuth(spec) { // auth.go
+		s.flagTransaction()
+		return n.reject(s, spec, args, replyNoAuth)
 	}
 	if refusal, refused := refuseWhileSubscribed(s, spec, args); refused {
-		return n.reject(spec, args, refusal)
+		return n.reject(s, spec, args, refusal)
 	}
 	if n.router != nil {
 		if refusal, refused := n.routeCommand(s, spec, args); refused { // routing.go
-			return n.reject(spec, args, refusal)
+			return n.rejectAsIs(spec, args, refusal)
 		}
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
@@ -374,13 +378,13 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if !n.isReplica() && !n.performEvictions() && spec.flags&flagDenyOOM != 0 {
 		_ = n.writeAOF() // the DELs of what was evicted; a failure is noted
 		s.flagTransaction()
-		return n.reject(spec, args, replyOOM)
+		return n.reject(s, spec, args, replyOOM)
 	}
 	isWrite := spec.flags&flagWrite != 0
 	if isWrite {
 		if refusal, refused := n.refuseWrite(); refused { // replication.go
 			s.flagTransaction()
-			return n.reject(spec, args, refusal)
+			return n.reject(s, spec, args, refusal)
 		}
 	}
 	if n.paused() && n.pausedFor(s, spec) {
@@ -396,7 +400,7 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if isWrite && n.aofErr != nil {
 		n.retryAOF()
 		if n.aofErr != nil {
-			return n.reject(spec, args, misconf(n.aofErr))
+			return n.reject(s, spec, args, misconf(n.aofErr))
 		}
 	}
 	reply := n.call(client, seq, spec, args)

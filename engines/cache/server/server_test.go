@@ -266,3 +266,27 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// With requirepass, go-redis logs in with the password it is given (it
+// sends HELLO … AUTH, or AUTH) and is refused without it.
+func TestGoRedisWithPassword(t *testing.T) {
+	s := startServer(t, cache.Config{RequirePass: "s3cret"})
+	ctx := context.Background()
+	for _, protocol := range []int{2, 3} {
+		c := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: protocol, Password: "s3cret"})
+		if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
+			t.Fatalf("RESP%d with the password: %v", protocol, err)
+		}
+		c.Close()
+		anon := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: protocol, MaxRetries: -1})
+		if err := anon.Get(ctx, "k").Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+			t.Errorf("RESP%d without the password: %v, want NOAUTH", protocol, err)
+		}
+		anon.Close()
+		wrong := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: protocol, Password: "guess", MaxRetries: -1})
+		if err := wrong.Get(ctx, "k").Err(); err == nil || !strings.Contains(err.Error(), "WRONGPASS") {
+			t.Errorf("RESP%d with a wrong password: %v, want WRONGPASS", protocol, err)
+		}
+		wrong.Close()
+	}
+}
