@@ -55,6 +55,8 @@ type session struct {
 	asking, readonly bool
 	// authenticated: the client logged in, or needed not to (auth.go).
 	authenticated bool
+	// monitoring: the client asked for MONITOR (monitor.go).
+	monitoring bool
 }
 
 // lookup returns the live entry for key in the call's database.

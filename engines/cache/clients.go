@@ -284,6 +284,7 @@ func (n *Node) clientFlags(s *session) string {
 			flags = append(flags, flag)
 		}
 	}
+	add(s.monitoring, 'O')
 	add(s.pubsub.count() > 0, 'P')
 	add(s.multi != nil, 'x')
 	add(n.blocking.blocked[s.client] != nil || n.pause.heldByClient[s.client] > 0, 'b')
@@ -402,6 +403,7 @@ func (n *Node) killNow(client node.ID) {
 // its blocked command, its session, its WAITs.
 func (n *Node) forgetClient(client node.ID) {
 	n.unwatchAll(client)
+	n.monitorGone(client)
 	n.clientGone(client)
 	n.disconnect(client)
 	n.replicationClientGone(client)

@@ -838,6 +838,11 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "key", typ: "key", keySpecIndex: 1, token: "KEYS", since: "3.0.6", flags: []string{"optional", "multiple"}},
 		},
 	},
+	"monitor": {
+		summary: "Stream every command the server runs to this connection.", since: "1.0.0", group: "server",
+		arity: 1, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+	},
 	"move": {
 		summary: "Move a key to another database.", since: "1.0.0", group: "generic",
 		arity: 3, flags: []string{"write", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,

@@ -56,6 +56,8 @@ type Node struct {
 	lender    node.Lender
 	lentReply Reply
 	lentPush  Push
+	// monitors are the clients in MONITOR mode, in the order they asked.
+	monitors []node.ID
 	// shutDown: SHUTDOWN succeeded; the node does nothing more.
 	shutDown bool
 	// loading is true while the AOF is replayed; keyspaces point at it.
@@ -447,6 +449,9 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	n.current = nil
 	n.stats.Commands++
 	n.countCall(spec, args, reply) // cmdstats.go
+	if len(n.monitors) > 0 {
+		n.feedMonitors(s, spec, args) // monitor.go
+	}
 	n.env.Metrics().Add(spec.metricName, 1)
 	n.releaseCall(c)
 	return reply
