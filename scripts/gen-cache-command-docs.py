@@ -15,6 +15,7 @@ import sys
 
 SUMMARIES = {
     # connection
+    "auth": "Log the connection in as a user.",
     "client": "Inspect and control client connections.",
     "echo": "Return the given message.",
     "hello": "Choose the protocol version and name the connection.",
@@ -100,6 +101,8 @@ SUMMARIES = {
     "subscribe": "Listen for messages on channels.",
     "unsubscribe": "Stop listening on channels.",
     # server
+    "monitor": "Stream every command the server runs to this connection.",
+    "shutdown": "Save as configured, sync the AOF and stop the server.",
     "bgrewriteaof": "Rewrite the append-only file in the background.",
     "bgsave": "Save a snapshot to disk in the background.",
     "command": "Describe the commands this server knows.",
