@@ -99,6 +99,9 @@ SUMMARIES = {
     "pubsub": "Inspect the Pub/Sub state.",
     "punsubscribe": "Stop listening on channel patterns.",
     "subscribe": "Listen for messages on channels.",
+    "ssubscribe": "Listen for messages on shard channels.",
+    "sunsubscribe": "Stop listening on shard channels.",
+    "spublish": "Post a message to a shard channel.",
     "unsubscribe": "Stop listening on channels.",
     # server
     "monitor": "Stream every command the server runs to this connection.",

@@ -140,7 +140,7 @@ func (s *session) addr() string {
 // messages, not client sessions, so no session is ever a master or a
 // replica.
 func (s *session) clientType() string {
-	if s.pubsub.count() > 0 {
+	if s.pubsub.subscribed() {
 		return "pubsub"
 	}
 	return "normal"
@@ -262,7 +262,7 @@ func (n *Node) writeClientLine(b *strings.Builder, s *session, nowMillis, qbufBy
 	field("db", itoa(int64(s.dbIndex)))
 	field("sub", itoa(int64(len(s.pubsub.channels.names))))
 	field("psub", itoa(int64(len(s.pubsub.patterns.names))))
-	field("ssub", "0")
+	field("ssub", itoa(int64(len(s.pubsub.shardChannels.names))))
 	field("multi", itoa(int64(multi)))
 	field("qbuf", itoa(qbufBytes))
 	for _, zero := range []string{"qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem", "tot-mem"} {
@@ -285,7 +285,7 @@ func (n *Node) clientFlags(s *session) string {
 		}
 	}
 	add(s.monitoring, 'O')
-	add(s.pubsub.count() > 0, 'P')
+	add(s.pubsub.subscribed(), 'P')
 	add(s.multi != nil, 'x')
 	add(n.blocking.blocked[s.client] != nil || n.pause.heldByClient[s.client] > 0, 'b')
 	add(s.tracking.on, 't')

@@ -1362,6 +1362,16 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "count", typ: "integer", since: "3.2.0", flags: []string{"optional"}},
 		},
 	},
+	"spublish": {
+		summary: "Post a message to a shard channel.", since: "7.0.0", group: "pubsub",
+		arity: 3, flags: []string{"pubsub", "loading", "stale", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@pubsub", "@fast"},
+		keySpecs: []keySpec{{flags: []string{"not_key"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "shardchannel", typ: "string"},
+			{name: "message", typ: "string"},
+		},
+	},
 	"srandmember": {
 		summary: "Return random members of a set.", since: "1.0.0", group: "set",
 		arity: -2, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,
@@ -1394,6 +1404,15 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "cursor", typ: "integer"},
 			{name: "pattern", typ: "pattern", token: "MATCH", flags: []string{"optional"}},
 			{name: "count", typ: "integer", token: "COUNT", flags: []string{"optional"}},
+		},
+	},
+	"ssubscribe": {
+		summary: "Listen for messages on shard channels.", since: "7.0.0", group: "pubsub",
+		arity: -2, flags: []string{"pubsub", "noscript", "loading", "stale"}, firstKey: 1, lastKey: -1, keyStep: 1,
+		acl:      []string{"@pubsub", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"not_key"}, beginIndex: 1, lastKey: -1, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "shardchannel", typ: "string", flags: []string{"multiple"}},
 		},
 	},
 	"strlen": {
@@ -1442,6 +1461,15 @@ var commandDocTable = map[string]*commandDoc{
 		args: []docArg{
 			{name: "destination", typ: "key", keySpecIndex: 0},
 			{name: "key", typ: "key", keySpecIndex: 1, flags: []string{"multiple"}},
+		},
+	},
+	"sunsubscribe": {
+		summary: "Stop listening on shard channels.", since: "7.0.0", group: "pubsub",
+		arity: -1, flags: []string{"pubsub", "noscript", "loading", "stale"}, firstKey: 1, lastKey: -1, keyStep: 1,
+		acl:      []string{"@pubsub", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"not_key"}, beginIndex: 1, lastKey: -1, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "shardchannel", typ: "string", flags: []string{"optional", "multiple"}},
 		},
 	},
 	"swapdb": {

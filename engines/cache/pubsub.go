@@ -31,10 +31,17 @@ var pubsubCommands = []commandSpec{
 type pubsubSession struct {
 	channels orderedNames
 	patterns orderedNames
+	// shardChannels are SSUBSCRIBE's (shardpubsub.go).
+	shardChannels orderedNames
 }
 
-// count is the number Redis reports in confirmations: channels plus patterns.
+// count is the number Redis reports in (P)SUBSCRIBE's confirmations:
+// channels plus patterns, not shard channels (those count apart).
 func (p *pubsubSession) count() int { return len(p.channels.names) + len(p.patterns.names) }
+
+// subscribed: the client listens to something, of any kind — Redis's
+// CLIENT_PUBSUB, which puts a RESP2 client in subscribed mode.
+func (p *pubsubSession) subscribed() bool { return p.count()+len(p.shardChannels.names) > 0 }
 
 // orderedNames is a set of names that remembers insertion order.
 type orderedNames struct {
@@ -72,6 +79,7 @@ func (o *orderedNames) remove(name string) bool {
 type pubsubState struct {
 	channels map[string][]*session // subscribers in subscription order
 	patterns map[string][]*session
+	shards   map[string][]*session // SSUBSCRIBE's channels
 	// patternOrder lists the patterns with subscribers in the order they
 	// got their first one: PUBLISH walks it, never the map.
 	patternOrder []string
@@ -80,6 +88,7 @@ type pubsubState struct {
 func (ps *pubsubState) init() {
 	ps.channels = make(map[string][]*session)
 	ps.patterns = make(map[string][]*session)
+	ps.shards = make(map[string][]*session)
 }
 
 func removeSession(list []*session, s *session) []*session {
@@ -211,6 +220,7 @@ func (n *Node) dropSubscriber(pattern bool, name string, s *session) {
 func (n *Node) unsubscribeAll(s *session, confirm bool) {
 	n.unsubscribe(s, false, nil, confirm)
 	n.unsubscribe(s, true, nil, confirm)
+	n.sunsubscribe(s, nil, confirm)
 }
 
 func publishCommand(c *call) resp.Value {
@@ -250,7 +260,7 @@ func pubsubCommand(c *call) resp.Value {
 	switch {
 	case bytes.EqualFold(sub, []byte("channels")):
 		if len(c.args) > 3 {
-			return errWrongArity("pubsub|channels")
+			return pubsubSyntaxError(sub)
 		}
 		// Sorted: Redis's order is its dict's; ours must not be Go's map order.
 		names := make([]string, 0, len(ps.channels))
@@ -271,6 +281,10 @@ func pubsubCommand(c *call) resp.Value {
 			out = append(out, resp.Bulk(arg), resp.Int(int64(len(ps.channels[string(arg)]))))
 		}
 		return resp.ArrayOf(out...)
+	case bytes.EqualFold(sub, []byte("shardchannels")):
+		return pubsubShardChannels(c) // shardpubsub.go
+	case bytes.EqualFold(sub, []byte("shardnumsub")):
+		return pubsubShardNumsub(c)
 	case bytes.EqualFold(sub, []byte("numpat")):
 		if len(c.args) != 2 {
 			return errWrongArity("pubsub|numpat")
@@ -278,6 +292,12 @@ func pubsubCommand(c *call) resp.Value {
 		return resp.Int(int64(len(ps.patternOrder)))
 	}
 	return resp.Err("ERR unknown subcommand '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try PUBSUB HELP.")
+}
+
+// pubsubSyntaxError is Redis's answer when a PUBSUB subcommand gets more
+// arguments than it takes, naming the subcommand as it was typed.
+func pubsubSyntaxError(sub []byte) resp.Value {
+	return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try PUBSUB HELP.")
 }
 
 // allowedWhileSubscribed are the commands a RESP2 client in subscribed
@@ -290,7 +310,7 @@ var allowedWhileSubscribed = map[string]bool{
 // refuseWhileSubscribed answers Redis's error when a RESP2 client in
 // subscribed mode runs anything else.
 func refuseWhileSubscribed(s *session, spec *commandSpec, args [][]byte) (resp.Value, bool) {
-	if s.protocol != resp.RESP2 || s.pubsub.count() == 0 || allowedWhileSubscribed[spec.name] {
+	if s.protocol != resp.RESP2 || !s.pubsub.subscribed() || allowedWhileSubscribed[spec.name] {
 		return resp.Value{}, false
 	}
 	return resp.Err("ERR Can't execute '" + subcommandName(spec, args) +
@@ -300,5 +320,5 @@ func refuseWhileSubscribed(s *session, spec *commandSpec, args [][]byte) (resp.V
 // subscribedRESP2 reports whether c's client is in RESP2 subscribed mode,
 // where PING answers ["pong", message].
 func (c *call) subscribedRESP2() bool {
-	return c.session != nil && c.session.protocol == resp.RESP2 && c.session.pubsub.count() > 0
+	return c.session != nil && c.session.protocol == resp.RESP2 && c.session.pubsub.subscribed()
 }

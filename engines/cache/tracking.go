@@ -148,7 +148,7 @@ func (n *Node) sendInvalidation(s *session, keys resp.Value) {
 	switch {
 	case target.protocol == resp.RESP3:
 		n.pushTo(target, resp.Value{Kind: resp.Push, Elems: []resp.Value{msgInvalidate, keys}})
-	case target != s && target.pubsub.count() > 0:
+	case target != s && target.pubsub.subscribed():
 		n.pushTo(target, resp.Value{Kind: resp.Push, Elems: []resp.Value{msgMessage, msgTrackingChannel, keys}})
 	}
 	// A RESP2 client without a redirect cannot be told anything.

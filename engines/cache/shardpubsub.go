@@ -1,0 +1,123 @@
+package cache
+
+// Sharded Pub/Sub (Redis 7.0): SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH and
+// PUBSUB SHARDCHANNELS / SHARDNUMSUB. Shard channels are a namespace of
+// their own: SPUBLISH reaches only SSUBSCRIBE's listeners, never
+// patterns, and its confirmations count only shard channels. They name
+// their channel like a key, so in cluster mode a channel lives in its
+// slot's shard: the routing of keys (routing.go) sends a client to the
+// node serving it, and one SSUBSCRIBE may only name channels of one slot.
+//
+// Left out: Redis unsubscribes a slot's shard subscribers when the slot
+// leaves the node; here they stay subscribed and hear nothing more.
+
+import (
+	"sort"
+
+	"syslab/engines/cache/resp"
+)
+
+var shardPubsubCommands = []commandSpec{
+	{name: "ssubscribe", arity: -2, firstKey: 1, lastKey: -1, keyStep: 1, run: ssubscribeCommand},
+	{name: "sunsubscribe", arity: -1, firstKey: 1, lastKey: -1, keyStep: 1, run: sunsubscribeCommand},
+	{name: "spublish", arity: 3, flags: flagFast | flagMayReplicate, firstKey: 1, lastKey: 1, keyStep: 1, run: spublishCommand},
+}
+
+var (
+	msgSsubscribe   = resp.BulkFromString("ssubscribe")
+	msgSunsubscribe = resp.BulkFromString("sunsubscribe")
+	msgSmessage     = resp.BulkFromString("smessage")
+)
+
+func ssubscribeCommand(c *call) resp.Value {
+	if c.node.exec != nil { // a transaction expects one reply per command
+		return resp.Err("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+	}
+	s, ps := c.session, &c.node.pubsub
+	mine := &s.pubsub.shardChannels
+	out := make([]resp.Value, 0, len(c.args)-1)
+	for _, arg := range c.args[1:] {
+		name := string(arg)
+		if mine.add(name) {
+			ps.shards[name] = append(ps.shards[name], s)
+		}
+		out = append(out, pubsubNotice(msgSsubscribe, arg, len(mine.names), false))
+	}
+	return c.replies(out)
+}
+
+func sunsubscribeCommand(c *call) resp.Value {
+	return c.replies(c.node.sunsubscribe(c.session, c.args[1:], true))
+}
+
+// sunsubscribe removes s from the named shard channels, or from all of
+// them when names is empty, and returns the confirmations (built only
+// when confirm is set).
+func (n *Node) sunsubscribe(s *session, names [][]byte, confirm bool) []resp.Value {
+	mine, ps := &s.pubsub.shardChannels, &n.pubsub
+	if len(names) == 0 {
+		for _, name := range mine.names {
+			names = append(names, []byte(name))
+		}
+	}
+	var out []resp.Value
+	for _, arg := range names {
+		name := string(arg)
+		if mine.remove(name) {
+			if rest := removeSession(ps.shards[name], s); len(rest) > 0 {
+				ps.shards[name] = rest
+			} else {
+				delete(ps.shards, name)
+			}
+		}
+		if confirm {
+			out = append(out, pubsubNotice(msgSunsubscribe, arg, len(mine.names), false))
+		}
+	}
+	if confirm && len(out) == 0 {
+		out = append(out, pubsubNotice(msgSunsubscribe, nil, 0, true))
+	}
+	return out
+}
+
+func spublishCommand(c *call) resp.Value {
+	n := c.node
+	channel, message := c.args[1], c.args[2]
+	subs := n.pubsub.shards[string(channel)]
+	if len(subs) > 0 {
+		v := resp.Value{Kind: resp.Push, Elems: []resp.Value{msgSmessage, resp.Bulk(channel), resp.Bulk(message)}}
+		for _, s := range subs {
+			n.push(s.client, v)
+		}
+	}
+	return resp.Int(int64(len(subs)))
+}
+
+// pubsubShardChannels is PUBSUB SHARDCHANNELS [pattern], sorted: Redis's
+// order is its dict's, ours must not be Go's map order.
+func pubsubShardChannels(c *call) resp.Value {
+	if len(c.args) > 3 {
+		return pubsubSyntaxError(c.args[1])
+	}
+	var names []string
+	for name := range c.node.pubsub.shards {
+		if len(c.args) == 2 || globMatch(c.args[2], []byte(name)) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	out := make([]resp.Value, len(names))
+	for i, name := range names {
+		out[i] = resp.BulkFromString(name)
+	}
+	return resp.ArrayOf(out...)
+}
+
+// pubsubShardNumsub is PUBSUB SHARDNUMSUB [channel ...].
+func pubsubShardNumsub(c *call) resp.Value {
+	out := make([]resp.Value, 0, 2*(len(c.args)-2))
+	for _, arg := range c.args[2:] {
+		out = append(out, resp.Bulk(arg), resp.Int(int64(len(c.node.pubsub.shards[string(arg)]))))
+	}
+	return resp.ArrayOf(out...)
+}
