@@ -231,6 +231,8 @@ def go_args(args, indent):
         parts = [f"name: {go_string(a['name'])}", f"typ: {go_string(a['type'])}"]
         if "key_spec_index" in a:
             parts.append(f"keySpecIndex: {a['key_spec_index']}")
+            if a["type"] != "key":
+                parts.append("namesKeys: true")  # SORT's BY and GET patterns
         elif a["type"] == "key":
             sys.exit(f"key argument {a['name']} without key_spec_index")
         if "token" in a:
@@ -251,6 +253,9 @@ def go_key_specs(specs):
     for s in specs:
         bs, fk = s["begin_search"], s["find_keys"]
         parts = [f"flags: {go_strings(s['flags'])}"]
+        if bs["type"] == "unknown" and fk["type"] == "unknown":
+            out.append("{" + ", ".join(parts + ["unknown: true"]) + "}")
+            continue
         if bs["type"] == "index":
             parts.append(f"beginIndex: {bs['spec']['index']}")
         elif bs["type"] == "keyword":
