@@ -52,6 +52,8 @@ SUMMARIES = {
     "dump": "Serialize a key's value.",
     "restore": "Create a key from a serialized value.",
     "migrate": "Move keys to another server atomically.",
+    "sort": "Sort a list, set or sorted set, optionally by other keys' values, and return or store the result.",
+    "sort_ro": "Sort a list, set or sorted set without storing the result (SORT for read-only replicas).",
     # hash
     "hdel": "Remove fields from a hash.",
     "hexists": "Tell whether a hash has a field.",
