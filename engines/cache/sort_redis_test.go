@@ -1,7 +1,13 @@
 package cache
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"testing"
+	"time"
+
+	"syslab/engines/cache/cluster"
+	"syslab/engines/cache/resp"
 )
 
 // sortCompareScript exercises every SORT and SORT_RO option and error.
@@ -66,6 +72,8 @@ var sortCompareScript = []string{
 	"SORT bl BY", "SORT bl GET", "SORT bl ALPHA FOO", "SORT bl GET # STORE", "SORT_RO bl STORE d", "SORT_RO bl store",
 	"SORT_RO strk", "SORT_RO nokey", "SORT_RO bl FOO", "SORT", "SORT_RO", "SORT nokey", "SORT nokey BY nosort DESC",
 	"SORT nokey LIMIT 0 1", "SORT nokey GET #",
+	// Inside MULTI: errors are found when EXEC runs the command.
+	"MULTI", "SORT bl DESC STORE dm", "SORT_RO bl STORE dm", "SORT strk", "SORT dm BY nosort", "EXEC",
 	// COMMAND GETKEYS: the key and the last STORE destination; a pattern
 	// or a LIMIT argument spelled "store" is not the option.
 	"COMMAND GETKEYS sort k", "COMMAND GETKEYS sort k store d", "COMMAND GETKEYS sort k STORE a BY w_* STORE b",
@@ -87,4 +95,43 @@ func TestSortAgreesWithRedis(t *testing.T) {
 	steps := append(exact(sortCompareScript...), unordered(sortUnorderedScript...)...)
 	steps = append(steps, exact("SORT s BY nosort LIMIT 0 0", "SORT s BY nosort LIMIT 9 1")...)
 	forEachProtocol(t, Config{}, steps)
+}
+
+// In cluster mode BY and GET patterns are refused (the keys they name may
+// live on any node), a BY without '*' is not a pattern, and the source
+// and the destination must share a slot. Compared with a redis-server
+// --cluster-enabled yes that owns every slot.
+func TestSortInClusterModeAgreesWithRedis(t *testing.T) {
+	busPort := 20000 + rand.IntN(40000) // see TestClusterCommandsMatchRedis
+	server := startRedisServerIn(t, t.TempDir(), "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		"--cluster-port", strconv.Itoa(busPort))
+	for _, protocol := range []int{resp.RESP2, resp.RESP3} {
+		c := server.compare(Config{ClusterEnabled: true, Cluster: cluster.Config{AnnounceBusPort: busPort}}, protocol)
+		c.onRedis("CLUSTER RESET HARD")
+		for _, line := range []string{"CLUSTER ADDSLOTSRANGE 0 16383"} {
+			if v := c.onRedis(line); v.IsError() {
+				t.Fatalf("redis-server: %s: %s", line, v)
+			}
+			if v := c.onNode(line); v[0].IsError() {
+				t.Fatalf("node: %s: %s", line, v[0])
+			}
+		}
+		deadline := time.Now().Add(clusterFormTimeout)
+		for c.onRedis("GET {t}x").IsError() { // CLUSTERDOWN until its state is ok
+			if time.Now().After(deadline) {
+				t.Fatalf("redis-server did not serve its slots within %s", clusterFormTimeout)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		for i := 0; c.onNode("GET {t}x")[0].IsError(); i++ { // the node's cron marks its state ok
+			if i == 100 {
+				t.Fatal("the node did not serve its slots within 10s of virtual time")
+			}
+			c.env.Advance(100 * time.Millisecond)
+		}
+		c.run(exact("RPUSH {t}l 3 1 2", "SET {t}w_1 9", "SORT {t}l", "SORT {t}l BY {t}w_*", "SORT {t}l GET #",
+			"SORT {t}l BY nosort DESC", "SORT {t}l GET # BY {t}w_*", "SORT {t}l LIMIT 0 1 BY {t}w_*", "SORT {t}l FOO GET #",
+			"SORT {t}l BY nosort STORE {t}d", "LRANGE {t}d 0 -1", "SORT {t}l STORE other", "SORT_RO {t}l BY {t}w_*",
+			"SORT_RO {t}l GET {t}w_*", "SORT_RO {t}l ALPHA", "SORT {t}l BY {t}w_* STORE other"))
+	}
 }
