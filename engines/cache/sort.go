@@ -177,7 +177,7 @@ func sortGeneric(c *call, readonly bool) resp.Value {
 		return errReply
 	}
 	var src object
-	if e := c.lookup(c.args[1]); e != nil {
+	if e := c.lookupRead(c.args[1]); e != nil {
 		src = e.value
 	}
 	var set *setObject
@@ -416,7 +416,7 @@ func (c *call) sortLookup(pattern, elem []byte) ([]byte, bool) {
 	}
 	key := make([]byte, 0, keyEnd-1+len(elem))
 	key = append(append(append(key, pattern[:star]...), elem...), pattern[star+1:keyEnd]...)
-	e := c.lookup(key)
+	e := c.lookupRead(key)
 	if e == nil {
 		return nil, false
 	}
@@ -432,6 +432,18 @@ func (c *call) sortLookup(pattern, elem []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return s.data, true
+}
+
+// lookupRead is lookup counted as a keyspace hit or miss even though SORT
+// is a write command: Redis reads the source and every key a pattern
+// names with lookupKeyRead, which counts them (the STORE destination is
+// not counted).
+func (c *call) lookupRead(key []byte) *entry {
+	write := c.write
+	c.write = false
+	e := c.lookup(key)
+	c.write = write
+	return e
 }
 
 // storeSorted is SORT … STORE: the window (or what its GET patterns find,

@@ -3,6 +3,7 @@ package cache
 import (
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,5 +134,35 @@ func TestSortInClusterModeAgreesWithRedis(t *testing.T) {
 			"SORT {t}l BY nosort DESC", "SORT {t}l GET # BY {t}w_*", "SORT {t}l LIMIT 0 1 BY {t}w_*", "SORT {t}l FOO GET #",
 			"SORT {t}l BY nosort STORE {t}d", "LRANGE {t}d 0 -1", "SORT {t}l STORE other", "SORT_RO {t}l BY {t}w_*",
 			"SORT_RO {t}l GET {t}w_*", "SORT_RO {t}l ALPHA", "SORT {t}l BY {t}w_* STORE other"))
+	}
+}
+
+// SORT is a write command, yet every key it reads — the source and what
+// BY and GET patterns name — counts as a keyspace hit or miss, as in
+// Redis (lookupKeyRead); the STORE destination does not.
+func TestSortCountsKeyspaceHitsAsRedis(t *testing.T) {
+	c := newComparison(t, Config{}, resp.RESP2)
+	for _, line := range []string{"RPUSH bl 1 2 3", "MSET w_1 1 w_2 2", "HSET h_1 f 1"} {
+		c.onRedis(line)
+		c.onNode(line)
+	}
+	stats := func(info resp.Value) string {
+		var kept []string
+		for _, line := range strings.Split(string(info.Str), "\r\n") {
+			if strings.HasPrefix(line, "keyspace_hits:") || strings.HasPrefix(line, "keyspace_misses:") {
+				kept = append(kept, line)
+			}
+		}
+		return strings.Join(kept, " ")
+	}
+	for _, line := range []string{"SORT bl", "SORT nokey", "SORT bl BY w_* GET # GET nokey_* STORE d", "SORT bl BY nosort GET h_*->f",
+		"SORT_RO bl BY h_*->f ALPHA", "SORT bl STORE bl", "SORT bl FOO"} {
+		c.onRedis("CONFIG RESETSTAT")
+		c.onNode("CONFIG RESETSTAT")
+		c.onRedis(line)
+		c.onNode(line)
+		if got, want := stats(c.onNode("INFO stats")[0]), stats(c.onRedis("INFO stats")); got != want {
+			t.Errorf("%s: %s, Redis %s", line, got, want)
+		}
 	}
 }
