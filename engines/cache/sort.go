@@ -162,10 +162,11 @@ func cString(b []byte) []byte {
 // sortItem is one element being sorted, with its weight.
 type sortItem struct {
 	elem []byte
-	// score is the numeric weight; by is the ALPHA BY weight, nil when
-	// the BY key is missing.
+	// score is the numeric weight; by is the ALPHA BY weight, when hasBy
+	// (the BY key exists: an empty value still sorts after a missing one).
 	score float64
 	by    []byte
+	hasBy bool
 }
 
 func sortCommand(c *call) resp.Value   { return sortGeneric(c, false) }
@@ -222,7 +223,7 @@ func sortGeneric(c *call, readonly bool) resp.Value {
 			switch {
 			case req.alpha:
 				if req.by != nil {
-					items[i].by = weight
+					items[i].by, items[i].hasBy = weight, true
 				}
 			default:
 				score, ok := sortWeight(weight)
@@ -376,10 +377,10 @@ func (req *sortRequest) compare(a, b sortItem) int {
 		}
 	case req.by != nil:
 		switch {
-		case a.by == nil && b.by == nil:
-		case a.by == nil:
+		case !a.hasBy && !b.hasBy:
+		case !a.hasBy:
 			cmp = -1
-		case b.by == nil:
+		case !b.hasBy:
 			cmp = 1
 		default:
 			cmp = bytes.Compare(a.by, b.by)

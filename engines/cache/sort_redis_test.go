@@ -59,6 +59,8 @@ var sortCompareScript = []string{
 	"RPUSH wl_1 9", "SORT bl BY wl_*", "SET wb_2 notanumber", "SORT bl BY wb_*", "SORT bl BY wb_* ALPHA",
 	"SORT bl BY h_* GET h_*", "RPUSH names alice bob carol", "MSET age_alice 30 age_bob 25 age_carol 35",
 	"SORT names BY age_* GET # GET age_*", "SORT names ALPHA BY age_* DESC", "SORT_RO names BY age_* GET age_*",
+	"RPUSH el 1 2 3", "MSET e_1 '' e_3 b", "HSET eh_2 f ''", "SORT el BY e_* ALPHA", "SORT el BY e_* ALPHA DESC",
+	"SORT el BY eh_*->f ALPHA", "SORT el BY eh_*->f ALPHA DESC", "SORT el BY e_* GET e_* GET eh_*->f",
 	"SORT s BY w_* GET #", "SORT zn BY w_*", "SORT sh BY nokey_* ALPHA LIMIT 0 0",
 	// STORE.
 	"SORT bl BY w_* STORE dst", "LRANGE dst 0 -1", "TYPE dst", "OBJECT ENCODING dst",
