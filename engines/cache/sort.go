@@ -234,7 +234,7 @@ func sortGeneric(c *call, readonly bool) resp.Value {
 		if !convertible {
 			return resp.Err(errSortScore)
 		}
-		slices.SortStableFunc(items, req.compare)
+		items = req.sorted(items)
 	}
 
 	window := items[:0]
@@ -362,8 +362,9 @@ const smallestNormalFloat64 = 0x1p-1022
 
 // compare orders two items for req: by numeric weight then by the
 // elements' bytes, by ALPHA BY weight (missing ones first), or by the
-// elements' bytes; DESC reverses all of it.
-func (req *sortRequest) compare(a, b sortItem) int {
+// elements' bytes; DESC reverses all of it. Items may still tie: equal
+// elements, equal ALPHA BY weights.
+func (req *sortRequest) compare(a, b *sortItem) int {
 	var cmp int
 	switch {
 	case !req.alpha:
@@ -392,6 +393,28 @@ func (req *sortRequest) compare(a, b sortItem) int {
 		return -cmp
 	}
 	return cmp
+}
+
+// sorted returns items in req's order. Items that compare equal keep the
+// source's order, as with a stable sort, so the order is total whatever
+// the algorithm. It sorts positions rather than the items themselves:
+// moving an int is much cheaper than moving an item and its pointers.
+func (req *sortRequest) sorted(items []sortItem) []sortItem {
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		if cmp := req.compare(&items[i], &items[j]); cmp != 0 {
+			return cmp
+		}
+		return i - j
+	})
+	out := make([]sortItem, len(items))
+	for k, i := range order {
+		out[k] = items[i]
+	}
+	return out
 }
 
 // sortLookup resolves a BY or GET pattern for elem, as Redis's

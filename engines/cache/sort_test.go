@@ -219,3 +219,28 @@ func TestSortIsIndependentOfSeed(t *testing.T) {
 		t.Fatal("SORT answered differently under different seeds")
 	}
 }
+
+// SORT of a 1000-element list: by the elements, ALPHA, by string and
+// hash-field weights, and the nosort window that skips sorting.
+func BenchmarkSort(b *testing.B) {
+	n, env := startNode(b, Config{})
+	var elems []string
+	for i := range 1000 {
+		v := itoa((i * 7919) % 100000)
+		elems = append(elems, v)
+		do(n, env, "bench", "SET w_"+v+" "+itoa(i))
+		do(n, env, "bench", "HSET h_"+v+" f "+itoa(i))
+	}
+	do(n, env, "bench", "RPUSH l "+strings.Join(elems, " "))
+	env.discardReplies = true
+	for _, line := range []string{"SORT l", "SORT l ALPHA", "SORT l BY w_*", "SORT l BY h_*->f LIMIT 0 10",
+		"SORT l BY nosort LIMIT 10 10", "SORT l BY w_* GET # GET w_* STORE d"} {
+		args := splitLine(b, line)
+		b.Run(line, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				n.Receive("bench", Command{Args: args})
+			}
+		})
+	}
+}
