@@ -37,8 +37,9 @@ import (
 // (its locale is the environment's); under the C locale, the one its
 // packages and tests run with, that is the same order for strings
 // without NUL bytes. Among elements whose ALPHA BY weights are equal the
-// order here is the source's (a stable sort); Redis leaves it to its
-// sort routine.
+// order here is a list's own order (a stable sort) and a set's byte order
+// (so it does not depend on hash order); Redis leaves it to its sort
+// routine.
 
 // Sort commands.
 var sortCommands = []commandSpec{
@@ -100,6 +101,8 @@ type sortRequest struct {
 	gets     [][]byte
 	// store is the STORE destination; nil answers the elements.
 	store []byte
+	// tiesByElement: the source is a set (see sorted).
+	tiesByElement bool
 }
 
 // parseSort reads SORT's options, args[2:]. readonly (SORT_RO) does not
@@ -194,6 +197,7 @@ func sortGeneric(c *call, readonly bool) resp.Value {
 	default:
 		return replyWrongType
 	}
+	req.tiesByElement = set != nil
 	if req.dontSort && set != nil && req.store != nil {
 		// A set's own order is its hash order: what is stored must not
 		// depend on it.
@@ -397,7 +401,10 @@ func (req *sortRequest) compare(a, b *sortItem) int {
 
 // sorted returns items in req's order. Items that compare equal keep the
 // source's order, as with a stable sort, so the order is total whatever
-// the algorithm. It sorts positions rather than the items themselves:
+// the algorithm — but for a set, whose order is its hash order (which
+// differs from node to node, and across a restart), ties are ordered by
+// the elements' bytes: a replica, or the AOF replayed, must store the
+// same list. It sorts positions rather than the items themselves:
 // moving an int is much cheaper than moving an item and its pointers.
 func (req *sortRequest) sorted(items []sortItem) []sortItem {
 	order := make([]int, len(items))
@@ -407,6 +414,11 @@ func (req *sortRequest) sorted(items []sortItem) []sortItem {
 	slices.SortFunc(order, func(i, j int) int {
 		if cmp := req.compare(&items[i], &items[j]); cmp != 0 {
 			return cmp
+		}
+		if req.tiesByElement {
+			if cmp := bytes.Compare(items[i].elem, items[j].elem); cmp != 0 {
+				return cmp
+			}
 		}
 		return i - j
 	})
