@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"syslab/engines/cache/persist"
+	"syslab/engines/cache/resp"
 )
 
 func TestSortKeysAreFound(t *testing.T) {
@@ -251,4 +252,48 @@ func BenchmarkSort(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzSort runs arbitrary SORT options over lists, sets, sorted sets and
+// weights of every kind: the node must answer, never panic; SORT_RO must
+// answer what SORT does when there is no STORE; and a SORT … STORE that
+// answers n leaves a list of n elements (or no key for 0).
+func FuzzSort(f *testing.F) {
+	for _, seed := range []string{
+		"l", "l DESC ALPHA", "l LIMIT 1 2", "l LIMIT -1 -1", "s BY w_*", "h BY w_* ALPHA", "z BY nosort DESC LIMIT 1 1",
+		"l BY h_*->f GET # GET w_* GET h_*->f", "l STORE d", "s BY nosort STORE d", "l GET # STORE d LIMIT 0 0",
+		"l BY #", "l GET *->", "l BY w_*->", "l LIMIT 9223372036854775807 -9223372036854775808", "str", "l FOO",
+		"z BY nosort LIMIT 2 9", "l BY \"w_\x00*\"", "l STORE a STORE b", "l BY nosort BY w_*",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		opts, ok := resp.SplitArgs([]byte(line))
+		if !ok || len(opts) == 0 || len(opts) > 32 {
+			return
+		}
+		n, env := startNode(t, Config{})
+		for _, setup := range []string{"RPUSH l 3 1 2 10 a '' 1.5 -inf", "SADD s 5 3 9 1", "SADD h b a c 10", "ZADD z 1 c 2 a 3 b 0 1",
+			"MSET w_1 3 w_2 x w_3 '' w_a 1 w_b 2", "HSET h_1 f 2", "HSET h_2 f ''", "SET str v"} {
+			do(n, env, "setup", setup)
+		}
+		run := func(name string) Reply {
+			args := append([][]byte{[]byte(name)}, opts...)
+			n.Receive("fuzz", Command{Seq: uint64(len(env.replies)), Args: args})
+			return env.replies[len(env.replies)-1]
+		}
+		stores := slices.ContainsFunc(opts, func(o []byte) bool { return strings.EqualFold(string(o), "store") })
+		ro := run("SORT_RO")
+		sorted := run("SORT")
+		if !stores && sorted.Value.String() != ro.Value.String() {
+			t.Fatalf("SORT %s = %s, SORT_RO = %s", line, sorted.Value, ro.Value)
+		}
+		if stores && sorted.Value.Kind == resp.Integer {
+			dst := sortKeys(append([][]byte{[]byte("SORT")}, opts...))[1]
+			n.Receive("check", Command{Args: [][]byte{[]byte("LLEN"), dst}})
+			if llen := env.replies[len(env.replies)-1].Value; llen.Int != sorted.Value.Int {
+				t.Fatalf("SORT %s = %s, then LLEN = %s", line, sorted.Value, llen)
+			}
+		}
+	})
 }
