@@ -61,6 +61,9 @@ var sortCompareScript = []string{
 	"SORT names BY age_* GET # GET age_*", "SORT names ALPHA BY age_* DESC", "SORT_RO names BY age_* GET age_*",
 	"RPUSH el 1 2 3", "MSET e_1 '' e_3 b", "HSET eh_2 f ''", "SORT el BY e_* ALPHA", "SORT el BY e_* ALPHA DESC",
 	"SORT el BY eh_*->f ALPHA", "SORT el BY eh_*->f ALPHA DESC", "SORT el BY e_* GET e_* GET eh_*->f",
+	// NUL bytes: Redis looks for '*', "->" and "#" as C strings do.
+	"SORT bl BY \"w_\\x00*\"", "SORT bl GET \"#\\x00x\"", "SORT bl GET \"w_*\\x00->f\"", "SORT bl GET \"h_*->\\x00f\"",
+	"SET \"w_1\\x00z\" nul", "SORT bl GET \"w_*\\x00z\"", "SORT bl BY nosort DESC GET w_* GET #",
 	"SORT s BY w_* GET #", "SORT zn BY w_*", "SORT sh BY nokey_* ALPHA LIMIT 0 0",
 	// STORE.
 	"SORT bl BY w_* STORE dst", "LRANGE dst 0 -1", "TYPE dst", "OBJECT ENCODING dst",
