@@ -65,6 +65,7 @@ func sortKeys(args [][]byte) [][]byte {
 		return nil
 	}
 	var dst []byte
+	storing := false
 	for i := 2; i < len(args); i++ {
 		switch arg := args[i]; {
 		case bytes.EqualFold(arg, []byte("limit")):
@@ -72,10 +73,10 @@ func sortKeys(args [][]byte) [][]byte {
 		case bytes.EqualFold(arg, []byte("get")), bytes.EqualFold(arg, []byte("by")):
 			i++
 		case bytes.EqualFold(arg, []byte("store")) && i+1 < len(args):
-			dst = args[i+1] // not skipped, as in Redis: the scan goes on from it
+			dst, storing = args[i+1], true // not skipped, as in Redis: the scan goes on from it
 		}
 	}
-	if dst == nil {
+	if !storing {
 		return args[1:2:2]
 	}
 	return [][]byte{args[1], dst}
@@ -99,8 +100,10 @@ type sortRequest struct {
 	// dontSort: a BY pattern without '*' (BY nosort).
 	dontSort bool
 	gets     [][]byte
-	// store is the STORE destination; nil answers the elements.
-	store []byte
+	// store is the STORE destination, when storing; otherwise the
+	// elements are answered. (An empty key may arrive as a nil slice.)
+	store   []byte
+	storing bool
 	// tiesByElement: the source is a set (see sorted).
 	tiesByElement bool
 }
@@ -129,7 +132,7 @@ func parseSort(c *call, readonly bool) (sortRequest, resp.Value, bool) {
 			}
 			j += 2
 		case !readonly && bytes.EqualFold(arg, []byte("store")) && left >= 1:
-			req.store = args[j+1]
+			req.store, req.storing = args[j+1], true
 			j++
 		case bytes.EqualFold(arg, []byte("by")) && left >= 1:
 			req.by = args[j+1]
@@ -198,7 +201,7 @@ func sortGeneric(c *call, readonly bool) resp.Value {
 		return replyWrongType
 	}
 	req.tiesByElement = set != nil
-	if req.dontSort && set != nil && req.store != nil {
+	if req.dontSort && set != nil && req.storing {
 		// A set's own order is its hash order: what is stored must not
 		// depend on it.
 		req.dontSort, req.alpha, req.by = false, true, nil
@@ -245,7 +248,7 @@ func sortGeneric(c *call, readonly bool) resp.Value {
 	if end >= start {
 		window = items[start : end+1]
 	}
-	if req.store != nil {
+	if req.storing {
 		return c.storeSorted(&req, window)
 	}
 	perElement := max(len(req.gets), 1)

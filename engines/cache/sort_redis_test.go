@@ -71,7 +71,7 @@ var sortCompareScript = []string{
 	"SORT nokey STORE dst", "EXISTS dst", "SORT nokey STORE dst", "SORT bl STORE dst", "SORT bl LIMIT 0 0 STORE dst", "EXISTS dst",
 	"SET str x", "SORT bl DESC STORE str", "TYPE str", "LRANGE str 0 -1", "SET dst2 x EX 100", "SORT bl STORE dst2", "TTL dst2",
 	"SORT bl STORE a STORE b", "EXISTS a", "LRANGE b 0 -1", "SORT bad STORE d3", "EXISTS d3", "SORT bl STORE bl", "LRANGE bl 0 -1",
-	"SORT zn STORE dz", "LRANGE dz 0 -1", "SORT l ALPHA LIMIT 0 4 STORE dl", "LRANGE dl 0 -1", "SORT l BY nosort DESC STORE dl",
+	"SORT zn STORE dz", "LRANGE dz 0 -1", "SORT bl STORE ''", "LRANGE '' 0 -1", "SORT bl BY '' GET ''", "COMMAND GETKEYS sort bl store ''", "SORT l ALPHA LIMIT 0 4 STORE dl", "LRANGE dl 0 -1", "SORT l BY nosort DESC STORE dl",
 	"LRANGE dl 0 -1",
 	// Errors, in the order Redis finds them.
 	"SORT str", "SET strk v", "SORT strk", "SORT h_1", "SORT strk FOO", "SORT strk LIMIT x 1", "SORT bl FOO", "SORT bl STORE",

@@ -297,3 +297,20 @@ func FuzzSort(f *testing.F) {
 		}
 	})
 }
+
+// An empty key may reach a command as a nil slice (a parser's choice):
+// STORE "" still stores, into the key "".
+func TestSortStoreIntoTheEmptyKey(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "a", "RPUSH l 2 1")
+	n.Receive("a", Command{Args: [][]byte{[]byte("SORT"), []byte("l"), []byte("STORE"), nil}})
+	if got := env.replies[len(env.replies)-1].Value.String(); got != "(integer) 2" {
+		t.Fatalf("SORT l STORE nil = %s", got)
+	}
+	if got := do(n, env, "a", "LRANGE '' 0 -1"); got != `["1" "2"]` {
+		t.Fatalf("LRANGE '' = %s", got)
+	}
+	if keys := sortKeys([][]byte{[]byte("SORT"), []byte("l"), []byte("STORE"), nil}); len(keys) != 2 {
+		t.Fatalf("sortKeys named %q", keys)
+	}
+}
