@@ -53,6 +53,8 @@ SUMMARIES = {
     "dump": "Serialize a key's value.",
     "restore": "Create a key from a serialized value.",
     "migrate": "Move keys to another server atomically.",
+    "sort": "Sort a list, set or sorted set, optionally by other keys' values, and return or store the result.",
+    "sort_ro": "Sort a list, set or sorted set without storing the result (SORT for read-only replicas).",
     # hash
     "hdel": "Remove fields from a hash.",
     "hexists": "Tell whether a hash has a field.",
@@ -237,6 +239,8 @@ def go_args(args, indent):
         parts = [f"name: {go_string(a['name'])}", f"typ: {go_string(a['type'])}"]
         if "key_spec_index" in a:
             parts.append(f"keySpecIndex: {a['key_spec_index']}")
+            if a["type"] != "key":
+                parts.append("namesKeys: true")  # SORT's BY and GET patterns
         elif a["type"] == "key":
             sys.exit(f"key argument {a['name']} without key_spec_index")
         if "token" in a:
@@ -257,6 +261,9 @@ def go_key_specs(specs):
     for s in specs:
         bs, fk = s["begin_search"], s["find_keys"]
         parts = [f"flags: {go_strings(s['flags'])}"]
+        if bs["type"] == "unknown" and fk["type"] == "unknown":
+            out.append("{" + ", ".join(parts + ["unknown: true"]) + "}")
+            continue
         if bs["type"] == "index":
             parts.append(f"beginIndex: {bs['spec']['index']}")
         elif bs["type"] == "keyword":

@@ -50,13 +50,20 @@ type keySpec struct {
 	// first key firstKey after it.
 	keynum                bool
 	keynumIndex, firstKey int
+	// unknown: no spec can say where these keys are (SORT's STORE, which
+	// may come anywhere, and the keys its BY and GET patterns derive
+	// from the data); begin_search and find_keys are both "unknown", and
+	// the command's own finder (commandSpec.movableKeys) names its keys.
+	unknown bool
 }
 
 // docArg is one argument in COMMAND DOCS's grammar.
 type docArg struct {
 	name, typ string
-	// keySpecIndex is meaningful for typ "key" only.
+	// keySpecIndex is meaningful for typ "key", and for an argument of
+	// another type that namesKeys (SORT's BY and GET patterns).
 	keySpecIndex int
+	namesKeys    bool
 	token, since string
 	flags        []string
 	args         []docArg
@@ -188,6 +195,10 @@ func commandInfos(names []string) []resp.Value {
 
 // describe renders a key spec as COMMAND INFO does.
 func (ks keySpec) describe() resp.Value {
+	if ks.unknown {
+		unknown := pairs("type", "unknown", "spec", resp.Value{Kind: resp.Map})
+		return pairs("flags", simpleSet(ks.flags), "begin_search", unknown, "find_keys", unknown)
+	}
 	begin := pairs("type", "index", "spec", pairs("index", ks.beginIndex))
 	if ks.beginIndex == 0 {
 		begin = pairs("type", "keyword", "spec", pairs("keyword", ks.beginKeyword, "startfrom", ks.startFrom))
@@ -233,7 +244,7 @@ func describeArgs(args []docArg) resp.Value {
 	out := resp.Value{Kind: resp.Array, Elems: make([]resp.Value, len(args))}
 	for i, a := range args {
 		m := pairs("name", a.name, "type", a.typ)
-		if a.typ == "key" {
+		if a.typ == "key" || a.namesKeys {
 			m.Elems = append(m.Elems, resp.BulkFromString("key_spec_index"), resp.Int(int64(a.keySpecIndex)))
 		}
 		if a.token != "" || a.typ == "pure-token" { // MIGRATE's empty_string is the token ""
@@ -334,15 +345,22 @@ func keysAndFlags(spec *commandSpec, doc *commandDoc, args [][]byte) ([][]byte, 
 		}
 		return keys, flags
 	}
-	if spec.movableKeys != nil && slices.ContainsFunc(doc.keySpecs, func(ks keySpec) bool { return slices.Contains(ks.flags, "incomplete") }) {
-		// Redis's key specs cannot find these keys (MIGRATE … KEYS): it
-		// asks the command's own finder, and flags every key as the
-		// first spec does.
+	if spec.movableKeys != nil && slices.ContainsFunc(doc.keySpecs, func(ks keySpec) bool { return ks.unknown || slices.Contains(ks.flags, "incomplete") }) {
+		// Redis's key specs cannot find these keys (MIGRATE … KEYS, SORT
+		// … STORE): it asks the command's own finder, whose first key is
+		// flagged as the first spec says and the others as the last one
+		// (MIGRATE's KEYS, SORT's destination).
 		keys := spec.movableKeys(args)
-		flag := slices.DeleteFunc(slices.Clone(doc.keySpecs[0].flags), func(f string) bool { return f == "incomplete" })
+		withoutIncomplete := func(ks keySpec) []string {
+			return slices.DeleteFunc(slices.Clone(ks.flags), func(f string) bool { return f == "incomplete" })
+		}
+		first, rest := withoutIncomplete(doc.keySpecs[0]), withoutIncomplete(doc.keySpecs[len(doc.keySpecs)-1])
 		flags := make([][]string, len(keys))
 		for i := range flags {
-			flags[i] = flag
+			flags[i] = rest
+		}
+		if len(flags) > 0 {
+			flags[0] = first
 		}
 		return keys, flags
 	}

@@ -1351,6 +1351,47 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "member", typ: "string"},
 		},
 	},
+	"sort": {
+		summary: "Sort a list, set or sorted set, optionally by other keys' values, and return or store the result.", since: "1.0.0", group: "generic",
+		arity: -2, flags: []string{"write", "denyoom", "movablekeys"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@write", "@set", "@sortedset", "@list", "@slow", "@dangerous"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}, {flags: []string{"RO", "access"}, unknown: true}, {flags: []string{"OW", "update"}, unknown: true}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "pattern", typ: "pattern", keySpecIndex: 1, namesKeys: true, token: "BY", flags: []string{"optional"}},
+			{name: "offset_count", typ: "block", token: "LIMIT", flags: []string{"optional"}, args: []docArg{
+				{name: "offset", typ: "integer"},
+				{name: "count", typ: "integer"},
+			}},
+			{name: "pattern", typ: "pattern", keySpecIndex: 1, namesKeys: true, token: "GET", flags: []string{"optional", "multiple", "multiple_token"}},
+			{name: "order", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "asc", typ: "pure-token", token: "ASC"},
+				{name: "desc", typ: "pure-token", token: "DESC"},
+			}},
+			{name: "sorting", typ: "pure-token", token: "ALPHA", flags: []string{"optional"}},
+			{name: "destination", typ: "key", keySpecIndex: 2, token: "STORE", flags: []string{"optional"}},
+		},
+	},
+	"sort_ro": {
+		summary: "Sort a list, set or sorted set without storing the result (SORT for read-only replicas).", since: "7.0.0", group: "generic",
+		arity: -2, flags: []string{"readonly", "movablekeys"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@set", "@sortedset", "@list", "@slow", "@dangerous"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}, {flags: []string{"RO", "access"}, unknown: true}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "pattern", typ: "pattern", keySpecIndex: 1, namesKeys: true, token: "BY", flags: []string{"optional"}},
+			{name: "offset_count", typ: "block", token: "LIMIT", flags: []string{"optional"}, args: []docArg{
+				{name: "offset", typ: "integer"},
+				{name: "count", typ: "integer"},
+			}},
+			{name: "pattern", typ: "pattern", keySpecIndex: 1, namesKeys: true, token: "GET", flags: []string{"optional", "multiple", "multiple_token"}},
+			{name: "order", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "asc", typ: "pure-token", token: "ASC"},
+				{name: "desc", typ: "pure-token", token: "DESC"},
+			}},
+			{name: "sorting", typ: "pure-token", token: "ALPHA", flags: []string{"optional"}},
+		},
+	},
 	"spop": {
 		summary: "Remove and return random members of a set.", since: "1.0.0", group: "set",
 		arity: -2, flags: []string{"write", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,
