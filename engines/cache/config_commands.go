@@ -167,7 +167,14 @@ var configParams = map[string]configParam{
 			return "", true
 		},
 	},
-	"databases": {get: func(n *Node) string { return strconv.Itoa(len(n.dbs)) }},
+	"databases":       {get: func(n *Node) string { return strconv.Itoa(len(n.dbs)) }},
+	"cluster-enabled": {get: func(n *Node) string { return yesNo(n.cfg.ClusterEnabled) }},
+	// Redis 7.0 protects dbfilename (enable-protected-configs no): it is
+	// read here and set only at start.
+	"dbfilename": {
+		get: func(n *Node) string { return n.cfg.DBFilename },
+		set: func(*Node, string) (string, bool) { return "can't set protected config", false },
+	},
 }
 
 func yesNo(b bool) string {
@@ -237,6 +244,13 @@ func configCommand(c *call) resp.Value {
 			return errSubcommandArity("config", sub)
 		}
 		return configSet(c)
+	case "rewrite":
+		if len(c.args) != 2 {
+			return errSubcommandArity("config", sub)
+		}
+		// Settings come from the command line (syslab serve), as when
+		// redis-server starts without a file.
+		return resp.Err("ERR The server is running without a config file")
 	case "resetstat":
 		if len(c.args) != 2 {
 			return errSubcommandArity("config", sub)
