@@ -58,21 +58,24 @@ type session struct {
 // lookup returns the live entry for key in the call's database.
 // Reads count as keyspace hits or misses for INFO stats.
 func (c *call) lookup(key []byte) *entry {
-	return c.countLookup(c.db.lookup(key, c.nowMillis))
+	return c.countLookup(key, c.db.lookup(key, c.nowMillis))
 }
 
 // lookupNoTouch is lookup without recording an access (Redis's
 // LOOKUP_NOTOUCH): TTL, TYPE and EXISTS leave the LRU clock alone.
 func (c *call) lookupNoTouch(key []byte) *entry {
-	return c.countLookup(c.db.lookupNoTouch(key, c.nowMillis))
+	return c.countLookup(key, c.db.lookupNoTouch(key, c.nowMillis))
 }
 
-func (c *call) countLookup(e *entry) *entry {
+// countLookup counts a read's lookup of key as a hit or a miss; a miss
+// is also the "keymiss" event (notify.go), as Redis sends both together.
+func (c *call) countLookup(key []byte, e *entry) *entry {
 	if !c.write && !c.node.loading {
 		if e != nil {
 			c.node.stats.KeyspaceHits++
 		} else {
 			c.node.stats.KeyspaceMisses++
+			c.notify(notifyKeyMiss, "keymiss", key)
 		}
 	}
 	return e

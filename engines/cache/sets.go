@@ -241,6 +241,7 @@ func saddCommand(c *call) resp.Value {
 		}
 	}
 	if added > 0 {
+		c.notify(notifySet, "sadd", key)
 		c.propagate(c.args...)
 	}
 	return resp.Int(added)
@@ -256,16 +257,22 @@ func sremCommand(c *call) resp.Value {
 		return resp.Int(0)
 	}
 	var removed int64
+	emptied := false
 	for _, member := range c.args[2:] {
 		if s.remove(member) {
 			removed++
 			if s.len() == 0 {
 				c.db.delete(string(key))
+				emptied = true
 				break
 			}
 		}
 	}
 	if removed > 0 {
+		c.notify(notifySet, "srem", key)
+		if emptied {
+			c.notify(notifyGeneric, "del", key)
+		}
 		c.propagate(c.args...)
 	}
 	return resp.Int(removed)
@@ -365,8 +372,10 @@ func spopCommand(c *call) resp.Value {
 		}
 		member := s.random(c.node.env.Rand())
 		s.remove(member)
+		c.notify(notifySet, "spop", key)
 		if s.len() == 0 {
 			c.db.delete(string(key))
+			c.notify(notifyGeneric, "del", key)
 		}
 		c.propagate(cmdSrem, key, member)
 		return resp.Bulk(member)
@@ -382,9 +391,11 @@ func spopCommand(c *call) resp.Value {
 	case s == nil || count == 0:
 		return setsReplyEmpty
 	}
+	c.notify(notifySet, "spop", key)
 	if count >= int64(s.len()) {
 		members := s.memberValues()
 		c.db.delete(string(key))
+		c.notify(notifyGeneric, "del", key)
 		c.propagate(cmdDel, key)
 		return resp.Value{Kind: resp.Set, Elems: members}
 	}
@@ -487,6 +498,9 @@ const (
 	setDiff
 )
 
+// setStoreEvents are the keyspace events of the *STORE forms.
+var setStoreEvents = [...]string{setInter: "sinterstore", setUnion: "sunionstore", setDiff: "sdiffstore"}
+
 // readSets looks up the sets named by keys; a missing key reads as nil
 // (the empty set). Every key is type-checked before any work, as in Redis.
 func (c *call) readSets(keys [][]byte) ([]*setObject, bool) {
@@ -578,11 +592,13 @@ func setOperationStore(c *call, op setOperation) resp.Value {
 	if result.len() == 0 {
 		if c.lookup(dst) != nil {
 			c.db.delete(string(dst))
+			c.notify(notifyGeneric, "del", dst)
 			c.propagate(c.args...)
 		}
 		return resp.Int(0)
 	}
 	c.db.set(string(dst), result, false)
+	c.notify(notifySet, setStoreEvents[op], dst)
 	c.propagate(c.args...)
 	return resp.Int(int64(result.len()))
 }
@@ -646,14 +662,18 @@ func smoveCommand(c *call) resp.Value {
 	case !src.remove(member):
 		return resp.Int(0)
 	}
+	c.notify(notifySet, "srem", srcKey)
 	if src.len() == 0 {
 		c.db.delete(string(srcKey))
+		c.notify(notifyGeneric, "del", srcKey)
 	}
 	if dst == nil {
 		dst = c.newSet()
 		c.db.set(string(dstKey), dst, false)
 	}
-	if !dst.add(member) {
+	if dst.add(member) {
+		c.notify(notifySet, "sadd", dstKey)
+	} else {
 		c.modified = c.args[1:2] // the destination held it already
 	}
 	c.propagate(c.args...)

@@ -222,9 +222,11 @@ func setCommand(c *call) resp.Value {
 		return resp.NullBulk
 	}
 	e := c.db.setBytes(key, &stringObject{data: value}, o.keepTTL)
+	c.notify(notifyString, "set", key)
 	switch {
 	case o.expireArg != nil:
 		c.db.setExpire(string(key), e, atMillis)
+		c.notify(notifyGeneric, "expire", key)
 		c.propagate(cmdSet, key, value, argPXAT, strconv.AppendInt(nil, atMillis, 10))
 	case o.keepTTL:
 		c.propagate(cmdSet, key, value, argKeepTTL)
@@ -275,6 +277,7 @@ func incrBy(c *call, delta int64) resp.Value {
 	}
 	current += delta
 	c.db.setBytes(key, &stringObject{data: strconv.AppendInt(nil, current, 10)}, true)
+	c.notify(notifyString, "incrby", key)
 	c.propagate(c.args...)
 	return resp.Int(current)
 }
@@ -296,6 +299,7 @@ func getsetCommand(c *call) resp.Value {
 		return replyWrongType
 	}
 	c.db.set(string(key), &stringObject{data: value}, false)
+	c.notify(notifyString, "set", key)
 	c.propagate(cmdSet, key, value)
 	if old == nil {
 		return resp.NullBulk
@@ -313,6 +317,7 @@ func getdelCommand(c *call) resp.Value {
 		return resp.NullBulk
 	}
 	c.db.delete(string(key))
+	c.notify(notifyGeneric, "del", key)
 	c.propagate(cmdDel, key)
 	return resp.Bulk(s.data)
 }
@@ -365,13 +370,16 @@ func getexCommand(c *call) resp.Value {
 		}
 		if at <= c.nowMillis && !c.node.loading {
 			c.db.delete(string(key))
+			c.notify(notifyGeneric, "del", key)
 			c.propagate(cmdDel, key)
 			return reply
 		}
 		c.db.setExpire(string(key), c.lookup(key), at)
+		c.notify(notifyGeneric, "expire", key)
 		c.propagate(cmdPexpireat, key, strconv.AppendInt(nil, at, 10))
 	case persist:
 		if c.db.persist(string(key), c.lookup(key)) {
+			c.notify(notifyGeneric, "persist", key)
 			c.propagate(cmdPersist, key)
 		}
 	}
@@ -418,6 +426,7 @@ func msetnxCommand(c *call) resp.Value {
 func msetPairs(c *call) {
 	for j := 1; j < len(c.args); j += 2 {
 		c.db.set(string(c.args[j]), &stringObject{data: c.args[j+1]}, false)
+		c.notify(notifyString, "set", c.args[j])
 	}
 	c.propagate(c.args...)
 }
@@ -428,6 +437,7 @@ func setnxCommand(c *call) resp.Value {
 		return resp.Int(0)
 	}
 	c.db.set(string(key), &stringObject{data: value}, false)
+	c.notify(notifyString, "set", key)
 	c.propagate(cmdSet, key, value)
 	return resp.Int(1)
 }
@@ -444,6 +454,8 @@ func setexGeneric(c *call, unitMillis int64, name string) resp.Value {
 	}
 	e := c.db.set(string(key), &stringObject{data: value}, false)
 	c.db.setExpire(string(key), e, at)
+	c.notify(notifyString, "set", key)
+	c.notify(notifyGeneric, "expire", key)
 	c.propagate(cmdSet, key, value, argPXAT, strconv.AppendInt(nil, at, 10))
 	return resp.OK
 }
@@ -467,6 +479,7 @@ func appendCommand(c *call) resp.Value {
 		data = append(append(data, s.data...), suffix...)
 	}
 	c.db.set(string(key), &stringObject{data: data}, true)
+	c.notify(notifyString, "append", key)
 	c.propagate(c.args...)
 	return resp.Int(int64(len(data)))
 }
@@ -548,6 +561,7 @@ func setrangeCommand(c *call) resp.Value {
 	copy(data, old)
 	copy(data[offset:], patch)
 	c.db.set(string(key), &stringObject{data: data}, true)
+	c.notify(notifyString, "setrange", key)
 	c.propagate(c.args...)
 	return resp.Int(int64(len(data)))
 }
@@ -596,6 +610,7 @@ func setbitCommand(c *call) resp.Value {
 		data[byteIndex] &^= mask
 	}
 	c.db.set(string(key), &stringObject{data: data}, true)
+	c.notify(notifyString, "setbit", key)
 	c.propagate(c.args...)
 	return resp.Int(int64(boolInt(wasSet)))
 }
@@ -763,6 +778,7 @@ func incrbyfloatCommand(c *call) resp.Value {
 	}
 	text := formatLongDouble(sum)
 	c.db.set(string(key), &stringObject{data: text}, true)
+	c.notify(notifyString, "incrbyfloat", key)
 	c.propagate(cmdSet, key, text, argKeepTTL)
 	return resp.Bulk(text)
 }
