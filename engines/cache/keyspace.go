@@ -96,7 +96,8 @@ type keyspace struct {
 	recent    *entry
 	recentKey []byte
 	// notifyFlags points at the node's notify-keyspace-events and onNew
-	// is told about each key created while its "n" class is on (notify.go).
+	// is told about each key created while its "n" class is on, except
+	// while loading (notify.go).
 	notifyFlags *notifyClass
 	onNew       func(key string)
 }
@@ -193,8 +194,8 @@ func (ks *keyspace) setBytes(key []byte, value object, keepTTL bool) *entry {
 // a new key).
 func (ks *keyspace) setEntry(key string, e *entry, added bool, value object, keepTTL bool) *entry {
 	if added {
-		if *ks.notifyFlags&notifyNew != 0 {
-			ks.onNew(key)
+		if *ks.notifyFlags&notifyNew != 0 && !*ks.loading {
+			ks.onNew(key) // loading creates keys silently, as Redis's loader
 		}
 		ks.access.initEntry(e)
 		if ks.sampleAll != nil {

@@ -149,10 +149,7 @@ func (n *Node) notifyKeyspaceEvent(class notifyClass, event string, key []byte, 
 
 // notifyNewKey is the keyspaces' hook for a key just created (Redis's
 // dbAdd). Loading a snapshot or a full sync creates keys without events,
-// as Redis's RDB loading does.
+// as Redis's RDB loading does: the keyspace does not call it then.
 func (n *Node) notifyNewKey(dbIndex int, key string) {
-	if n.notifyFlags&notifyNew == 0 || n.loading {
-		return
-	}
 	n.notifyKeyspaceEvent(notifyNew, "new", []byte(key), dbIndex)
 }
