@@ -71,6 +71,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	save := fs.String("save", cache.DefaultSave, "snapshot rules `\"<seconds> <changes> …\"` (Redis's default); \"\" for no snapshots")
 	maxMemory := fs.String("maxmemory", "0", "memory limit for the dataset (100mb, 2gb, bytes); 0 = no limit")
 	maxMemoryPolicy := fs.String("maxmemory-policy", cache.PolicyNoEviction, "what goes when over --maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl")
+	notifyEvents := fs.String("notify-keyspace-events", "", "keyspace notification classes in Redis's letters (\"KEA\", \"Ex\"); \"\" for none")
 	ioThreads := fs.Int("io-threads", 1, "event loops serving connections (Redis's io-threads): each reads, parses and writes for its share on its own thread; commands still run one at a time")
 	gcPercent := fs.Int("gogc", -1, fmt.Sprintf("Go garbage collector target `percent` (GOGC); -1 = %d; a GOGC environment variable wins", serveGCPercentDefault))
 	clusterFlags := addClusterServeFlags(fs)
@@ -103,6 +104,8 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 			Save:            *save,
 			MaxMemoryBytes:  maxMemoryBytes,
 			MaxMemoryPolicy: *maxMemoryPolicy,
+
+			NotifyKeyspaceEvents: *notifyEvents,
 		},
 		Log:       stderr,
 		IOThreads: *ioThreads,
