@@ -69,6 +69,19 @@ func (c *call) lookupNoTouch(key []byte) *entry {
 
 // countLookup counts a read's lookup of key as a hit or a miss; a miss
 // is also the "keymiss" event (notify.go), as Redis sends both together.
+// lookupRead is lookup for a write command's read of key where Redis
+// looks it up as a read (lookupKeyRead): the old value of GETDEL, GETEX,
+// GETSET and SET … GET, the sources of COPY and the *STORE commands. Such a
+// lookup counts as a keyspace hit or miss, and a miss is a "keymiss"
+// event, as for a read command.
+func (c *call) lookupRead(key []byte) *entry {
+	write := c.write
+	c.write = false
+	e := c.lookup(key)
+	c.write = write
+	return e
+}
+
 func (c *call) countLookup(key []byte, e *entry) *entry {
 	if !c.write && !c.node.loading {
 		if e != nil {

@@ -153,7 +153,7 @@ func copyCommand(c *call) resp.Value {
 	if dstIndex == c.dbIndex && bytes.Equal(src, dst) {
 		return replySameObjects
 	}
-	e := c.lookup(src)
+	e := c.lookupRead(src)
 	if e == nil {
 		return resp.Int(0)
 	}

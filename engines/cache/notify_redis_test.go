@@ -236,7 +236,18 @@ func TestKeyspaceNotificationsOfBlockedClientsAgreeWithRedis(t *testing.T) {
 func TestKeyspaceNotificationClassesAgreeWithRedis(t *testing.T) {
 	nc := newNotifyComparison(t, "")
 	script := []string{"SET s 1", "EXPIRE s 100", "LPUSH l a", "SADD st a", "HSET h f v", "ZADD z 1 a", "DEL s l st h z",
-		"GET nokey", "MGET nokey s", "EXISTS nokey", "TYPE nokey", "LRANGE nokey 0 -1", "SET new1 v", "RPUSH new2 a"}
+		"GET nokey", "MGET nokey s", "EXISTS nokey", "TYPE nokey", "LRANGE nokey 0 -1", "SET new1 v", "RPUSH new2 a",
+		// Write commands that read: which of their lookups count as misses.
+		"GETDEL nokey", "GETEX nokey", "SET g v GET", "SUNIONSTORE d nokey nokey2", "ZUNIONSTORE d 1 nokey",
+		"SINTERSTORE d nokey", "SDIFFSTORE d nokey", "ZINTERSTORE d 1 nokey", "ZDIFFSTORE d 1 nokey", "ZRANGESTORE d nokey 0 -1",
+		"LMPOP 1 nokey LEFT", "ZMPOP 1 nokey MIN", "LPOP nokey", "SPOP nokey", "ZPOPMIN nokey",
+		"GETSET gs v", "HINCRBY hi f 1", "PERSIST nokey", "EXPIRE nokey 10", "MOVE nokey 1", "SETRANGE sr 0 x",
+		"LMOVE nokey d LEFT LEFT", "SMOVE nokey d m", "SINTERCARD 1 nokey", "ZINTERCARD 1 nokey", "LCS nokey nokey2",
+		"TTL nokey", "OBJECT ENCODING nokey", "DUMP nokey", "COPY nokey d", "RENAME nokey d", "INCR ctr", "APPEND ap x",
+		"HGET nokey f", "SISMEMBER nokey m", "ZSCORE nokey m", "LPOS nokey a", "STRLEN nokey", "GETRANGE nokey 0 1",
+		"SRANDMEMBER nokey", "ZRANDMEMBER nokey", "HRANDFIELD nokey", "SCARD nokey", "SMEMBERS nokey",
+		"SINTER nokey", "ZRANGE nokey 0 -1", "HGETALL nokey", "LINDEX nokey 0", "LLEN nokey", "PTTL nokey",
+		"EXPIRETIME nokey", "TOUCH nokey", "SRANDMEMBER nokey 2"}
 	for _, flags := range []string{"", "K", "E", "KE", "Kg", "E$", "Kl", "Es", "Kh", "Ez", "KEA", "KEAn", "KEn", "KEm", "Em", "KEAm", "Kgx"} {
 		nc.setFlags(flags)
 		nc.run(sameReply, script...)
@@ -275,4 +286,29 @@ func TestNotifyKeyspaceEventsConfigAgreesWithRedis(t *testing.T) {
 	lines = append(lines, "CONFIG SET notify-keyspace-events KEA maxmemory-policy nosuch", "CONFIG GET notify-keyspace-events",
 		"CONFIG SET notify-keyspace-events \"\"") // the next protocol's run starts from the default again
 	compareWithRedis(t, lines)
+}
+
+// The reads that write commands make as reads (GETDEL's old value, the
+// sources of SUNIONSTORE, COPY's source…) count as keyspace hits and
+// misses, as they do in Redis: the same lookups that send "keymiss".
+func TestWriteCommandsReadsCountAsRedisCounts(t *testing.T) {
+	c := newComparison(t, Config{}, resp.RESP2)
+	for _, line := range []string{"SET s v", "SADD st a", "ZADD z 1 a", "GETDEL nokey", "GETEX s", "GETSET s w", "SET s v GET",
+		"SET s2 v GET", "SUNIONSTORE d st nokey", "SINTERSTORE d st", "ZUNIONSTORE d 2 z nokey", "ZRANGESTORE d z 0 -1",
+		"COPY s s3", "COPY nokey s4", "INCR ctr", "APPEND s x", "LPUSH l a", "RPOPLPUSH l l2", "RENAME l2 l3", "SMOVE st st2 a"} {
+		c.check(line, sameReply)
+	}
+	counters := func(info string) string {
+		var out []string
+		for _, line := range strings.Split(info, "\r\n") {
+			if strings.HasPrefix(line, "keyspace_hits:") || strings.HasPrefix(line, "keyspace_misses:") {
+				out = append(out, line)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	ours, theirs := counters(string(c.onNode("INFO stats")[0].Str)), counters(string(c.onRedis("INFO stats").Str))
+	if ours != theirs {
+		t.Fatalf("after the same commands the node counts %q, redis-server %q", ours, theirs)
+	}
 }

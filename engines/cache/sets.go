@@ -210,7 +210,11 @@ var setCommands = []commandSpec{
 // getSet returns the set at key, nil if absent, or ok=false for a key of
 // another type.
 func (c *call) getSet(key []byte) (s *setObject, ok bool) {
-	e := c.lookup(key)
+	return setOf(c.lookup(key))
+}
+
+// setOf is e's set: nil for no entry, false for another type.
+func setOf(e *entry) (s *setObject, ok bool) {
 	if e == nil {
 		return nil, true
 	}
@@ -506,7 +510,7 @@ var setStoreEvents = [...]string{setInter: "sinterstore", setUnion: "sunionstore
 func (c *call) readSets(keys [][]byte) ([]*setObject, bool) {
 	sets := make([]*setObject, len(keys))
 	for i, key := range keys {
-		s, ok := c.getSet(key)
+		s, ok := setOf(c.lookupRead(key)) // a read even for the *STORE forms
 		if !ok {
 			return nil, false
 		}

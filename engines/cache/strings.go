@@ -197,7 +197,12 @@ func setCommand(c *call) resp.Value {
 			return errReply
 		}
 	}
-	current := c.lookup(key)
+	var current *entry
+	if o.get {
+		current = c.lookupRead(key) // SET … GET reads the old value as GET does
+	} else {
+		current = c.lookup(key)
+	}
 	old, ok := stringOf(current)
 	if !ok && o.get {
 		return replyWrongType
@@ -294,7 +299,7 @@ var (
 // getsetCommand is GETSET key value: SET … GET, logged as a plain SET.
 func getsetCommand(c *call) resp.Value {
 	key, value := c.args[1], c.args[2]
-	old, ok := c.getString(key)
+	old, ok := stringOf(c.lookupRead(key))
 	if !ok {
 		return replyWrongType
 	}
@@ -309,7 +314,7 @@ func getsetCommand(c *call) resp.Value {
 
 func getdelCommand(c *call) resp.Value {
 	key := c.args[1]
-	s, ok := c.getString(key)
+	s, ok := stringOf(c.lookupRead(key))
 	switch {
 	case !ok:
 		return replyWrongType
@@ -354,7 +359,7 @@ func getexCommand(c *call) resp.Value {
 			return resp.Err(errSyntax)
 		}
 	}
-	s, ok := c.getString(key)
+	s, ok := stringOf(c.lookupRead(key))
 	switch {
 	case !ok:
 		return replyWrongType

@@ -109,7 +109,11 @@ func (z *zsetObject) score(member []byte) (float64, bool) {
 // getZset returns the sorted set at key, nil if absent, or ok=false for a
 // key of another type.
 func (c *call) getZset(key []byte) (z *zsetObject, ok bool) {
-	e := c.lookup(key)
+	return zsetOf(c.lookup(key))
+}
+
+// zsetOf is e's sorted set: nil for no entry, false for another type.
+func zsetOf(e *entry) (z *zsetObject, ok bool) {
 	if e == nil {
 		return nil, true
 	}
@@ -946,7 +950,7 @@ func zrangestoreCommand(c *call) resp.Value {
 	if !ok {
 		return errReply
 	}
-	src, ok := c.getZset(c.args[2])
+	src, ok := zsetOf(c.lookupRead(c.args[2]))
 	if !ok {
 		return replyWrongType
 	}
@@ -1256,7 +1260,7 @@ type zsetOpSource struct {
 // ZINTERCARD: as in Redis a plain set is accepted too, each member with
 // score 1, so it is copied into a scratch sorted set here.
 func (c *call) getZsetOperand(key []byte) (*zsetObject, bool) {
-	e := c.lookup(key)
+	e := c.lookupRead(key) // a read even for the *STORE forms
 	if e == nil {
 		return nil, true
 	}
