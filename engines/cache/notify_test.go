@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"syslab/sim"
 )
 
 // subscriberMessages returns the "channel message" pairs pushed to client
@@ -131,4 +133,29 @@ func FuzzNotifyFlags(f *testing.F) {
 			t.Fatalf("%q: canonical %q parses to %b, want %b", s, canonical, again, flags)
 		}
 	})
+}
+
+// With notifications on, the pushes are part of the simulation's trace:
+// the same seed must give the same trace, expiry and random eviction
+// included.
+func TestSimKeyspaceNotificationsDeterministic(t *testing.T) {
+	run := func(flags string) uint64 {
+		cfg := Config{NotifyKeyspaceEvents: flags, MaxMemoryPolicy: PolicyAllKeysRandom, MaxMemoryBytes: 40 * oneKeyBytes}
+		h := newSimClients(t, 41, cfg, realDisk, sim.Latency{}, clientID, "subscriber")
+		h.sendFrom("subscriber", "PSUBSCRIBE __key*__:*")
+		for i := range 60 {
+			h.do("SET k:" + pad4(i) + " 0123456789abcdef PX " + itoa(50+i*10))
+		}
+		h.do("RPUSH l a b c")
+		h.do("LMOVE l l2 LEFT RIGHT")
+		h.runFor(2 * time.Second) // active expiry
+		return h.w.TraceHash()
+	}
+	on := run("KEA")
+	if again := run("KEA"); again != on {
+		t.Fatalf("same seed, notifications on: trace %x then %x", on, again)
+	}
+	if off := run(""); off == on {
+		t.Fatal("the trace with notifications on equals the one with them off: no push was traced")
+	}
 }
