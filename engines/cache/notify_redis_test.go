@@ -201,15 +201,25 @@ func TestKeyspaceNotificationsAgreeWithRedis(t *testing.T) {
 // last.
 func TestKeyspaceNotificationsOfBlockedClientsAgreeWithRedis(t *testing.T) {
 	nc := newNotifyComparison(t, "KEA")
-	for _, c := range []struct{ block, fill string }{
-		{"BLPOP bl 0", "RPUSH bl a"},
-		{"BLPOP bl 0", "RPUSH bl a b"},
-		{"BLMOVE bl dst RIGHT LEFT 0", "LPUSH bl a"},
-		{"BRPOPLPUSH bl dst 0", "LPUSH bl a b"},
-		{"BLMPOP 0 1 bl LEFT COUNT 5", "RPUSH bl a b c"},
-		{"BZPOPMIN bz 0", "ZADD bz 1 a"},
-		{"BZMPOP 0 1 bz MAX COUNT 2", "ZADD bz 1 a 2 b 3 c"},
+	for _, c := range []struct{ setup, block, fill string }{
+		{"", "BLPOP bl 0", "RPUSH bl a"},
+		{"", "BLPOP bl 0", "RPUSH bl a b"},
+		{"", "BLMOVE bl dst RIGHT LEFT 0", "LPUSH bl a"},
+		{"", "BRPOPLPUSH bl dst 0", "LPUSH bl a b"},
+		{"", "BLMPOP 0 1 bl LEFT COUNT 5", "RPUSH bl a b c"},
+		{"", "BZPOPMIN bz 0", "ZADD bz 1 a"},
+		{"", "BZMPOP 0 1 bz MAX COUNT 2", "ZADD bz 1 a 2 b 3 c"},
+		// Waiting on several keys: only the one served from is notified.
+		{"", "BLPOP bl other 0", "RPUSH other a"},
+		{"", "BLMPOP 0 2 other bl RIGHT", "RPUSH bl a b"},
+		{"", "BZPOPMAX other bz 0", "ZADD bz 1 a"},
+		// A client served by a list LMOVE filled: the move's events, then
+		// the served pop's.
+		{"RPUSH src x y", "BLPOP bl 0", "LMOVE src bl LEFT LEFT"},
 	} {
+		if c.setup != "" {
+			nc.run(sameReply, c.setup)
+		}
 		blocker := nc.blockOnBoth(c.block)
 		// The node answers the filler, then the served client.
 		before := len(nc.env.replies)
@@ -227,7 +237,7 @@ func TestKeyspaceNotificationsOfBlockedClientsAgreeWithRedis(t *testing.T) {
 		}
 		nc.expectSame(c.fill)
 		nc.waitBlocked(0)
-		nc.run(sameReply, "DEL bl dst bz")
+		nc.run(sameReply, "DEL bl dst bz other src")
 	}
 }
 
