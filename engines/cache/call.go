@@ -82,6 +82,17 @@ func (c *call) lookupRead(key []byte) *entry {
 	return e
 }
 
+// expireBeforeOverwrite deletes key if its TTL ran out, as a lookup
+// would, before a command replaces it without reading it (MSET, SETEX,
+// the *STORE commands): Redis's setKey looks the key up first, so such a
+// key is notified (and propagated) as expired before it is replaced, and
+// then created anew.
+func (c *call) expireBeforeOverwrite(key []byte) {
+	if c.db.volatile.len() > 0 {
+		c.db.lookupNoTouch(key, c.nowMillis)
+	}
+}
+
 func (c *call) countLookup(key []byte, e *entry) *entry {
 	if !c.write && !c.node.loading {
 		if e != nil {

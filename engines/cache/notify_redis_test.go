@@ -289,11 +289,25 @@ func TestKeyspaceNotificationsOfExpiryAgreeWithRedis(t *testing.T) {
 		nc.expectSame("expiry of the clock key")
 	}
 	nc.run(sameReply, "SET gone v PX 20", "SET rewritten v PX 20", "RPUSH pushed a", "PEXPIRE pushed 20",
-		"SET clock x PX 20")
+		"SADD src a", "ZADD zsrc 1 a")
+	expiring := []string{"mset", "setex", "psetex", "sstore", "zstore", "rstore", "restored", "hashed", "appended", "incred", "renamed",
+		"semptied", "zemptied", "copied", "moved"}
+	for _, key := range expiring {
+		nc.run(sameReply, "SET "+key+" v PX 20")
+	}
+	nc.run(sameReply, "SET clock x PX 20")
 	passTime()
 	// Read, written, pushed to after the deadline: "expired" first, then
 	// the command's own events ("new" for a key created again).
 	nc.run(sameReply, "EXISTS gone", "SET rewritten w", "RPUSH pushed b", "EXISTS gone")
+	// Commands that overwrite without reading first: the expired key is
+	// still notified as expired before it is replaced.
+	nc.run(sameReply, "MSET mset 1 other 2", "SETEX setex 100 v", "PSETEX psetex 100000 v", "SUNIONSTORE sstore src",
+		"ZUNIONSTORE zstore 1 zsrc", "ZRANGESTORE rstore zsrc 0 -1", "HSET hashed f v", "APPEND appended x", "INCR incred",
+		"SET renamesrc v", "RENAME renamesrc renamed", "SINTERSTORE semptied nokey", "ZINTERSTORE zemptied 1 nokey",
+		"SET copysrc v", "COPY copysrc copied", "SELECT 1", "SET moved v", "MOVE moved 0", "SELECT 0")
+	payload := nc.real.doLine("DUMP src").Str
+	nc.runArgs("RESTORE restored REPLACE", []byte("RESTORE"), []byte("restored"), []byte("0"), payload, []byte("REPLACE"))
 }
 
 func TestNotifyKeyspaceEventsConfigAgreesWithRedis(t *testing.T) {

@@ -594,13 +594,15 @@ func setOperationStore(c *call, op setOperation) resp.Value {
 	}
 	result := computeSetOperation(op, sets, c.node.env.Rand().Uint64())
 	if result.len() == 0 {
-		if c.lookup(dst) != nil {
-			c.db.delete(string(dst))
+		// Deleted unread, as Redis's dbDelete: an expired destination
+		// still there is notified as deleted, not as expired.
+		if c.db.delete(string(dst)) {
 			c.notify(notifyGeneric, "del", dst)
 			c.propagate(c.args...)
 		}
 		return resp.Int(0)
 	}
+	c.expireBeforeOverwrite(dst)
 	c.db.set(string(dst), result, false)
 	c.notify(notifySet, setStoreEvents[op], dst)
 	c.propagate(c.args...)

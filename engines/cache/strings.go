@@ -430,6 +430,7 @@ func msetnxCommand(c *call) resp.Value {
 // logs the command as it came: it has no relative parts.
 func msetPairs(c *call) {
 	for j := 1; j < len(c.args); j += 2 {
+		c.expireBeforeOverwrite(c.args[j])
 		c.db.set(string(c.args[j]), &stringObject{data: c.args[j+1]}, false)
 		c.notify(notifyString, "set", c.args[j])
 	}
@@ -457,6 +458,7 @@ func setexGeneric(c *call, unitMillis int64, name string) resp.Value {
 	if !ok {
 		return errReply
 	}
+	c.expireBeforeOverwrite(key)
 	e := c.db.set(string(key), &stringObject{data: value}, false)
 	c.db.setExpire(string(key), e, at)
 	c.notify(notifyString, "set", key)

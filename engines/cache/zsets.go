@@ -970,13 +970,14 @@ func zrangestoreCommand(c *call) resp.Value {
 // stored result is the command's name (zunionstore, zrangestore, …).
 func (c *call) storeZset(dst []byte, z *zsetObject) resp.Value {
 	if z.len() == 0 {
-		if c.lookup(dst) != nil {
-			c.db.delete(string(dst))
+		// Deleted unread, as Redis's dbDelete (see setOperationStore).
+		if c.db.delete(string(dst)) {
 			c.notify(notifyGeneric, "del", dst)
 			c.propagate(c.args...)
 		}
 		return resp.Int(0)
 	}
+	c.expireBeforeOverwrite(dst)
 	c.db.set(string(dst), z, false)
 	if c.node.notifyFlags&notifyZset != 0 {
 		c.notify(notifyZset, strings.ToLower(string(c.args[0])), dst)
