@@ -153,7 +153,8 @@ func TestKeyspaceNotificationsAgreeWithRedis(t *testing.T) {
 		"GETEX s PXAT 1", "INCR s")
 	// Generic.
 	nc.run(sameReply, "SET a 1", "SET b 2", "DEL a b nokey", "SET a 1", "UNLINK a", "SET e 1", "EXPIRE e 100",
-		"PEXPIRE e 100000 NX", "PERSIST e", "PERSIST e", "EXPIREAT e 1", "EXISTS e", "SET r 1", "RENAME r r2",
+		"PEXPIRE e 100000 NX", "PERSIST e", "PERSIST e", "EXPIREAT e 99999999999", "PEXPIREAT e 99999999999999 GT",
+		"EXPIRE e 100 GT", "EXPIRE e 100 LT", "EXPIRE e 0", "SET e 1", "EXPIREAT e 1", "EXISTS e", "SET r 1", "RENAME r r2",
 		"RENAME r2 r2", "SET r3 x", "RENAME r2 r3", "RENAMENX r3 s2", "RENAMENX r3 r4", "COPY r4 c1", "COPY r4 c1",
 		"COPY r4 c1 REPLACE", "COPY r4 c1 DB 1", "MOVE c1 1", "MOVE c1 1", "SET c1 z", "MOVE c1 1",
 		"SELECT 1", "SET only1 x", "DEL only1 c1", "SELECT 0", "SWAPDB 0 1", "SWAPDB 0 1", "FLUSHDB")
@@ -168,6 +169,9 @@ func TestKeyspaceNotificationsAgreeWithRedis(t *testing.T) {
 	nc.run(sameReply, "SADD st a b c", "SADD st a", "SREM st nosuch", "SREM st a", "SMOVE st st2 b", "SMOVE st st2 nosuch",
 		"SADD st2 c", "SMOVE st st2 c", "SADD one1 z", "SPOP one1", "SADD st a b", "SPOP st 0")
 	nc.run(sameElements, "SPOP st 5")
+	nc.run(sameReply, "SADD st3 a b c d")
+	nc.run(sameShape, "SPOP st3 2", "SPOP st3 1", "SPOP st3")
+	nc.run(sameReply, "SCARD st3", "SPOP st3 1", "EXISTS st3")
 	nc.run(sameReply, "SADD x1 a b c", "SADD x2 b c d", "SINTERSTORE dst x1 x2", "SUNIONSTORE dst x1 x2", "SDIFFSTORE dst x1 x2",
 		"SINTERSTORE dst x1 nokey", "SINTERSTORE dst x1 nokey", "SUNIONSTORE dst nokey", "SMOVE x1 x1 a")
 	// Hashes.
@@ -175,7 +179,8 @@ func TestKeyspaceNotificationsAgreeWithRedis(t *testing.T) {
 		"HINCRBYFLOAT h a 0.5", "HDEL h nosuch", "HDEL h a b c", "HDEL h d", "HINCRBY newh f 1")
 	// Sorted sets.
 	nc.run(sameReply, "ZADD z 1 a 2 b 3 c", "ZADD z 1 a", "ZADD z XX 5 nosuch", "ZADD z INCR 1 a", "ZADD z CH 9 a",
-		"ZINCRBY z 1 b", "ZINCRBY newz 1 m", "ZREM z nosuch", "ZREM z a", "ZADD z 4 d 5 e 6 f",
+		"ZINCRBY z 1 b", "ZINCRBY newz 1 m", "ZADD z GT 1 b", "ZADD z LT 1 b", "ZADD z NX 7 b", "ZADD z NX 7 q",
+		"ZADD z XX CH INCR 1 q", "ZADD z GT INCR -1 q", "ZREM z nosuch", "ZREM z a", "ZADD z 4 d 5 e 6 f",
 		"ZREMRANGEBYSCORE z 100 200", "ZREMRANGEBYSCORE z 4 4", "ZREMRANGEBYRANK z 0 0", "ZREMRANGEBYLEX z [a [b",
 		"ZADD z 1 a 2 b", "ZPOPMIN z", "ZPOPMAX z 2", "ZPOPMIN z 0", "ZMPOP 2 nokey z MIN COUNT 1", "BZPOPMIN z 1",
 		"BZPOPMAX newz 1", "ZADD z 7 g", "BZMPOP 1 1 z MAX", "ZADD z1 1 a 2 b", "ZADD z2 2 b 3 c", "ZUNIONSTORE zd 2 z1 z2",
