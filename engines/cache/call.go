@@ -67,8 +67,6 @@ func (c *call) lookupNoTouch(key []byte) *entry {
 	return c.countLookup(key, c.db.lookupNoTouch(key, c.nowMillis))
 }
 
-// countLookup counts a read's lookup of key as a hit or a miss; a miss
-// is also the "keymiss" event (notify.go), as Redis sends both together.
 // lookupRead is lookup for a write command's read of key where Redis
 // looks it up as a read (lookupKeyRead): the old value of GETDEL, GETEX,
 // GETSET and SET … GET, the sources of COPY and the *STORE commands. Such a
@@ -93,6 +91,8 @@ func (c *call) expireBeforeOverwrite(key []byte) {
 	}
 }
 
+// countLookup counts a read's lookup of key as a hit or a miss; a miss
+// is also the "keymiss" event (notify.go), as Redis sends both together.
 func (c *call) countLookup(key []byte, e *entry) *entry {
 	if !c.write && !c.node.loading {
 		if e != nil {
