@@ -72,6 +72,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	requirePass := fs.String("requirepass", "", "`password` clients must give (AUTH, HELLO … AUTH) before other commands; empty: none")
 	maxMemory := fs.String("maxmemory", "0", "memory limit for the dataset (100mb, 2gb, bytes); 0 = no limit")
 	maxMemoryPolicy := fs.String("maxmemory-policy", cache.PolicyNoEviction, "what goes when over --maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl")
+	notifyEvents := fs.String("notify-keyspace-events", "", "keyspace notification classes in Redis's letters (\"KEA\", \"Ex\"); \"\" for none")
 	ioThreads := fs.Int("io-threads", 1, "event loops serving connections (Redis's io-threads): each reads, parses and writes for its share on its own thread; commands still run one at a time")
 	gcPercent := fs.Int("gogc", -1, fmt.Sprintf("Go garbage collector target `percent` (GOGC); -1 = %d; a GOGC environment variable wins", serveGCPercentDefault))
 	clusterFlags := addClusterServeFlags(fs)
@@ -105,6 +106,8 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 			Save:            *save,
 			MaxMemoryBytes:  maxMemoryBytes,
 			MaxMemoryPolicy: *maxMemoryPolicy,
+
+			NotifyKeyspaceEvents: *notifyEvents,
 		},
 		Log:       stderr,
 		IOThreads: *ioThreads,

@@ -469,6 +469,7 @@ func isHexWithoutExponent(s string) bool {
 // popOne pops one element for BLPOP/BRPOP, propagated as LPOP/RPOP key.
 func popOne(c *call, key []byte, l *listObject, left bool) resp.Value {
 	elem := l.pop(left)
+	c.notify(notifyList, popEvent(left), key)
 	c.deleteIfEmpty(key, l)
 	cmd := cmdRpop
 	if left {

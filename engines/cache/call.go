@@ -62,21 +62,48 @@ type session struct {
 // lookup returns the live entry for key in the call's database.
 // Reads count as keyspace hits or misses for INFO stats.
 func (c *call) lookup(key []byte) *entry {
-	return c.countLookup(c.db.lookup(key, c.nowMillis))
+	return c.countLookup(key, c.db.lookup(key, c.nowMillis))
 }
 
 // lookupNoTouch is lookup without recording an access (Redis's
 // LOOKUP_NOTOUCH): TTL, TYPE and EXISTS leave the LRU clock alone.
 func (c *call) lookupNoTouch(key []byte) *entry {
-	return c.countLookup(c.db.lookupNoTouch(key, c.nowMillis))
+	return c.countLookup(key, c.db.lookupNoTouch(key, c.nowMillis))
 }
 
-func (c *call) countLookup(e *entry) *entry {
+// lookupRead is lookup for a write command's read of key where Redis
+// looks it up as a read (lookupKeyRead): the old value of GETDEL, GETEX,
+// GETSET and SET … GET, the sources of COPY and the *STORE commands. Such a
+// lookup counts as a keyspace hit or miss, and a miss is a "keymiss"
+// event, as for a read command.
+func (c *call) lookupRead(key []byte) *entry {
+	write := c.write
+	c.write = false
+	e := c.lookup(key)
+	c.write = write
+	return e
+}
+
+// expireBeforeOverwrite deletes key if its TTL ran out, as a lookup
+// would, before a command replaces it without reading it (MSET, SETEX,
+// the *STORE commands): Redis's setKey looks the key up first, so such a
+// key is notified (and propagated) as expired before it is replaced, and
+// then created anew.
+func (c *call) expireBeforeOverwrite(key []byte) {
+	if c.db.volatile.len() > 0 {
+		c.db.lookupNoTouch(key, c.nowMillis)
+	}
+}
+
+// countLookup counts a read's lookup of key as a hit or a miss; a miss
+// is also the "keymiss" event (notify.go), as Redis sends both together.
+func (c *call) countLookup(key []byte, e *entry) *entry {
 	if !c.write && !c.node.loading {
 		if e != nil {
 			c.node.stats.KeyspaceHits++
 		} else {
 			c.node.stats.KeyspaceMisses++
+			c.notify(notifyKeyMiss, "keymiss", key)
 		}
 	}
 	return e

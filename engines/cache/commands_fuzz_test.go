@@ -10,8 +10,9 @@ import (
 // FuzzCommandArguments runs arbitrary arguments through the commands whose
 // argument parsing this file's seeds exercise (CLIENT KILL/LIST/PAUSE/
 // REPLY, COMMAND GETKEYS, the movable-key commands, ZMPOP, MEMORY, DEBUG,
-// CONFIG SET of the encoding limits): the node must answer, never panic,
-// and the keys the command table names must be the keys Redis's key specs
+// CONFIG SET of the encoding limits), with every keyspace notification
+// on and a subscriber listening: the node must answer, never panic, and
+// the keys the command table names must be the keys Redis's key specs
 // name.
 func FuzzCommandArguments(f *testing.F) {
 	for _, seed := range []string{
@@ -24,6 +25,8 @@ func FuzzCommandArguments(f *testing.F) {
 		"ZUNIONSTORE d 2 a b WEIGHTS 1 2 AGGREGATE MAX", "ZMPOP 1 z MIN COUNT 3", "BZMPOP 0.1 2 a b MAX",
 		"BZPOPMIN a b 0.1", "MEMORY STATS", "MEMORY DOCTOR", "OBJECT HELP", "DEBUG SLEEP 0", "DEBUG SET-ACTIVE-EXPIRE 0",
 		"CONFIG SET hash-max-listpack-entries 1", "CONFIG SET zset-max-listpack-value 1kb",
+		"LMOVE a a LEFT RIGHT", "SMOVE b c 1", "ZRANGESTORE d z 0 -1", "DEBUG RELOAD NOSAVE", "GETEX a PXAT 1",
+		"CONFIG SET notify-keyspace-events Kx", "SINTERSTORE b nokey", "COPY a b DB 3 REPLACE", "MOVE a 2",
 	} {
 		f.Add(seed)
 	}
@@ -32,9 +35,13 @@ func FuzzCommandArguments(f *testing.F) {
 		if !ok || len(args) == 0 || len(args) > 64 {
 			return
 		}
-		n, env := startNode(t, Config{})
+		n, env := startNode(t, Config{NotifyKeyspaceEvents: "KEAnm"})
+		do(n, env, "subscriber", "PSUBSCRIBE *")
 		for _, setup := range []string{"RPUSH a x y", "ZADD z 1 m 2 n", "SADD b 1 2"} {
 			do(n, env, "setup", setup)
+		}
+		if len(env.pushes) == 0 {
+			t.Fatal("the setup sent the subscriber no notification")
 		}
 		n.Receive("fuzz", Command{Seq: 1, Args: args})
 		getkeys := append([][]byte{[]byte("COMMAND"), []byte("GETKEYSANDFLAGS")}, args...)

@@ -58,6 +58,11 @@ type Config struct {
 	// per eviction by the LRU, LFU and TTL policies; default 5, 1..64.
 	MaxMemorySamples int
 
+	// NotifyKeyspaceEvents is notify-keyspace-events: the classes of
+	// keyspace notifications published (notify.go), in Redis's letters
+	// ("KEA", "Kx", …); "" (the default) publishes none.
+	NotifyKeyspaceEvents string
+
 	// ReplicaOf makes the node a replica of that node (replicaof), which
 	// it follows from start; "" means a master.
 	ReplicaOf node.ID
@@ -128,6 +133,9 @@ func (c Config) Validate() error {
 	}
 	if c.Databases < 0 || c.Databases > databasesMax {
 		return fmt.Errorf("cache config: databases %d: must be between 1 and %d (0 means %d)", c.Databases, databasesMax, defaultDatabases)
+	}
+	if _, ok := parseNotifyFlags(c.NotifyKeyspaceEvents); !ok {
+		return fmt.Errorf("cache config: notify-keyspace-events %q: %s", c.NotifyKeyspaceEvents, errNotifyFlags)
 	}
 	if _, err := parseSaveRules(c.Save); err != nil {
 		return fmt.Errorf("cache config: save %q: %v", c.Save, err)

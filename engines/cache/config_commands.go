@@ -167,6 +167,17 @@ var configParams = map[string]configParam{
 			return "", true
 		},
 	},
+	"notify-keyspace-events": {
+		get: func(n *Node) string { return formatNotifyFlags(n.notifyFlags) },
+		set: func(n *Node, v string) (string, bool) {
+			flags, ok := parseNotifyFlags(v)
+			if !ok {
+				return errNotifyFlags, false
+			}
+			n.cfg.NotifyKeyspaceEvents, n.notifyFlags = v, flags
+			return "", true
+		},
+	},
 	"databases":       {get: func(n *Node) string { return strconv.Itoa(len(n.dbs)) }},
 	"cluster-enabled": {get: func(n *Node) string { return yesNo(n.cfg.ClusterEnabled) }},
 	// Redis 7.0 protects dbfilename (enable-protected-configs no): it is
@@ -319,8 +330,14 @@ func configSet(c *call) resp.Value {
 			c.node.cfg = savedCfg
 			c.node.saveRules, _ = parseSaveRules(savedCfg.Save)
 			c.node.applyMaxMemoryPolicy()
+			c.node.notifyFlags, _ = parseNotifyFlags(savedCfg.NotifyKeyspaceEvents)
 			return configSetFailed(name, reason)
 		}
+	}
+	if seen["maxmemory"] && !c.node.isReplica() {
+		// A limit below the memory in use evicts at once, as Redis's
+		// updateMaxmemory does, not only before the next command.
+		c.node.performEvictions()
 	}
 	return resp.OK
 }

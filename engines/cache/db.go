@@ -44,6 +44,7 @@ func delCommand(c *call) resp.Value {
 			continue // absent or just expired (and logged as such)
 		}
 		c.db.delete(string(key))
+		c.notify(notifyGeneric, "del", key)
 		c.propagate(cmdDel, key)
 		deleted++
 	}
@@ -99,6 +100,8 @@ func renameGeneric(c *call, nx bool) resp.Value {
 	if expireAt != noExpiry {
 		c.db.setExpire(string(dst), moved, expireAt)
 	}
+	c.notify(notifyGeneric, "rename_from", src)
+	c.notify(notifyGeneric, "rename_to", dst)
 	c.propagate(c.args...)
 	if nx {
 		return resp.Int(1)
@@ -150,7 +153,7 @@ func copyCommand(c *call) resp.Value {
 	if dstIndex == c.dbIndex && bytes.Equal(src, dst) {
 		return replySameObjects
 	}
-	e := c.lookup(src)
+	e := c.lookupRead(src)
 	if e == nil {
 		return resp.Int(0)
 	}
@@ -169,6 +172,7 @@ func copyCommand(c *call) resp.Value {
 	if e.expireAtMillis != noExpiry {
 		target.setExpire(string(dst), copied, e.expireAtMillis)
 	}
+	c.node.notifyKeyspaceEvent(notifyGeneric, "copy_to", dst, dstIndex)
 	c.propagate(c.args...)
 	if dstIndex != c.dbIndex {
 		c.node.keyModified(dstIndex, dst)
@@ -199,6 +203,8 @@ func moveCommand(c *call) resp.Value {
 	if expireAt != noExpiry {
 		target.setExpire(string(key), moved, expireAt)
 	}
+	c.notify(notifyGeneric, "move_from", key)
+	c.node.notifyKeyspaceEvent(notifyGeneric, "move_to", key, dstIndex)
 	c.propagate(c.args...)
 	c.node.keyModified(dstIndex, key)
 	return resp.Int(1)

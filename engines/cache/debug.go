@@ -8,11 +8,12 @@ import (
 	"strconv"
 	"strings"
 
+	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 )
 
 // DEBUG, the subset tools and test suites use: SLEEP (pause.go), OBJECT,
-// SET-ACTIVE-EXPIRE, PAUSE-CRON. Redis 7.0 refuses DEBUG unless enable-debug-command
+// SET-ACTIVE-EXPIRE, PAUSE-CRON, RELOAD. Redis 7.0 refuses DEBUG unless enable-debug-command
 // allows it; this node always allows these harmless ones.
 
 // debugState is the node's DEBUG switches.
@@ -65,6 +66,8 @@ func debugCommand(c *call) resp.Value {
 			digests = append(digests, resp.Simple(hex.EncodeToString(digest)))
 		}
 		return resp.ArrayOf(digests...)
+	case sub == "reload":
+		return debugReload(c)
 	case sub == "protocol" && len(c.args) == 3:
 		return debugProtocol(c, strings.ToLower(string(c.args[2])))
 	case sub == "help" && len(c.args) == 2:
@@ -74,6 +77,65 @@ func debugCommand(c *call) resp.Value {
 	// tell a wrong subcommand from a wrong argument count).
 	sub := c.args[1][:min(len(c.args[1]), unknownArgsBytes)]
 	return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try DEBUG HELP.")
+}
+
+var replyReloadFailed = resp.Err("ERR Error trying to load the RDB dump")
+
+// debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis's: save
+// the snapshot (unless NOSAVE), empty every database (unless NOFLUSH) and
+// load the snapshot file back — a round trip through the RDB format that
+// tests use to check a value survives it. With NOFLUSH the file's keys
+// join the ones in memory; a key in both replaces the one in memory with
+// MERGE and is an error without (where Redis stops the server, the node
+// answers the error with the keys loaded before the duplicate in place).
+//
+// Loading creates keys without keyspace events (as Redis's loader), and
+// nothing is propagated: the AOF and replicas keep the data they had,
+// which is the same unless NOFLUSH merged another file.
+func debugReload(c *call) resp.Value {
+	n := c.node
+	flush, save, merge := true, true, false
+	for _, opt := range c.args[2:] {
+		switch strings.ToLower(string(opt)) {
+		case "merge":
+			merge = true
+		case "noflush":
+			flush = false
+		case "nosave":
+			save = false
+		default:
+			return resp.Err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+		}
+	}
+	disk := n.env.Disk()
+	if disk == nil {
+		return resp.Err("ERR " + errNoDisk.Error())
+	}
+	if save {
+		if err := n.saveNow(); err != nil {
+			return resp.Err("ERR") // as SAVE: the log says why
+		}
+	}
+	if flush {
+		for i, ks := range n.dbs {
+			n.touchWatchedKeysInDB(i, -1, c.nowMillis)
+			ks.flush()
+		}
+		n.flushed(-1)
+	}
+	data, err := disk.ReadFile(n.cfg.DBFilename)
+	if err == nil {
+		n.loading = true
+		loader := &rdbLoader{node: n, skipExpired: !n.isReplica(), nowMillis: c.nowMillis, replaceExisting: merge}
+		err = persist.LoadRDB(data, loader)
+		n.loading = false
+	}
+	if err != nil {
+		n.env.Logf("cache: DEBUG RELOAD: loading %s failed: %v", n.cfg.DBFilename, err)
+		return replyReloadFailed
+	}
+	n.env.Logf("cache: DB reloaded by DEBUG RELOAD")
+	return resp.OK
 }
 
 // DEBUG DIGEST and DIGEST-VALUE compute Redis's digests (debug.c), so a
@@ -221,6 +283,9 @@ var debugHelp = []string{
 	"    Output a hex signature of the values of the given keys.",
 	"PROTOCOL <type>",
 	"    Reply with a test value of a RESP3 type: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false.",
+	"RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+	"    Save the snapshot, empty the databases and load the snapshot back. NOSAVE loads the file as it is,",
+	"    NOFLUSH keeps the keys in memory, MERGE lets the file's keys replace them.",
 	"PAUSE-CRON <0|1>",
 	"    Stop (1) or restart (0) the cron's expiry cycle and tracking-table trimming.",
 	"SET-ACTIVE-EXPIRE <0|1>",

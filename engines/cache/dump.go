@@ -140,6 +140,7 @@ func restoreCommand(c *call) resp.Value {
 	if ttl > 0 && ttl <= c.nowMillis && !c.node.loading && !c.node.isReplica() {
 		// Already expired (Redis's checkAlreadyExpired): nothing is created.
 		if deleted {
+			c.notify(notifyGeneric, "del", key)
 			c.propagate(cmdDel, key)
 		}
 		return resp.OK
@@ -148,6 +149,7 @@ func restoreCommand(c *call) resp.Value {
 	if ttl > 0 {
 		c.db.setExpire(string(key), e, ttl)
 	}
+	c.notify(notifyGeneric, "restore", key)
 	c.node.setAccessFromRestore(e, o, c.nowMillis)
 	if ttl > 0 && !o.absTTL {
 		propagated := make([][]byte, 0, len(c.args)+1)

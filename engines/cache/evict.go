@@ -283,6 +283,7 @@ func (n *Node) performEvictions() bool {
 		n.env.Metrics().Add("cache_evicted_keys_total", 1)
 		n.propagate(dbIndex, cmdDel, []byte(key))
 		n.keyModified(dbIndex, []byte(key))
+		n.notifyKeyspaceEvent(notifyEvicted, "evicted", []byte(key), dbIndex)
 	}
 	return true
 }

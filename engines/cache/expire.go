@@ -89,10 +89,12 @@ func expireGeneric(c *call, unitMillis int64, absolute bool, name string) resp.V
 	// never be stored because 0 is the no-expiry sentinel.
 	if when <= 0 || (when <= c.nowMillis && !c.node.loading) {
 		c.db.delete(string(key))
+		c.notify(notifyGeneric, "del", key)
 		c.propagate(cmdDel, key)
 		return resp.Int(1)
 	}
 	c.db.setExpire(string(key), e, when)
+	c.notify(notifyGeneric, "expire", key)
 	c.propagate(cmdPexpireat, key, strconv.AppendInt(nil, when, 10))
 	return resp.Int(1)
 }
@@ -141,6 +143,7 @@ func persistCommand(c *call) resp.Value {
 	if e == nil || !c.db.persist(string(key), e) {
 		return resp.Int(0)
 	}
+	c.notify(notifyGeneric, "persist", key)
 	c.propagate(c.args...)
 	return resp.Int(1)
 }

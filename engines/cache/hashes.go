@@ -262,6 +262,7 @@ func hsetPairs(c *call, name string) (int64, resp.Value, bool) {
 	if store {
 		c.db.set(string(key), h, false)
 	}
+	c.notify(notifyHash, "hset", key)
 	c.propagate(c.args...)
 	return added, resp.Value{}, true
 }
@@ -279,6 +280,7 @@ func hsetnxCommand(c *call) resp.Value {
 	if store {
 		c.db.set(string(key), h, false)
 	}
+	c.notify(notifyHash, "hset", key)
 	c.propagate(c.args...)
 	return resp.Int(1)
 }
@@ -370,16 +372,22 @@ func hdelCommand(c *call) resp.Value {
 		return resp.Int(0)
 	}
 	var removed int64
+	emptied := false
 	for _, field := range c.args[2:] {
 		if h.remove(field) {
 			removed++
 			if h.len() == 0 {
 				c.db.delete(string(key))
+				emptied = true
 				break
 			}
 		}
 	}
 	if removed > 0 {
+		c.notify(notifyHash, "hdel", key)
+		if emptied {
+			c.notify(notifyGeneric, "del", key)
+		}
 		c.propagate(c.args...)
 	}
 	return resp.Int(removed)
@@ -447,6 +455,7 @@ func hincrbyCommand(c *call) resp.Value {
 	if store {
 		c.db.set(string(key), h, false)
 	}
+	c.notify(notifyHash, "hincrby", key)
 	c.propagate(c.args...)
 	return resp.Int(current)
 }
@@ -497,6 +506,7 @@ func hincrbyfloatCommand(c *call) resp.Value {
 	if store {
 		c.db.set(string(key), h, false)
 	}
+	c.notify(notifyHash, "hincrbyfloat", key)
 	c.propagate(cmdHset, key, field, text)
 	return resp.Bulk(text)
 }

@@ -95,6 +95,11 @@ type keyspace struct {
 	// and swapContents clear it, so it never points at a deleted entry.
 	recent    *entry
 	recentKey []byte
+	// notifyFlags points at the node's notify-keyspace-events and onNew
+	// is told about each key created while its "n" class is on, except
+	// while loading (notify.go).
+	notifyFlags *notifyClass
+	onNew       func(key string)
 }
 
 func newKeyspace(seed uint64, loading, keepExpired *bool, onExpired func(key string), access *accessClock) *keyspace {
@@ -189,6 +194,9 @@ func (ks *keyspace) setBytes(key []byte, value object, keepTTL bool) *entry {
 // a new key).
 func (ks *keyspace) setEntry(key string, e *entry, added bool, value object, keepTTL bool) *entry {
 	if added {
+		if *ks.notifyFlags&notifyNew != 0 && !*ks.loading {
+			ks.onNew(key) // loading creates keys silently, as Redis's loader
+		}
 		ks.access.initEntry(e)
 		if ks.sampleAll != nil {
 			ks.sampleAll.add(key)

@@ -260,6 +260,7 @@ func pushGeneric(c *call, left, onlyExisting bool) resp.Value {
 	for _, elem := range c.args[2:] {
 		l.push(elem, left)
 	}
+	c.notify(notifyList, pushEvent(left), key)
 	c.propagate(c.args...)
 	return resp.Int(int64(l.len()))
 }
@@ -268,7 +269,23 @@ func pushGeneric(c *call, left, onlyExisting bool) resp.Value {
 func (c *call) deleteIfEmpty(key []byte, l *listObject) {
 	if l.len() == 0 {
 		c.db.delete(string(key))
+		c.notify(notifyGeneric, "del", key)
 	}
+}
+
+// pushEvent and popEvent name the keyspace events of a list end.
+func pushEvent(left bool) string {
+	if left {
+		return "lpush"
+	}
+	return "rpush"
+}
+
+func popEvent(left bool) string {
+	if left {
+		return "lpop"
+	}
+	return "rpop"
 }
 
 func lpopCommand(c *call) resp.Value { return popGeneric(c, true) }
@@ -300,6 +317,7 @@ func popGeneric(c *call, left bool) resp.Value {
 		return resp.Value{Kind: resp.NullArray}
 	case count < 0:
 		elem := l.pop(left)
+		c.notify(notifyList, popEvent(left), key)
 		c.deleteIfEmpty(key, l)
 		c.propagate(c.args...)
 		return resp.Bulk(elem)
@@ -307,6 +325,7 @@ func popGeneric(c *call, left bool) resp.Value {
 		return resp.ArrayOf()
 	}
 	elems := popN(l, left, count)
+	c.notify(notifyList, popEvent(left), key)
 	c.deleteIfEmpty(key, l)
 	c.propagate(c.args...)
 	return resp.ArrayOf(elems...)
@@ -420,6 +439,7 @@ func lsetCommand(c *call) resp.Value {
 		return resp.Err(errIndexOutOfRange)
 	}
 	l.set(i, c.args[3])
+	c.notify(notifyList, "lset", c.args[1])
 	c.propagate(c.args...)
 	return resp.OK
 }
@@ -447,6 +467,7 @@ func linsertCommand(c *call) resp.Value {
 				i++
 			}
 			l.insert(i, c.args[4])
+			c.notify(notifyList, "linsert", c.args[1])
 			c.propagate(c.args...)
 			return resp.Int(int64(l.len()))
 		}
@@ -494,6 +515,7 @@ func lremCommand(c *call) resp.Value {
 		removed = l.keep(func(i int, _ []byte) bool { return !drop[i] })
 	}
 	if removed > 0 {
+		c.notify(notifyList, "lrem", key)
 		c.deleteIfEmpty(key, l)
 		c.propagate(c.args...)
 	}
@@ -515,7 +537,10 @@ func ltrimCommand(c *call) resp.Value {
 		return resp.OK
 	}
 	from, to := listRange(start, stop, l.len())
-	if removed := l.keep(func(i int, _ []byte) bool { return i >= from && i < to }); removed > 0 {
+	removed := l.keep(func(i int, _ []byte) bool { return i >= from && i < to })
+	// Redis sends "ltrim" even when nothing was trimmed.
+	c.notify(notifyList, "ltrim", key)
+	if removed > 0 {
 		c.deleteIfEmpty(key, l)
 		c.propagate(c.args...)
 	}
@@ -635,18 +660,23 @@ func moveGeneric(c *call, from, to bool) resp.Value {
 
 // moveFrom does LMOVE's work once src is known to hold l, non-empty: it
 // checks dst's type, moves one element and propagates the move as LMOVE.
+// As in Redis, the push happens (and is notified) before the source is
+// found empty and deleted: a one-element list rotated onto itself is
+// never deleted, and a new destination's "new" comes first.
 func moveFrom(c *call, src []byte, l *listObject, dst []byte, from, to bool) resp.Value {
-	if _, ok := c.getList(dst); !ok {
+	target, ok := c.getList(dst)
+	if !ok {
 		return replyWrongType
 	}
 	elem := l.pop(from)
-	c.deleteIfEmpty(src, l)
-	target, _ := c.getList(dst)
 	if target == nil {
 		target = newListObject()
 		c.db.set(string(dst), target, false)
 	}
 	target.push(elem, to)
+	c.notify(notifyList, pushEvent(to), dst)
+	c.notify(notifyList, popEvent(from), src)
+	c.deleteIfEmpty(src, l)
 	c.propagate(cmdLmove, src, dst, popEndArg(from), popEndArg(to))
 	return resp.Bulk(elem)
 }
@@ -727,6 +757,7 @@ func mpopGeneric(c *call, m mpopArgs) resp.Value {
 
 func mpopFrom(c *call, key []byte, l *listObject, left bool, count int64) resp.Value {
 	elems := popN(l, left, count)
+	c.notify(notifyList, popEvent(left), key)
 	c.deleteIfEmpty(key, l)
 	cmd := cmdRpop
 	if left {

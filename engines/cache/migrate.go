@@ -523,6 +523,7 @@ func (n *Node) receiveMigrateAck(ack MigrateAck) {
 			if db.delete(string(key)) {
 				del = append(del, key)
 				n.keyModified(mig.dbIndex, key)
+				n.notifyKeyspaceEvent(notifyGeneric, "del", key, mig.dbIndex)
 			}
 		}
 		if len(del) > 1 {

@@ -101,6 +101,8 @@ type Node struct {
 	afterReply  []resp.Value
 	pubsub      pubsubState   // pubsub.go
 	tracking    trackingState // tracking.go
+	// notifyFlags is notify-keyspace-events, parsed (notify.go).
+	notifyFlags notifyClass
 	// blocking holds clients blocked in BLPOP and friends (blocking.go).
 	blocking blockingState
 
@@ -183,6 +185,7 @@ func (n *Node) Start(env node.Env) {
 		return
 	}
 	n.policy = parsePolicy(n.cfg.MaxMemoryPolicy)
+	n.notifyFlags, _ = parseNotifyFlags(n.cfg.NotifyKeyspaceEvents) // Validate checked it
 	n.access = accessClock{
 		nowMillis:     env.Now().UnixMilli(),
 		lfu:           n.policy.kind == policyLFU,
@@ -193,6 +196,7 @@ func (n *Node) Start(env node.Env) {
 	for i := range n.dbs {
 		dbIndex := i
 		n.dbs[i] = newKeyspace(env.Rand().Uint64(), &n.loading, &n.pause.keepExpired, func(key string) { n.keyExpired(dbIndex, key) }, &n.access)
+		n.dbs[i].notifyFlags, n.dbs[i].onNew = &n.notifyFlags, func(key string) { n.notifyNewKey(dbIndex, key) }
 	}
 	n.indexSlots() // cluster.go: before anything is loaded
 	n.lastSaveUnix = env.Now().Unix()
@@ -529,6 +533,7 @@ func (n *Node) keyExpired(dbIndex int, key string) {
 	n.stats.ExpiredKeys++
 	n.env.Metrics().Add("cache_expired_keys_total", 1)
 	n.propagate(dbIndex, cmdDel, []byte(key))
+	n.notifyKeyspaceEvent(notifyExpired, "expired", []byte(key), dbIndex)
 	// No client modified it: BCAST's NOLOOP must not leave it out.
 	n.tracking.expiring = true
 	n.keyModified(dbIndex, []byte(key))

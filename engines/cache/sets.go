@@ -210,7 +210,11 @@ var setCommands = []commandSpec{
 // getSet returns the set at key, nil if absent, or ok=false for a key of
 // another type.
 func (c *call) getSet(key []byte) (s *setObject, ok bool) {
-	e := c.lookup(key)
+	return setOf(c.lookup(key))
+}
+
+// setOf is e's set: nil for no entry, false for another type.
+func setOf(e *entry) (s *setObject, ok bool) {
 	if e == nil {
 		return nil, true
 	}
@@ -241,6 +245,7 @@ func saddCommand(c *call) resp.Value {
 		}
 	}
 	if added > 0 {
+		c.notify(notifySet, "sadd", key)
 		c.propagate(c.args...)
 	}
 	return resp.Int(added)
@@ -256,16 +261,22 @@ func sremCommand(c *call) resp.Value {
 		return resp.Int(0)
 	}
 	var removed int64
+	emptied := false
 	for _, member := range c.args[2:] {
 		if s.remove(member) {
 			removed++
 			if s.len() == 0 {
 				c.db.delete(string(key))
+				emptied = true
 				break
 			}
 		}
 	}
 	if removed > 0 {
+		c.notify(notifySet, "srem", key)
+		if emptied {
+			c.notify(notifyGeneric, "del", key)
+		}
 		c.propagate(c.args...)
 	}
 	return resp.Int(removed)
@@ -365,8 +376,10 @@ func spopCommand(c *call) resp.Value {
 		}
 		member := s.random(c.node.env.Rand())
 		s.remove(member)
+		c.notify(notifySet, "spop", key)
 		if s.len() == 0 {
 			c.db.delete(string(key))
+			c.notify(notifyGeneric, "del", key)
 		}
 		c.propagate(cmdSrem, key, member)
 		return resp.Bulk(member)
@@ -382,9 +395,11 @@ func spopCommand(c *call) resp.Value {
 	case s == nil || count == 0:
 		return setsReplyEmpty
 	}
+	c.notify(notifySet, "spop", key)
 	if count >= int64(s.len()) {
 		members := s.memberValues()
 		c.db.delete(string(key))
+		c.notify(notifyGeneric, "del", key)
 		c.propagate(cmdDel, key)
 		return resp.Value{Kind: resp.Set, Elems: members}
 	}
@@ -487,12 +502,15 @@ const (
 	setDiff
 )
 
+// setStoreEvents are the keyspace events of the *STORE forms.
+var setStoreEvents = [...]string{setInter: "sinterstore", setUnion: "sunionstore", setDiff: "sdiffstore"}
+
 // readSets looks up the sets named by keys; a missing key reads as nil
 // (the empty set). Every key is type-checked before any work, as in Redis.
 func (c *call) readSets(keys [][]byte) ([]*setObject, bool) {
 	sets := make([]*setObject, len(keys))
 	for i, key := range keys {
-		s, ok := c.getSet(key)
+		s, ok := setOf(c.lookupRead(key)) // a read even for the *STORE forms
 		if !ok {
 			return nil, false
 		}
@@ -576,13 +594,17 @@ func setOperationStore(c *call, op setOperation) resp.Value {
 	}
 	result := computeSetOperation(op, sets, c.node.env.Rand().Uint64())
 	if result.len() == 0 {
-		if c.lookup(dst) != nil {
-			c.db.delete(string(dst))
+		// Deleted unread, as Redis's dbDelete: an expired destination
+		// still there is notified as deleted, not as expired.
+		if c.db.delete(string(dst)) {
+			c.notify(notifyGeneric, "del", dst)
 			c.propagate(c.args...)
 		}
 		return resp.Int(0)
 	}
+	c.expireBeforeOverwrite(dst)
 	c.db.set(string(dst), result, false)
+	c.notify(notifySet, setStoreEvents[op], dst)
 	c.propagate(c.args...)
 	return resp.Int(int64(result.len()))
 }
@@ -646,14 +668,18 @@ func smoveCommand(c *call) resp.Value {
 	case !src.remove(member):
 		return resp.Int(0)
 	}
+	c.notify(notifySet, "srem", srcKey)
 	if src.len() == 0 {
 		c.db.delete(string(srcKey))
+		c.notify(notifyGeneric, "del", srcKey)
 	}
 	if dst == nil {
 		dst = c.newSet()
 		c.db.set(string(dstKey), dst, false)
 	}
-	if !dst.add(member) {
+	if dst.add(member) {
+		c.notify(notifySet, "sadd", dstKey)
+	} else {
 		c.modified = c.args[1:2] // the destination held it already
 	}
 	c.propagate(c.args...)

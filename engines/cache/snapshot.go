@@ -139,9 +139,16 @@ type snapshotDB struct {
 	mutable map[string]int
 }
 
+// errNoDisk is why a node started without a disk (no data directory)
+// cannot save or load a snapshot.
+var errNoDisk = errors.New("this node has no disk (no data directory is configured), so it cannot save or load snapshots")
+
 // newSnapshot captures the keyspace and opens the temp file; the header is
 // written by the writer constructor.
 func (n *Node) newSnapshot(purpose snapshotPurpose, tempName, finalName string) (*snapshot, error) {
+	if n.env.Disk() == nil {
+		return nil, errNoDisk
+	}
 	f, err := n.env.Disk().Create(tempName)
 	if err != nil {
 		return nil, fmt.Errorf("failed opening the temp file %s for saving: %w", tempName, err)
@@ -374,7 +381,10 @@ func saveCommand(c *call) resp.Value {
 		return replyBgsaveInProgress
 	}
 	if err := n.saveNow(); err != nil {
-		return resp.Err("ERR")
+		if errors.Is(err, errNoDisk) {
+			return resp.Err("ERR " + err.Error())
+		}
+		return resp.Err("ERR") // Redis's whole answer; the log says why
 	}
 	return resp.OK
 }
@@ -566,6 +576,9 @@ type rdbLoader struct {
 	// replication, when set, collects the snapshot's replication
 	// position (dump.rdb at start; replication_persist.go).
 	replication *replicationAux
+	// replaceExisting lets a loaded key replace one already in memory
+	// (DEBUG RELOAD MERGE); otherwise a duplicate makes the file corrupt.
+	replaceExisting bool
 }
 
 // emptyKeysLoggedMax bounds the warnings about skipped empty keys.
@@ -603,7 +616,10 @@ func (l *rdbLoader) store(k persist.RDBKey, v object) error {
 	ks := l.node.dbs[k.DB]
 	key := string(k.Key)
 	if _, dup := ks.dict.Get(key); dup {
-		return fmt.Errorf("duplicate key %q in database %d", key, k.DB)
+		if !l.replaceExisting {
+			return fmt.Errorf("duplicate key %q in database %d", key, k.DB)
+		}
+		ks.delete(key)
 	}
 	e := ks.set(key, v, false)
 	if k.ExpireAtMillis > 0 {

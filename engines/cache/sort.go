@@ -473,18 +473,6 @@ func (c *call) sortLookup(pattern, elem []byte) ([]byte, bool) {
 	return s.data, true
 }
 
-// lookupRead is lookup counted as a keyspace hit or miss even though SORT
-// is a write command: Redis reads the source and every key a pattern
-// names with lookupKeyRead, which counts them (the STORE destination is
-// not counted).
-func (c *call) lookupRead(key []byte) *entry {
-	write := c.write
-	c.write = false
-	e := c.lookup(key)
-	c.write = write
-	return e
-}
-
 // storeSorted is SORT … STORE: the window (or what its GET patterns find,
 // "" for nothing) replaces dst as a list; an empty result deletes dst.
 // Only dst changes, so only dst is signalled (WATCH, tracking, clients
@@ -507,13 +495,17 @@ func (c *call) storeSorted(req *sortRequest, window []sortItem) resp.Value {
 		}
 	}
 	if l.len() == 0 {
-		if c.lookup(dst) != nil {
-			c.db.delete(string(dst))
+		// Deleted unread, as Redis's dbDelete: an expired destination
+		// still there is notified as deleted, not as expired.
+		if c.db.delete(string(dst)) {
+			c.notify(notifyGeneric, "del", dst)
 			c.propagate(c.args...)
 		}
 		return resp.Int(0)
 	}
+	c.expireBeforeOverwrite(dst)
 	c.db.set(string(dst), l, false)
+	c.notify(notifyList, "sortstore", dst)
 	c.propagate(c.args...)
 	return resp.Int(int64(l.len()))
 }

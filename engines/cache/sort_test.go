@@ -314,3 +314,11 @@ func TestSortStoreIntoTheEmptyKey(t *testing.T) {
 		t.Fatalf("sortKeys named %q", keys)
 	}
 }
+
+// SORT … STORE notifies the destination as Redis does: sortstore when it
+// stores a list, del when an empty result deletes it.
+func TestSortStoreNotificationsAgreeWithRedis(t *testing.T) {
+	nc := newNotifyComparison(t, "KEA")
+	nc.run(sameReply, "RPUSH sl 3 1 2", "SORT sl STORE sd", "SORT sl LIMIT 0 1 STORE sd", "SORT nosuch STORE sd",
+		"SORT nosuch STORE sd", "SORT_RO sl", "SORT sl")
+}

@@ -197,7 +197,12 @@ func setCommand(c *call) resp.Value {
 			return errReply
 		}
 	}
-	current := c.lookup(key)
+	var current *entry
+	if o.get {
+		current = c.lookupRead(key) // SET … GET reads the old value as GET does
+	} else {
+		current = c.lookup(key)
+	}
 	old, ok := stringOf(current)
 	if !ok && o.get {
 		return replyWrongType
@@ -222,9 +227,11 @@ func setCommand(c *call) resp.Value {
 		return resp.NullBulk
 	}
 	e := c.db.setBytes(key, &stringObject{data: value}, o.keepTTL)
+	c.notify(notifyString, "set", key)
 	switch {
 	case o.expireArg != nil:
 		c.db.setExpire(string(key), e, atMillis)
+		c.notify(notifyGeneric, "expire", key)
 		c.propagate(cmdSet, key, value, argPXAT, strconv.AppendInt(nil, atMillis, 10))
 	case o.keepTTL:
 		c.propagate(cmdSet, key, value, argKeepTTL)
@@ -275,6 +282,7 @@ func incrBy(c *call, delta int64) resp.Value {
 	}
 	current += delta
 	c.db.setBytes(key, &stringObject{data: strconv.AppendInt(nil, current, 10)}, true)
+	c.notify(notifyString, "incrby", key)
 	c.propagate(c.args...)
 	return resp.Int(current)
 }
@@ -291,11 +299,12 @@ var (
 // getsetCommand is GETSET key value: SET … GET, logged as a plain SET.
 func getsetCommand(c *call) resp.Value {
 	key, value := c.args[1], c.args[2]
-	old, ok := c.getString(key)
+	old, ok := stringOf(c.lookupRead(key))
 	if !ok {
 		return replyWrongType
 	}
 	c.db.set(string(key), &stringObject{data: value}, false)
+	c.notify(notifyString, "set", key)
 	c.propagate(cmdSet, key, value)
 	if old == nil {
 		return resp.NullBulk
@@ -305,7 +314,7 @@ func getsetCommand(c *call) resp.Value {
 
 func getdelCommand(c *call) resp.Value {
 	key := c.args[1]
-	s, ok := c.getString(key)
+	s, ok := stringOf(c.lookupRead(key))
 	switch {
 	case !ok:
 		return replyWrongType
@@ -313,6 +322,7 @@ func getdelCommand(c *call) resp.Value {
 		return resp.NullBulk
 	}
 	c.db.delete(string(key))
+	c.notify(notifyGeneric, "del", key)
 	c.propagate(cmdDel, key)
 	return resp.Bulk(s.data)
 }
@@ -349,7 +359,7 @@ func getexCommand(c *call) resp.Value {
 			return resp.Err(errSyntax)
 		}
 	}
-	s, ok := c.getString(key)
+	s, ok := stringOf(c.lookupRead(key))
 	switch {
 	case !ok:
 		return replyWrongType
@@ -365,13 +375,16 @@ func getexCommand(c *call) resp.Value {
 		}
 		if at <= c.nowMillis && !c.node.loading {
 			c.db.delete(string(key))
+			c.notify(notifyGeneric, "del", key)
 			c.propagate(cmdDel, key)
 			return reply
 		}
 		c.db.setExpire(string(key), c.lookup(key), at)
+		c.notify(notifyGeneric, "expire", key)
 		c.propagate(cmdPexpireat, key, strconv.AppendInt(nil, at, 10))
 	case persist:
 		if c.db.persist(string(key), c.lookup(key)) {
+			c.notify(notifyGeneric, "persist", key)
 			c.propagate(cmdPersist, key)
 		}
 	}
@@ -417,7 +430,9 @@ func msetnxCommand(c *call) resp.Value {
 // logs the command as it came: it has no relative parts.
 func msetPairs(c *call) {
 	for j := 1; j < len(c.args); j += 2 {
+		c.expireBeforeOverwrite(c.args[j])
 		c.db.set(string(c.args[j]), &stringObject{data: c.args[j+1]}, false)
+		c.notify(notifyString, "set", c.args[j])
 	}
 	c.propagate(c.args...)
 }
@@ -428,6 +443,7 @@ func setnxCommand(c *call) resp.Value {
 		return resp.Int(0)
 	}
 	c.db.set(string(key), &stringObject{data: value}, false)
+	c.notify(notifyString, "set", key)
 	c.propagate(cmdSet, key, value)
 	return resp.Int(1)
 }
@@ -442,8 +458,11 @@ func setexGeneric(c *call, unitMillis int64, name string) resp.Value {
 	if !ok {
 		return errReply
 	}
+	c.expireBeforeOverwrite(key)
 	e := c.db.set(string(key), &stringObject{data: value}, false)
 	c.db.setExpire(string(key), e, at)
+	c.notify(notifyString, "set", key)
+	c.notify(notifyGeneric, "expire", key)
 	c.propagate(cmdSet, key, value, argPXAT, strconv.AppendInt(nil, at, 10))
 	return resp.OK
 }
@@ -467,6 +486,7 @@ func appendCommand(c *call) resp.Value {
 		data = append(append(data, s.data...), suffix...)
 	}
 	c.db.set(string(key), &stringObject{data: data}, true)
+	c.notify(notifyString, "append", key)
 	c.propagate(c.args...)
 	return resp.Int(int64(len(data)))
 }
@@ -548,6 +568,7 @@ func setrangeCommand(c *call) resp.Value {
 	copy(data, old)
 	copy(data[offset:], patch)
 	c.db.set(string(key), &stringObject{data: data}, true)
+	c.notify(notifyString, "setrange", key)
 	c.propagate(c.args...)
 	return resp.Int(int64(len(data)))
 }
@@ -596,6 +617,7 @@ func setbitCommand(c *call) resp.Value {
 		data[byteIndex] &^= mask
 	}
 	c.db.set(string(key), &stringObject{data: data}, true)
+	c.notify(notifyString, "setbit", key)
 	c.propagate(c.args...)
 	return resp.Int(int64(boolInt(wasSet)))
 }
@@ -763,6 +785,7 @@ func incrbyfloatCommand(c *call) resp.Value {
 	}
 	text := formatLongDouble(sum)
 	c.db.set(string(key), &stringObject{data: text}, true)
+	c.notify(notifyString, "incrbyfloat", key)
 	c.propagate(cmdSet, key, text, argKeepTTL)
 	return resp.Bulk(text)
 }

@@ -109,7 +109,11 @@ func (z *zsetObject) score(member []byte) (float64, bool) {
 // getZset returns the sorted set at key, nil if absent, or ok=false for a
 // key of another type.
 func (c *call) getZset(key []byte) (z *zsetObject, ok bool) {
-	e := c.lookup(key)
+	return zsetOf(c.lookup(key))
+}
+
+// zsetOf is e's sorted set: nil for no entry, false for another type.
+func zsetOf(e *entry) (z *zsetObject, ok bool) {
 	if e == nil {
 		return nil, true
 	}
@@ -117,11 +121,20 @@ func (c *call) getZset(key []byte) (z *zsetObject, ok bool) {
 	return z, ok
 }
 
-// deleteIfEmpty keeps the rule that a key never holds an empty set.
+// deleteZsetIfEmpty keeps the rule that a key never holds an empty set.
 func (c *call) deleteZsetIfEmpty(key []byte, z *zsetObject) {
 	if z.len() == 0 {
 		c.db.delete(string(key))
+		c.notify(notifyGeneric, "del", key)
 	}
+}
+
+// zaddEvent is the keyspace event of ZADD and ZINCRBY.
+func zaddEvent(incr bool) string {
+	if incr {
+		return "zincr"
+	}
+	return "zadd"
 }
 
 // Sorted set commands. Blocking BZPOPMIN/BZPOPMAX/BZMPOP and ZMPOP are not
@@ -502,8 +515,11 @@ flags:
 	for j, score := range scores {
 		result, newScore, ok := z.add(pairs[2*j+1], score, f)
 		if !ok {
-			c.deleteZsetIfEmpty(key, z)
+			if z.len() == 0 { // created for nothing: no event, nothing was there
+				c.db.delete(string(key))
+			}
 			if added+updated > 0 {
+				c.notify(notifyZset, zaddEvent(f.incr), key)
 				c.propagate(c.args...)
 			}
 			return resp.Err(errNaNScore)
@@ -518,8 +534,11 @@ flags:
 			processed, lastScore = true, newScore
 		}
 	}
-	c.deleteZsetIfEmpty(key, z)
+	if z.len() == 0 {
+		c.db.delete(string(key))
+	}
 	if added+updated > 0 {
+		c.notify(notifyZset, zaddEvent(f.incr), key)
 		c.propagate(c.args...)
 	}
 	switch {
@@ -555,6 +574,7 @@ func zincrbyCommand(c *call) resp.Value {
 		c.db.set(string(key), z, false)
 	}
 	if result == zaddAdded || result == zaddUpdated {
+		c.notify(notifyZset, "zincr", key)
 		c.propagate(c.args...)
 	}
 	return doubleReply(score)
@@ -579,6 +599,7 @@ func zremCommand(c *call) resp.Value {
 		}
 	}
 	if deleted > 0 {
+		c.notify(notifyZset, "zrem", key)
 		c.deleteZsetIfEmpty(key, z)
 		c.propagate(c.args...)
 	}
@@ -929,7 +950,7 @@ func zrangestoreCommand(c *call) resp.Value {
 	if !ok {
 		return errReply
 	}
-	src, ok := c.getZset(c.args[2])
+	src, ok := zsetOf(c.lookupRead(c.args[2]))
 	if !ok {
 		return replyWrongType
 	}
@@ -945,16 +966,22 @@ func zrangestoreCommand(c *call) resp.Value {
 }
 
 // storeZset replaces dst with z (deleting dst when z is empty), logs the
-// command and answers z's size, as the *STORE commands do.
+// command and answers z's size, as the *STORE commands do. The event of a
+// stored result is the command's name (zunionstore, zrangestore, …).
 func (c *call) storeZset(dst []byte, z *zsetObject) resp.Value {
 	if z.len() == 0 {
-		if c.lookup(dst) != nil {
-			c.db.delete(string(dst))
+		// Deleted unread, as Redis's dbDelete (see setOperationStore).
+		if c.db.delete(string(dst)) {
+			c.notify(notifyGeneric, "del", dst)
 			c.propagate(c.args...)
 		}
 		return resp.Int(0)
 	}
+	c.expireBeforeOverwrite(dst)
 	c.db.set(string(dst), z, false)
+	if c.node.notifyFlags&notifyZset != 0 {
+		c.notify(notifyZset, strings.ToLower(string(c.args[0])), dst)
+	}
 	c.propagate(c.args...)
 	return resp.Int(int64(z.len()))
 }
@@ -980,11 +1007,15 @@ func zremrangeGeneric(c *call, kind rangeKind) resp.Value {
 		z.remove(x.member)
 	}
 	if len(nodes) > 0 {
+		c.notify(notifyZset, zremrangeEvents[kind], key)
 		c.deleteZsetIfEmpty(key, z)
 		c.propagate(c.args...)
 	}
 	return resp.Int(int64(len(nodes)))
 }
+
+// zremrangeEvents are the keyspace events of ZREMRANGEBY*.
+var zremrangeEvents = [...]string{rangeRank: "zremrangebyrank", rangeScore: "zremrangebyscore", rangeLex: "zremrangebylex"}
 
 func zremrangebyrankCommand(c *call) resp.Value  { return zremrangeGeneric(c, rangeRank) }
 func zremrangebyscoreCommand(c *call) resp.Value { return zremrangeGeneric(c, rangeScore) }
@@ -1031,6 +1062,7 @@ func zpop(c *call, highest bool) resp.Value {
 		elems = append(elems, resp.BulkFromString(x.member), doubleReply(x.score))
 		z.remove(x.member)
 	}
+	c.notify(notifyZset, zpopEvent(highest), key)
 	c.deleteZsetIfEmpty(key, z)
 	name := cmdZpopmin
 	if highest {
@@ -1229,7 +1261,7 @@ type zsetOpSource struct {
 // ZINTERCARD: as in Redis a plain set is accepted too, each member with
 // score 1, so it is copied into a scratch sorted set here.
 func (c *call) getZsetOperand(key []byte) (*zsetObject, bool) {
-	e := c.lookup(key)
+	e := c.lookupRead(key) // a read even for the *STORE forms
 	if e == nil {
 		return nil, true
 	}

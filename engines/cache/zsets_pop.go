@@ -67,6 +67,7 @@ func zpopFrom(c *call, key []byte, z *zsetObject, highest bool, count int64) []r
 		pairs = append(pairs, resp.ArrayOf(resp.BulkFromString(x.member), doubleReply(x.score)))
 		z.remove(x.member)
 	}
+	c.notify(notifyZset, zpopEvent(highest), key)
 	c.deleteZsetIfEmpty(key, z)
 	name := cmdZpopmin
 	if highest {
@@ -74,6 +75,14 @@ func zpopFrom(c *call, key []byte, z *zsetObject, highest bool, count int64) []r
 	}
 	c.propagate(name, key, strconv.AppendInt(nil, int64(len(pairs)), 10))
 	return pairs
+}
+
+// zpopEvent is the keyspace event of a pop from the low or high end.
+func zpopEvent(highest bool) string {
+	if highest {
+		return "zpopmax"
+	}
+	return "zpopmin"
 }
 
 func zmpopFrom(c *call, key []byte, z *zsetObject, highest bool, count int64) resp.Value {

@@ -234,6 +234,8 @@ var configFields = map[string]func(c *cache.Config, v *yaml.Node) error{
 	},
 	"maxmemory-policy":  func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.MaxMemoryPolicy) },
 	"maxmemory-samples": func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.MaxMemorySamples) },
+	// notify-keyspace-events takes Redis's letters ("KEA"); "" is none.
+	"notify-keyspace-events": func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.NotifyKeyspaceEvents) },
 	// save takes Redis's "<seconds> <changes> …" text; "" turns snapshots off.
 	"save": func(c *cache.Config, v *yaml.Node) error { return v.Decode(&c.Save) },
 	"aof-use-rdb-preamble": func(c *cache.Config, v *yaml.Node) error {
@@ -342,7 +344,7 @@ func configReport(c cache.Config) map[string]any {
 	if fsync == "" {
 		fsync = cache.FsyncEverysec
 	}
-	return map[string]any{
+	report := map[string]any{
 		"save":                 c.Save,
 		"aof-use-rdb-preamble": !c.AOFNoRDBPreamble,
 		"appendonly":           c.AppendOnly,
@@ -359,4 +361,9 @@ func configReport(c cache.Config) map[string]any {
 		"min-replicas-to-write": c.MinReplicasToWrite,
 		"min-replicas-max-lag":  cmp.Or(c.MinReplicasMaxLagSeconds, 10),
 	}
+	if c.NotifyKeyspaceEvents != "" {
+		// Only when set, so reports of scenarios without it stay as they were.
+		report["notify-keyspace-events"] = c.NotifyKeyspaceEvents
+	}
+	return report
 }

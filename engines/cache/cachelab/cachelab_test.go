@@ -74,6 +74,23 @@ func TestConfigMaxMemory(t *testing.T) {
 	}
 }
 
+func TestConfigNotifyKeyspaceEvents(t *testing.T) {
+	cfg, err := decodeConfig(yamlNode(t, "{notify-keyspace-events: KEA}"))
+	if err != nil || cfg.NotifyKeyspaceEvents != "KEA" {
+		t.Fatalf("decoded %q, %v", cfg.NotifyKeyspaceEvents, err)
+	}
+	if got := configReport(cfg)["notify-keyspace-events"]; got != "KEA" {
+		t.Fatalf("reported %v", got)
+	}
+	if _, set := configReport(cache.Config{})["notify-keyspace-events"]; set {
+		t.Fatal("reported without being set")
+	}
+	_, err = decodeConfig(yamlNode(t, "{notify-keyspace-events: KEQ}"))
+	if err == nil || !strings.Contains(err.Error(), `notify-keyspace-events "KEQ"`) {
+		t.Fatalf("KEQ: error %v", err)
+	}
+}
+
 func TestHitRateCheck(t *testing.T) {
 	e := New()
 	for src, want := range map[string]string{
