@@ -100,6 +100,7 @@ SUMMARIES = {
     "subscribe": "Listen for messages on channels.",
     "unsubscribe": "Stop listening on channels.",
     # server
+    "shutdown": "Save as configured, sync the AOF and stop the server.",
     "bgrewriteaof": "Rewrite the append-only file in the background.",
     "bgsave": "Save a snapshot to disk in the background.",
     "command": "Describe the commands this server knows.",
