@@ -1,0 +1,145 @@
+package cache
+
+import (
+	"testing"
+)
+
+// BITCOUNT, BITPOS, BITOP and BITFIELD against a real redis-server 7.0:
+// every option, the range rules, empty and missing keys, wrong types and
+// the error of each malformed argument, in RESP2 and RESP3.
+
+func TestBitcountAgreesWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"SET s foobar", "BITCOUNT s", "BITCOUNT s 0 0", "BITCOUNT s 1 1", "BITCOUNT s 0 -1", "BITCOUNT s -2 -1",
+		"BITCOUNT s 1 1 BYTE", "BITCOUNT s 5 30 BIT", "BITCOUNT s 0 -1 bit", "BITCOUNT s -5 -1 BIT", "BITCOUNT s -1 -5 BIT",
+		"BITCOUNT s -1 -2", "BITCOUNT s -1 -2 FOO", "BITCOUNT s 2 1", "BITCOUNT s 100 200", "BITCOUNT s -100 -50",
+		"BITCOUNT s -100 100", "BITCOUNT s 0 1000000 BIT", "BITCOUNT s 47 47 BIT", "BITCOUNT s 46 46 BIT", "BITCOUNT s 7 8 BIT",
+		"BITCOUNT s 9223372036854775807 9223372036854775807", "BITCOUNT s -9223372036854775808 9223372036854775807 BIT",
+		"BITCOUNT s 0", "BITCOUNT s 0 1 BYTE x", "BITCOUNT s 0 1 FOO", "BITCOUNT s x 1", "BITCOUNT s 0 x", "BITCOUNT s 0 x FOO",
+		"BITCOUNT s 01 2", "BITCOUNT s +1 2", `BITCOUNT s 0 -1 "bit\x00x"`,
+		"BITCOUNT nokey", "BITCOUNT nokey 0 -1", "BITCOUNT nokey a b", "BITCOUNT nokey 1", "BITCOUNT nokey 1 2 3 4",
+		"SET e \"\"", "BITCOUNT e", "BITCOUNT e 0 -1", "BITCOUNT e 0 -1 BIT", "BITCOUNT e 0 0",
+		"SET n 12345", "BITCOUNT n", "BITCOUNT n 1 2",
+		"SET ff \"\\xff\\xff\\xff\\x00\\x01\\x80\"", "BITCOUNT ff", "BITCOUNT ff 3 3 BIT", "BITCOUNT ff 1 46 BIT", "BITCOUNT ff 2 4",
+		"RPUSH l x", "BITCOUNT l", "BITCOUNT l x y", "BITCOUNT l 0", "BITCOUNT", "BITCOUNT s 0 1 BIT x",
+	})
+}
+
+func TestBitposAgreesWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"SET s \"\\xff\\xf0\\x00\"", "BITPOS s 0", "BITPOS s 1", "BITPOS s 1 2", "BITPOS s 0 2", "BITPOS s 0 1", "BITPOS s 1 1 -1",
+		"BITPOS s 0 0 0", "BITPOS s 0 0 1", "BITPOS s 0 -2 -1", "BITPOS s 1 -1", "BITPOS s 1 -1 -1",
+		"BITPOS s 0 7 15 BIT", "BITPOS s 0 0 11 BIT", "BITPOS s 0 0 12 BIT", "BITPOS s 1 12 23 BIT", "BITPOS s 1 5 BIT",
+		"BITPOS s 0 3 5 BIT", "BITPOS s 1 3 5 BYTE", "BITPOS s 1 -10 -1 BIT", "BITPOS s 0 -1 -2", "BITPOS s 0 5 2 BIT",
+		"BITPOS s 0 100", "BITPOS s 1 100", "BITPOS s 0 -100", "BITPOS s 0 -100 -50", "BITPOS s 0 0 1000000",
+		"BITPOS s 1 0 -1 bit", "BITPOS s 0 9223372036854775807", "BITPOS s 0 -9223372036854775808 9223372036854775807 BIT",
+		"SET ones \"\\xff\\xff\"", "BITPOS ones 0", "BITPOS ones 0 1", "BITPOS ones 0 0 -1", "BITPOS ones 0 0 -1 BIT",
+		"BITPOS ones 0 3 BIT", "BITPOS ones 0 3 15 BIT", "BITPOS ones 1", "BITPOS ones 0 -1", "BITPOS ones 0 5",
+		"SET zeros \"\\x00\\x00\"", "BITPOS zeros 1", "BITPOS zeros 0", "BITPOS zeros 1 1", "BITPOS zeros 0 1 1", "BITPOS zeros 1 2 9 BIT",
+		"SET e \"\"", "BITPOS e 0", "BITPOS e 1", "BITPOS e 0 0", "BITPOS e 0 0 -1", "BITPOS e 1 0 -1 BIT",
+		"BITPOS nokey 0", "BITPOS nokey 1", "BITPOS nokey 0 5 10", "BITPOS nokey 0 x", "BITPOS nokey 2", "BITPOS nokey x",
+		"BITPOS s 2", "BITPOS s -1", "BITPOS s x", "BITPOS s 1 x", "BITPOS s 1 0 x", "BITPOS s 1 0 x FOO", "BITPOS s 1 0 1 FOO",
+		"BITPOS s 1 0 1 BIT x", "BITPOS s 01", "BITPOS s 1 0 -1 \"byte\\x00z\"",
+		"SET n 12", "BITPOS n 1", "BITPOS n 0 1",
+		"RPUSH l x", "BITPOS l 1", "BITPOS l 2", "BITPOS l 1 x", "BITPOS", "BITPOS s",
+	})
+}
+
+func TestBitopAgreesWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"SET a \"\\x0f\\xf0\\xaa\"", "SET b \"\\xff\"", "SET c \"\\x01\\x02\\x03\\x04\\x05\"",
+		"BITOP AND d a b", "GET d", "BITOP and d a b c", "GET d", "BITOP OR d a b", "GET d", "BITOP or d a c nokey", "GET d",
+		"BITOP XOR d a b c", "GET d", "BITOP xor d a a", "GET d", "BITOP NOT d a", "GET d", "BITOP not d b", "GET d",
+		"BITOP AND d a nokey", "GET d", "BITOP OR d nokey a", "GET d", "BITOP XOR d a", "GET d", "BITOP AND d a", "GET d",
+		"BITOP AND d nokey", "EXISTS d", "BITOP AND d nokey nokey2", "EXISTS d", "BITOP NOT d nokey", "EXISTS d",
+		"SET e \"\"", "BITOP OR d e", "EXISTS d", "BITOP NOT d e", "SET d x", "BITOP NOT d e", "EXISTS d",
+		"RPUSH d x", "BITOP OR d a", "TYPE d", "GET d", "RPUSH d2 x", "BITOP AND d2 nokey", "EXISTS d2",
+		"SET t abc EX 100", "BITOP OR t a", "TTL t", "BITOP AND a a b", "GET a",
+		"SET n 123", "BITOP NOT d n", "GET d",
+		"RPUSH l x", "BITOP AND d a l", "BITOP AND d l nokey", "BITOP NOT d l", "BITOP FOO d a", "BITOP FOO d l",
+		"BITOP NOT d a b", "BITOP NOT d l b", "BITOP ANDX d a", "BITOP \"and\\x00x\" d a", "BITOP AND d", "BITOP AND",
+	})
+}
+
+func TestBitfieldAgreesWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		// GET, SET, INCRBY of every width class, and # offsets.
+		"BITFIELD f SET i8 0 -100 GET i8 0 GET u8 0 GET u4 0 GET i4 4", "GET f",
+		"BITFIELD f SET u8 #1 255 GET u8 #1 GET i8 8 INCRBY u2 100 1 GET u2 100", "GET f",
+		"BITFIELD f SET i64 0 -1 GET i64 0 GET u63 0 GET u63 1 GET i64 1", "GET f",
+		"BITFIELD f SET u63 0 9223372036854775807 GET u63 0 GET i64 0", "BITFIELD f SET i1 0 -1 GET i1 0 GET u1 0",
+		"BITFIELD f SET i16 #3 1000 GET i16 48 GET i16 #3 INCRBY i16 #3 -2000 GET i16 #3", "GET f",
+		"BITFIELD f get u8 0 Get I8 0 sEt U8 0 7 incrBY i5 3 1", "BITFIELD f GET u8 1000 GET i64 10000", "STRLEN f",
+		"BITFIELD f", "BITFIELD f OVERFLOW SAT", "BITFIELD f SET u8 0 1 OVERFLOW FAIL", "BITFIELD f GET u8 #0", "BITFIELD f GET u8 #-0",
+		// Missing keys: a read creates nothing, a write creates the key.
+		"BITFIELD nokey GET u8 0 GET i64 100", "EXISTS nokey", "BITFIELD_RO nokey GET u8 0", "EXISTS nokey",
+		"BITFIELD nokey SET u1 100 1", "GET nokey", "STRLEN nokey",
+		"BITFIELD nokey2 OVERFLOW FAIL INCRBY u8 0 300", "GET nokey2", "BITFIELD nokey3 OVERFLOW FAIL SET i8 20 200", "STRLEN nokey3",
+		"BITFIELD nokey4 OVERFLOW FAIL SET u8 0 1 GET u8 0", "BITFIELD nokey5 GET u8 0 SET u8 100 1", "STRLEN nokey5",
+		// Overflow at the boundaries of i8, u8, i64 and u63, for SET and INCRBY in each mode.
+		"SET o \"\"",
+		"BITFIELD o SET i8 0 127 INCRBY i8 0 1 GET i8 0", "BITFIELD o SET i8 0 -128 INCRBY i8 0 -1 GET i8 0",
+		"BITFIELD o OVERFLOW SAT SET i8 0 127 INCRBY i8 0 1 INCRBY i8 0 -300 INCRBY i8 0 1000", "GET o",
+		"BITFIELD o OVERFLOW FAIL SET i8 0 127 INCRBY i8 0 1 INCRBY i8 0 -255 INCRBY i8 0 -1 GET i8 0",
+		"BITFIELD o OVERFLOW WRAP SET i8 0 128 SET i8 0 -129 SET i8 0 255 SET i8 0 1000 GET i8 0",
+		"BITFIELD o OVERFLOW SAT SET i8 0 128 GET i8 0 SET i8 0 -129 GET i8 0 SET i8 0 9223372036854775807 GET i8 0",
+		"BITFIELD o OVERFLOW FAIL SET i8 0 128 SET i8 0 -129 SET i8 0 127 SET i8 0 -128 GET i8 0",
+		"BITFIELD o SET u8 0 255 INCRBY u8 0 1 GET u8 0 INCRBY u8 0 -1 GET u8 0",
+		"BITFIELD o OVERFLOW SAT SET u8 0 255 INCRBY u8 0 1 INCRBY u8 0 -256 INCRBY u8 0 -1 INCRBY u8 0 9223372036854775807",
+		"BITFIELD o OVERFLOW SAT SET u8 0 256 SET u8 0 -1 GET u8 0 SET u8 0 -9223372036854775808 GET u8 0",
+		"BITFIELD o OVERFLOW WRAP SET u8 0 256 SET u8 0 -1 GET u8 0 SET u8 0 -9223372036854775808 GET u8 0 INCRBY u8 0 -9223372036854775808",
+		"BITFIELD o OVERFLOW FAIL SET u8 0 255 INCRBY u8 0 1 SET u8 0 0 INCRBY u8 0 -1 SET u8 0 -1 SET u8 0 256 GET u8 0",
+		"BITFIELD o SET i64 0 9223372036854775807 INCRBY i64 0 1 GET i64 0 INCRBY i64 0 -1",
+		"BITFIELD o OVERFLOW SAT SET i64 0 9223372036854775807 INCRBY i64 0 1 INCRBY i64 0 9223372036854775807 GET i64 0",
+		"BITFIELD o OVERFLOW SAT SET i64 0 -9223372036854775808 INCRBY i64 0 -1 INCRBY i64 0 -9223372036854775808 INCRBY i64 0 9223372036854775807",
+		"BITFIELD o OVERFLOW FAIL SET i64 0 9223372036854775807 INCRBY i64 0 1 SET i64 0 -9223372036854775808 INCRBY i64 0 -1 GET i64 0",
+		"BITFIELD o OVERFLOW WRAP SET i64 0 -9223372036854775808 INCRBY i64 0 -1 INCRBY i64 0 -9223372036854775808 GET i64 0",
+		"BITFIELD o SET u63 0 9223372036854775807 INCRBY u63 0 1 GET u63 0 INCRBY u63 0 -1 GET u63 0",
+		"BITFIELD o OVERFLOW SAT SET u63 0 9223372036854775807 INCRBY u63 0 1 SET u63 0 -1 INCRBY u63 0 -9223372036854775808 INCRBY u63 0 -1",
+		"BITFIELD o OVERFLOW FAIL SET u63 0 0 INCRBY u63 0 -1 INCRBY u63 0 9223372036854775807 INCRBY u63 0 1 SET u63 0 -1 GET u63 0",
+		"BITFIELD o OVERFLOW WRAP SET u63 0 -1 GET u63 0 INCRBY u63 0 -9223372036854775808 GET u63 0",
+		"BITFIELD o OVERFLOW SAT SET i1 0 1 SET i1 0 -2 GET i1 0 SET u1 0 2 GET u1 0 INCRBY u1 0 -5 INCRBY i1 0 5",
+		"BITFIELD o OVERFLOW FAIL INCRBY u8 0 1 OVERFLOW WRAP INCRBY u8 0 1000 OVERFLOW SAT INCRBY u8 0 1000 GET u8 0", "GET o",
+		// Fields that straddle bytes, at unaligned offsets.
+		"SET x \"\\xa5\\x5a\\xff\\x00\\x12\\x34\\x56\\x78\\x9a\\xbc\"", "BITFIELD x GET u5 3 GET i13 7 GET u63 9 GET i64 13 GET i64 16",
+		"BITFIELD x SET u5 3 31 SET i13 7 -4000 INCRBY i64 13 1 GET u63 9", "GET x",
+		// Huge offsets: the first byte of a field must lie within proto-max-bulk-len.
+		"BITFIELD h GET u8 4294967295", "BITFIELD h GET u8 4294967288 GET i64 4294967295", "BITFIELD h GET u8 4294967296",
+		"BITFIELD h GET u8 #536870911", "BITFIELD h GET u8 #536870912", "BITFIELD h GET i64 #67108863", "BITFIELD h GET i64 #67108864",
+		"BITFIELD h GET i64 #288230376151711744", "BITFIELD h SET u8 #288230376151711744 7", "GET h", "BITFIELD h GET i64 #-1",
+		"BITFIELD h GET u8 9223372036854775807", "BITFIELD h GET u8 9223372036854775808", "BITFIELD h GET u8 -1",
+		// Errors, in the order Redis checks them.
+		"BITFIELD f GET", "BITFIELD f GET u8", "BITFIELD f SET u8 0", "BITFIELD f INCRBY u8 0", "BITFIELD f OVERFLOW",
+		"BITFIELD f OVERFLOW foo", "BITFIELD f OVERFLOW foo GET x 0", "BITFIELD f FOO", "BITFIELD f GET u8 0 FOO",
+		"BITFIELD f GET u64 0", "BITFIELD f GET i65 0", "BITFIELD f GET u0 0", "BITFIELD f GET i0 0", "BITFIELD f GET x8 0",
+		"BITFIELD f GET u 0", "BITFIELD f GET i 0", "BITFIELD f GET \"\" 0", "BITFIELD f GET u08 0", "BITFIELD f GET u+8 0",
+		"BITFIELD f GET i-8 0", "BITFIELD f GET U63 0", "BITFIELD f GET I64 0", "BITFIELD f GET \"u8\\x00zz\" 0",
+		"BITFIELD f GET u8 x", "BITFIELD f GET u8 #", "BITFIELD f GET u8 #x", "BITFIELD f GET u8 ##1", "BITFIELD f GET u8 1.5",
+		"BITFIELD f SET u8 0 x", "BITFIELD f SET u8 0 1.0", "BITFIELD f INCRBY u8 0 9223372036854775808",
+		"BITFIELD f SET u64 x y", "BITFIELD f SET u8 x y", "BITFIELD f GET u8 0 SET i64 0 x GET u99 0",
+		"BITFIELD f SET u8 0 1 GET u99 0", "GET f", "BITFIELD f OVERFLOW WRAP OVERFLOW \"sat\\x00x\" INCRBY u8 0 1000",
+		// WRONGTYPE comes after the arguments are checked.
+		"RPUSH l x", "BITFIELD l GET u8 0", "BITFIELD l SET u8 0 1", "BITFIELD l", "BITFIELD l GET u99 0", "BITFIELD l FOO",
+		"BITFIELD_RO l GET u8 0", "BITFIELD_RO l SET u8 0 1",
+		// BITFIELD_RO: GET only, other operations refused after parsing.
+		"BITFIELD_RO f GET u8 0 GET i16 #1", "BITFIELD_RO f", "BITFIELD_RO f OVERFLOW SAT GET u8 0",
+		"BITFIELD_RO f SET u8 0 1", "BITFIELD_RO f INCRBY u8 0 1", "BITFIELD_RO f GET u8 0 SET u8 0 x",
+		"BITFIELD_RO f GET u99 0 SET u8 0 1", "BITFIELD_RO f FOO", "BITFIELD_RO nokey9 SET u8 0 1", "EXISTS nokey9",
+		// The TTL stays; the string as a whole (GET) is what the fields wrote.
+		"SET t abc EX 100", "BITFIELD t SET u8 0 65", "TTL t", "GET t", "SET n 1234", "BITFIELD n INCRBY u8 0 1", "GET n",
+		"BITFIELD", "BITFIELD_RO",
+	})
+}
+
+// Which keys a BITFIELD reads or writes, as COMMAND GETKEYSANDFLAGS tells.
+func TestBitopsKeysAgreeWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"COMMAND GETKEYSANDFLAGS bitfield k", "COMMAND GETKEYSANDFLAGS bitfield k get u8 0",
+		"COMMAND GETKEYSANDFLAGS bitfield k get u8 0 overflow sat get i8 0", "COMMAND GETKEYSANDFLAGS bitfield k get u8 0 set u8 0 1",
+		"COMMAND GETKEYSANDFLAGS bitfield k INCRBY u8 0 1", "COMMAND GETKEYSANDFLAGS bitfield k get u8", "COMMAND GETKEYSANDFLAGS bitfield k foo",
+		"COMMAND GETKEYSANDFLAGS bitfield k overflow", "COMMAND GETKEYSANDFLAGS bitfield k set u8 0",
+		"COMMAND GETKEYSANDFLAGS bitfield_ro k get u8 0", "COMMAND GETKEYSANDFLAGS bitop and d a b c",
+		"COMMAND GETKEYSANDFLAGS bitcount k 0 1", "COMMAND GETKEYSANDFLAGS bitpos k 1", "COMMAND GETKEYS bitop not d a",
+		"COMMAND GETKEYS bitop and d",
+	})
+}
