@@ -245,19 +245,26 @@ func findBit(data []byte, bit byte, firstBit, lastBit int64) int64 {
 // or deletes it when every source is empty. It answers the result's
 // length.
 func bitopCommand(c *call) resp.Value {
-	var combine func(acc, b byte) byte
-	op := c.args[1]
-	switch {
-	case keywordIs(op, "and"):
-		combine = func(acc, b byte) byte { return acc & b }
-	case keywordIs(op, "or"):
-		combine = func(acc, b byte) byte { return acc | b }
-	case keywordIs(op, "xor"):
-		combine = func(acc, b byte) byte { return acc ^ b }
-	case keywordIs(op, "not"):
+	type operation uint8
+	const (
+		and operation = iota
+		or
+		xor
+		not
+	)
+	var op operation
+	switch name := c.args[1]; {
+	case keywordIs(name, "and"):
+		op = and
+	case keywordIs(name, "or"):
+		op = or
+	case keywordIs(name, "xor"):
+		op = xor
+	case keywordIs(name, "not"):
 		if len(c.args) != 4 {
 			return resp.Err("ERR BITOP NOT must be called with a single source key.")
 		}
+		op = not
 	default:
 		return resp.Err(errSyntax)
 	}
@@ -280,20 +287,31 @@ func bitopCommand(c *call) resp.Value {
 		}
 		return resp.Int(0)
 	}
+	// The result starts as the first source, zero-padded; each further
+	// source combines with its own length, the padding past it being
+	// zeros (which clear under AND and change nothing under OR and XOR).
 	result := make([]byte, longest)
 	copy(result, sources[0])
-	if combine == nil { // NOT
-		for i := range result {
-			result[i] = ^result[i]
+	for _, src := range sources[1:] {
+		switch op {
+		case and:
+			for i, b := range src {
+				result[i] &= b
+			}
+			clear(result[len(src):])
+		case or:
+			for i, b := range src {
+				result[i] |= b
+			}
+		case xor:
+			for i, b := range src {
+				result[i] ^= b
+			}
 		}
 	}
-	for _, src := range sources[1:] {
-		for i := range result {
-			var b byte
-			if i < len(src) {
-				b = src[i]
-			}
-			result[i] = combine(result[i], b)
+	if op == not {
+		for i, b := range result {
+			result[i] = ^b
 		}
 	}
 	c.db.set(string(dst), &stringObject{data: result}, false)
