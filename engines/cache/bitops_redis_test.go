@@ -143,3 +143,59 @@ func TestBitopsKeysAgreeWithRedis(t *testing.T) {
 		"COMMAND GETKEYS bitop and d",
 	})
 }
+
+// Cases from Redis 7.0.15's own tests/unit/bitops.tcl and bitfield.tcl,
+// each named by the test it comes from.
+func TestBitopsTclSuiteCasesAgreeWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		// "BITCOUNT regression test for github issue #582".
+		"SETBIT foo 0 1", "BITCOUNT foo 0 4294967296", "BITCOUNT foo 0 4294967296 BIT",
+		// "BITCOUNT misaligned prefix", "BITCOUNT misaligned prefix + full words + remainder".
+		"SET str ab", "BITCOUNT str 1 -1", "SET str \"__PPxxxxxxxxxxxxxxxxRR__\"", "BITCOUNT str 2 -3", "BITCOUNT str 19 -17 BIT",
+		// "BITCOUNT returns 0 with out of range indexes" and "... negative indexes where start > end".
+		"SET str xxxx", "BITCOUNT str 4 10", "BITCOUNT str 32 87 BIT", "BITCOUNT str -6 -7", "BITCOUNT str -6 -15 BIT",
+		"SET str \"\"", "BITCOUNT str 0 -1", "BITCOUNT str -1 -1 BIT",
+		// "BITOP where dest and target are the same key", "BITOP AND|OR|XOR don't change the string with single input key".
+		"SET s \"\\xaa\\x00\\xff\\x55\"", "BITOP NOT s s", "GET s", "BITOP AND res1 s", "BITOP OR res2 s", "BITOP XOR res3 s",
+		"GET res1", "GET res2", "GET res3",
+		// "BITOP missing key is considered a stream of zero".
+		"BITOP AND res1 no-such-key s", "BITOP OR res2 no-such-key s no-such-key", "BITOP XOR res3 no-such-key s",
+		"GET res1", "GET res2", "GET res3",
+		// "BITOP shorter keys are zero-padded to the key with max length".
+		"SET a \"\\x01\\x02\\xff\\xff\"", "SET b \"\\x01\\x02\\xff\"", "BITOP AND res1 a b", "BITOP OR res2 a b",
+		"BITOP XOR res3 a b", "GET res1", "GET res2", "GET res3",
+		// "BITOP with integer encoded source objects", "BITOP with empty string after non empty string (issue #529)".
+		"SET a 1", "SET b 2", "BITOP XOR dest a b a", "GET dest", "FLUSHALL", "SET a \"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\"",
+		"BITOP OR x a b", "GET x",
+		// "BITPOS bit=0 with empty key returns 0", "BITPOS bit=1 with empty key returns -1", "... string ...".
+		"DEL str", "BITPOS str 0", "BITPOS str 0 0 -1 BIT", "BITPOS str 1", "BITPOS str 1 0 -1", "SET str \"\"", "BITPOS str 1",
+		"BITPOS str 0", "BITPOS str 1 0 -1", "BITPOS str 0 0 -1 BIT",
+		// "BITPOS bit=0 fuzzy testing using SETBIT"'s edges and "BITPOS bit=1 works with intervals".
+		"SET str \"\\x00\\xff\\x00\"", "BITPOS str 1 0 -1", "BITPOS str 1 1 -1", "BITPOS str 1 2 -1", "BITPOS str 1 2 200",
+		"BITPOS str 1 1 1", "BITPOS str 1 7 15 BIT", "BITPOS str 1 7 -3 BIT", "BITPOS str 1 16 -1 BIT", "BITPOS str 1 16 200 BIT",
+		"SET str \"\\xff\\x00\\xff\"", "BITPOS str 0 0 -1", "BITPOS str 0 1 -1", "BITPOS str 0 2 -1", "BITPOS str 0 2 200",
+		"BITPOS str 0 1 1", "BITPOS str 0 0 -1 BIT", "BITPOS str 0 8 -1 BIT", "BITPOS str 0 16 -1 BIT", "BITPOS str 0 16 200 BIT",
+		// "BITPOS bit=0 changes behavior if end is given", "BITPOS bit=1 fuzzy testing"'s all-ones string.
+		"SET str \"\\xff\\xff\\xff\"", "BITPOS str 0", "BITPOS str 0 0", "BITPOS str 0 0 -1", "BITPOS str 0 0 -1 BIT",
+		// "BITPOS will illegal arguments".
+		"SET str \"\\xff\\x00\\xff\"", "BITPOS str 0 1 2 3", "BITPOS str 0 1 2 BYTE x", "BITPOS str 0 1 2 FOO",
+		"BITCOUNT str 0 1 2 3", "BITCOUNT str 0 1 BIT x",
+		// bitfield.tcl "BITFIELD signed SET and GET basics", "... unsigned ...", "#<idx> form", "basic INCRBY form",
+		// "chaining of multiple commands", "unsigned overflow wrap/sat", "signed overflow wrap/sat", "overflow detection fuzzing" edges.
+		"DEL bits", "BITFIELD bits SET i8 0 -100", "BITFIELD bits SET i8 0 101", "BITFIELD bits GET i8 0",
+		"BITFIELD bits SET u8 0 255", "BITFIELD bits SET u8 0 100", "BITFIELD bits GET u8 0",
+		"BITFIELD bits SET u8 #0 65", "BITFIELD bits SET u8 #1 66", "BITFIELD bits SET u8 #2 67", "GET bits",
+		"BITFIELD bits SET u8 #0 10", "BITFIELD bits INCRBY u8 #0 100", "BITFIELD bits INCRBY u8 #0 100",
+		"BITFIELD bits INCRBY u8 #0 10 INCRBY u8 #0 10 INCRBY u8 #0 10",
+		"BITFIELD bits SET u8 0 100", "BITFIELD bits OVERFLOW WRAP INCRBY u8 0 257", "BITFIELD bits OVERFLOW SAT INCRBY u8 0 -255",
+		"BITFIELD bits SET i8 0 100", "BITFIELD bits OVERFLOW WRAP INCRBY i8 0 257", "BITFIELD bits OVERFLOW WRAP INCRBY i8 0 255",
+		"BITFIELD bits OVERFLOW SAT INCRBY i8 0 -255", "BITFIELD bits OVERFLOW SAT INCRBY i8 0 255",
+		"BITFIELD bits OVERFLOW FAIL INCRBY i8 0 255", "BITFIELD bits OVERFLOW FAIL SET i8 0 128 SET u8 8 256",
+		// "BITFIELD regression for #3221", "#3564".
+		"SET bits 1", "BITFIELD bits GET u1 0", "DEL mystring",
+		"BITFIELD mystring SET i8 0 10 SET i8 64 10 INCRBY i8 10 99900", "BITFIELD mystring SET i8 0 10 SET i8 64 10 INCRBY i8 10 99900",
+		"GET mystring", "BITFIELD mystring GET u1 0 GET u1 200",
+		// "BITFIELD_RO with only key as argument", "BITFIELD_RO fails when write option is used".
+		"BITFIELD_RO bits", "BITFIELD_RO bits GET u8 0", "BITFIELD_RO bits SET u8 0 100 GET u8 0",
+	})
+}
