@@ -314,7 +314,7 @@ func bitopCommand(c *call) resp.Value {
 			result[i] = ^b
 		}
 	}
-	c.db.set(string(dst), &stringObject{data: result}, false)
+	c.db.set(string(dst), &stringObject{data: result, raw: true}, false)
 	c.propagate(c.args...)
 	return resp.Int(int64(longest))
 }
@@ -509,7 +509,7 @@ func bitfieldGeneric(c *call, readOnly bool) resp.Value {
 	for i, op := range req.ops {
 		replies[i] = applyBitfield(data, op)
 	}
-	c.db.set(string(key), &stringObject{data: data}, true)
+	c.db.set(string(key), &stringObject{data: data, raw: true}, true)
 	c.propagate(c.args...)
 	return resp.ArrayOf(replies...)
 }

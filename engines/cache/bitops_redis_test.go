@@ -131,6 +131,19 @@ func TestBitfieldAgreesWithRedis(t *testing.T) {
 	})
 }
 
+// Strings the bit commands write are raw whatever they hold, as in Redis,
+// where BITOP builds a raw sds and BITFIELD unshares the value into one;
+// a BITFIELD that only reads leaves the encoding alone, and COPY keeps it.
+func TestBitopsEncodingAgreesWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"SET n 123", "SET e abc", "BITOP OR d n", "GET d", "OBJECT ENCODING d", "BITOP AND d2 e", "OBJECT ENCODING d2",
+		"BITFIELD n GET u8 0", "OBJECT ENCODING n", "BITFIELD e GET u8 0", "OBJECT ENCODING e",
+		"BITFIELD n INCRBY u8 0 0", "GET n", "OBJECT ENCODING n", "BITFIELD e OVERFLOW FAIL INCRBY u8 0 1000", "OBJECT ENCODING e",
+		"BITFIELD new SET u8 0 49", "GET new", "OBJECT ENCODING new", "COPY new copied", "OBJECT ENCODING copied",
+		"BITFIELD_RO n GET u8 0", "OBJECT ENCODING n", "SET n 123", "OBJECT ENCODING n",
+	})
+}
+
 // Which keys a BITFIELD reads or writes, as COMMAND GETKEYSANDFLAGS tells.
 func TestBitopsKeysAgreeWithRedis(t *testing.T) {
 	compareWithRedis(t, []string{
