@@ -224,7 +224,13 @@ func findBit(data []byte, bit byte, firstBit, lastBit int64) int64 {
 	if bit == 0 {
 		flip = 0xff
 	}
+	flipWord := uint64(flip) * 0x0101010101010101
 	for i := firstByte; i <= lastByte; i++ {
+		// Whole words between the edge bytes that hold no bit sought are
+		// skipped eight bytes at a time.
+		for i > firstByte && i+8 <= lastByte && binary.LittleEndian.Uint64(data[i:])^flipWord == 0 {
+			i += 8
+		}
 		b := data[i] ^ flip
 		if i == firstByte {
 			b &= 0xff >> (firstBit & 7)

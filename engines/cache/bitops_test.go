@@ -116,17 +116,20 @@ func TestBitfieldRoundTrip(t *testing.T) {
 }
 
 // countBits and findBit agree with a bit-by-bit reading on every range of
-// some random strings.
+// some random strings, some of them long runs of zeros or ones.
 func TestCountAndFindBitsMatchNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	bitAt := func(data []byte, i int64) byte { return data[i>>3] >> (7 - i&7) & 1 }
-	for round := 0; round < 20; round++ {
-		data := make([]byte, 1+rng.IntN(20))
+	for round := 0; round < 30; round++ {
+		data := make([]byte, 1+rng.IntN(40))
+		run := round%3 == 0 // all zeros or all ones, with a stray byte or two
 		for i := range data {
-			switch rng.IntN(3) {
-			case 0:
+			switch {
+			case run && rng.IntN(16) != 0:
+				data[i] = byte(round % 2 * 0xff)
+			case rng.IntN(3) == 0:
 				data[i] = 0
-			case 1:
+			case rng.IntN(2) == 0:
 				data[i] = 0xff
 			default:
 				data[i] = byte(rng.Uint32())
@@ -134,15 +137,13 @@ func TestCountAndFindBitsMatchNaive(t *testing.T) {
 		}
 		total := int64(len(data)) * 8
 		for first := int64(0); first < total; first++ {
+			var ones int64
+			want := [2]int64{-1, -1}
 			for last := first; last < total; last++ {
-				var ones int64
-				want := [2]int64{-1, -1}
-				for i := first; i <= last; i++ {
-					b := bitAt(data, i)
-					ones += int64(b)
-					if want[b] < 0 {
-						want[b] = i
-					}
+				b := bitAt(data, last)
+				ones += int64(b)
+				if want[b] < 0 {
+					want[b] = last
 				}
 				if got := countBits(data, first, last); got != ones {
 					t.Fatalf("%x bits %d..%d: counted %d, want %d", data, first, last, got, ones)
