@@ -268,3 +268,19 @@ func TestReplicaAppliesBitopsWrites(t *testing.T) {
 		t.Fatalf("BITFIELD on a read-only replica = %s, want READONLY", got)
 	}
 }
+
+// The command table's keys for the bit commands (what WATCH, tracking,
+// cluster routing use) are the keys their Redis key specs name.
+func TestBitopsTableKeysMatchKeySpecs(t *testing.T) {
+	for _, line := range []string{
+		"BITCOUNT k", "BITCOUNT k 0 -1 BIT", "BITPOS k 1 0", "BITOP AND d a", "BITOP OR d a b c", "BITOP NOT d a",
+		"BITFIELD k", "BITFIELD k GET u8 0 SET i5 3 1", "BITFIELD_RO k GET u8 0",
+	} {
+		args := splitLine(t, line)
+		spec := commands[strings.ToLower(string(args[0]))]
+		fromSpecs, _ := keysAndFlags(spec, commandDocTable[spec.name], args)
+		if got := spec.keys(args); !slices.EqualFunc(got, fromSpecs, func(a, b []byte) bool { return string(a) == string(b) }) {
+			t.Errorf("%s: the command table names keys %q, the key specs %q", line, got, fromSpecs)
+		}
+	}
+}
