@@ -434,7 +434,8 @@ func keywordPosition(args [][]byte, keyword string, startFrom int) int {
 
 // specialKeyFlags applies a key spec flagged variable_flags: SET's key is
 // only overwritten unless GET asks for the old value too (Redis's
-// setGetKeys).
+// setGetKeys); BITFIELD's is only read when every operation is a GET
+// (Redis's bitfieldGetKeys).
 func specialKeyFlags(spec *commandSpec, args [][]byte, flags []string) []string {
 	if !slices.Contains(flags, "variable_flags") {
 		return flags
@@ -446,6 +447,12 @@ func specialKeyFlags(spec *commandSpec, args [][]byte, flags []string) []string 
 			}
 		}
 		return []string{"OW", "update"}
+	}
+	if spec.name == "bitfield" {
+		if bitfieldReadsOnly(args[2:]) {
+			return []string{"RO", "access"}
+		}
+		return []string{"RW", "access", "update"}
 	}
 	return flags
 }

@@ -42,6 +42,101 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "schedule", typ: "pure-token", token: "SCHEDULE", since: "3.2.2", flags: []string{"optional"}},
 		},
 	},
+	"bitcount": {
+		summary: "Count the set bits of a string value, or of a range of it.", since: "2.6.0", group: "bitmap",
+		arity: -2, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@bitmap", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "index", typ: "block", flags: []string{"optional"}, args: []docArg{
+				{name: "start", typ: "integer"},
+				{name: "end", typ: "integer"},
+				{name: "index_unit", typ: "oneof", since: "7.0.0", flags: []string{"optional"}, args: []docArg{
+					{name: "byte", typ: "pure-token", token: "BYTE"},
+					{name: "bit", typ: "pure-token", token: "BIT"},
+				}},
+			}},
+		},
+	},
+	"bitfield": {
+		summary: "Read, set and add to integer fields of any width within a string value.", since: "3.2.0", group: "bitmap",
+		arity: -2, flags: []string{"write", "denyoom"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@write", "@bitmap", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access", "update", "variable_flags"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "operation", typ: "oneof", flags: []string{"optional", "multiple"}, args: []docArg{
+				{name: "encoding_offset", typ: "block", token: "GET", args: []docArg{
+					{name: "encoding", typ: "string"},
+					{name: "offset", typ: "integer"},
+				}},
+				{name: "write", typ: "block", args: []docArg{
+					{name: "wrap_sat_fail", typ: "oneof", token: "OVERFLOW", flags: []string{"optional"}, args: []docArg{
+						{name: "wrap", typ: "pure-token", token: "WRAP"},
+						{name: "sat", typ: "pure-token", token: "SAT"},
+						{name: "fail", typ: "pure-token", token: "FAIL"},
+					}},
+					{name: "write_operation", typ: "oneof", args: []docArg{
+						{name: "encoding_offset_value", typ: "block", token: "SET", args: []docArg{
+							{name: "encoding", typ: "string"},
+							{name: "offset", typ: "integer"},
+							{name: "value", typ: "integer"},
+						}},
+						{name: "encoding_offset_increment", typ: "block", token: "INCRBY", args: []docArg{
+							{name: "encoding", typ: "string"},
+							{name: "offset", typ: "integer"},
+							{name: "increment", typ: "integer"},
+						}},
+					}},
+				}},
+			}},
+		},
+	},
+	"bitfield_ro": {
+		summary: "Read integer fields of any width within a string value.", since: "6.0.0", group: "bitmap",
+		arity: -2, flags: []string{"readonly", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@bitmap", "@fast"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "encoding_offset", typ: "block", token: "GET", flags: []string{"optional", "multiple", "multiple_token"}, args: []docArg{
+				{name: "encoding", typ: "string"},
+				{name: "offset", typ: "integer"},
+			}},
+		},
+	},
+	"bitop": {
+		summary: "Combine string values bit by bit with AND, OR, XOR or NOT.", since: "2.6.0", group: "bitmap",
+		arity: -4, flags: []string{"write", "denyoom"}, firstKey: 2, lastKey: -1, keyStep: 1,
+		acl:      []string{"@write", "@bitmap", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"OW", "update"}, beginIndex: 2, lastKey: 0, keyStep: 1, limit: 0}, {flags: []string{"RO", "access"}, beginIndex: 3, lastKey: -1, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "operation", typ: "string"},
+			{name: "destkey", typ: "key", keySpecIndex: 0},
+			{name: "key", typ: "key", keySpecIndex: 1, flags: []string{"multiple"}},
+		},
+	},
+	"bitpos": {
+		summary: "Find the first set or clear bit of a string value.", since: "2.8.7", group: "bitmap",
+		arity: -3, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@bitmap", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "bit", typ: "integer"},
+			{name: "index", typ: "block", flags: []string{"optional"}, args: []docArg{
+				{name: "start", typ: "integer"},
+				{name: "end_index", typ: "block", flags: []string{"optional"}, args: []docArg{
+					{name: "end", typ: "integer"},
+					{name: "index_unit", typ: "oneof", since: "7.0.0", flags: []string{"optional"}, args: []docArg{
+						{name: "byte", typ: "pure-token", token: "BYTE"},
+						{name: "bit", typ: "pure-token", token: "BIT"},
+					}},
+				}},
+			}},
+		},
+	},
 	"blmove": {
 		summary: "Move an element between lists, waiting for one if needed.", since: "6.2.0", group: "list",
 		arity: 6, flags: []string{"write", "denyoom", "noscript", "blocking"}, firstKey: 1, lastKey: 2, keyStep: 1,
