@@ -210,15 +210,7 @@ func TestTrackingSeesBitopsWrites(t *testing.T) {
 	before := len(env.pushes)
 	do(n, env, "writer", "BITFIELD a INCRBY u8 0 1")
 	do(n, env, "writer", "BITOP NOT b a")
-	var invalidated []string
-	for _, p := range env.pushes[before:] {
-		if p.to != "reader" {
-			continue
-		}
-		for _, k := range p.push.Value.Elems[1].Elems {
-			invalidated = append(invalidated, string(k.Str))
-		}
-	}
+	invalidated := invalidatedKeys(env, "reader", before)
 	if !slices.Equal(invalidated, []string{"a", "b"}) {
 		t.Fatalf("invalidated %q, want [a b]", invalidated)
 	}

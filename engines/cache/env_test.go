@@ -159,3 +159,18 @@ func TestUnknownAndArity(t *testing.T) {
 	}
 	runScript(t, cases)
 }
+
+// invalidatedKeys lists the keys of the invalidation pushes (RESP3
+// tracking) sent to client from env.pushes[since:] on, in order.
+func invalidatedKeys(env *testEnv, client node.ID, since int) []string {
+	var keys []string
+	for _, p := range env.pushes[since:] {
+		if p.to != client {
+			continue
+		}
+		for _, k := range p.push.Value.Elems[1].Elems {
+			keys = append(keys, string(k.Str))
+		}
+	}
+	return keys
+}

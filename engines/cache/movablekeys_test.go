@@ -85,15 +85,7 @@ func TestTrackingRemembersMovableKeys(t *testing.T) {
 	before := len(env.pushes)
 	do(n, env, "writer", "ZADD z2 2 m2")
 	do(n, env, "writer", "SADD s1 m")
-	var invalidated []string
-	for _, p := range env.pushes[before:] {
-		if p.to != "reader" {
-			continue
-		}
-		for _, k := range p.push.Value.Elems[1].Elems {
-			invalidated = append(invalidated, string(k.Str))
-		}
-	}
+	invalidated := invalidatedKeys(env, "reader", before)
 	if !slices.Equal(invalidated, []string{"z2", "s1"}) {
 		t.Fatalf("invalidated %q, want [z2 s1]", invalidated)
 	}

@@ -262,25 +262,9 @@ func pubsubCommand(c *call) resp.Value {
 		if len(c.args) > 3 {
 			return pubsubSyntaxError(sub)
 		}
-		// Sorted: Redis's order is its dict's; ours must not be Go's map order.
-		names := make([]string, 0, len(ps.channels))
-		for name := range ps.channels {
-			if len(c.args) == 2 || globMatch(c.args[2], []byte(name)) {
-				names = append(names, name)
-			}
-		}
-		sort.Strings(names)
-		out := make([]resp.Value, len(names))
-		for i, name := range names {
-			out[i] = resp.BulkFromString(name)
-		}
-		return resp.ArrayOf(out...)
+		return channelNames(ps.channels, c.args[2:])
 	case bytes.EqualFold(sub, []byte("numsub")):
-		out := make([]resp.Value, 0, 2*(len(c.args)-2))
-		for _, arg := range c.args[2:] {
-			out = append(out, resp.Bulk(arg), resp.Int(int64(len(ps.channels[string(arg)]))))
-		}
-		return resp.ArrayOf(out...)
+		return subscriberCounts(ps.channels, c.args[2:])
 	case bytes.EqualFold(sub, []byte("shardchannels")):
 		return pubsubShardChannels(c) // shardpubsub.go
 	case bytes.EqualFold(sub, []byte("shardnumsub")):
@@ -292,6 +276,34 @@ func pubsubCommand(c *call) resp.Value {
 		return resp.Int(int64(len(ps.patternOrder)))
 	}
 	return resp.Err("ERR unknown subcommand '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try PUBSUB HELP.")
+}
+
+// channelNames answers PUBSUB CHANNELS and SHARDCHANNELS: the channels of
+// subscribers that match the optional pattern, sorted (Redis's order is
+// its dict's; ours must not be Go's map order).
+func channelNames(subscribers map[string][]*session, pattern [][]byte) resp.Value {
+	names := make([]string, 0, len(subscribers))
+	for name := range subscribers {
+		if len(pattern) == 0 || globMatch(pattern[0], []byte(name)) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	out := make([]resp.Value, len(names))
+	for i, name := range names {
+		out[i] = resp.BulkFromString(name)
+	}
+	return resp.ArrayOf(out...)
+}
+
+// subscriberCounts answers PUBSUB NUMSUB and SHARDNUMSUB: each channel
+// named with its number of subscribers.
+func subscriberCounts(subscribers map[string][]*session, channels [][]byte) resp.Value {
+	out := make([]resp.Value, 0, 2*len(channels))
+	for _, ch := range channels {
+		out = append(out, resp.Bulk(ch), resp.Int(int64(len(subscribers[string(ch)]))))
+	}
+	return resp.ArrayOf(out...)
 }
 
 // pubsubSyntaxError is Redis's answer when a PUBSUB subcommand gets more

@@ -11,11 +11,7 @@ package cache
 // Left out: Redis unsubscribes a slot's shard subscribers when the slot
 // leaves the node; here they stay subscribed and hear nothing more.
 
-import (
-	"sort"
-
-	"syslab/engines/cache/resp"
-)
+import "syslab/engines/cache/resp"
 
 var shardPubsubCommands = []commandSpec{
 	{name: "ssubscribe", arity: -2, firstKey: 1, lastKey: -1, keyStep: 1, run: ssubscribeCommand},
@@ -93,31 +89,15 @@ func spublishCommand(c *call) resp.Value {
 	return resp.Int(int64(len(subs)))
 }
 
-// pubsubShardChannels is PUBSUB SHARDCHANNELS [pattern], sorted: Redis's
-// order is its dict's, ours must not be Go's map order.
+// pubsubShardChannels is PUBSUB SHARDCHANNELS [pattern].
 func pubsubShardChannels(c *call) resp.Value {
 	if len(c.args) > 3 {
 		return pubsubSyntaxError(c.args[1])
 	}
-	var names []string
-	for name := range c.node.pubsub.shards {
-		if len(c.args) == 2 || globMatch(c.args[2], []byte(name)) {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	out := make([]resp.Value, len(names))
-	for i, name := range names {
-		out[i] = resp.BulkFromString(name)
-	}
-	return resp.ArrayOf(out...)
+	return channelNames(c.node.pubsub.shards, c.args[2:])
 }
 
 // pubsubShardNumsub is PUBSUB SHARDNUMSUB [channel ...].
 func pubsubShardNumsub(c *call) resp.Value {
-	out := make([]resp.Value, 0, 2*(len(c.args)-2))
-	for _, arg := range c.args[2:] {
-		out = append(out, resp.Bulk(arg), resp.Int(int64(len(c.node.pubsub.shards[string(arg)]))))
-	}
-	return resp.ArrayOf(out...)
+	return subscriberCounts(c.node.pubsub.shards, c.args[2:])
 }

@@ -131,15 +131,7 @@ func TestSortAndTracking(t *testing.T) {
 	do(n, env, "writer", "RPUSH ro 3")
 	do(n, env, "writer", "RPUSH rw 3")
 	do(n, env, "writer", "SORT rw STORE dst")
-	var invalidated []string
-	for _, p := range env.pushes[before:] {
-		if p.to != "reader" {
-			continue
-		}
-		for _, k := range p.push.Value.Elems[1].Elems {
-			invalidated = append(invalidated, string(k.Str))
-		}
-	}
+	invalidated := invalidatedKeys(env, "reader", before)
 	if !slices.Equal(invalidated, []string{"ro", "dst"}) {
 		t.Fatalf("invalidated %q, want [ro dst]", invalidated)
 	}

@@ -532,16 +532,7 @@ func getrangeCommand(c *call) resp.Value {
 	if start < 0 && end < 0 && start > end {
 		return replyEmptyBulk
 	}
-	if start < 0 {
-		start += n
-	}
-	if end < 0 {
-		end += n
-	}
-	start, end = max(start, 0), max(end, 0)
-	if end >= n {
-		end = n - 1
-	}
+	start, end = clampRange(start, end, n) // bitops.go
 	if start > end || n == 0 {
 		return replyEmptyBulk
 	}
