@@ -16,9 +16,10 @@ import (
 // that shares the old slice stays valid.
 type stringObject struct {
 	data []byte
-	// raw: a command built the value bit by bit (BITOP, BITFIELD), where
-	// Redis writes into a raw sds that keeps that encoding whatever it
-	// holds, until a reload encodes it afresh. Copies keep it.
+	// raw: a command wrote the value in place in Redis (APPEND to a key,
+	// SETRANGE, SETBIT, BITOP, BITFIELD), into a raw sds that keeps that
+	// encoding whatever it holds, until a reload encodes it afresh.
+	// Copies keep it.
 	raw bool
 }
 
@@ -492,7 +493,8 @@ func appendCommand(c *call) resp.Value {
 		data = make([]byte, 0, len(s.data)+len(suffix))
 		data = append(append(data, s.data...), suffix...)
 	}
-	c.db.set(string(key), &stringObject{data: data}, true)
+	// Redis appends in place to a raw sds; a new key is encoded afresh.
+	c.db.set(string(key), &stringObject{data: data, raw: s != nil}, true)
 	c.notify(notifyString, "append", key)
 	c.propagate(c.args...)
 	return resp.Int(int64(len(data)))
@@ -565,7 +567,7 @@ func setrangeCommand(c *call) resp.Value {
 	data := make([]byte, max(int64(len(old)), offset+int64(len(patch))))
 	copy(data, old)
 	copy(data[offset:], patch)
-	c.db.set(string(key), &stringObject{data: data}, true)
+	c.db.set(string(key), &stringObject{data: data, raw: true}, true) // written in place in Redis
 	c.notify(notifyString, "setrange", key)
 	c.propagate(c.args...)
 	return resp.Int(int64(len(data)))
@@ -614,7 +616,7 @@ func setbitCommand(c *call) resp.Value {
 	} else {
 		data[byteIndex] &^= mask
 	}
-	c.db.set(string(key), &stringObject{data: data}, true)
+	c.db.set(string(key), &stringObject{data: data, raw: true}, true) // written in place in Redis
 	c.notify(notifyString, "setbit", key)
 	c.propagate(c.args...)
 	return resp.Int(int64(boolInt(wasSet)))
