@@ -600,13 +600,21 @@ func setbitCommand(c *call) resp.Value {
 	if !ok || on&^1 != 0 {
 		return resp.Err("ERR bit is not an integer or out of range")
 	}
-	old, ok := c.getStringBytes(key)
+	s, ok := c.getString(key)
 	if !ok {
 		return replyWrongType
+	}
+	var old []byte
+	if s != nil {
+		old = s.data
 	}
 	byteIndex, mask := offset>>3, byte(1)<<(7-offset&7)
 	wasSet := byteIndex < int64(len(old)) && old[byteIndex]&mask != 0
 	if byteIndex < int64(len(old)) && wasSet == (on == 1) { // the key exists and the bit is already so
+		// Redis unshares the string into a raw sds before it looks, so
+		// even this call leaves it raw; only the flag changes, the
+		// bytes others may share stay as they are.
+		s.raw = true
 		return resp.Int(int64(boolInt(wasSet)))
 	}
 	data := make([]byte, max(int64(len(old)), byteIndex+1))

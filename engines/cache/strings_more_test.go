@@ -77,15 +77,16 @@ func TestSimStringCommandsSurviveRestart(t *testing.T) {
 	}, dumpAll)
 }
 
-// Strings changed in place in Redis (APPEND to a key, SETRANGE, SETBIT)
-// report the raw encoding whatever they hold; a key APPEND creates does
-// not.
+// Strings changed in place in Redis (APPEND to a key, SETRANGE, SETBIT,
+// even a SETBIT that changes nothing) report the raw encoding whatever
+// they hold; a key APPEND creates does not.
 func TestInPlaceStringWritesAreRawAsInRedis(t *testing.T) {
 	compareWithRedis(t, []string{
 		"SET k abc", "APPEND k d", "OBJECT ENCODING k", "SET n 12", "APPEND n 3", "OBJECT ENCODING n",
 		"APPEND new 5", "OBJECT ENCODING new", "APPEND new2 abc", "OBJECT ENCODING new2",
 		"SET s abc", "SETRANGE s 1 x", "OBJECT ENCODING s", "SETRANGE s2 0 7", "OBJECT ENCODING s2",
 		"SETBIT b 1 1", "OBJECT ENCODING b", "SET i 100", "SETBIT i 2 0", "OBJECT ENCODING i",
+		"SET j 100", "SETBIT j 1 0", "OBJECT ENCODING j", "GET j",
 		"SET q 5", "INCR q", "APPEND q 1", "OBJECT ENCODING q", "SET q 7", "OBJECT ENCODING q",
 	})
 }
