@@ -20,6 +20,9 @@ type encodingLimits struct {
 	// listListpackSize and listCompressDepth are reported and settable;
 	// lists here are always one quicklist-like structure (lists.go).
 	listListpackSize, listCompressDepth int64
+	// hllSparseBytes is hll-sparse-max-bytes: the size, header included,
+	// past which a sparse HyperLogLog turns dense (hyperloglog.go).
+	hllSparseBytes int64
 }
 
 // defaultEncodingLimits are redis-server 7.0's defaults; never modified.
@@ -31,6 +34,7 @@ var defaultEncodingLimits = encodingLimits{
 	zsetListpackValueBytes: zsetListpackValueBytesMax,
 	listListpackSize:       -2,
 	listCompressDepth:      0,
+	hllSparseBytes:         hllSparseBytesDefault,
 }
 
 // Ranges of the settings, as Redis declares them.
@@ -73,7 +77,25 @@ func encodingParams() map[string]configParam {
 	add([]string{"zset-max-listpack-value", "zset-max-ziplist-value"}, func(l *encodingLimits) *int64 { return &l.zsetListpackValueBytes }, true, 0, sizeSettingMax)
 	add([]string{"list-max-listpack-size", "list-max-ziplist-size"}, func(l *encodingLimits) *int64 { return &l.listListpackSize }, false, intSettingMin, intSettingMax)
 	add([]string{"list-compress-depth"}, func(l *encodingLimits) *int64 { return &l.listCompressDepth }, false, 0, intSettingMax)
+	params["hll-sparse-max-bytes"] = hllSparseBytesParam
 	return params
+}
+
+// hllSparseBytesParam is hll-sparse-max-bytes, a memory value (3kb) of
+// 0..LONG_MAX, worded as Redis words its refusals.
+var hllSparseBytesParam = configParam{
+	get: func(n *Node) string { return strconv.FormatInt(n.cfg.limits.hllSparseBytes, 10) },
+	set: func(n *Node, v string) (string, bool) {
+		value, ok := parseMemory(v)
+		if !ok {
+			if _, err := strconv.ParseUint(v, 10, 64); err == nil { // past LONG_MAX
+				return "argument must be between 0 and " + strconv.FormatInt(sizeSettingMax, 10) + " inclusive", false
+			}
+			return "argument must be a memory value", false
+		}
+		n.cfg.limits.hllSparseBytes = value
+		return "", true
+	},
 }
 
 // limitsOrDefault is what a collection created without a node checks.

@@ -1,0 +1,664 @@
+package cache
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"math/bits"
+
+	"syslab/engines/cache/resp"
+)
+
+// HyperLogLog: PFADD, PFCOUNT, PFMERGE (Redis's hyperloglog.c).
+//
+// An HLL is an ordinary string value holding Redis 7.0's exact bytes, so
+// GET, SET, DUMP/RESTORE, replication and the AOF move HLLs between this
+// node and a real Redis unchanged. The layout:
+//
+//	offset  bytes  field
+//	0       4      "HYLL"
+//	4       1      encoding: 0 dense, 1 sparse
+//	5       3      unused (kept as found)
+//	8       8      cached cardinality, little endian; the top bit of
+//	               byte 15 set means "stale, recompute"
+//	16      …      the 16384 registers, dense or sparse
+//
+// Each element is hashed with MurmurHash64A (seed 0xadc83b19): the low
+// 14 bits pick a register, and the position of the lowest set bit of the
+// remaining 50 (plus one; 51 when none is set) is the run length the
+// register keeps the maximum of.
+//
+// Dense: 16384 registers of 6 bits, packed from the low bit of each byte
+// upward (register i occupies bits 6i … 6i+5 of the little-endian bit
+// string), 12288 bytes.
+//
+// Sparse: a sequence of opcodes describing runs of registers, in order,
+// that must cover exactly 16384 registers:
+//
+//	00xxxxxx            ZERO:  xxxxxx+1 (1..64) registers are 0
+//	01xxxxxx yyyyyyyy   XZERO: xxxxxxyyyyyyyy+1 (1..16384) registers are 0
+//	1vvvvvxx            VAL:   xx+1 (1..4) registers hold vvvvv+1 (1..32)
+//
+// A new HLL is sparse (one XZERO of 16384). It is promoted to dense, for
+// good, when a register must hold more than 32 or when the sparse form
+// would grow past hll-sparse-max-bytes (header included).
+//
+// Where a walk over sparse opcodes meets an XZERO cut short by the end of
+// the string, Redis reads the string's terminating NUL as its second
+// byte; hllByteAt does the same, so damaged values get Redis's answers.
+
+const (
+	hllPrecision    = 14
+	hllRegisters    = 1 << hllPrecision
+	hllRegisterBits = 6
+	hllRegisterMax  = 1<<hllRegisterBits - 1
+	// hllHashBits is how many hash bits are left once the register index
+	// is taken: a run length is at most hllHashBits+1.
+	hllHashBits    = 64 - hllPrecision
+	hllHeaderBytes = 16
+	hllDenseBytes  = hllHeaderBytes + (hllRegisters*hllRegisterBits+7)/8
+	hllHashSeed    = 0xadc83b19
+
+	hllEncodingDense  = 0
+	hllEncodingSparse = 1
+
+	// Sparse opcode limits.
+	hllZeroRunMax  = 64
+	hllXZeroRunMax = 16384
+	hllValMax      = 32
+	hllValRunMax   = 4
+
+	// hllSparseBytesDefault is hll-sparse-max-bytes' default.
+	hllSparseBytesDefault = 3000
+
+	// hllAlphaInf is 1/(2 ln 2), the estimator's constant for m → ∞.
+	hllAlphaInf = 0.721347520444481703680
+)
+
+// hllCommands are the HyperLogLog commands.
+var hllCommands = []commandSpec{
+	{name: "pfadd", arity: -2, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: pfaddCommand},
+	// PFCOUNT is a read to Redis even though it may store a fresh cached
+	// cardinality (see pfcountCommand).
+	{name: "pfcount", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: -1, keyStep: 1, run: pfcountCommand},
+	{name: "pfmerge", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, keyStep: 1, run: pfmergeCommand},
+}
+
+var (
+	replyNotHLL     = resp.Err("WRONGTYPE Key is not a valid HyperLogLog string value.")
+	replyCorruptHLL = resp.Err("INVALIDOBJ Corrupted HLL object detected")
+)
+
+// hllIsValid is Redis's check before any HLL command touches a string: the
+// header is there, the magic and encoding are known, and a dense value
+// has exactly its size. The sparse opcodes are only checked as they are
+// walked (INVALIDOBJ).
+func hllIsValid(data []byte) bool {
+	if len(data) < hllHeaderBytes || string(data[:4]) != "HYLL" || data[4] > hllEncodingSparse {
+		return false
+	}
+	return data[4] != hllEncodingDense || len(data) == hllDenseBytes
+}
+
+// hllNew is an empty HLL as PFADD and PFMERGE create it: sparse, one
+// XZERO covering every register, cached cardinality 0.
+func hllNew() []byte {
+	data := make([]byte, hllHeaderBytes, hllHeaderBytes+2)
+	copy(data, "HYLL")
+	data[4] = hllEncodingSparse
+	return hllAppendZeroRun(data, hllRegisters)
+}
+
+func hllCacheValid(data []byte) bool { return data[15]&0x80 == 0 }
+func hllInvalidateCache(data []byte) { data[15] |= 0x80 }
+
+// murmurHash64A is Austin Appleby's 64-bit MurmurHash2, reading 8-byte
+// blocks little endian (Redis does so on every platform).
+func murmurHash64A(key []byte, seed uint64) uint64 {
+	const m = 0xc6a4a7935bd1e995
+	const r = 47
+	h := seed ^ uint64(len(key))*m
+	n := len(key) &^ 7
+	for i := 0; i < n; i += 8 {
+		k := binary.LittleEndian.Uint64(key[i:])
+		k *= m
+		k ^= k >> r
+		k *= m
+		h ^= k
+		h *= m
+	}
+	if tail := key[n:]; len(tail) > 0 {
+		for i := len(tail) - 1; i >= 0; i-- {
+			h ^= uint64(tail[i]) << (8 * i)
+		}
+		h *= m
+	}
+	h ^= h >> r
+	h *= m
+	h ^= h >> r
+	return h
+}
+
+// hllPattern is the register an element falls in and the run length it
+// offers that register (1..hllHashBits+1).
+func hllPattern(element []byte) (index int, count uint8) {
+	hash := murmurHash64A(element, hllHashSeed)
+	index = int(hash & (hllRegisters - 1))
+	hash = hash>>hllPrecision | 1<<hllHashBits // the sentinel bounds the run
+	return index, uint8(bits.TrailingZeros64(hash)) + 1
+}
+
+// hllDenseGet reads register i of dense registers regs. The last
+// register's bits all lie in the last byte: Redis reads one byte past it
+// (the NUL), whose bits the mask drops.
+func hllDenseGet(regs []byte, i int) uint8 {
+	bit := i * hllRegisterBits
+	b, shift := bit/8, uint(bit&7)
+	v := uint(regs[b]) >> shift
+	if b+1 < len(regs) {
+		v |= uint(regs[b+1]) << (8 - shift)
+	}
+	return uint8(v & hllRegisterMax)
+}
+
+// hllDenseSet writes register i of dense registers regs.
+func hllDenseSet(regs []byte, i int, v uint8) {
+	bit := i * hllRegisterBits
+	b, shift := bit/8, uint(bit&7)
+	regs[b] = regs[b]&^byte(hllRegisterMax<<shift) | byte(uint(v)<<shift)
+	if b+1 < len(regs) {
+		regs[b+1] = regs[b+1]&^byte(hllRegisterMax>>(8-shift)) | byte(uint(v)>>(8-shift))
+	}
+}
+
+// hllDenseAdd raises register index to count if it is lower, reporting
+// whether it changed.
+func hllDenseAdd(regs []byte, index int, count uint8) bool {
+	if hllDenseGet(regs, index) >= count {
+		return false
+	}
+	hllDenseSet(regs, index, count)
+	return true
+}
+
+// Sparse opcodes.
+
+func hllIsZero(op byte) bool  { return op&0xc0 == 0 }
+func hllIsXZero(op byte) bool { return op&0xc0 == 0x40 }
+func hllIsVal(op byte) bool   { return op&0x80 != 0 }
+
+func hllValValue(op byte) uint8 { return (op>>2)&0x1f + 1 }
+func hllValRun(op byte) int     { return int(op&3) + 1 }
+
+func hllValOp(value uint8, run int) byte { return 0x80 | (value-1)<<2 | byte(run-1) }
+
+// hllByteAt is data[i], or the NUL Redis keeps after a string's end.
+func hllByteAt(data []byte, i int) byte {
+	if i < len(data) {
+		return data[i]
+	}
+	return 0
+}
+
+// hllOpAt decodes the opcode at data[p]: how many registers it covers and
+// how many bytes it takes.
+func hllOpAt(data []byte, p int) (span, opBytes int) {
+	op := data[p]
+	switch {
+	case hllIsZero(op):
+		return int(op&0x3f) + 1, 1
+	case hllIsVal(op):
+		return hllValRun(op), 1
+	}
+	return (int(op&0x3f)<<8 | int(hllByteAt(data, p+1))) + 1, 2
+}
+
+// hllAppendZeroRun appends the opcode for run (1..16384) zero registers,
+// the short form when it fits.
+func hllAppendZeroRun(dst []byte, run int) []byte {
+	if run > hllZeroRunMax {
+		return append(dst, 0x40|byte((run-1)>>8), byte(run-1))
+	}
+	return append(dst, byte(run-1))
+}
+
+// hllAdd adds one element to data (a valid header, owned by the caller),
+// returning the HLL, possibly reallocated or promoted to dense, and 1 if
+// a register changed, 0 if not, -1 if a sparse body is corrupt.
+func hllAdd(data []byte, element []byte, sparseBytesMax int64) ([]byte, int) {
+	index, count := hllPattern(element)
+	if data[4] == hllEncodingDense {
+		if hllDenseAdd(data[hllHeaderBytes:], index, count) {
+			return data, 1
+		}
+		return data, 0
+	}
+	return hllSparseSet(data, index, count, sparseBytesMax)
+}
+
+// hllSparseSet raises register index of sparse data to count, if lower,
+// and answers as hllAdd. The opcode covering the register is rewritten in
+// place, split into up to three (the registers before, the register, the
+// registers after), and then neighbouring VAL opcodes of equal value are
+// merged, exactly as Redis does, so the bytes come out identical. When
+// the value does not fit a VAL opcode, or the split would grow the string
+// past sparseBytesMax, the HLL is promoted to dense instead.
+func hllSparseSet(data []byte, index int, count uint8, sparseBytesMax int64) ([]byte, int) {
+	if count > hllValMax {
+		return hllPromoteAndSet(data, index, count)
+	}
+	// Find the opcode covering index; prev is the one before it.
+	p, prev, first, span := hllHeaderBytes, -1, 0, 0
+	for p < len(data) {
+		var opBytes int
+		span, opBytes = hllOpAt(data, p)
+		if index <= first+span-1 {
+			break
+		}
+		prev, p, first = p, p+opBytes, first+span
+	}
+	if span == 0 || p >= len(data) {
+		return data, -1
+	}
+	op := data[p]
+	switch {
+	case hllIsVal(op) && hllValValue(op) >= count:
+		return data, 0
+	case (hllIsVal(op) || hllIsZero(op)) && span == 1:
+		data[p] = hllValOp(count, 1)
+		return hllSparseMergeVals(data, prev), 1
+	}
+	// Split the run [first, last] around index.
+	last := first + span - 1
+	seq := make([]byte, 0, 5)
+	if hllIsVal(op) {
+		value := hllValValue(op)
+		if index != first {
+			seq = append(seq, hllValOp(value, index-first))
+		}
+		seq = append(seq, hllValOp(count, 1))
+		if index != last {
+			seq = append(seq, hllValOp(value, last-index))
+		}
+	} else {
+		if index != first {
+			seq = hllAppendZeroRun(seq, index-first)
+		}
+		seq = append(seq, hllValOp(count, 1))
+		if index != last {
+			seq = hllAppendZeroRun(seq, last-index)
+		}
+	}
+	oldBytes := 1
+	if hllIsXZero(op) {
+		oldBytes = 2
+	}
+	grow := len(seq) - oldBytes
+	if grow > 0 && int64(len(data)+grow) > sparseBytesMax {
+		return hllPromoteAndSet(data, index, count)
+	}
+	newLen := len(data) + grow
+	out := make([]byte, 0, newLen+3)
+	out = append(out, data[:p]...)
+	out = append(out, seq...)
+	out = append(out, data[min(p+oldBytes, len(data)):]...)
+	// An XZERO cut short by the end counted as two bytes: Redis's
+	// length arithmetic then drops the last byte written.
+	return hllSparseMergeVals(out[:newLen], prev), 1
+}
+
+// hllSparseMergeVals merges adjacent VAL opcodes of equal value whose runs
+// fit one opcode, looking at up to five opcodes from the one before the
+// change (from the start if none), and marks the cache stale.
+func hllSparseMergeVals(data []byte, prev int) []byte {
+	p := prev
+	if p < 0 {
+		p = hllHeaderBytes
+	}
+	for scans := 5; p < len(data) && scans > 0; scans-- {
+		op := data[p]
+		switch {
+		case hllIsXZero(op):
+			p += 2
+			continue
+		case hllIsZero(op):
+			p++
+			continue
+		}
+		if p+1 < len(data) && hllIsVal(data[p+1]) && hllValValue(op) == hllValValue(data[p+1]) {
+			if run := hllValRun(op) + hllValRun(data[p+1]); run <= hllValRunMax {
+				data[p+1] = hllValOp(hllValValue(op), run)
+				data = append(data[:p], data[p+1:]...)
+				continue // the merged opcode may merge with the next one
+			}
+		}
+		p++
+	}
+	hllInvalidateCache(data)
+	return data
+}
+
+// hllPromoteAndSet converts sparse data to dense and sets register index,
+// which must rise: the value did not fit the sparse form, or the sparse
+// form was checked to hold less.
+func hllPromoteAndSet(data []byte, index int, count uint8) ([]byte, int) {
+	dense, ok := hllToDense(data)
+	if !ok {
+		return data, -1
+	}
+	if !hllDenseAdd(dense[hllHeaderBytes:], index, count) {
+		panic("cache: HLL promotion to dense did not raise the register it was promoted for")
+	}
+	return dense, 1
+}
+
+// hllToDense returns data in the dense encoding: data itself if already
+// dense, otherwise a new value with the same header (cache and unused
+// bytes included). ok is false if the sparse opcodes do not cover exactly
+// the 16384 registers, or a VAL reaches past them (checked before it is
+// written: the registers are a fixed array).
+func hllToDense(data []byte) (dense []byte, ok bool) {
+	if data[4] == hllEncodingDense {
+		return data, true
+	}
+	dense = make([]byte, hllDenseBytes)
+	copy(dense, data[:hllHeaderBytes])
+	dense[4] = hllEncodingDense
+	regs := dense[hllHeaderBytes:]
+	i := 0
+	for p := hllHeaderBytes; p < len(data); {
+		span, opBytes := hllOpAt(data, p)
+		if hllIsVal(data[p]) {
+			if i+span > hllRegisters {
+				return nil, false
+			}
+			value := hllValValue(data[p])
+			for end := i + span; i < end; i++ {
+				hllDenseSet(regs, i, value)
+			}
+		} else {
+			i += span
+		}
+		p += opBytes
+	}
+	return dense, i == hllRegisters
+}
+
+// hllHistogram is how many registers hold each value, 0..63; ok is false
+// for sparse opcodes that do not cover exactly 16384 registers. A dense
+// register above hllHashBits+1 (only a damaged value has one) is counted
+// but ignored by the estimate, as in Redis.
+type hllHistogram [hllRegisterMax + 1]int
+
+func hllHistogramOf(data []byte) (h hllHistogram, ok bool) {
+	if data[4] == hllEncodingDense {
+		regs := data[hllHeaderBytes:]
+		for i := 0; i < hllRegisters; i++ {
+			h[hllDenseGet(regs, i)]++
+		}
+		return h, true
+	}
+	i := 0
+	for p := hllHeaderBytes; p < len(data); {
+		span, opBytes := hllOpAt(data, p)
+		value := 0
+		if hllIsVal(data[p]) {
+			value = int(hllValValue(data[p]))
+		}
+		h[value] += span
+		i += span
+		p += opBytes
+	}
+	return h, i == hllRegisters
+}
+
+// hllMergeInto raises each of regs to the matching register of data; ok
+// is false for a corrupt sparse body (as in hllToDense).
+func hllMergeInto(regs *[hllRegisters]uint8, data []byte) bool {
+	if data[4] == hllEncodingDense {
+		dense := data[hllHeaderBytes:]
+		for i := range regs {
+			regs[i] = max(regs[i], hllDenseGet(dense, i))
+		}
+		return true
+	}
+	i := 0
+	for p := hllHeaderBytes; p < len(data); {
+		span, opBytes := hllOpAt(data, p)
+		if hllIsVal(data[p]) {
+			if i+span > hllRegisters {
+				return false
+			}
+			value := hllValValue(data[p])
+			for end := i + span; i < end; i++ {
+				regs[i] = max(regs[i], value)
+			}
+		} else {
+			i += span
+		}
+		p += opBytes
+	}
+	return i == hllRegisters
+}
+
+// hllEstimate is the cardinality estimate Redis 7.0 computes from the
+// register histogram: Otmar Ertl's improved raw estimator ("New
+// cardinality estimation algorithms for HyperLogLog sketches", 2017),
+// with its tau and sigma corrections for saturated and empty registers.
+// Every product is converted explicitly so no fused multiply-add changes
+// the rounding Redis gets.
+func hllEstimate(h *hllHistogram) uint64 {
+	const m = float64(hllRegisters)
+	z := float64(m * hllTau((m-float64(h[hllHashBits+1]))/m))
+	for j := hllHashBits; j >= 1; j-- {
+		z += float64(h[j])
+		z *= 0.5
+	}
+	z += float64(m * hllSigma(float64(h[0])/m))
+	e := math.Round(float64(float64(hllAlphaInf*m)*m) / z)
+	if !(e < 1<<63) {
+		// Only damaged registers (all of them saturated) get here; C's
+		// llroundl answers LLONG_MIN for an estimate out of range, which
+		// Redis then caches and replies as it is.
+		return 1 << 63
+	}
+	return uint64(e)
+}
+
+// hllSigma is x + Σ x^(2^k)·2^(k-1) for k ≥ 1, summed until it stops
+// changing; infinite for x = 1 (every register zero).
+func hllSigma(x float64) float64 {
+	if x == 1 {
+		return math.Inf(1)
+	}
+	y, z := 1.0, x
+	for {
+		x = float64(x * x)
+		before := z
+		z += float64(x * y)
+		y += y
+		if z == before {
+			return z
+		}
+	}
+}
+
+// hllTau is (1 - x - Σ (1 - x^(2^-k))²·2^-k) / 3 for k ≥ 1, summed until
+// it stops changing; 0 at x = 0 and x = 1.
+func hllTau(x float64) float64 {
+	if x == 0 || x == 1 {
+		return 0
+	}
+	y, z := 1.0, 1-x
+	for {
+		x = math.Sqrt(x)
+		before := z
+		y *= 0.5
+		d := 1 - x
+		z -= float64(float64(d*d) * y)
+		if z == before {
+			return z / 3
+		}
+	}
+}
+
+// hllCount is the estimated cardinality of data; ok is false for a
+// corrupt sparse body.
+func hllCount(data []byte) (uint64, bool) {
+	h, ok := hllHistogramOf(data)
+	return hllEstimate(&h), ok
+}
+
+// getHLL looks key up for an HLL command: nil if absent, or the reply
+// refusing a key of another type or a string that is not an HLL.
+func (c *call) getHLL(key []byte) (s *stringObject, refusal resp.Value, ok bool) {
+	s, ok = c.getString(key)
+	switch {
+	case !ok:
+		return nil, replyWrongType, false
+	case s != nil && !hllIsValid(s.data):
+		return nil, replyNotHLL, false
+	}
+	return s, resp.Value{}, true
+}
+
+// hllSparseBytesMax is hll-sparse-max-bytes.
+func (c *call) hllSparseBytesMax() int64 { return c.node.cfg.limits.hllSparseBytes }
+
+// pfaddCommand is PFADD key [element …]: creates the HLL if missing and
+// answers 1 if that or any element changed a register. A new value is
+// built and stored, as strings are never changed in place.
+func pfaddCommand(c *call) resp.Value {
+	key := c.args[1]
+	s, refusal, ok := c.getHLL(key)
+	if !ok {
+		return refusal
+	}
+	var data []byte
+	updated := s == nil
+	if s == nil {
+		data = hllNew()
+	} else {
+		data = bytes.Clone(s.data)
+	}
+	for _, element := range c.args[2:] {
+		var result int
+		data, result = hllAdd(data, element, c.hllSparseBytesMax())
+		switch result {
+		case 1:
+			updated = true
+		case -1:
+			// Redis changes the value in place element by element, so
+			// the elements added before the damaged spot stay, with the
+			// cache untouched, and the command is neither counted as a
+			// change nor propagated. Keep the same bytes.
+			if s != nil && !bytes.Equal(data, s.data) {
+				c.db.setBytes(key, &stringObject{data: data}, true)
+			}
+			return replyCorruptHLL
+		}
+	}
+	if !updated {
+		return resp.Int(0)
+	}
+	hllInvalidateCache(data)
+	c.db.setBytes(key, &stringObject{data: data}, true)
+	c.propagate(c.args...)
+	return resp.Int(1)
+}
+
+// pfcountCommand is PFCOUNT key [key …]. With one key it answers the
+// cached cardinality, or computes it and stores it in the header — a
+// change of the value, which Redis counts as a write (WATCH, tracking)
+// and propagates as the PFCOUNT itself although the command is flagged
+// read-only, so a replica or the AOF computes the same cache. With
+// several keys it estimates their union and changes nothing.
+func pfcountCommand(c *call) resp.Value {
+	if len(c.args) > 2 {
+		var regs [hllRegisters]uint8
+		for _, key := range c.args[1:] {
+			s, refusal, ok := c.getHLL(key)
+			if !ok {
+				return refusal
+			}
+			if s != nil && !hllMergeInto(&regs, s.data) {
+				return replyCorruptHLL
+			}
+		}
+		var h hllHistogram
+		for _, v := range regs {
+			h[v]++
+		}
+		return resp.Int(int64(hllEstimate(&h)))
+	}
+	key := c.args[1]
+	s, refusal, ok := c.getHLL(key)
+	switch {
+	case !ok:
+		return refusal
+	case s == nil:
+		return resp.Int(0)
+	case hllCacheValid(s.data):
+		return resp.Int(int64(binary.LittleEndian.Uint64(s.data[8:hllHeaderBytes])))
+	}
+	card, ok := hllCount(s.data)
+	if !ok {
+		return replyCorruptHLL
+	}
+	data := bytes.Clone(s.data)
+	binary.LittleEndian.PutUint64(data[8:hllHeaderBytes], card)
+	// Not flagged write, so call did not let a running snapshot save
+	// the key's old value first.
+	c.node.snapshotBeforeWrite(c.dbIndex, c.args[1:2])
+	c.db.setBytes(key, &stringObject{data: data}, true)
+	c.propagate(c.args...)
+	return resp.Int(int64(card))
+}
+
+// pfmergeCommand is PFMERGE dest [source …]: dest (created if missing,
+// and itself one of the inputs) gets the maximum of every register. Like
+// Redis 7.0 it stays sparse while every input is, and turns dense as soon
+// as one is dense.
+func pfmergeCommand(c *call) resp.Value {
+	var regs [hllRegisters]uint8
+	anyDense := false
+	for _, key := range c.args[1:] {
+		s, refusal, ok := c.getHLL(key)
+		if !ok {
+			return refusal
+		}
+		if s == nil {
+			continue
+		}
+		anyDense = anyDense || s.data[4] == hllEncodingDense
+		if !hllMergeInto(&regs, s.data) {
+			return replyCorruptHLL
+		}
+	}
+	dest := c.args[1]
+	var data []byte
+	if s, _ := c.getString(dest); s != nil {
+		data = bytes.Clone(s.data)
+	} else {
+		data = hllNew()
+	}
+	if anyDense {
+		// dest was merged above, so its sparse body is sound.
+		data, _ = hllToDense(data)
+	}
+	for i, v := range regs {
+		if v == 0 {
+			continue
+		}
+		if data[4] == hllEncodingDense {
+			hllDenseAdd(data[hllHeaderBytes:], i, v)
+		} else {
+			data, _ = hllSparseSet(data, i, v, c.hllSparseBytesMax())
+		}
+	}
+	hllInvalidateCache(data)
+	c.db.setBytes(dest, &stringObject{data: data}, true)
+	c.modified = c.args[1:2] // the sources are only read
+	c.propagate(c.args...)
+	return resp.OK
+}

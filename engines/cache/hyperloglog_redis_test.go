@@ -1,0 +1,150 @@
+package cache
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// hllAddLines are PFADD key prefix0 … commands adding count elements in
+// batches of batch, each followed by the checks.
+func hllAddLines(key, prefix string, from, count, batch int, checks ...string) []string {
+	var lines []string
+	for i := from; i < from+count; i += batch {
+		var b strings.Builder
+		b.WriteString("PFADD " + key)
+		for j := i; j < min(i+batch, from+count); j++ {
+			b.WriteString(" " + prefix + strconv.Itoa(j))
+		}
+		lines = append(lines, b.String())
+		lines = append(lines, checks...)
+	}
+	return lines
+}
+
+func TestHLLBasicsAgreeWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"PFADD h", "GET h", "PFCOUNT h", "GET h", "PFADD h", "PFADD h a b c", "PFADD h a", "GET h", "STRLEN h",
+		"PFCOUNT h", "GET h", "PFCOUNT h", "PFADD h a b c d e f g", "GET h", "PFCOUNT h",
+		"PFCOUNT nokey", "EXISTS nokey", "PFADD h2 x y", "PFCOUNT h h2", "PFCOUNT h nokey", "PFCOUNT nokey nokey2",
+		"GET h2", // the union leaves the caches alone
+		"PFADD h2 \"\" \"\\x00\" \"\\xff\\xfe\" 12345678 123456789 a-longer-element-than-eight-bytes",
+		"GET h2", "PFCOUNT h2",
+		// PFMERGE: dest created, dest alone, dest among its sources.
+		"PFMERGE m h h2", "GET m", "PFCOUNT m", "PFMERGE only", "GET only", "PFMERGE m", "GET m",
+		"PFMERGE h h2", "GET h", "PFCOUNT h", "PFMERGE nothing nokey nokey2", "GET nothing",
+		// A copied value is an HLL too.
+		"SET copy \"HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x7f\\xff\"", "PFCOUNT copy",
+		"GET copy", "PFADD copy z", "GET copy",
+		"SET h3 v EX 100", "DEL h3", "PFADD h3 a", "SET h3x v EX 100", "PFADD h3x a",
+		"PFADD ttl a", "EXPIRE ttl 100", "PFADD ttl b", "TTL ttl", "PFCOUNT ttl", "TTL ttl", "PFMERGE ttl h", "TTL ttl",
+		// Arity.
+		"PFADD", "PFCOUNT", "PFMERGE",
+	})
+}
+
+func TestHLLWrongTypesAgreeWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"PFADD h a", "SET s hello", "SET n 12345", "SET long 12345678901234567890", "RPUSH l a", "SADD st a",
+		"PFADD s a", "PFCOUNT s", "PFMERGE s h", "PFMERGE h s", "PFCOUNT h s", "PFCOUNT s h",
+		"PFADD n a", "PFCOUNT n", "PFADD long a", "PFCOUNT long",
+		"PFADD l a", "PFCOUNT l", "PFMERGE l", "PFMERGE h l", "PFCOUNT h l", "PFMERGE h st",
+		"GET h",
+		// Headers that are not an HLL's.
+		"SET e \"\"", "PFCOUNT e", "SET short HYLL", "PFADD short a",
+		"SET magic \"HYLX\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x7f\\xff\"", "PFCOUNT magic",
+		"SET enc \"HYLL\\x02\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x7f\\xff\"", "PFCOUNT enc", "PFADD enc a",
+		"SET raw \"HYLL\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x7f\\xff\"", "PFMERGE raw",
+		// Sixteen bytes of header and no register: a corrupt sparse HLL.
+		"SET hdr \"HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\"", "PFCOUNT hdr", "PFADD hdr a",
+		"PFCOUNT hdr h", "PFMERGE hdr", "PFMERGE d hdr", "EXISTS d",
+		// A dense header on a sparse-sized value.
+		"SET dense \"HYLL\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x7f\\xff\"", "PFCOUNT dense",
+		// A valid cache is trusted without looking at the registers.
+		"SET cached \"HYLL\\x01\\x00\\x00\\x00\\x2a\\x00\\x00\\x00\\x00\\x00\\x00\\x00\"", "PFCOUNT cached", "PFCOUNT cached h",
+	})
+}
+
+// Corrupt sparse bodies: runs that do not add up to 16384 registers, a
+// cut-short XZERO, and elements added before the damaged spot.
+func TestHLLCorruptSparseAgreesWithRedis(t *testing.T) {
+	header := "HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80"
+	set := func(key, body string) string { return "SET " + key + " \"" + header + body + "\"" }
+	var lines []string
+	bodies := []struct{ key, body string }{
+		{"short", "\\x7f\\xfe"},                  // 16383 registers
+		{"long", "\\x7f\\xff\\x00"},              // 16385
+		{"cut", "\\x7f"},                         // XZERO without its second byte: 16129
+		{"cutfull", "\\x3f\\xff\\x40"},           // ZERO 64, ZERO 64, XZERO cut short
+		{"val", "\\x80\\x7f\\xfe"},               // VAL then 16383 zeros: sound
+		{"valover", "\\x7f\\xff\\x83"},           // a VAL past the end
+		{"valshort", "\\x83\\x83\\x7f\\xf7"},     // sound: 8 + 16376
+		{"midbad", "\\x00\\x7f\\xfe\\x01"},       // 1 + 16383 + 2
+		{"xz1", "\\x40\\x00\\x7f\\xfe"},          // XZERO of 1, then 16383
+		{"badtail", "\\x40\\x10\\xff\\xff\\x8f"}, // XZERO 4113, then damage
+	}
+	for _, b := range bodies {
+		key := b.key
+		lines = append(lines, set(key, b.body), "PFCOUNT "+key, "PFCOUNT "+key+" nokey", "PFMERGE m"+key+" "+key, "GET m"+key)
+		lines = append(lines, set(key, b.body), "PFADD "+key+" a b c d e f g h i j k l m n o p", "GET "+key)
+		lines = append(lines, set(key, b.body), "PFADD "+key+" "+strings.Repeat("x", 3), "GET "+key)
+		lines = append(lines, set(key, b.body), "CONFIG SET hll-sparse-max-bytes 0", "PFADD "+key+" a", "GET "+key,
+			"CONFIG SET hll-sparse-max-bytes 3000")
+	}
+	compareWithRedis(t, lines)
+}
+
+// Dense HLLs damaged through SETRANGE and APPEND: registers above 51,
+// all saturated, and a length that is no longer a dense HLL's.
+func TestHLLCorruptDenseAgreesWithRedis(t *testing.T) {
+	lines := hllAddLines("d", "e", 0, 5000, 1000)
+	lines = append(lines, "GETRANGE d 0 4", "STRLEN d", "PFCOUNT d",
+		"SETRANGE d 100 \"\\xff\\xff\\xff\"", "PFCOUNT d", "PFCOUNT d", "PFADD d a b c", "PFCOUNT d", "GET d",
+		"SETRANGE d 12303 \"\\xff\"", "PFCOUNT d", "GET d",
+		"SET copy x", "COPY d copy REPLACE", "PFMERGE m copy", "GET m", "PFCOUNT m d",
+		"SETRANGE d 16 "+strings.Repeat("\\xff", 0)+"\""+strings.Repeat("\\xff", 64)+"\"", "PFCOUNT d",
+		"APPEND d x", "PFCOUNT d", "PFADD d a", "PFMERGE d", "PFMERGE x d",
+		// Every register 63: no estimate fits, Redis caches what llroundl gives.
+		"SET sat \"HYLL\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\"",
+		"SETRANGE sat 16 \""+strings.Repeat("\\xff", 12288)+"\"", "PFCOUNT sat", "GETRANGE sat 0 15", "PFCOUNT sat",
+		"PFCOUNT sat nokey",
+		// Every register 51, the largest a hash gives.
+		"SET top \"HYLL\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\"",
+		"SETRANGE top 16 \""+strings.Repeat("\\xf3\\x3c\\xcf", 4096)+"\"", "PFCOUNT top", "GETRANGE top 0 15",
+	)
+	compareWithRedis(t, lines)
+}
+
+// PFCOUNT agrees for sets of 0 to 100000 elements, and the GET bytes agree
+// while sparse, across the promotion and once dense.
+func TestHLLCountsAgreeWithRedis(t *testing.T) {
+	var lines []string
+	lines = append(lines, "PFCOUNT h")
+	lines = append(lines, hllAddLines("h", "", 0, 200, 10, "PFCOUNT h", "GET h")...)
+	lines = append(lines, hllAddLines("h", "", 200, 2800, 100, "PFCOUNT h", "GET h")...)
+	lines = append(lines, hllAddLines("h", "", 3000, 97000, 1000, "PFCOUNT h")...)
+	lines = append(lines, "GET h", "PFADD h 1 2 3", "PFCOUNT h")
+	// A second HLL, sparse, merged into and counted with the dense one.
+	lines = append(lines, hllAddLines("s", "s", 0, 300, 100, "PFCOUNT s h", "PFCOUNT h s")...)
+	lines = append(lines, "PFMERGE s2 s", "GET s2", "PFMERGE u s h", "GET u", "PFCOUNT u", "PFMERGE s s2", "GET s")
+	lines = append(lines, "PFMERGE h s", "PFCOUNT h", "PFMERGE s h", "GET s", "PFCOUNT s")
+	compareWithRedis(t, lines)
+}
+
+// The promotion to dense at hll-sparse-max-bytes, and the parameter itself.
+func TestHLLSparseLimitAgreesWithRedis(t *testing.T) {
+	lines := []string{
+		"CONFIG GET hll-sparse-max-bytes", "CONFIG SET hll-sparse-max-bytes 3kb", "CONFIG GET hll-sparse-max-bytes",
+		"CONFIG SET hll-sparse-max-bytes -1", "CONFIG SET hll-sparse-max-bytes abc", "CONFIG SET hll-sparse-max-bytes 1.5",
+		"CONFIG SET hll-sparse-max-bytes 9223372036854775808", "CONFIG SET hll-sparse-max-bytes 9223372036854775807",
+		"CONFIG GET hll-sparse-max-bytes", "CONFIG SET hll-sparse-max-bytes 40",
+	}
+	lines = append(lines, hllAddLines("h", "", 0, 40, 1, "STRLEN h", "GETRANGE h 0 4")...)
+	lines = append(lines, "GET h", "PFCOUNT h", "CONFIG SET hll-sparse-max-bytes 0", "PFADD z", "GET z", "PFADD z a", "STRLEN z",
+		"CONFIG SET hll-sparse-max-bytes 60")
+	lines = append(lines, hllAddLines("s1", "a", 0, 8, 1)...)
+	lines = append(lines, hllAddLines("s2", "b", 0, 8, 1)...)
+	lines = append(lines, "GET s1", "GET s2", "PFMERGE s3 s1 s2", "GET s3", "PFMERGE s1 s2", "GET s1", "PFCOUNT s1 s2")
+	lines = append(lines, "CONFIG SET hll-sparse-max-bytes 3000")
+	compareWithRedis(t, lines)
+}
