@@ -297,14 +297,18 @@ func hllSparseSet(data []byte, index int, count uint8, sparseBytesMax int64) ([]
 	if grow > 0 && int64(len(data)+grow) > sparseBytesMax {
 		return hllPromoteAndSet(data, index, count)
 	}
-	newLen := len(data) + grow
-	out := make([]byte, 0, newLen+3)
-	out = append(out, data[:p]...)
-	out = append(out, seq...)
-	out = append(out, data[min(p+oldBytes, len(data)):]...)
+	// Replace the opcode in place: move what follows it, then write seq.
+	oldLen := len(data)
+	tailFrom := min(p+oldBytes, oldLen)
+	tailTo := p + len(seq)
+	if need := tailTo + oldLen - tailFrom; need > oldLen {
+		data = append(data, make([]byte, need-oldLen)...)
+	}
+	copy(data[tailTo:], data[tailFrom:oldLen])
+	copy(data[p:], seq)
 	// An XZERO cut short by the end counted as two bytes: Redis's
 	// length arithmetic then drops the last byte written.
-	return hllSparseMergeVals(out[:newLen], prev), 1
+	return hllSparseMergeVals(data[:oldLen+grow], prev), 1
 }
 
 // hllSparseMergeVals merges adjacent VAL opcodes of equal value whose runs
