@@ -171,6 +171,19 @@ func hllDenseSet(regs []byte, i int, v uint8) {
 	}
 }
 
+// hllDenseUnpack reads every dense register at once: four registers fill
+// exactly three bytes, so the body is 4096 such groups.
+func hllDenseUnpack(regs []byte, out *[hllRegisters]uint8) {
+	regs = regs[:hllRegisters*hllRegisterBits/8]
+	for g := 0; g < hllRegisters/4; g++ {
+		v := uint32(regs[3*g]) | uint32(regs[3*g+1])<<8 | uint32(regs[3*g+2])<<16
+		out[4*g] = uint8(v & hllRegisterMax)
+		out[4*g+1] = uint8(v >> 6 & hllRegisterMax)
+		out[4*g+2] = uint8(v >> 12 & hllRegisterMax)
+		out[4*g+3] = uint8(v >> 18)
+	}
+}
+
 // hllDenseAdd raises register index to count if it is lower, reporting
 // whether it changed.
 func hllDenseAdd(regs []byte, index int, count uint8) bool {
@@ -396,9 +409,10 @@ type hllHistogram [hllRegisterMax + 1]int
 
 func hllHistogramOf(data []byte) (h hllHistogram, ok bool) {
 	if data[4] == hllEncodingDense {
-		regs := data[hllHeaderBytes:]
-		for i := 0; i < hllRegisters; i++ {
-			h[hllDenseGet(regs, i)]++
+		var regs [hllRegisters]uint8
+		hllDenseUnpack(data[hllHeaderBytes:], &regs)
+		for _, v := range regs {
+			h[v]++
 		}
 		return h, true
 	}
@@ -420,9 +434,10 @@ func hllHistogramOf(data []byte) (h hllHistogram, ok bool) {
 // is false for a corrupt sparse body (as in hllToDense).
 func hllMergeInto(regs *[hllRegisters]uint8, data []byte) bool {
 	if data[4] == hllEncodingDense {
-		dense := data[hllHeaderBytes:]
-		for i := range regs {
-			regs[i] = max(regs[i], hllDenseGet(dense, i))
+		var dense [hllRegisters]uint8
+		hllDenseUnpack(data[hllHeaderBytes:], &dense)
+		for i, v := range dense {
+			regs[i] = max(regs[i], v)
 		}
 		return true
 	}

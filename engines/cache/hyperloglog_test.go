@@ -49,6 +49,16 @@ func TestHLLDenseRegistersAreIndependent(t *testing.T) {
 	if !bytes.Equal(regs, make([]byte, len(regs))) {
 		t.Fatal("registers not all zero after clearing each")
 	}
+	for i := 0; i < hllRegisters; i++ {
+		hllDenseSet(regs, i, uint8(i*7%(hllRegisterMax+1)))
+	}
+	var all [hllRegisters]uint8
+	hllDenseUnpack(regs, &all)
+	for i, v := range all {
+		if v != hllDenseGet(regs, i) || v != uint8(i*7%(hllRegisterMax+1)) {
+			t.Fatalf("register %d unpacked as %d, reads %d", i, v, hllDenseGet(regs, i))
+		}
+	}
 }
 
 // A run length above 32 does not fit a VAL opcode: the HLL turns dense,
