@@ -958,6 +958,16 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "key", typ: "key", keySpecIndex: 0, flags: []string{"multiple"}},
 		},
 	},
+	"pfdebug": {
+		summary: "Inspect a HyperLogLog's registers and encoding (internal).", since: "2.8.9", group: "hyperloglog",
+		arity: 3, flags: []string{"write", "denyoom", "admin"}, firstKey: 2, lastKey: 2, keyStep: 1,
+		acl:      []string{"@write", "@hyperloglog", "@admin", "@slow", "@dangerous"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access"}, beginIndex: 2, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "subcommand", typ: "string"},
+			{name: "key", typ: "key", keySpecIndex: 0},
+		},
+	},
 	"pfmerge": {
 		summary: "Merge HyperLogLogs into a destination key.", since: "2.8.9", group: "hyperloglog",
 		arity: -2, flags: []string{"write", "denyoom"}, firstKey: 1, lastKey: -1, keyStep: 1,
@@ -967,6 +977,11 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "destkey", typ: "key", keySpecIndex: 0},
 			{name: "sourcekey", typ: "key", keySpecIndex: 1, flags: []string{"multiple"}},
 		},
+	},
+	"pfselftest": {
+		summary: "Run the HyperLogLog implementation's self-checks (internal).", since: "2.8.9", group: "hyperloglog",
+		arity: 1, flags: []string{"admin"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@hyperloglog", "@admin", "@slow", "@dangerous"},
 	},
 	"ping": {
 		summary: "Check that the server answers.", since: "1.0.0", group: "connection",

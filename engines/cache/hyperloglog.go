@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"strconv"
+	"strings"
 
 	"syslab/engines/cache/resp"
 )
@@ -82,6 +84,8 @@ var hllCommands = []commandSpec{
 	// cardinality (see pfcountCommand).
 	{name: "pfcount", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: -1, keyStep: 1, run: pfcountCommand},
 	{name: "pfmerge", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, keyStep: 1, run: pfmergeCommand},
+	{name: "pfdebug", arity: 3, flags: flagWrite | flagDenyOOM, firstKey: 2, lastKey: 2, keyStep: 1, run: pfdebugCommand},
+	{name: "pfselftest", arity: 1, run: pfselftestCommand},
 }
 
 var (
@@ -679,5 +683,138 @@ func pfmergeCommand(c *call) resp.Value {
 	c.db.setBytes(dest, &stringObject{data: data}, true)
 	c.modified = c.args[1:2] // the sources are only read
 	c.propagate(c.args...)
+	return resp.OK
+}
+
+// pfdebugCommand is PFDEBUG GETREG|DECODE|ENCODING|TODENSE key, Redis's
+// window on an HLL's internals. GETREG and TODENSE turn a sparse HLL
+// dense, for good, and are then propagated so replicas do the same. The
+// key is checked before the subcommand, as in Redis.
+func pfdebugCommand(c *call) resp.Value {
+	key := c.args[2]
+	s, refusal, ok := c.getHLL(key)
+	switch {
+	case !ok:
+		return refusal
+	case s == nil:
+		return resp.Err("ERR The specified key does not exist")
+	}
+	sub := strings.ToLower(string(c.args[1]))
+	switch sub {
+	case "getreg", "todense":
+		data, converted := s.data, false
+		if data[4] == hllEncodingSparse {
+			if data, ok = hllToDense(data); !ok {
+				return replyCorruptHLL
+			}
+			c.db.setBytes(key, &stringObject{data: data}, true)
+			c.propagate(c.args...)
+			converted = true
+		}
+		if sub == "todense" {
+			return resp.Int(int64(boolInt(converted)))
+		}
+		var regs [hllRegisters]uint8
+		hllDenseUnpack(data[hllHeaderBytes:], &regs)
+		elems := make([]resp.Value, hllRegisters)
+		for i, v := range regs {
+			elems[i] = resp.Int(int64(v))
+		}
+		return resp.ArrayOf(elems...)
+	case "decode":
+		if s.data[4] != hllEncodingSparse {
+			return resp.Err("ERR HLL encoding is not sparse")
+		}
+		return resp.Bulk(hllDecodeSparse(s.data))
+	case "encoding":
+		if s.data[4] == hllEncodingDense {
+			return resp.Simple("dense")
+		}
+		return resp.Simple("sparse")
+	}
+	return resp.Err("ERR Unknown PFDEBUG subcommand '" + string(c.args[1]) + "'")
+}
+
+// hllDecodeSparse lists a sparse body's opcodes as PFDEBUG DECODE does:
+// "z:len" (ZERO), "Z:len" (XZERO), "v:value,len" (VAL), space-separated.
+func hllDecodeSparse(data []byte) []byte {
+	var out []byte
+	for p := hllHeaderBytes; p < len(data); {
+		span, opBytes := hllOpAt(data, p)
+		if len(out) > 0 {
+			out = append(out, ' ')
+		}
+		switch op := data[p]; {
+		case hllIsZero(op):
+			out = append(out, "z:"...)
+		case hllIsXZero(op):
+			out = append(out, "Z:"...)
+		default:
+			out = append(out, "v:"...)
+			out = strconv.AppendInt(out, int64(hllValValue(op)), 10)
+			out = append(out, ',')
+		}
+		out = strconv.AppendInt(out, int64(span), 10)
+		p += opBytes
+	}
+	return out
+}
+
+// Bounds of PFSELFTEST's work, so it stays a few milliseconds.
+const (
+	hllSelftestRegisterRounds = 1000  // random dense register writes checked
+	hllSelftestSparseElements = 2000  // elements added to both encodings
+	hllSelftestElements       = 20000 // elements counted in all
+)
+
+// pfselftestCommand is PFSELFTEST: checks of this implementation, not a
+// copy of Redis's — dense registers keep random values without touching
+// their neighbours; the same elements added to a sparse and a dense HLL
+// give the same registers and count (up to 2000 elements, the sparse
+// form's useful range); and the count stays within five
+// standard errors (5 × 1.04/√16384 ≈ 4%) of the truth at each power of
+// ten. Randomness comes from the node's seeded source.
+func pfselftestCommand(c *call) resp.Value {
+	rng := c.node.env.Rand()
+	regs := make([]byte, hllDenseBytes-hllHeaderBytes)
+	var want [hllRegisters]uint8
+	for round := 0; round < hllSelftestRegisterRounds; round++ {
+		i, v := rng.IntN(hllRegisters), uint8(rng.IntN(hllRegisterMax+1))
+		hllDenseSet(regs, i, v)
+		want[i] = v
+	}
+	var got [hllRegisters]uint8
+	hllDenseUnpack(regs, &got)
+	if got != want {
+		return resp.Err("ERR TESTFAILED dense registers do not keep the values written")
+	}
+	sparse, dense := hllNew(), hllNew()
+	dense, _ = hllToDense(dense)
+	element := make([]byte, 0, 24)
+	salt := rng.Uint64()
+	for n := 1; n <= hllSelftestElements; n++ {
+		element = strconv.AppendUint(strconv.AppendUint(element[:0], salt, 16), uint64(n), 10)
+		withSparse := n <= hllSelftestSparseElements
+		if withSparse {
+			sparse, _ = hllAdd(sparse, element, math.MaxInt64)
+		}
+		dense, _ = hllAdd(dense, element, 0)
+		if n == hllSelftestSparseElements {
+			var fromSparse, fromDense [hllRegisters]uint8
+			if !hllMergeInto(&fromSparse, sparse) || !hllMergeInto(&fromDense, dense) || fromSparse != fromDense {
+				return resp.Err("ERR TESTFAILED sparse and dense HLLs hold different registers")
+			}
+		}
+		if n != 1 && n != 10 && n != 100 && n != 1000 && n != 10000 && n != hllSelftestElements {
+			continue
+		}
+		cd, _ := hllCount(dense)
+		if cs, ok := hllCount(sparse); withSparse && (!ok || cs != cd) {
+			return resp.Err("ERR TESTFAILED sparse and dense HLLs of " + strconv.Itoa(n) + " elements count differently")
+		}
+		if diff := math.Abs(float64(cd) - float64(n)); diff > 0.05*float64(n)+1 {
+			return resp.Err("ERR TESTFAILED " + strconv.Itoa(n) + " elements estimated as " + strconv.FormatUint(cd, 10))
+		}
+	}
 	return resp.OK
 }

@@ -148,3 +148,14 @@ func TestHLLSparseLimitAgreesWithRedis(t *testing.T) {
 	lines = append(lines, "CONFIG SET hll-sparse-max-bytes 3000")
 	compareWithRedis(t, lines)
 }
+
+func TestHLLDebugAgreesWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"PFADD h a b c d", "PFDEBUG DECODE h", "PFDEBUG ENCODING h", "PFDEBUG FOO h", "PFDEBUG foo nokey",
+		"PFDEBUG GETREG nokey", "PFDEBUG DECODE h extra", "PFDEBUG", "PFDEBUG TODENSE h", "PFDEBUG TODENSE h",
+		"PFDEBUG ENCODING h", "PFDEBUG DECODE h", "GET h", "PFADD h2 a", "PFDEBUG GETREG h2", "PFDEBUG ENCODING h2", "GET h2",
+		"SET s x", "PFDEBUG ENCODING s", "RPUSH l a", "PFDEBUG ENCODING l", "PFSELFTEST", "PFSELFTEST x",
+		"SET cut \"HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x80\\x83\\x7f\"", "PFDEBUG DECODE cut",
+		"PFDEBUG GETREG cut", "PFDEBUG TODENSE cut",
+	})
+}
