@@ -545,6 +545,16 @@ func (c *call) getHLL(key []byte) (s *stringObject, refusal resp.Value, ok bool)
 	return s, resp.Value{}, true
 }
 
+// unshareHLL leaves key's HLL s in Redis's raw encoding, as every HLL
+// command that may write does on an existing key before anything else
+// (dbUnshareStringValue): a short HLL SET as an embstr turns raw even if
+// the command then changes nothing. Not a change of the value.
+func (c *call) unshareHLL(key []byte, s *stringObject) {
+	if !s.raw {
+		c.db.setBytes(key, &stringObject{data: s.data, raw: true}, true)
+	}
+}
+
 // hllSparseBytesMax is hll-sparse-max-bytes.
 func (c *call) hllSparseBytesMax() int64 { return c.node.cfg.limits.hllSparseBytes }
 
@@ -562,6 +572,7 @@ func pfaddCommand(c *call) resp.Value {
 	if s == nil {
 		data = hllNew()
 	} else {
+		c.unshareHLL(key, s)
 		data = bytes.Clone(s.data)
 	}
 	for _, element := range c.args[2:] {
@@ -576,7 +587,7 @@ func pfaddCommand(c *call) resp.Value {
 			// cache untouched, and the command is neither counted as a
 			// change nor propagated. Keep the same bytes.
 			if s != nil && !bytes.Equal(data, s.data) {
-				c.db.setBytes(key, &stringObject{data: data}, true)
+				c.db.setBytes(key, &stringObject{data: data, raw: true}, true)
 			}
 			return replyCorruptHLL
 		}
@@ -585,7 +596,7 @@ func pfaddCommand(c *call) resp.Value {
 		return resp.Int(0)
 	}
 	hllInvalidateCache(data)
-	c.db.setBytes(key, &stringObject{data: data}, true)
+	c.db.setBytes(key, &stringObject{data: data, raw: true}, true)
 	c.propagate(c.args...)
 	return resp.Int(1)
 }
@@ -621,6 +632,9 @@ func pfcountCommand(c *call) resp.Value {
 		return refusal
 	case s == nil:
 		return resp.Int(0)
+	}
+	c.unshareHLL(key, s)
+	switch {
 	case hllCacheValid(s.data):
 		return resp.Int(int64(binary.LittleEndian.Uint64(s.data[8:hllHeaderBytes])))
 	}
@@ -633,7 +647,7 @@ func pfcountCommand(c *call) resp.Value {
 	// Not flagged write, so call did not let a running snapshot save
 	// the key's old value first.
 	c.node.snapshotBeforeWrite(c.dbIndex, c.args[1:2])
-	c.db.setBytes(key, &stringObject{data: data}, true)
+	c.db.setBytes(key, &stringObject{data: data, raw: true}, true)
 	c.propagate(c.args...)
 	return resp.Int(int64(card))
 }
@@ -661,6 +675,7 @@ func pfmergeCommand(c *call) resp.Value {
 	dest := c.args[1]
 	var data []byte
 	if s, _ := c.getString(dest); s != nil {
+		c.unshareHLL(dest, s)
 		data = bytes.Clone(s.data)
 	} else {
 		data = hllNew()
@@ -680,7 +695,7 @@ func pfmergeCommand(c *call) resp.Value {
 		}
 	}
 	hllInvalidateCache(data)
-	c.db.setBytes(dest, &stringObject{data: data}, true)
+	c.db.setBytes(dest, &stringObject{data: data, raw: true}, true)
 	c.modified = c.args[1:2] // the sources are only read
 	c.propagate(c.args...)
 	return resp.OK
@@ -699,6 +714,7 @@ func pfdebugCommand(c *call) resp.Value {
 	case s == nil:
 		return resp.Err("ERR The specified key does not exist")
 	}
+	c.unshareHLL(key, s)
 	sub := strings.ToLower(string(c.args[1]))
 	switch sub {
 	case "getreg", "todense":
@@ -707,7 +723,7 @@ func pfdebugCommand(c *call) resp.Value {
 			if data, ok = hllToDense(data); !ok {
 				return replyCorruptHLL
 			}
-			c.db.setBytes(key, &stringObject{data: data}, true)
+			c.db.setBytes(key, &stringObject{data: data, raw: true}, true)
 			c.propagate(c.args...)
 			converted = true
 		}

@@ -159,3 +159,17 @@ func TestHLLDebugAgreesWithRedis(t *testing.T) {
 		"PFDEBUG GETREG cut", "PFDEBUG TODENSE cut",
 	})
 }
+
+// Redis unshares an HLL before any command that may write it, leaving it
+// raw even when nothing changes; a multi-key PFCOUNT does not.
+func TestHLLEncodingAgreesWithRedis(t *testing.T) {
+	valid := "\"HYLL\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x7f\\xff\""
+	var lines []string
+	for _, command := range []string{"PFCOUNT k", "PFCOUNT k k", "PFADD k", "PFMERGE k", "PFMERGE other k", "PFDEBUG ENCODING k",
+		"PFDEBUG DECODE k", "GET k", "COPY k other", "PFADD k x"} {
+		lines = append(lines, "DEL k other", "SET k "+valid, "OBJECT ENCODING k", command, "OBJECT ENCODING k", "GET k")
+	}
+	lines = append(lines, "PFADD new a", "OBJECT ENCODING new", "COPY new copy", "OBJECT ENCODING copy", "SET int 1",
+		"PFADD int x")
+	compareWithRedis(t, lines)
+}

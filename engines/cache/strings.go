@@ -16,6 +16,10 @@ import (
 // that shares the old slice stays valid.
 type stringObject struct {
 	data []byte
+	// raw marks a string Redis would hold in its raw encoding whatever
+	// its length: one a command edits in place there (the HLL commands
+	// unshare the value first, hyperloglog.go).
+	raw bool
 }
 
 func (*stringObject) typeName() string { return "string" }
@@ -25,6 +29,9 @@ func (*stringObject) typeName() string { return "string" }
 const embstrBytesMax = 44
 
 func (s *stringObject) encoding() string {
+	if s.raw {
+		return "raw"
+	}
 	if len(s.data) <= 20 {
 		if _, err := strconv.ParseInt(string(s.data), 10, 64); err == nil {
 			return "int"
@@ -45,7 +52,7 @@ func (s *stringObject) memoryBytes() int { return stringHeaderBytes + len(s.data
 // copyObject shares nothing with s, although sharing would be safe while
 // strings are never changed in place.
 func (s *stringObject) copyObject(*rand.Rand) object {
-	return &stringObject{data: bytes.Clone(s.data)}
+	return &stringObject{data: bytes.Clone(s.data), raw: s.raw}
 }
 
 // String commands (Redis's t_string.c).
