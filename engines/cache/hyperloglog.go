@@ -535,7 +535,12 @@ func hllCount(data []byte) (uint64, bool) {
 // getHLL looks key up for an HLL command: nil if absent, or the reply
 // refusing a key of another type or a string that is not an HLL.
 func (c *call) getHLL(key []byte) (s *stringObject, refusal resp.Value, ok bool) {
-	s, ok = c.getString(key)
+	return hllOf(c.lookup(key))
+}
+
+// hllOf is getHLL for a key's entry (nil: absent).
+func hllOf(e *entry) (s *stringObject, refusal resp.Value, ok bool) {
+	s, ok = stringOf(e)
 	switch {
 	case !ok:
 		return nil, replyWrongType, false
@@ -660,7 +665,8 @@ func pfmergeCommand(c *call) resp.Value {
 	var regs [hllRegisters]uint8
 	anyDense := false
 	for _, key := range c.args[1:] {
-		s, refusal, ok := c.getHLL(key)
+		// Read as Redis reads them, counted as keyspace hits or misses.
+		s, refusal, ok := hllOf(c.lookupRead(key))
 		if !ok {
 			return refusal
 		}

@@ -173,3 +173,28 @@ func TestHLLEncodingAgreesWithRedis(t *testing.T) {
 		"PFADD int x")
 	compareWithRedis(t, lines)
 }
+
+// Keyspace hits and misses: PFMERGE reads its sources (dest included) as
+// reads, which count, though it is a write command; PFADD does not count.
+func TestHLLKeyspaceHitsAgreeWithRedis(t *testing.T) {
+	c := newComparison(t, Config{}, 2)
+	stat := func(info, field string) string {
+		for _, line := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(line, field+":"); ok {
+				return v
+			}
+		}
+		return "?"
+	}
+	for _, line := range []string{"PFADD a x", "PFADD b y", "PFADD a z", "PFMERGE d a b nokey", "PFMERGE d", "PFCOUNT a b nokey",
+		"PFCOUNT d", "PFDEBUG ENCODING a", "PFMERGE e"} {
+		c.onNode(line)
+		c.onRedis(line)
+		ours, theirs := string(c.onNode("INFO stats")[0].Str), string(c.onRedis("INFO stats").Str)
+		for _, field := range []string{"keyspace_hits", "keyspace_misses"} {
+			if got, want := stat(ours, field), stat(theirs, field); got != want {
+				t.Errorf("after %s: %s = %s, want %s", line, field, got, want)
+			}
+		}
+	}
+}
