@@ -46,8 +46,12 @@ import (
 // would grow past hll-sparse-max-bytes (header included).
 //
 // Where a walk over sparse opcodes meets an XZERO cut short by the end of
-// the string, Redis reads the string's terminating NUL as its second
-// byte; hllByteAt does the same, so damaged values get Redis's answers.
+// the string, Redis reads the byte after the string — its NUL terminator
+// — as the XZERO's second byte, and splitting such an XZERO writes its
+// last byte over that terminator, where the next walk finds it. So that
+// damaged values get Redis's answers and bytes, an HLL this file builds
+// keeps that byte in its slice's spare capacity (hllByteAt, hllWithNul);
+// a string not built here (raw false) reads as having a zero there.
 
 const (
 	hllPrecision    = 14
@@ -209,12 +213,37 @@ func hllValRun(op byte) int     { return int(op&3) + 1 }
 
 func hllValOp(value uint8, run int) byte { return 0x80 | (value-1)<<2 | byte(run-1) }
 
-// hllByteAt is data[i], or the NUL Redis keeps after a string's end.
+// hllByteAt is data[i], or the byte Redis keeps after a string's end
+// (normally its NUL), held in data's spare capacity.
 func hllByteAt(data []byte, i int) byte {
-	if i < len(data) {
+	switch {
+	case i < len(data):
 		return data[i]
+	case i == len(data) && cap(data) > i:
+		return data[:i+1][i]
 	}
 	return 0
+}
+
+// hllWithNul sets the byte after data's end (see hllByteAt) to b.
+func hllWithNul(data []byte, b byte) []byte {
+	if cap(data) == len(data) {
+		data = append(data, 0)[:len(data)]
+	}
+	data[:len(data)+1][len(data)] = b
+	return data
+}
+
+// hllEditSlackBytes is the room an edited sparse HLL gets beyond its
+// length: a split grows it by at most 3 bytes, plus the byte after.
+const hllEditSlackBytes = 4
+
+// hllEditable copies an HLL's bytes for a command to change, with the
+// byte after the end.
+func hllEditable(data []byte) []byte {
+	out := make([]byte, len(data), len(data)+hllEditSlackBytes)
+	copy(out, data)
+	return hllWithNul(out, hllByteAt(data, len(data)))
 }
 
 // hllOpAt decodes the opcode at data[p]: how many registers it covers and
@@ -323,9 +352,14 @@ func hllSparseSet(data []byte, index int, count uint8, sparseBytesMax int64) ([]
 	}
 	copy(data[tailTo:], data[tailFrom:oldLen])
 	copy(data[p:], seq)
-	// An XZERO cut short by the end counted as two bytes: Redis's
-	// length arithmetic then drops the last byte written.
-	return hllSparseMergeVals(data[:oldLen+grow], prev), 1
+	if tailFrom == p+oldBytes {
+		data = hllWithNul(data[:oldLen+grow], 0)
+	} else {
+		// An XZERO cut short by the end counted as two bytes: seq's
+		// last byte lies past the new end, where Redis's NUL was.
+		data = data[:oldLen+grow]
+	}
+	return hllSparseMergeVals(data, prev), 1
 }
 
 // hllSparseMergeVals merges adjacent VAL opcodes of equal value whose runs
@@ -349,7 +383,7 @@ func hllSparseMergeVals(data []byte, prev int) []byte {
 		if p+1 < len(data) && hllIsVal(data[p+1]) && hllValValue(op) == hllValValue(data[p+1]) {
 			if run := hllValRun(op) + hllValRun(data[p+1]); run <= hllValRunMax {
 				data[p+1] = hllValOp(hllValValue(op), run)
-				data = append(data[:p], data[p+1:]...)
+				data = hllWithNul(append(data[:p], data[p+1:]...), 0)
 				continue // the merged opcode may merge with the next one
 			}
 		}
@@ -546,18 +580,24 @@ func hllOf(e *entry) (s *stringObject, refusal resp.Value, ok bool) {
 		return nil, replyWrongType, false
 	case s != nil && !hllIsValid(s.data):
 		return nil, replyNotHLL, false
+	case s != nil && !s.raw:
+		// Not built here: whatever lies past its end is no NUL of ours.
+		s = &stringObject{data: s.data[:len(s.data):len(s.data)]}
 	}
 	return s, resp.Value{}, true
 }
 
-// unshareHLL leaves key's HLL s in Redis's raw encoding, as every HLL
+// unshareHLL leaves key's HLL s (from getHLL) in Redis's raw encoding,
+// returning the value now stored, as every HLL
 // command that may write does on an existing key before anything else
 // (dbUnshareStringValue): a short HLL SET as an embstr turns raw even if
 // the command then changes nothing. Not a change of the value.
-func (c *call) unshareHLL(key []byte, s *stringObject) {
+func (c *call) unshareHLL(key []byte, s *stringObject) *stringObject {
 	if !s.raw {
-		c.db.setBytes(key, &stringObject{data: s.data, raw: true}, true)
+		s = &stringObject{data: hllEditable(s.data), raw: true}
+		c.db.setBytes(key, s, true)
 	}
+	return s
 }
 
 // hllSparseBytesMax is hll-sparse-max-bytes.
@@ -577,8 +617,8 @@ func pfaddCommand(c *call) resp.Value {
 	if s == nil {
 		data = hllNew()
 	} else {
-		c.unshareHLL(key, s)
-		data = bytes.Clone(s.data)
+		s = c.unshareHLL(key, s)
+		data = hllEditable(s.data)
 	}
 	for _, element := range c.args[2:] {
 		var result int
@@ -638,7 +678,7 @@ func pfcountCommand(c *call) resp.Value {
 	case s == nil:
 		return resp.Int(0)
 	}
-	c.unshareHLL(key, s)
+	s = c.unshareHLL(key, s)
 	switch {
 	case hllCacheValid(s.data):
 		return resp.Int(int64(binary.LittleEndian.Uint64(s.data[8:hllHeaderBytes])))
@@ -647,7 +687,7 @@ func pfcountCommand(c *call) resp.Value {
 	if !ok {
 		return replyCorruptHLL
 	}
-	data := bytes.Clone(s.data)
+	data := hllEditable(s.data)
 	binary.LittleEndian.PutUint64(data[8:hllHeaderBytes], card)
 	// Not flagged write, so call did not let a running snapshot save
 	// the key's old value first.
@@ -680,9 +720,9 @@ func pfmergeCommand(c *call) resp.Value {
 	}
 	dest := c.args[1]
 	var data []byte
-	if s, _ := c.getString(dest); s != nil {
-		c.unshareHLL(dest, s)
-		data = bytes.Clone(s.data)
+	if s, _, _ := c.getHLL(dest); s != nil {
+		s = c.unshareHLL(dest, s)
+		data = hllEditable(s.data)
 	} else {
 		data = hllNew()
 	}
@@ -720,7 +760,7 @@ func pfdebugCommand(c *call) resp.Value {
 	case s == nil:
 		return resp.Err("ERR The specified key does not exist")
 	}
-	c.unshareHLL(key, s)
+	s = c.unshareHLL(key, s)
 	sub := strings.ToLower(string(c.args[1]))
 	switch sub {
 	case "getreg", "todense":
