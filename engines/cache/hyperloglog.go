@@ -316,7 +316,8 @@ func hllSparseSet(data []byte, index int, count uint8, sparseBytesMax int64) ([]
 	}
 	// Split the run [first, last] around index.
 	last := first + span - 1
-	seq := make([]byte, 0, 5)
+	var seqBytes [5]byte // at most XZERO, VAL, XZERO
+	seq := seqBytes[:0]
 	if hllIsVal(op) {
 		value := hllValValue(op)
 		if index != first {
@@ -587,11 +588,11 @@ func hllOf(e *entry) (s *stringObject, refusal resp.Value, ok bool) {
 	return s, resp.Value{}, true
 }
 
-// unshareHLL leaves key's HLL s (from getHLL) in Redis's raw encoding,
-// returning the value now stored, as every HLL
-// command that may write does on an existing key before anything else
-// (dbUnshareStringValue): a short HLL SET as an embstr turns raw even if
-// the command then changes nothing. Not a change of the value.
+// unshareHLL leaves key's HLL s (from getHLL) in Redis's raw encoding
+// and returns the value now stored. Every HLL command that may write does
+// this to an existing key before anything else (dbUnshareStringValue), so
+// a short HLL SET as an embstr turns raw even if the command then changes
+// nothing. It is not a change of the value: nothing is signalled.
 func (c *call) unshareHLL(key []byte, s *stringObject) *stringObject {
 	if !s.raw {
 		s = &stringObject{data: hllEditable(s.data), raw: true}
