@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 )
 
@@ -233,4 +234,80 @@ func FuzzHLLDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A tracking client that read HLLs hears of the changes that matter: a
+// PFADD that changed a register and PFMERGE's destination; not a PFADD
+// that changed nothing nor a PFCOUNT answered from the cache.
+func TestHLLTracking(t *testing.T) {
+	n, env := startNode(t, Config{})
+	for _, line := range []string{"PFADD h a b", "PFCOUNT h", "PFADD dst z", "PFCOUNT dst"} {
+		do(n, env, "writer", line)
+	}
+	do(n, env, "reader", "HELLO 3")
+	do(n, env, "reader", "CLIENT TRACKING on")
+	do(n, env, "reader", "PFCOUNT h")
+	do(n, env, "reader", "PFCOUNT dst")
+	before := len(env.pushes)
+	for _, line := range []string{"PFCOUNT h", "PFADD h a", "PFMERGE dst h", "PFADD h new"} {
+		do(n, env, "writer", line)
+	}
+	var invalidated []string
+	for _, p := range env.pushes[before:] {
+		if p.to != "reader" {
+			continue
+		}
+		for _, k := range p.push.Value.Elems[1].Elems {
+			invalidated = append(invalidated, string(k.Str))
+		}
+	}
+	if strings.Join(invalidated, " ") != "dst h" {
+		t.Fatalf("invalidated %q, want [dst h]", invalidated)
+	}
+}
+
+// PFADD and PFMERGE go into the AOF as sent, and so does a PFCOUNT that
+// stored its cache (not one answered from it): replaying them rebuilds
+// the same bytes, caches included.
+func TestSimHLLReplaysFromAOF(t *testing.T) {
+	h := newSimHarness(t, 5, Config{AppendOnly: true, AppendFsync: FsyncAlways}, realDisk)
+	for _, line := range []string{"PFADD a x y z", "PFCOUNT a", "PFCOUNT a", "PFADD b 1 2 3 4", "PFMERGE m a b",
+		"PFCOUNT m", "PFCOUNT a b", "PFADD a x"} {
+		h.do(line)
+	}
+	want := map[string]string{}
+	for _, key := range []string{"a", "b", "m"} {
+		want[key] = h.do("GET " + key)
+	}
+	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+	if got := strings.Count(string(aof), "PFCOUNT"); got != 2 {
+		t.Fatalf("the AOF holds %d PFCOUNTs, want the 2 that stored a cache:\n%q", got, aof)
+	}
+	h.restart()
+	for _, key := range []string{"a", "b", "m"} {
+		h.expect("GET "+key, want[key])
+	}
+}
+
+// A dense HLL dumped by Redis (its payload LZF-compressed) restores here
+// to the same bytes and count, and ours restores there.
+func TestHLLDumpRestoresAcrossRedis(t *testing.T) {
+	c := newComparison(t, Config{}, 2)
+	for _, line := range hllAddLines("h", "", 0, 5000, 1000) {
+		c.onNode(line)
+		c.onRedis(line)
+	}
+	escape := func(b []byte) string {
+		var s strings.Builder
+		for _, ch := range b {
+			s.WriteString(`\x` + strconv.FormatUint(uint64(ch)>>4, 16) + strconv.FormatUint(uint64(ch)&15, 16))
+		}
+		return `"` + s.String() + `"`
+	}
+	theirs := escape(c.onRedis("DUMP h").Str)
+	ours := escape(c.onNode("DUMP h")[0].Str)
+	for _, line := range []string{"RESTORE fromredis 0 " + theirs, "RESTORE fromnode 0 " + ours,
+		"GET fromredis", "GET fromnode", "PFCOUNT fromredis", "PFCOUNT fromnode", "PFCOUNT h fromnode"} {
+		c.check(line, sameReply)
+	}
 }
