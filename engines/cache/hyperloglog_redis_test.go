@@ -139,7 +139,11 @@ func TestHLLSparseLimitAgreesWithRedis(t *testing.T) {
 		"CONFIG GET hll-sparse-max-bytes", "CONFIG SET hll-sparse-max-bytes 3kb", "CONFIG GET hll-sparse-max-bytes",
 		"CONFIG SET hll-sparse-max-bytes -1", "CONFIG SET hll-sparse-max-bytes abc", "CONFIG SET hll-sparse-max-bytes 1.5",
 		"CONFIG SET hll-sparse-max-bytes 9223372036854775808", "CONFIG SET hll-sparse-max-bytes 9223372036854775807",
-		"CONFIG GET hll-sparse-max-bytes", "CONFIG SET hll-sparse-max-bytes 40",
+		"CONFIG GET hll-sparse-max-bytes", "CONFIG SET hll-sparse-max-bytes \"\"", "CONFIG GET hll-sparse-max-bytes",
+		"CONFIG SET hll-sparse-max-bytes 18446744073709551616", "CONFIG SET hll-sparse-max-bytes 1B",
+		"CONFIG GET hll-sparse-max-bytes", "CONFIG SET hll-sparse-max-bytes 10000000000gb",
+		"CONFIG SET hll-sparse-max-bytes 1x", "CONFIG SET hll-sparse-max-bytes +5", "CONFIG SET hll-sparse-max-bytes \" 5\"",
+		"CONFIG SET hll-sparse-max-bytes 2Mb", "CONFIG GET hll-sparse-max-bytes", "CONFIG SET hll-sparse-max-bytes 40",
 	}
 	lines = append(lines, hllAddLines("h", "", 0, 40, 1, "STRLEN h", "GETRANGE h 0 4")...)
 	lines = append(lines, "GET h", "PFCOUNT h", "CONFIG SET hll-sparse-max-bytes 0", "PFADD z", "GET z", "PFADD z a", "STRLEN z",
