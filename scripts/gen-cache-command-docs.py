@@ -72,6 +72,12 @@ SUMMARIES = {
     "hsetnx": "Set a hash field only if it does not exist.",
     "hstrlen": "Tell the length of a hash field's value.",
     "hvals": "List the values of a hash.",
+    # hyperloglog
+    "pfadd": "Add elements to a HyperLogLog, creating it if needed.",
+    "pfcount": "Estimate the number of distinct elements added to HyperLogLogs.",
+    "pfmerge": "Merge HyperLogLogs into a destination key.",
+    "pfdebug": "Inspect a HyperLogLog's registers and encoding (internal).",
+    "pfselftest": "Run the HyperLogLog implementation's self-checks (internal).",
     # list
     "blmove": "Move an element between lists, waiting for one if needed.",
     "blmpop": "Pop from the first non-empty list, waiting for one if needed.",

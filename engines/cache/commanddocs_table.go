@@ -1034,6 +1034,50 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "key", typ: "key", keySpecIndex: 0},
 		},
 	},
+	"pfadd": {
+		summary: "Add elements to a HyperLogLog, creating it if needed.", since: "2.8.9", group: "hyperloglog",
+		arity: -2, flags: []string{"write", "denyoom", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@write", "@hyperloglog", "@fast"},
+		keySpecs: []keySpec{{flags: []string{"RW", "insert"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "element", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
+	"pfcount": {
+		summary: "Estimate the number of distinct elements added to HyperLogLogs.", since: "2.8.9", group: "hyperloglog",
+		arity: -2, flags: []string{"readonly"}, firstKey: 1, lastKey: -1, keyStep: 1,
+		acl:      []string{"@read", "@hyperloglog", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access"}, beginIndex: 1, lastKey: -1, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0, flags: []string{"multiple"}},
+		},
+	},
+	"pfdebug": {
+		summary: "Inspect a HyperLogLog's registers and encoding (internal).", since: "2.8.9", group: "hyperloglog",
+		arity: 3, flags: []string{"write", "denyoom", "admin"}, firstKey: 2, lastKey: 2, keyStep: 1,
+		acl:      []string{"@write", "@hyperloglog", "@admin", "@slow", "@dangerous"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access"}, beginIndex: 2, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "subcommand", typ: "string"},
+			{name: "key", typ: "key", keySpecIndex: 0},
+		},
+	},
+	"pfmerge": {
+		summary: "Merge HyperLogLogs into a destination key.", since: "2.8.9", group: "hyperloglog",
+		arity: -2, flags: []string{"write", "denyoom"}, firstKey: 1, lastKey: -1, keyStep: 1,
+		acl:      []string{"@write", "@hyperloglog", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access", "insert"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}, {flags: []string{"RO", "access"}, beginIndex: 2, lastKey: -1, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "destkey", typ: "key", keySpecIndex: 0},
+			{name: "sourcekey", typ: "key", keySpecIndex: 1, flags: []string{"multiple"}},
+		},
+	},
+	"pfselftest": {
+		summary: "Run the HyperLogLog implementation's self-checks (internal).", since: "2.8.9", group: "hyperloglog",
+		arity: 1, flags: []string{"admin"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@hyperloglog", "@admin", "@slow", "@dangerous"},
+	},
 	"ping": {
 		summary: "Check that the server answers.", since: "1.0.0", group: "connection",
 		arity: -1, flags: []string{"fast"}, firstKey: 0, lastKey: 0, keyStep: 0,

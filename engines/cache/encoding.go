@@ -1,7 +1,9 @@
 package cache
 
 import (
+	"math"
 	"strconv"
+	"strings"
 
 	"syslab/engines/cache/resp"
 )
@@ -20,6 +22,9 @@ type encodingLimits struct {
 	// listListpackSize and listCompressDepth are reported and settable;
 	// lists here are always one quicklist-like structure (lists.go).
 	listListpackSize, listCompressDepth int64
+	// hllSparseBytes is hll-sparse-max-bytes: the size, header included,
+	// past which a sparse HyperLogLog turns dense (hyperloglog.go).
+	hllSparseBytes int64
 }
 
 // defaultEncodingLimits are redis-server 7.0's defaults; never modified.
@@ -31,6 +36,7 @@ var defaultEncodingLimits = encodingLimits{
 	zsetListpackValueBytes: zsetListpackValueBytesMax,
 	listListpackSize:       -2,
 	listCompressDepth:      0,
+	hllSparseBytes:         hllSparseBytesDefault,
 }
 
 // Ranges of the settings, as Redis declares them.
@@ -73,7 +79,64 @@ func encodingParams() map[string]configParam {
 	add([]string{"zset-max-listpack-value", "zset-max-ziplist-value"}, func(l *encodingLimits) *int64 { return &l.zsetListpackValueBytes }, true, 0, sizeSettingMax)
 	add([]string{"list-max-listpack-size", "list-max-ziplist-size"}, func(l *encodingLimits) *int64 { return &l.listListpackSize }, false, intSettingMin, intSettingMax)
 	add([]string{"list-compress-depth"}, func(l *encodingLimits) *int64 { return &l.listCompressDepth }, false, 0, intSettingMax)
+	params["hll-sparse-max-bytes"] = hllSparseBytesParam
 	return params
+}
+
+// hllSparseBytesParam is hll-sparse-max-bytes, a memory value (3kb) of
+// 0..LONG_MAX, read and refused as Redis 7.0 does (memtoullRedis).
+var hllSparseBytesParam = configParam{
+	get: func(n *Node) string { return strconv.FormatInt(n.cfg.limits.hllSparseBytes, 10) },
+	set: func(n *Node, v string) (string, bool) {
+		value, ok := memtoullRedis(v)
+		if !ok {
+			return "argument must be a memory value", false
+		}
+		if value > sizeSettingMax {
+			return "argument must be between 0 and " + strconv.FormatInt(sizeSettingMax, 10) + " inclusive", false
+		}
+		n.cfg.limits.hllSparseBytes = int64(value)
+		return "", true
+	},
+}
+
+// memtoullRedis reads a memory value exactly as Redis 7.0's memtoull,
+// quirks included, for the settings whose refusals are compared with
+// Redis: digits then an optional unit (b, k, kb, m, mb, g, gb, any
+// case); no digits reads as 0; too many digits saturate at 2^64-1
+// (strtoull's ERANGE is not checked) and the unit's product wraps.
+func memtoullRedis(v string) (uint64, bool) {
+	if strings.HasPrefix(v, "-") {
+		return 0, false
+	}
+	digits := len(v) - len(strings.TrimLeft(v, "0123456789"))
+	var mul uint64
+	switch strings.ToLower(v[digits:]) {
+	case "", "b":
+		mul = 1
+	case "k":
+		mul = 1000
+	case "kb":
+		mul = 1 << 10
+	case "m":
+		mul = 1000 * 1000
+	case "mb":
+		mul = 1 << 20
+	case "g":
+		mul = 1000 * 1000 * 1000
+	case "gb":
+		mul = 1 << 30
+	default:
+		return 0, false
+	}
+	value := uint64(0)
+	if digits > 0 {
+		var err error
+		if value, err = strconv.ParseUint(v[:digits], 10, 64); err != nil {
+			value = math.MaxUint64
+		}
+	}
+	return value * mul, true
 }
 
 // limitsOrDefault is what a collection created without a node checks.

@@ -17,9 +17,9 @@ import (
 type stringObject struct {
 	data []byte
 	// raw: a command wrote the value in place in Redis (APPEND to a key,
-	// SETRANGE, SETBIT, BITOP, BITFIELD), into a raw sds that keeps that
-	// encoding whatever it holds, until a reload encodes it afresh.
-	// Copies keep it.
+	// SETRANGE, SETBIT, BITOP, BITFIELD, the HLL commands), into a raw sds
+	// that keeps that encoding whatever it holds, until a reload encodes
+	// it afresh. Copies keep it.
 	raw bool
 }
 
