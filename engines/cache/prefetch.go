@@ -40,6 +40,52 @@ func (n *Node) prefetch(client node.ID, batch Commands) {
 			touched ^= str.data[0]
 		}
 	}
+	touched ^= n.prefetchMembers(batch, found[:len(keys)])
 	clear(keys)
 	n.prefetchTouched ^= touched
+}
+
+// prefetchMembers reads ahead, for a batch whose commands name one big
+// set or hash (SADD myset m1, SADD myset m2, …; HSET, HGET alike), the
+// third argument of each in that collection's table: in a large set the
+// member lookups miss the cache just as key lookups do. found holds the
+// entries of the batch's keys, in the order prefetch collected them.
+func (n *Node) prefetchMembers(batch Commands, found []*entry) (touched byte) {
+	var first *entry
+	var scratch [dict.PrefetchKeysMax][]byte
+	members := scratch[:0]
+	k := 0
+	for _, c := range batch {
+		if len(c.Args) < 2 {
+			continue
+		}
+		if k == len(found) {
+			break
+		}
+		e := found[k]
+		k++
+		if e == nil || len(c.Args) < 3 {
+			continue
+		}
+		if first == nil {
+			first = e
+		}
+		if e == first && len(members) < len(scratch) {
+			members = append(members, c.Args[2])
+		}
+	}
+	if len(members) < 2 {
+		return 0
+	}
+	switch v := first.value.(type) {
+	case *setObject:
+		if v.members != nil {
+			touched = v.members.Prefetch(members, nil)
+		}
+	case *hashObject:
+		if v.fields != nil {
+			touched = v.fields.Prefetch(members, nil)
+		}
+	}
+	return touched
 }

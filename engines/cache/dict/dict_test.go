@@ -292,3 +292,28 @@ func TestHashDependsOnEveryByte(t *testing.T) {
 		t.Error("a string and its bytes hash differently")
 	}
 }
+
+// Prefetch finds what RefBytes finds, for present and absent keys, and
+// looks at no more than PrefetchKeysMax of them.
+func TestPrefetchFindsWhatRefFinds(t *testing.T) {
+	d := New[int](3)
+	for i := range 5000 {
+		d.Set(fmt.Sprint("k", i), i)
+	}
+	var keys [][]byte
+	for i := 0; i < 2*PrefetchKeysMax; i++ {
+		keys = append(keys, []byte(fmt.Sprint("k", i*173%7000))) // some past 5000: absent
+	}
+	found := make([]*int, len(keys))
+	d.Prefetch(keys, found)
+	for i, key := range keys {
+		want := d.RefBytes(key)
+		if i >= PrefetchKeysMax {
+			want = nil // not looked at
+		}
+		if found[i] != want {
+			t.Errorf("Prefetch(%s) = %p, RefBytes = %p", key, found[i], want)
+		}
+	}
+	d.Prefetch(keys, nil) // no room for results: only reads ahead
+}
