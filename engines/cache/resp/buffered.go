@@ -76,7 +76,7 @@ func wholeRequestLen(buf []byte) (n int, empty bool) {
 // crlfLine returns the line starting at buf[from:] up to "\r\n", and the
 // position after the terminator.
 func crlfLine(buf []byte, from int) (line []byte, next int, ok bool) {
-	end := bytes.Index(buf[from:], []byte("\r\n"))
+	end := indexCRLF(buf[from:])
 	if end < 0 || end > InlineBytesMax {
 		return nil, 0, false
 	}

@@ -172,7 +172,7 @@ func bulkLen(line []byte) (int64, error) {
 // error tooLong, as soon as InlineBytesMax+2 bytes without a terminator
 // prove it.
 func headerLine(buf []byte, from int, tooLong string) (line []byte, next int, err error) {
-	end := bytes.Index(buf[from:], []byte("\r\n"))
+	end := indexCRLF(buf[from:])
 	if end < 0 {
 		if len(buf)-from > InlineBytesMax+1 {
 			return nil, 0, protocolError(tooLong)
@@ -183,4 +183,23 @@ func headerLine(buf []byte, from int, tooLong string) (line []byte, next int, er
 		return nil, 0, protocolError(tooLong)
 	}
 	return buf[from : from+end], from + end + 2, nil
+}
+
+// indexCRLF is bytes.Index(b, "\r\n"), quicker for the few-byte header
+// lines of a request ("*3", "$5"): a plain loop over the first bytes
+// costs less than the calls of the general search.
+func indexCRLF(b []byte) int {
+	const shortLineBytes = 16
+	for i := 0; i+1 < len(b) && i < shortLineBytes; i++ {
+		if b[i] == '\r' && b[i+1] == '\n' {
+			return i
+		}
+	}
+	if len(b) <= shortLineBytes+1 {
+		return -1
+	}
+	if end := bytes.Index(b[shortLineBytes:], []byte("\r\n")); end >= 0 {
+		return shortLineBytes + end
+	}
+	return -1
 }

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -254,4 +255,35 @@ func BenchmarkParseCommandInGet(b *testing.B) {
 		arena.ReuseArgs()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*requests), "ns/request")
+}
+
+// indexCRLF finds what bytes.Index(b, "\r\n") finds, around the border of
+// its short-line loop too.
+func TestIndexCRLFMatchesBytesIndex(t *testing.T) {
+	for n := range 40 {
+		for at := -1; at < n; at++ {
+			for _, lone := range []int{-1, 0, 15, 16, 17} {
+				b := bytes.Repeat([]byte("x"), n)
+				if lone >= 0 && lone < n {
+					b[lone] = '\r'
+				}
+				if at >= 0 && at+1 < n {
+					b[at], b[at+1] = '\r', '\n'
+				}
+				if got, want := indexCRLF(b), bytes.Index(b, []byte("\r\n")); got != want {
+					t.Fatalf("indexCRLF(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzIndexCRLF(f *testing.F) {
+	f.Add([]byte("$3\r\n"))
+	f.Add([]byte("0123456789abcdef\r\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := indexCRLF(b), bytes.Index(b, []byte("\r\n")); got != want {
+			t.Fatalf("indexCRLF(%q) = %d, want %d", b, got, want)
+		}
+	})
 }
