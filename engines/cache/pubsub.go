@@ -156,20 +156,40 @@ func psubscribeCommand(c *call) resp.Value {
 }
 
 func unsubscribeCommand(c *call) resp.Value {
-	return c.replies(c.node.unsubscribe(c.session, false, c.args[1:], true))
+	return c.replies(c.node.unsubscribe(c.session, channelSubscription, c.args[1:], true))
 }
 
 func punsubscribeCommand(c *call) resp.Value {
-	return c.replies(c.node.unsubscribe(c.session, true, c.args[1:], true))
+	return c.replies(c.node.unsubscribe(c.session, patternSubscription, c.args[1:], true))
 }
 
-// unsubscribe removes s from the named channels (patterns), or from all of
-// them when names is empty, and returns the confirmations (built only when
-// confirm is set).
-func (n *Node) unsubscribe(s *session, patterns bool, names [][]byte, confirm bool) []resp.Value {
-	mine, kind := &s.pubsub.channels, msgUnsubscribe
-	if patterns {
-		mine, kind = &s.pubsub.patterns, msgPunsubscribe
+// subscriptionKind is what a client listens to: channels (SUBSCRIBE),
+// patterns (PSUBSCRIBE) or shard channels (SSUBSCRIBE, shardpubsub.go).
+type subscriptionKind uint8
+
+const (
+	channelSubscription subscriptionKind = iota
+	patternSubscription
+	shardSubscription
+)
+
+// unsubscribe removes s from the named subscriptions of kind, or from all
+// of them when names is empty, and returns the confirmations (built only
+// when confirm is set). Shard confirmations count shard channels alone;
+// the others count channels and patterns, as Redis does.
+func (n *Node) unsubscribe(s *session, kind subscriptionKind, names [][]byte, confirm bool) []resp.Value {
+	mine, notice := &s.pubsub.channels, msgUnsubscribe
+	switch kind {
+	case patternSubscription:
+		mine, notice = &s.pubsub.patterns, msgPunsubscribe
+	case shardSubscription:
+		mine, notice = &s.pubsub.shardChannels, msgSunsubscribe
+	}
+	count := func() int {
+		if kind == shardSubscription {
+			return len(mine.names)
+		}
+		return s.pubsub.count()
 	}
 	if len(names) == 0 {
 		for _, name := range mine.names {
@@ -180,33 +200,36 @@ func (n *Node) unsubscribe(s *session, patterns bool, names [][]byte, confirm bo
 	for _, arg := range names {
 		name := string(arg)
 		if mine.remove(name) {
-			n.dropSubscriber(patterns, name, s)
+			n.dropSubscriber(kind, name, s)
 		}
 		if confirm {
-			out = append(out, pubsubNotice(kind, arg, s.pubsub.count(), false))
+			out = append(out, pubsubNotice(notice, arg, count(), false))
 		}
 	}
 	if confirm && len(out) == 0 {
-		out = append(out, pubsubNotice(kind, nil, s.pubsub.count(), true))
+		out = append(out, pubsubNotice(notice, nil, count(), true))
 	}
 	return out
 }
 
-func (n *Node) dropSubscriber(pattern bool, name string, s *session) {
+// dropSubscriber removes s from the node's listeners of name.
+func (n *Node) dropSubscriber(kind subscriptionKind, name string, s *session) {
 	ps := &n.pubsub
-	if !pattern {
-		if rest := removeSession(ps.channels[name], s); len(rest) > 0 {
-			ps.channels[name] = rest
-		} else {
-			delete(ps.channels, name)
-		}
+	subscribers := ps.channels
+	switch kind {
+	case patternSubscription:
+		subscribers = ps.patterns
+	case shardSubscription:
+		subscribers = ps.shards
+	}
+	if rest := removeSession(subscribers[name], s); len(rest) > 0 {
+		subscribers[name] = rest
 		return
 	}
-	if rest := removeSession(ps.patterns[name], s); len(rest) > 0 {
-		ps.patterns[name] = rest
+	delete(subscribers, name)
+	if kind != patternSubscription {
 		return
 	}
-	delete(ps.patterns, name)
 	for i, p := range ps.patternOrder {
 		if p == name {
 			ps.patternOrder = append(ps.patternOrder[:i], ps.patternOrder[i+1:]...)
@@ -218,9 +241,9 @@ func (n *Node) dropSubscriber(pattern bool, name string, s *session) {
 // unsubscribeAll drops every subscription of s, without confirmations
 // (RESET, disconnect).
 func (n *Node) unsubscribeAll(s *session, confirm bool) {
-	n.unsubscribe(s, false, nil, confirm)
-	n.unsubscribe(s, true, nil, confirm)
-	n.sunsubscribe(s, nil, confirm)
+	n.unsubscribe(s, channelSubscription, nil, confirm)
+	n.unsubscribe(s, patternSubscription, nil, confirm)
+	n.unsubscribe(s, shardSubscription, nil, confirm)
 }
 
 func publishCommand(c *call) resp.Value {

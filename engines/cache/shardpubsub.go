@@ -43,37 +43,7 @@ func ssubscribeCommand(c *call) resp.Value {
 }
 
 func sunsubscribeCommand(c *call) resp.Value {
-	return c.replies(c.node.sunsubscribe(c.session, c.args[1:], true))
-}
-
-// sunsubscribe removes s from the named shard channels, or from all of
-// them when names is empty, and returns the confirmations (built only
-// when confirm is set).
-func (n *Node) sunsubscribe(s *session, names [][]byte, confirm bool) []resp.Value {
-	mine, ps := &s.pubsub.shardChannels, &n.pubsub
-	if len(names) == 0 {
-		for _, name := range mine.names {
-			names = append(names, []byte(name))
-		}
-	}
-	var out []resp.Value
-	for _, arg := range names {
-		name := string(arg)
-		if mine.remove(name) {
-			if rest := removeSession(ps.shards[name], s); len(rest) > 0 {
-				ps.shards[name] = rest
-			} else {
-				delete(ps.shards, name)
-			}
-		}
-		if confirm {
-			out = append(out, pubsubNotice(msgSunsubscribe, arg, len(mine.names), false))
-		}
-	}
-	if confirm && len(out) == 0 {
-		out = append(out, pubsubNotice(msgSunsubscribe, nil, 0, true))
-	}
-	return out
+	return c.replies(c.node.unsubscribe(c.session, shardSubscription, c.args[1:], true)) // pubsub.go
 }
 
 func spublishCommand(c *call) resp.Value {
