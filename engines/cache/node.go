@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"syslab/engines/cache/cluster"
-	"syslab/engines/cache/dict"
 	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 	"syslab/node"
@@ -47,9 +46,7 @@ type Node struct {
 	// lastSession is the session existingSession found last (nil: none);
 	// only a cache of sessions, which disconnect keeps true.
 	lastSession *session
-	// prefetchKeys is prefetch's scratch and prefetchTouched where it
-	// keeps what it read (prefetch.go).
-	prefetchKeys    [dict.PrefetchKeysMax][]byte
+	// prefetchTouched is where prefetch keeps what it read (prefetch.go).
 	prefetchTouched byte
 	// lender is env when it can take loans (live mode); lentReply and
 	// lentPush are the messages lent to it, rewritten for each one (send.go).
@@ -249,8 +246,8 @@ func (n *Node) replay(dbIndex int, args [][]byte) error {
 
 // Receive handles one message.
 func (n *Node) Receive(from node.ID, msg node.Message) {
-	if n.halted || n.shutDown {
-		return // a test stopped the node dead to crash it (see halt), or SHUTDOWN
+	if n.stopped() {
+		return
 	}
 	switch m := msg.(type) {
 	case Command:
@@ -260,7 +257,7 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	case Commands:
 		n.prefetch(from, m)
 		for _, c := range m {
-			if n.halted || n.shutDown {
+			if n.stopped() {
 				return
 			}
 			n.receiveCommand(from, c.Seq, c.Args)
@@ -584,8 +581,8 @@ func (n *Node) cronInterval() time.Duration { return time.Second / time.Duration
 // cron is Redis's serverCron: active expiry, AOF retries, background
 // snapshots and rewrites, gauges.
 func (n *Node) cron() {
-	if n.halted || n.shutDown {
-		return // a test stopped the node dead to crash it (see halt), or SHUTDOWN
+	if n.stopped() {
+		return
 	}
 	n.access.nowMillis = n.env.Now().UnixMilli()
 	n.endPauseIfOver()
@@ -629,6 +626,10 @@ func (n *Node) everysecSync() {
 	}
 	n.env.After(everysecInterval, n.everysecSync)
 }
+
+// stopped: the node does nothing more — a test stopped it dead to crash
+// it (halt), or SHUTDOWN succeeded.
+func (n *Node) stopped() bool { return n.halted || n.shutDown }
 
 // Stop flushes and syncs the AOF on a graceful shutdown and, with save
 // rules configured, saves a snapshot as Redis does on SHUTDOWN (after a

@@ -21,9 +21,10 @@ func (n *Node) prefetch(client node.ID, batch Commands) {
 		return
 	}
 	ks := n.dbs[s.dbIndex]
-	keys := n.prefetchKeys[:0]
+	var scratch [dict.PrefetchKeysMax][]byte
+	keys := scratch[:0]
 	for _, c := range batch {
-		if len(keys) == len(n.prefetchKeys) {
+		if len(keys) == len(scratch) {
 			break
 		}
 		if len(c.Args) >= 2 {
@@ -41,7 +42,6 @@ func (n *Node) prefetch(client node.ID, batch Commands) {
 		}
 	}
 	touched ^= n.prefetchMembers(batch, found[:len(keys)])
-	clear(keys)
 	n.prefetchTouched ^= touched
 }
 
