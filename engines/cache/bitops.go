@@ -46,6 +46,16 @@ func parseIndexUnit(arg []byte) (inBits, ok bool) {
 	return false, false
 }
 
+// parseIntPair reads a range's two integer arguments (GETRANGE's,
+// BITCOUNT's start and end).
+func parseIntPair(a, b []byte) (x, y int64, ok bool) {
+	if x, ok = resp.ParseInt(a); !ok {
+		return 0, 0, false
+	}
+	y, ok = resp.ParseInt(b)
+	return x, y, ok
+}
+
 // clampRange resolves a start..end range over total units as GETRANGE
 // does: negative indexes count from the end, both ends are clamped into
 // the string. The range is empty when start > end afterwards.
@@ -89,11 +99,7 @@ func bitcountCommand(c *call) resp.Value {
 	switch len(c.args) {
 	case 2:
 	case 4, 5:
-		start, ok := resp.ParseInt(c.args[2])
-		if !ok {
-			return resp.Err(errNotInteger)
-		}
-		end, ok := resp.ParseInt(c.args[3])
+		start, end, ok := parseIntPair(c.args[2], c.args[3])
 		if !ok {
 			return resp.Err(errNotInteger)
 		}

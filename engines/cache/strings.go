@@ -515,11 +515,7 @@ func strlenCommand(c *call) resp.Value {
 // clamping: negative indexes count from the end, and a range that ends up
 // empty answers "".
 func getrangeCommand(c *call) resp.Value {
-	start, ok := resp.ParseInt(c.args[2])
-	if !ok {
-		return resp.Err(errNotInteger)
-	}
-	end, ok := resp.ParseInt(c.args[3])
+	start, end, ok := parseIntPair(c.args[2], c.args[3]) // bitops.go
 	if !ok {
 		return resp.Err(errNotInteger)
 	}
