@@ -12,9 +12,10 @@ import (
 // epoll_wait that does not wait returns in microseconds, while the
 // scheduler's bookkeeping around an ordinary syscall (entersyscall,
 // exitsyscall) costs as much again and has its monitor thread waking every
-// 20 µs to check whether the loop's thread is stuck. Only the epoll_wait
-// that may block goes through unix.EpollWait, so the scheduler can run
-// other goroutines (and the collector can stop the world) meanwhile.
+// 20 µs to check whether the loop's thread is stuck. Short waits for the
+// next request are raw too (rawEpollWait); only a wait with no end in
+// sight goes through unix.EpollWait, so the scheduler can give the loop's
+// P to other goroutines meanwhile.
 // Writes are bounded by writeBytesPerFlushMax, so none holds the thread
 // long.
 
@@ -38,10 +39,18 @@ func rawIO(trap uintptr, fd int, p []byte) (int, error) {
 
 // pollReady is epoll_wait with a zero timeout: the events ready now.
 func pollReady(epollFD int, events []unix.EpollEvent) (int, error) {
+	return rawEpollWait(epollFD, events, 0)
+}
+
+// rawEpollWait is epoll_wait without telling the scheduler, for a wait of
+// at most timeoutMillis: the thread sleeps in the kernel holding its P.
+// The runtime can still stop the loop: its preemption signal interrupts
+// the wait (EINTR), and the loop yields at its next function call.
+func rawEpollWait(epollFD int, events []unix.EpollEvent, timeoutMillis int) (int, error) {
 	// epoll_pwait with no signal mask is epoll_wait, and exists on every
 	// Linux architecture (arm64 has no epoll_wait).
 	n, _, errno := syscall.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epollFD),
-		uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+		uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), uintptr(timeoutMillis), 0, 0)
 	if errno != 0 {
 		return 0, errno
 	}
