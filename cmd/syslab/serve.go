@@ -142,7 +142,8 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	if *gcPercent < -1 {
 		return usagef("invalid value %d for --gogc: want a percentage, or -1 for the default", *gcPercent)
 	}
-	tuneServeGC(*gcPercent, maxMemoryBytes, stderr)
+	restoreGC := tuneServeGC(*gcPercent, maxMemoryBytes, stderr)
+	defer restoreGC()
 	stopObserving, err := obs.start(stderr)
 	if err != nil {
 		return err
