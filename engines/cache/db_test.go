@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -239,4 +240,25 @@ func dumpAll(h *simHarness) string {
 	h.do("SELECT 0")
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// A resize of the keyspace's table that writes stop driving is finished by
+// the cron (Redis's activerehashing), a bounded slice per tick.
+func TestCronFinishesAnIdleKeyspaceResize(t *testing.T) {
+	n, env := startNode(t, Config{})
+	ks := n.dbs[0]
+	for i := 0; !ks.dict.Rehashing() || ks.dict.Len() < 5000; i++ {
+		do(n, env, "c", fmt.Sprintf("SET key:%d v", i))
+	}
+	keys := ks.dict.Len()
+	env.Advance(time.Second) // ten ticks at hz 10
+	if ks.dict.Rehashing() {
+		t.Fatal("the keyspace is still being resized after a second of cron ticks")
+	}
+	if got := do(n, env, "c", "DBSIZE"); got != fmt.Sprintf("(integer) %d", keys) {
+		t.Fatalf("DBSIZE = %s, want %d", got, keys)
+	}
+	if got := do(n, env, "c", "GET key:0"); got != `"v"` {
+		t.Fatalf("GET key:0 = %s", got)
+	}
 }

@@ -600,6 +600,9 @@ func (n *Node) cron() {
 		n.flushStream()
 	}
 	n.snapshotCron()
+	if !n.debug.cronPaused {
+		n.activeRehash()
+	}
 	if len(n.tracking.clients) > 0 && !n.debug.cronPaused {
 		// Also here, so a CONFIG SET of the bound applies on an idle node.
 		n.trackingLimitKeys()
@@ -611,6 +614,24 @@ func (n *Node) cron() {
 	n.env.Metrics().Set("cache_keys", float64(keys))
 	n.env.Metrics().Set("cache_used_memory_bytes", float64(n.samplePeakMemory()))
 	n.env.After(n.cronInterval(), n.cron)
+}
+
+// activeRehashBucketsPerCron bounds the buckets one cron tick moves for
+// resizes of the keyspaces' tables that writes have stopped driving
+// (Redis's activerehashing, which spends up to 1 ms a tick; moving a
+// bucket costs about 0.1 µs, so this is about that).
+const activeRehashBucketsPerCron = 10_000
+
+// activeRehash moves a bounded slice of the first database whose table is
+// being resized (one per tick, as Redis's databasesCron): an idle table
+// would otherwise keep both its old and new bucket arrays for good.
+func (n *Node) activeRehash() {
+	for _, ks := range n.dbs {
+		if ks.dict.Rehashing() {
+			ks.dict.Rehash(activeRehashBucketsPerCron)
+			return
+		}
+	}
 }
 
 // everysecInterval is the appendfsync everysec period.

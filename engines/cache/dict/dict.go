@@ -8,15 +8,30 @@
 // cursor. This table's order depends only on the keys, the seed and the
 // history of operations, so a scenario replays bit for bit.
 //
-// Resizing is done at once, not incrementally as Redis does: a resize of a
-// large table is one long operation. The table grows when it holds more
-// entries than buckets and shrinks below one entry per eight buckets.
+// Resizing is incremental, as Redis's: the table grows when it holds more
+// entries than buckets and shrinks below one entry per eight buckets, and
+// then every write moves the next non-empty bucket of the old table into
+// the new one (Rehash lets an idle node's cron move more), so no single
+// command pays for relinking a million keys. While both tables exist each
+// key still has one home bucket: its bucket in the old table until that
+// bucket has been moved, in the new one after — a lookup reads one chain.
 package dict
 
 import "math/rand/v2"
 
 // bucketsMin is the smallest table; a new Dict starts with it.
 const bucketsMin = 4
+
+// rehashAtOnceBucketsMax is the largest old table a resize moves at once:
+// relinking a few dozen entries costs less than a lookup that has to ask
+// which table holds a key.
+const rehashAtOnceBucketsMax = 64
+
+// rehashEmptyVisitsPerBucket bounds the empty old buckets one step of
+// incremental rehashing passes over per bucket it means to move (Redis
+// visits up to ten times as many): a table emptied by deletes is crossed
+// quickly without a write paying for a long run of empty buckets.
+const rehashEmptyVisitsPerBucket = 10
 
 // entry is one key's node. The value lives in it (not behind a pointer of
 // its own): one allocation per key, and Ref hands out a pointer into it
@@ -33,9 +48,13 @@ type entry[V any] struct {
 
 // Dict maps strings to V. The zero value is not usable; call New.
 type Dict[V any] struct {
-	buckets []*entry[V] // len is a power of two
-	size    int
-	seed    uint64
+	buckets []*entry[V] // len is a power of two; new keys go here once their old bucket moved
+	// old is the table being emptied into buckets while a resize is under
+	// way, else nil; old[:rehashed] are already moved (and nil).
+	old      []*entry[V]
+	rehashed int
+	size     int
+	seed     uint64
 }
 
 // New returns an empty Dict whose hash is keyed by seed. Give each Dict a
@@ -87,6 +106,20 @@ func load64[K string | []byte](key K, i int) uint64 {
 
 func (d *Dict[V]) mask() uint64 { return uint64(len(d.buckets) - 1) }
 
+// Rehashing reports whether a resize is under way (two tables exist).
+func (d *Dict[V]) Rehashing() bool { return d.old != nil }
+
+// home is the bucket that holds, or would hold, the key hashed to h: in
+// the old table while its bucket there has not been moved.
+func (d *Dict[V]) home(h uint64) **entry[V] {
+	if d.old != nil {
+		if i := h & uint64(len(d.old)-1); i >= uint64(d.rehashed) {
+			return &d.old[i]
+		}
+	}
+	return &d.buckets[h&d.mask()]
+}
+
 // Get returns the value of key.
 func (d *Dict[V]) Get(key string) (V, bool) {
 	if e := d.find(key); e != nil {
@@ -124,7 +157,7 @@ func (d *Dict[V]) RefBytes(key []byte) *V {
 
 func (d *Dict[V]) find(key string) *entry[V] {
 	h := hash(d.seed, key)
-	for e := d.buckets[h&d.mask()]; e != nil; e = e.next {
+	for e := *d.home(h); e != nil; e = e.next {
 		if e.hash == h && e.key == key {
 			return e
 		}
@@ -134,7 +167,7 @@ func (d *Dict[V]) find(key string) *entry[V] {
 
 func (d *Dict[V]) findBytes(key []byte) *entry[V] {
 	h := hash(d.seed, key)
-	for e := d.buckets[h&d.mask()]; e != nil; e = e.next {
+	for e := *d.home(h); e != nil; e = e.next {
 		if e.hash == h && e.key == string(key) {
 			return e
 		}
@@ -166,17 +199,19 @@ func (d *Dict[V]) InsertBytes(key []byte) (ref *V, stored string, added bool) {
 
 func insert[V any, K string | []byte](d *Dict[V], key K) (*entry[V], bool) {
 	h := hash(d.seed, key)
-	i := h & d.mask()
-	for e := d.buckets[i]; e != nil; e = e.next {
+	bucket := d.home(h)
+	for e := *bucket; e != nil; e = e.next {
 		if e.hash == h && e.key == string(key) {
 			return e, false
 		}
 	}
-	e := &entry[V]{key: string(key), hash: h, next: d.buckets[i]}
-	d.buckets[i] = e
+	e := &entry[V]{key: string(key), hash: h, next: *bucket}
+	*bucket = e
 	d.size++
-	if d.size > len(d.buckets) {
-		d.resize(len(d.buckets) * 2)
+	if d.old != nil {
+		d.Rehash(1)
+	} else {
+		d.resizeIfDue()
 	}
 	return e, true
 }
@@ -184,13 +219,14 @@ func insert[V any, K string | []byte](d *Dict[V], key K) (*entry[V], bool) {
 // Delete removes key and returns the value it had.
 func (d *Dict[V]) Delete(key string) (V, bool) {
 	h := hash(d.seed, key)
-	i := h & d.mask()
-	for p := &d.buckets[i]; *p != nil; p = &(*p).next {
+	for p := d.home(h); *p != nil; p = &(*p).next {
 		if e := *p; e.hash == h && e.key == key {
 			*p = e.next
 			d.size--
-			if len(d.buckets) > bucketsMin && d.size*8 < len(d.buckets) {
-				d.resize(len(d.buckets) / 2)
+			if d.old != nil {
+				d.Rehash(1)
+			} else {
+				d.resizeIfDue()
 			}
 			return e.val, true
 		}
@@ -202,50 +238,95 @@ func (d *Dict[V]) Delete(key string) (V, bool) {
 // Clear removes every entry.
 func (d *Dict[V]) Clear() {
 	d.buckets = make([]*entry[V], bucketsMin)
+	d.old, d.rehashed = nil, 0
 	d.size = 0
 }
 
-func (d *Dict[V]) resize(n int) {
-	old := d.buckets
-	d.buckets = make([]*entry[V], n)
-	mask := d.mask()
-	// Walk old buckets in order and keep each chain's relative order, so
-	// the table's layout is a function of its history alone.
-	for _, head := range old {
-		for e := head; e != nil; {
-			next := e.next
-			i := e.hash & mask
-			e.next = nil
-			// Append at the tail of the new chain to keep relative order.
-			p := &d.buckets[i]
-			for *p != nil {
-				p = &(*p).next
-			}
-			*p = e
-			e = next
+// resizeIfDue starts a resize when the table holds more entries than
+// buckets (to twice the buckets) or fewer than one per eight buckets (to
+// the least power of two that leaves it at most half full).
+func (d *Dict[V]) resizeIfDue() {
+	switch {
+	case d.size > len(d.buckets):
+		d.resize(len(d.buckets) * 2)
+	case len(d.buckets) > bucketsMin && d.size*8 < len(d.buckets):
+		n := bucketsMin
+		for n < 2*d.size {
+			n *= 2
 		}
+		d.resize(n)
+	}
+}
+
+// resize starts moving the entries into a table of n buckets; a small
+// table is moved at once.
+func (d *Dict[V]) resize(n int) {
+	if d.old != nil {
+		panic("dict: resize while a resize is under way")
+	}
+	d.old, d.rehashed = d.buckets, 0
+	d.buckets = make([]*entry[V], n)
+	if len(d.old) <= rehashAtOnceBucketsMax {
+		d.Rehash(len(d.old))
+	}
+}
+
+// Rehash moves up to buckets non-empty buckets of the old table (passing
+// over at most rehashEmptyVisitsPerBucket empty ones for each) and reports
+// whether a resize is still under way. When one ends, the next starts if
+// the table is due one. A node's cron calls it to finish a resize that
+// writes have stopped driving.
+func (d *Dict[V]) Rehash(buckets int) (rehashing bool) {
+	visits := buckets * rehashEmptyVisitsPerBucket
+	for moved := 0; d.old != nil && moved < buckets && visits > 0; visits-- {
+		head := d.old[d.rehashed]
+		d.old[d.rehashed] = nil
+		d.rehashed++
+		if head != nil {
+			d.move(head)
+			moved++
+		}
+		if d.rehashed == len(d.old) {
+			d.old, d.rehashed = nil, 0
+			d.resizeIfDue()
+			break
+		}
+	}
+	return d.old != nil
+}
+
+// move relinks the chain from head into the new table, each entry at the
+// tail of its new chain so relative order is kept: the layout is a
+// function of the history of operations alone.
+func (d *Dict[V]) move(head *entry[V]) {
+	mask := d.mask()
+	for e := head; e != nil; {
+		next := e.next
+		e.next = nil
+		p := &d.buckets[e.hash&mask]
+		for *p != nil {
+			p = &(*p).next
+		}
+		*p = e
+		e = next
 	}
 }
 
 // Range calls fn for every entry in bucket order until fn returns false.
 // fn must not change the Dict.
 func (d *Dict[V]) Range(fn func(key string, val V) bool) {
-	for _, head := range d.buckets {
-		for e := head; e != nil; e = e.next {
-			if !fn(e.key, e.val) {
-				return
-			}
-		}
-	}
+	d.RangeRef(func(key string, val *V) bool { return fn(key, *val) })
 }
 
 // RangeRef is Range with a pointer to each value, which fn may change in
 // place (but fn must not add or delete keys).
 func (d *Dict[V]) RangeRef(fn func(key string, val *V) bool) {
-	for _, head := range d.buckets {
-		for e := head; e != nil; e = e.next {
-			if !fn(e.key, &e.val) {
-				return
+	for _, table := range [2][]*entry[V]{d.old, d.buckets} { // old is nil unless resizing
+		for _, head := range table {
+			for e := head; e != nil; e = e.next {
+				if !fn(e.key, &e.val) {
+					return
+				}
 			}
 		}
 	}
@@ -257,13 +338,44 @@ func (d *Dict[V]) RangeRef(fn func(key string, val *V) bool) {
 // table that doubled or halved between calls neither skips a bucket whose
 // entries were there all along nor (when it did not shrink) repeats one.
 // fn must not change the Dict.
+//
+// While a resize is under way a key is in one of two tables. The cursor
+// then names a bucket of the smaller table and, in the larger, every
+// bucket whose index has those low bits (the buckets it splits into): both
+// are visited, so a key is found whichever table holds it.
 func (d *Dict[V]) Scan(cursor uint64, fn func(key string, val V)) uint64 {
-	mask := d.mask()
-	for e := d.buckets[cursor&mask]; e != nil; e = e.next {
+	small := d.buckets
+	if d.old == nil {
+		visitChain(small[cursor&d.mask()], fn)
+		return nextCursor(cursor, d.mask())
+	}
+	large := d.old
+	if len(small) > len(large) {
+		small, large = large, small
+	}
+	smallMask, largeMask := uint64(len(small)-1), uint64(len(large)-1)
+	visitChain(small[cursor&smallMask], fn)
+	for {
+		visitChain(large[cursor&largeMask], fn)
+		// Step through the bits the larger table adds, in reverse binary
+		// order, until they wrap to zero and carry into the smaller's.
+		cursor = nextCursor(cursor, largeMask)
+		if cursor&(smallMask^largeMask) == 0 {
+			return cursor
+		}
+	}
+}
+
+func visitChain[V any](head *entry[V], fn func(key string, val V)) {
+	for e := head; e != nil; e = e.next {
 		fn(e.key, e.val)
 	}
-	// Set the bits above the mask so the increment carries into the
-	// reversed low bits only.
+}
+
+// nextCursor increments the bits of cursor under mask in reverse binary
+// order: the bits above the mask are set first, so the increment carries
+// into the reversed low bits only.
+func nextCursor(cursor, mask uint64) uint64 {
 	cursor |= ^mask
 	cursor = reverseBits(cursor)
 	cursor++
@@ -314,7 +426,7 @@ func (d *Dict[V]) RandomRef(r *rand.Rand) (key string, val *V) {
 		return "", nil
 	}
 	for range randomTriesMax {
-		head := d.buckets[r.IntN(len(d.buckets))]
+		head := d.bucketAt(r.IntN(d.bucketCount()))
 		n := 0
 		for e := head; e != nil; e = e.next {
 			n++
@@ -330,15 +442,16 @@ func (d *Dict[V]) RandomRef(r *rand.Rand) (key string, val *V) {
 		return e.key, &e.val
 	}
 	var head *entry[V]
+	buckets := d.bucketCount()
 	for range chainSamplesMax {
-		if head = d.buckets[r.IntN(len(d.buckets))]; head != nil {
+		if head = d.bucketAt(r.IntN(buckets)); head != nil {
 			break
 		}
 	}
 	if head == nil {
-		start := r.IntN(len(d.buckets))
-		for i := range d.buckets {
-			if head = d.buckets[(start+i)%len(d.buckets)]; head != nil {
+		start := r.IntN(buckets)
+		for i := range buckets {
+			if head = d.bucketAt((start + i) % buckets); head != nil {
 				break
 			}
 		}
@@ -352,4 +465,16 @@ func (d *Dict[V]) RandomRef(r *rand.Rand) (key string, val *V) {
 		e = e.next
 	}
 	return e.key, &e.val
+}
+
+// bucketCount and bucketAt number the buckets that may hold entries: the
+// old table's not yet moved, then the new table's. Random draws from them
+// so that every entry is as likely while a resize is under way.
+func (d *Dict[V]) bucketCount() int { return len(d.old) - d.rehashed + len(d.buckets) }
+
+func (d *Dict[V]) bucketAt(i int) *entry[V] {
+	if unmoved := len(d.old) - d.rehashed; i < unmoved {
+		return d.old[d.rehashed+i]
+	}
+	return d.buckets[i-(len(d.old)-d.rehashed)]
 }

@@ -40,6 +40,8 @@ func TestSetGetDelete(t *testing.T) {
 	for i := range 1000 {
 		d.Delete(fmt.Sprint("k", i))
 	}
+	for d.Rehash(1) { // what an idle node's cron does
+	}
 	if d.Len() != 0 || len(d.buckets) != bucketsMin {
 		t.Fatalf("emptied dict: len %d, %d buckets", d.Len(), len(d.buckets))
 	}
@@ -191,12 +193,24 @@ func TestRandomIsUniform(t *testing.T) {
 	}
 }
 
-func BenchmarkGet(b *testing.B) {
+// BenchmarkGet looks up keys of a table no resize is under way in (the
+// last one, started at 65537 keys, is finished as a node's cron would);
+// BenchmarkGetDuringResize of one half way through a resize.
+func BenchmarkGet(b *testing.B) { benchGet(b, false) }
+
+func BenchmarkGetDuringResize(b *testing.B) { benchGet(b, true) }
+
+func benchGet(b *testing.B, duringResize bool) {
 	d := New[int](1)
 	keys := make([][]byte, 100000)
 	for i := range keys {
 		keys[i] = []byte(fmt.Sprint("key:", i))
 		d.Set(string(keys[i]), i)
+	}
+	for !duringResize && d.Rehash(1024) {
+	}
+	if d.Rehashing() != duringResize {
+		b.Fatalf("resize under way: %v, want %v", d.Rehashing(), duringResize)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -22,12 +22,11 @@ func (d *Dict[V]) Prefetch(keys [][]byte, found []*V) (touched byte) {
 	n := min(len(keys), PrefetchKeysMax)
 	var hashes [PrefetchKeysMax]uint64
 	var entries [PrefetchKeysMax]*entry[V]
-	mask := d.mask()
 	for i, key := range keys[:n] {
 		hashes[i] = hash(d.seed, key)
 	}
 	for i := range n { // the buckets
-		entries[i] = d.buckets[hashes[i]&mask]
+		entries[i] = *d.home(hashes[i])
 	}
 	for i := range n { // the chains, almost always one entry long
 		e := entries[i]
