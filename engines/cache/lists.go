@@ -7,25 +7,73 @@ import (
 	"syslab/engines/cache/resp"
 )
 
-// listObject is the list type: a ring buffer of elements, so pushes and
-// pops at either end are O(1) (amortized, when the buffer grows) and an
-// index is O(1) too — better than Redis's quicklist for LINDEX/LSET, at the
-// price of O(n) inserts and removals in the middle, which Redis pays as well.
+// listObject is the list type: a deque of fixed-size blocks of element
+// slots, as Redis's quicklist is a linked list of small listpacks, so that
+// no push or pop ever moves the elements already there. A push that
+// fills its end block allocates one more block (listBlockSlots slots) and
+// a pop that empties one frees it; the only thing that grows by doubling
+// is the ring of block references, listBlockSlots times shorter than the
+// list. An earlier version kept one doubling ring of elements, and each
+// doubling of a long list (LPUSH to a million elements copies 24-byte
+// slots by the megabyte) stalled the whole single-threaded server for
+// milliseconds: BenchmarkListPushGrowth measures the slowest push.
+//
+// Unlike the quicklist's linked nodes the blocks are found by arithmetic
+// (the ring is indexed, every block but a lone one has the same size), so
+// LINDEX and LSET stay O(1). Inserts and removals in the middle are O(n),
+// as in Redis: LINSERT shifts the shorter side by one slot, LREM and
+// LTRIM compact the list in one pass.
+//
+// A short list is one short block: a new list starts with
+// listBlockSlotsMin slots, and its lone block doubles (copying at most
+// listBlockSlots elements) until it is a full block, so that the many
+// keys holding lists of a few elements do not each pay a full block.
 //
 // Elements are the clients' argument slices, never modified in place
 // (LSET stores a new slice), so a reply that shares one stays valid.
 type listObject struct {
-	// ring has a power-of-two length; the elements are ring[head],
-	// ring[head+1], … ring[head+n-1], indices modulo len(ring).
-	ring [][]byte
-	head int
-	n    int
+	// blocks is a ring of power-of-two length holding the blocks in use,
+	// blocks[first], blocks[first+1], … blocks[first+used-1] (indices
+	// modulo len(blocks)); its other entries are nil. Laid end to end the
+	// blocks in use hold element i in slot head+i: in block
+	// (head+i)/listBlockSlots at slot (head+i)%listBlockSlots. What must
+	// stay true (listObject.check in the tests asserts it):
+	//   - n == 0 exactly when used == 0, and then blocks and spare are nil;
+	//   - with used >= 2 every block has listBlockSlots slots; a lone block
+	//     has a power of two between listBlockSlotsMin and listBlockSlots;
+	//   - the first and the last block in use each hold an element;
+	//   - every slot that holds no element is nil, so a popped element is
+	//     not kept from the garbage collector.
+	blocks [][][]byte
+	first  int
+	used   int
+	head   int
+	n      int
+	// spare is one emptied full block kept for the next block needed, or
+	// nil. A list used as a queue (LPUSH, RPOP) frees a block at one end
+	// as often as it needs one at the other, and a list oscillating at a
+	// block boundary would otherwise allocate a block every other push.
+	// It is at most one block, so a drained list holds at most two blocks
+	// (its last elements' and the spare), and nothing once it is empty.
+	spare [][]byte
 	// dataBytes is the sum of the element lengths, kept for memoryBytes.
 	dataBytes int
 }
 
 const (
-	listRingMin = 4
+	// listBlockSlots is how many elements a block holds, a power of two
+	// (listBlockShift is its log2). 128 slots of 24-byte slice headers are
+	// 3 KiB, one Go size class: allocating and zeroing a block costs about
+	// what a few pushes do, so the push that needs one is not a stall,
+	// and it is spread over 128 pushes. The ring of blocks is 128 times
+	// shorter than the list: at a million elements its doubling copies
+	// 4096 block references (96 KiB), tens of microseconds. A larger block
+	// would make the ring shorter still but make a drained list keep more
+	// (a block and the spare).
+	listBlockShift = 7
+	listBlockSlots = 1 << listBlockShift
+	// listBlockSlotsMin is the size of a new list's first block.
+	listBlockSlotsMin = 4
 	// listHeaderBytes and listEntryOverheadBytes approximate Redis's
 	// quicklist: the robj and quicklist header, and per element a
 	// listpack entry header plus its share of node headers.
@@ -33,7 +81,9 @@ const (
 	listEntryOverheadBytes = 11
 )
 
-func newListObject() *listObject { return &listObject{ring: make([][]byte, listRingMin)} }
+// newListObject returns an empty list; it allocates its first block on
+// the first push.
+func newListObject() *listObject { return &listObject{} }
 
 func (*listObject) typeName() string { return "list" }
 
@@ -48,114 +98,257 @@ func (l *listObject) memoryBytes() int {
 
 func (l *listObject) len() int { return l.n }
 
-func (l *listObject) slot(i int) int { return (l.head + i) & (len(l.ring) - 1) }
+// slotOf returns the slot holding element i, 0 <= i < n.
+func (l *listObject) slotOf(i int) *[]byte {
+	j := l.head + i
+	block := l.blocks[(l.first+j>>listBlockShift)&(len(l.blocks)-1)]
+	return &block[j&(listBlockSlots-1)]
+}
 
 // at returns element i, 0 <= i < n.
-func (l *listObject) at(i int) []byte { return l.ring[l.slot(i)] }
+func (l *listObject) at(i int) []byte { return *l.slotOf(i) }
 
 func (l *listObject) set(i int, elem []byte) {
-	s := l.slot(i)
-	l.dataBytes += len(elem) - len(l.ring[s])
-	l.ring[s] = elem
+	slot := l.slotOf(i)
+	l.dataBytes += len(elem) - len(*slot)
+	*slot = elem
 }
 
-func (l *listObject) grow() {
-	ring := make([][]byte, len(l.ring)*2)
-	for i := range l.n {
-		ring[i] = l.at(i)
-	}
-	l.ring, l.head = ring, 0
-}
+// ringIndex is where the k-th block in use sits in the ring.
+func (l *listObject) ringIndex(k int) int { return (l.first + k) & (len(l.blocks) - 1) }
 
-// shrink halves the ring when it is at most a quarter full, so a list
-// that was long once does not hold its peak memory forever.
-func (l *listObject) shrink() {
-	if len(l.ring) <= listRingMin || l.n*4 > len(l.ring) {
-		return
+// roomLeft and roomRight tell whether the blocks in use have a free slot
+// before element 0 or after element n-1.
+func (l *listObject) roomLeft() bool { return l.head > 0 }
+
+func (l *listObject) roomRight() bool {
+	if l.used == 0 {
+		return false
 	}
-	ring := make([][]byte, len(l.ring)/2)
-	for i := range l.n {
-		ring[i] = l.at(i)
-	}
-	l.ring, l.head = ring, 0
+	slotsEnd := (l.used-1)*listBlockSlots + len(l.blocks[l.ringIndex(l.used-1)])
+	return l.head+l.n < slotsEnd
 }
 
 func (l *listObject) push(elem []byte, left bool) {
-	if l.n == len(l.ring) {
-		l.grow()
-	}
 	if left {
-		l.head = (l.head - 1) & (len(l.ring) - 1)
-		l.ring[l.head] = elem
+		if !l.roomLeft() {
+			l.makeRoom(true)
+		}
+		l.head--
+		l.n++
+		l.blocks[l.first][l.head] = elem
 	} else {
-		l.ring[l.slot(l.n)] = elem
+		if !l.roomRight() {
+			l.makeRoom(false)
+		}
+		l.n++
+		*l.slotOf(l.n - 1) = elem
 	}
-	l.n++
 	l.dataBytes += len(elem)
 }
 
-// pop removes and returns the element at one end; the list must not be empty.
+// pop removes and returns the element at one end; the list must not be
+// empty. It frees a block it empties, so the list never holds more than
+// its elements need plus the spare.
 func (l *listObject) pop(left bool) []byte {
-	var s int
-	if left {
-		s = l.head
-		l.head = (l.head + 1) & (len(l.ring) - 1)
-	} else {
-		s = l.slot(l.n - 1)
+	if l.n == 0 {
+		panic("cache: pop from an empty list")
 	}
-	elem := l.ring[s]
-	l.ring[s] = nil
+	var slot *[]byte
+	if left {
+		slot = &l.blocks[l.first][l.head]
+	} else {
+		slot = l.slotOf(l.n - 1)
+	}
+	elem := *slot
+	*slot = nil
 	l.n--
 	l.dataBytes -= len(elem)
-	l.shrink()
+	switch {
+	case l.n == 0:
+		l.release()
+	case left:
+		l.head++
+		// With n > 0 left, a block ran out only if another follows it:
+		// so it is a full block.
+		if l.head == listBlockSlots {
+			l.dropBlock(l.first)
+			l.first = l.ringIndex(1)
+			l.used--
+			l.head = 0
+			l.shrinkRing()
+		}
+	case l.head+l.n <= (l.used-1)*listBlockSlots:
+		// The last block in use holds nothing any more.
+		l.dropBlock(l.ringIndex(l.used - 1))
+		l.used--
+		l.shrinkRing()
+	}
 	return elem
 }
 
-// insert puts elem at index i (0 <= i <= n), moving the shorter side.
+// makeRoom gives the list a free slot at one end, where it has none: a
+// first block for an empty list, a lone short block's elements moved to
+// the middle of one twice as large (or of the same one, when they fill at
+// most half of it), or a new block at that end.
+func (l *listObject) makeRoom(left bool) {
+	switch {
+	case l.used == 0:
+		l.blocks = [][][]byte{make([][]byte, listBlockSlotsMin)}
+		l.first, l.used, l.head = 0, 1, listBlockSlotsMin/2
+	case l.used == 1 && len(l.blocks[l.first]) < listBlockSlots:
+		l.recentre()
+	default:
+		l.addBlock(left)
+	}
+}
+
+// recentre moves a lone short block's elements to the middle of a block
+// twice as large, or of the same block when they fill at most half of it.
+// Either way at least a quarter of the block is then free at each end, so
+// the copies cost O(1) per push, amortized.
+func (l *listObject) recentre() {
+	old := l.blocks[l.first]
+	block := old
+	if 2*l.n > len(old) {
+		block = l.newBlock(2 * len(old))
+	}
+	head := (len(block) - l.n) / 2
+	copy(block[head:head+l.n], old[l.head:l.head+l.n])
+	clear(block[:head])
+	clear(block[head+l.n:])
+	l.blocks[l.first], l.head = block, head
+}
+
+// addBlock adds a full block at one end, doubling the ring when it is
+// full; at the left end, element 0 stays where it is and head counts the
+// new block's slots.
+func (l *listObject) addBlock(left bool) {
+	if l.used == len(l.blocks) {
+		l.resizeRing(2 * len(l.blocks))
+	}
+	block := l.newBlock(listBlockSlots)
+	if left {
+		l.first = l.ringIndex(-1)
+		l.blocks[l.first] = block
+		l.head += listBlockSlots
+	} else {
+		l.blocks[l.ringIndex(l.used)] = block
+	}
+	l.used++
+}
+
+// newBlock returns a block of all-nil slots, the spare when it fits.
+func (l *listObject) newBlock(slots int) [][]byte {
+	if slots == listBlockSlots && l.spare != nil {
+		block := l.spare
+		l.spare = nil
+		return block
+	}
+	return make([][]byte, slots)
+}
+
+// dropBlock takes the block at ring index r, all of whose slots are nil,
+// out of the ring, keeping it as the spare if there is none. The caller
+// updates first and used.
+func (l *listObject) dropBlock(r int) {
+	if l.spare == nil && len(l.blocks[r]) == listBlockSlots {
+		l.spare = l.blocks[r]
+	}
+	l.blocks[r] = nil
+}
+
+// resizeRing moves the blocks in use to the front of a new ring of size
+// entries (a power of two, at least used).
+func (l *listObject) resizeRing(size int) {
+	blocks := make([][][]byte, size)
+	for k := range l.used {
+		blocks[k] = l.blocks[l.ringIndex(k)]
+	}
+	l.blocks, l.first = blocks, 0
+}
+
+// shrinkRing halves the ring of blocks while at most a quarter of it is
+// in use, so a list that was long once does not keep a ring sized for its
+// peak; a quarter, not a half, so that a list whose length hovers at a
+// doubling point does not resize its ring back and forth.
+func (l *listObject) shrinkRing() {
+	size := len(l.blocks)
+	for size > 1 && l.used*4 <= size {
+		size /= 2
+	}
+	if size != len(l.blocks) {
+		l.resizeRing(size)
+	}
+}
+
+// release drops every block of an emptied list, and the spare: an empty
+// list holds nothing (and its key is about to be deleted, see
+// deleteIfEmpty, unless an LMOVE pushes back onto it).
+func (l *listObject) release() {
+	l.blocks, l.spare = nil, nil
+	l.first, l.used, l.head = 0, 0, 0
+}
+
+// insert puts elem at index i (0 <= i <= n), moving the shorter side by
+// one slot.
 func (l *listObject) insert(i int, elem []byte) {
 	if i == 0 || i == l.n {
 		l.push(elem, i == 0)
 		return
 	}
-	if l.n == len(l.ring) {
-		l.grow()
-	}
 	if i < l.n/2 {
-		l.head = (l.head - 1) & (len(l.ring) - 1)
+		if !l.roomLeft() {
+			l.makeRoom(true)
+		}
+		l.head--
+		l.n++
 		for j := 0; j < i; j++ {
-			l.ring[l.slot(j)] = l.ring[l.slot(j+1)]
+			*l.slotOf(j) = *l.slotOf(j + 1)
 		}
 	} else {
-		for j := l.n; j > i; j-- {
-			l.ring[l.slot(j)] = l.ring[l.slot(j-1)]
+		if !l.roomRight() {
+			l.makeRoom(false)
+		}
+		l.n++
+		for j := l.n - 1; j > i; j-- {
+			*l.slotOf(j) = *l.slotOf(j - 1)
 		}
 	}
-	l.ring[l.slot(i)] = elem
-	l.n++
+	*l.slotOf(i) = elem
 	l.dataBytes += len(elem)
 }
 
 // keep retains the elements for which keepIndex(i) is true, in order, and
-// returns how many it removed. It is one O(n) pass (LREM, LTRIM).
+// returns how many it removed. It is one O(n) pass (LREM, LTRIM) that
+// moves the kept elements towards the front and then frees the blocks
+// past the last one.
 func (l *listObject) keep(keepIndex func(i int, elem []byte) bool) int {
-	out := 0
+	kept := 0
 	for i := range l.n {
 		elem := l.at(i)
 		if keepIndex(i, elem) {
-			l.ring[l.slot(out)] = elem
-			out++
+			*l.slotOf(kept) = elem
+			kept++
 		} else {
 			l.dataBytes -= len(elem)
 		}
 	}
-	for i := out; i < l.n; i++ {
-		l.ring[l.slot(i)] = nil
+	for i := kept; i < l.n; i++ {
+		*l.slotOf(i) = nil
 	}
-	removed := l.n - out
-	l.n = out
-	for len(l.ring) > listRingMin && l.n*4 <= len(l.ring) {
-		l.shrink()
+	removed := l.n - kept
+	l.n = kept
+	if kept == 0 {
+		l.release()
+		return removed
 	}
+	used := (l.head+kept-1)>>listBlockShift + 1
+	for k := used; k < l.used; k++ {
+		l.dropBlock(l.ringIndex(k))
+	}
+	l.used = used
+	l.shrinkRing()
 	return removed
 }
 

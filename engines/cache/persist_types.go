@@ -48,9 +48,9 @@ func newListFromRDB(elems [][]byte) object {
 }
 
 func (l *listObject) copyObject(*rand.Rand) object {
-	cp := &listObject{ring: make([][]byte, len(l.ring)), n: l.n, dataBytes: l.dataBytes}
+	cp := newListObject()
 	for i := range l.n {
-		cp.ring[i] = bytes.Clone(l.at(i))
+		cp.push(bytes.Clone(l.at(i)), false)
 	}
 	return cp
 }
