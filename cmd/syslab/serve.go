@@ -74,7 +74,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	maxMemoryPolicy := fs.String("maxmemory-policy", cache.PolicyNoEviction, "what goes when over --maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl")
 	notifyEvents := fs.String("notify-keyspace-events", "", "keyspace notification classes in Redis's letters (\"KEA\", \"Ex\"); \"\" for none")
 	ioThreads := fs.Int("io-threads", 1, "event loops serving connections (Redis's io-threads): each reads, parses and writes for its share on its own thread; commands still run one at a time")
-	gcPercent := fs.Int("gogc", -1, fmt.Sprintf("Go garbage collector target `percent` (GOGC); -1 = %d; a GOGC environment variable wins", serveGCPercentDefault))
+	gcPercent := fs.Int("gogc", -1, fmt.Sprintf("Go garbage collector target `percent` (GOGC), raised while the live heap is small to leave at least %d MiB between collections; -1 = %d; a GOGC environment variable wins and turns the raising off", gcHeadroomMinBytes>>20, serveGCPercentDefault))
 	clusterFlags := addClusterServeFlags(fs)
 	obs := addObserveFlags(fs, "syslab.cache")
 	if err := parseFlags(fs, args); err != nil {
