@@ -14,9 +14,11 @@ package cache
 //     pointer and expiry, sorted by key (Go map order must not reach the
 //     file). That is O(keys) pointer copies — the analogue of fork copying
 //     page tables — and no value is copied.
-//  2. Strings are immutable by replacement (strings.go stores a new
-//     stringObject on every change), so the captured pointer keeps the
-//     string's value at capture time whatever happens to the key. Deleting,
+//  2. While a snapshot runs, strings are immutable by replacement: every
+//     command that changes one stores a new stringObject (strings.go's
+//     stringValue reuses the old object only when no snapshot is in
+//     progress), so the captured pointer keeps the string's value at
+//     capture time whatever happens to the key. Deleting,
 //     renaming, expiring or flushing a key only changes the keyspace, never
 //     a value, so captured values of any type survive those too.
 //  3. Collections (lists, sets, hashes, zsets) are changed in place. Before

@@ -62,8 +62,10 @@ func TestSimBgsaveIsPointInTime(t *testing.T) {
 	for i := range keys {
 		h.send("SET key:" + itoa(i) + " " + value)
 	}
+	h.expect("SET counter 5", `"OK"`)
 	h.w.Run(h.w.Now() + time.Second)
 	h.expect("BGSAVE", `"Background saving started"`)
+	h.expect("INCR counter", "(integer) 6") // a string changed by a command other than SET
 	h.expect("BGSAVE", `(error) ERR Background save already in progress`)
 	h.expect("SAVE", `(error) ERR Background save already in progress`)
 	h.expect("BGREWRITEAOF", `"Background append only file rewriting scheduled"`)
@@ -75,7 +77,8 @@ func TestSimBgsaveIsPointInTime(t *testing.T) {
 	h.waitFor("scheduled rewrite done", 10*time.Second, func() bool { return h.node().bgSnapshot == nil })
 	h.w.Crash(cacheID)
 	h.restart()
-	h.expect("DBSIZE", "(integer) 10000")
+	h.expect("DBSIZE", "(integer) 10001")
+	h.expect("GET counter", `"5"`)
 	h.expect("GET key:0", `"`+value+`"`)
 	h.expect("GET key:1", `"`+value+`"`)
 	h.expect("GET key:9996", `"`+value+`"`)

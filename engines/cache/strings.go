@@ -56,6 +56,21 @@ func (s *stringObject) copyObject(*rand.Rand) object {
 	return &stringObject{data: bytes.Clone(s.data), raw: s.raw}
 }
 
+// stringValue returns the object to store data in, replacing old (nil
+// when the key holds no string): old itself, rewritten, unless a snapshot
+// is being written. A BGSAVE or AOF rewrite in progress is the only holder
+// of value pointers beyond a command, and it relies on a changed string
+// being a new object (snapshot.go, point 2); otherwise reusing the object
+// spares an allocation on every overwrite, which is most of SET's garbage.
+// The old bytes are never written over: a reply may still share them.
+func (c *call) stringValue(old *stringObject, data []byte) *stringObject {
+	if old == nil || c.node.bgSnapshot != nil {
+		return &stringObject{data: data}
+	}
+	*old = stringObject{data: data}
+	return old
+}
+
 // String commands (Redis's t_string.c).
 var stringCommands = []commandSpec{
 	{name: "get", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: getCommand},
@@ -234,7 +249,7 @@ func setCommand(c *call) resp.Value {
 		}
 		return resp.NullBulk
 	}
-	e := c.db.setBytes(key, &stringObject{data: value}, o.keepTTL)
+	e := c.db.setBytes(key, c.stringValue(old, value), o.keepTTL)
 	c.notify(notifyString, "set", key)
 	switch {
 	case o.expireArg != nil:
@@ -289,7 +304,7 @@ func incrBy(c *call, delta int64) resp.Value {
 		return resp.Err(errOverflow)
 	}
 	current += delta
-	c.db.setBytes(key, &stringObject{data: strconv.AppendInt(nil, current, 10)}, true)
+	c.db.setBytes(key, c.stringValue(s, strconv.AppendInt(nil, current, 10)), true)
 	c.notify(notifyString, "incrby", key)
 	c.propagate(c.args...)
 	return resp.Int(current)
