@@ -179,6 +179,45 @@ var clientSubcommands = []clientSubcommand{
 	{"pause", -3, clientPauseCommand},     // pause.go
 	{"unpause", 2, clientUnpauseCommand},  // pause.go
 	{"reply", 3, clientReplyCommand},      // clients.go
+	{"help", 2, clientHelpCommand},
+}
+
+func clientHelpCommand(c *call) resp.Value { return helpReply(c, clientHelp) }
+
+var clientHelp = []string{
+	"CLIENT <subcommand> [<arg> ...]. Subcommands here are:",
+	"ID",
+	"    Give this connection's id.",
+	"SETNAME <name>",
+	"    Name this connection (no spaces or newlines).",
+	"GETNAME",
+	"    Give this connection's name.",
+	"INFO",
+	"    Describe this connection as one line of CLIENT LIST.",
+	"LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <id> ...]",
+	"    Describe the connections, one line each.",
+	"KILL <ip:port> | KILL [ID <id>] [ADDR <ip:port>] [LADDR <ip:port>] [TYPE <type>] [USER <name>] [SKIPME (YES|NO)]",
+	"    Close the connections that match.",
+	"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> ...] [OPTIN] [OPTOUT] [NOLOOP]",
+	"    Turn client-side caching invalidations on or off for this connection.",
+	"CACHING (YES|NO)",
+	"    With OPTIN or OPTOUT tracking, choose whether the next command's keys are tracked.",
+	"GETREDIR",
+	"    Give the id invalidations are redirected to: 0 none, -1 tracking off.",
+	"TRACKINGINFO",
+	"    Describe this connection's tracking mode, redirection and prefixes.",
+	"UNBLOCK <id> [TIMEOUT|ERROR]",
+	"    Wake a client blocked in BLPOP or the like, as on timeout or with an error.",
+	"NO-EVICT (ON|OFF)",
+	"    Protect this connection from being closed to free memory.",
+	"PAUSE <timeout-ms> [WRITE|ALL]",
+	"    Hold the clients' commands (or only writes) for the time given.",
+	"UNPAUSE",
+	"    End a pause early.",
+	"REPLY (ON|OFF|SKIP)",
+	"    Turn this connection's replies off, on, or off for the next command.",
+	"HELP",
+	"    Print this help.",
 }
 
 func lookupClientSubcommand(name []byte) *clientSubcommand {

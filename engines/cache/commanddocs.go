@@ -104,8 +104,30 @@ func commandCommand(c *call) resp.Value {
 			return errSubcommandArity("command", sub)
 		}
 		return commandGetKeys(c.args[2:], sub == "getkeysandflags")
+	case "help":
+		return helpReply(c, commandHelp)
 	}
 	return errUnknownSubcommand(c.args[1], "COMMAND")
+}
+
+var commandHelp = []string{
+	"COMMAND <subcommand> [<arg> ...]. Subcommands here are:",
+	"(no subcommand)",
+	"    Describe every command: name, arity, flags, keys, ACL categories.",
+	"COUNT",
+	"    Give the number of commands.",
+	"LIST [FILTERBY (MODULE <name>|ACLCAT <category>|PATTERN <glob>)]",
+	"    Give the names of the commands, or of those that match the filter.",
+	"INFO [<command-name> ...]",
+	"    Describe the named commands, or every command.",
+	"DOCS [<command-name> ...]",
+	"    Give the documentation of the named commands, or of every command.",
+	"GETKEYS <full-command>",
+	"    Give the keys a full command line names.",
+	"GETKEYSANDFLAGS <full-command>",
+	"    Give the keys a full command line names, each with how it is accessed.",
+	"HELP",
+	"    Print this help.",
 }
 
 func allCommandNames() []string {

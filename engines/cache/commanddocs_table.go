@@ -1140,6 +1140,11 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "pattern", typ: "pattern", flags: []string{"optional", "multiple"}},
 		},
 	},
+	"quit": {
+		summary: "Ask the server to close the connection.", since: "1.0.0", group: "connection",
+		arity: -1, flags: []string{"noscript", "loading", "stale", "fast", "no_auth", "allow_busy"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@fast", "@connection"},
+	},
 	"randomkey": {
 		summary: "Return a key picked at random.", since: "1.0.0", group: "generic",
 		arity: 1, flags: []string{"readonly"}, firstKey: 0, lastKey: 0, keyStep: 0,

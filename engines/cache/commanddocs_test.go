@@ -149,3 +149,48 @@ func TestCommandDocsAgreeWithRedis(t *testing.T) {
 		}
 	}
 }
+
+// Every container command's HELP names each subcommand it accepts at the
+// start of a line, as the error for an unknown subcommand tells users to
+// try it.
+func TestHelpNamesEverySubcommand(t *testing.T) {
+	h := newSimHarness(t, 5, Config{}, realDisk)
+	var clientNames []string
+	for _, sub := range clientSubcommands {
+		clientNames = append(clientNames, sub.name)
+	}
+	for command, subcommands := range map[string][]string{
+		"CLIENT":  clientNames,
+		"COMMAND": {"count", "list", "info", "docs", "getkeys", "getkeysandflags", "help"},
+		"CONFIG":  {"get", "set", "resetstat", "rewrite", "help"},
+		"PUBSUB":  {"channels", "numsub", "numpat", "shardchannels", "shardnumsub", "help"},
+		"MEMORY":  {"doctor", "malloc-stats", "purge", "stats", "usage", "help"},
+		"OBJECT":  {"encoding", "freq", "idletime", "refcount", "help"},
+	} {
+		v := h.await(h.send(command+" HELP"), command+" HELP")
+		if v.Kind != resp.Array || len(v.Elems) == 0 {
+			t.Fatalf("%s HELP = %s, want an array of lines", command, v)
+		}
+		if first := string(v.Elems[0].Str); !strings.HasPrefix(first, command+" <subcommand>") {
+			t.Errorf("%s HELP begins %q", command, first)
+		}
+		for _, sub := range subcommands {
+			found := false
+			for _, line := range v.Elems {
+				word, _, _ := strings.Cut(string(line.Str), " ")
+				found = found || strings.EqualFold(word, sub)
+			}
+			if !found {
+				t.Errorf("%s HELP does not name %s", command, strings.ToUpper(sub))
+			}
+		}
+		h.expect(command+" HELP extra", "(error) ERR wrong number of arguments for '"+strings.ToLower(command)+"|help' command")
+	}
+}
+
+func TestHelpArityAndQuitInfoAgreeWithRedis(t *testing.T) {
+	compareWithRedis(t, []string{
+		"CLIENT HELP x", "CONFIG HELP x", "PUBSUB HELP x", "COMMAND HELP x",
+		"COMMAND INFO quit",
+	})
+}

@@ -271,8 +271,24 @@ func configCommand(c *call) resp.Value {
 		s.EvictedKeys = 0
 		c.node.cmdStats.reset()
 		return resp.OK
+	case "help":
+		return helpReply(c, configHelp)
 	}
 	return errUnknownSubcommand(c.args[1], "CONFIG")
+}
+
+var configHelp = []string{
+	"CONFIG <subcommand> [<arg> ...]. Subcommands here are:",
+	"GET <pattern> [<pattern> ...]",
+	"    Give the parameters that match the glob patterns, with their values.",
+	"SET <parameter> <value> [<parameter> <value> ...]",
+	"    Change parameters, all or none.",
+	"RESETSTAT",
+	"    Zero the counters INFO reports (commands, hits, misses, expired, evicted).",
+	"REWRITE",
+	"    Write the settings back to the config file (refused: settings come from the command line).",
+	"HELP",
+	"    Print this help.",
 }
 
 // configGet answers a map of every parameter matching any pattern, in

@@ -4,12 +4,20 @@ import (
 	"syslab/engines/cache/resp"
 )
 
-// Connection-level commands: PING, ECHO, SELECT.
+// Connection-level commands: PING, ECHO, SELECT, QUIT.
 var connectionCommands = []commandSpec{
 	{name: "ping", arity: -1, flags: flagFast, run: pingCommand},
 	{name: "echo", arity: 2, flags: flagFast, run: echoCommand},
 	{name: "select", arity: 2, flags: flagFast, run: selectCommand},
+	{name: "quit", arity: -1, flags: flagFast, run: quitCommand},
 }
+
+// quitCommand only answers: closing the connection after the reply is the
+// server adapter's part, which answers QUIT itself without asking the node
+// (Redis 7.0 takes any arguments). The entry is here so COMMAND describes
+// QUIT, and a client of the simulated node, which has no connection to
+// close, gets Redis's reply.
+func quitCommand(*call) resp.Value { return resp.OK }
 
 var replyPong = resp.Simple("PONG")
 

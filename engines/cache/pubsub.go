@@ -297,8 +297,26 @@ func pubsubCommand(c *call) resp.Value {
 			return errWrongArity("pubsub|numpat")
 		}
 		return resp.Int(int64(len(ps.patternOrder)))
+	case bytes.EqualFold(sub, []byte("help")):
+		return helpReply(c, pubsubHelp)
 	}
 	return resp.Err("ERR unknown subcommand '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try PUBSUB HELP.")
+}
+
+var pubsubHelp = []string{
+	"PUBSUB <subcommand> [<arg> ...]. Subcommands here are:",
+	"CHANNELS [<pattern>]",
+	"    Give the channels with subscribers, or those that match the glob pattern.",
+	"NUMSUB [<channel> ...]",
+	"    Give each channel's number of subscribers (patterns not counted).",
+	"NUMPAT",
+	"    Give the number of patterns clients subscribe to.",
+	"SHARDCHANNELS [<pattern>]",
+	"    Give the shard channels with subscribers, or those that match the glob pattern.",
+	"SHARDNUMSUB [<shardchannel> ...]",
+	"    Give each shard channel's number of subscribers.",
+	"HELP",
+	"    Print this help.",
 }
 
 // channelNames answers PUBSUB CHANNELS and SHARDCHANNELS: the channels of
