@@ -257,15 +257,26 @@ func clientGetnameCommand(c *call) resp.Value {
 	return resp.Bulk(c.session.name)
 }
 
-// resetCommand returns the connection to its state on connect: RESP2,
-// database 0, no name, no subscriptions, no tracking. The client id stays.
+// resetCommand returns the connection to its state on connect, as
+// Redis's RESET: out of MONITOR and any transaction (watches dropped),
+// no subscriptions, no tracking, database 0, RESP2, no name, replies on,
+// no ASKING or READONLY, and logged out when a password is required. The
+// client id stays.
 func resetCommand(c *call) resp.Value {
-	s := c.session
-	c.node.unsubscribeAll(s, false)
-	c.node.trackingOff(s)
-	c.node.selectDB(c, 0)
+	s, n := c.session, c.node
+	if s.monitoring {
+		s.monitoring = false
+		n.monitorGone(c.client)
+	}
+	n.endTransaction(c.client)
+	n.unsubscribeAll(s, false)
+	n.trackingOff(s)
+	n.selectDB(c, 0)
 	s.name = nil
 	s.protocol = resp.RESP2
+	s.asking, s.readonly = false, false
+	s.meta.repliesOff, s.meta.repliesToSkip = false, 0
+	s.authenticated = n.cfg.RequirePass == ""
 	return resp.Simple("RESET")
 }
 
