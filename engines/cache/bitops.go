@@ -517,26 +517,49 @@ func bitfieldGeneric(c *call, readOnly bool) resp.Value {
 	if readOnly {
 		return resp.Err("ERR BITFIELD_RO only supports the GET subcommand")
 	}
-	old, ok := c.getStringBytes(key)
+	current, ok := c.getString(key)
 	if !ok {
 		return replyWrongType
 	}
+	var old []byte
+	if current != nil {
+		old = current.data
+	}
 	data := make([]byte, max(int64(len(old)), req.lastWrittenBit>>3+1))
 	copy(data, old)
+	// As Redis 7.0 counts them: a write that goes through is a change if
+	// the key was created or grew, or if its field's value changed.
+	grown := current == nil || len(data) > len(old)
+	changes := 0
 	replies := make([]resp.Value, len(req.ops))
-	wrote := false // some SET or INCRBY was not refused by OVERFLOW FAIL
+	var fieldBefore [9]byte // a field of up to 64 bits spans at most 9 bytes
 	for i, op := range req.ops {
+		if op.kind == bitfieldGet { // may read past the end: no field bytes to compare
+			replies[i] = applyBitfield(data, op)
+			continue
+		}
+		first, last := op.offset>>3, (op.offset+int64(op.width)-1)>>3 // within data: it holds every field written
+		copy(fieldBefore[:], data[first:last+1])
 		replies[i] = applyBitfield(data, op)
-		wrote = wrote || op.kind != bitfieldGet && replies[i].Kind != resp.Null
+		if replies[i].Kind != resp.Null && (grown || !bytes.Equal(fieldBefore[:last-first+1], data[first:last+1])) {
+			changes++
+		}
+	}
+	if changes == 0 && !grown {
+		// Nothing to store or log: Redis leaves the dirty counter, the
+		// AOF and replicas alone. It has still made the string raw.
+		current.raw = true
+		return resp.ArrayOf(replies...)
 	}
 	c.db.set(string(key), &stringObject{data: data, raw: true}, true)
-	// Redis notifies only when a write went through and grew the string
-	// or changed a field; the key is stored and propagated regardless,
-	// so replicas and the AOF hold the grown string too.
-	if wrote && (len(data) > len(old) || !bytes.Equal(data, old)) {
+	if changes > 0 {
 		c.notify(notifyString, "setbit", key)
 	}
+	// A string created or grown by writes that OVERFLOW FAIL refused is
+	// logged too (Redis would not), so the AOF and replicas hold the
+	// same string as memory.
 	c.propagate(c.args...)
+	c.node.dirty += int64(max(changes-1, 0)) // propagate counted one
 	return resp.ArrayOf(replies...)
 }
 

@@ -159,15 +159,20 @@ func TestCountAndFindBitsMatchNaive(t *testing.T) {
 }
 
 // A WATCHed key is touched by what changes it, as Redis signals it: a
-// BITFIELD with a write (even one that OVERFLOW FAIL refuses, since the
-// string grew), BITOP's destination only, and not a read.
+// BITFIELD write that changed a field or created or grew the string (not
+// one OVERFLOW FAIL refused on a string long enough), BITOP's destination
+// only, and not a read.
 func TestBitopsWritesTouchWatchedKeys(t *testing.T) {
 	cases := []struct {
 		name, watch, command string
 		touched              bool
 	}{
 		{"BITFIELD SET", "f", "BITFIELD f SET u8 0 1", true},
-		{"BITFIELD INCRBY refused", "f", "BITFIELD f OVERFLOW FAIL INCRBY u8 0 300", true},
+		{"BITFIELD INCRBY refused", "f", "BITFIELD f OVERFLOW FAIL INCRBY u8 0 300", false},
+		// The string grows, so it is stored and logged, and that touches
+		// the key; Redis grows it in memory without either.
+		{"BITFIELD INCRBY refused past the end", "f", "BITFIELD f OVERFLOW FAIL INCRBY u8 24 300", true},
+		{"BITFIELD SET to the same value", "f", "BITFIELD f SET u8 0 97", false},
 		{"BITFIELD GET", "f", "BITFIELD f GET u8 0", false},
 		{"BITFIELD_RO", "f", "BITFIELD_RO f GET u8 0", false},
 		{"BITFIELD with an error", "f", "BITFIELD f SET u8 0 x", false},
@@ -285,4 +290,35 @@ func TestBitopsNotificationsAgreeWithRedis(t *testing.T) {
 		"BITOP AND d nokey nokey2", "BITOP AND d nokey", "BITFIELD bf SET u8 0 200", "BITFIELD bf GET u8 0",
 		"BITFIELD bf OVERFLOW FAIL INCRBY u8 0 100", "BITFIELD_RO bf GET u8 0", "BITFIELD nokey3",
 		"SET n 12345", "BITOP OR d n a", "GET d")
+}
+
+// SETBIT and BITFIELD count a change (Redis's dirty counter, which save
+// rules and INFO's rdb_changes_since_last_save read) only when the key is
+// created or grows or a value changes; BITFIELD counts each field.
+func TestBitWritesCountOnlyChanges(t *testing.T) {
+	n, env := startNode(t, Config{})
+	steps := []struct {
+		command string
+		changes int64
+	}{
+		{"SETBIT a 0 0", 1}, // created
+		{"BITFIELD b SET i5 0 0", 1},
+		{"SETBIT a 0 0", 0},
+		{"BITFIELD b SET i5 0 0", 0},
+		{"SETBIT a 0 1", 1},
+		{"SETBIT a 0 1", 0},
+		{"BITFIELD b SET i5 0 1 SET i3 5 1 SET i5 0 1", 2},
+		{"BITFIELD b SET i5 0 1 SET i8 8 1", 2}, // grown: every write counts
+		{"BITFIELD b INCRBY i5 0 1", 1},
+		{"BITFIELD b GET i5 0", 0},
+		{"SETBIT a 90 0", 1}, // grown
+		{"BITFIELD b SET i5 90 0", 1},
+	}
+	for _, step := range steps {
+		before := n.dirty
+		do(n, env, "a", step.command)
+		if got := n.dirty - before; got != step.changes {
+			t.Errorf("%s: counted %d changes, want %d", step.command, got, step.changes)
+		}
+	}
 }
