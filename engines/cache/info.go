@@ -123,10 +123,23 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		n.writePersistenceInfo(field) // persistinfo.go
 	case "stats":
 		field("total_commands_processed", n.stats.Commands)
+		field("sync_full", n.repl.fullSyncs)
+		field("sync_partial_ok", n.repl.partialOK)
+		field("sync_partial_err", n.repl.partialErr)
 		field("expired_keys", n.stats.ExpiredKeys)
 		field("evicted_keys", n.stats.EvictedKeys)
 		field("keyspace_hits", n.stats.KeyspaceHits)
 		field("keyspace_misses", n.stats.KeyspaceMisses)
+		field("pubsub_channels", len(n.pubsub.channels))
+		field("pubsub_patterns", len(n.pubsub.patternOrder))
+		field("pubsubshard_channels", len(n.pubsub.shards))
+		// Snapshots are written by the node itself, a slice per tick
+		// (snapshot.go): there is never a fork.
+		field("latest_fork_usec", 0)
+		field("total_forks", 0)
+		// MIGRATE keeps no connections: the node sends to its peer as
+		// it sends any message (migrate.go).
+		field("migrate_cached_sockets", 0)
 		trackingKeys := 0
 		if n.tracking.keys != nil {
 			trackingKeys = n.tracking.keys.Len()

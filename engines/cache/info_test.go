@@ -84,6 +84,17 @@ func TestObjectIdletimeAndMemoryUsage(t *testing.T) {
 	if got := do(n, env, "c", "OBJECT IDLETIME k"); got != "(integer) 0" {
 		t.Fatalf("OBJECT IDLETIME after GET = %s", got)
 	}
+	env.Advance(5 * time.Second)
+	do(n, env, "c", "EXISTS k") // not an access
+	if got := do(n, env, "c", "OBJECT IDLETIME k"); got != "(integer) 5" {
+		t.Fatalf("OBJECT IDLETIME after EXISTS = %s", got)
+	}
+	if got := do(n, env, "c", "TOUCH k nokey"); got != "(integer) 1" {
+		t.Fatalf("TOUCH k nokey = %s", got)
+	}
+	if got := do(n, env, "c", "OBJECT IDLETIME k"); got != "(integer) 0" {
+		t.Fatalf("OBJECT IDLETIME after TOUCH = %s", got)
+	}
 	if got := do(n, env, "c", "OBJECT ENCODING k"); got != `"raw"` {
 		t.Fatalf("OBJECT ENCODING = %s", got)
 	}
@@ -151,6 +162,29 @@ func TestInfoSectionsAgreeWithRedis(t *testing.T) {
 		ours, _ := strconv.Unquote(do(n, env, "c", line))
 		if got, want := headers(ours), headers(string(real.doLine(line).Str)); got != want {
 			t.Errorf("%s: sections %s, redis-server has %s", line, got, want)
+		}
+	}
+	// Within a section, the fields the node has come in Redis's order.
+	fieldNames := func(info string) []string {
+		var out []string
+		for _, line := range strings.Split(info, "\r\n") {
+			if name, _, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(line, "#") {
+				out = append(out, name)
+			}
+		}
+		return out
+	}
+	for _, section := range []string{"server", "clients", "memory", "persistence", "stats", "replication"} {
+		ours, _ := strconv.Unquote(do(n, env, "c", "INFO "+section))
+		theirs := fieldNames(string(real.doLine("INFO " + section).Str))
+		next := 0
+		for _, name := range fieldNames(ours) {
+			at := slices.Index(theirs[next:], name)
+			if at < 0 {
+				t.Errorf("INFO %s: %s is not in redis-server's fields after %v", section, name, theirs[:next])
+				break
+			}
+			next += at + 1
 		}
 	}
 }

@@ -217,8 +217,12 @@ type replState struct {
 	replicas   []*replicaRecord // in the order they attached: slave0, slave1, …
 	waiters    []*waiter
 	link       *replicaLink // non-nil on a replica
+	// fullSyncs, partialOK and partialErr count PSYNCs answered with a
+	// full sync, with a continuation, and those that asked to continue
+	// but could not (INFO stats sync_full, sync_partial_ok, _err).
 	fullSyncs  int64
 	partialOK  int64
+	partialErr int64
 	// restored is the replication position of the snapshot loaded at
 	// start, for the first link of this incarnation (replication_persist.go);
 	// Start drops it once replication and cluster have started.
@@ -438,9 +442,13 @@ func (n *Node) masterSync(from node.ID, m ReplSync) {
 				n.env.Send(from, ReplStream{ReplID: r.replID, Offset: m.Offset, Data: data})
 			}
 			rec.state, rec.ackOffset = replicaOnline, max(rec.ackOffset, m.Offset)
+			r.partialOK++
 			n.env.Logf("cache: partial resync of %s from offset %d accepted", from, m.Offset)
 			return
 		}
+	}
+	if m.ReplID != "?" {
+		r.partialErr++ // it asked to continue a history we cannot
 	}
 	data, err := n.rdbPayload()
 	if err != nil {

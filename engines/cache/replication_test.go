@@ -71,7 +71,7 @@ func (h *replHarness) node(id node.ID) *Node { return h.w.Handler(id).(*Node) }
 // info reads one field of INFO replication from a node.
 func (h *replHarness) info(id node.ID, field string) string {
 	h.t.Helper()
-	seq := h.send(id, "INFO replication")
+	seq := h.send(id, "INFO replication stats")
 	h.do(id, "PING", time.Second) // answered after INFO
 	text := string(h.client.replies[seq].Str)
 	for _, line := range strings.Split(text, "\r\n") {
@@ -79,7 +79,7 @@ func (h *replHarness) info(id node.ID, field string) string {
 			return v
 		}
 	}
-	h.t.Fatalf("INFO replication of %s has no %s:\n%s", id, field, text)
+	h.t.Fatalf("INFO replication stats of %s has no %s:\n%s", id, field, text)
 	return ""
 }
 
@@ -199,6 +199,9 @@ func TestShortPartitionResyncsFromBacklog(t *testing.T) {
 	if r.FullSyncsLoaded != 1 || r.PartialResyncs == 0 {
 		t.Fatalf("after a short partition: %d full syncs, %d partial resyncs; want 1 and at least 1", r.FullSyncsLoaded, r.PartialResyncs)
 	}
+	if full, ok := h.info(masterID, "sync_full"), h.info(masterID, "sync_partial_ok"); full != "1" || ok == "0" {
+		t.Fatalf("master's INFO: sync_full %s, sync_partial_ok %s; want 1 and at least 1", full, ok)
+	}
 }
 
 // A partition that outlasts the backlog ends in a full resync.
@@ -213,6 +216,9 @@ func TestLongPartitionNeedsFullResync(t *testing.T) {
 	h.datasetsEqual()
 	if r := h.node(replicaID).Stats(); r.FullSyncsLoaded != 2 {
 		t.Fatalf("after a long partition: %d full syncs, want 2", r.FullSyncsLoaded)
+	}
+	if full, failed := h.info(masterID, "sync_full"), h.info(masterID, "sync_partial_err"); full != "2" || failed != "1" {
+		t.Fatalf("master's INFO: sync_full %s, sync_partial_err %s; want 2 and 1", full, failed)
 	}
 	if got := h.info(masterID, "repl_backlog_histlen"); got != itoa(16<<10) {
 		t.Fatalf("repl_backlog_histlen %s, want the full 16 KiB", got)
