@@ -53,22 +53,16 @@ func delCommand(c *call) resp.Value {
 
 // existsCommand is EXISTS and TOUCH: it counts a key once per time it is
 // named, as Redis does, and the lookup records the access.
-func existsCommand(c *call) resp.Value {
-	var found int64
-	for _, key := range c.args[1:] {
-		if c.lookupNoTouch(key) != nil {
-			found++
-		}
-	}
-	return resp.Int(found)
-}
+func existsCommand(c *call) resp.Value { return countExisting(c, c.lookupNoTouch) }
 
 // touchCommand counts the keys that exist, as EXISTS, but reads them as
 // an access: their idle time restarts and the LFU counter may grow.
-func touchCommand(c *call) resp.Value {
+func touchCommand(c *call) resp.Value { return countExisting(c, c.lookup) }
+
+func countExisting(c *call, lookup func(key []byte) *entry) resp.Value {
 	var found int64
 	for _, key := range c.args[1:] {
-		if c.lookup(key) != nil {
+		if lookup(key) != nil {
 			found++
 		}
 	}
