@@ -86,7 +86,7 @@ var hllCommands = []commandSpec{
 	{name: "pfadd", arity: -2, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, keyStep: 1, run: pfaddCommand},
 	// PFCOUNT is a read to Redis even though it may store a fresh cached
 	// cardinality (see pfcountCommand).
-	{name: "pfcount", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: -1, keyStep: 1, run: pfcountCommand},
+	{name: "pfcount", arity: -2, flags: flagReadonly | flagMayReplicate, firstKey: 1, lastKey: -1, keyStep: 1, run: pfcountCommand},
 	{name: "pfmerge", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, keyStep: 1, run: pfmergeCommand},
 	{name: "pfdebug", arity: 3, flags: flagWrite | flagDenyOOM, firstKey: 2, lastKey: 2, keyStep: 1, run: pfdebugCommand},
 	{name: "pfselftest", arity: 1, run: pfselftestCommand},

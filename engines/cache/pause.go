@@ -22,7 +22,7 @@ import (
 //
 // While the node is paused, the commands it holds — all of them, or in
 // WRITE mode those that may change the dataset or the replication stream:
-// writes, PUBLISH (flagMayReplicate), and an EXEC whose queue holds one —
+// writes, PUBLISH and PFCOUNT (flagMayReplicate), and an EXEC whose queue holds one —
 // wait in arrival order and run when the pause ends, as Redis's postponed
 // clients do. The decision is taken where Redis's processCommand takes it:
 // after the checks that refuse a command outright (unknown, arity, a
