@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
 )
 
@@ -30,31 +31,46 @@ func intConfigParam(field func(n *Node) *int) configParam {
 	return configParam{
 		get: func(n *Node) string { return strconv.Itoa(*field(n)) },
 		set: func(n *Node, v string) (string, bool) {
-			i, ok := resp.ParseInt([]byte(v))
+			i, reason, ok := parseIntConfig(v, 0)
+			if ok {
+				*field(n) = i
+			}
+			return reason, ok
+		},
+	}
+}
+
+// parseIntConfig reads a value of least..INT_MAX, with the reasons
+// Redis's createIntConfig parameters give when it is not one.
+func parseIntConfig(v string, least int64) (int, string, bool) {
+	i, ok := resp.ParseInt([]byte(v))
+	if !ok {
+		return 0, "argument couldn't be parsed into an integer", false
+	}
+	if i < least || i > 1<<31-1 {
+		return 0, "argument must be between " + strconv.FormatInt(least, 10) + " and 2147483647 inclusive", false
+	}
+	return int(i), "", true
+}
+
+// memoryConfigParam is a parameter holding bytes, set as Redis's memory
+// values are ("100mb", "2gb" or a plain number).
+func memoryConfigParam(field func(n *Node) *int64) configParam {
+	return configParam{
+		get: func(n *Node) string { return strconv.FormatInt(*field(n), 10) },
+		set: func(n *Node, v string) (string, bool) {
+			bytes, ok := parseMemory(v)
 			if !ok {
-				return "argument couldn't be parsed into an integer", false
+				return "argument must be a memory value", false
 			}
-			if i < 0 || i > 1<<31-1 {
-				return "argument must be between 0 and 2147483647 inclusive", false
-			}
-			*field(n) = int(i)
+			*field(n) = bytes
 			return "", true
 		},
 	}
 }
 
 var configParams = map[string]configParam{
-	"maxmemory": {
-		get: func(n *Node) string { return strconv.FormatInt(n.cfg.MaxMemoryBytes, 10) },
-		set: func(n *Node, v string) (string, bool) {
-			bytes, ok := parseMemory(v)
-			if !ok {
-				return "argument must be a memory value", false
-			}
-			n.cfg.MaxMemoryBytes = bytes
-			return "", true
-		},
-	},
+	"maxmemory": memoryConfigParam(func(n *Node) *int64 { return &n.cfg.MaxMemoryBytes }),
 	"maxmemory-policy": {
 		get: func(n *Node) string { return n.cfg.MaxMemoryPolicy },
 		set: func(n *Node, v string) (string, bool) {
@@ -71,15 +87,11 @@ var configParams = map[string]configParam{
 	"maxmemory-samples": {
 		get: func(n *Node) string { return strconv.Itoa(n.cfg.MaxMemorySamples) },
 		set: func(n *Node, v string) (string, bool) {
-			i, ok := resp.ParseInt([]byte(v))
-			if !ok {
-				return "argument couldn't be parsed into an integer", false
+			i, reason, ok := parseIntConfig(v, 1)
+			if ok {
+				n.cfg.MaxMemorySamples = i
 			}
-			if i < 1 || i > 1<<31-1 {
-				return "argument must be between 1 and 2147483647 inclusive", false
-			}
-			n.cfg.MaxMemorySamples = int(i)
-			return "", true
+			return reason, ok
 		},
 	},
 	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
@@ -135,6 +147,35 @@ var configParams = map[string]configParam{
 			return "", true
 		},
 	},
+	"aof-use-rdb-preamble": {
+		get: func(n *Node) string { return yesNo(!n.cfg.AOFNoRDBPreamble) },
+		set: func(n *Node, v string) (string, bool) {
+			on, ok := parseYesNo(v)
+			if !ok {
+				return "argument must be 'yes' or 'no'", false
+			}
+			n.cfg.AOFNoRDBPreamble = !on // read by the next rewrite
+			return "", true
+		},
+	},
+	"auto-aof-rewrite-percentage": {
+		get: func(n *Node) string { return strconv.Itoa(max(n.cfg.AutoAOFRewritePercentage, 0)) },
+		set: func(n *Node, v string) (string, bool) {
+			i, reason, ok := parseIntConfig(v, 0)
+			switch {
+			case !ok:
+			case i == 0:
+				n.cfg.AutoAOFRewritePercentage = -1 // Config's "off": its 0 means the default
+			default:
+				n.cfg.AutoAOFRewritePercentage = i
+			}
+			return reason, ok
+		},
+	},
+	"auto-aof-rewrite-min-size": memoryConfigParam(func(n *Node) *int64 { return &n.cfg.AutoAOFRewriteMinSizeBytes }),
+	// Fixed facts of this server, which Redis reports and refuses to change.
+	"appendfilename": {get: func(*Node) string { return persist.AOFName }},
+	"daemonize":      {get: func(*Node) string { return "no" }}, // syslab serve stays in the foreground
 	"appendfsync": {
 		get: func(n *Node) string { return n.cfg.AppendFsync },
 		set: func(n *Node, v string) (string, bool) {
