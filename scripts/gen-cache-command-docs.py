@@ -20,6 +20,7 @@ SUMMARIES = {
     "echo": "Return the given message.",
     "hello": "Choose the protocol version and name the connection.",
     "ping": "Check that the server answers.",
+    "quit": "Ask the server to close the connection.",
     "reset": "Return the connection to its initial state.",
     "select": "Switch the connection to another database.",
     "asking": "Allow the next command on a slot being imported.",
