@@ -4,6 +4,9 @@ COMMAND DOCS report about each command (since, group, ACL categories, flags,
 tips, key specs, argument grammar), read from a running redis-server 7.0 with
 COMMAND INFO / COMMAND DOCS, plus a one-line summary written for this project
 (SUMMARIES below; Redis's own summaries and complexity texts are not copied).
+The subcommands of container commands (CLIENT, CONFIG, …) the project
+implements get entries of their own, named "client|list", listed by their
+parent's subcommands (SUBCOMMAND_SUMMARIES).
 
 Usage: scripts/gen-cache-command-docs.py /path/to/redis.sock
 A command missing from SUMMARIES is an error: write its summary first.
@@ -224,8 +227,85 @@ SUMMARIES = {
     "watch": "Abort the next transaction if these keys change.",
 }
 
+# The subcommands of container commands this project implements, with its
+# own summaries. A container's subcommands Redis has and these lack are
+# left out of COMMAND's answers, as the project does not run them.
+SUBCOMMAND_SUMMARIES = {
+    "client|caching": "Choose whether the next command's keys are tracked (OPTIN/OPTOUT tracking).",
+    "client|getname": "Return this connection's name.",
+    "client|getredir": "Return the client invalidations are redirected to.",
+    "client|help": "Describe the CLIENT subcommands.",
+    "client|id": "Return this connection's id.",
+    "client|info": "Describe this connection as CLIENT LIST does.",
+    "client|kill": "Close the connections that match.",
+    "client|list": "Describe the connections, one line each.",
+    "client|no-evict": "Protect this connection from being closed to free memory.",
+    "client|pause": "Hold the clients' commands, or their writes, for a while.",
+    "client|reply": "Turn this connection's replies off, on, or off for one command.",
+    "client|setname": "Name this connection.",
+    "client|tracking": "Turn client-side caching invalidations on or off.",
+    "client|trackinginfo": "Describe this connection's tracking mode.",
+    "client|unblock": "Wake a client blocked in a blocking command.",
+    "client|unpause": "End a CLIENT PAUSE early.",
+    "cluster|addslots": "Serve the given hash slots from this node.",
+    "cluster|addslotsrange": "Serve the given ranges of hash slots from this node.",
+    "cluster|bumpepoch": "Give this node a new, highest configuration epoch.",
+    "cluster|count-failure-reports": "Count the nodes that report a node as failing.",
+    "cluster|countkeysinslot": "Count the keys in a hash slot.",
+    "cluster|delslots": "Stop serving the given hash slots.",
+    "cluster|delslotsrange": "Stop serving the given ranges of hash slots.",
+    "cluster|failover": "Make this replica take over from its master.",
+    "cluster|flushslots": "Stop serving every hash slot.",
+    "cluster|forget": "Remove a node from this node's view of the cluster.",
+    "cluster|getkeysinslot": "Return keys in a hash slot.",
+    "cluster|help": "Describe the CLUSTER subcommands.",
+    "cluster|info": "Report the state of the cluster.",
+    "cluster|keyslot": "Return the hash slot of a key.",
+    "cluster|meet": "Introduce another node to the cluster.",
+    "cluster|myid": "Return this node's id.",
+    "cluster|nodes": "Describe the nodes of the cluster, one line each.",
+    "cluster|replicas": "List the replicas of a master.",
+    "cluster|replicate": "Make this node a replica of another.",
+    "cluster|reset": "Forget the cluster and return to an empty node.",
+    "cluster|saveconfig": "Write the cluster configuration file now.",
+    "cluster|set-config-epoch": "Set this new node's configuration epoch.",
+    "cluster|setslot": "Change the state of a hash slot (migrating, importing, owner).",
+    "cluster|shards": "Describe the cluster's shards and their nodes.",
+    "cluster|slaves": "List the replicas of a master (old name of REPLICAS).",
+    "cluster|slots": "Map the hash slot ranges to their nodes.",
+    "command|count": "Return the number of commands.",
+    "command|docs": "Return the documentation of commands.",
+    "command|getkeys": "Return the keys a full command names.",
+    "command|getkeysandflags": "Return the keys a full command names, with how each is accessed.",
+    "command|help": "Describe the COMMAND subcommands.",
+    "command|info": "Describe commands: arity, flags, keys, ACL categories.",
+    "command|list": "Return the names of the commands, filtered if asked.",
+    "config|get": "Return the parameters that match patterns, with their values.",
+    "config|help": "Describe the CONFIG subcommands.",
+    "config|resetstat": "Zero the statistics INFO reports.",
+    "config|rewrite": "Write the running configuration back to its file.",
+    "config|set": "Change parameters at run time.",
+    "memory|doctor": "Report memory problems.",
+    "memory|help": "Describe the MEMORY subcommands.",
+    "memory|malloc-stats": "Report the allocator's statistics.",
+    "memory|purge": "Return freed memory to the system.",
+    "memory|stats": "Report how memory is used.",
+    "memory|usage": "Estimate the memory a key and its value use.",
+    "object|encoding": "Tell how a key's value is stored.",
+    "object|freq": "Return a key's access frequency counter.",
+    "object|help": "Describe the OBJECT subcommands.",
+    "object|idletime": "Return the seconds since a key was last accessed.",
+    "object|refcount": "Return the number of references to a key's value.",
+    "pubsub|channels": "List the channels that have subscribers.",
+    "pubsub|help": "Describe the PUBSUB subcommands.",
+    "pubsub|numpat": "Count the patterns clients subscribe to.",
+    "pubsub|numsub": "Count each channel's subscribers.",
+    "pubsub|shardchannels": "List the shard channels that have subscribers.",
+    "pubsub|shardnumsub": "Count each shard channel's subscribers.",
+}
+
 # COMMAND INFO and DOCS fields kept, in Redis's order.
-ARG_FIELDS = ("name", "type", "key_spec_index", "token", "since", "flags", "arguments")
+ARG_FIELDS = ("name", "type", "key_spec_index", "token", "since", "deprecated_since", "flags", "arguments")
 
 
 def redis(sock, *args):
@@ -259,6 +339,8 @@ def go_args(args, indent):
             parts.append(f"token: {go_string(a['token'])}")
         if "since" in a:
             parts.append(f"since: {go_string(a['since'])}")
+        if "deprecated_since" in a:
+            parts.append(f"deprecatedSince: {go_string(a['deprecated_since'])}")
         if "flags" in a:
             parts.append(f"flags: {go_strings(a['flags'])}")
         if "arguments" in a:
@@ -306,13 +388,27 @@ def main():
     print("package cache")
     print()
     print("var commandDocTable = map[string]*commandDoc{")
+    entries = []  # (name, info, docs, summary, subcommand names)
+    found = set()
     for name, info in zip(names, infos):
         if info is None or name not in docs:
             sys.exit(f"redis-server does not know {name}")
         d = docs[name]
+        subnames = []
+        for subinfo in info[9] or []:
+            full = subinfo[0]
+            if full in SUBCOMMAND_SUMMARIES:
+                subnames.append(full)
+                found.add(full)
+                entries.append((full, subinfo, d["subcommands"][full], SUBCOMMAND_SUMMARIES[full], []))
+        entries.append((name, info, d, SUMMARIES[name], sorted(subnames)))
+    missing = set(SUBCOMMAND_SUMMARIES) - found
+    if missing:
+        sys.exit(f"redis-server does not know the subcommands {sorted(missing)}")
+    for name, info, d, summary, subnames in sorted(entries):
         _, arity, flags, first, last, step, acl, tips, specs, _subcommands = info
         print(f"\t{go_string(name)}: {{")
-        print(f"\t\tsummary: {go_string(SUMMARIES[name])}, since: {go_string(d['since'])}, group: {go_string(d['group'])},")
+        print(f"\t\tsummary: {go_string(summary)}, since: {go_string(d['since'])}, group: {go_string(d['group'])},")
         print(f"\t\tarity: {arity}, flags: {go_strings(flags)}, firstKey: {first}, lastKey: {last}, keyStep: {step},")
         print(f"\t\tacl: {go_strings(acl)},")
         if tips:
@@ -321,6 +417,8 @@ def main():
             print(f"\t\tkeySpecs: {go_key_specs(specs)},")
         if d.get("arguments"):
             print(f"\t\targs: {go_args(d['arguments'], 2)},")
+        if subnames:
+            print(f"\t\tsubcommands: {go_strings(subnames)},")
         print("\t},")
     print("}")
 

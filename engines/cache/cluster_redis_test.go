@@ -60,6 +60,7 @@ func TestClusterCommandsMatchRedis(t *testing.T) {
 			"CLUSTER KEYSLOT foo",
 			"CLUSTER KEYSLOT {user1000}.following",
 			"CLUSTER KEYSLOT",
+			"CLUSTER HELP x",
 			"CLUSTER COUNTKEYSINSLOT 12182",
 			"CLUSTER COUNTKEYSINSLOT 16384",
 			"CLUSTER COUNTKEYSINSLOT x",

@@ -19,8 +19,10 @@ import (
 // is in commanddocs_table.go, generated from redis-server 7.0 by
 // scripts/gen-cache-command-docs.py with summaries in this project's own
 // words. TestCommandDocsAgreeWithRedis keeps the two tables and the real
-// server in agreement. Not reported: complexity texts, history, and the
-// subcommands of container commands (CLIENT, CONFIG, …).
+// server in agreement. The subcommands of container commands (CLIENT,
+// CONFIG, …) have entries of their own, named "client|list" as in Redis,
+// which COMMAND INFO and DOCS report under their parent and COMMAND LIST
+// after it. Not reported: complexity texts and history.
 
 // commandDoc is what COMMAND INFO and COMMAND DOCS report about a command.
 type commandDoc struct {
@@ -31,6 +33,9 @@ type commandDoc struct {
 	acl, tips                  []string
 	keySpecs                   []keySpec
 	args                       []docArg
+	// subcommands names a container's subcommands ("client|list"), sorted;
+	// each has its own entry.
+	subcommands []string
 }
 
 // keySpec is one of Redis 7's key specs: where the search for keys begins
@@ -62,11 +67,12 @@ type docArg struct {
 	name, typ string
 	// keySpecIndex is meaningful for typ "key", and for an argument of
 	// another type that namesKeys (SORT's BY and GET patterns).
-	keySpecIndex int
-	namesKeys    bool
-	token, since string
-	flags        []string
-	args         []docArg
+	keySpecIndex    int
+	namesKeys       bool
+	token, since    string
+	deprecatedSince string
+	flags           []string
+	args            []docArg
 }
 
 // commands is commandTable for COMMAND, which the table itself lists: a
@@ -188,31 +194,45 @@ func commandFlagNames(spec *commandSpec) []string {
 func commandInfos(names []string) []resp.Value {
 	infos := make([]resp.Value, len(names))
 	for i, name := range names {
-		spec := commands[name]
-		if spec == nil {
-			infos[i] = resp.NullBulk // Redis 7.0 answers $-1 for an unknown name
-			continue
-		}
-		// The generated docs when there are: they agree with the command
-		// table (TestCommandDocsCoverTheTable) but for container commands,
-		// whose keys Redis describes per subcommand.
-		doc := commandDocTable[name]
-		if doc == nil {
-			doc = &commandDoc{arity: spec.arity, flags: commandFlagNames(spec), firstKey: spec.firstKey, lastKey: spec.lastKey, keyStep: spec.keyStep}
-		}
-		var specs []resp.Value
-		for _, ks := range doc.keySpecs {
-			specs = append(specs, ks.describe())
-		}
-		tips := resp.Value{Kind: resp.Set}
-		for _, tip := range doc.tips {
-			tips.Elems = append(tips.Elems, resp.BulkFromString(tip))
-		}
-		infos[i] = resp.ArrayOf(resp.BulkFromString(name), resp.Int(int64(doc.arity)), simpleSet(doc.flags),
-			resp.Int(int64(doc.firstKey)), resp.Int(int64(doc.lastKey)), resp.Int(int64(doc.keyStep)),
-			simpleSet(doc.acl), tips, resp.Value{Kind: resp.Set, Elems: specs}, resp.Value{Kind: resp.Set})
+		infos[i] = commandInfo(name)
 	}
 	return infos
+}
+
+// commandInfo is COMMAND INFO's answer for one command or subcommand
+// ("config|get"): a null for a name the node does not run.
+func commandInfo(name string) resp.Value {
+	doc := commandDocTable[name]
+	if spec := commands[name]; spec == nil {
+		if _, isSubcommand := subcommandParent(name); !isSubcommand || doc == nil {
+			return resp.NullBulk // Redis 7.0 answers $-1 for an unknown name
+		}
+	} else if doc == nil {
+		// A command without generated docs (they agree with the command
+		// table, TestCommandDocsCoverTheTable) reports what the table knows.
+		doc = &commandDoc{arity: spec.arity, flags: commandFlagNames(spec), firstKey: spec.firstKey, lastKey: spec.lastKey, keyStep: spec.keyStep}
+	}
+	var specs []resp.Value
+	for _, ks := range doc.keySpecs {
+		specs = append(specs, ks.describe())
+	}
+	tips := resp.Value{Kind: resp.Set}
+	for _, tip := range doc.tips {
+		tips.Elems = append(tips.Elems, resp.BulkFromString(tip))
+	}
+	subcommands := resp.Value{Kind: resp.Set} // Redis's "none" is an empty set, a container's list an array
+	if len(doc.subcommands) > 0 {
+		subcommands = resp.Value{Kind: resp.Array, Elems: commandInfos(doc.subcommands)}
+	}
+	return resp.ArrayOf(resp.BulkFromString(name), resp.Int(int64(doc.arity)), simpleSet(doc.flags),
+		resp.Int(int64(doc.firstKey)), resp.Int(int64(doc.lastKey)), resp.Int(int64(doc.keyStep)),
+		simpleSet(doc.acl), tips, resp.Value{Kind: resp.Set, Elems: specs}, subcommands)
+}
+
+// subcommandParent splits "config|get" into its container, "config".
+func subcommandParent(name string) (string, bool) {
+	parent, _, found := strings.Cut(name, "|")
+	return parent, found && commands[parent] != nil
 }
 
 // describe renders a key spec as COMMAND INFO does.
@@ -233,33 +253,44 @@ func (ks keySpec) describe() resp.Value {
 }
 
 // COMMAND DOCS [name …]: every command, or the named ones (unknown names
-// are left out).
+// are left out); a container's subcommands are under its "subcommands".
 func commandDocs(names [][]byte) resp.Value {
 	var wanted []string
 	if len(names) == 0 {
 		wanted = allCommandNames()
 	}
 	for _, a := range names {
-		if name := strings.ToLower(string(a)); commands[name] != nil {
+		name := strings.ToLower(string(a))
+		if _, isSubcommand := subcommandParent(name); commands[name] != nil || isSubcommand && commandDocTable[name] != nil {
 			wanted = append(wanted, name)
 		}
 	}
 	docs := resp.Value{Kind: resp.Map}
 	for _, name := range wanted {
-		doc := commandDocTable[name]
-		if doc == nil {
-			// A command added without generated docs still answers,
-			// with what the table knows.
-			docs.Elems = append(docs.Elems, resp.BulkFromString(name), pairs("summary", "", "since", "", "group", "generic"))
-			continue
-		}
-		m := pairs("summary", doc.summary, "since", doc.since, "group", doc.group)
-		if len(doc.args) > 0 {
-			m.Elems = append(m.Elems, resp.BulkFromString("arguments"), describeArgs(doc.args))
-		}
-		docs.Elems = append(docs.Elems, resp.BulkFromString(name), m)
+		docs.Elems = append(docs.Elems, resp.BulkFromString(name), commandDocOf(name))
 	}
 	return docs
+}
+
+func commandDocOf(name string) resp.Value {
+	doc := commandDocTable[name]
+	if doc == nil {
+		// A command added without generated docs still answers, with
+		// what the table knows.
+		return pairs("summary", "", "since", "", "group", "generic")
+	}
+	m := pairs("summary", doc.summary, "since", doc.since, "group", doc.group)
+	if len(doc.args) > 0 {
+		m.Elems = append(m.Elems, resp.BulkFromString("arguments"), describeArgs(doc.args))
+	}
+	if len(doc.subcommands) > 0 {
+		subs := resp.Value{Kind: resp.Map}
+		for _, sub := range doc.subcommands {
+			subs.Elems = append(subs.Elems, resp.BulkFromString(sub), commandDocOf(sub))
+		}
+		m.Elems = append(m.Elems, resp.BulkFromString("subcommands"), subs)
+	}
+	return m
 }
 
 func describeArgs(args []docArg) resp.Value {
@@ -274,6 +305,9 @@ func describeArgs(args []docArg) resp.Value {
 		}
 		if a.since != "" {
 			m.Elems = append(m.Elems, resp.BulkFromString("since"), resp.BulkFromString(a.since))
+		}
+		if a.deprecatedSince != "" {
+			m.Elems = append(m.Elems, resp.BulkFromString("deprecated_since"), resp.BulkFromString(a.deprecatedSince))
 		}
 		if len(a.flags) > 0 {
 			m.Elems = append(m.Elems, resp.BulkFromString("flags"), simpleSet(a.flags))
@@ -315,6 +349,13 @@ func commandList(args [][]byte) resp.Value {
 	for _, name := range allCommandNames() {
 		if keep(name) {
 			names = append(names, resp.BulkFromString(name))
+		}
+		if doc := commandDocTable[name]; doc != nil {
+			for _, sub := range doc.subcommands {
+				if keep(sub) {
+					names = append(names, resp.BulkFromString(sub))
+				}
+			}
 		}
 	}
 	return resp.Value{Kind: resp.Array, Elems: names}

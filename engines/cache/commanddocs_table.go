@@ -242,23 +242,486 @@ var commandDocTable = map[string]*commandDoc{
 	"client": {
 		summary: "Inspect and control client connections.", since: "2.4.0", group: "connection",
 		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
-		acl: []string{"@slow"},
+		acl:         []string{"@slow"},
+		subcommands: []string{"client|caching", "client|getname", "client|getredir", "client|help", "client|id", "client|info", "client|kill", "client|list", "client|no-evict", "client|pause", "client|reply", "client|setname", "client|tracking", "client|trackinginfo", "client|unblock", "client|unpause"},
+	},
+	"client|caching": {
+		summary: "Choose whether the next command's keys are tracked (OPTIN/OPTOUT tracking).", since: "6.0.0", group: "connection",
+		arity: 3, flags: []string{"noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+		args: []docArg{
+			{name: "mode", typ: "oneof", args: []docArg{
+				{name: "yes", typ: "pure-token", token: "YES"},
+				{name: "no", typ: "pure-token", token: "NO"},
+			}},
+		},
+	},
+	"client|getname": {
+		summary: "Return this connection's name.", since: "2.6.9", group: "connection",
+		arity: 2, flags: []string{"noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+	},
+	"client|getredir": {
+		summary: "Return the client invalidations are redirected to.", since: "6.0.0", group: "connection",
+		arity: 2, flags: []string{"noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+	},
+	"client|help": {
+		summary: "Describe the CLIENT subcommands.", since: "5.0.0", group: "connection",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+	},
+	"client|id": {
+		summary: "Return this connection's id.", since: "5.0.0", group: "connection",
+		arity: 2, flags: []string{"noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+	},
+	"client|info": {
+		summary: "Describe this connection as CLIENT LIST does.", since: "6.2.0", group: "connection",
+		arity: 2, flags: []string{"noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@connection"},
+		tips: []string{"nondeterministic_output"},
+	},
+	"client|kill": {
+		summary: "Close the connections that match.", since: "2.4.0", group: "connection",
+		arity: -3, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous", "@connection"},
+		args: []docArg{
+			{name: "filter", typ: "oneof", args: []docArg{
+				{name: "ip:port", typ: "string", deprecatedSince: "2.8.12"},
+				{name: "new-format", typ: "oneof", flags: []string{"multiple"}, args: []docArg{
+					{name: "client-id", typ: "integer", token: "ID", since: "2.8.12", flags: []string{"optional"}},
+					{name: "normal_master_slave_pubsub", typ: "oneof", token: "TYPE", since: "2.8.12", flags: []string{"optional"}, args: []docArg{
+						{name: "normal", typ: "pure-token", token: "NORMAL"},
+						{name: "master", typ: "pure-token", token: "MASTER", since: "3.2.0"},
+						{name: "slave", typ: "pure-token", token: "SLAVE"},
+						{name: "replica", typ: "pure-token", token: "REPLICA", since: "5.0.0"},
+						{name: "pubsub", typ: "pure-token", token: "PUBSUB"},
+					}},
+					{name: "username", typ: "string", token: "USER", flags: []string{"optional"}},
+					{name: "ip:port", typ: "string", token: "ADDR", flags: []string{"optional"}},
+					{name: "ip:port", typ: "string", token: "LADDR", since: "6.2.0", flags: []string{"optional"}},
+					{name: "yes/no", typ: "string", token: "SKIPME", flags: []string{"optional"}},
+				}},
+			}},
+		},
+	},
+	"client|list": {
+		summary: "Describe the connections, one line each.", since: "2.4.0", group: "connection",
+		arity: -2, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous", "@connection"},
+		tips: []string{"nondeterministic_output"},
+		args: []docArg{
+			{name: "normal_master_replica_pubsub", typ: "oneof", token: "TYPE", since: "5.0.0", flags: []string{"optional"}, args: []docArg{
+				{name: "normal", typ: "pure-token", token: "NORMAL"},
+				{name: "master", typ: "pure-token", token: "MASTER"},
+				{name: "replica", typ: "pure-token", token: "REPLICA"},
+				{name: "pubsub", typ: "pure-token", token: "PUBSUB"},
+			}},
+			{name: "id", typ: "block", token: "ID", since: "6.2.0", flags: []string{"optional"}, args: []docArg{
+				{name: "client-id", typ: "integer", flags: []string{"multiple"}},
+			}},
+		},
+	},
+	"client|no-evict": {
+		summary: "Protect this connection from being closed to free memory.", since: "7.0.0", group: "connection",
+		arity: 3, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous", "@connection"},
+		args: []docArg{
+			{name: "enabled", typ: "oneof", args: []docArg{
+				{name: "on", typ: "pure-token", token: "ON"},
+				{name: "off", typ: "pure-token", token: "OFF"},
+			}},
+		},
+	},
+	"client|pause": {
+		summary: "Hold the clients' commands, or their writes, for a while.", since: "2.9.50", group: "connection",
+		arity: -3, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous", "@connection"},
+		args: []docArg{
+			{name: "timeout", typ: "integer"},
+			{name: "mode", typ: "oneof", since: "6.2.0", flags: []string{"optional"}, args: []docArg{
+				{name: "write", typ: "pure-token", token: "WRITE"},
+				{name: "all", typ: "pure-token", token: "ALL"},
+			}},
+		},
+	},
+	"client|reply": {
+		summary: "Turn this connection's replies off, on, or off for one command.", since: "3.2.0", group: "connection",
+		arity: 3, flags: []string{"noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+		args: []docArg{
+			{name: "on_off_skip", typ: "oneof", args: []docArg{
+				{name: "on", typ: "pure-token", token: "ON"},
+				{name: "off", typ: "pure-token", token: "OFF"},
+				{name: "skip", typ: "pure-token", token: "SKIP"},
+			}},
+		},
+	},
+	"client|setname": {
+		summary: "Name this connection.", since: "2.6.9", group: "connection",
+		arity: 3, flags: []string{"noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+		args: []docArg{
+			{name: "connection-name", typ: "string"},
+		},
+	},
+	"client|tracking": {
+		summary: "Turn client-side caching invalidations on or off.", since: "6.0.0", group: "connection",
+		arity: -3, flags: []string{"noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+		args: []docArg{
+			{name: "status", typ: "oneof", args: []docArg{
+				{name: "on", typ: "pure-token", token: "ON"},
+				{name: "off", typ: "pure-token", token: "OFF"},
+			}},
+			{name: "client-id", typ: "integer", token: "REDIRECT", flags: []string{"optional"}},
+			{name: "prefix", typ: "string", token: "PREFIX", flags: []string{"optional", "multiple", "multiple_token"}},
+			{name: "bcast", typ: "pure-token", token: "BCAST", flags: []string{"optional"}},
+			{name: "optin", typ: "pure-token", token: "OPTIN", flags: []string{"optional"}},
+			{name: "optout", typ: "pure-token", token: "OPTOUT", flags: []string{"optional"}},
+			{name: "noloop", typ: "pure-token", token: "NOLOOP", flags: []string{"optional"}},
+		},
+	},
+	"client|trackinginfo": {
+		summary: "Describe this connection's tracking mode.", since: "6.2.0", group: "connection",
+		arity: 2, flags: []string{"noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+	},
+	"client|unblock": {
+		summary: "Wake a client blocked in a blocking command.", since: "5.0.0", group: "connection",
+		arity: -3, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous", "@connection"},
+		args: []docArg{
+			{name: "client-id", typ: "integer"},
+			{name: "timeout_error", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "timeout", typ: "pure-token", token: "TIMEOUT"},
+				{name: "error", typ: "pure-token", token: "ERROR"},
+			}},
+		},
+	},
+	"client|unpause": {
+		summary: "End a CLIENT PAUSE early.", since: "6.2.0", group: "connection",
+		arity: 2, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous", "@connection"},
 	},
 	"cluster": {
 		summary: "Inspect and control the cluster.", since: "3.0.0", group: "cluster",
 		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:         []string{"@slow"},
+		subcommands: []string{"cluster|addslots", "cluster|addslotsrange", "cluster|bumpepoch", "cluster|count-failure-reports", "cluster|countkeysinslot", "cluster|delslots", "cluster|delslotsrange", "cluster|failover", "cluster|flushslots", "cluster|forget", "cluster|getkeysinslot", "cluster|help", "cluster|info", "cluster|keyslot", "cluster|meet", "cluster|myid", "cluster|nodes", "cluster|replicas", "cluster|replicate", "cluster|reset", "cluster|saveconfig", "cluster|set-config-epoch", "cluster|setslot", "cluster|shards", "cluster|slaves", "cluster|slots"},
+	},
+	"cluster|addslots": {
+		summary: "Serve the given hash slots from this node.", since: "3.0.0", group: "cluster",
+		arity: -3, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "slot", typ: "integer", flags: []string{"multiple"}},
+		},
+	},
+	"cluster|addslotsrange": {
+		summary: "Serve the given ranges of hash slots from this node.", since: "7.0.0", group: "cluster",
+		arity: -4, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "start-slot_end-slot", typ: "block", flags: []string{"multiple"}, args: []docArg{
+				{name: "start-slot", typ: "integer"},
+				{name: "end-slot", typ: "integer"},
+			}},
+		},
+	},
+	"cluster|bumpepoch": {
+		summary: "Give this node a new, highest configuration epoch.", since: "3.0.0", group: "cluster",
+		arity: 2, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"nondeterministic_output"},
+	},
+	"cluster|count-failure-reports": {
+		summary: "Count the nodes that report a node as failing.", since: "3.0.0", group: "cluster",
+		arity: 3, flags: []string{"admin", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"nondeterministic_output"},
+		args: []docArg{
+			{name: "node-id", typ: "string"},
+		},
+	},
+	"cluster|countkeysinslot": {
+		summary: "Count the keys in a hash slot.", since: "3.0.0", group: "cluster",
+		arity: 3, flags: []string{"stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
 		acl: []string{"@slow"},
+		args: []docArg{
+			{name: "slot", typ: "integer"},
+		},
+	},
+	"cluster|delslots": {
+		summary: "Stop serving the given hash slots.", since: "3.0.0", group: "cluster",
+		arity: -3, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "slot", typ: "integer", flags: []string{"multiple"}},
+		},
+	},
+	"cluster|delslotsrange": {
+		summary: "Stop serving the given ranges of hash slots.", since: "7.0.0", group: "cluster",
+		arity: -4, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "start-slot_end-slot", typ: "block", flags: []string{"multiple"}, args: []docArg{
+				{name: "start-slot", typ: "integer"},
+				{name: "end-slot", typ: "integer"},
+			}},
+		},
+	},
+	"cluster|failover": {
+		summary: "Make this replica take over from its master.", since: "3.0.0", group: "cluster",
+		arity: -2, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "options", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "force", typ: "pure-token", token: "FORCE"},
+				{name: "takeover", typ: "pure-token", token: "TAKEOVER"},
+			}},
+		},
+	},
+	"cluster|flushslots": {
+		summary: "Stop serving every hash slot.", since: "3.0.0", group: "cluster",
+		arity: 2, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+	},
+	"cluster|forget": {
+		summary: "Remove a node from this node's view of the cluster.", since: "3.0.0", group: "cluster",
+		arity: 3, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "node-id", typ: "string"},
+		},
+	},
+	"cluster|getkeysinslot": {
+		summary: "Return keys in a hash slot.", since: "3.0.0", group: "cluster",
+		arity: 4, flags: []string{"stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow"},
+		tips: []string{"nondeterministic_output"},
+		args: []docArg{
+			{name: "slot", typ: "integer"},
+			{name: "count", typ: "integer"},
+		},
+	},
+	"cluster|help": {
+		summary: "Describe the CLUSTER subcommands.", since: "5.0.0", group: "cluster",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow"},
+	},
+	"cluster|info": {
+		summary: "Report the state of the cluster.", since: "3.0.0", group: "cluster",
+		arity: 2, flags: []string{"stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow"},
+		tips: []string{"nondeterministic_output"},
+	},
+	"cluster|keyslot": {
+		summary: "Return the hash slot of a key.", since: "3.0.0", group: "cluster",
+		arity: 3, flags: []string{"stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow"},
+		args: []docArg{
+			{name: "key", typ: "string"},
+		},
+	},
+	"cluster|meet": {
+		summary: "Introduce another node to the cluster.", since: "3.0.0", group: "cluster",
+		arity: -4, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "ip", typ: "string"},
+			{name: "port", typ: "integer"},
+			{name: "cluster_bus_port", typ: "integer", since: "4.0.0", flags: []string{"optional"}},
+		},
+	},
+	"cluster|myid": {
+		summary: "Return this node's id.", since: "3.0.0", group: "cluster",
+		arity: 2, flags: []string{"stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow"},
+	},
+	"cluster|nodes": {
+		summary: "Describe the nodes of the cluster, one line each.", since: "3.0.0", group: "cluster",
+		arity: 2, flags: []string{"stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow"},
+		tips: []string{"nondeterministic_output"},
+	},
+	"cluster|replicas": {
+		summary: "List the replicas of a master.", since: "5.0.0", group: "cluster",
+		arity: 3, flags: []string{"admin", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"nondeterministic_output"},
+		args: []docArg{
+			{name: "node-id", typ: "string"},
+		},
+	},
+	"cluster|replicate": {
+		summary: "Make this node a replica of another.", since: "3.0.0", group: "cluster",
+		arity: 3, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "node-id", typ: "string"},
+		},
+	},
+	"cluster|reset": {
+		summary: "Forget the cluster and return to an empty node.", since: "3.0.0", group: "cluster",
+		arity: -2, flags: []string{"admin", "noscript", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "hard_soft", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "hard", typ: "pure-token", token: "HARD"},
+				{name: "soft", typ: "pure-token", token: "SOFT"},
+			}},
+		},
+	},
+	"cluster|saveconfig": {
+		summary: "Write the cluster configuration file now.", since: "3.0.0", group: "cluster",
+		arity: 2, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+	},
+	"cluster|set-config-epoch": {
+		summary: "Set this new node's configuration epoch.", since: "3.0.0", group: "cluster",
+		arity: 3, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "config-epoch", typ: "integer"},
+		},
+	},
+	"cluster|setslot": {
+		summary: "Change the state of a hash slot (migrating, importing, owner).", since: "3.0.0", group: "cluster",
+		arity: -4, flags: []string{"admin", "stale", "no_async_loading"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "slot", typ: "integer"},
+			{name: "subcommand", typ: "oneof", args: []docArg{
+				{name: "node-id", typ: "string", token: "IMPORTING"},
+				{name: "node-id", typ: "string", token: "MIGRATING"},
+				{name: "node-id", typ: "string", token: "NODE"},
+				{name: "stable", typ: "pure-token", token: "STABLE"},
+			}},
+		},
+	},
+	"cluster|shards": {
+		summary: "Describe the cluster's shards and their nodes.", since: "7.0.0", group: "cluster",
+		arity: 2, flags: []string{"stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow"},
+		tips: []string{"nondeterministic_output"},
+	},
+	"cluster|slaves": {
+		summary: "List the replicas of a master (old name of REPLICAS).", since: "3.0.0", group: "cluster",
+		arity: 3, flags: []string{"admin", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"nondeterministic_output"},
+		args: []docArg{
+			{name: "node-id", typ: "string"},
+		},
+	},
+	"cluster|slots": {
+		summary: "Map the hash slot ranges to their nodes.", since: "3.0.0", group: "cluster",
+		arity: 2, flags: []string{"stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow"},
+		tips: []string{"nondeterministic_output"},
 	},
 	"command": {
 		summary: "Describe the commands this server knows.", since: "2.8.13", group: "server",
 		arity: -1, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:         []string{"@slow", "@connection"},
+		tips:        []string{"nondeterministic_output_order"},
+		subcommands: []string{"command|count", "command|docs", "command|getkeys", "command|getkeysandflags", "command|help", "command|info", "command|list"},
+	},
+	"command|count": {
+		summary: "Return the number of commands.", since: "2.8.13", group: "server",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+	},
+	"command|docs": {
+		summary: "Return the documentation of commands.", since: "7.0.0", group: "server",
+		arity: -2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
 		acl:  []string{"@slow", "@connection"},
 		tips: []string{"nondeterministic_output_order"},
+		args: []docArg{
+			{name: "command-name", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
+	"command|getkeys": {
+		summary: "Return the keys a full command names.", since: "2.8.13", group: "server",
+		arity: -4, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+	},
+	"command|getkeysandflags": {
+		summary: "Return the keys a full command names, with how each is accessed.", since: "7.0.0", group: "server",
+		arity: -4, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+	},
+	"command|help": {
+		summary: "Describe the COMMAND subcommands.", since: "5.0.0", group: "server",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@connection"},
+	},
+	"command|info": {
+		summary: "Describe commands: arity, flags, keys, ACL categories.", since: "2.8.13", group: "server",
+		arity: -2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@connection"},
+		tips: []string{"nondeterministic_output_order"},
+		args: []docArg{
+			{name: "command-name", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
+	"command|list": {
+		summary: "Return the names of the commands, filtered if asked.", since: "7.0.0", group: "server",
+		arity: -2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@connection"},
+		tips: []string{"nondeterministic_output_order"},
+		args: []docArg{
+			{name: "filterby", typ: "oneof", token: "FILTERBY", flags: []string{"optional"}, args: []docArg{
+				{name: "module-name", typ: "string", token: "MODULE"},
+				{name: "category", typ: "string", token: "ACLCAT"},
+				{name: "pattern", typ: "pattern", token: "PATTERN"},
+			}},
+		},
 	},
 	"config": {
 		summary: "Read and change the server's configuration.", since: "2.0.0", group: "server",
 		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:         []string{"@slow"},
+		subcommands: []string{"config|get", "config|help", "config|resetstat", "config|rewrite", "config|set"},
+	},
+	"config|get": {
+		summary: "Return the parameters that match patterns, with their values.", since: "2.0.0", group: "server",
+		arity: -3, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "parameter", typ: "block", flags: []string{"multiple"}, args: []docArg{
+				{name: "parameter", typ: "string"},
+			}},
+		},
+	},
+	"config|help": {
+		summary: "Describe the CONFIG subcommands.", since: "5.0.0", group: "server",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
 		acl: []string{"@slow"},
+	},
+	"config|resetstat": {
+		summary: "Zero the statistics INFO reports.", since: "2.0.0", group: "server",
+		arity: 2, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+	},
+	"config|rewrite": {
+		summary: "Write the running configuration back to its file.", since: "2.8.0", group: "server",
+		arity: 2, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+	},
+	"config|set": {
+		summary: "Change parameters at run time.", since: "2.0.0", group: "server",
+		arity: -4, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+		args: []docArg{
+			{name: "parameter_value", typ: "block", flags: []string{"multiple"}, args: []docArg{
+				{name: "parameter", typ: "string"},
+				{name: "value", typ: "string"},
+			}},
+		},
 	},
 	"copy": {
 		summary: "Copy a key's value to another key.", since: "6.2.0", group: "generic",
@@ -894,7 +1357,47 @@ var commandDocTable = map[string]*commandDoc{
 	"memory": {
 		summary: "Report on memory use.", since: "4.0.0", group: "server",
 		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:         []string{"@slow"},
+		subcommands: []string{"memory|doctor", "memory|help", "memory|malloc-stats", "memory|purge", "memory|stats", "memory|usage"},
+	},
+	"memory|doctor": {
+		summary: "Report memory problems.", since: "4.0.0", group: "server",
+		arity: 2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow"},
+		tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
+	},
+	"memory|help": {
+		summary: "Describe the MEMORY subcommands.", since: "4.0.0", group: "server",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
 		acl: []string{"@slow"},
+	},
+	"memory|malloc-stats": {
+		summary: "Report the allocator's statistics.", since: "4.0.0", group: "server",
+		arity: 2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow"},
+		tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
+	},
+	"memory|purge": {
+		summary: "Return freed memory to the system.", since: "4.0.0", group: "server",
+		arity: 2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow"},
+		tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+	},
+	"memory|stats": {
+		summary: "Report how memory is used.", since: "4.0.0", group: "server",
+		arity: 2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow"},
+		tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
+	},
+	"memory|usage": {
+		summary: "Estimate the memory a key and its value use.", since: "4.0.0", group: "server",
+		arity: -3, flags: []string{"readonly"}, firstKey: 2, lastKey: 2, keyStep: 1,
+		acl:      []string{"@read", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO"}, beginIndex: 2, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "count", typ: "integer", token: "SAMPLES", flags: []string{"optional"}},
+		},
 	},
 	"mget": {
 		summary: "Read several string values.", since: "1.0.0", group: "string",
@@ -982,7 +1485,53 @@ var commandDocTable = map[string]*commandDoc{
 	"object": {
 		summary: "Inspect how a key's value is stored.", since: "2.2.3", group: "generic",
 		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
-		acl: []string{"@slow"},
+		acl:         []string{"@slow"},
+		subcommands: []string{"object|encoding", "object|freq", "object|help", "object|idletime", "object|refcount"},
+	},
+	"object|encoding": {
+		summary: "Tell how a key's value is stored.", since: "2.2.3", group: "generic",
+		arity: 3, flags: []string{"readonly"}, firstKey: 2, lastKey: 2, keyStep: 1,
+		acl:      []string{"@keyspace", "@read", "@slow"},
+		tips:     []string{"nondeterministic_output"},
+		keySpecs: []keySpec{{flags: []string{"RO"}, beginIndex: 2, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+		},
+	},
+	"object|freq": {
+		summary: "Return a key's access frequency counter.", since: "4.0.0", group: "generic",
+		arity: 3, flags: []string{"readonly"}, firstKey: 2, lastKey: 2, keyStep: 1,
+		acl:      []string{"@keyspace", "@read", "@slow"},
+		tips:     []string{"nondeterministic_output"},
+		keySpecs: []keySpec{{flags: []string{"RO"}, beginIndex: 2, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+		},
+	},
+	"object|help": {
+		summary: "Describe the OBJECT subcommands.", since: "6.2.0", group: "generic",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@keyspace", "@slow"},
+	},
+	"object|idletime": {
+		summary: "Return the seconds since a key was last accessed.", since: "2.2.3", group: "generic",
+		arity: 3, flags: []string{"readonly"}, firstKey: 2, lastKey: 2, keyStep: 1,
+		acl:      []string{"@keyspace", "@read", "@slow"},
+		tips:     []string{"nondeterministic_output"},
+		keySpecs: []keySpec{{flags: []string{"RO"}, beginIndex: 2, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+		},
+	},
+	"object|refcount": {
+		summary: "Return the number of references to a key's value.", since: "2.2.3", group: "generic",
+		arity: 3, flags: []string{"readonly"}, firstKey: 2, lastKey: 2, keyStep: 1,
+		acl:      []string{"@keyspace", "@read", "@slow"},
+		tips:     []string{"nondeterministic_output"},
+		keySpecs: []keySpec{{flags: []string{"RO"}, beginIndex: 2, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+		},
 	},
 	"persist": {
 		summary: "Remove a key's time to live.", since: "2.2.0", group: "generic",
@@ -1130,7 +1679,50 @@ var commandDocTable = map[string]*commandDoc{
 	"pubsub": {
 		summary: "Inspect the Pub/Sub state.", since: "2.8.0", group: "pubsub",
 		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:         []string{"@slow"},
+		subcommands: []string{"pubsub|channels", "pubsub|help", "pubsub|numpat", "pubsub|numsub", "pubsub|shardchannels", "pubsub|shardnumsub"},
+	},
+	"pubsub|channels": {
+		summary: "List the channels that have subscribers.", since: "2.8.0", group: "pubsub",
+		arity: -2, flags: []string{"pubsub", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@pubsub", "@slow"},
+		args: []docArg{
+			{name: "pattern", typ: "pattern", flags: []string{"optional"}},
+		},
+	},
+	"pubsub|help": {
+		summary: "Describe the PUBSUB subcommands.", since: "6.2.0", group: "pubsub",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
 		acl: []string{"@slow"},
+	},
+	"pubsub|numpat": {
+		summary: "Count the patterns clients subscribe to.", since: "2.8.0", group: "pubsub",
+		arity: 2, flags: []string{"pubsub", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@pubsub", "@slow"},
+	},
+	"pubsub|numsub": {
+		summary: "Count each channel's subscribers.", since: "2.8.0", group: "pubsub",
+		arity: -2, flags: []string{"pubsub", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@pubsub", "@slow"},
+		args: []docArg{
+			{name: "channel", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
+	"pubsub|shardchannels": {
+		summary: "List the shard channels that have subscribers.", since: "7.0.0", group: "pubsub",
+		arity: -2, flags: []string{"pubsub", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@pubsub", "@slow"},
+		args: []docArg{
+			{name: "pattern", typ: "pattern", flags: []string{"optional"}},
+		},
+	},
+	"pubsub|shardnumsub": {
+		summary: "Count each shard channel's subscribers.", since: "7.0.0", group: "pubsub",
+		arity: -2, flags: []string{"pubsub", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@pubsub", "@slow"},
+		args: []docArg{
+			{name: "shardchannel", typ: "string", flags: []string{"optional", "multiple"}},
+		},
 	},
 	"punsubscribe": {
 		summary: "Stop listening on channel patterns.", since: "2.0.0", group: "pubsub",

@@ -8,8 +8,8 @@ import (
 	"syslab/engines/cache/resp"
 )
 
-// Container commands have subcommands in Redis's COMMAND INFO and DOCS;
-// this node reports none (see commanddocs.go).
+// Container commands: Redis describes their keys and flags per subcommand,
+// and this node reports only the subcommands it runs (commanddocs.go).
 var containerCommands = []string{"client", "cluster", "command", "config", "debug", "memory", "object", "pubsub"}
 
 // getkeysLines exercise every way of finding keys: index ranges, steps,
@@ -99,6 +99,61 @@ func withoutKeys(m resp.Value, names ...string) resp.Value {
 	return m
 }
 
+// comparableInfo is a COMMAND INFO entry without Redis's prose (key spec
+// notes), with only the subcommands this node runs, sorted by name (Redis
+// lists them in its dict's order).
+func comparableInfo(info resp.Value) resp.Value {
+	info.Elems = slices.Clone(info.Elems)
+	specs := slices.Clone(info.Elems[8].Elems)
+	for j := range specs {
+		specs[j] = withoutKeys(specs[j], "notes")
+	}
+	info.Elems[8].Elems = specs
+	if subs := info.Elems[9]; subs.Kind == resp.Array {
+		var kept []resp.Value
+		for _, sub := range subs.Elems {
+			if commandDocTable[string(sub.Elems[0].Str)] != nil {
+				kept = append(kept, comparableInfo(sub))
+			}
+		}
+		slices.SortFunc(kept, func(a, b resp.Value) int { return strings.Compare(string(a.Elems[0].Str), string(b.Elems[0].Str)) })
+		info.Elems[9].Elems = kept
+	}
+	return info
+}
+
+// comparableDoc is a RESP3 COMMAND DOCS entry with the facts only (no
+// summary, complexity or history texts), and only the subcommands this
+// node runs, sorted by name.
+func comparableDoc(doc resp.Value) resp.Value {
+	var subs resp.Value
+	for i := 0; i+1 < len(doc.Elems); i += 2 {
+		if string(doc.Elems[i].Str) == "subcommands" {
+			subs = doc.Elems[i+1]
+		}
+	}
+	doc = withoutKeys(doc, "summary", "complexity", "history", "doc_flags", "deprecated_since", "replaced_by", "subcommands")
+	type named struct {
+		name string
+		doc  resp.Value
+	}
+	var kept []named
+	for i := 0; i+1 < len(subs.Elems); i += 2 {
+		if name := string(subs.Elems[i].Str); commandDocTable[name] != nil {
+			kept = append(kept, named{name, comparableDoc(subs.Elems[i+1])})
+		}
+	}
+	if len(kept) > 0 {
+		slices.SortFunc(kept, func(a, b named) int { return strings.Compare(a.name, b.name) })
+		m := resp.Value{Kind: resp.Map}
+		for _, k := range kept {
+			m.Elems = append(m.Elems, resp.BulkFromString(k.name), k.doc)
+		}
+		doc.Elems = append(doc.Elems, resp.BulkFromString("subcommands"), m)
+	}
+	return doc
+}
+
 func TestCommandDocsAgreeWithRedis(t *testing.T) {
 	for _, protocol := range []int{resp.RESP2, resp.RESP3} {
 		c := newComparison(t, Config{}, protocol)
@@ -106,15 +161,9 @@ func TestCommandDocsAgreeWithRedis(t *testing.T) {
 			// COMMAND INFO: exact, but for the subcommands of containers.
 			ours := c.onNode("COMMAND INFO " + name)[0]
 			theirs := c.onRedis("COMMAND INFO " + name)
-			if slices.Contains(containerCommands, name) && len(theirs.Elems) == 1 && len(theirs.Elems[0].Elems) == 10 {
-				theirs.Elems[0].Elems[9] = resp.Value{Kind: resp.Set}
-			}
 			if len(theirs.Elems) == 1 && len(theirs.Elems[0].Elems) == 10 {
-				// Key spec notes are Redis's prose, not kept here.
-				specs := theirs.Elems[0].Elems[8].Elems
-				for j := range specs {
-					specs[j] = withoutKeys(specs[j], "notes")
-				}
+				theirs.Elems[0] = comparableInfo(theirs.Elems[0])
+				ours.Elems[0] = comparableInfo(ours.Elems[0])
 			}
 			if got, want := wire(protocol, ours), wire(protocol, theirs); got != want {
 				t.Errorf("RESP%d COMMAND INFO %s:\n got  %q\n want %q", protocol, name, got, want)
@@ -123,9 +172,7 @@ func TestCommandDocsAgreeWithRedis(t *testing.T) {
 			ours = c.onNode("COMMAND DOCS " + name)[0]
 			theirs = c.onRedis("COMMAND DOCS " + name)
 			if protocol == resp.RESP3 && len(theirs.Elems) == 2 {
-				theirs.Elems[1] = withoutKeys(theirs.Elems[1], "summary", "complexity", "history", "doc_flags",
-					"deprecated_since", "replaced_by", "subcommands")
-				ours.Elems[1] = withoutKeys(ours.Elems[1], "summary")
+				theirs.Elems[1], ours.Elems[1] = comparableDoc(theirs.Elems[1]), comparableDoc(ours.Elems[1])
 				if got, want := wire(protocol, ours), wire(protocol, theirs); got != want {
 					t.Errorf("RESP3 COMMAND DOCS %s:\n got  %q\n want %q", name, got, want)
 				}
@@ -138,10 +185,11 @@ func TestCommandDocsAgreeWithRedis(t *testing.T) {
 				ourNames = append(ourNames, string(v.Str))
 			}
 			for _, v := range c.onRedis("COMMAND LIST" + filter).Elems {
-				if commands[string(v.Str)] != nil {
-					theirNames = append(theirNames, string(v.Str))
+				if name := string(v.Str); commands[name] != nil || strings.Contains(name, "|") && commandDocTable[name] != nil {
+					theirNames = append(theirNames, name)
 				}
 			}
+			slices.Sort(ourNames) // Redis's order is its dict's
 			slices.Sort(theirNames)
 			if !slices.Equal(ourNames, theirNames) {
 				t.Errorf("COMMAND LIST%s:\n got  %v\n want %v", filter, ourNames, theirNames)
@@ -191,6 +239,29 @@ func TestHelpNamesEverySubcommand(t *testing.T) {
 func TestHelpArityAndQuitInfoAgreeWithRedis(t *testing.T) {
 	compareWithRedis(t, []string{
 		"CLIENT HELP x", "CONFIG HELP x", "PUBSUB HELP x", "COMMAND HELP x",
-		"COMMAND INFO quit",
+		"COMMAND INFO quit", "COMMAND INFO config|get client|list nosuch|x config|nosuch object|freq",
 	})
+}
+
+// Each subcommand COMMAND reports is one the node runs.
+func TestReportedSubcommandsRun(t *testing.T) {
+	h := newSimHarness(t, 6, Config{ClusterEnabled: true}, realDisk)
+	for _, parent := range containerCommands {
+		doc := commandDocTable[parent]
+		if doc == nil {
+			continue
+		}
+		for _, full := range doc.subcommands {
+			_, sub, _ := strings.Cut(full, "|")
+			reply := h.do(strings.ToUpper(parent) + " " + sub)
+			if strings.Contains(reply, "unknown subcommand") {
+				t.Errorf("COMMAND reports %s, but %s %s answers %s", full, strings.ToUpper(parent), sub, reply)
+			}
+		}
+	}
+	for _, sub := range clientSubcommands {
+		if !slices.Contains(commandDocTable["client"].subcommands, "client|"+sub.name) {
+			t.Errorf("CLIENT %s runs but COMMAND does not report it", strings.ToUpper(sub.name))
+		}
+	}
 }

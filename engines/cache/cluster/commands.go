@@ -47,7 +47,46 @@ func init() {
 		"keyslot":               {3, func(s *State, args [][]byte) resp.Value { return resp.Int(int64(KeySlot(args[2]))) }},
 		"countkeysinslot":       {3, (*State).countKeysInSlotCommand},
 		"getkeysinslot":         {4, (*State).getKeysInSlotCommand},
+		"help":                  {2, func(*State, [][]byte) resp.Value { return helpLines() }},
 	}
+}
+
+// help lists the subcommands in this package's words, as status lines.
+var help = []string{
+	"CLUSTER <subcommand> [<arg> ...]. Subcommands here are:",
+	"ADDSLOTS <slot> [<slot> ...]", "    Serve the hash slots from this node.",
+	"ADDSLOTSRANGE <start> <end> [<start> <end> ...]", "    Serve the ranges of hash slots from this node.",
+	"BUMPEPOCH", "    Give this node a new, highest configuration epoch.",
+	"COUNT-FAILURE-REPORTS <node-id>", "    Count the nodes that report the node as failing.",
+	"COUNTKEYSINSLOT <slot>", "    Count the keys in the slot.",
+	"DELSLOTS <slot> [<slot> ...]", "    Stop serving the hash slots.",
+	"DELSLOTSRANGE <start> <end> [<start> <end> ...]", "    Stop serving the ranges of hash slots.",
+	"FAILOVER [FORCE|TAKEOVER]", "    Make this replica take over from its master.",
+	"FLUSHSLOTS", "    Stop serving every hash slot.",
+	"FORGET <node-id>", "    Remove the node from this node's view of the cluster.",
+	"GETKEYSINSLOT <slot> <count>", "    Return up to count keys of the slot.",
+	"INFO", "    Report the state of the cluster.",
+	"KEYSLOT <key>", "    Return the hash slot of the key.",
+	"MEET <ip> <port> [<bus-port>]", "    Introduce the node at that address to the cluster.",
+	"MYID", "    Return this node's id.",
+	"NODES", "    Describe the nodes of the cluster, one line each.",
+	"REPLICAS <node-id>", "    List the replicas of the master (SLAVES is the old name).",
+	"REPLICATE <node-id>", "    Make this node a replica of the master.",
+	"RESET [HARD|SOFT]", "    Forget the cluster and return to an empty node.",
+	"SAVECONFIG", "    Write the cluster configuration file now.",
+	"SET-CONFIG-EPOCH <epoch>", "    Set this new node's configuration epoch.",
+	"SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)", "    Change the state of the slot.",
+	"SHARDS", "    Describe the shards and their nodes.",
+	"SLOTS", "    Map the hash slot ranges to their nodes.",
+	"HELP", "    Print this help.",
+}
+
+func helpLines() resp.Value {
+	lines := make([]resp.Value, len(help))
+	for i, line := range help {
+		lines[i] = resp.Simple(line)
+	}
+	return resp.ArrayOf(lines...)
 }
 
 // Command runs CLUSTER args[1] args[2:]; args[0] is the command name.
