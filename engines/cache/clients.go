@@ -123,6 +123,7 @@ func isContainerCommand(name string) bool {
 
 // connected records the addresses the adapter reported.
 func (n *Node) connected(client node.ID, m Connected) {
+	n.stats.ConnectionsReceived++
 	s := n.session(client)
 	s.meta.addr, s.meta.localAddr, s.meta.unixSocket = m.Addr, m.LocalAddr, m.UnixSocket
 }

@@ -309,7 +309,10 @@ func configCommand(c *call) resp.Value {
 		}
 		s := &c.node.stats
 		s.Commands, s.ExpiredKeys, s.KeyspaceHits, s.KeyspaceMisses, s.AOFWriteFails = 0, 0, 0, 0, 0
-		s.EvictedKeys = 0
+		s.EvictedKeys, s.ConnectionsReceived = 0, 0
+		r := &c.node.repl
+		r.fullSyncs, r.partialOK, r.partialErr = 0, 0, 0
+		c.node.opsRate = opsRate{} // the next cron tick takes a new baseline
 		c.node.cmdStats.reset()
 		return resp.OK
 	case "help":

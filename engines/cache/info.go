@@ -122,7 +122,9 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 	case "persistence":
 		n.writePersistenceInfo(field) // persistinfo.go
 	case "stats":
+		field("total_connections_received", n.stats.ConnectionsReceived)
 		field("total_commands_processed", n.stats.Commands)
+		field("instantaneous_ops_per_sec", n.opsRate.perSec())
 		field("sync_full", n.repl.fullSyncs)
 		field("sync_partial_ok", n.repl.partialOK)
 		field("sync_partial_err", n.repl.partialErr)

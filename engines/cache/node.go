@@ -97,6 +97,7 @@ type Node struct {
 	moreReplies []resp.Value
 	afterReply  []resp.Value
 	pubsub      pubsubState   // pubsub.go
+	opsRate     opsRate       // opsrate.go: instantaneous_ops_per_sec
 	tracking    trackingState // tracking.go
 	// notifyFlags is notify-keyspace-events, parsed (notify.go).
 	notifyFlags notifyClass
@@ -152,6 +153,9 @@ type Stats struct {
 	FullSyncsLoaded    int64
 	PartialResyncs     int64
 	ReplicatedCommands int64
+	// ConnectionsReceived counts the connections adapters introduced
+	// (Connected); simulated clients are not connections.
+	ConnectionsReceived int64
 }
 
 // New returns a Factory building cache nodes with cfg. An invalid cfg does
@@ -607,6 +611,7 @@ func (n *Node) cron() {
 		// Also here, so a CONFIG SET of the bound applies on an idle node.
 		n.trackingLimitKeys()
 	}
+	n.opsRate.sample(n.access.nowMillis, n.stats.Commands) // opsrate.go
 	keys := 0
 	for _, ks := range n.dbs {
 		keys += ks.size()

@@ -63,6 +63,14 @@ func TestGoRedis(t *testing.T) {
 	if err := c.Do(ctx, "NOPE", "x").Err(); err == nil || !strings.HasPrefix(err.Error(), "ERR unknown command 'NOPE'") {
 		t.Fatalf("unknown command: %v", err)
 	}
+	// redis-cli --stat and exporters read the connection count.
+	other := newClient(t, s)
+	if err := other.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if info := c.Info(ctx, "stats").Val(); !strings.Contains(info, "total_connections_received:2\r\n") {
+		t.Fatalf("after two connections, INFO stats:\n%s", info)
+	}
 }
 
 func TestPipeline(t *testing.T) {
