@@ -370,6 +370,19 @@ func commandGetKeys(args [][]byte, withFlags bool) resp.Value {
 		return resp.Err("ERR Invalid command specified")
 	}
 	doc := commandDocTable[spec.name]
+	if doc != nil && len(doc.subcommands) > 0 && len(args) > 1 {
+		// A container's keys are its subcommand's, as Redis looks them up.
+		doc = commandDocTable[spec.name+"|"+strings.ToLower(string(args[1]))]
+		if doc == nil {
+			return resp.Err("ERR Invalid command specified")
+		}
+		if len(doc.keySpecs) == 0 {
+			return resp.Err("ERR The command has no key arguments")
+		}
+		if !(&commandSpec{arity: doc.arity}).arityOK(len(args)) {
+			return resp.Err("ERR Invalid number of arguments specified for command")
+		}
+	}
 	if spec.firstKey == 0 && spec.movableKeys == nil && (doc == nil || len(doc.keySpecs) == 0) {
 		return resp.Err("ERR The command has no key arguments")
 	}
