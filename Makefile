@@ -58,6 +58,13 @@ bench: build
 bench-cache: build
 	OUT=$(OUT) scripts/bench-cache.sh
 
+# Redis 7.0's own tcl test suite against `syslab serve cache`: needs tclsh
+# and REDIS_SRC=path/to/redis-7.0.x (Debian: apt-get source redis); UNITS
+# picks files ("unit/type/list unit/expire"), default the data-type ones.
+.PHONY: redis-test-suite
+redis-test-suite: build
+	scripts/redis-test-suite.sh $(UNITS)
+
 # `syslab load` against redis-benchmark, same servers (redis-server and
 # `syslab serve cache`), same closed-loop settings; the table of ops/s,
 # p50 and p99 with the ratios goes to $(OUT)/load-vs-redis-benchmark.md.
