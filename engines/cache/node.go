@@ -253,6 +253,16 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	if n.stopped() {
 		return
 	}
+	n.receive(from, msg)
+	if n.tracking.broadcastArmed && !n.stopped() {
+		// As Redis's beforeSleep: BCAST invalidations go out before the
+		// node reads anything else, so a client's next reply comes after
+		// the invalidations of the writes that ran before it.
+		n.broadcastInvalidations() // tracking.go
+	}
+}
+
+func (n *Node) receive(from node.ID, msg node.Message) {
 	switch m := msg.(type) {
 	case Command:
 		n.receiveCommand(from, m.Seq, m.Args)

@@ -176,6 +176,8 @@ func (n *Node) trackingKeyModified(_ int, key []byte) {
 		}
 		t.broadcast[prefix][string(key)] = modifier
 		if !t.broadcastArmed {
+			// Receive broadcasts when the message that made the change
+			// is done; the timer is for changes a timer made (expiry).
 			t.broadcastArmed = true
 			n.env.After(0, n.broadcastInvalidations)
 		}
