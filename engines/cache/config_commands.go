@@ -173,7 +173,10 @@ var configParams = map[string]configParam{
 		},
 	},
 	"auto-aof-rewrite-min-size": memoryConfigParam(func(n *Node) *int64 { return &n.cfg.AutoAOFRewriteMinSizeBytes }),
-	// Fixed facts of this server, which Redis reports and refuses to change.
+	// Fixed facts of this server, which Redis reports and refuses to change
+	// (REPLICAOF changes the master; CONFIG SET cannot).
+	"replicaof":      {get: replicaOfConfig},
+	"slaveof":        {get: replicaOfConfig},
 	"appendfilename": {get: func(*Node) string { return persist.AOFName }},
 	"daemonize":      {get: func(*Node) string { return "no" }}, // syslab serve stays in the foreground
 	"appendfsync": {
@@ -404,4 +407,15 @@ func configSet(c *call) resp.Value {
 
 func configSetFailed(name, reason string) resp.Value {
 	return resp.Err("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason)
+}
+
+// replicaOfConfig is CONFIG GET replicaof: "host port" of the master this
+// node follows, "" on a master.
+func replicaOfConfig(n *Node) string {
+	l := n.repl.link
+	if l == nil {
+		return ""
+	}
+	host, port := n.peerAddress(l.master, l.masterPort)
+	return host + " " + strconv.Itoa(port)
 }

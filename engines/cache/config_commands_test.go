@@ -8,6 +8,7 @@ func TestConfigWithoutAFileAgreesWithRedis(t *testing.T) {
 	compareWithRedis(t, []string{
 		"CONFIG REWRITE", "CONFIG REWRITE x", "CONFIG GET dbfilename", "CONFIG SET dbfilename other.rdb",
 		"CONFIG GET cluster-enabled", "CONFIG SET cluster-enabled yes", "CONFIG GET dbfilename",
+		"CONFIG GET replicaof", "CONFIG GET slaveof", "CONFIG SET replicaof \"127.0.0.1 1\"",
 	})
 }
 

@@ -173,8 +173,14 @@ func TestReplicaIsReadOnly(t *testing.T) {
 	if got := h.do(replicaID, "WAIT 1 0", time.Second); !strings.HasPrefix(got, "(error) ERR WAIT cannot be used with replica") {
 		t.Fatalf("WAIT on a replica = %s", got)
 	}
+	if got := h.do(replicaID, "CONFIG GET replicaof", time.Second); !strings.HasPrefix(got, `["replicaof" "`+string(masterID)+` `) {
+		t.Fatalf("CONFIG GET replicaof on the replica = %s", got)
+	}
 	// REPLICAOF NO ONE promotes it, keeping the data.
 	h.do(replicaID, "REPLICAOF NO ONE", time.Second)
+	if got := h.do(replicaID, "CONFIG GET slaveof", time.Second); got != `["slaveof" ""]` {
+		t.Fatalf("CONFIG GET slaveof after REPLICAOF NO ONE = %s", got)
+	}
 	if got := h.do(replicaID, "SET k w", time.Second); got != `"OK"` {
 		t.Fatalf("SET after REPLICAOF NO ONE = %s", got)
 	}
