@@ -51,8 +51,8 @@ func delCommand(c *call) resp.Value {
 	return resp.Int(deleted)
 }
 
-// existsCommand is EXISTS and TOUCH: it counts a key once per time it is
-// named, as Redis does, and the lookup records the access.
+// existsCommand counts a key once per time it is named, as Redis does;
+// looking is not an access (the idle time runs on).
 func existsCommand(c *call) resp.Value { return countExisting(c, c.lookupNoTouch) }
 
 // touchCommand counts the keys that exist, as EXISTS, but reads them as
