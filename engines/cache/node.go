@@ -96,9 +96,13 @@ type Node struct {
 	// own write caused after the write's reply).
 	moreReplies []resp.Value
 	afterReply  []resp.Value
-	pubsub      pubsubState   // pubsub.go
-	opsRate     opsRate       // opsrate.go: instantaneous_ops_per_sec
-	tracking    trackingState // tracking.go
+	pubsub      pubsubState // pubsub.go
+	opsRate     opsRate     // opsrate.go: instantaneous_ops_per_sec
+	// inMessage is set while Receive handles a message: what Redis sends
+	// in beforeSleep (BCAST invalidations) goes out when it returns, and
+	// only changes made outside a message (timers) need a timer to send it.
+	inMessage bool
+	tracking  trackingState // tracking.go
 	// notifyFlags is notify-keyspace-events, parsed (notify.go).
 	notifyFlags notifyClass
 	// blocking holds clients blocked in BLPOP and friends (blocking.go).
@@ -253,8 +257,10 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	if n.stopped() {
 		return
 	}
+	n.inMessage = true
 	n.receive(from, msg)
-	if n.tracking.broadcastArmed && !n.stopped() {
+	n.inMessage = false
+	if len(n.tracking.broadcast) > 0 && !n.stopped() {
 		// As Redis's beforeSleep: BCAST invalidations go out before the
 		// node reads anything else, so a client's next reply comes after
 		// the invalidations of the writes that ran before it.

@@ -85,8 +85,9 @@ type trackingState struct {
 	prefixOrder []string
 	// broadcast holds, per BCAST prefix, the keys modified since the last
 	// broadcast and the session whose command last modified each (nil: an
-	// expiry or eviction), for NOLOOP; broadcastArmed is set while the
-	// timer that sends them is pending.
+	// expiry or eviction), for NOLOOP. Receive sends them when its message
+	// is done; broadcastArmed is set while a timer is pending to send
+	// those a timer's work added (node.inMessage).
 	broadcast      map[string]map[string]*session
 	broadcastArmed bool
 	// expiring is set while a key deleted for expiry is signalled: no
@@ -175,11 +176,12 @@ func (n *Node) trackingKeyModified(_ int, key []byte) {
 			modifier = nil
 		}
 		t.broadcast[prefix][string(key)] = modifier
-		if !t.broadcastArmed {
-			// Receive broadcasts when the message that made the change
-			// is done; the timer is for changes a timer made (expiry).
+		if !n.inMessage && !t.broadcastArmed {
 			t.broadcastArmed = true
-			n.env.After(0, n.broadcastInvalidations)
+			n.env.After(0, func() {
+				t.broadcastArmed = false
+				n.broadcastInvalidations()
+			})
 		}
 	}
 	n.invalidateTrackedKey(key)
@@ -189,7 +191,6 @@ func (n *Node) trackingKeyModified(_ int, key []byte) {
 // the last time: per prefix, in prefix order, the keys sorted.
 func (n *Node) broadcastInvalidations() {
 	t := &n.tracking
-	t.broadcastArmed = false
 	if n.halted {
 		return
 	}
