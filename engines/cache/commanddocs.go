@@ -202,14 +202,14 @@ func commandInfos(names []string) []resp.Value {
 // commandInfo is COMMAND INFO's answer for one command or subcommand
 // ("config|get"): a null for a name the node does not run.
 func commandInfo(name string) resp.Value {
+	if !describedCommand(name) {
+		return resp.NullBulk // Redis 7.0 answers $-1 for an unknown name
+	}
 	doc := commandDocTable[name]
-	if spec := commands[name]; spec == nil {
-		if _, isSubcommand := subcommandParent(name); !isSubcommand || doc == nil {
-			return resp.NullBulk // Redis 7.0 answers $-1 for an unknown name
-		}
-	} else if doc == nil {
+	if doc == nil {
 		// A command without generated docs (they agree with the command
 		// table, TestCommandDocsCoverTheTable) reports what the table knows.
+		spec := commands[name]
 		doc = &commandDoc{arity: spec.arity, flags: commandFlagNames(spec), firstKey: spec.firstKey, lastKey: spec.lastKey, keyStep: spec.keyStep}
 	}
 	var specs []resp.Value
@@ -229,10 +229,14 @@ func commandInfo(name string) resp.Value {
 		simpleSet(doc.acl), tips, resp.Value{Kind: resp.Set, Elems: specs}, subcommands)
 }
 
-// subcommandParent splits "config|get" into its container, "config".
-func subcommandParent(name string) (string, bool) {
+// describedCommand reports whether COMMAND describes name: a command,
+// or a subcommand with an entry of its own ("config|get").
+func describedCommand(name string) bool {
+	if commands[name] != nil {
+		return true
+	}
 	parent, _, found := strings.Cut(name, "|")
-	return parent, found && commands[parent] != nil
+	return found && commands[parent] != nil && commandDocTable[name] != nil
 }
 
 // describe renders a key spec as COMMAND INFO does.
@@ -260,8 +264,7 @@ func commandDocs(names [][]byte) resp.Value {
 		wanted = allCommandNames()
 	}
 	for _, a := range names {
-		name := strings.ToLower(string(a))
-		if _, isSubcommand := subcommandParent(name); commands[name] != nil || isSubcommand && commandDocTable[name] != nil {
+		if name := strings.ToLower(string(a)); describedCommand(name) {
 			wanted = append(wanted, name)
 		}
 	}
