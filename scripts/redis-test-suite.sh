@@ -49,14 +49,14 @@ command -v tclsh >/dev/null || { say "tclsh not found (Debian: apt-get install t
 [[ -x $SYSLAB ]] || { say "$SYSLAB not found (run 'make build')"; exit 1; }
 [[ -f $REDIS_SRC/tests/test_helper.tcl ]] || { say "$REDIS_SRC has no tests/test_helper.tcl"; exit 1; }
 
+# KEEP_WORK=1 keeps the work directory (each file's full log) and says where.
 WORK=$(mktemp -d -t redis-test-suite.XXXXXX)
 SERVER_PID=
 cleanup() {
-	[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null
-	rm -rf "$WORK"
+	if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+	if [[ -n ${KEEP_WORK:-} ]]; then say "logs kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-[[ -n ${KEEP_WORK:-} ]] && trap - EXIT
 
 # The private copy of the harness and tests, and the skip list in the
 # harness's format (one test name per line; comments and blanks dropped).
