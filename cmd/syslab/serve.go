@@ -144,6 +144,8 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	restoreGC := tuneServeGC(*gcPercent, maxMemoryBytes, stderr)
 	defer restoreGC()
+	restoreProcs := ensureProcsForLoops(*ioThreads, stderr)
+	defer restoreProcs()
 	stopObserving, err := obs.start(stderr)
 	if err != nil {
 		return err
