@@ -20,6 +20,9 @@
 #    name, listed in scripts/redis-test-suite.skip with the reason.
 # Tests tagged as needing a replica, DEBUG, a config we lack or a server
 # the harness starts itself (external:skip) are left out by the harness.
+# With SPAWN=1 the harness starts its servers itself instead, through
+# scripts/redis-server-shim.sh, and runs the external:skip files too
+# (unit/info, unit/auth, unit/maxmemory).
 #
 # Not part of `make test`: it takes minutes, sleeps in many tests, and
 # needs Redis's source. Read a failure as a difference from Redis to look
@@ -72,19 +75,38 @@ HARNESS_BASE_PORT=$((30000 + RANDOM % 20000))
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# SPAWN=1: the harness starts its servers itself, through
+# redis-server-shim.sh installed as its src/redis-server, which runs the
+# files tagged external:skip too (info, auth, maxmemory, …).
+if [[ -n ${SPAWN:-} ]]; then
+	mkdir -p "$WORK/src"
+	shim=$(realpath scripts/redis-server-shim.sh)
+	printf '#!/bin/sh\nSYSLAB=%q exec %q "$@"\n' "$(realpath "$SYSLAB")" "$shim" >"$WORK/src/redis-server"
+	chmod +x "$WORK/src/redis-server"
+	for tool in redis-cli redis-benchmark; do
+		if command -v "$tool" >/dev/null; then ln -s "$(command -v "$tool")" "$WORK/src/$tool"; fi
+	done
+fi
+
 printf '%-24s %6s %6s %9s\n' file passed failed aborted
 for unit in "${UNITS[@]}"; do
-	port=$(free_port)
-	dir=$(mktemp -d "$WORK/data.XXXXXX")
-	"$SYSLAB" serve cache --addr "127.0.0.1:$port" --dir "$dir" >"$WORK/server.log" 2>&1 &
-	SERVER_PID=$!
-	for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 	log=$WORK/$(echo "$unit" | tr / _).log
-	(cd "$WORK" && timeout "$FILE_TIMEOUT_SECS" tclsh tests/test_helper.tcl --host 127.0.0.1 --port "$port" \
+	target=()
+	if [[ -z ${SPAWN:-} ]]; then
+		port=$(free_port)
+		dir=$(mktemp -d "$WORK/data.XXXXXX")
+		"$SYSLAB" serve cache --addr "127.0.0.1:$port" --dir "$dir" >"$WORK/server.log" 2>&1 &
+		SERVER_PID=$!
+		for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+		target=(--host 127.0.0.1 --port "$port")
+	fi
+	(cd "$WORK" && timeout "$FILE_TIMEOUT_SECS" tclsh tests/test_helper.tcl "${target[@]}" \
 		--single "$unit" --clients 1 --tags "$EXCLUDED_TAGS" --skipfile skip.txt \
 		--baseport "$HARNESS_BASE_PORT" >"$log" 2>&1) || true
-	kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=
+	if [[ -n $SERVER_PID ]]; then
+		kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=
+	fi
 	plain=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
 	passed=$(grep -c '^\[ok\]' <<<"$plain" || true)
 	failed=$(grep -c '^\[err\]' <<<"$plain" || true)

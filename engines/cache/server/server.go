@@ -192,6 +192,10 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	s.logf("cache server listening on %s", s.Addr())
+	// redis-server's words: tools that start a server and wait for its
+	// log (testcontainers' Redis module, Redis's own test harness) look
+	// for this line.
+	s.logf("* Ready to accept connections tcp")
 	select {
 	case <-ctx.Done():
 	case <-s.Done():
