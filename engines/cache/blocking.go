@@ -78,6 +78,9 @@ type blockedClient struct {
 	count   int64  // blockMpop: how many to pop at most
 	timer   node.Timer
 	done    bool // answered or forgotten; its queue entries are stale
+	// spec is the blocked command, whose INFO commandstats an UNBLOCKED
+	// error counts as a failed call.
+	spec *commandSpec
 }
 
 // waitQueue is the FIFO of clients blocked on one key. Unblocked clients
@@ -402,7 +405,7 @@ func (c *call) block(keys [][]byte, timeoutMillis int64, bc *blockedClient) resp
 		// had passed at once.
 		return resp.Value{Kind: resp.NullArray}
 	}
-	bc.client, bc.seq, bc.dbIndex = c.client, c.seq, c.dbIndex
+	bc.client, bc.seq, bc.dbIndex, bc.spec = c.client, c.seq, c.dbIndex, c.spec
 	seen := make(map[string]bool, len(keys))
 	for _, key := range keys {
 		if seen[string(key)] {

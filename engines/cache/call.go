@@ -7,7 +7,9 @@ import (
 
 // call is one command being executed: its arguments and what it may touch.
 type call struct {
-	node   *Node
+	node *Node
+	// spec is the command running; nil for the AOF's replay.
+	spec   *commandSpec
 	args   [][]byte
 	client node.ID
 	// session is the client's session; nil while the AOF is replayed.

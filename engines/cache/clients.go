@@ -443,7 +443,11 @@ func clientUnblockCommand(c *call) resp.Value {
 	n.unblock(bc)
 	answer := resp.Value{Kind: resp.NullArray}
 	if withError {
-		answer = resp.Err("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+		// Counted as Redis counts an error of the blocked command: a
+		// failed call of it (its call was counted when it blocked) and
+		// an UNBLOCKED error reply.
+		answer = n.countError(resp.Err("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+		n.commandStat(bc.spec, nil).failed++
 	}
 	n.reply(bc.client, bc.seq, answer)
 	return resp.Int(1)

@@ -191,6 +191,16 @@ func TestClientUnblock(t *testing.T) {
 	if got := answers(3); !slices.Equal(got, []string{"(error) UNBLOCKED client unblocked via CLIENT UNBLOCK"}) {
 		t.Fatalf("b got %q", got)
 	}
+	// The error counts as the BRPOP's failure, as in redis-server's INFO.
+	info := do(n, env, "a", "INFO all")
+	for _, want := range []string{
+		"cmdstat_brpop:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1",
+		"errorstat_UNBLOCKED:count=1", "total_error_replies:1",
+	} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO after CLIENT UNBLOCK … ERROR lacks %q", want)
+		}
+	}
 }
 
 func TestClientReplySilencesReplies(t *testing.T) {

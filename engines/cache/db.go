@@ -102,7 +102,7 @@ func renameGeneric(c *call, nx bool) resp.Value {
 	}
 	value, expireAt := e.value, e.expireAtMillis
 	c.db.delete(string(src))
-	moved := c.db.set(string(dst), value, false)
+	moved := c.db.setMoved(string(dst), value)
 	if expireAt != noExpiry {
 		c.db.setExpire(string(dst), moved, expireAt)
 	}
@@ -205,7 +205,7 @@ func moveCommand(c *call) resp.Value {
 	}
 	value, expireAt := e.value, e.expireAtMillis
 	c.db.delete(string(key))
-	moved := target.set(string(key), value, false)
+	moved := target.setMoved(string(key), value)
 	if expireAt != noExpiry {
 		target.setExpire(string(key), moved, expireAt)
 	}

@@ -102,6 +102,19 @@ type accessClock struct {
 	// sampleAllKeys: databases keep an index of all keys to sample from.
 	sampleAllKeys bool
 	rng           *rand.Rand
+	// byAccess: the policy evicts by LRU or LFU; maxMemoryBytes is the
+	// node's maxmemory. Together they say whether small integers are
+	// shared objects (sharesIntegers).
+	byAccess       bool
+	maxMemoryBytes *int64
+}
+
+// sharesIntegers reports whether a string value written now would be one
+// of Redis's shared integer objects if it holds one: not under maxmemory
+// with an LRU or LFU policy, where every value needs its own access bits
+// (Redis's MAXMEMORY_FLAG_NO_SHARED_INTEGERS). OBJECT REFCOUNT shows it.
+func (a *accessClock) sharesIntegers() bool {
+	return *a.maxMemoryBytes == 0 || !a.byAccess
 }
 
 func (a *accessClock) initEntry(e *entry) {
@@ -294,6 +307,7 @@ func (n *Node) performEvictions() bool {
 func (n *Node) applyMaxMemoryPolicy() {
 	n.policy = parsePolicy(n.cfg.MaxMemoryPolicy)
 	n.access.lfu = n.policy.kind == policyLFU
+	n.access.byAccess = n.policy.kind == policyLRU || n.policy.kind == policyLFU
 	n.access.sampleAllKeys = n.policy.allKeys
 	n.pool = evictionPool{}
 	for _, ks := range n.dbs {

@@ -100,14 +100,28 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 	switch section {
 	case "server":
 		uptimeSeconds := (nowMillis - n.startMillis) / 1000
+		// Process facts come from the adapter (ProcessStats); a node in
+		// the simulator has none and shows Redis's "unknown" zeros.
+		process := n.memory.process
 		field("redis_version", redisVersion)
+		field("redis_git_sha1", "00000000") // what a build without git shows
+		field("redis_git_dirty", 0)
 		field("redis_mode", map[bool]string{false: "standalone", true: "cluster"}[n.cfg.ClusterEnabled])
+		field("os", process.OS)
 		field("arch_bits", 64)
-		field("run_id", string(n.env.Self()))
+		field("process_id", process.ProcessID)
+		field("process_supervised", "no")
+		field("run_id", n.runID())
+		field("tcp_port", process.TCPPort)
+		field("server_time_usec", nowMillis*1000)
 		field("uptime_in_seconds", uptimeSeconds)
 		field("uptime_in_days", uptimeSeconds/86400)
 		field("hz", n.cfg.Hz)
 		field("configured_hz", n.cfg.Hz)
+		field("lru_clock", (nowMillis/1000)&lruClockMax) // seconds, as LRU_CLOCK_RESOLUTION 1000
+		field("executable", process.Executable)
+		field("config_file", "")
+		field("io_threads_active", 0)
 	case "clients":
 		// The node knows only clients with session state (SELECT, MULTI,
 		// WATCH, SETNAME); the others leave no trace until they do.
@@ -224,6 +238,19 @@ func timeCommand(c *call) resp.Value {
 // OBJECT REFCOUNT answers INT_MAX for them.
 const sharedIntegersMax = 10000
 
+// lruClockMax is Redis's LRU_CLOCK_MAX: INFO's lru_clock wraps at 24 bits.
+const lruClockMax = 1<<24 - 1
+
+// runID is INFO's run_id, 40 random hex digits as Redis's, drawn when
+// first asked for (as the replication id) so a node that is never asked
+// draws nothing from its random source.
+func (n *Node) runID() string {
+	if n.runIDHex == "" {
+		n.runIDHex = newReplID(n.env) // replication.go: the same shape
+	}
+	return n.runIDHex
+}
+
 func objectCommand(c *call) resp.Value {
 	sub := strings.ToLower(string(c.args[1]))
 	switch sub {
@@ -255,10 +282,8 @@ func objectCommand(c *call) resp.Value {
 		}
 		return resp.Int(max(c.nowMillis-e.lruMillis, 0) / 1000)
 	}
-	if s, ok := e.value.(*stringObject); ok {
-		if n, ok := resp.ParseInt(s.data); ok && n >= 0 && n < sharedIntegersMax {
-			return resp.Int(1<<31 - 1)
-		}
+	if s, ok := e.value.(*stringObject); ok && s.sharedInteger() {
+		return resp.Int(1<<31 - 1) // OBJ_SHARED_REFCOUNT
 	}
 	return resp.Int(1)
 }

@@ -219,3 +219,37 @@ func TestCommandAndErrorStatsAgreeWithRedis(t *testing.T) {
 		t.Fatalf("statistics differ\n got  %q\n want %q", got, want)
 	}
 }
+
+// OBJECT REFCOUNT tells Redis's shared integers (0 to 9999) from other
+// values; checked against redis-server 7.0.15.
+func TestObjectRefcountSharedIntegers(t *testing.T) {
+	n, env := startNode(t, Config{})
+	const shared, own = "(integer) 2147483647", "(integer) 1"
+	do(n, env, "c", "SET a 1")
+	do(n, env, "c", "APPEND b 1") // a new key: the argument object, not raw
+	do(n, env, "c", "APPEND r 1")
+	do(n, env, "c", "APPEND r 2") // written in place: raw
+	do(n, env, "c", "SET c 10000")
+	do(n, env, "c", "SET z 0123")
+	do(n, env, "c", "INCR i")
+	for key, want := range map[string]string{"a": shared, "b": shared, "r": own, "c": own, "z": own, "i": shared} {
+		if got := do(n, env, "c", "OBJECT REFCOUNT "+key); got != want {
+			t.Errorf("OBJECT REFCOUNT %s = %s, want %s", key, got, want)
+		}
+	}
+
+	// Under maxmemory with an LRU or LFU policy every value has its own
+	// object; what was written then stays so, also when renamed later.
+	do(n, env, "c", "CONFIG SET maxmemory 1gb")
+	do(n, env, "c", "CONFIG SET maxmemory-policy allkeys-lfu")
+	do(n, env, "c", "SET a 1")
+	do(n, env, "c", "INCR i")
+	do(n, env, "c", "CONFIG SET maxmemory-policy allkeys-random")
+	do(n, env, "c", "SET s 5")
+	do(n, env, "c", "RENAME a a2")
+	for key, want := range map[string]string{"a2": own, "i": own, "s": shared} {
+		if got := do(n, env, "c", "OBJECT REFCOUNT "+key); got != want {
+			t.Errorf("after the policy changes: OBJECT REFCOUNT %s = %s, want %s", key, got, want)
+		}
+	}
+}

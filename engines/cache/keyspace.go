@@ -179,7 +179,16 @@ func (ks *keyspace) expireIfNeeded(key string, e *entry, nowMillis int64) bool {
 func (ks *keyspace) set(key string, value object, keepTTL bool) *entry {
 	e, added := ks.dict.Insert(key)
 	ks.forget()
+	ks.noteWritten(value)
 	return ks.setEntry(key, e, added, value, keepTTL)
+}
+
+// setMoved is set for a value that moves from another key (RENAME, MOVE):
+// the object is the same one, as in Redis.
+func (ks *keyspace) setMoved(key string, value object) *entry {
+	e, added := ks.dict.Insert(key)
+	ks.forget()
+	return ks.setEntry(key, e, added, value, false)
 }
 
 // setBytes is set for a key held as bytes; overwriting a key copies
@@ -187,7 +196,16 @@ func (ks *keyspace) set(key string, value object, keepTTL bool) *entry {
 func (ks *keyspace) setBytes(key []byte, value object, keepTTL bool) *entry {
 	e, stored, added := ks.dict.InsertBytes(key)
 	ks.remember(key, e)
+	ks.noteWritten(value)
 	return ks.setEntry(stored, e, added, value, keepTTL)
+}
+
+// noteWritten marks a string value written now as unshared when integers
+// are not shared (accessClock.sharesIntegers).
+func (ks *keyspace) noteWritten(value object) {
+	if s, ok := value.(*stringObject); ok {
+		s.unshared = !ks.access.sharesIntegers()
+	}
 }
 
 // setEntry is set's work once e, key's entry, is in the dict (added: as

@@ -81,6 +81,14 @@ type ProcessStats struct {
 	// the Children ones its waited-for children's (INFO cpu).
 	CPUUserSeconds, CPUSysSeconds                 float64
 	CPUUserChildrenSeconds, CPUSysChildrenSeconds float64
+
+	// ProcessID, Executable, OS (uname's "Linux 6.1.0 x86_64") and
+	// TCPPort, the port clients connect to, are INFO server's
+	// process_id, executable, os and tcp_port.
+	ProcessID  int
+	Executable string
+	OS         string
+	TCPPort    int
 }
 
 // processMemoryModel is INFO's mem_allocator for a node whose figures are

@@ -81,6 +81,8 @@ type Node struct {
 	exec *execState
 	// startMillis is when this incarnation started (INFO uptime).
 	startMillis int64
+	// runIDHex is INFO's run_id once drawn (info.go).
+	runIDHex string
 	// everysecArmed is set once the everysec sync timer runs.
 	everysecArmed bool
 	// nextClientID is the last client id given (CLIENT ID); clientsByID
@@ -196,6 +198,9 @@ func (n *Node) Start(env node.Env) {
 		lfu:           n.policy.kind == policyLFU,
 		sampleAllKeys: n.policy.allKeys,
 		rng:           env.Rand(),
+
+		byAccess:       n.policy.kind == policyLRU || n.policy.kind == policyLFU,
+		maxMemoryBytes: &n.cfg.MaxMemoryBytes,
 	}
 	n.dbs = make([]*keyspace, n.cfg.Databases)
 	for i := range n.dbs {
@@ -442,7 +447,7 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte) resp.Value {
 	s := n.session(client)
 	c := n.takeCall()
-	*c = call{node: n, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
+	*c = call{node: n, spec: spec, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
 		nowMillis: n.env.Now().UnixMilli(), write: spec.flags&flagWrite != 0}
 	if n.exec != nil {
 		c.nowMillis += n.exec.clockAheadMillis // a DEBUG SLEEP earlier in EXEC (pause.go)

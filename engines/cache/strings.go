@@ -21,6 +21,19 @@ type stringObject struct {
 	// that keeps that encoding whatever it holds, until a reload encodes
 	// it afresh. Copies keep it.
 	raw bool
+	// unshared: written while integers were not shared (see
+	// accessClock.sharesIntegers); only OBJECT REFCOUNT tells.
+	unshared bool
+}
+
+// sharedInteger reports whether Redis would hold this value as one of its
+// shared integer objects (0 to 9999, int-encoded, written while sharing).
+func (s *stringObject) sharedInteger() bool {
+	if s.raw || s.unshared {
+		return false
+	}
+	n, ok := resp.ParseInt(s.data)
+	return ok && n >= 0 && n < sharedIntegersMax
 }
 
 func (*stringObject) typeName() string { return "string" }

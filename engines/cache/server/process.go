@@ -3,12 +3,15 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"net"
 	"os"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"syslab/engines/cache"
 )
@@ -40,10 +43,13 @@ func (s *Server) reportProcessStats() {
 	defer s.wg.Done()
 	samples := []metrics.Sample{{Name: metricHeapObjects}, {Name: metricHeapUnused}, {Name: metricHeapReleased}, {Name: metricMappedTotal}}
 	totalSystem := totalSystemMemoryBytes()
+	identity := s.processIdentity()
 	ticker := time.NewTicker(processMemoryInterval)
 	defer ticker.Stop()
 	for {
-		if !s.rt.Handle(processReporter, measureProcessStats(samples, totalSystem)) {
+		stats := measureProcessStats(samples, totalSystem)
+		stats.ProcessID, stats.Executable, stats.OS, stats.TCPPort = identity.ProcessID, identity.Executable, identity.OS, identity.TCPPort
+		if !s.rt.Handle(processReporter, stats) {
 			return // the node is stopping
 		}
 		select {
@@ -76,6 +82,28 @@ func measureProcessStats(samples []metrics.Sample, totalSystemBytes int64) cache
 	p.CPUUserSeconds, p.CPUSysSeconds = cpuSeconds(syscall.RUSAGE_SELF)
 	p.CPUUserChildrenSeconds, p.CPUSysChildrenSeconds = cpuSeconds(syscall.RUSAGE_CHILDREN)
 	return p
+}
+
+// processIdentity is what does not change while the server runs: its
+// process id, executable, operating system and TCP port.
+func (s *Server) processIdentity() cache.ProcessStats {
+	p := cache.ProcessStats{ProcessID: os.Getpid(), OS: operatingSystem()}
+	p.Executable, _ = os.Executable()
+	if _, port, err := net.SplitHostPort(s.addr); err == nil {
+		p.TCPPort, _ = strconv.Atoi(port)
+	}
+	return p
+}
+
+// operatingSystem is uname's system, release and machine, as Redis's INFO
+// shows them ("Linux 6.1.0-18-amd64 x86_64"), or Go's names without uname.
+func operatingSystem() string {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return runtime.GOOS + " " + runtime.GOARCH
+	}
+	text := func(b []byte) string { return string(bytes.TrimRight(b, "\x00")) }
+	return text(u.Sysname[:]) + " " + text(u.Release[:]) + " " + text(u.Machine[:])
 }
 
 // cpuSeconds is the user and system CPU time of who (getrusage), or 0s.

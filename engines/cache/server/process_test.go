@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -61,6 +62,26 @@ func TestMemoryStatsReportTheProcess(t *testing.T) {
 	cpu, err := c.Info(ctx, "cpu").Result()
 	if err != nil {
 		t.Fatal(err)
+	}
+	server, err := c.Info(ctx, "server").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(s.Addr())
+	if got := field(server, "process_id"); got != strconv.Itoa(os.Getpid()) {
+		t.Errorf("INFO server process_id = %q, want %d", got, os.Getpid())
+	}
+	if got := field(server, "tcp_port"); got != port {
+		t.Errorf("INFO server tcp_port = %q, want %s", got, port)
+	}
+	if exe, _ := os.Executable(); field(server, "executable") != exe {
+		t.Errorf("INFO server executable = %q, want %q", field(server, "executable"), exe)
+	}
+	if runtime.GOOS == "linux" && !strings.HasPrefix(field(server, "os"), "Linux ") {
+		t.Errorf("INFO server os = %q, want uname's \"Linux <release> <machine>\"", field(server, "os"))
+	}
+	if runID := field(server, "run_id"); len(runID) != 40 || strings.Trim(runID, "0123456789abcdef") != "" {
+		t.Errorf("INFO server run_id = %q, want 40 hex digits", runID)
 	}
 	if v, err := strconv.ParseFloat(field(cpu, "used_cpu_user"), 64); err != nil || v <= 0 {
 		t.Fatalf("INFO cpu used_cpu_user = %q after the process ran: want the process's CPU time", field(cpu, "used_cpu_user"))
