@@ -79,7 +79,9 @@ func bgrewriteaofCommand(c *call) resp.Value {
 	switch s := n.bgSnapshot; {
 	case s != nil && s.purpose == purposeAOFBase:
 		return replyRewriteInProgress
-	case s != nil:
+	case s != nil, n.exec != nil:
+		// Inside EXEC Redis does not fork either: the rewrite starts
+		// from the cron, after the transaction.
 		n.aofRewriteScheduled = true
 		return replyRewriteScheduled
 	}

@@ -30,7 +30,13 @@ func (n *Node) startAppendOnly() error {
 	if s := n.bgSnapshot; s != nil && s.purpose == purposeRDB {
 		n.cfg.AppendOnly = true
 		n.aofRewriteScheduled = true // snapshotCron starts it, enabling
-		n.env.Logf("cache: AOF was enabled but a background save is running; the rewrite that turns it on is scheduled")
+		n.env.Logf("cache: AOF was enabled but a background save is running; an AOF background was scheduled to start when possible")
+		return nil
+	}
+	if n.exec != nil && n.bgSnapshot == nil {
+		n.cfg.AppendOnly = true
+		n.aofRewriteScheduled = true
+		n.env.Logf("cache: AOF was enabled during a transaction; an AOF background was scheduled to start when possible")
 		return nil
 	}
 	if s := n.bgSnapshot; s != nil {

@@ -34,6 +34,10 @@ type Config struct {
 	// snapshot. "" means no automatic snapshots, so the zero Config keeps
 	// persistence off; DefaultSave is Redis's default.
 	Save string
+	// Dir is the data directory as the adapter opened it, reported by
+	// CONFIG GET dir; the node itself reaches files only through
+	// env.Disk. "" in the simulator.
+	Dir string
 	// DBFilename is the snapshot's file name; "" means "dump.rdb". The
 	// node loads it at start unless AppendOnly is set.
 	DBFilename string

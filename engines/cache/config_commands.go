@@ -230,6 +230,10 @@ var configParams = map[string]configParam{
 		get: func(n *Node) string { return n.cfg.DBFilename },
 		set: func(*Node, string) (string, bool) { return "can't set protected config", false },
 	},
+	"dir": {
+		get: func(n *Node) string { return n.cfg.Dir },
+		set: func(*Node, string) (string, bool) { return "can't set protected config", false },
+	},
 }
 
 func yesNo(b bool) string {

@@ -414,6 +414,7 @@ func flushallCommand(c *call) resp.Value {
 	}
 	c.propagate([]byte("FLUSHALL"))
 	c.node.flushed(-1)
+	c.node.saveAfterFlushAll()
 	return resp.OK
 }
 

@@ -9,7 +9,9 @@ import "time"
 // persistStats are the counters behind INFO persistence that no other
 // state keeps.
 type persistStats struct {
-	// rdbSaves counts snapshots written (SAVE, BGSAVE, save rules).
+	// rdbSaves counts the snapshots SAVE and BGSAVE (or a save rule)
+	// began, as Redis's stat_rdb_saves: not the saves of FLUSHALL or
+	// SHUTDOWN.
 	rdbSaves int64
 	// lastBgsaveSeconds is how long the last background save took; -1
 	// before the first.

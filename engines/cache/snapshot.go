@@ -382,6 +382,7 @@ func saveCommand(c *call) resp.Value {
 	if s := n.bgSnapshot; s != nil && s.purpose == purposeRDB {
 		return replyBgsaveInProgress
 	}
+	n.persistStats.rdbSaves++
 	if err := n.saveNow(); err != nil {
 		if errors.Is(err, errNoDisk) {
 			return resp.Err("ERR " + err.Error())
@@ -437,6 +438,22 @@ func (n *Node) saveNow() error {
 	return nil
 }
 
+// saveAfterFlushAll is what Redis's FLUSHALL does when snapshots are
+// configured: a running BGSAVE is stopped (it holds the old data) and the
+// empty dataset is saved at once, so the flush survives a restart and
+// rdb_changes_since_last_save is 0. Unlike SAVE it does not count in
+// rdb_saves.
+func (n *Node) saveAfterFlushAll() {
+	if len(n.saveRules) == 0 || n.loading {
+		return // replaying the AOF rebuilds state; it writes no snapshot
+	}
+	if s := n.bgSnapshot; s != nil && s.purpose == purposeRDB {
+		n.bgSnapshot = nil
+		s.abort(n.env.Disk())
+	}
+	_ = n.saveNow() // a failure is logged; FLUSHALL still answers OK, as Redis's
+}
+
 // startBgsave begins a background snapshot to DBFilename.
 func (n *Node) startBgsave() error {
 	n.lastBgsaveTryAt = n.env.Now()
@@ -447,6 +464,7 @@ func (n *Node) startBgsave() error {
 		return err
 	}
 	n.bgSnapshot = s
+	n.persistStats.rdbSaves++
 	n.env.Logf("cache: background saving started")
 	return nil
 }
@@ -454,7 +472,6 @@ func (n *Node) startBgsave() error {
 // snapshotSucceeded records a finished RDB snapshot: writes it contains
 // no longer count as unsaved changes.
 func (n *Node) snapshotSucceeded(s *snapshot) {
-	n.persistStats.rdbSaves++
 	n.dirty -= s.dirtyAtStart
 	n.lastSaveUnix = n.env.Now().Unix()
 	n.lastBgsaveErr = nil

@@ -159,6 +159,26 @@ func TestSimSaveRules(t *testing.T) {
 	h.expect("GET a", `"3"`)
 }
 
+// With save rules FLUSHALL saves the empty dataset at once, as Redis's:
+// the flush survives a crash, nothing counts as unsaved, and rdb_saves
+// (SAVE and BGSAVE) does not move.
+func TestSimFlushallSavesWhenSaveRulesAreSet(t *testing.T) {
+	h := newSimHarness(t, 27, Config{Save: "3600 1"}, realDisk)
+	h.expect("SET key value", `"OK"`)
+	h.expect("SAVE", `"OK"`) // a snapshot that holds key
+	h.expect("SET other value", `"OK"`)
+	h.expect("FLUSHALL", `"OK"`)
+	info := h.do("INFO persistence")
+	for _, want := range []string{"rdb_changes_since_last_save:0", "rdb_saves:1"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO persistence after FLUSHALL lacks %q", want)
+		}
+	}
+	h.w.Crash(cacheID)
+	h.restart()
+	h.expect("DBSIZE", "(integer) 0")
+}
+
 func TestSnapshotCommandErrors(t *testing.T) {
 	runScript(t, []step{
 		{0, "BGSAVE foo", "(error) ERR syntax error"},
@@ -342,6 +362,31 @@ func TestSimLegacyAOFUpgrade(t *testing.T) {
 }
 
 // A corrupt base (not the last file) refuses service, with the file named.
+// Inside EXEC, BGREWRITEAOF and CONFIG SET appendonly yes schedule the
+// rewrite for after the transaction, with Redis's replies.
+func TestSimAOFRewriteInsideExecIsScheduled(t *testing.T) {
+	h := newSimHarness(t, 43, aofAlways(nil), realDisk)
+	h.expect("MULTI", `"OK"`)
+	h.expect("SET foo bar", `"QUEUED"`)
+	h.expect("BGREWRITEAOF", `"QUEUED"`)
+	h.expect("EXEC", `["OK" "Background append only file rewriting scheduled"]`)
+	h.waitFor("the scheduled rewrite", 5*time.Second, func() bool {
+		return strings.Contains(h.do("INFO persistence"), "aof_rewrites:1")
+	})
+
+	h.expect("CONFIG SET appendonly no", `"OK"`)
+	h.expect("MULTI", `"OK"`)
+	h.expect("CONFIG SET appendonly yes", `"QUEUED"`)
+	h.expect("EXEC", `["OK"]`)
+	h.waitFor("the rewrite that enables the AOF", 5*time.Second, func() bool {
+		return strings.Contains(h.do("INFO persistence"), "aof_rewrites:2")
+	})
+	h.expect("SET after yes", `"OK"`)
+	h.w.Crash(cacheID)
+	h.restart()
+	h.expect("GET after", `"yes"`)
+}
+
 func TestSimCorruptBaseRefusesService(t *testing.T) {
 	h := newSimHarness(t, 41, aofAlways(nil), realDisk)
 	h.expect("SET a 1", `"OK"`)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -79,6 +80,9 @@ func TestMemoryStatsReportTheProcess(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && !strings.HasPrefix(field(server, "os"), "Linux ") {
 		t.Errorf("INFO server os = %q, want uname's \"Linux <release> <machine>\"", field(server, "os"))
+	}
+	if got, err := c.ConfigGet(ctx, "dir").Result(); err != nil || !filepath.IsAbs(got["dir"]) {
+		t.Errorf("CONFIG GET dir = %v, %v; want the absolute data directory", got, err)
 	}
 	if runID := field(server, "run_id"); len(runID) != 40 || strings.Trim(runID, "0123456789abcdef") != "" {
 		t.Errorf("INFO server run_id = %q, want 40 hex digits", runID)

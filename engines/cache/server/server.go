@@ -27,6 +27,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -211,6 +212,12 @@ func Start(cfg Config) (*Server, error) {
 	}
 	if cfg.IOThreads < 0 || cfg.IOThreads > ioThreadsMax {
 		return nil, fmt.Errorf("cache server: io-threads %d: want 1 to %d", cfg.IOThreads, ioThreadsMax)
+	}
+	if cfg.Cache.Dir == "" {
+		// CONFIG GET dir shows the absolute path, as Redis's getcwd.
+		if abs, err := filepath.Abs(cfg.Dir); err == nil {
+			cfg.Cache.Dir = abs
+		}
 	}
 	metered := cfg.Metrics != nil
 	if !metered {
