@@ -24,7 +24,9 @@ set_directive() {
 	# redis.conf quotes empty and spaced values: save "", logfile ''.
 	value=${value#\"} value=${value%\"} value=${value#\'} value=${value%\'}
 	case $name in
-	port | bind | dir | appendonly | appendfsync | save | requirepass | maxmemory | \
+	save) # the first save line replaces the defaults, later ones add rules, "" clears
+		if [[ -z $value || -z ${conf[save]:-} ]]; then conf[save]=$value; else conf[save]+=" $value"; fi ;;
+	port | bind | dir | appendonly | appendfsync | requirepass | maxmemory | \
 		maxmemory-policy | notify-keyspace-events | io-threads)
 		conf[$name]=$value ;;
 	*) ignored+=("$name") ;;
