@@ -33,6 +33,12 @@ type Config struct {
 	// host:port are dropped as unknown destinations, as without it.
 	// Peers learnt this way are bounded by dialedPeersMax.
 	DialByID bool
+	// Unroutable, when set, is offered each message to a destination the
+	// runtime has no route to (no endpoint, no peer, not dialled by ID)
+	// before it is dropped: an adapter that reaches such destinations
+	// another way (the cache server's MIGRATE to a RESP server) takes it
+	// by returning true. It runs on the node's loop and must not block.
+	Unroutable func(to node.ID, msg node.Message) bool
 }
 
 const (

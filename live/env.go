@@ -73,6 +73,7 @@ func (e *liveEnv) Send(to node.ID, msg node.Message) {
 		if !link.enqueue(frame) {
 			r.drop("peer_queue_full")
 		}
+	case r.cfg.Unroutable != nil && r.cfg.Unroutable(to, msg):
 	default:
 		r.logf("send %T to unknown node %s dropped", msg, to)
 		r.drop("unknown_destination")

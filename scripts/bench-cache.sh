@@ -251,7 +251,7 @@ for round in $(seq "$ROUNDS"); do
 	done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-grep -v '^cache server listening' "$WORK/syslab.log" | sed 's/^/    /' >"$WORK/syslab-log.txt" || true
+grep -v -e '^cache server listening' -e '^\* Ready to accept connections' "$WORK/syslab.log" | sed 's/^/    /' >"$WORK/syslab-log.txt" || true
 if [[ -s $WORK/syslab-log.txt ]]; then
 	{ echo "syslab server log during the benchmark:"; cat "$WORK/syslab-log.txt"; } >>"$FAILURES"
 fi

@@ -34,6 +34,12 @@ type Config struct {
 	// snapshot. "" means no automatic snapshots, so the zero Config keeps
 	// persistence off; DefaultSave is Redis's default.
 	Save string
+	// PeersByAddress makes MIGRATE's host and port name the target as
+	// "host:port" — a standalone server, whose adapter turns the
+	// MigrateRequest into RESTOREs to a RESP server there. Otherwise
+	// (the simulator) the host alone is the target node's ID; cluster
+	// mode maps addresses to its peers itself.
+	PeersByAddress bool
 	// Dir is the data directory as the adapter opened it, reported by
 	// CONFIG GET dir; the node itself reaches files only through
 	// env.Disk. "" in the simulator.

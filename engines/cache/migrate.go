@@ -37,6 +37,7 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"syslab/engines/cache/cluster"
@@ -57,6 +58,10 @@ type MigrateRequest struct {
 	// without authentication.
 	Username, Password string
 	Keys               []MigrateKey
+	// Timeout is MIGRATE's timeout: the source answers IOERR when no ack
+	// came within it. A RESP transport also bounds its connect and each
+	// read and write by it, as Redis's MIGRATE does.
+	Timeout time.Duration
 }
 
 // MigrateKey is one key of a MigrateRequest.
@@ -69,11 +74,16 @@ type MigrateKey struct {
 }
 
 // MigrateAck is the target's answer: Err is "" when every key was
-// restored, else the error a RESTORE answered, without its '-'.
+// restored, else the first error a RESTORE answered, without its '-'.
+// With an error, Restored[i] tells whether the request's key i was
+// restored all the same: a RESP target restores key by key, as Redis's
+// MIGRATE sends them, and the source deletes the keys that were, as Redis
+// does; a node restores all or nothing (Restored nil).
 type MigrateAck struct {
 	Incarnation uint64
 	Attempt     uint64
 	Err         string
+	Restored    []bool
 }
 
 var migrateCommands = []commandSpec{
@@ -231,7 +241,7 @@ func migrateCommand(c *call) resp.Value {
 	if n.exec != nil || c.session == nil {
 		return resp.Err(errMigrateInMulti)
 	}
-	req := MigrateRequest{DB: int(min(max(m.dbIndex, -1), 1<<31-1)), Replace: m.replace, Username: m.username, Password: m.password}
+	req := MigrateRequest{DB: int(min(max(m.dbIndex, -1), 1<<31-1)), Replace: m.replace, Username: m.username, Password: m.password, Timeout: m.timeout}
 	var keys [][]byte
 	for _, key := range m.keys {
 		e := c.lookup(key)
@@ -292,7 +302,19 @@ func (n *Node) resolvePeerOf(host string, port int) (node.ID, bool) {
 	if n.resolvePeer != nil {
 		return n.resolvePeer(host, port)
 	}
+	if n.cfg.PeersByAddress {
+		return node.ID(hostPort(host, port)), host != ""
+	}
 	return defaultResolvePeer(host, port)
+}
+
+// hostPort joins a host and a port as net.JoinHostPort does ("[::1]:6379"
+// for an IPv6 host); the node may not import net.
+func hostPort(host string, port int) string {
+	if strings.IndexByte(host, ':') >= 0 {
+		host = "[" + host + "]"
+	}
+	return host + ":" + strconv.Itoa(port)
 }
 
 // holdForMigration parks a command that names a key being migrated; it
@@ -508,18 +530,23 @@ func (n *Node) receiveMigrateAck(ack MigrateAck) {
 		return
 	}
 	mig.timer.Stop()
+	reply, moved := resp.OK, mig.keys
 	if ack.Err != "" {
-		n.finishMigration(mig, resp.Err(errMigrateTargetSaid+ack.Err))
-		return
+		reply, moved = resp.Err(errMigrateTargetSaid+ack.Err), nil
+		for i, restored := range ack.Restored {
+			if restored && i < len(mig.keys) {
+				moved = append(moved, mig.keys[i])
+			}
+		}
 	}
-	if !mig.copy {
+	if !mig.copy && len(moved) > 0 {
 		db := n.dbs[mig.dbIndex]
 		if n.bgSnapshot != nil {
-			n.snapshotBeforeWrite(mig.dbIndex, mig.keys)
+			n.snapshotBeforeWrite(mig.dbIndex, moved)
 		}
-		del := make([][]byte, 0, len(mig.keys)+1)
+		del := make([][]byte, 0, len(moved)+1)
 		del = append(del, cmdDel)
-		for _, key := range mig.keys {
+		for _, key := range moved {
 			if db.delete(string(key)) {
 				del = append(del, key)
 				n.keyModified(mig.dbIndex, key)
@@ -535,7 +562,7 @@ func (n *Node) receiveMigrateAck(ack MigrateAck) {
 			return
 		}
 	}
-	n.finishMigration(mig, resp.OK)
+	n.finishMigration(mig, reply)
 }
 
 // migrationTimedOut answers IOERR; the keys stay here.

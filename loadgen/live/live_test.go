@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"context"
 	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +13,7 @@ import (
 	"syslab/engines/cache"
 	"syslab/engines/cache/resp"
 	"syslab/engines/cache/server"
+	"syslab/internal/realredis"
 	"syslab/loadgen"
 	"syslab/reports"
 )
@@ -226,35 +224,7 @@ func TestLostServerEndsTheRun(t *testing.T) {
 	}
 }
 
-func redisTarget(t *testing.T) string {
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not on PATH, and CI=true requires it")
-		}
-		t.Skip("SKIPPED: redis-server not on PATH — install redis-server 7.0 to load-test real Redis")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-	}
-	t.Fatal("redis-server did not start")
-	return ""
-}
+func redisTarget(t *testing.T) string { return realredis.StartTCP(t) }
 
 func cacheTarget(t *testing.T) string {
 	srv, err := server.Start(server.Config{

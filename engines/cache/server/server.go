@@ -163,6 +163,9 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
+	// migrating counts MIGRATE transfers to RESP targets in flight
+	// (migrate.go).
+	migrating atomic.Int64
 	// shutdown is closed when a client's SHUTDOWN succeeded (Done).
 	shutdown     chan struct{}
 	shutdownOnce sync.Once
@@ -225,22 +228,28 @@ func Start(cfg Config) (*Server, error) {
 	}
 	if cfg.BusAddr != "" {
 		registerBusMessages()
+	} else {
+		// No peers to name: MIGRATE's host:port is a RESP server
+		// (migrate.go).
+		cfg.Cache.PeersByAddress = true
 	}
+	s := &Server{cfg: cfg, closing: make(chan struct{}), shutdown: make(chan struct{})}
 	rt, err := live.New(live.Config{
-		Self:     cfg.self(),
-		Listen:   cfg.BusAddr,
-		DialByID: cfg.BusAddr != "",
-		Dir:      cfg.Dir,
-		Log:      cfg.Log,
-		Metrics:  cfg.Metrics,
+		Self:       cfg.self(),
+		Listen:     cfg.BusAddr,
+		DialByID:   cfg.BusAddr != "",
+		Dir:        cfg.Dir,
+		Log:        cfg.Log,
+		Metrics:    cfg.Metrics,
+		Unroutable: s.routeUnroutable,
 	}, cache.New(cfg.Cache))
 	if err != nil {
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
+	s.rt = rt
 	if err := rt.Start(); err != nil {
 		return nil, fmt.Errorf("cache server: %w", err)
 	}
-	s := &Server{cfg: cfg, rt: rt, closing: make(chan struct{}), shutdown: make(chan struct{})}
 	if err := s.startLoops(max(cfg.IOThreads, 1), metered); err != nil {
 		rt.Stop()
 		return nil, fmt.Errorf("cache server: %w", err)
