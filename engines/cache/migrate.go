@@ -22,9 +22,15 @@ package cache
 //     and then RESTOREs all of it or nothing, through the AOF and the
 //     replication stream, and answers MigrateAck.
 //  4. On an OK ack the source deletes the keys (unless COPY), propagates
-//     one DEL of them, and answers +OK; on an error ack it keeps them and
-//     answers "ERR Target instance replied with error: …". If no ack
-//     comes within the timeout it answers IOERR and keeps the keys.
+//     one DEL of them, and answers +OK; on an error ack it answers "ERR
+//     Target instance replied with error: …" and keeps the keys, but for
+//     those the ack says were restored all the same. If no ack comes
+//     within the timeout it answers IOERR and keeps the keys.
+//
+// A standalone server's target is not a node but a RESP server at
+// host:port (Config.PeersByAddress): its adapter turns the request into
+// AUTH, SELECT and one RESTORE per key, as Redis's MIGRATE sends them,
+// and acks which keys were restored (server/migrate.go).
 //
 // As with Redis, a timeout does not prove the target did nothing: if only
 // the ack was lost, the key now exists on both nodes, and the operator (or
