@@ -90,6 +90,10 @@ type MigrateAck struct {
 	Attempt     uint64
 	Err         string
 	Restored    []bool
+	// IOErr, set by a RESP transport that lost its connection, is the
+	// whole reply the source answers (Redis's IOERR wording); the source
+	// keeps its keys, as on a timeout.
+	IOErr string
 }
 
 var migrateCommands = []commandSpec{
@@ -536,6 +540,10 @@ func (n *Node) receiveMigrateAck(ack MigrateAck) {
 		return
 	}
 	mig.timer.Stop()
+	if ack.IOErr != "" {
+		n.finishMigration(mig, resp.Err(ack.IOErr))
+		return
+	}
 	reply, moved := resp.OK, mig.keys
 	if ack.Err != "" {
 		reply, moved = resp.Err(errMigrateTargetSaid+ack.Err), nil

@@ -24,10 +24,10 @@ import (
 // when another failed, as Redis does. Any redis-server, or another
 // `syslab serve cache`, can be the target: DUMP payloads are Redis 7.0's.
 //
-// A connection or I/O failure sends no ack: the node answers IOERR at its
-// timeout and keeps its keys (Redis answers a failed connect at once; the
-// keys stay there too). Connections are not cached between MIGRATEs
-// (INFO's migrate_cached_sockets stays 0).
+// A connection or I/O failure is acked at once with Redis's IOERR reply
+// for it, and the source keeps its keys; keys the target had restored by
+// then exist on both, as with Redis. Connections are not cached between
+// MIGRATEs (INFO's migrate_cached_sockets stays 0).
 
 // migrateTransfersMax bounds the transfers to RESP targets in flight; a
 // request beyond it gets no ack, and its MIGRATE answers IOERR at its
@@ -59,24 +59,34 @@ func (s *Server) routeUnroutable(to node.ID, msg node.Message) bool {
 		ack, err := migrateOverRESP(string(to), req)
 		if err != nil {
 			s.logf("cache server: MIGRATE to %s: %v", to, err)
-			return
 		}
 		s.rt.Handle(to, ack) // false once the node stops: nobody waits then
 	}()
 	return true
 }
 
+// Redis's replies when MIGRATE's socket fails.
+const (
+	replyMigrateConnecting = "IOERR error or timeout connecting to the client"
+	replyMigrateWriting    = "IOERR error or timeout writing to target instance"
+	replyMigrateReading    = "IOERR error or timeout reading to target instance"
+)
+
 // migrateOverRESP sends req's keys to the RESP server at addr and returns
-// the ack, or an error when the connection failed.
+// the ack; a connection failure is also returned as err, for the log.
 func migrateOverRESP(addr string, req cache.MigrateRequest) (cache.MigrateAck, error) {
 	ack := cache.MigrateAck{Incarnation: req.Incarnation, Attempt: req.Attempt}
 	timeout := req.Timeout
 	if timeout <= 0 {
 		timeout = time.Second // MIGRATE's own default for a timeout of 0
 	}
+	failed := func(reply string, err error) (cache.MigrateAck, error) {
+		ack.IOErr = reply
+		return ack, err
+	}
 	conn, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
-		return ack, err
+		return failed(replyMigrateConnecting, err)
 	}
 	defer conn.Close()
 
@@ -95,13 +105,13 @@ func migrateOverRESP(addr string, req cache.MigrateRequest) (cache.MigrateAck, e
 	out = resp.AppendCommand(out, []byte("SELECT"), []byte(strconv.Itoa(req.DB)))
 	r := resp.NewReader(bufio.NewReader(conn))
 	if err := writeWithin(conn, out, timeout); err != nil {
-		return ack, err
+		return failed(replyMigrateWriting, err)
 	}
 	for range preamble {
 		conn.SetDeadline(time.Now().Add(timeout))
 		v, err := r.ReadReply()
 		if err != nil {
-			return ack, err
+			return failed(replyMigrateReading, err)
 		}
 		if v.Kind == resp.Error {
 			ack.Err = string(v.Str) // nothing was restored
@@ -119,14 +129,14 @@ func migrateOverRESP(addr string, req cache.MigrateRequest) (cache.MigrateAck, e
 		}
 	}
 	if err := writeWithin(conn, out, timeout); err != nil {
-		return ack, err
+		return failed(replyMigrateWriting, err)
 	}
 	restored := make([]bool, len(req.Keys))
 	for i := range req.Keys {
 		conn.SetDeadline(time.Now().Add(timeout))
 		v, err := r.ReadReply()
 		if err != nil {
-			return ack, err
+			return failed(replyMigrateReading, err)
 		}
 		if v.Kind == resp.Error {
 			if ack.Err == "" {
