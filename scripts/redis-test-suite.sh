@@ -42,6 +42,9 @@ if [[ ${#UNITS[@]} -eq 0 ]]; then
 		unit/multi unit/pubsub unit/tracking unit/info-command unit/introspection
 		unit/introspection-2 unit/protocol unit/quit unit/dump unit/bitops unit/bitfield
 		unit/hyperloglog unit/sort unit/other unit/pause unit/lazyfree unit/querybuf)
+	if [[ -n ${SPAWN:-} ]]; then # the files only a spawned server can run
+		UNITS+=(unit/info unit/auth unit/maxmemory)
+	fi
 fi
 # The tags the harness should leave out: what needs a second server, a
 # replica, DEBUG commands we do not have, or configs we do not take.
