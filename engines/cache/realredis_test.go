@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"syslab/engines/cache/resp"
+	"syslab/internal/realredis"
 )
 
 // The one harness for comparing the node with a real redis-server 7.0.
@@ -90,14 +90,7 @@ func startRedisServerIn(t *testing.T, dir string, extra ...string) *redisServer 
 // loudly (fails it under CI=true) when it is not installed.
 func requireRedisServer(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not on PATH; CI must install it (apt-get install redis-server)")
-		}
-		t.Skip("SKIPPED: redis-server is not on PATH, so this comparison with real Redis did not run")
-	}
-	return path
+	return realredis.Require(t)
 }
 
 // dialRaw opens a connection closed when the test ends.

@@ -15,9 +15,9 @@ import (
 // startTimeout bounds the wait for a started redis-server to accept.
 const startTimeout = 10 * time.Second
 
-// StartTCP starts a redis-server on a free loopback port, without
-// persistence, stopped when the test ends, and returns its address.
-func StartTCP(t testing.TB) string {
+// Require returns the path of redis-server, or skips the test loudly
+// (fails it under CI=true) when it is not installed.
+func Require(t testing.TB) string {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -26,6 +26,14 @@ func StartTCP(t testing.TB) string {
 		}
 		t.Skip("SKIPPED: redis-server is not on PATH, so this test against real Redis did not run")
 	}
+	return path
+}
+
+// StartTCP starts a redis-server on a free loopback port, without
+// persistence, stopped when the test ends, and returns its address.
+func StartTCP(t testing.TB) string {
+	t.Helper()
+	path := Require(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

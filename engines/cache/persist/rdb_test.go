@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"syslab/internal/realredis"
 )
 
 func TestCRC64CheckValue(t *testing.T) {
@@ -319,14 +321,9 @@ func FuzzLoadRDB(f *testing.F) {
 // realredis_test.go is the full harness; this package cannot import it.
 func realRedis(t *testing.T, dir, dbfilename string) func(args ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server not on PATH; CI must install it")
-		}
-		t.Skip("SKIPPING: redis-server not on PATH, so the RDB compatibility with real Redis is not checked")
-	}
+	path := realredis.Require(t)
 	socket := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command("redis-server", "--port", "0", "--unixsocket", socket, "--dir", dir, "--dbfilename", dbfilename,
+	cmd := exec.Command(path, "--port", "0", "--unixsocket", socket, "--dir", dir, "--dbfilename", dbfilename,
 		"--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis.log"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
