@@ -56,4 +56,8 @@ func TestSimAppendOnlySwitchedAtRuntime(t *testing.T) {
 		t.Fatalf("the abandoned rewrite changed the manifest: %+v", m2)
 	}
 	h.expect("SET still 1", `"OK"`) // writes are not refused with the AOF off
+	// The everysec timer armed while the AOF was on keeps ticking: with
+	// no AOF it must find nothing to sync (it once dereferenced nil).
+	h.w.Run(h.w.Now() + 3*time.Second)
+	h.expect("GET still", `"1"`)
 }

@@ -664,12 +664,18 @@ func (n *Node) activeRehash() {
 const everysecInterval = time.Second
 
 func (n *Node) everysecSync() {
-	if n.aofErr != nil {
+	switch {
+	case n.aof == nil:
+		// Turned off (CONFIG SET appendonly no): nothing to sync; the
+		// timer stays armed for when it is turned on again.
+	case n.aofErr != nil:
 		n.retryAOF()
-	} else if err := n.aof.Flush(); err != nil {
-		n.noteAOFError(err)
-	} else if err := n.aof.Sync(); err != nil {
-		n.noteAOFError(err)
+	default:
+		if err := n.aof.Flush(); err != nil {
+			n.noteAOFError(err)
+		} else if err := n.aof.Sync(); err != nil {
+			n.noteAOFError(err)
+		}
 	}
 	n.env.After(everysecInterval, n.everysecSync)
 }
