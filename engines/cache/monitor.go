@@ -98,7 +98,8 @@ func hiddenFromMonitors(spec *commandSpec, args [][]byte) bool {
 }
 
 // redacted is the range of args a monitor must not see: AUTH's user
-// and password, HELLO's AUTH user and password; empty when none.
+// and password, HELLO's AUTH user and password, MIGRATE's AUTH password and
+// AUTH2 user and password; empty when none.
 func redacted(spec *commandSpec, args [][]byte) (from, to int) {
 	switch spec.name {
 	case "auth":
@@ -106,6 +107,17 @@ func redacted(spec *commandSpec, args [][]byte) (from, to int) {
 	case "hello":
 		for i := 2; i+2 < len(args); i++ {
 			if bytes.EqualFold(args[i], []byte("auth")) {
+				return i + 1, i + 3
+			}
+		}
+	case "migrate": // AUTH password, AUTH2 username password; KEYS ends the options
+		for i := 6; i < len(args); i++ {
+			switch {
+			case bytes.EqualFold(args[i], []byte("keys")):
+				return 0, 0
+			case bytes.EqualFold(args[i], []byte("auth")) && i+1 < len(args):
+				return i + 1, i + 2
+			case bytes.EqualFold(args[i], []byte("auth2")) && i+2 < len(args):
 				return i + 1, i + 3
 			}
 		}

@@ -18,6 +18,9 @@ func TestMonitorStreamAgreesWithRedis(t *testing.T) {
 		"MULTI", "SET t 1", "INCR t", "EXEC",
 		"CONFIG SET maxmemory-samples 5", "CONFIG GET maxmemory-samples", "CLIENT LIST", "CLIENT SETNAME me", "CLIENT GETNAME",
 		"DEBUG SLEEP 0", "NOSUCHCOMMAND", "GET", "LPUSH k x", "PING",
+		// Nothing listens on port 1: each MIGRATE fails, after its line.
+		"MIGRATE 127.0.0.1 1 mkey 0 10 AUTH pw", "MIGRATE 127.0.0.1 1 mkey 0 10 COPY AUTH2 user pw",
+		`MIGRATE 127.0.0.1 1 "" 0 10 KEYS auth mkey2`,
 	}
 	stamp := regexp.MustCompile(`^\d+\.\d{6} \[(\d+) [^\]]*\]`)
 	mask := func(line string) string {
