@@ -27,8 +27,10 @@ set_directive() {
 	save) # the first save line replaces the defaults, later ones add rules, "" clears
 		if [[ -z $value || -z ${conf[save]:-} ]]; then conf[save]=$value; else conf[save]+=" $value"; fi ;;
 	port | bind | dir | appendonly | appendfsync | requirepass | maxmemory | \
-		maxmemory-policy | notify-keyspace-events | io-threads)
+		maxmemory-policy | notify-keyspace-events | io-threads | replicaof | \
+		masterauth | masteruser)
 		conf[$name]=$value ;;
+	slaveof) conf[replicaof]=$value ;;
 	*) ignored+=("$name") ;;
 	esac
 }
@@ -48,7 +50,8 @@ done
 bind=${conf[bind]:-127.0.0.1}
 bind=${bind%% *} # the first address: we listen on one
 flags=(--addr "$bind:${conf[port]:-6379}" --dir "${conf[dir]:-.}")
-for name in appendonly appendfsync save requirepass maxmemory maxmemory-policy notify-keyspace-events io-threads; do
+for name in appendonly appendfsync save requirepass maxmemory maxmemory-policy notify-keyspace-events io-threads \
+	replicaof masterauth masteruser; do
 	if [[ -v conf[$name] ]]; then flags+=("--$name" "${conf[$name]}"); fi
 done
 

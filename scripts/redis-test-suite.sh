@@ -48,7 +48,7 @@ if [[ ${#UNITS[@]} -eq 0 ]]; then
 fi
 # The tags the harness should leave out: what needs a second server, a
 # replica, DEBUG commands we do not have, or configs we do not take.
-EXCLUDED_TAGS="-needs:repl -needs:debug -needs:pfdebug -needs:config-maxmemory -needs:save -needs:other-server"
+EXCLUDED_TAGS="-needs:debug -needs:pfdebug -needs:config-maxmemory -needs:save -needs:other-server"
 
 say() { echo "redis-test-suite: $*" >&2; }
 command -v tclsh >/dev/null || { say "tclsh not found (Debian: apt-get install tcl)"; exit 1; }

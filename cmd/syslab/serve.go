@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"syslab/engines/cache"
 	"syslab/engines/cache/cluster"
 	"syslab/engines/cache/server"
+	"syslab/node"
 )
 
 var serveCommand = command{
@@ -74,6 +77,9 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	maxMemoryPolicy := fs.String("maxmemory-policy", cache.PolicyNoEviction, "what goes when over --maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl")
 	notifyEvents := fs.String("notify-keyspace-events", "", "keyspace notification classes in Redis's letters (\"KEA\", \"Ex\"); \"\" for none")
 	ioThreads := fs.Int("io-threads", 1, "event loops serving connections (Redis's io-threads): each reads, parses and writes for its share on its own thread; commands still run one at a time")
+	replicaOf := fs.String("replicaof", "", "follow the master at `\"<host> <port>\"` from start (redis-server, or another syslab server), as REPLICAOF does; \"\" for a master")
+	masterAuth := fs.String("masterauth", "", "`password` this replica gives its master (AUTH); empty: none")
+	masterUser := fs.String("masteruser", "", "`user` name this replica gives its master with --masterauth; empty: the default user")
 	gcPercent := fs.Int("gogc", -1, fmt.Sprintf("Go garbage collector target `percent` (GOGC), raised while the live heap is small to leave at least %d MiB between collections; -1 = %d; a GOGC environment variable wins and turns the raising off", gcHeadroomMinBytes>>20, serveGCPercentDefault))
 	clusterFlags := addClusterServeFlags(fs)
 	obs := addObserveFlags(fs, "syslab.cache")
@@ -108,6 +114,8 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 			MaxMemoryPolicy: *maxMemoryPolicy,
 
 			NotifyKeyspaceEvents: *notifyEvents,
+			MasterAuth:           *masterAuth,
+			MasterUser:           *masterUser,
 		},
 		Log:       stderr,
 		IOThreads: *ioThreads,
@@ -133,6 +141,13 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 			BusID: busNodeID,
 		}
 	}
+	if *replicaOf != "" {
+		master, err := parseReplicaOf(*replicaOf)
+		if err != nil {
+			return err
+		}
+		cfg.Cache.ReplicaOf = master
+	}
 	if err := cfg.Cache.Validate(); err != nil {
 		return usagef("%v", err)
 	}
@@ -156,6 +171,20 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 		err = nil // SIGINT or SIGTERM: a clean shutdown
 	}
 	return errors.Join(err, stopObserving())
+}
+
+// parseReplicaOf reads --replicaof "<host> <port>" (redis.conf's spelling)
+// into the master's name on a standalone server, "host:port".
+func parseReplicaOf(value string) (node.ID, error) {
+	fields := strings.Fields(value)
+	if len(fields) != 2 {
+		return "", usagef("invalid value %q for --replicaof: want \"<host> <port>\"", value)
+	}
+	port, err := strconv.Atoi(fields[1])
+	if err != nil || port < 1 || port > 65535 {
+		return "", usagef("invalid value %q for --replicaof: the port must be 1 to 65535", value)
+	}
+	return node.ID(net.JoinHostPort(fields[0], strconv.Itoa(port))), nil
 }
 
 // parseYesNo reads a boolean the way redis.conf spells it.

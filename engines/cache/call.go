@@ -59,6 +59,9 @@ type session struct {
 	authenticated bool
 	// monitoring: the client asked for MONITOR (monitor.go).
 	monitoring bool
+	// replica: what REPLCONF said, and whether the connection is a
+	// replica now (replication_handshake.go).
+	replica replicaSession
 }
 
 // lookup returns the live entry for key in the call's database.
@@ -118,6 +121,13 @@ func (c *call) countLookup(key []byte, e *entry) *entry {
 func (c *call) propagate(args ...[]byte) {
 	c.node.dirty++
 	c.node.propagate(c.dbIndex, args...)
+}
+
+// propagateTo sends a command that changed no key to some of the
+// propagation targets (PUBLISH to the replicas); it is not counted as a
+// change.
+func (c *call) propagateTo(targets propagateTargets, args ...[]byte) {
+	c.node.propagateTo(targets, c.dbIndex, args...)
 }
 
 // replyLater is what a command returns when it answers later, with

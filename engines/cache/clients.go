@@ -45,6 +45,9 @@ type clientKillState struct {
 	// killAfterReply is set when a client killed itself: handle drops it
 	// after sending the reply.
 	killAfterReply bool
+	// silenceReply is set by a command whose reply Redis never writes
+	// (REPLCONF ACK, SYNC): handle marks it answered but silent.
+	silenceReply bool
 }
 
 // clientMeta is what CLIENT LIST reports about a session beyond its
@@ -75,7 +78,7 @@ func (n *Node) replySilenced(client node.ID) bool {
 	switch {
 	case s == nil:
 		return false
-	case s.meta.repliesOff:
+	case s.meta.repliesOff, s.replica.active:
 		return true
 	case s.meta.repliesToSkip > 0:
 		s.meta.repliesToSkip--
@@ -137,10 +140,13 @@ func (s *session) addr() string {
 }
 
 // clientType is Redis's getClientType: a connection's class for CLIENT
-// KILL TYPE and CLIENT LIST TYPE. Replication here runs over node
-// messages, not client sessions, so no session is ever a master or a
-// replica.
+// KILL TYPE and CLIENT LIST TYPE. A replica that connected as a client
+// (SYNC, PSYNC) is one; this node's own link to its master is not a
+// session, so none is ever "master".
 func (s *session) clientType() string {
+	if s.replica.active {
+		return "replica"
+	}
 	if s.pubsub.subscribed() {
 		return "pubsub"
 	}
@@ -286,6 +292,7 @@ func (n *Node) clientFlags(s *session) string {
 		}
 	}
 	add(s.monitoring, 'O')
+	add(s.replica.active, 'S')
 	add(s.pubsub.subscribed(), 'P')
 	add(s.multi != nil, 'x')
 	add(n.blocking.blocked[s.client] != nil || n.pause.heldByClient[s.client] > 0, 'b')

@@ -1657,6 +1657,15 @@ var commandDocTable = map[string]*commandDoc{
 			}},
 		},
 	},
+	"psync": {
+		summary: "Ask a master for its replication stream from an offset (replicas send it).", since: "2.8.0", group: "server",
+		arity: -3, flags: []string{"admin", "noscript", "no_async_loading", "no_multi"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
+		args: []docArg{
+			{name: "replicationid", typ: "string"},
+			{name: "offset", typ: "integer"},
+		},
+	},
 	"pttl": {
 		summary: "Tell a key's remaining time to live in milliseconds.", since: "2.6.0", group: "generic",
 		arity: 2, flags: []string{"readonly", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,
@@ -1772,6 +1781,11 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "key", typ: "key", keySpecIndex: 0},
 			{name: "newkey", typ: "key", keySpecIndex: 1},
 		},
+	},
+	"replconf": {
+		summary: "Tell a master about a replica's port, capabilities and applied offset.", since: "3.0.0", group: "server",
+		arity: -1, flags: []string{"admin", "noscript", "loading", "stale", "allow_busy"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
 	},
 	"replicaof": {
 		summary: "Follow a master, or stop following one.", since: "5.0.0", group: "server",
@@ -2257,6 +2271,11 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "index1", typ: "integer"},
 			{name: "index2", typ: "integer"},
 		},
+	},
+	"sync": {
+		summary: "Ask a master for a full copy of its data, then its stream (the pre-2.8 form of PSYNC).", since: "1.0.0", group: "server",
+		arity: 1, flags: []string{"admin", "noscript", "no_async_loading", "no_multi"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@admin", "@slow", "@dangerous"},
 	},
 	"time": {
 		summary: "Return the server's clock.", since: "2.6.0", group: "server",

@@ -73,7 +73,8 @@ type Config struct {
 	// ("KEA", "Kx", …); "" (the default) publishes none.
 	NotifyKeyspaceEvents string
 
-	// ReplicaOf makes the node a replica of that node (replicaof), which
+	// ReplicaOf makes the node a replica of that node (replicaof; on a
+	// standalone server "host:port", see PeersByAddress), which
 	// it follows from start; "" means a master.
 	ReplicaOf node.ID
 	// ReplBacklogSizeBytes is repl-backlog-size: how much of its
@@ -90,6 +91,18 @@ type Config struct {
 	MinReplicasToWrite int
 	// MinReplicasMaxLagSeconds is min-replicas-max-lag; 0 means 10.
 	MinReplicasMaxLagSeconds int
+	// ReplPingReplicaPeriodSeconds is repl-ping-replica-period: how often
+	// a master with replicas puts a PING into its stream; 0 means 10.
+	ReplPingReplicaPeriodSeconds int
+	// MasterUser and MasterAuth are masteruser and masterauth: the login a
+	// replica gives a master it reaches over a socket ("" for none).
+	MasterUser, MasterAuth string
+	// ReplicaNoStaleData is replica-serve-stale-data no: a replica whose
+	// link is down answers MASTERDOWN instead of serving its data.
+	ReplicaNoStaleData bool
+	// ReplicaWritable is replica-read-only no: a replica takes writes from
+	// its own clients (replication_writable.go).
+	ReplicaWritable bool
 	// limits are the collection encoding thresholds (encoding.go): not
 	// part of a scenario's configuration; Redis's defaults at start, then
 	// CONFIG SET.
@@ -165,8 +178,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("cache config: maxmemory-policy %q: must be one of %s", c.MaxMemoryPolicy, strings.Join(maxMemoryPolicies, ", "))
 	}
 	if c.ReplicaOf != "" {
-		if err := node.ValidName(string(c.ReplicaOf)); err != nil {
-			return fmt.Errorf("cache config: replicaof: %v", err)
+		// A node's name, or a standalone server's master "host:port".
+		if _, _, isAddr := splitHostPort(c.ReplicaOf); !isAddr {
+			if err := node.ValidName(string(c.ReplicaOf)); err != nil {
+				return fmt.Errorf("cache config: replicaof: %v", err)
+			}
 		}
 	}
 	if c.ReplBacklogSizeBytes < 0 || c.ReplBacklogSizeBytes > replBacklogBytesMax {
@@ -174,6 +190,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReplTimeout < 0 {
 		return fmt.Errorf("cache config: repl-timeout %s: must not be negative (0 means 60s)", c.ReplTimeout)
+	}
+	if c.ReplPingReplicaPeriodSeconds < 0 {
+		return fmt.Errorf("cache config: repl-ping-replica-period %d: must not be negative (0 means %d)", c.ReplPingReplicaPeriodSeconds, defaultReplPingReplicaPeriodSeconds)
 	}
 	if c.MinReplicasToWrite < 0 || c.MinReplicasMaxLagSeconds < 0 {
 		return fmt.Errorf("cache config: min-replicas-to-write %d, min-replicas-max-lag %d: must not be negative", c.MinReplicasToWrite, c.MinReplicasMaxLagSeconds)
@@ -227,6 +246,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MinReplicasMaxLagSeconds == 0 {
 		c.MinReplicasMaxLagSeconds = defaultMinReplicasMaxLagSeconds
+	}
+	if c.ReplPingReplicaPeriodSeconds == 0 {
+		c.ReplPingReplicaPeriodSeconds = defaultReplPingReplicaPeriodSeconds
 	}
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
@@ -28,10 +29,15 @@ type configParam struct {
 // intConfigParam is a parameter holding 0..INT_MAX, worded as Redis's
 // createIntConfig parameters are.
 func intConfigParam(field func(n *Node) *int) configParam {
+	return intConfigParamFrom(0, field)
+}
+
+// intConfigParamFrom is intConfigParam for least..INT_MAX.
+func intConfigParamFrom(least int64, field func(n *Node) *int) configParam {
 	return configParam{
 		get: func(n *Node) string { return strconv.Itoa(*field(n)) },
 		set: func(n *Node, v string) (string, bool) {
-			i, reason, ok := parseIntConfig(v, 0)
+			i, reason, ok := parseIntConfig(v, least)
 			if ok {
 				*field(n) = i
 			}
@@ -84,18 +90,35 @@ var configParams = map[string]configParam{
 			return "argument(s) must be one of the following: " + strings.Join(maxmemoryPolicies, ", "), false
 		},
 	},
-	"maxmemory-samples": {
-		get: func(n *Node) string { return strconv.Itoa(n.cfg.MaxMemorySamples) },
+	"maxmemory-samples":     intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.MaxMemorySamples }),
+	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
+	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
+	// Redis's minimum for repl-ping-replica-period is 1; its other name is
+	// repl-ping-slave-period.
+	"repl-ping-replica-period": replPingPeriodParam,
+	"repl-ping-slave-period":   replPingPeriodParam,
+	"repl-timeout": {
+		get: func(n *Node) string { return strconv.Itoa(int(n.cfg.ReplTimeout / time.Second)) },
 		set: func(n *Node, v string) (string, bool) {
 			i, reason, ok := parseIntConfig(v, 1)
 			if ok {
-				n.cfg.MaxMemorySamples = i
+				n.cfg.ReplTimeout = time.Duration(i) * time.Second
 			}
 			return reason, ok
 		},
 	},
-	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
-	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
+	"replica-read-only":        replicaReadOnlyParam,
+	"slave-read-only":          replicaReadOnlyParam,
+	"replica-serve-stale-data": staleDataParam,
+	"slave-serve-stale-data":   staleDataParam,
+	"masterauth": {
+		get: func(n *Node) string { return n.cfg.MasterAuth },
+		set: func(n *Node, v string) (string, bool) { n.cfg.MasterAuth = v; return "", true }, // used from the next connection to the master
+	},
+	"masteruser": {
+		get: func(n *Node) string { return n.cfg.MasterUser },
+		set: func(n *Node, v string) (string, bool) { n.cfg.MasterUser = v; return "", true },
+	},
 	"tracking-table-max-keys": {
 		get: func(n *Node) string { return strconv.FormatInt(n.tracking.maxKeys, 10) },
 		set: func(n *Node, v string) (string, bool) {
@@ -147,17 +170,8 @@ var configParams = map[string]configParam{
 			return "", true
 		},
 	},
-	"aof-use-rdb-preamble": {
-		get: func(n *Node) string { return yesNo(!n.cfg.AOFNoRDBPreamble) },
-		set: func(n *Node, v string) (string, bool) {
-			on, ok := parseYesNo(v)
-			if !ok {
-				return "argument must be 'yes' or 'no'", false
-			}
-			n.cfg.AOFNoRDBPreamble = !on // read by the next rewrite
-			return "", true
-		},
-	},
+	// Read by the next rewrite.
+	"aof-use-rdb-preamble": negatedYesNoParam(func(n *Node) *bool { return &n.cfg.AOFNoRDBPreamble }),
 	"auto-aof-rewrite-percentage": {
 		get: func(n *Node) string { return strconv.Itoa(max(n.cfg.AutoAOFRewritePercentage, 0)) },
 		set: func(n *Node, v string) (string, bool) {
@@ -235,6 +249,29 @@ var configParams = map[string]configParam{
 		set: func(*Node, string) (string, bool) { return "can't set protected config", false },
 	},
 }
+
+// negatedYesNoParam is a yes/no parameter whose default is yes, kept in
+// Config as its negation so the zero Config means Redis's default.
+func negatedYesNoParam(field func(n *Node) *bool) configParam {
+	return configParam{
+		get: func(n *Node) string { return yesNo(!*field(n)) },
+		set: func(n *Node, v string) (string, bool) {
+			on, ok := parseYesNo(v)
+			if !ok {
+				return "argument must be 'yes' or 'no'", false
+			}
+			*field(n) = !on
+			return "", true
+		},
+	}
+}
+
+var (
+	replicaReadOnlyParam = negatedYesNoParam(func(n *Node) *bool { return &n.cfg.ReplicaWritable })
+	staleDataParam       = negatedYesNoParam(func(n *Node) *bool { return &n.cfg.ReplicaNoStaleData })
+)
+
+var replPingPeriodParam = intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.ReplPingReplicaPeriodSeconds })
 
 func yesNo(b bool) string {
 	if b {
@@ -403,8 +440,14 @@ func configSet(c *call) resp.Value {
 	}
 	if seen["maxmemory"] && !c.node.isReplica() {
 		// A limit below the memory in use evicts at once, as Redis's
-		// updateMaxmemory does, not only before the next command.
-		c.node.performEvictions()
+		// updateMaxmemory does, not only before the next command —
+		// except inside EXEC, whose commands run as one: there Redis's
+		// eviction timer fires after the transaction.
+		if c.node.exec == nil {
+			c.node.performEvictions()
+		} else {
+			c.node.env.After(0, c.node.evictAfterTransaction)
+		}
 	}
 	return resp.OK
 }

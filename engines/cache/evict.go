@@ -274,6 +274,17 @@ func (n *Node) pickVictim() (dbIndex int, key string, ok bool) {
 	}
 }
 
+// evictAfterTransaction evicts down to a maxmemory lowered inside EXEC,
+// once the transaction is over, and logs the DELs.
+func (n *Node) evictAfterTransaction() {
+	if n.stopped() || n.isReplica() {
+		return
+	}
+	n.performEvictions()
+	_ = n.writeAOF() // a failure is noted and retried by cron
+	n.flushStream()
+}
+
 // performEvictions evicts keys until the dataset fits in maxmemory, and
 // reports whether it does (true also when there is no limit).
 func (n *Node) performEvictions() bool {

@@ -76,8 +76,12 @@ type watcher struct {
 
 // execState is the transaction EXEC is running.
 type execState struct {
-	// multiLogged is set once MULTI went to the AOF (before the first write).
+	// multiLogged is set once MULTI went to the AOF and the stream. As in
+	// Redis 7.0, a transaction that propagates one command alone is not
+	// wrapped (one command is atomic anyway): the first write is held
+	// until a second one opens the MULTI, or EXEC logs it by itself.
 	multiLogged bool
+	held        *heldWrite
 	// lastDB is the database of the last logged write, so EXEC is logged
 	// without a SELECT in front of it.
 	lastDB int
@@ -151,6 +155,13 @@ func discardCommand(c *call) resp.Value {
 	return resp.OK
 }
 
+// heldWrite is a transaction's first propagated write, not logged yet.
+type heldWrite struct {
+	dbIndex int
+	args    [][]byte
+	targets propagateTargets
+}
+
 // endTransaction drops the queue and every WATCH, as EXEC and DISCARD do.
 func (n *Node) endTransaction(client node.ID) {
 	if s := n.sessions[client]; s != nil {
@@ -195,11 +206,20 @@ func execCommand(c *call) resp.Value {
 			return resp.Err("EXECABORT Transaction discarded because of: " + string(refusal.Str))
 		}
 	}
+	for _, q := range m.commands {
+		if refusal, refused := n.refuseStale(q.spec, q.args); refused { // replication.go
+			n.endTransaction(c.client)
+			return resp.Err("EXECABORT Transaction discarded because of: " + string(refusal.Str))
+		}
+	}
 	n.endTransaction(c.client) // unwatch before running: our own writes must not dirty us
 	n.exec = &execState{}
 	replies := make([]resp.Value, len(m.commands))
 	for i, q := range m.commands {
 		replies[i] = n.call(c.client, c.seq, q.spec, q.args)
+	}
+	if h := n.exec.held; h != nil {
+		n.appendPropagated(h.targets, h.dbIndex, h.args...)
 	}
 	if n.exec.multiLogged {
 		n.propagate(n.exec.lastDB, cmdExec)

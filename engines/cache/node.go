@@ -2,6 +2,7 @@ package cache
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"syslab/engines/cache/cluster"
@@ -320,7 +321,8 @@ func (n *Node) handle(client node.ID, seq uint64, args [][]byte) {
 	more, after := n.moreReplies, n.afterReply
 	n.moreReplies, n.afterReply = nil, nil
 	if v.Kind != 0 {
-		silent := n.replySilenced(client)
+		silent := n.replySilenced(client) || n.silenceReply
+		n.silenceReply = false
 		n.sendReply(client, Reply{Seq: seq, Value: v, More: more, Protocol: n.protocolOf(client), Silent: silent})
 		if silent && v.Kind == resp.Push {
 			// Pub/Sub confirmations are pushes: CLIENT REPLY OFF does not
@@ -415,6 +417,10 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 			return n.reject(s, spec, args, refusal)
 		}
 	}
+	if refusal, refused := n.refuseStale(spec, args); refused { // replication.go
+		s.flagTransaction()
+		return n.reject(s, spec, args, refusal)
+	}
 	if n.paused() && n.pausedFor(s, spec) {
 		// Where Redis postpones a client: after the refusals above,
 		// before MULTI queues (pause.go).
@@ -470,6 +476,9 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 			c.db.reaccount(key) // collections change size in place
 			n.keyModified(c.dbIndex, key)
 		}
+		if n.repl.link != nil { // a writable replica (replica-read-only no)
+			n.rememberReplicaWrites(c, keys)
+		}
 	}
 	n.commandDone(c, spec, reply)
 	n.current = nil
@@ -521,31 +530,65 @@ func (n *Node) selectDB(c *call, dbIndex int) {
 	c.session.dbIndex = dbIndex
 }
 
+// propagateTargets say where a propagated command goes (Redis's
+// PROPAGATE_AOF and PROPAGATE_REPL).
+type propagateTargets uint8
+
+const (
+	toAOF propagateTargets = 1 << iota
+	toReplicas
+	toBoth = toAOF | toReplicas
+)
+
 // propagate buffers a write for the AOF and the replication stream;
 // nothing happens with both off or while loading (the AOF is opened after
 // loading).
 func (n *Node) propagate(dbIndex int, args ...[]byte) {
-	stream := n.feedingStream()
-	if n.aof == nil && !stream {
-		return
-	}
-	if n.exec != nil {
-		// Inside EXEC: open the transaction in the log before its first
-		// write, so a crash mid-way leaves a MULTI the loader drops.
-		if !n.exec.multiLogged {
-			n.appendPropagated(stream, dbIndex, cmdMulti)
-			n.exec.multiLogged = true
-		}
-		n.exec.lastDB = dbIndex
-	}
-	n.appendPropagated(stream, dbIndex, args...)
+	n.propagateTo(toBoth, dbIndex, args...)
 }
 
-func (n *Node) appendPropagated(stream bool, dbIndex int, args ...[]byte) {
-	if n.aof != nil {
+// propagateTo is propagate to some of the targets: PUBLISH goes to
+// replicas only.
+func (n *Node) propagateTo(targets propagateTargets, dbIndex int, args ...[]byte) {
+	if n.aof == nil && !n.feedingStream() {
+		return
+	}
+	if e := n.exec; e != nil {
+		// Inside EXEC: hold the first write; the second opens the
+		// transaction in the log, so a log cut mid-way ends in a MULTI
+		// the loader drops (see execState).
+		switch {
+		case e.multiLogged:
+		case e.held == nil:
+			e.held = &heldWrite{dbIndex: dbIndex, args: cloneArgs(args), targets: targets}
+			e.lastDB = dbIndex
+			return
+		default:
+			n.appendPropagated(toBoth, e.held.dbIndex, cmdMulti)
+			n.appendPropagated(e.held.targets, e.held.dbIndex, e.held.args...)
+			e.held, e.multiLogged = nil, true
+		}
+		e.lastDB = dbIndex
+	}
+	n.appendPropagated(targets, dbIndex, args...)
+}
+
+// cloneArgs deep-copies a propagated command kept past its call: a
+// command may build its propagated arguments in scratch space the next
+// one reuses.
+func cloneArgs(args [][]byte) [][]byte {
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		out[i] = slices.Clone(a)
+	}
+	return out
+}
+
+func (n *Node) appendPropagated(targets propagateTargets, dbIndex int, args ...[]byte) {
+	if n.aof != nil && targets&toAOF != 0 {
 		n.aof.Append(dbIndex, args...)
 	}
-	if stream {
+	if targets&toReplicas != 0 && n.feedingStream() {
 		n.feedStream(dbIndex, args) // replication.go
 	}
 }

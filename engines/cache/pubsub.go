@@ -247,6 +247,11 @@ func (n *Node) unsubscribeAll(s *session, confirm bool) {
 }
 
 func publishCommand(c *call) resp.Value {
+	if c.node.cluster == nil {
+		// Replicas deliver it to their own subscribers, as Redis's do; a
+		// cluster spreads it over its bus instead.
+		c.propagateTo(toReplicas, c.args...)
+	}
 	return resp.Int(int64(c.node.publish(c.args[1], c.args[2])))
 }
 

@@ -31,6 +31,18 @@ package cache
 //     Redis it is built at once rather than by a forked child (the sim
 //     charges the node CPU time for it, see cost.go).
 //
+// # Over a socket
+//
+// A standalone server has no node bus: REPLICAOF host port names its
+// master "host:port" (Config.PeersByAddress), and the server adapter
+// carries the same messages over Redis's own protocol — it connects,
+// sends PING, AUTH, REPLCONF and PSYNC, reads +FULLRESYNC and the RDB or
+// +CONTINUE, then the stream, and writes our acks as REPLCONF ACK — so the
+// master may be redis-server or another syslab server. When that
+// connection fails the adapter says so (ReplLinkBroken) and the replica
+// tries again a second later, as Redis reconnects from its cron. Replicas
+// that connect to us as clients are served by replication_handshake.go.
+//
 // # Breaks, detected by offsets
 //
 // The network may drop, delay, duplicate and reorder messages, and nothing
@@ -45,16 +57,20 @@ package cache
 // attempt number the answers echo, so a late answer to an old attempt is
 // never mistaken for the current one.
 //
-// Replicas ack their offset (REPLCONF ACK) every second and when the master
-// asks (REPLCONF GETACK, sent by WAIT). WAIT numreplicas timeout answers,
-// from those acks, how many replicas have the client's last write.
-// Replication is asynchronous: a master acknowledges a write before any
-// replica has it, so a master crash can lose acknowledged writes; WAIT
-// narrows that window, it does not make the system strongly consistent.
+// Replicas ack their offset (REPLCONF ACK) every second and when the
+// master asks: WAIT puts REPLCONF GETACK * into the stream. Every
+// repl-ping-replica-period (10 s) the master also puts a PING there, as
+// Redis does, so a replica on a quiet socket still hears from it. WAIT
+// numreplicas timeout answers, from the acks, how many replicas have the
+// client's last write. Replication is asynchronous: a master acknowledges
+// a write before any replica has it, so a master crash can lose
+// acknowledged writes; WAIT narrows that window, it does not make the
+// system strongly consistent.
 //
 // Not here yet: chained replicas (a replica serving its own replicas),
-// PSYNC after a restart (replid is not persisted), replid2 (a promoted
-// replica serving partial resyncs to its old siblings), failover.
+// replid2 (a promoted replica serving partial resyncs to its old
+// siblings). A replica restarted from its snapshot resumes its master's
+// history (replication_persist.go).
 
 import (
 	"bufio"
@@ -82,6 +98,10 @@ type (
 		ReplID  string
 		Offset  int64
 		Attempt uint64
+		// MasterUser and MasterAuth are masteruser and masterauth: the
+		// login a master reached over a socket asks for (the server
+		// adapter sends AUTH); nodes ignore them.
+		MasterUser, MasterAuth string
 	}
 	// ReplFullResync is +FULLRESYNC replid offset: Chunks RDB chunks
 	// follow, then the stream from Offset.
@@ -90,6 +110,12 @@ type (
 		Offset  int64
 		Attempt uint64
 		Chunks  int
+		// Bytes is the RDB payload's length, which a replica on a socket
+		// gets before it ($<bytes>).
+		Bytes int
+		// Legacy answers a SYNC: on a socket only the payload is written,
+		// without the +FULLRESYNC line.
+		Legacy bool
 	}
 	// ReplRDBChunk is one piece of the full sync's RDB payload.
 	ReplRDBChunk struct {
@@ -116,8 +142,17 @@ type (
 	}
 	// ReplAck is REPLCONF ACK offset, replica to master.
 	ReplAck struct{ Offset int64 }
-	// ReplGetAck is REPLCONF GETACK *, master to replica.
-	ReplGetAck struct{}
+	// ReplDetach, replica to master: this replica stopped following the
+	// master (REPLICAOF NO ONE, or another master), as a closed Redis
+	// replication connection says; the master forgets it at once.
+	ReplDetach struct{}
+	// ReplLinkBroken comes from the server adapter that carries a
+	// replica's link over a socket: the connection of attempt Attempt to
+	// the master failed or closed, for the reason Why.
+	ReplLinkBroken struct {
+		Attempt uint64
+		Why     string
+	}
 )
 
 const (
@@ -127,6 +162,9 @@ const (
 	defaultReplTimeout = 60 * time.Second
 	// defaultMinReplicasMaxLagSeconds is min-replicas-max-lag's default.
 	defaultMinReplicasMaxLagSeconds = 10
+	// defaultReplPingReplicaPeriodSeconds is repl-ping-replica-period's
+	// default: how often a master puts a PING into its stream.
+	defaultReplPingReplicaPeriodSeconds = 10
 	// replCronInterval is how often acks, pings and retries happen (Redis's
 	// replicationCron runs once a second; it pings every
 	// repl-ping-replica-period, 10 s by default — here every second, so a
@@ -161,6 +199,11 @@ type replicaRecord struct {
 	fullOffset int64
 	ackOffset  int64
 	lastAck    time.Time
+	// conn is set for a replica that connected as a client (SYNC, PSYNC);
+	// host and port are where it serves, for INFO.
+	conn bool
+	host string
+	port int
 }
 
 // linkState is where a replica's link to its master is.
@@ -217,6 +260,13 @@ type replState struct {
 	replicas   []*replicaRecord // in the order they attached: slave0, slave1, …
 	waiters    []*waiter
 	link       *replicaLink // non-nil on a replica
+	// lastPingFed is when the master last put a PING into the stream.
+	lastPingFed time.Time
+	// localExpiring are the keys a writable replica's clients gave a TTL,
+	// in the order first written; localExpiringSet indexes them
+	// (replication_writable.go).
+	localExpiring    []localExpiringKey
+	localExpiringSet map[localExpiringKey]bool
 	// fullSyncs, partialOK and partialErr count PSYNCs answered with a
 	// full sync, with a continuation, and those that asked to continue
 	// but could not (INFO stats sync_full, sync_partial_ok, _err).
@@ -263,6 +313,15 @@ func (n *Node) isReplica() bool { return n.repl.link != nil }
 
 // feedingStream reports whether propagated writes go to a stream.
 func (n *Node) feedingStream() bool { return n.repl.backlog != nil && n.repl.link == nil && !n.loading }
+
+// feedStreamRaw buffers a command of the stream's own that belongs to no
+// database (PING, REPLCONF GETACK), as Redis feeds them with dictid -1.
+func (n *Node) feedStreamRaw(args ...[]byte) {
+	if n.repl.backlog == nil || n.repl.link != nil {
+		return
+	}
+	n.repl.pending = resp.AppendCommand(n.repl.pending, args...)
+}
 
 // feedStream buffers one propagated command for the stream.
 func (n *Node) feedStream(dbIndex int, args [][]byte) {
@@ -315,7 +374,7 @@ var (
 // while too few replicas are good (online, acked within
 // min-replicas-max-lag).
 func (n *Node) refuseWrite() (resp.Value, bool) {
-	if n.isReplica() {
+	if n.isReplica() && !n.cfg.ReplicaWritable {
 		return replyReadonly, true
 	}
 	if n.cluster != nil && n.cluster.PausedForFailover() {
@@ -325,6 +384,28 @@ func (n *Node) refuseWrite() (resp.Value, bool) {
 		return replyNoReplicas, true
 	}
 	return resp.Value{}, false
+}
+
+var replyMasterDown = resp.Err("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+
+// refuseStale is replica-serve-stale-data no: while a replica's link is
+// not up, only the commands Redis flags "stale" (INFO, PING, REPLICAOF,
+// CONFIG…) are served; the data may be old or half-loaded.
+func (n *Node) refuseStale(spec *commandSpec, args [][]byte) (resp.Value, bool) {
+	l := n.repl.link
+	if l == nil || l.state == linkUp || !n.cfg.ReplicaNoStaleData {
+		return resp.Value{}, false
+	}
+	doc := commandDocTable[spec.name]
+	if doc != nil && len(doc.subcommands) > 0 && len(args) > 1 {
+		if sub := commandDocTable[spec.name+"|"+strings.ToLower(string(args[1]))]; sub != nil {
+			doc = sub // a container's flags are its subcommand's
+		}
+	}
+	if doc != nil && slices.Contains(doc.flags, "stale") {
+		return resp.Value{}, false
+	}
+	return replyMasterDown, true
 }
 
 func (n *Node) goodReplicas() int {
@@ -349,6 +430,15 @@ func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
 		n.masterSync(from, m)
 	case ReplAck:
 		n.masterAck(from, m.Offset)
+	case ReplDetach:
+		if rec := n.replicaRecord(from); rec != nil && !rec.conn {
+			n.dropReplica(rec, "it stopped replicating")
+		}
+	case ReplLinkBroken:
+		if l := n.repl.link; l != nil && l.master == from && m.Attempt == l.attempt && l.state != linkConnect {
+			n.env.Logf("cache: link to master %s: %s", from, m.Why)
+			n.setLinkState(linkConnect) // the cron connects again in a second
+		}
 	case ReplFullResync:
 		if l := n.linkFrom(from); l != nil && l.state == linkHandshake && m.Attempt == l.attempt {
 			l.full, l.fullChunks = m, nil
@@ -357,7 +447,10 @@ func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
 	case ReplRDBChunk:
 		n.replicaChunk(from, m)
 	case ReplContinue:
-		if l := n.linkFrom(from); l != nil && l.state == linkHandshake && m.Attempt == l.attempt && m.ReplID == l.replID {
+		if l := n.linkFrom(from); l != nil && l.state == linkHandshake && m.Attempt == l.attempt {
+			// A master whose history changed but includes ours (a promoted
+			// replica, PSYNC2) continues under its new replid.
+			l.replID = m.ReplID
 			n.setLinkState(linkUp)
 			n.stats.PartialResyncs++
 			n.env.Metrics().Add("cache_repl_partial_resyncs_total", 1)
@@ -375,10 +468,6 @@ func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
 				n.replicaResync("the master's ping shows a different history or a lost stream message")
 			}
 		}
-	case ReplGetAck:
-		if l := n.linkFrom(from); l != nil && l.state == linkUp {
-			n.env.Send(l.master, ReplAck{Offset: l.offset})
-		}
 	default:
 		return false
 	}
@@ -387,7 +476,7 @@ func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
 
 func isReplicationMessage(msg node.Message) bool {
 	switch msg.(type) {
-	case ReplSync, ReplAck, ReplFullResync, ReplRDBChunk, ReplContinue, ReplStream, ReplPing, ReplGetAck:
+	case ReplSync, ReplAck, ReplDetach, ReplLinkBroken, ReplFullResync, ReplRDBChunk, ReplContinue, ReplStream, ReplPing:
 		return true
 	}
 	return false
@@ -413,18 +502,36 @@ func (n *Node) replicaRecord(id node.ID) *replicaRecord {
 	return nil
 }
 
-// masterSync answers a PSYNC.
+// masterSync answers a node's PSYNC.
 func (n *Node) masterSync(from node.ID, m ReplSync) {
-	r := &n.repl
 	if n.isReplica() {
 		n.env.Logf("cache: ignoring PSYNC from %s: this replica does not serve replicas of its own", from)
 		return
 	}
+	n.serveSync(from, m, syncOptions{})
+}
+
+// syncOptions are what a replica on a connection may ask of its sync.
+type syncOptions struct {
+	// legacy: it sent SYNC, not PSYNC.
+	legacy bool
+	// noData: the snapshot is to hold no keys (REPLCONF rdb-filter-only).
+	noData bool
+}
+
+// serveSync answers a PSYNC (a SYNC when legacy) with a continuation or a
+// full sync, and returns the replica's record, nil when it could not be
+// served.
+func (n *Node) serveSync(from node.ID, m ReplSync, opts syncOptions) *replicaRecord {
+	r := &n.repl
 	rec := n.replicaRecord(from)
 	if rec != nil && m.Attempt <= rec.attempt {
-		return // a duplicate or late PSYNC
+		return rec // a duplicate or late PSYNC
 	}
 	if rec == nil {
+		if len(r.replicas) == 0 {
+			r.lastPingFed = n.env.Now() // the first PING is a period after a replica attaches
+		}
 		rec = &replicaRecord{id: from}
 		r.replicas = append(r.replicas, rec)
 	}
@@ -444,20 +551,20 @@ func (n *Node) masterSync(from node.ID, m ReplSync) {
 			rec.state, rec.ackOffset = replicaOnline, max(rec.ackOffset, m.Offset)
 			r.partialOK++
 			n.env.Logf("cache: partial resync of %s from offset %d accepted", from, m.Offset)
-			return
+			return rec
 		}
 	}
 	if m.ReplID != "?" {
 		r.partialErr++ // it asked to continue a history we cannot
 	}
-	data, err := n.rdbPayload()
+	data, err := n.rdbPayload(opts.noData)
 	if err != nil {
 		n.env.Logf("cache: full sync of %s failed: %v", from, err)
 		r.replicas = slices.DeleteFunc(r.replicas, func(x *replicaRecord) bool { return x == rec })
-		return
+		return nil
 	}
 	chunks := (len(data) + replChunkBytes - 1) / replChunkBytes
-	n.env.Send(from, ReplFullResync{ReplID: r.replID, Offset: r.offset, Attempt: m.Attempt, Chunks: chunks})
+	n.env.Send(from, ReplFullResync{ReplID: r.replID, Offset: r.offset, Attempt: m.Attempt, Chunks: chunks, Bytes: len(data), Legacy: opts.legacy})
 	for i := 0; i < chunks; i++ {
 		n.env.Send(from, ReplRDBChunk{Attempt: m.Attempt, Index: i, Data: data[i*replChunkBytes : min(len(data), (i+1)*replChunkBytes)]})
 	}
@@ -468,6 +575,18 @@ func (n *Node) masterSync(from node.ID, m ReplSync) {
 	r.fullSyncs++
 	n.env.Metrics().Add("cache_repl_full_syncs_total", 1)
 	n.env.Logf("cache: full sync of %s at offset %d: %d bytes of RDB in %d chunks", from, r.offset, len(data), chunks)
+	return rec
+}
+
+// dropReplica forgets a replica; one on a connection is disconnected, as
+// Redis frees a replica's client.
+func (n *Node) dropReplica(rec *replicaRecord, why string) {
+	n.env.Logf("cache: dropping replica %s: %s", rec.id, why)
+	n.repl.replicas = slices.DeleteFunc(n.repl.replicas, func(x *replicaRecord) bool { return x == rec })
+	if rec.conn {
+		n.killNow(rec.id)
+	}
+	n.env.Metrics().Set("cache_connected_replicas", float64(len(n.repl.replicas)))
 }
 
 // masterAck records a replica's REPLCONF ACK and releases the WAITs it
@@ -522,10 +641,15 @@ func (n *Node) releaseWaiters(force bool) {
 }
 
 // rdbPayload is the full sync's snapshot: the dataset as an RDB file,
-// keys sorted per database (map order must not reach the bytes).
-func (n *Node) rdbPayload() ([]byte, error) {
+// keys sorted per database (map order must not reach the bytes); with
+// noData, an RDB with the header alone.
+func (n *Node) rdbPayload(noData bool) ([]byte, error) {
 	var buf bytes.Buffer
 	w := persist.NewRDBWriter(&buf, persist.RDBHeader{CtimeSeconds: n.env.Now().Unix(), UsedMemBytes: n.usedMemoryBytes()})
+	if noData {
+		err := w.Finish()
+		return buf.Bytes(), err
+	}
 	type item struct {
 		key   string
 		value object
@@ -564,10 +688,17 @@ func (n *Node) rdbPayload() ([]byte, error) {
 
 // replicaOf makes the node a replica of master (REPLICAOF, Config.ReplicaOf).
 func (n *Node) replicaOf(master node.ID, port int) {
+	n.detachFromMaster()
 	n.releaseWaiters(true)
+	for _, rec := range slices.Clone(n.repl.replicas) {
+		if rec.conn {
+			n.dropReplica(rec, "this node became a replica")
+		}
+	}
 	n.repl.replicas = nil
 	n.repl.backlog = nil
 	n.repl.pending = nil
+	n.forgetReplicaWrites()
 	n.repl.link = &replicaLink{master: master, masterPort: port, state: linkConnect, since: n.env.Now()}
 	n.resumeFromRestored(n.repl.link)
 	n.replicaResync("starting to replicate " + string(master))
@@ -587,7 +718,15 @@ func (n *Node) replicaResync(why string) {
 	if l.replID != "" {
 		replID, offset = l.replID, l.offset
 	}
-	n.env.Send(l.master, ReplSync{ReplID: replID, Offset: offset, Attempt: l.attempt})
+	n.env.Send(l.master, ReplSync{ReplID: replID, Offset: offset, Attempt: l.attempt, MasterUser: n.cfg.MasterUser, MasterAuth: n.cfg.MasterAuth})
+}
+
+// detachFromMaster tells the current master, if any, that this node no
+// longer follows it.
+func (n *Node) detachFromMaster() {
+	if l := n.repl.link; l != nil {
+		n.env.Send(l.master, ReplDetach{})
+	}
 }
 
 func (n *Node) setLinkState(s linkState) {
@@ -616,6 +755,7 @@ func (n *Node) replicaChunk(from node.ID, m ReplRDBChunk) {
 		ks.flush()
 	}
 	n.flushed(-1)
+	n.forgetReplicaWrites()
 	n.loading = true
 	err := persist.LoadRDB(data, &rdbLoader{node: n, nowMillis: n.env.Now().UnixMilli()})
 	n.loading = false
@@ -662,7 +802,8 @@ func (n *Node) replicaStream(from node.ID, m ReplStream) {
 		n.bugAckThenApply(l, data, end)
 		return
 	}
-	if err := n.applyStream(data); err != nil {
+	getAck, err := n.applyStream(data)
+	if err != nil {
 		n.env.Logf("cache: applying the replication stream failed, full resync: %v", err)
 		l.replID = ""
 		n.replicaResync("unreadable stream")
@@ -670,6 +811,9 @@ func (n *Node) replicaStream(from node.ID, m ReplStream) {
 	}
 	l.offset = end
 	n.env.Metrics().Set("cache_repl_offset_bytes", float64(l.offset))
+	if getAck {
+		n.env.Send(l.master, ReplAck{Offset: l.offset})
+	}
 }
 
 // bugAckThenApply is the planted bug Bugs.ReplicaAcksBeforeApply: the
@@ -687,15 +831,17 @@ func (n *Node) bugApplyPending(l *replicaLink) {
 	pending := l.bugPending
 	l.bugPending = nil
 	for _, data := range pending {
-		if err := n.applyStream(data); err != nil {
+		if _, err := n.applyStream(data); err != nil {
 			n.env.Logf("cache: applying the replication stream failed: %v", err)
 		}
 	}
 }
 
 // applyStream runs the master's commands. They were checked on the master,
-// so an error reply here is dropped, as Redis drops its master's.
-func (n *Node) applyStream(data []byte) error {
+// so an error reply here is dropped, as Redis drops its master's. getAck
+// reports a REPLCONF GETACK among them: the caller acks once the data is
+// applied.
+func (n *Node) applyStream(data []byte) (getAck bool, err error) {
 	l := n.repl.link
 	r := resp.NewReader(bufio.NewReaderSize(bytes.NewReader(data), 4096))
 	nowMillis := n.env.Now().UnixMilli()
@@ -706,22 +852,27 @@ func (n *Node) applyStream(data []byte) error {
 			break
 		}
 		if err != nil {
-			return err
+			return getAck, err
 		}
 		if len(args) == 0 {
 			continue
 		}
 		spec := lookupCommand(args[0])
 		if spec == nil || !spec.arityOK(len(args)) {
-			return fmt.Errorf("bad command %q in the stream", args[0])
+			return getAck, fmt.Errorf("bad command %q in the stream", args[0])
 		}
 		switch spec.name {
 		case "select":
 			db, ok := resp.ParseInt(args[1])
 			if !ok || db < 0 || db >= int64(len(n.dbs)) {
-				return fmt.Errorf("SELECT %q out of range", args[1])
+				return getAck, fmt.Errorf("SELECT %q out of range", args[1])
 			}
 			l.applyDB = int(db)
+			continue
+		case "ping":
+			continue // the master's keepalive
+		case "replconf":
+			getAck = getAck || (len(args) == 3 && bytes.EqualFold(args[1], []byte("getack")))
 			continue
 		case "multi", "exec":
 			// A transaction arrives in one message and is applied in one
@@ -746,7 +897,7 @@ func (n *Node) applyStream(data []byte) error {
 		n.stats.ReplicatedCommands++
 	}
 	_ = n.writeAOF() // a failure is noted and retried by cron
-	return nil
+	return getAck, nil
 }
 
 // --- the replication cron ---
@@ -763,34 +914,59 @@ func (n *Node) replicationCron() {
 	}
 	now := n.env.Now()
 	if l := n.repl.link; l != nil {
+		if len(n.repl.localExpiring) > 0 {
+			n.expireReplicaWrites(now.UnixMilli())
+			_ = n.writeAOF() // the DELs; a failure is noted and retried
+		}
 		switch {
 		case l.state == linkUp && now.Sub(l.lastContact) > n.cfg.ReplTimeout:
 			n.replicaResync(fmt.Sprintf("no word from the master for %s (repl-timeout)", now.Sub(l.lastContact)))
 		case l.state == linkUp:
 			n.env.Send(l.master, ReplAck{Offset: l.offset})
-		case now.Sub(l.since) >= replRetryInterval:
+		case l.state == linkConnect && now.Sub(l.since) >= replRetryInterval:
+			n.replicaResync("connecting to the master again")
+		case l.state != linkConnect && now.Sub(l.since) >= n.handshakeTimeout():
 			n.replicaResync("no answer to PSYNC yet")
 		}
 		return
 	}
-	n.flushStream()
 	r := &n.repl
-	kept := r.replicas[:0]
-	for _, rec := range r.replicas {
+	if len(r.replicas) > 0 && now.Sub(r.lastPingFed) >= time.Duration(n.cfg.ReplPingReplicaPeriodSeconds)*time.Second {
+		r.lastPingFed = now
+		n.feedStreamRaw([]byte("PING"))
+	}
+	n.flushStream()
+	for _, rec := range slices.Clone(r.replicas) {
 		if now.Sub(rec.lastAck) > n.cfg.ReplTimeout {
-			n.env.Logf("cache: dropping replica %s: no ack for %s (repl-timeout)", rec.id, now.Sub(rec.lastAck))
+			n.dropReplica(rec, fmt.Sprintf("no ack for %s (repl-timeout)", now.Sub(rec.lastAck)))
 			continue
 		}
-		kept = append(kept, rec)
-		n.env.Send(rec.id, ReplPing{ReplID: r.replID, Offset: r.offset})
+		if !rec.conn { // a replica on a socket has only the stream
+			n.env.Send(rec.id, ReplPing{ReplID: r.replID, Offset: r.offset})
+		}
 	}
-	clear(r.replicas[len(kept):])
-	r.replicas = kept
-	n.env.Metrics().Set("cache_connected_replicas", float64(len(kept)))
+	n.env.Metrics().Set("cache_connected_replicas", float64(len(r.replicas)))
 }
 
-// replicationClientGone drops the WAITs of a disconnected client.
+// handshakeTimeout is how long a replica waits for PSYNC's answer and the
+// full sync. Between nodes a lost message is noticed only by waiting, so
+// it asks again after a second; over a socket (a standalone server) the
+// adapter reports a failed connection, and a big snapshot may take long to
+// arrive, so it waits repl-timeout, as Redis does.
+func (n *Node) handshakeTimeout() time.Duration {
+	if n.cfg.PeersByAddress {
+		return n.cfg.ReplTimeout
+	}
+	return replRetryInterval
+}
+
+// replicationClientGone drops the WAITs of a disconnected client, and the
+// client itself when it was a replica.
 func (n *Node) replicationClientGone(client node.ID) {
+	if rec := n.replicaRecord(client); rec != nil && rec.conn {
+		n.repl.replicas = slices.DeleteFunc(n.repl.replicas, func(x *replicaRecord) bool { return x == rec })
+		n.env.Logf("cache: connection with replica %s lost", client)
+	}
 	n.repl.waiters = slices.DeleteFunc(n.repl.waiters, func(w *waiter) bool {
 		if w.client == client && w.timer != nil {
 			w.timer.Stop()
@@ -807,8 +983,9 @@ var replicationCommands = []commandSpec{
 	{name: "wait", arity: 3, run: waitCommand},
 }
 
-// REPLICAOF host port | NO ONE. Inside the node contract the host is the
-// master's node ID; the port is kept for INFO only.
+// REPLICAOF host port | NO ONE. Between nodes the host is the master's
+// node ID and the port is kept for INFO only; a standalone server
+// (PeersByAddress) names the master "host:port", which its adapter dials.
 func replicaofCommand(c *call) resp.Value {
 	n := c.node
 	if bytes.EqualFold(c.args[1], []byte("no")) && bytes.EqualFold(c.args[2], []byte("one")) {
@@ -816,10 +993,18 @@ func replicaofCommand(c *call) resp.Value {
 		return resp.OK
 	}
 	master := node.ID(c.args[1])
+	port, _ := strconv.Atoi(string(c.args[2])) // any text names the node; INFO shows a number
+	if n.cfg.PeersByAddress {
+		p, ok := resp.ParseInt(c.args[2])
+		if !ok || p < 0 || p > 65535 {
+			return resp.Err(errNotInteger)
+		}
+		port = int(p)
+		master = node.ID(hostPort(string(c.args[1]), port))
+	}
 	if master == n.env.Self() || len(c.args[1]) == 0 {
 		return resp.Err("ERR can't replicate itself")
 	}
-	port, _ := strconv.Atoi(string(c.args[2])) // any text names the node; INFO shows a number
 	if l := n.repl.link; l != nil && l.master == master {
 		return resp.Simple("OK Already connected to specified master")
 	}
@@ -836,6 +1021,8 @@ func (n *Node) promoteToMaster() {
 	if l == nil {
 		return
 	}
+	n.detachFromMaster()
+	n.forgetReplicaWrites()
 	n.repl.link = nil
 	n.repl.replID = newReplID(n.env)
 	n.repl.offset = l.offset
@@ -873,8 +1060,10 @@ func waitCommand(c *call) resp.Value {
 		})
 	}
 	n.repl.waiters = append(n.repl.waiters, w)
-	for _, rec := range n.repl.replicas {
-		n.env.Send(rec.id, ReplGetAck{})
+	if len(n.repl.replicas) > 0 {
+		// Sent with the stream, as Redis does: the ack comes once the
+		// replica has applied everything before it.
+		n.feedStreamRaw([]byte("REPLCONF"), []byte("GETACK"), []byte("*"))
 	}
 	return replyLater
 }
@@ -901,7 +1090,7 @@ func (n *Node) writeReplicationInfo(field func(name string, value any)) {
 		field("slave_read_repl_offset", l.offset)
 		field("slave_repl_offset", l.offset)
 		field("slave_priority", 100)
-		field("slave_read_only", 1)
+		field("slave_read_only", boolInt(!n.cfg.ReplicaWritable))
 		field("replica_announced", 1)
 		if l.replID != "" {
 			replID = l.replID
@@ -916,6 +1105,9 @@ func (n *Node) writeReplicationInfo(field func(name string, value any)) {
 			state = "send_bulk"
 		}
 		host, port := n.peerAddress(rec.id, 0)
+		if rec.conn {
+			host, port = rec.host, rec.port
+		}
 		field("slave"+strconv.Itoa(i), "ip="+host+",port="+strconv.Itoa(port)+",state="+state+
 			",offset="+strconv.FormatInt(rec.ackOffset, 10)+",lag="+strconv.FormatInt(int64(now.Sub(rec.lastAck)/time.Second), 10))
 	}

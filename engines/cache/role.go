@@ -63,6 +63,11 @@ func (s linkState) roleName() string {
 // cluster (its node ID is its bus endpoint, no client's business);
 // outside, the node ID names the peer and knownPort is all there is.
 func (n *Node) peerAddress(id node.ID, knownPort int) (host string, port int) {
+	if n.cfg.PeersByAddress {
+		if host, port, ok := splitHostPort(id); ok {
+			return host, port
+		}
+	}
 	if n.cluster != nil {
 		for _, p := range n.cluster.Nodes() {
 			if p.Bus == id {

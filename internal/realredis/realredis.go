@@ -30,8 +30,9 @@ func Require(t testing.TB) string {
 }
 
 // StartTCP starts a redis-server on a free loopback port, without
-// persistence, stopped when the test ends, and returns its address.
-func StartTCP(t testing.TB) string {
+// persistence, stopped when the test ends, and returns its address; args
+// are more redis-server flags ("--replicaof", "127.0.0.1 6380").
+func StartTCP(t testing.TB, args ...string) string {
 	t.Helper()
 	path := Require(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -41,6 +42,7 @@ func StartTCP(t testing.TB) string {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	cmd.Args = append(cmd.Args, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ func (Engine) Build(spec engine.Spec) (*engine.Cluster, error) {
 			"cache.ReplStream":     cache.ReplStream{},
 			"cache.ReplPing":       cache.ReplPing{},
 			"cache.ReplAck":        cache.ReplAck{},
-			"cache.ReplGetAck":     cache.ReplGetAck{},
+			"cache.ReplDetach":     cache.ReplDetach{},
 			// MIGRATE between cache nodes (migrate.go).
 			"cache.MigrateRequest": cache.MigrateRequest{},
 			"cache.MigrateAck":     cache.MigrateAck{},

@@ -144,7 +144,7 @@ func buildCluster(spec engine.Spec, set settings, masterOf map[node.ID]node.ID) 
 		"cache.ReplStream":     cache.ReplStream{},
 		"cache.ReplPing":       cache.ReplPing{},
 		"cache.ReplAck":        cache.ReplAck{},
-		"cache.ReplGetAck":     cache.ReplGetAck{},
+		"cache.ReplDetach":     cache.ReplDetach{},
 		"cache.MigrateRequest": cache.MigrateRequest{},
 		"cache.MigrateAck":     cache.MigrateAck{},
 	}

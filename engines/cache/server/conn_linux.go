@@ -115,6 +115,8 @@ func (c *conn) deliver(msg node.Message) {
 	case cache.ShutdownRequested:
 		c.killed = true
 		c.loop.server.shutdownRequested()
+	default:
+		c.takeReplication(msg) // replicaconn_linux.go
 	}
 	schedule := !c.scheduled
 	c.scheduled = true

@@ -19,7 +19,7 @@ var busMessages = map[string]node.Message{
 	"cache.ReplStream":     cache.ReplStream{},
 	"cache.ReplPing":       cache.ReplPing{},
 	"cache.ReplAck":        cache.ReplAck{},
-	"cache.ReplGetAck":     cache.ReplGetAck{},
+	"cache.ReplDetach":     cache.ReplDetach{},
 	// MIGRATE between nodes (migrate.go).
 	"cache.MigrateRequest": cache.MigrateRequest{},
 	"cache.MigrateAck":     cache.MigrateAck{},

@@ -35,18 +35,28 @@ import (
 const migrateTransfersMax = 64
 
 // routeUnroutable is the runtime's Unroutable hook: it takes a
-// MigrateRequest to a host:port and declines everything else.
+// MigrateRequest, and a replica's messages to its master (masterlink.go),
+// addressed to a host:port, and declines everything else.
 func (s *Server) routeUnroutable(to node.ID, msg node.Message) bool {
+	if _, _, err := net.SplitHostPort(string(to)); err != nil {
+		return false
+	}
 	var req cache.MigrateRequest
 	switch m := msg.(type) {
 	case cache.MigrateRequest:
 		req = m
 	case *cache.MigrateRequest:
 		req = *m
+	case cache.ReplSync:
+		s.startReplicaLink(to, m)
+		return true
+	case cache.ReplAck:
+		s.ackMaster(to, m.Offset)
+		return true
+	case cache.ReplDetach:
+		s.stopReplicaLink(to)
+		return true
 	default:
-		return false
-	}
-	if _, _, err := net.SplitHostPort(string(to)); err != nil {
 		return false
 	}
 	if s.migrating.Add(1) > migrateTransfersMax {

@@ -166,6 +166,9 @@ type Server struct {
 	// migrating counts MIGRATE transfers to RESP targets in flight
 	// (migrate.go).
 	migrating atomic.Int64
+	// link is a standalone replica's connection to its master
+	// (masterlink.go).
+	link masterLink
 	// shutdown is closed when a client's SHUTDOWN succeeded (Done).
 	shutdown     chan struct{}
 	shutdownOnce sync.Once
@@ -266,6 +269,7 @@ func (s *Server) Addr() string { return s.addr }
 // Close stops accepting, closes every connection and stops the node.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
+	s.closeReplicaLink()
 	s.wg.Wait()
 	for _, l := range s.loops {
 		l.stop()
