@@ -100,6 +100,11 @@ type Config struct {
 	// ReplicaNoStaleData is replica-serve-stale-data no: a replica whose
 	// link is down answers MASTERDOWN instead of serving its data.
 	ReplicaNoStaleData bool
+	// ReplBacklogTTLSeconds is repl-backlog-ttl: a master without
+	// replicas for this long frees its backlog; 0 here means Redis's
+	// default, 3600; a negative value keeps the backlog for good (CONFIG
+	// SET repl-backlog-ttl 0).
+	ReplBacklogTTLSeconds int
 	// ReplicaWritable is replica-read-only no: a replica takes writes from
 	// its own clients (replication_writable.go).
 	ReplicaWritable bool
@@ -246,6 +251,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MinReplicasMaxLagSeconds == 0 {
 		c.MinReplicasMaxLagSeconds = defaultMinReplicasMaxLagSeconds
+	}
+	if c.ReplBacklogTTLSeconds == 0 {
+		c.ReplBacklogTTLSeconds = defaultReplBacklogTTLSeconds
 	}
 	if c.ReplPingReplicaPeriodSeconds == 0 {
 		c.ReplPingReplicaPeriodSeconds = defaultReplPingReplicaPeriodSeconds

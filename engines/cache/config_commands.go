@@ -93,6 +93,37 @@ var configParams = map[string]configParam{
 	"maxmemory-samples":     intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.MaxMemorySamples }),
 	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
 	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
+	"min-slaves-to-write":   intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
+	"min-slaves-max-lag":    intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
+	"repl-backlog-ttl": {
+		get: func(n *Node) string { return strconv.Itoa(max(n.cfg.ReplBacklogTTLSeconds, 0)) },
+		set: func(n *Node, v string) (string, bool) {
+			i, reason, ok := parseIntConfig(v, 0)
+			switch {
+			case !ok:
+			case i == 0:
+				n.cfg.ReplBacklogTTLSeconds = -1 // Config's "never": its 0 means the default
+			default:
+				n.cfg.ReplBacklogTTLSeconds = i
+			}
+			return reason, ok
+		},
+	},
+	"repl-backlog-size": {
+		get: func(n *Node) string { return strconv.FormatInt(n.cfg.ReplBacklogSizeBytes, 10) },
+		set: func(n *Node, v string) (string, bool) {
+			size, ok := parseMemory(v)
+			if !ok || size < 1 || size > replBacklogBytesMax {
+				return "argument must be a memory value between 1 and " + strconv.Itoa(replBacklogBytesMax) + " bytes", false
+			}
+			// Redis raises a smaller size to its minimum, 16kb.
+			n.cfg.ReplBacklogSizeBytes = max(size, replBacklogBytesMin)
+			if n.repl.backlog != nil {
+				n.repl.backlog.Resize(int(n.cfg.ReplBacklogSizeBytes))
+			}
+			return "", true
+		},
+	},
 	// Redis's minimum for repl-ping-replica-period is 1; its other name is
 	// repl-ping-slave-period.
 	"repl-ping-replica-period": replPingPeriodParam,

@@ -158,10 +158,15 @@ type (
 const (
 	// defaultReplBacklogBytes is repl-backlog-size's default (1 MiB).
 	defaultReplBacklogBytes = 1 << 20
+	// replBacklogBytesMin is the least backlog CONFIG SET makes, as
+	// Redis's CONFIG_REPL_BACKLOG_MIN_SIZE.
+	replBacklogBytesMin = 16 << 10
 	// defaultReplTimeout is repl-timeout: silence after which a link is down.
 	defaultReplTimeout = 60 * time.Second
 	// defaultMinReplicasMaxLagSeconds is min-replicas-max-lag's default.
 	defaultMinReplicasMaxLagSeconds = 10
+	// defaultReplBacklogTTLSeconds is repl-backlog-ttl's default.
+	defaultReplBacklogTTLSeconds = 3600
 	// defaultReplPingReplicaPeriodSeconds is repl-ping-replica-period's
 	// default: how often a master puts a PING into its stream.
 	defaultReplPingReplicaPeriodSeconds = 10
@@ -262,6 +267,9 @@ type replState struct {
 	link       *replicaLink // non-nil on a replica
 	// lastPingFed is when the master last put a PING into the stream.
 	lastPingFed time.Time
+	// lastReplicaSeen is when the master last had a replica: its backlog
+	// is freed repl-backlog-ttl after that.
+	lastReplicaSeen time.Time
 	// localExpiring are the keys a writable replica's clients gave a TTL,
 	// in the order first written; localExpiringSet indexes them
 	// (replication_writable.go).
@@ -931,6 +939,15 @@ func (n *Node) replicationCron() {
 		return
 	}
 	r := &n.repl
+	if len(r.replicas) > 0 {
+		r.lastReplicaSeen = now
+	} else if ttl := n.cfg.ReplBacklogTTLSeconds; r.backlog != nil && ttl > 0 && now.Sub(r.lastReplicaSeen) > time.Duration(ttl)*time.Second {
+		// As Redis: no replica for repl-backlog-ttl, so no backlog and a
+		// new history (a replica coming back gets a full sync).
+		n.env.Logf("cache: replication backlog freed after %d seconds without replicas", ttl)
+		r.backlog, r.pending = nil, nil
+		r.replID = newReplID(n.env)
+	}
 	if len(r.replicas) > 0 && now.Sub(r.lastPingFed) >= time.Duration(n.cfg.ReplPingReplicaPeriodSeconds)*time.Second {
 		r.lastPingFed = now
 		n.feedStreamRaw([]byte("PING"))

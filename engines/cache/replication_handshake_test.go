@@ -392,3 +392,46 @@ func TestWritableReplicaExpiresItsOwnKeys(t *testing.T) {
 		t.Fatalf("DBSIZE %s: want the master's expired key kept (its DEL decides) and forever", got)
 	}
 }
+
+func TestReplicationConfigParameters(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "replica", "PSYNC ? -1") // the backlog exists from here
+	for _, tc := range []struct{ line, want string }{
+		{"CONFIG SET repl-backlog-size 1", `"OK"`},
+		{"CONFIG GET repl-backlog-size", `["repl-backlog-size" "16384"]`},
+		{"CONFIG SET repl-backlog-size 2mb", `"OK"`},
+		{"CONFIG SET repl-backlog-size 2gb", "(error) ERR CONFIG SET failed (possibly related to argument 'repl-backlog-size') - argument must be a memory value between 1 and 1073741824 bytes"},
+		{"CONFIG SET min-slaves-to-write 1", `"OK"`},
+		{"CONFIG GET min-replicas-to-write", `["min-replicas-to-write" "1"]`},
+		{"CONFIG SET repl-ping-replica-period 0", "(error) ERR CONFIG SET failed (possibly related to argument 'repl-ping-replica-period') - argument must be between 1 and 2147483647 inclusive"},
+		{"CONFIG SET repl-timeout 5", `"OK"`},
+		{"CONFIG GET repl-timeout", `["repl-timeout" "5"]`},
+		{"CONFIG GET replica-read-only", `["replica-read-only" "yes"]`},
+	} {
+		if got := do(n, env, "c", tc.line); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.line, got, tc.want)
+		}
+	}
+	if got := replInfo(n, env, "repl_backlog_size"); got != "2097152" {
+		t.Errorf("repl_backlog_size after CONFIG SET 2mb: %s", got)
+	}
+}
+
+// repl-backlog-ttl: a master without replicas that long frees its backlog
+// and starts a new history, so a returning replica syncs in full.
+func TestBacklogFreedAfterTTLWithoutReplicas(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "CONFIG SET repl-backlog-ttl 10")
+	do(n, env, "replica", "PSYNC ? -1")
+	first := env.messages[0].(ReplFullResync).ReplID
+	env.Advance(5 * time.Second)
+	n.Receive("replica", Disconnected{})
+	env.Advance(8 * time.Second)
+	if got := replInfo(n, env, "repl_backlog_active"); got != "1" {
+		t.Fatalf("backlog freed %s after the replica left, before the TTL", got)
+	}
+	env.Advance(5 * time.Second)
+	if got, id := replInfo(n, env, "repl_backlog_active"), replInfo(n, env, "master_replid"); got != "0" || id == first {
+		t.Fatalf("after the TTL: repl_backlog_active %s, replid %s (was %s)", got, id, first)
+	}
+}

@@ -66,6 +66,18 @@ func (b *Backlog) Write(p []byte) {
 	}
 }
 
+// Resize changes the capacity (CONFIG SET repl-backlog-size), keeping the
+// newest bytes that fit.
+func (b *Backlog) Resize(capacityBytes int) {
+	if capacityBytes < 1 {
+		panic(fmt.Sprintf("replication: backlog capacity %d bytes: must be positive", capacityBytes))
+	}
+	kept, _ := b.ReadFrom(max(b.start, b.end-int64(capacityBytes)))
+	b.buf = make([]byte, capacityBytes)
+	copy(b.buf, kept)
+	b.head, b.start = 0, b.end-int64(len(kept))
+}
+
 // ReadFrom returns a fresh copy of the bytes from offset to End, and false
 // when offset is not in [Start, End]: the replica asked for bytes the
 // backlog no longer (or never) held, and needs a full sync.

@@ -68,3 +68,20 @@ func FuzzBacklog(f *testing.F) {
 		}
 	})
 }
+
+func TestBacklogResizeKeepsTheNewestBytes(t *testing.T) {
+	b := NewBacklog(8, 100)
+	b.Write([]byte("abcdefghij")) // holds "cdefghij" at 102..110
+	b.Resize(4)
+	if got, ok := b.ReadFrom(106); !ok || string(got) != "ghij" || b.Start() != 106 || b.End() != 110 {
+		t.Fatalf("after shrinking: %q %v, start %d end %d", got, ok, b.Start(), b.End())
+	}
+	b.Resize(16)
+	b.Write([]byte("klmnop"))
+	if got, ok := b.ReadFrom(106); !ok || string(got) != "ghijklmnop" || b.CapacityBytes() != 16 {
+		t.Fatalf("after growing: %q %v, capacity %d", got, ok, b.CapacityBytes())
+	}
+	if _, ok := b.ReadFrom(105); ok {
+		t.Fatal("a byte dropped by the shrink was served")
+	}
+}
