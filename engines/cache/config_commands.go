@@ -46,6 +46,26 @@ func intConfigParamFrom(least int64, field func(n *Node) *int) configParam {
 	}
 }
 
+// offableIntConfigParam is a 0..INT_MAX parameter whose 0 turns a
+// feature off. Config keeps that as -1, because a Config's 0 means
+// Redis's default.
+func offableIntConfigParam(field func(n *Node) *int) configParam {
+	return configParam{
+		get: func(n *Node) string { return strconv.Itoa(max(*field(n), 0)) },
+		set: func(n *Node, v string) (string, bool) {
+			i, reason, ok := parseIntConfig(v, 0)
+			switch {
+			case !ok:
+			case i == 0:
+				*field(n) = -1
+			default:
+				*field(n) = i
+			}
+			return reason, ok
+		},
+	}
+}
+
 // parseIntConfig reads a value of least..INT_MAX, with the reasons
 // Redis's createIntConfig parameters give when it is not one.
 func parseIntConfig(v string, least int64) (int, string, bool) {
@@ -95,20 +115,7 @@ var configParams = map[string]configParam{
 	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
 	"min-slaves-to-write":   intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
 	"min-slaves-max-lag":    intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
-	"repl-backlog-ttl": {
-		get: func(n *Node) string { return strconv.Itoa(max(n.cfg.ReplBacklogTTLSeconds, 0)) },
-		set: func(n *Node, v string) (string, bool) {
-			i, reason, ok := parseIntConfig(v, 0)
-			switch {
-			case !ok:
-			case i == 0:
-				n.cfg.ReplBacklogTTLSeconds = -1 // Config's "never": its 0 means the default
-			default:
-				n.cfg.ReplBacklogTTLSeconds = i
-			}
-			return reason, ok
-		},
-	},
+	"repl-backlog-ttl": offableIntConfigParam(func(n *Node) *int { return &n.cfg.ReplBacklogTTLSeconds }),
 	"repl-backlog-size": {
 		get: func(n *Node) string { return strconv.FormatInt(n.cfg.ReplBacklogSizeBytes, 10) },
 		set: func(n *Node, v string) (string, bool) {
@@ -203,20 +210,7 @@ var configParams = map[string]configParam{
 	},
 	// Read by the next rewrite.
 	"aof-use-rdb-preamble": negatedYesNoParam(func(n *Node) *bool { return &n.cfg.AOFNoRDBPreamble }),
-	"auto-aof-rewrite-percentage": {
-		get: func(n *Node) string { return strconv.Itoa(max(n.cfg.AutoAOFRewritePercentage, 0)) },
-		set: func(n *Node, v string) (string, bool) {
-			i, reason, ok := parseIntConfig(v, 0)
-			switch {
-			case !ok:
-			case i == 0:
-				n.cfg.AutoAOFRewritePercentage = -1 // Config's "off": its 0 means the default
-			default:
-				n.cfg.AutoAOFRewritePercentage = i
-			}
-			return reason, ok
-		},
-	},
+	"auto-aof-rewrite-percentage": offableIntConfigParam(func(n *Node) *int { return &n.cfg.AutoAOFRewritePercentage }),
 	"auto-aof-rewrite-min-size": memoryConfigParam(func(n *Node) *int64 { return &n.cfg.AutoAOFRewriteMinSizeBytes }),
 	// Fixed facts of this server, which Redis reports and refuses to change
 	// (REPLICAOF changes the master; CONFIG SET cannot).
