@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"syscall"
 
@@ -15,7 +16,9 @@ import (
 // dirDisk is a node.Disk over one real directory. Create, Rename and Remove
 // fsync the directory before returning, because on Linux a new or renamed
 // directory entry is not durable until its directory is synced — the
-// classic lost-rename-after-crash bug.
+// classic lost-rename-after-crash bug. A name "dir/file" is a file in a
+// subdirectory, made (and its own entry synced) when a file is first
+// created in it.
 type dirDisk struct {
 	root string
 
@@ -60,12 +63,17 @@ func (d *dirDisk) openFile(op, name string, flag int) (node.File, error) {
 	}
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
+	if created {
+		if err := d.makeParent(path); err != nil {
+			return nil, diskError(op, path, err)
+		}
+	}
 	f, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
 		return nil, diskError(op, path, err)
 	}
 	if created {
-		if err := syncDir(d.root); err != nil {
+		if err := syncDir(filepath.Dir(path)); err != nil {
 			f.Close()
 			return nil, diskError(op, path, err)
 		}
@@ -103,13 +111,39 @@ func (d *dirDisk) Rename(oldName, newName string) error {
 	if err != nil {
 		return err
 	}
+	if err := d.makeParent(newPath); err != nil {
+		return diskError("rename", oldPath, err)
+	}
 	if err := os.Rename(oldPath, newPath); err != nil {
 		return diskError("rename", oldPath, err)
 	}
-	if err := syncDir(d.root); err != nil {
+	// Both directory entries changed: the new one first, so a crash
+	// between the syncs leaves the file in at least one place.
+	if err := syncDir(filepath.Dir(newPath)); err != nil {
 		return diskError("rename", oldPath, err)
 	}
+	if filepath.Dir(oldPath) != filepath.Dir(newPath) {
+		if err := syncDir(filepath.Dir(oldPath)); err != nil {
+			return diskError("rename", oldPath, err)
+		}
+	}
 	return nil
+}
+
+// makeParent makes the subdirectory path is in, if it is in one that
+// does not exist yet, and makes its entry in the root durable.
+func (d *dirDisk) makeParent(path string) error {
+	parent := filepath.Dir(path)
+	if parent == filepath.Clean(d.root) {
+		return nil
+	}
+	if _, err := os.Stat(parent); err == nil {
+		return nil
+	}
+	if err := os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return syncDir(d.root)
 }
 
 func (d *dirDisk) Remove(name string) error {
@@ -120,14 +154,15 @@ func (d *dirDisk) Remove(name string) error {
 	if err := os.Remove(path); err != nil {
 		return diskError("remove", path, err)
 	}
-	if err := syncDir(d.root); err != nil {
+	if err := syncDir(filepath.Dir(path)); err != nil {
 		return diskError("remove", path, err)
 	}
 	return nil
 }
 
-// List returns the regular files whose names a node could have created;
-// anything else an operator left in the directory is not the node's.
+// List returns the regular files whose names a node could have created,
+// in the root and one level of subdirectories; anything else an operator
+// left in the directory is not the node's.
 func (d *dirDisk) List() ([]string, error) {
 	entries, err := os.ReadDir(d.root) // sorted by name
 	if err != nil {
@@ -135,11 +170,25 @@ func (d *dirDisk) List() ([]string, error) {
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		if !e.Type().IsRegular() || node.ValidName(e.Name()) != nil {
+		if node.ValidName(e.Name()) != nil {
 			continue
 		}
-		names = append(names, e.Name())
+		switch {
+		case e.Type().IsRegular():
+			names = append(names, e.Name())
+		case e.IsDir():
+			sub, err := os.ReadDir(filepath.Join(d.root, e.Name()))
+			if err != nil {
+				return nil, diskError("list", filepath.Join(d.root, e.Name()), err)
+			}
+			for _, f := range sub {
+				if name := e.Name() + "/" + f.Name(); f.Type().IsRegular() && node.ValidName(name) == nil {
+					names = append(names, name)
+				}
+			}
+		}
 	}
+	sort.Strings(names) // "a/x" sorts after "a.x" in the directory's order
 	return names, nil
 }
 

@@ -112,7 +112,7 @@ func TestDiskRoundTrip(t *testing.T) {
 
 func TestDiskErrors(t *testing.T) {
 	d := newTestDisk(t)
-	for _, bad := range []string{"", "..", "a/b", "../escape"} {
+	for _, bad := range []string{"", "..", "a/b/c", "../escape"} {
 		if _, err := d.Open(bad); err == nil {
 			t.Errorf("Open(%q) succeeded", bad)
 		}
@@ -186,5 +186,50 @@ func TestDiskReadFileSeesOnlyFile(t *testing.T) {
 	got, err := d.ReadFile("data")
 	if err != nil || !bytes.Equal(got, payload) {
 		t.Fatalf("ReadFile: %d bytes, %v; want %d bytes", len(got), err, len(payload))
+	}
+}
+
+// A name "dir/file" is a real file in a subdirectory, made on first use;
+// node.Sub shows that directory as a Disk of its own, as the cache keeps
+// its AOF in appendonlydir/ like Redis 7.
+func TestDiskSubdirectory(t *testing.T) {
+	d := newTestDisk(t)
+	aof := node.Sub(d, "appendonlydir")
+	f, err := aof.Create("appendonly.aof.1.incr.aof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil || f.Sync() != nil || f.Name() != "appendonly.aof.1.incr.aof" {
+		t.Fatalf("write in the subdirectory: %v, name %q", err, f.Name())
+	}
+	f.Close()
+	onDisk, err := os.ReadFile(filepath.Join(d.root, "appendonlydir", "appendonly.aof.1.incr.aof"))
+	if err != nil || string(onDisk) != "*1\r\n$4\r\nPING\r\n" {
+		t.Fatalf("the real file: %q, %v", onDisk, err)
+	}
+	// Renames cross between the root and the subdirectory (an upgrade
+	// moves a flat AOF in).
+	if err := os.WriteFile(filepath.Join(d.root, "appendonly.aof.manifest"), []byte("m"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Rename("appendonly.aof.manifest", "appendonlydir/appendonly.aof.manifest"); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(d.root, "dump.rdb"), nil, 0o644)
+	os.MkdirAll(filepath.Join(d.root, "appendonlydir", "deeper"), 0o755) // not the node's
+	if all, err := d.List(); err != nil || !reflect.DeepEqual(all, []string{"appendonlydir/appendonly.aof.1.incr.aof", "appendonlydir/appendonly.aof.manifest", "dump.rdb"}) {
+		t.Fatalf("List = %q, %v", all, err)
+	}
+	if names, err := aof.List(); err != nil || !reflect.DeepEqual(names, []string{"appendonly.aof.1.incr.aof", "appendonly.aof.manifest"}) {
+		t.Fatalf("the subdirectory's List = %q, %v", names, err)
+	}
+	if err := aof.Remove("appendonly.aof.manifest"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := aof.ReadFile("appendonly.aof.manifest"); !errors.Is(err, node.ErrNotExist) {
+		t.Fatalf("ReadFile of a removed file: %v", err)
+	}
+	if _, err := aof.Open("a/b"); err == nil {
+		t.Fatal("a subdirectory reached a second level")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 )
 
 // Disk is a node's durable storage: a flat directory of named files.
@@ -16,7 +17,10 @@ import (
 // since the last Sync (a torn write), so formats written here must be able
 // to detect and drop a torn tail.
 //
-// Names are flat: letters, digits, '.', '-' and '_' only.
+// Names are letters, digits, '.', '-' and '_', with at most one '/': a
+// file may sit in one level of subdirectory ("appendonlydir/x.aof"),
+// which exists while it holds files; Sub gives such a directory as a Disk
+// of its own.
 type Disk interface {
 	// Open opens the named file for reading and writing, creating it
 	// empty if it does not exist.
@@ -30,7 +34,8 @@ type Disk interface {
 	Rename(oldName, newName string) error
 	// Remove deletes the named file.
 	Remove(name string) error
-	// List returns the names of all files, sorted.
+	// List returns the names of all files, sorted; those in a
+	// subdirectory as "dir/name".
 	List() ([]string, error)
 }
 
@@ -63,8 +68,23 @@ var (
 	ErrClosed = fs.ErrClosed
 )
 
-// ValidName reports whether name may name a file on a Disk.
+// ValidName reports whether name may name a file on a Disk: a plain
+// name, or "dir/name" with both parts plain.
 func ValidName(name string) error {
+	dir, base, inDir := strings.Cut(name, "/")
+	if !inDir {
+		return validPlainName(name)
+	}
+	if err := validPlainName(dir); err != nil {
+		return fmt.Errorf("invalid directory in file name %q: %w", name, err)
+	}
+	if err := validPlainName(base); err != nil {
+		return fmt.Errorf("invalid file name %q: %w", name, err)
+	}
+	return nil
+}
+
+func validPlainName(name string) error {
 	if name == "" || name == "." || name == ".." || len(name) > 255 {
 		return fmt.Errorf("invalid file name %q", name)
 	}
@@ -78,3 +98,100 @@ func ValidName(name string) error {
 	}
 	return nil
 }
+
+// Sub is the subdirectory dir of d as a Disk of its own: its names are
+// the plain names of the files in dir.
+func Sub(d Disk, dir string) Disk {
+	if err := validPlainName(dir); err != nil {
+		panic(fmt.Sprintf("node: Sub(%q): %v", dir, err)) // a constant in the caller
+	}
+	return subDisk{d: d, prefix: dir + "/"}
+}
+
+type subDisk struct {
+	d      Disk
+	prefix string
+}
+
+// name is the parent's name for a file of the subdirectory; a name with
+// its own '/' would reach a second level, which no Disk has.
+func (s subDisk) name(name string) (string, error) {
+	if err := validPlainName(name); err != nil {
+		return "", err
+	}
+	return s.prefix + name, nil
+}
+
+func (s subDisk) Open(name string) (File, error) {
+	full, err := s.name(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.d.Open(full)
+	if err != nil {
+		return nil, err
+	}
+	return subFile{f, name}, nil
+}
+
+func (s subDisk) Create(name string) (File, error) {
+	full, err := s.name(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.d.Create(full)
+	if err != nil {
+		return nil, err
+	}
+	return subFile{f, name}, nil
+}
+
+func (s subDisk) ReadFile(name string) ([]byte, error) {
+	full, err := s.name(name)
+	if err != nil {
+		return nil, err
+	}
+	return s.d.ReadFile(full)
+}
+
+func (s subDisk) Rename(oldName, newName string) error {
+	oldFull, err := s.name(oldName)
+	if err != nil {
+		return err
+	}
+	newFull, err := s.name(newName)
+	if err != nil {
+		return err
+	}
+	return s.d.Rename(oldFull, newFull)
+}
+
+func (s subDisk) Remove(name string) error {
+	full, err := s.name(name)
+	if err != nil {
+		return err
+	}
+	return s.d.Remove(full)
+}
+
+func (s subDisk) List() ([]string, error) {
+	all, err := s.d.List()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, name := range all {
+		if rest, ok := strings.CutPrefix(name, s.prefix); ok {
+			names = append(names, rest)
+		}
+	}
+	return names, nil
+}
+
+// subFile is a file of a subdirectory, named as the subdirectory names it.
+type subFile struct {
+	File
+	name string
+}
+
+func (f subFile) Name() string { return f.name }

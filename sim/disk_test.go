@@ -250,7 +250,7 @@ func TestFileSemantics(t *testing.T) {
 		if names, _ := d.List(); len(names) != 1 || names[0] != "g" {
 			t.Errorf("List = %v, want [g]", names)
 		}
-		for _, bad := range []string{"", "../etc", "a/b"} {
+		for _, bad := range []string{"", "../etc", "a/b/c"} {
 			if _, err := d.Open(bad); err == nil {
 				t.Errorf("Open(%q) accepted a bad name", bad)
 			}
@@ -269,5 +269,25 @@ func TestFileSemantics(t *testing.T) {
 	w.Kill("n")
 	if _, err := stale.Write([]byte("x")); !errors.Is(err, node.ErrClosed) {
 		t.Errorf("write by a dead incarnation: %v, want ErrClosed", err)
+	}
+}
+
+// A subdirectory (node.Sub) is names with a prefix on the simulated disk:
+// its files have the same crash semantics as any other.
+func TestSubdirectoryFiles(t *testing.T) {
+	w, do := diskWorld(7, DiskConfig{})
+	do(func(d node.Disk) {
+		sub := node.Sub(d, "appendonlydir")
+		mustAppend(t, sub, "incr.aof", "synced;", true)
+		mustAppend(t, sub, "incr.aof", "lost;", false)
+	})
+	w.Crash("n")
+	w.Restart("n")
+	w.Run(w.Now() + time.Millisecond)
+	if got := fileContent(t, w, "appendonlydir/incr.aof"); got != "synced;" {
+		t.Fatalf("after a crash: %q, want the synced bytes", got)
+	}
+	if names, _ := node.Sub(w.Disk("n"), "appendonlydir").List(); len(names) != 1 || names[0] != "incr.aof" {
+		t.Fatalf("the subdirectory lists %v", names)
 	}
 }

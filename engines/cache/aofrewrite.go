@@ -95,7 +95,12 @@ func bgrewriteaofCommand(c *call) resp.Value {
 // and opens its last incremental file for appending; false means the node
 // refuses service.
 func (n *Node) loadAOF() bool {
-	disk := n.env.Disk()
+	if err := n.moveAOFIntoDir(); err != nil { // aofdir.go
+		n.refuseService("ERR cannot move the append only file into " + persist.AOFDirName + ": " + err.Error())
+		n.dbs = nil
+		return false
+	}
+	disk := n.aofDisk()
 	m, haveManifest, err := persist.ReadManifest(disk)
 	if err == nil && !haveManifest {
 		// No manifest: a single-file AOF from before (it becomes the
@@ -184,7 +189,7 @@ func (n *Node) aofCurrentBytes() int64 {
 
 // startAOFRewrite runs steps 1 and 2 of a rewrite (see the file comment).
 func (n *Node) startAOFRewrite() error {
-	disk := n.env.Disk()
+	disk := n.aofDisk()
 	fail := func(err error) error {
 		n.env.Logf("cache: can't rewrite the append only file: %v", err)
 		n.env.Metrics().Add("cache_aof_rewrite_errors_total", 1)
@@ -197,6 +202,9 @@ func (n *Node) startAOFRewrite() error {
 	old := n.manifest
 	if n.aof == nil {
 		// AOF off: rewrite the base of whatever manifest the disk holds.
+		if err := n.moveAOFIntoDir(); err != nil {
+			return fail(err)
+		}
 		if m, ok, err := persist.ReadManifest(disk); err == nil && ok {
 			old = m
 		}
@@ -241,7 +249,9 @@ func (n *Node) startAOFRewrite() error {
 	}
 	seq := old.NextBaseSeq()
 	r.base = persist.AOFFile{Name: persist.BaseName(seq, !n.cfg.AOFNoRDBPreamble), Seq: seq, Type: persist.AOFTypeBase}
-	s, err := n.newSnapshot(purposeAOFBase, aofRewriteTempName, r.base.Name)
+	// The snapshot writes through the node's disk: the names say the
+	// directory.
+	s, err := n.newSnapshot(purposeAOFBase, aofPath(aofRewriteTempName), aofPath(r.base.Name))
 	if err != nil {
 		if enabling {
 			n.abandonEnablingIncr(*r.incr)
@@ -256,7 +266,7 @@ func (n *Node) startAOFRewrite() error {
 
 // aofRewriteBaseWritten runs steps 4 and 5 once the new base is in place.
 func (n *Node) aofRewriteBaseWritten(s *snapshot) {
-	disk := n.env.Disk()
+	disk := n.aofDisk()
 	r := n.rewrite
 	n.rewrite = nil
 	final := persist.Manifest{Base: &r.base}

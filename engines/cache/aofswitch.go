@@ -81,7 +81,7 @@ func (n *Node) stopAppendOnly() {
 // while the AOF is being turned on, numbered after old's files, and makes
 // it the node's AOF; no manifest lists it yet.
 func (n *Node) openEnablingIncr(old persist.Manifest) (persist.AOFFile, error) {
-	disk := n.env.Disk()
+	disk := n.aofDisk()
 	incr := persist.AOFFile{Name: persist.IncrName(old.NextIncrSeq()), Seq: old.NextIncrSeq(), Type: persist.AOFTypeIncr}
 	if err := createEmpty(disk, incr.Name); err != nil {
 		return incr, err
@@ -103,7 +103,7 @@ func (n *Node) abandonEnablingIncr(incr persist.AOFFile) {
 	if n.aof != nil {
 		_ = n.aof.Close()
 	}
-	_ = n.env.Disk().Remove(incr.Name)
+	_ = n.aofDisk().Remove(incr.Name)
 	n.aof, n.aofErr = nil, nil
 	n.manifest = persist.Manifest{}
 	n.cfg.AppendOnly = false

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"syslab/engines/cache/persist"
+	"syslab/node"
 )
 
 // appendonly yes during a BGSAVE waits for it, as Redis schedules the
@@ -33,7 +34,7 @@ func TestSimAppendOnlySwitchedAtRuntime(t *testing.T) {
 	if f := info(); f["aof_enabled"] != "1" || f["aof_rewrite_scheduled"] != "0" {
 		t.Fatalf("after the rewrite: aof_enabled %s, scheduled %s", f["aof_enabled"], f["aof_rewrite_scheduled"])
 	}
-	m, ok, err := persist.ReadManifest(h.w.Disk(cacheID))
+	m, ok, err := persist.ReadManifest(node.Sub(h.w.Disk(cacheID), persist.AOFDirName))
 	if err != nil || !ok || m.Base == nil || len(m.Incrs) != 1 {
 		t.Fatalf("manifest after turning the AOF on: %+v, %v, %v", m, ok, err)
 	}
@@ -52,7 +53,7 @@ func TestSimAppendOnlySwitchedAtRuntime(t *testing.T) {
 	if strings.Count(after, "incr") >= strings.Count(before, "incr") || strings.Contains(after, aofRewriteTempName) {
 		t.Fatalf("the abandoned rewrite's files stayed: before %q, after %q", before, after)
 	}
-	if m2, _, _ := persist.ReadManifest(h.w.Disk(cacheID)); m2.Base.Name != m.Base.Name {
+	if m2, _, _ := persist.ReadManifest(node.Sub(h.w.Disk(cacheID), persist.AOFDirName)); m2.Base.Name != m.Base.Name {
 		t.Fatalf("the abandoned rewrite changed the manifest: %+v", m2)
 	}
 	h.expect("SET still 1", `"OK"`) // writes are not refused with the AOF off

@@ -327,7 +327,7 @@ func TestSimBlockingAOFRoundTrip(t *testing.T) {
 	}
 	want := listsSnapshot(t, s)
 	t.Logf("before the crash: %s", want)
-	aof, _ := s.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+	aof, _ := s.w.Disk(cacheID).ReadFile(aofPath(persist.IncrName(1)))
 	for _, blockingName := range []string{"BLPOP", "BLMOVE", "BLMPOP"} {
 		if strings.Contains(string(aof), blockingName) {
 			t.Fatalf("the AOF holds %s; replay must never block:\n%q", blockingName, aof)
@@ -369,7 +369,7 @@ func TestSimBlockingDeterministic(t *testing.T) {
 			s.runFor(3 * time.Millisecond)
 		}
 		s.runFor(2 * time.Second)
-		aof, _ := s.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+		aof, _ := s.w.Disk(cacheID).ReadFile(aofPath(persist.IncrName(1)))
 		return string(aof)
 	}
 	if a, b := run(), run(); a != b || !strings.Contains(a, "LPOP") {

@@ -115,7 +115,7 @@ var configParams = map[string]configParam{
 	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
 	"min-slaves-to-write":   intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
 	"min-slaves-max-lag":    intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
-	"repl-backlog-ttl": offableIntConfigParam(func(n *Node) *int { return &n.cfg.ReplBacklogTTLSeconds }),
+	"repl-backlog-ttl":      offableIntConfigParam(func(n *Node) *int { return &n.cfg.ReplBacklogTTLSeconds }),
 	"repl-backlog-size": {
 		get: func(n *Node) string { return strconv.FormatInt(n.cfg.ReplBacklogSizeBytes, 10) },
 		set: func(n *Node, v string) (string, bool) {
@@ -209,14 +209,15 @@ var configParams = map[string]configParam{
 		},
 	},
 	// Read by the next rewrite.
-	"aof-use-rdb-preamble": negatedYesNoParam(func(n *Node) *bool { return &n.cfg.AOFNoRDBPreamble }),
+	"aof-use-rdb-preamble":        negatedYesNoParam(func(n *Node) *bool { return &n.cfg.AOFNoRDBPreamble }),
 	"auto-aof-rewrite-percentage": offableIntConfigParam(func(n *Node) *int { return &n.cfg.AutoAOFRewritePercentage }),
-	"auto-aof-rewrite-min-size": memoryConfigParam(func(n *Node) *int64 { return &n.cfg.AutoAOFRewriteMinSizeBytes }),
+	"auto-aof-rewrite-min-size":   memoryConfigParam(func(n *Node) *int64 { return &n.cfg.AutoAOFRewriteMinSizeBytes }),
 	// Fixed facts of this server, which Redis reports and refuses to change
 	// (REPLICAOF changes the master; CONFIG SET cannot).
 	"replicaof":      {get: replicaOfConfig},
 	"slaveof":        {get: replicaOfConfig},
 	"appendfilename": {get: func(*Node) string { return persist.AOFName }},
+	"appenddirname":  {get: func(*Node) string { return persist.AOFDirName }},
 	"daemonize":      {get: func(*Node) string { return "no" }}, // syslab serve stays in the foreground
 	"appendfsync": {
 		get: func(n *Node) string { return n.cfg.AppendFsync },

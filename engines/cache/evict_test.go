@@ -312,7 +312,7 @@ func TestSimEvictionAOFRoundTrip(t *testing.T) {
 	if after := survivors(h, 200); strings.Join(after, " ") != strings.Join(before, " ") {
 		t.Fatalf("after restart the keys are\n%v\nwant\n%v", after, before)
 	}
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+	aof, _ := h.w.Disk(cacheID).ReadFile(aofPath(persist.IncrName(1)))
 	if dels := strings.Count(string(aof), "$3\r\nDEL\r\n"); dels != 150 {
 		t.Fatalf("the AOF holds %d DELs, want one per evicted key (150)", dels)
 	}

@@ -167,7 +167,7 @@ func TestSimHashesAOFRoundTrip(t *testing.T) {
 	} {
 		h.do(line)
 	}
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+	aof, _ := h.w.Disk(cacheID).ReadFile(aofPath(persist.IncrName(1)))
 	if strings.Contains(string(aof), "HINCRBYFLOAT") {
 		t.Fatal("HINCRBYFLOAT reached the AOF as itself; it must be logged as HSET")
 	}

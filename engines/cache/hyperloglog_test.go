@@ -279,7 +279,7 @@ func TestSimHLLReplaysFromAOF(t *testing.T) {
 	for _, key := range []string{"a", "b", "m"} {
 		want[key] = h.do("GET " + key)
 	}
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+	aof, _ := h.w.Disk(cacheID).ReadFile(aofPath(persist.IncrName(1)))
 	if got := strings.Count(string(aof), "PFCOUNT"); got != 2 {
 		t.Fatalf("the AOF holds %d PFCOUNTs, want the 2 that stored a cache:\n%q", got, aof)
 	}

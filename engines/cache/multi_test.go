@@ -143,14 +143,14 @@ func TestSimTransactionInAOF(t *testing.T) {
 	for _, line := range []string{"MULTI", "GET a", "EXEC"} { // read-only: nothing logged
 		h.do(line)
 	}
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+	aof, _ := h.w.Disk(cacheID).ReadFile(aofPath(persist.IncrName(1)))
 	text := strings.ReplaceAll(string(aof), "\r\n", " ")
 	if strings.Count(text, "MULTI") != 1 || strings.Count(text, "EXEC") != 1 ||
 		strings.Index(text, "MULTI") > strings.Index(text, "SET") || strings.Index(text, "EXEC") < strings.LastIndex(text, "PXAT") {
 		t.Fatalf("AOF does not wrap the transaction: %q", text)
 	}
 	// A crash that kept only the start of the next transaction.
-	f, _ := h.w.Disk(cacheID).Open(persist.IncrName(1))
+	f, _ := h.w.Disk(cacheID).Open(aofPath(persist.IncrName(1)))
 	f.Write([]byte("*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1\r\n3\r\n"))
 	f.Sync()
 	h.restart()

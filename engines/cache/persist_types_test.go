@@ -295,7 +295,7 @@ func TestSimAOFRewriteEveryType(t *testing.T) {
 		}
 		h.waitFor("rewrite done", 10*time.Second, func() bool { return h.node().bgSnapshot == nil })
 		base := persist.BaseName(1, preamble)
-		if _, err := h.w.Disk(cacheID).ReadFile(base); err != nil {
+		if _, err := h.w.Disk(cacheID).ReadFile(aofPath(base)); err != nil {
 			t.Fatalf("preamble %v: no base %s: %v (files: %s)", preamble, base, err, h.files())
 		}
 		want := typedDump(t, do, "[^f]*")

@@ -178,7 +178,7 @@ func TestSimSetsAOFRoundTrip(t *testing.T) {
 	for _, key := range []string{"s", "i", "a", "b", "u", "n", "d", "tmp"} {
 		before[key] = sortedMembers(h.do("SMEMBERS " + key))
 	}
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+	aof, _ := h.w.Disk(cacheID).ReadFile(aofPath(persist.IncrName(1)))
 	if strings.Contains(string(aof), "SPOP") {
 		t.Fatal("SPOP reached the AOF as itself; it must be logged as SREM/DEL")
 	}

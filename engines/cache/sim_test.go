@@ -177,7 +177,7 @@ func (h *simHarness) restart() {
 }
 
 // firstIncrName is the incremental AOF file a fresh node appends to.
-var firstIncrName = persist.IncrName(1)
+var firstIncrName = aofPath(persist.IncrName(1))
 
 var realDisk = sim.DiskConfig{
 	SyncLatency: sim.Latency{Kind: "constant", Mean: 2 * time.Millisecond},

@@ -246,10 +246,10 @@ func TestSimAOFRewriteRestart(t *testing.T) {
 		h.waitFor("rewrite done", 5*time.Second, func() bool { return h.node().bgSnapshot == nil })
 		h.expect("INCR key:6", "(integer) 7")
 		base := persist.BaseName(1, preamble)
-		if got, want := h.files(), persist.AOFName+".1.base."+map[bool]string{true: "rdb", false: "aof"}[preamble]+" "+persist.IncrName(2)+" "+persist.ManifestName; got != want {
+		if got, want := h.files(), aofPath(base)+" "+aofPath(persist.IncrName(2))+" "+aofPath(persist.ManifestName); got != want {
 			t.Fatalf("files after rewrite: %s, want %s", got, want)
 		}
-		manifest, _ := h.w.Disk(cacheID).ReadFile(persist.ManifestName)
+		manifest, _ := h.w.Disk(cacheID).ReadFile(aofPath(persist.ManifestName))
 		if want := "file " + base + " seq 1 type b\nfile " + persist.IncrName(2) + " seq 2 type i\n"; string(manifest) != want {
 			t.Fatalf("manifest:\n%s\nwant:\n%s", manifest, want)
 		}
@@ -330,21 +330,25 @@ func TestSimAOFRewriteCrashAtEveryStep(t *testing.T) {
 	}
 }
 
-// A single appendonly.aof from before the multi-part layout loads, becomes
-// the first base, and goes away after a rewrite.
+// A single appendonly.aof from before the multi-part layout (Redis < 7)
+// moves into appendonlydir, loads, becomes the first base, and goes away
+// after a rewrite.
 func TestSimLegacyAOFUpgrade(t *testing.T) {
 	h2 := newSimHarness(t, 40, aofAlways(nil), realDisk)
 	f2, _ := h2.w.Disk(cacheID).Create(persist.AOFName)
 	f2.Write([]byte("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$3\r\nold\r\n"))
 	f2.Sync()
-	h2.w.Disk(cacheID).Remove(persist.ManifestName)
+	h2.w.Disk(cacheID).Remove(aofPath(persist.ManifestName))
 	h2.w.Disk(cacheID).Remove(firstIncrName)
 	h2.restart()
 	h2.expect("GET a", `"old"`)
 	h2.expect("SET b new", `"OK"`)
-	manifest, _ := h2.w.Disk(cacheID).ReadFile(persist.ManifestName)
-	if want := "file appendonly.aof seq 1 type b\nfile " + firstIncrName + " seq 1 type i\n"; string(manifest) != want {
+	manifest, _ := h2.w.Disk(cacheID).ReadFile(aofPath(persist.ManifestName))
+	if want := "file appendonly.aof seq 1 type b\nfile " + persist.IncrName(1) + " seq 1 type i\n"; string(manifest) != want {
 		t.Fatalf("manifest after upgrade:\n%s\nwant:\n%s", manifest, want)
+	}
+	if files := h2.files(); strings.Contains(" "+files+" ", " appendonly.aof ") {
+		t.Fatalf("the single file stayed outside %s: %s", persist.AOFDirName, files)
 	}
 	h2.w.Crash(cacheID)
 	h2.restart()
@@ -352,7 +356,7 @@ func TestSimLegacyAOFUpgrade(t *testing.T) {
 	h2.expect("GET b", `"new"`)
 	h2.expect("BGREWRITEAOF", `"Background append only file rewriting started"`)
 	h2.waitFor("rewrite", 5*time.Second, func() bool { return h2.node().bgSnapshot == nil })
-	if files := h2.files(); strings.Contains(" "+files+" ", " appendonly.aof ") {
+	if files := h2.files(); strings.Contains(" "+files+" ", " "+aofPath(persist.AOFName)+" ") {
 		t.Fatalf("legacy file kept after the rewrite: %s", files)
 	}
 	h2.w.Crash(cacheID)
@@ -394,9 +398,9 @@ func TestSimCorruptBaseRefusesService(t *testing.T) {
 	h.waitFor("rewrite", 5*time.Second, func() bool { return h.node().bgSnapshot == nil })
 	h.expect("SET b 2", `"OK"`)
 	base := persist.BaseName(1, true)
-	data, _ := h.w.Disk(cacheID).ReadFile(base)
+	data, _ := h.w.Disk(cacheID).ReadFile(aofPath(base))
 	data[len(data)-3] ^= 0xFF // inside the checksum
-	f, _ := h.w.Disk(cacheID).Create(base)
+	f, _ := h.w.Disk(cacheID).Create(aofPath(base))
 	f.Write(data)
 	f.Sync()
 	h.restart()
@@ -418,5 +422,36 @@ func TestSimAutoAOFRewrite(t *testing.T) {
 	}
 	if size := h.node().aofCurrentBytes(); size > 64<<10 {
 		t.Fatalf("AOF is %d bytes after the rewrite", size)
+	}
+}
+
+// An AOF in the flat layout of earlier versions (manifest and parts
+// beside dump.rdb) moves into appendonlydir at start, also when a crash
+// stopped an earlier move part-way (the parts moved, the manifest not).
+func TestSimFlatAOFMovesIntoItsDirectory(t *testing.T) {
+	for _, partial := range []bool{false, true} {
+		h := newSimHarness(t, 44, aofAlways(nil), realDisk)
+		h.expect("SET a 1", `"OK"`)
+		h.expect("BGREWRITEAOF", `"Background append only file rewriting started"`)
+		h.waitFor("rewrite", 5*time.Second, func() bool { return h.node().bgSnapshot == nil })
+		h.expect("SET b 2", `"OK"`)
+		h.w.Crash(cacheID)
+		disk := h.w.Disk(cacheID)
+		flat := strings.Fields(h.files())
+		for _, path := range flat {
+			name := strings.TrimPrefix(path, persist.AOFDirName+"/")
+			if partial && name != persist.ManifestName {
+				continue
+			}
+			if err := disk.Rename(path, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.restart()
+		h.expect("GET a", `"1"`)
+		h.expect("GET b", `"2"`)
+		if got := h.files(); got != strings.Join(flat, " ") {
+			t.Fatalf("partial %v: files after the move %s, want %s", partial, got, strings.Join(flat, " "))
+		}
 	}
 }

@@ -160,7 +160,7 @@ func TestSimSortStoreReplaysFromAOF(t *testing.T) {
 	}
 	h.expect("LRANGE d1 0 -1", `["10" "9" "a" "b" "c"]`)
 	h.expect("LRANGE d2 0 -1", `["b" "1" "c" "2" "a" "3"]`)
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+	aof, _ := h.w.Disk(cacheID).ReadFile(aofPath(persist.IncrName(1)))
 	if got := strings.Count(string(aof), "SORT"); got != 2 {
 		t.Fatalf("the AOF holds %d SORTs, want the 2 that stored:\n%q", got, aof)
 	}

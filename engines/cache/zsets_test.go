@@ -303,7 +303,7 @@ func TestSimZsetAOFRoundTrip(t *testing.T) {
 			t.Fatalf("after replay %s = %s, want %s", line, got, before[i])
 		}
 	}
-	aof, _ := h.w.Disk(cacheID).ReadFile(persist.IncrName(1))
+	aof, _ := h.w.Disk(cacheID).ReadFile(aofPath(persist.IncrName(1)))
 	if !strings.Contains(string(aof), "ZPOPMAX\r\n$1\r\nz\r\n$1\r\n2") {
 		t.Fatal("ZPOPMAX z 2 was not logged as ZPOPMAX with its count")
 	}

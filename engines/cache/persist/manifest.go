@@ -6,9 +6,10 @@ package persist
 // (a snapshot, in RDB format or as commands) and the incremental files
 // appended since, oldest first. A rewrite starts a new incremental file
 // at once, writes a new base from a snapshot taken at that moment, and
-// then swaps the manifest, so the old files can be deleted. Redis puts
-// them in a directory (appenddirname); a node.Disk is flat, so here they
-// sit beside each other under Redis's own file names:
+// then swaps the manifest, so the old files can be deleted. As Redis 7
+// they sit in a directory, AOFDirName (Redis's appenddirname default), under
+// Redis's own file names; the functions here take that directory as the
+// disk (node.Sub):
 //
 //	appendonly.aof.manifest      the list, in Redis's manifest syntax:
 //	    file appendonly.aof.2.base.rdb seq 2 type b
@@ -25,7 +26,9 @@ package persist
 //
 // A node whose disk holds a single appendonly.aof and no manifest (written
 // before the multi-part layout, or by Redis < 7) keeps it: the file
-// becomes the base of the first manifest, as Redis 7 upgrades it.
+// becomes the base of the first manifest, as Redis 7 upgrades it. The
+// cache moves files it finds outside the directory into it first (see
+// the cache's loadAOF).
 
 import (
 	"bytes"
@@ -39,6 +42,8 @@ import (
 
 // File names of the multi-part AOF.
 const (
+	// AOFDirName is the directory of the AOF's files (appenddirname).
+	AOFDirName       = "appendonlydir"
 	ManifestName     = AOFName + ".manifest"
 	manifestTempName = "temp-" + ManifestName
 )
@@ -153,6 +158,10 @@ func ParseManifest(data []byte) (Manifest, error) {
 		for j := 0; j < len(fields); j += 2 {
 			switch k, v := fields[j], fields[j+1]; k {
 			case "file":
+				if strings.Contains(v, "/") {
+					// As Redis: a file of the manifest's own directory.
+					return m, bad("file " + strconv.Quote(v) + " can't be a path, just a filename")
+				}
 				if err := node.ValidName(v); err != nil {
 					return m, bad(err.Error())
 				}
