@@ -199,6 +199,7 @@ func (n *Node) endPause() {
 	p.keepExpired = false
 	p.generation++
 	if !p.sleeping { // else they run when the sleep ends
+		n.applyHeldStream() // replication.go
 		n.runHeld()
 	}
 }
@@ -212,6 +213,9 @@ func (n *Node) endSleep() {
 		sleeper, seq := p.sleeper, p.sleeperSeq
 		p.sleeper = ""
 		n.reply(sleeper, seq, resp.OK)
+	}
+	if !n.paused() {
+		n.applyHeldStream() // replication.go
 	}
 	n.runHeld()
 }

@@ -178,6 +178,10 @@ const (
 	// replRetryInterval is how long a replica waits for an answer to a
 	// PSYNC, or for the rest of a full sync, before asking again.
 	replRetryInterval = time.Second
+	// replHeldBytesMax bounds the stream a replica holds during a client
+	// pause (Redis's client-query-buffer-limit on its master client); past
+	// it the replica resyncs after the pause.
+	replHeldBytesMax = 1 << 30
 	// replChunkBytes bounds one ReplRDBChunk.
 	replChunkBytes = 64 << 10
 	// replIDBytes is the length of a replication id (40 hex digits).
@@ -241,6 +245,9 @@ type replicaLink struct {
 	// bugPending is stream data acked but not applied yet, only under the
 	// planted bug Bugs.ReplicaAcksBeforeApply (bugs.go).
 	bugPending [][]byte
+	// held is stream read but not applied during a client pause; offset
+	// counts only what was applied.
+	held []byte
 }
 
 // waiter is a client blocked in WAIT.
@@ -472,7 +479,7 @@ func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
 			if len(l.bugPending) > 0 {
 				n.bugApplyPending(l)
 			}
-			if m.ReplID != l.replID || m.Offset > l.offset {
+			if m.ReplID != l.replID || m.Offset > l.receivedOffset() {
 				n.replicaResync("the master's ping shows a different history or a lost stream message")
 			}
 		}
@@ -720,7 +727,7 @@ func (n *Node) replicaResync(why string) {
 		n.env.Logf("cache: link to master %s broken: %s", l.master, why)
 	}
 	l.attempt++
-	l.fullChunks = nil
+	l.fullChunks, l.held = nil, nil
 	n.setLinkState(linkHandshake)
 	replID, offset := "?", int64(-1)
 	if l.replID != "" {
@@ -798,18 +805,35 @@ func (n *Node) replicaStream(from node.ID, m ReplStream) {
 		return
 	}
 	end := m.Offset + int64(len(m.Data))
+	received := l.receivedOffset()
 	switch {
-	case end <= l.offset:
-		return // already applied
-	case m.Offset > l.offset:
-		n.replicaResync(fmt.Sprintf("stream bytes %d..%d are missing", l.offset, m.Offset))
+	case end <= received:
+		return // already applied, or held
+	case m.Offset > received:
+		n.replicaResync(fmt.Sprintf("stream bytes %d..%d are missing", received, m.Offset))
 		return
 	}
-	data := m.Data[l.offset-m.Offset:]
+	data := m.Data[received-m.Offset:]
 	if n.cfg.Bugs.ReplicaAcksBeforeApply {
 		n.bugAckThenApply(l, data, end)
 		return
 	}
+	if n.paused() {
+		// CLIENT PAUSE holds the master's writes too, as Redis's pause
+		// holds its master client: read, not applied, until unpaused.
+		if len(l.held)+len(data) > replHeldBytesMax {
+			n.replicaResync("too much of the stream held during a client pause")
+			return
+		}
+		l.held = append(l.held, data...)
+		return
+	}
+	n.applyReceived(l, data)
+}
+
+// applyReceived applies the next bytes of the stream and moves the
+// applied offset past them.
+func (n *Node) applyReceived(l *replicaLink, data []byte) {
 	getAck, err := n.applyStream(data)
 	if err != nil {
 		n.env.Logf("cache: applying the replication stream failed, full resync: %v", err)
@@ -817,12 +841,25 @@ func (n *Node) replicaStream(from node.ID, m ReplStream) {
 		n.replicaResync("unreadable stream")
 		return
 	}
-	l.offset = end
+	l.offset += int64(len(data))
 	n.env.Metrics().Set("cache_repl_offset_bytes", float64(l.offset))
 	if getAck {
 		n.env.Send(l.master, ReplAck{Offset: l.offset})
 	}
 }
+
+// applyHeldStream applies what a client pause held, when it ends.
+func (n *Node) applyHeldStream() {
+	if l := n.repl.link; l != nil && l.state == linkUp && len(l.held) > 0 {
+		data := l.held
+		l.held = nil
+		n.applyReceived(l, data)
+	}
+}
+
+// receivedOffset is where the stream read so far ends: the applied
+// offset, plus what a client pause holds (INFO's slave_read_repl_offset).
+func (l *replicaLink) receivedOffset() int64 { return l.offset + int64(len(l.held)) }
 
 // bugAckThenApply is the planted bug Bugs.ReplicaAcksBeforeApply: the
 // offset (and so the acks WAIT counts) covers data the replica only
@@ -1104,7 +1141,7 @@ func (n *Node) writeReplicationInfo(field func(name string, value any)) {
 		field("master_link_status", status)
 		field("master_last_io_seconds_ago", lastIO)
 		field("master_sync_in_progress", boolInt(l.state == linkTransfer))
-		field("slave_read_repl_offset", l.offset)
+		field("slave_read_repl_offset", l.receivedOffset())
 		field("slave_repl_offset", l.offset)
 		field("slave_priority", 100)
 		field("slave_read_only", boolInt(!n.cfg.ReplicaWritable))

@@ -435,3 +435,33 @@ func TestBacklogFreedAfterTTLWithoutReplicas(t *testing.T) {
 		t.Fatalf("after the TTL: repl_backlog_active %s, replid %s (was %s)", got, id, first)
 	}
 }
+
+// A replica under CLIENT PAUSE WRITE reads its master's stream but holds
+// it, as Redis pauses its master client; CLIENT UNPAUSE applies it.
+func TestPausedReplicaHoldsTheStream(t *testing.T) {
+	n, env := startNode(t, Config{PeersByAddress: true})
+	do(n, env, "c", "REPLICAOF 127.0.0.1 6379")
+	sync := env.messages[len(env.messages)-1].(ReplSync)
+	master := node.ID("127.0.0.1:6379")
+	n.Receive(master, ReplFullResync{ReplID: replID40, Offset: 0, Attempt: sync.Attempt, Chunks: 1})
+	payload, _ := n.rdbPayload(false)
+	n.Receive(master, ReplRDBChunk{Attempt: sync.Attempt, Data: payload})
+
+	do(n, env, "c", "CLIENT PAUSE 100000 WRITE")
+	set := "*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$3\r\nbar\r\n"
+	n.Receive(master, ReplStream{ReplID: replID40, Offset: 0, Data: []byte(set)})
+	if got := do(n, env, "c", "GET foo"); got != "(nil)" {
+		t.Fatalf("GET during the pause: %s, want the write held", got)
+	}
+	if read, applied := replInfo(n, env, "slave_read_repl_offset"), replInfo(n, env, "slave_repl_offset"); read != strconv.Itoa(len(set)) || applied != "0" {
+		t.Fatalf("during the pause: read %s, applied %s", read, applied)
+	}
+	do(n, env, "c", "CLIENT UNPAUSE")
+	env.Advance(0) // the pause ends in the next event, as Redis's unpause
+	if got := do(n, env, "c", "GET foo"); got != `"bar"` {
+		t.Fatalf("GET after the pause: %s", got)
+	}
+	if applied := replInfo(n, env, "slave_repl_offset"); applied != strconv.Itoa(len(set)) {
+		t.Fatalf("applied offset after the pause: %s", applied)
+	}
+}
