@@ -63,9 +63,18 @@ func authCommand(c *call) resp.Value {
 		return replyWrongPass
 	}
 	if c.session != nil {
-		c.session.authenticated = true
+		n.loggedIn(c.session)
 	}
 	return resp.OK
+}
+
+// loggedIn marks s authenticated and, if it was not, lifts the bounds the
+// adapter puts on what it reads from an unauthenticated connection.
+func (n *Node) loggedIn(s *session) {
+	if !s.authenticated {
+		s.authenticated = true
+		n.env.Send(s.client, AuthRequired{Required: false})
+	}
 }
 
 // commandNoAuth: spec runs before the client authenticated (AUTH, HELLO,

@@ -123,7 +123,7 @@ func helloCommand(c *call) resp.Value {
 		if !c.node.checkPassword(user, password) { // auth.go
 			return replyWrongPass
 		}
-		s.authenticated = true
+		c.node.loggedIn(s)
 	}
 	if !s.authenticated {
 		return resp.Err(errHelloNoAuth)

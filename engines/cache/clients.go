@@ -129,6 +129,9 @@ func (n *Node) connected(client node.ID, m Connected) {
 	n.stats.ConnectionsReceived++
 	s := n.session(client)
 	s.meta.addr, s.meta.localAddr, s.meta.unixSocket = m.Addr, m.LocalAddr, m.UnixSocket
+	if n.authRequired(s) {
+		n.env.Send(client, AuthRequired{Required: true}) // auth.go
+	}
 }
 
 // addr is the client's address as CLIENT LIST and KILL know it.

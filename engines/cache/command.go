@@ -59,6 +59,12 @@ type Push struct {
 	Protocol uint8
 }
 
+// AuthRequired tells a connection's adapter whether its client has yet to
+// authenticate (requirepass): until it has, Redis reads at most 10
+// arguments of at most 16 KiB per request from it (resp.CheckUnauthenticated),
+// so an unauthenticated client cannot make the server buffer much.
+type AuthRequired struct{ Required bool }
+
 // Disconnected tells the node that the sender's connection is gone, so it
 // can drop the sender's session: its selected database, protocol,
 // subscriptions and tracking state. A client that never sends it keeps

@@ -82,3 +82,49 @@ func crlfLine(buf []byte, from int) (line []byte, next int, ok bool) {
 	}
 	return buf[from : from+end], from + end + 2, true
 }
+
+// Bounds on a request from a client that has not authenticated yet, as
+// Redis 7.0 sets them.
+const (
+	unauthenticatedArgsMax      = 10
+	unauthenticatedBulkBytesMax = 16 << 10
+)
+
+// CheckUnauthenticated checks the request at the start of buf, whole or
+// not yet, against the bounds Redis puts on a client that has not
+// authenticated: at most 10 arguments, each at most 16 KiB. It looks only
+// at the headers that have arrived; the parser reports any other error.
+func CheckUnauthenticated(buf []byte) error {
+	if len(buf) == 0 || buf[0] != '*' {
+		return nil // an inline request is bounded by InlineBytesMax
+	}
+	line, pos, ok := crlfLine(buf, 0)
+	if !ok {
+		return nil
+	}
+	count, ok := ParseInt(line[1:])
+	if !ok {
+		return nil
+	}
+	if count > unauthenticatedArgsMax {
+		return protocolError("Protocol error: unauthenticated multibulk length")
+	}
+	for range count {
+		line, next, ok := crlfLine(buf, pos)
+		if !ok || len(line) == 0 || line[0] != '$' {
+			return nil
+		}
+		size, ok := ParseInt(line[1:])
+		if !ok {
+			return nil
+		}
+		if size > unauthenticatedBulkBytesMax {
+			return protocolError("Protocol error: unauthenticated bulk length")
+		}
+		pos = next + int(size) + 2
+		if size < 0 || pos > len(buf) {
+			return nil
+		}
+	}
+	return nil
+}

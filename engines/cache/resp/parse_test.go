@@ -287,3 +287,42 @@ func FuzzIndexCRLF(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckUnauthenticated(t *testing.T) {
+	for _, tc := range []struct {
+		buf  string
+		want string // "" for no error
+	}{
+		{"", ""},
+		{"AUTH pw\r\n", ""},
+		{"*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n", ""},
+		{"*10\r\n", ""},
+		{"*11\r\n", "ERR Protocol error: unauthenticated multibulk length"},
+		{"*1\r\n$16384\r\n", ""},
+		{"*1\r\n$16385\r\n", "ERR Protocol error: unauthenticated bulk length"},
+		{"*2\r\n$1\r\nx\r\n$99999\r\n", "ERR Protocol error: unauthenticated bulk length"},
+		{"*2\r\n$1\r\nx", ""},     // the rest has not arrived
+		{"*2\r\n$-1\r\n$x\r\n", ""}, // malformed: the parser says so
+	} {
+		err := CheckUnauthenticated([]byte(tc.buf))
+		if got := fmt.Sprint(err); (err == nil) != (tc.want == "") || (err != nil && got != tc.want) {
+			t.Errorf("%q: %v, want %q", tc.buf, err, tc.want)
+		}
+	}
+}
+
+// FuzzCheckUnauthenticated: any bytes give an answer, never a panic, and
+// no multibulk request it passes has more arguments than allowed (inline
+// requests are bounded by their length alone, as in Redis).
+func FuzzCheckUnauthenticated(f *testing.F) {
+	for _, s := range []string{"*1\r\n$4\r\nPING\r\n", "*11\r\n", "*1\r\n$99999\r\n", "*2\r\n$1\r\nx\r\n$-7\r\n", "*-1\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := CheckUnauthenticated(data); err == nil {
+			if args, _, perr := ParseCommand(data); perr == nil && len(data) > 0 && data[0] == '*' && len(args) > unauthenticatedArgsMax {
+				t.Fatalf("%q passed with %d arguments", data, len(args))
+			}
+		}
+	})
+}

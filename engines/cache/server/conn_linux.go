@@ -76,6 +76,10 @@ type conn struct {
 	unsentBytes atomic.Int64
 	// answered is the Seq of the last reply the node sent.
 	answered atomic.Uint64
+	// unauthenticated is set while the client has yet to AUTH
+	// (cache.AuthRequired): its requests are held to Redis's bounds and
+	// run one at a time, so the first after AUTH is no longer held.
+	unauthenticated atomic.Bool
 }
 
 func newConn(l *eventLoop, fd int, id node.ID) *conn {
@@ -110,6 +114,8 @@ func (c *conn) deliver(msg node.Message) {
 		c.takePush(m)
 	case cache.Push:
 		c.takePush(&m)
+	case cache.AuthRequired:
+		c.unauthenticated.Store(m.Required)
 	case cache.CloseConnection: // CLIENT KILL (kill.go)
 		c.killed = true
 	case cache.ShutdownRequested:
@@ -234,8 +240,12 @@ func (c *conn) parseAndRun() {
 		c.setReading(true)
 		batch := c.batch[:0]
 		var end *resp.Value
-		for len(batch) < batchCommandsMax {
-			args, n, err := resp.ParseCommandIn(c.in[c.inStart:], &c.loop.arena)
+		unauthenticated, limit := c.unauthenticated.Load(), batchCommandsMax
+		if unauthenticated {
+			limit = 1 // each request runs (AUTH, maybe) before the next is checked
+		}
+		for len(batch) < limit {
+			args, n, err := c.parseNext(unauthenticated)
 			c.inStart += n
 			if err != nil {
 				// Redis answers a protocol error and closes the connection.
@@ -267,10 +277,21 @@ func (c *conn) parseAndRun() {
 			c.loop.schedule(c) // the final reply may be due at once
 			return
 		}
-		if len(batch) < batchCommandsMax {
+		if len(batch) < limit {
 			return // no whole request left
 		}
 	}
+}
+
+// parseNext parses the next request in the input buffer, held to Redis's
+// bounds for a client that has not authenticated when unauthenticated.
+func (c *conn) parseNext(unauthenticated bool) ([][]byte, int, error) {
+	if unauthenticated {
+		if err := resp.CheckUnauthenticated(c.in[c.inStart:]); err != nil {
+			return nil, 0, err
+		}
+	}
+	return resp.ParseCommandIn(c.in[c.inStart:], &c.loop.arena)
 }
 
 // run hands batch to the node.

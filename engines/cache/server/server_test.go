@@ -298,3 +298,24 @@ func TestGoRedisWithPassword(t *testing.T) {
 		wrong.Close()
 	}
 }
+
+// Until a client authenticates, a request may carry at most 10 arguments
+// of at most 16 KiB, as in Redis 7.0; after AUTH, big requests pass, even
+// pipelined right behind the AUTH.
+func TestUnauthenticatedRequestsAreBounded(t *testing.T) {
+	s := startServer(t, cache.Config{RequirePass: "pw"})
+	for _, tc := range []struct{ input, want string }{
+		{"*100\r\n", "-ERR Protocol error: unauthenticated multibulk length\r\n"},
+		{"*1\r\n$100000000\r\n", "-ERR Protocol error: unauthenticated bulk length\r\n"},
+		{"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20000\r\n", "-ERR Protocol error: unauthenticated bulk length\r\n"},
+	} {
+		if got := rawExchange(t, s, tc.input); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.input, got, tc.want)
+		}
+	}
+	big := strings.Repeat("x", 20000)
+	input := "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20000\r\n" + big + "\r\n*1\r\n$4\r\nQUIT\r\n"
+	if got := rawExchange(t, s, input); got != "+OK\r\n+OK\r\n+OK\r\n" {
+		t.Fatalf("AUTH then a 20 KB SET: %q", got)
+	}
+}
