@@ -39,6 +39,10 @@ import (
 // REPLCONF ACK. The stream is handed over in whole commands, and a
 // MULTI … EXEC block in one piece, so a transaction applies in one event.
 //
+// Errors that stand for a log line of Redis's replica use its words
+// ("Unable to AUTH to MASTER", …): tools and Redis's own tests wait for
+// them in the log.
+//
 // Each ReplSync is a new attempt: the previous connection is closed, and a
 // connection that fails reports cache.ReplLinkBroken for its attempt,
 // after which the node tries again from its cron. Timeouts are the
@@ -199,7 +203,7 @@ func (s *Server) runReplicaLink(a *linkAttempt) {
 func (s *Server) followMaster(a *linkAttempt) error {
 	conn, err := net.DialTimeout("tcp", string(a.master), masterDialTimeout)
 	if err != nil {
-		return fmt.Errorf("error condition on socket for SYNC: %w", err)
+		return fmt.Errorf("Error condition on socket for SYNC: %w", err)
 	}
 	if !a.adopt(conn) {
 		conn.Close()
@@ -247,7 +251,7 @@ func (s *Server) followMaster(a *linkAttempt) error {
 		switch {
 		case line[0] != '-':
 		case i == 0 && m.MasterAuth != "":
-			return fmt.Errorf("unable to AUTH to MASTER: %s", line)
+			return fmt.Errorf("Unable to AUTH to MASTER: %s", line)
 		default: // an old master without this REPLCONF: go on, as Redis does
 			s.logf("cache server: master %s: REPLCONF: %s", a.master, line)
 		}
@@ -330,9 +334,9 @@ func readPSYNCAnswer(conn net.Conn, br *bufio.Reader, m cache.ReplSync) (psyncAn
 		}
 		return answer, nil
 	case strings.HasPrefix(line, "-NOMASTERLINK"), strings.HasPrefix(line, "-LOADING"):
-		return psyncAnswer{}, fmt.Errorf("master is currently unable to PSYNC but should be in the future: %s", line)
+		return psyncAnswer{}, fmt.Errorf("Master is currently unable to PSYNC but should be in the future: %s", line)
 	}
-	return psyncAnswer{}, fmt.Errorf("unexpected reply to PSYNC from master: %q", line)
+	return psyncAnswer{}, fmt.Errorf("Unexpected reply to PSYNC from master: %q", line)
 }
 
 // readStream hands the master's command stream to the node, whole
@@ -425,7 +429,7 @@ func readSnapshot(conn net.Conn, br *bufio.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("master aborted the sync: %s", line)
 	}
 	if line[0] != '$' {
-		return nil, fmt.Errorf("bad protocol from master, the first byte is not '$' (we received %q): are you sure the host and port are right?", line)
+		return nil, fmt.Errorf("Bad protocol from MASTER, the first byte is not '$' (we received %q), are you sure the host and port are right?", line)
 	}
 	conn.SetReadDeadline(time.Time{}) // a big snapshot takes what it takes; the node times the attempt
 	if mark, ok := strings.CutPrefix(line, "$EOF:"); ok {

@@ -55,11 +55,11 @@ func TestReadPSYNCAnswer(t *testing.T) {
 		{"continue under a new history", "+CONTINUE " + strings.Repeat("8", 40) + "\r\n", cache.ReplSync{ReplID: replID40, Offset: 99},
 			psyncAnswer{replID: strings.Repeat("8", 40), offset: 99}, ""},
 		{"refused for now", "-NOMASTERLINK Can't SYNC while not connected with my master\r\n", cache.ReplSync{ReplID: "?"},
-			psyncAnswer{}, "master is currently unable to PSYNC"},
+			psyncAnswer{}, "Master is currently unable to PSYNC"},
 		{"short snapshot", "+FULLRESYNC " + replID40 + " 0\r\n$10\r\nREDIS", cache.ReplSync{ReplID: "?"},
 			psyncAnswer{}, "reading the snapshot"},
 		{"not a bulk", "+FULLRESYNC " + replID40 + " 0\r\n+OK\r\n", cache.ReplSync{ReplID: "?"},
-			psyncAnswer{}, "bad protocol from master"},
+			psyncAnswer{}, "Bad protocol from MASTER"},
 		{"continue to a full sync request", "+CONTINUE\r\n", cache.ReplSync{ReplID: "?"},
 			psyncAnswer{}, "asked for a full one"},
 	} {
