@@ -184,24 +184,40 @@ func (n *Node) startPause(mode pauseMode, untilMillis int64) {
 	})
 }
 
-// endPause and endSleep are (*Node).endPause and endSleep, reached
-// through these variables because the command table holds CLIENT PAUSE
-// and DEBUG SLEEP, whose timers end them by running commands: Go rejects
-// that initialization cycle.
-var endPause, endSleep func(*Node)
+// endPause, endSleep and resumeHeld are the methods of those names,
+// reached through these variables because the command table holds CLIENT
+// PAUSE, CLIENT UNPAUSE and DEBUG SLEEP, whose timers end them by running
+// commands: Go rejects that initialization cycle.
+var endPause, endSleep, resumeHeld func(*Node)
 
-func init() { endPause, endSleep = (*Node).endPause, (*Node).endSleep }
+func init() {
+	endPause, endSleep, resumeHeld = (*Node).endPause, (*Node).endSleep, (*Node).resumeHeld
+}
 
-// endPause answers a DEBUG SLEEP, then runs the held commands in order.
+// endPause ends the pause, then runs the held commands in order.
 func (n *Node) endPause() {
+	n.liftPause()
+	n.resumeHeld()
+}
+
+// liftPause ends the pause's state: commands from now on run, keys
+// expire again; the timer of the pause is void.
+func (n *Node) liftPause() {
 	p := &n.pause
 	p.mode, p.untilMillis = pauseNone, 0
 	p.keepExpired = false
 	p.generation++
-	if !p.sleeping { // else they run when the sleep ends
-		n.applyHeldStream() // replication.go
-		n.runHeld()
+}
+
+// resumeHeld runs what the pause held — the master's stream, then the
+// clients' commands — unless a DEBUG SLEEP (which runs them when it ends)
+// or a new pause is on.
+func (n *Node) resumeHeld() {
+	if n.pause.sleeping || n.paused() {
+		return
 	}
+	n.applyHeldStream() // replication.go
+	n.runHeld()
 }
 
 // endSleep answers a DEBUG SLEEP, then runs the held commands in order.
@@ -263,11 +279,13 @@ func clientPauseCommand(c *call) resp.Value {
 func clientUnpauseCommand(c *call) resp.Value {
 	n := c.node
 	if n.pause.mode != pauseNone {
-		n.pause.generation++
-		generation := n.pause.generation
+		// As Redis's unpauseClients: the pause is over for whatever comes
+		// next (this client's next GET expires keys again); the held
+		// commands run after this one, in their own event.
+		n.liftPause()
 		n.env.After(0, func() {
-			if !n.halted && n.pause.generation == generation {
-				endPause(n)
+			if !n.halted {
+				resumeHeld(n)
 			}
 		})
 	}

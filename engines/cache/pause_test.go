@@ -601,3 +601,22 @@ func TestDebugPauseCron(t *testing.T) {
 		t.Fatal("the expiry cycle did not resume")
 	}
 }
+
+// CLIENT UNPAUSE ends the pause for the very next command, as Redis's
+// unpauseClients: a read right after it expires keys again (only the
+// held commands wait for the next event).
+func TestUnpauseTakesEffectAtOnce(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "SET k v PX 10")
+	do(n, env, "c", "CLIENT PAUSE 100000 WRITE")
+	env.now = env.now.Add(time.Second) // k is past its TTL; no timer runs
+	if got := do(n, env, "c", "GET k"); got != "(nil)" {
+		t.Fatalf("GET during the pause: %s", got)
+	}
+	do(n, env, "c", "CLIENT UNPAUSE")
+	do(n, env, "c", "GET k")
+	n.Receive("c", Command{Args: [][]byte{[]byte("INFO"), []byte("stats")}})
+	if got := infoField(string(env.replies[len(env.replies)-1].Value.Str), "expired_keys"); got != "1" {
+		t.Fatalf("expired_keys %s after UNPAUSE and a GET, want 1", got)
+	}
+}
