@@ -362,17 +362,31 @@ func TestPublishReachesReplicas(t *testing.T) {
 	}
 }
 
-// replica-read-only no: the replica's own clients may write; keys they
-// give a TTL are expired by the replica itself, the master's by the
-// master's DELs.
-func TestWritableReplicaExpiresItsOwnKeys(t *testing.T) {
+// syncedReplica is a standalone node that followed a master at
+// 127.0.0.1:6379 through an empty full sync at offset 0 of replID40.
+func syncedReplica(t *testing.T) (*Node, *testEnv, node.ID) {
+	t.Helper()
 	n, env := startNode(t, Config{PeersByAddress: true})
 	do(n, env, "c", "REPLICAOF 127.0.0.1 6379")
 	sync := env.messages[len(env.messages)-1].(ReplSync)
 	master := node.ID("127.0.0.1:6379")
 	n.Receive(master, ReplFullResync{ReplID: replID40, Offset: 0, Attempt: sync.Attempt, Chunks: 1})
-	payload, _ := n.rdbPayload(false)
+	payload, err := n.rdbPayload(false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	n.Receive(master, ReplRDBChunk{Attempt: sync.Attempt, Data: payload})
+	if got := replInfo(n, env, "master_link_status"); got != "up" {
+		t.Fatalf("link after the full sync: %s", got)
+	}
+	return n, env, master
+}
+
+// replica-read-only no: the replica's own clients may write; keys they
+// give a TTL are expired by the replica itself, the master's by the
+// master's DELs.
+func TestWritableReplicaExpiresItsOwnKeys(t *testing.T) {
+	n, env, master := syncedReplica(t)
 	fromMaster := "*5\r\n$3\r\nSET\r\n$4\r\nmine\r\n$1\r\nm\r\n$4\r\nPXAT\r\n$1\r\n1\r\n"
 	n.Receive(master, ReplStream{ReplID: replID40, Offset: 0, Data: []byte(fromMaster)})
 
@@ -439,13 +453,7 @@ func TestBacklogFreedAfterTTLWithoutReplicas(t *testing.T) {
 // A replica under CLIENT PAUSE WRITE reads its master's stream but holds
 // it, as Redis pauses its master client; CLIENT UNPAUSE applies it.
 func TestPausedReplicaHoldsTheStream(t *testing.T) {
-	n, env := startNode(t, Config{PeersByAddress: true})
-	do(n, env, "c", "REPLICAOF 127.0.0.1 6379")
-	sync := env.messages[len(env.messages)-1].(ReplSync)
-	master := node.ID("127.0.0.1:6379")
-	n.Receive(master, ReplFullResync{ReplID: replID40, Offset: 0, Attempt: sync.Attempt, Chunks: 1})
-	payload, _ := n.rdbPayload(false)
-	n.Receive(master, ReplRDBChunk{Attempt: sync.Attempt, Data: payload})
+	n, env, master := syncedReplica(t)
 
 	do(n, env, "c", "CLIENT PAUSE 100000 WRITE")
 	set := "*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$3\r\nbar\r\n"
