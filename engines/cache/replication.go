@@ -209,10 +209,13 @@ type replicaRecord struct {
 	ackOffset  int64
 	lastAck    time.Time
 	// conn is set for a replica that connected as a client (SYNC, PSYNC);
-	// host and port are where it serves, for INFO.
-	conn bool
-	host string
-	port int
+	// host and port are where it serves, for INFO. legacy is set for one
+	// that sent SYNC: it never acks, so repl-timeout does not drop it, as
+	// Redis spares its pre-PSYNC replicas (redis-cli --replica).
+	conn   bool
+	legacy bool
+	host   string
+	port   int
 }
 
 // linkState is where a replica's link to its master is.
@@ -991,7 +994,7 @@ func (n *Node) replicationCron() {
 	}
 	n.flushStream()
 	for _, rec := range slices.Clone(r.replicas) {
-		if now.Sub(rec.lastAck) > n.cfg.ReplTimeout {
+		if now.Sub(rec.lastAck) > n.cfg.ReplTimeout && !rec.legacy {
 			n.dropReplica(rec, fmt.Sprintf("no ack for %s (repl-timeout)", now.Sub(rec.lastAck)))
 			continue
 		}

@@ -150,7 +150,7 @@ func syncCommand(c *call) resp.Value {
 		n.killNow(c.client)
 		return resp.OK
 	}
-	rec.conn = true
+	rec.conn, rec.legacy = true, legacy
 	rec.host = s.replica.ipAddress
 	if rec.host == "" {
 		rec.host = hostOf(s.addr())

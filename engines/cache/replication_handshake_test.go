@@ -473,3 +473,18 @@ func TestPausedReplicaHoldsTheStream(t *testing.T) {
 		t.Fatalf("applied offset after the pause: %s", applied)
 	}
 }
+
+// repl-timeout drops a replica that stopped acking, but not one that sent
+// SYNC (redis-cli --replica), which never acks: Redis spares those too.
+func TestReplTimeoutSparesSYNCReplicas(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "psync-replica", "PSYNC ? -1")
+	do(n, env, "sync-replica", "SYNC")
+	env.Advance(61 * time.Second)
+	if len(env.closed) != 1 || env.closed[0] != "psync-replica" {
+		t.Fatalf("closed after repl-timeout without acks: %v, want only the PSYNC replica", env.closed)
+	}
+	if got := replInfo(n, env, "connected_slaves"); got != "1" {
+		t.Fatalf("connected_slaves %s, want the SYNC replica kept", got)
+	}
+}
