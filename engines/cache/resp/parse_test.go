@@ -301,7 +301,7 @@ func TestCheckUnauthenticated(t *testing.T) {
 		{"*1\r\n$16384\r\n", ""},
 		{"*1\r\n$16385\r\n", "ERR Protocol error: unauthenticated bulk length"},
 		{"*2\r\n$1\r\nx\r\n$99999\r\n", "ERR Protocol error: unauthenticated bulk length"},
-		{"*2\r\n$1\r\nx", ""},     // the rest has not arrived
+		{"*2\r\n$1\r\nx", ""},       // the rest has not arrived
 		{"*2\r\n$-1\r\n$x\r\n", ""}, // malformed: the parser says so
 	} {
 		err := CheckUnauthenticated([]byte(tc.buf))
