@@ -7,8 +7,6 @@ package cache
 // and serves the CLUSTER, READONLY and READWRITE commands.
 
 import (
-	"strconv"
-	"strings"
 	"time"
 
 	"syslab/engines/cache/cluster"
@@ -55,11 +53,6 @@ func (n *Node) clusterCron() {
 	}
 	n.env.After(cluster.CronInterval, n.clusterCron)
 	n.cluster.Cron()
-}
-
-func portOf(addr string) int {
-	port, _ := strconv.Atoi(addr[strings.LastIndexByte(addr, ':')+1:])
-	return port
 }
 
 // clusterHost is the node as the cluster state sees it.

@@ -43,7 +43,6 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"syslab/engines/cache/cluster"
@@ -316,15 +315,6 @@ func (n *Node) resolvePeerOf(host string, port int) (node.ID, bool) {
 		return node.ID(hostPort(host, port)), host != ""
 	}
 	return defaultResolvePeer(host, port)
-}
-
-// hostPort joins a host and a port as net.JoinHostPort does ("[::1]:6379"
-// for an IPv6 host); the node may not import net.
-func hostPort(host string, port int) string {
-	if strings.IndexByte(host, ':') >= 0 {
-		host = "[" + host + "]"
-	}
-	return host + ":" + strconv.Itoa(port)
 }
 
 // holdForMigration parks a command that names a key being migrated; it

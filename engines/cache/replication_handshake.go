@@ -181,26 +181,3 @@ func (n *Node) connectionReplicaAck(client node.ID, offset int64) {
 	}
 	n.masterAck(client, offset)
 }
-
-// hostOf is the host part of "host:port" ("[::1]:6379" gives "::1").
-func hostOf(addr string) string {
-	i := strings.LastIndexByte(addr, ':')
-	if i < 0 {
-		return addr
-	}
-	return strings.TrimSuffix(strings.TrimPrefix(addr[:i], "["), "]")
-}
-
-// splitHostPort splits a replica link's master name, "host:port", as a
-// standalone server names it (Config.PeersByAddress).
-func splitHostPort(id node.ID) (string, int, bool) {
-	i := bytes.LastIndexByte([]byte(id), ':')
-	if i < 0 {
-		return "", 0, false
-	}
-	port, err := strconv.Atoi(string(id[i+1:]))
-	if err != nil {
-		return "", 0, false
-	}
-	return hostOf(string(id)), port, true
-}

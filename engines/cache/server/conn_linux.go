@@ -467,19 +467,3 @@ func (c *conn) closeSocket() {
 	unix.Close(c.fd) // closing also takes it out of the epoll set
 	c.in, c.unsent = nil, nil
 }
-
-func equalFold(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := range b {
-		ch := b[i]
-		if ch >= 'A' && ch <= 'Z' {
-			ch += 'a' - 'A'
-		}
-		if ch != lower[i] {
-			return false
-		}
-	}
-	return true
-}

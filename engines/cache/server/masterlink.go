@@ -383,9 +383,9 @@ func wholeCommands(buf []byte) (int, error) {
 			break // incomplete (n counted only blank lines)
 		}
 		switch {
-		case equalFoldString(args[0], "multi"):
+		case equalFold(args[0], "multi"):
 			inMulti = true
-		case equalFoldString(args[0], "exec"):
+		case equalFold(args[0], "exec"):
 			inMulti = false
 		}
 		if !inMulti {
@@ -395,8 +395,23 @@ func wholeCommands(buf []byte) (int, error) {
 	return whole, nil
 }
 
-func equalFoldString(b []byte, lower string) bool {
-	return len(b) == len(lower) && strings.EqualFold(string(b), lower)
+// equalFold reports whether b, ASCII case aside, is lower (a lower-case
+// command name), without allocating: the event loop asks it of every
+// request (QUIT), the master link of every streamed command.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range b {
+		ch := b[i]
+		if ch >= 'A' && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		if ch != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // writeAcks writes REPLCONF ACK for each offset the node acks, until the
