@@ -73,7 +73,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	appendFsync := fs.String("appendfsync", cache.FsyncEverysec, "when the append-only file is synced: always|everysec|no")
 	save := fs.String("save", cache.DefaultSave, "snapshot rules `\"<seconds> <changes> …\"` (Redis's default); \"\" for no snapshots")
 	requirePass := fs.String("requirepass", "", "`password` clients must give (AUTH, HELLO … AUTH) before other commands; empty: none")
-	maxMemory := fs.String("maxmemory", "0", "memory limit for the dataset (100mb, 2gb, bytes); 0 = no limit")
+	maxMemory := fs.String("maxmemory", "0", "memory limit, as Redis counts used_memory (100mb, 2gb, bytes); 0 = no limit")
 	maxMemoryPolicy := fs.String("maxmemory-policy", cache.PolicyNoEviction, "what goes when over --maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl")
 	notifyEvents := fs.String("notify-keyspace-events", "", "keyspace notification classes in Redis's letters (\"KEA\", \"Ex\"); \"\" for none")
 	ioThreads := fs.Int("io-threads", 1, "event loops serving connections (Redis's io-threads): each reads, parses and writes for its share on its own thread; commands still run one at a time")

@@ -58,8 +58,9 @@ type Config struct {
 	// AutoAOFRewriteMinSizeBytes is the AOF size below which it is never
 	// rewritten automatically; 0 means Redis's default, 64 MiB.
 	AutoAOFRewriteMinSizeBytes int64
-	// MaxMemoryBytes is maxmemory: the dataset size (memory.go) past which
-	// keys are evicted before each command; 0 means no limit.
+	// MaxMemoryBytes is maxmemory: the used memory (memory.go: Redis's
+	// start-up memory included, as Redis counts it) past which keys are
+	// evicted before each command; 0 means no limit.
 	MaxMemoryBytes int64
 	// MaxMemoryPolicy is maxmemory-policy: which keys go when over the
 	// limit (evict.go); default noeviction.

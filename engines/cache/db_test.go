@@ -192,24 +192,24 @@ func TestRandomkeyNeverReturnsExpired(t *testing.T) {
 
 func TestMemoryAccounting(t *testing.T) {
 	n, env := startNode(t, Config{})
-	if n.usedMemoryBytes() != 0 {
-		t.Fatalf("empty node uses %d bytes", n.usedMemoryBytes())
+	if n.keysMemoryBytes() != 0 {
+		t.Fatalf("empty node uses %d bytes", n.keysMemoryBytes())
 	}
 	do(n, env, "c", "SET k "+strings.Repeat("x", 100))
-	one := n.usedMemoryBytes()
+	one := n.keysMemoryBytes()
 	if one < 100 {
 		t.Fatalf("one 100-byte value accounts for %d bytes", one)
 	}
 	do(n, env, "c", "COPY k k2 DB 3")
 	do(n, env, "c", "RENAME k k3")
-	if got := n.usedMemoryBytes(); got != 2*one+2 { // k2 and k3 are a byte longer than k
+	if got := n.keysMemoryBytes(); got != 2*one+2 { // k2 and k3 are a byte longer than k
 		t.Fatalf("after COPY and RENAME: %d bytes, want %d", got, 2*one+2)
 	}
 	do(n, env, "c", "SET k3 short")
 	do(n, env, "c", "FLUSHDB")
 	do(n, env, "c", "SELECT 3")
 	do(n, env, "c", "DEL k2")
-	if got := n.usedMemoryBytes(); got != 0 {
+	if got := n.keysMemoryBytes(); got != 0 {
 		t.Fatalf("after deleting everything: %d bytes", got)
 	}
 }

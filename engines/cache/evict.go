@@ -285,7 +285,7 @@ func (n *Node) evictAfterTransaction() {
 	n.flushStream()
 }
 
-// performEvictions evicts keys until the dataset fits in maxmemory, and
+// performEvictions evicts keys until used memory fits in maxmemory, and
 // reports whether it does (true also when there is no limit).
 func (n *Node) performEvictions() bool {
 	limit := n.cfg.MaxMemoryBytes
@@ -294,7 +294,7 @@ func (n *Node) performEvictions() bool {
 		// Redis, nothing is refused for memory either (pause.go).
 		return true
 	}
-	for n.usedMemoryBytes() > limit {
+	for n.maxmemoryCountedBytes() > limit {
 		if n.policy.kind == policyNone {
 			return false
 		}

@@ -52,7 +52,7 @@ func TestMemoryAccountingMatchesRecount(t *testing.T) {
 	}
 	for _, s := range steps {
 		do(n, env, "client-1", s.command)
-		if got := n.usedMemoryBytes(); got != s.want {
+		if got := n.keysMemoryBytes(); got != s.want {
 			t.Fatalf("after %q used memory %d, want %d", s.command, got, s.want)
 		}
 		if got := recount(n); got != s.want {
@@ -60,8 +60,37 @@ func TestMemoryAccountingMatchesRecount(t *testing.T) {
 		}
 	}
 	env.Advance(time.Second) // the active cycle expires c
-	if got := n.usedMemoryBytes(); got != 0 {
+	if got := n.keysMemoryBytes(); got != 0 {
 		t.Fatalf("after expiry used memory %d, want 0", got)
+	}
+}
+
+// An empty node reports Redis 7.0's start-up memory, as an empty Redis
+// does; maxmemory counts it, and INFO and MEMORY STATS split used memory
+// the way Redis does (start-up is overhead, keys are net of it).
+func TestUsedMemoryStartsAtRedisStartupMemory(t *testing.T) {
+	n, env := startNode(t, Config{})
+	info := do(n, env, "c", "INFO memory")
+	for _, line := range []string{"used_memory:876192", "used_memory_startup:876192", "used_memory_dataset:0", "mem_replication_backlog:0"} {
+		if !strings.Contains(info, line+`\r\n`) {
+			t.Errorf("an empty node's INFO memory lacks %s: %s", line, info)
+		}
+	}
+	do(n, env, "c", "SET k:0000 0123456789abcdef")
+	stats := do(n, env, "c", "MEMORY STATS")
+	for _, want := range []string{`"startup.allocated" (integer) 876192`, `"keys.bytes-per-key" (integer) ` + itoa(int(oneKeyBytes))} {
+		if !strings.Contains(stats, want) {
+			t.Errorf("MEMORY STATS lacks %s: %s", want, stats)
+		}
+	}
+	// As in Redis, a write is refused when memory is already over the
+	// limit as it starts: the second key may go over, the third is refused.
+	do(n, env, "c", "CONFIG SET maxmemory "+itoa(int(startupMemoryBytes+2*oneKeyBytes-1)))
+	if got := do(n, env, "c", "SET k:0001 0123456789abcdef"); got != `"OK"` {
+		t.Fatalf("a second key while under maxmemory: %s", got)
+	}
+	if got := do(n, env, "c", "SET k:0002 0123456789abcdef"); !strings.HasPrefix(got, "(error) OOM") {
+		t.Fatalf("a third key once over maxmemory: %s", got)
 	}
 }
 
@@ -78,14 +107,14 @@ func TestReaccountAfterInPlaceChange(t *testing.T) {
 	ks := n.dbs[0]
 	g := &growingObject{sizeBytes: 100}
 	ks.set("list", g, false)
-	before := n.usedMemoryBytes()
+	before := n.keysMemoryBytes()
 	g.sizeBytes = 350
 	ks.reaccount([]byte("list"))
-	if got := n.usedMemoryBytes() - before; got != 250 {
+	if got := n.keysMemoryBytes() - before; got != 250 {
 		t.Fatalf("growing the value by 250 bytes moved used memory by %d", got)
 	}
 	ks.delete("list")
-	if got := n.usedMemoryBytes(); got != 0 {
+	if got := n.keysMemoryBytes(); got != 0 {
 		t.Fatalf("used memory %d after deleting the only key", got)
 	}
 }
@@ -94,7 +123,7 @@ func TestReaccountAfterInPlaceChange(t *testing.T) {
 var oneKeyBytes = int64(keyOverheadBytes + len("k:0000") + stringHeaderBytes + 16)
 
 func TestNoEvictionRefusesDenyOOMCommands(t *testing.T) {
-	n, env := startNode(t, Config{MaxMemoryBytes: 3 * oneKeyBytes})
+	n, env := startNode(t, Config{MaxMemoryBytes: startupMemoryBytes + 3*oneKeyBytes})
 	for i := range 4 {
 		if got := do(n, env, "c", "SET k:000"+itoa(i)+" 0123456789abcdef"); got != `"OK"` {
 			t.Fatalf("SET %d = %s", i, got)
@@ -140,7 +169,7 @@ func pad4(i int) string { s := "000" + itoa(i); return s[len(s)-4:] }
 func TestAllKeysPoliciesStayUnderTheLimit(t *testing.T) {
 	for _, policy := range []string{PolicyAllKeysLRU, PolicyAllKeysLFU, PolicyAllKeysRandom} {
 		t.Run(policy, func(t *testing.T) {
-			n, env := startNode(t, Config{MaxMemoryBytes: 100 * oneKeyBytes, MaxMemoryPolicy: policy})
+			n, env := startNode(t, Config{MaxMemoryBytes: startupMemoryBytes + 100*oneKeyBytes, MaxMemoryPolicy: policy})
 			fill(t, n, env, 1000, "")
 			do(n, env, "c", "PING") // a command after the last SET evicts for it
 			if used := n.usedMemoryBytes(); used > n.cfg.MaxMemoryBytes {
@@ -159,7 +188,7 @@ func TestAllKeysPoliciesStayUnderTheLimit(t *testing.T) {
 func TestVolatilePoliciesEvictOnlyKeysWithTTL(t *testing.T) {
 	for _, policy := range []string{PolicyVolatileLRU, PolicyVolatileLFU, PolicyVolatileRandom, PolicyVolatileTTL} {
 		t.Run(policy, func(t *testing.T) {
-			n, env := startNode(t, Config{MaxMemoryBytes: 10 * oneKeyBytes, MaxMemoryPolicy: policy})
+			n, env := startNode(t, Config{MaxMemoryBytes: startupMemoryBytes + 10*oneKeyBytes, MaxMemoryPolicy: policy})
 			for i := range 5 {
 				do(n, env, "c", "SET p:"+pad4(i)[2:]+" 0123456789abcdef") // persistent, same size as k:NNNN
 			}
@@ -186,7 +215,7 @@ func TestVolatilePoliciesEvictOnlyKeysWithTTL(t *testing.T) {
 }
 
 func TestLRUKeepsRecentlyReadKeys(t *testing.T) {
-	n, env := startNode(t, Config{MaxMemoryBytes: 200 * oneKeyBytes, MaxMemoryPolicy: PolicyAllKeysLRU, MaxMemorySamples: 10})
+	n, env := startNode(t, Config{MaxMemoryBytes: startupMemoryBytes + 200*oneKeyBytes, MaxMemoryPolicy: PolicyAllKeysLRU, MaxMemorySamples: 10})
 	fill(t, n, env, 200, "")
 	// Keep reading the first 50 keys while 200 new keys push the others out.
 	for i := range 200 {
@@ -208,7 +237,7 @@ func TestLRUKeepsRecentlyReadKeys(t *testing.T) {
 }
 
 func TestLFUKeepsFrequentlyReadKeys(t *testing.T) {
-	n, env := startNode(t, Config{MaxMemoryBytes: 200 * oneKeyBytes, MaxMemoryPolicy: PolicyAllKeysLFU, MaxMemorySamples: 10})
+	n, env := startNode(t, Config{MaxMemoryBytes: startupMemoryBytes + 200*oneKeyBytes, MaxMemoryPolicy: PolicyAllKeysLFU, MaxMemorySamples: 10})
 	fill(t, n, env, 200, "")
 	for range 20 {
 		for i := range 20 {
@@ -226,7 +255,7 @@ func TestLFUKeepsFrequentlyReadKeys(t *testing.T) {
 }
 
 func TestVolatileTTLEvictsSoonestExpiringFirst(t *testing.T) {
-	n, env := startNode(t, Config{MaxMemoryBytes: 20 * (oneKeyBytes + volatileOverheadBytes), MaxMemoryPolicy: PolicyVolatileTTL, MaxMemorySamples: 20})
+	n, env := startNode(t, Config{MaxMemoryBytes: startupMemoryBytes + 20*(oneKeyBytes+volatileOverheadBytes), MaxMemoryPolicy: PolicyVolatileTTL, MaxMemorySamples: 20})
 	for i := range 20 {
 		do(n, env, "c", "SET k:"+pad4(i)+" 0123456789abcdef EX "+itoa(1000+i)) // k:0000 expires first
 	}
@@ -294,7 +323,7 @@ func TestMaxMemoryConfigValidation(t *testing.T) {
 
 // Evictions are logged as DELs, so a restart replays to the same keyspace.
 func TestSimEvictionAOFRoundTrip(t *testing.T) {
-	cfg := Config{AppendOnly: true, AppendFsync: FsyncAlways, MaxMemoryBytes: 50 * oneKeyBytes, MaxMemoryPolicy: PolicyAllKeysLRU}
+	cfg := Config{AppendOnly: true, AppendFsync: FsyncAlways, MaxMemoryBytes: startupMemoryBytes + 50*oneKeyBytes, MaxMemoryPolicy: PolicyAllKeysLRU}
 	h := newSimHarness(t, 13, cfg, realDisk)
 	for i := range 200 {
 		h.expect("SET k:"+pad4(i)+" 0123456789abcdef", `"OK"`)
@@ -330,7 +359,7 @@ func survivors(h *simHarness, count int) []string {
 
 func TestSimEvictionDeterministic(t *testing.T) {
 	run := func(seed uint64) string {
-		h := newSimHarness(t, seed, Config{MaxMemoryBytes: 40 * oneKeyBytes, MaxMemoryPolicy: PolicyAllKeysRandom}, sim.DiskConfig{})
+		h := newSimHarness(t, seed, Config{MaxMemoryBytes: startupMemoryBytes + 40*oneKeyBytes, MaxMemoryPolicy: PolicyAllKeysRandom}, sim.DiskConfig{})
 		for i := range 120 {
 			h.do("SET k:" + pad4(i) + " 0123456789abcdef")
 		}
@@ -344,17 +373,16 @@ func TestSimEvictionDeterministic(t *testing.T) {
 	}
 }
 
-// The OOM refusal, compared with a real redis-server 7: it is given a key
-// and then maxmemory 1 (its own start-up memory is already over), and ours
-// maxmemory one byte short of that key. (After the DEL, ours has room
-// again and Redis, with its start-up memory, does not: not compared.)
+// The OOM refusal, compared with a real redis-server 7: each is given a
+// key and then maxmemory 1, which start-up memory alone is over.
 func TestNoEvictionMatchesRealRedis(t *testing.T) {
 	for _, protocol := range []int{resp.RESP2, resp.RESP3} {
-		c := newComparison(t, Config{MaxMemoryBytes: oneKeyBytes - 1}, protocol)
-		c.onNode("SET k:0000 0123456789abcdef")
-		c.onRedis("SET k:0000 0123456789abcdef")
-		c.onRedis("CONFIG SET maxmemory 1")
-		c.run(exact("SET k:0009 v", "INCR n", "DECRBY n 3", "GET k:0000", "GET missing", "EXPIRE k:0000 100", "TTL k:0000", "DEL k:0000", "PING"))
+		c := newComparison(t, Config{}, protocol)
+		for _, line := range []string{"SET k:0000 0123456789abcdef", "CONFIG SET maxmemory 1"} {
+			c.onNode(line)
+			c.onRedis(line)
+		}
+		c.run(exact("SET k:0009 v", "INCR n", "DECRBY n 3", "GET k:0000", "GET missing", "EXPIRE k:0000 100", "TTL k:0000", "DEL k:0000", "SET k:0000 v", "PING"))
 	}
 }
 
@@ -364,7 +392,7 @@ func BenchmarkNodeSetEvicting(b *testing.B) {
 	for _, policy := range []string{PolicyAllKeysLRU, PolicyAllKeysLFU, PolicyAllKeysRandom} {
 		b.Run(policy, func(b *testing.B) {
 			perKey := int64(keyOverheadBytes + len("key:0000000") + stringHeaderBytes + 16)
-			n, env := startNode(b, Config{MaxMemoryBytes: 50_000 * perKey, MaxMemoryPolicy: policy})
+			n, env := startNode(b, Config{MaxMemoryBytes: startupMemoryBytes + 50_000*perKey, MaxMemoryPolicy: policy})
 			env.discardReplies = true
 			commands := make([]Command, 200_000)
 			for i := range commands {

@@ -98,8 +98,8 @@ func TestObjectIdletimeAndMemoryUsage(t *testing.T) {
 	if got := do(n, env, "c", "OBJECT ENCODING k"); got != `"raw"` {
 		t.Fatalf("OBJECT ENCODING = %s", got)
 	}
-	if got := do(n, env, "c", "MEMORY USAGE k"); got != "(integer) "+itoa(int(n.usedMemoryBytes())) {
-		t.Fatalf("MEMORY USAGE = %s, used memory %d", got, n.usedMemoryBytes())
+	if got := do(n, env, "c", "MEMORY USAGE k"); got != "(integer) "+itoa(int(n.keysMemoryBytes())) {
+		t.Fatalf("MEMORY USAGE = %s, keys take %d", got, n.keysMemoryBytes())
 	}
 	do(n, env, "c", "CONFIG SET maxmemory-policy allkeys-lfu")
 	if got := do(n, env, "c", "OBJECT FREQ k"); !strings.HasPrefix(got, "(integer) ") {

@@ -14,7 +14,8 @@ import (
 // from one memoryOverview. Their figures come from two places:
 //
 //   - The node's own accounting (memory.go): used_memory (total.allocated),
-//     the per-database hashtable overheads, the dataset, the AOF buffer,
+//     start-up memory, the per-database hashtable overheads, the dataset,
+//     the replication backlog, the AOF buffer,
 //     and the peak, which the node samples every cron tick and whenever
 //     it reports memory (Redis samples in serverCron and after commands).
 //     This is the Redis memory model applied to the keys, not what the Go
@@ -34,8 +35,8 @@ import (
 // estimate that says "no overhead measured", never a measurement, and
 // INFO's mem_allocator says so ("model"). What the node has no part of is
 // 0: Lua and functions (not implemented), cluster links and replica
-// output buffers (node messages, not client buffers), start-up memory
-// (not counted, see memory.go) and client buffers (the adapter's).
+// output buffers (node messages, not client buffers) and client buffers
+// (the adapter's). Start-up memory is Redis's figure (memory.go).
 
 func memoryInfoCommand(c *call, sub string) resp.Value {
 	switch sub {
@@ -114,10 +115,10 @@ func (n *Node) samplePeakMemory() int64 {
 // memoryOverview is what MEMORY STATS and INFO memory report (Redis's
 // struct redisMemOverhead plus the allocator figures).
 type memoryOverview struct {
-	usedBytes, peakBytes, aofBufferBytes int64
-	dbs                                  []dbOverhead
-	overheadBytes, keys, bytesPerKey     int64
-	datasetBytes                         int64
+	usedBytes, peakBytes, aofBufferBytes, backlogBytes int64
+	dbs                                                []dbOverhead
+	overheadBytes, keys, bytesPerKey                   int64
+	datasetBytes                                       int64
 	// datasetPercent and peakPercent, and the ratios, are float32 as in
 	// Redis, whose replies print them through a double.
 	datasetPercent, peakPercent           float32
@@ -140,7 +141,9 @@ const (
 )
 
 func (n *Node) memoryOverview() memoryOverview {
-	o := memoryOverview{usedBytes: n.samplePeakMemory(), peakBytes: n.memory.peakBytes}
+	o := memoryOverview{usedBytes: n.samplePeakMemory(), peakBytes: n.memory.peakBytes,
+		aofBufferBytes: n.aofBufferBytes(), backlogBytes: n.replicationBacklogBytes()}
+	o.overheadBytes = startupMemoryBytes + o.backlogBytes + o.aofBufferBytes
 	for i, ks := range n.dbs {
 		if ks.size() == 0 {
 			continue
@@ -150,13 +153,9 @@ func (n *Node) memoryOverview() memoryOverview {
 		o.keys += int64(ks.size())
 		o.overheadBytes += d.mainBytes + d.expireBytes
 	}
-	if n.aof != nil {
-		o.aofBufferBytes = int64(n.aof.PendingBytes())
-	}
-	o.overheadBytes += o.aofBufferBytes
 	o.datasetBytes = max(o.usedBytes-o.overheadBytes, 0)
 	if o.keys > 0 {
-		o.bytesPerKey = o.usedBytes / o.keys // net of start-up, which is 0 here
+		o.bytesPerKey = (o.usedBytes - startupMemoryBytes) / o.keys
 	}
 	o.datasetPercent = percentOf(o.datasetBytes, o.usedBytes)
 	o.peakPercent = percentOf(o.usedBytes, o.peakBytes)
@@ -197,8 +196,8 @@ func (n *Node) memoryStats() resp.Value {
 	addFloat := func(name string, v float32) { add(name, doubleReply(float64(v))) }
 	addInt("peak.allocated", o.peakBytes)
 	addInt("total.allocated", o.usedBytes)
-	addInt("startup.allocated", 0)
-	addInt("replication.backlog", 0)
+	addInt("startup.allocated", startupMemoryBytes)
+	addInt("replication.backlog", o.backlogBytes)
 	addInt("clients.slaves", 0)
 	addInt("clients.normal", 0)
 	addInt("cluster.links", 0)
@@ -247,7 +246,7 @@ func (n *Node) writeMemoryInfo(field func(name string, value any)) {
 	withHuman("used_memory_peak", o.peakBytes)
 	field("used_memory_peak_perc", percent(o.peakPercent))
 	field("used_memory_overhead", o.overheadBytes)
-	field("used_memory_startup", 0)
+	field("used_memory_startup", startupMemoryBytes)
 	field("used_memory_dataset", o.datasetBytes)
 	field("used_memory_dataset_perc", percent(o.datasetPercent))
 	field("allocator_allocated", o.allocated)
@@ -276,11 +275,9 @@ func (n *Node) writeMemoryInfo(field func(name string, value any)) {
 	field("rss_overhead_bytes", o.rssBytes-o.resident)
 	field("mem_fragmentation_ratio", ratio(o.fragmentationRatio))
 	field("mem_fragmentation_bytes", o.rssBytes-o.usedBytes)
-	// used_memory leaves the AOF buffer out already (memory.go), so
-	// nothing in it is exempt from maxmemory.
-	field("mem_not_counted_for_evict", 0)
-	field("mem_replication_backlog", 0)
-	field("mem_total_replication_buffers", 0)
+	field("mem_not_counted_for_evict", o.aofBufferBytes)
+	field("mem_replication_backlog", o.backlogBytes)
+	field("mem_total_replication_buffers", o.backlogBytes)
 	field("mem_clients_slaves", 0)
 	field("mem_clients_normal", 0)
 	field("mem_cluster_links", 0)
@@ -291,19 +288,19 @@ func (n *Node) writeMemoryInfo(field func(name string, value any)) {
 	field("lazyfreed_objects", 0)
 }
 
-// memoryDoctor reports what this node can tell about its memory: the
-// dataset against maxmemory.
+// memoryDoctor reports what this node can tell about its memory: used
+// memory against maxmemory.
 func (n *Node) memoryDoctor() string {
-	used := n.usedMemoryBytes()
+	used := n.maxmemoryCountedBytes()
 	max := n.cfg.MaxMemoryBytes
 	switch {
 	case max == 0:
-		return "No memory problems found: the dataset uses " + humanBytes(used) + " and maxmemory is not set, so nothing will be evicted or refused.\n"
+		return "No memory problems found: used memory is " + humanBytes(used) + " and maxmemory is not set, so nothing will be evicted or refused.\n"
 	case used >= max:
-		return "The dataset (" + humanBytes(used) + ") is at maxmemory (" + humanBytes(max) + "): writes evict keys by " +
+		return "Used memory (" + humanBytes(used) + ") is at maxmemory (" + humanBytes(max) + "): writes evict keys by " +
 			n.cfg.MaxMemoryPolicy + " or, under noeviction, are refused.\n"
 	}
-	return "No memory problems found: the dataset uses " + humanBytes(used) + " of maxmemory " + humanBytes(max) + ".\n"
+	return "No memory problems found: used memory is " + humanBytes(used) + " of maxmemory " + humanBytes(max) + ".\n"
 }
 
 var memoryHelp = []string{

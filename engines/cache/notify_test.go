@@ -27,7 +27,7 @@ func TestEvictionIsNotifiedAndConfigSetMaxmemoryEvictsAtOnce(t *testing.T) {
 		do(n, env, "c", "SET k:"+pad4(i)+" 0123456789abcdef")
 	}
 	from := len(env.pushes)
-	if got := do(n, env, "c", "CONFIG SET maxmemory "+itoa(int(2*oneKeyBytes))); got != `"OK"` {
+	if got := do(n, env, "c", "CONFIG SET maxmemory "+itoa(int(startupMemoryBytes+2*oneKeyBytes))); got != `"OK"` {
 		t.Fatalf("CONFIG SET maxmemory = %s", got)
 	}
 	// Evicted by CONFIG SET itself, before any other command ran.
@@ -140,7 +140,7 @@ func FuzzNotifyFlags(f *testing.F) {
 // included.
 func TestSimKeyspaceNotificationsDeterministic(t *testing.T) {
 	run := func(flags string) uint64 {
-		cfg := Config{NotifyKeyspaceEvents: flags, MaxMemoryPolicy: PolicyAllKeysRandom, MaxMemoryBytes: 40 * oneKeyBytes}
+		cfg := Config{NotifyKeyspaceEvents: flags, MaxMemoryPolicy: PolicyAllKeysRandom, MaxMemoryBytes: startupMemoryBytes + 40*oneKeyBytes}
 		h := newSimClients(t, 41, cfg, realDisk, sim.Latency{}, clientID, "subscriber")
 		h.sendFrom("subscriber", "PSUBSCRIBE __key*__:*")
 		for i := range 60 {
