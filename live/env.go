@@ -35,6 +35,12 @@ func (e *liveEnv) Now() time.Time {
 	return time.Now()
 }
 
+var _ node.Stopwatch = (*liveEnv)(nil)
+
+// Elapsed is the monotonic time since the runtime started (node.Stopwatch).
+// time.Since reads only the monotonic clock: about half a time.Now.
+func (e *liveEnv) Elapsed() time.Duration { return time.Since(e.r.createdAt) }
+
 func (e *liveEnv) After(d time.Duration, fn func()) node.Timer {
 	return e.r.after(d, fn)
 }

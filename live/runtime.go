@@ -31,7 +31,9 @@ type Runtime struct {
 	// the loop reads it after, so the channel close orders the two.
 	graceful bool
 	started  atomic.Bool
-	startErr error
+	// createdAt is the origin of liveEnv.Elapsed (a monotonic reading).
+	createdAt time.Time
+	startErr  error
 
 	logMu sync.Mutex // one Logf line at a time
 
@@ -115,11 +117,12 @@ func New(cfg Config, f node.Factory) (*Runtime, error) {
 		return nil, fmt.Errorf("live node %s: nil Factory", cfg.Self)
 	}
 	r := &Runtime{
-		cfg:      cfg,
-		factory:  f,
-		inbox:    make(chan event, cfg.InboxMessagesMax),
-		stopping: make(chan struct{}),
-		loopDone: make(chan struct{}),
+		cfg:       cfg,
+		factory:   f,
+		createdAt: time.Now(),
+		inbox:     make(chan event, cfg.InboxMessagesMax),
+		stopping:  make(chan struct{}),
+		loopDone:  make(chan struct{}),
 
 		handlerStarted: make(chan struct{}),
 		peers:          map[node.ID]*peerLink{},

@@ -3,6 +3,7 @@ package cache
 import (
 	"syslab/engines/cache/resp"
 	"syslab/node"
+	"time"
 )
 
 // call is one command being executed: its arguments and what it may touch.
@@ -28,6 +29,9 @@ type call struct {
 	// blocked clients are told). SMOVE into a set that already holds the
 	// member changes only the source, as Redis signals it.
 	modified [][]byte
+	// sleep is how long a DEBUG SLEEP in the command holds the node: part
+	// of its duration, as Redis's sleeps block its thread (pause.go).
+	sleep time.Duration
 }
 
 // session is the per-client state (Redis's client struct). A client gets

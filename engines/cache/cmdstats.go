@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"syslab/engines/cache/resp"
 )
@@ -16,10 +17,9 @@ import (
 // calls counts the commands that ran (inside EXEC too, and a blocking
 // command once, when it is called); rejected_calls those refused before
 // running (arity, a subscribed client, routing, OOM, a read-only replica,
-// MISCONF); failed_calls those that ran and answered an error. usec is 0:
-// the node does not time its commands — in the simulator a command takes
-// no virtual time, and in a server the adapter's
-// cache_command_duration_seconds histogram measures them.
+// MISCONF); failed_calls those that ran and answered an error. usec is
+// the time the commands took (commandclock.go: measured in a server, the
+// cost model's in the simulator), usec_per_call its mean.
 
 // errorKindsMax bounds the error kinds counted apart, as Redis stops
 // tracking new ones at 128 (the total still counts).
@@ -34,6 +34,7 @@ var errUnknownSubcommandPrefix = []byte("ERR unknown subcommand")
 
 type commandStat struct {
 	calls, rejected, failed int64
+	duration                time.Duration
 	// name is the command's; set when counted by command (byCommand).
 	name string
 }
@@ -76,16 +77,17 @@ func (n *Node) commandStat(spec *commandSpec, args [][]byte) *commandStat {
 	return s
 }
 
-// countCall counts a command that ran and answered reply. An unknown
-// subcommand is no command to Redis (its lookup fails before anything
-// runs): only the error counts.
-func (n *Node) countCall(spec *commandSpec, args [][]byte, reply resp.Value) {
+// countCall counts a command that ran for duration and answered reply.
+// An unknown subcommand is no command to Redis (its lookup fails before
+// anything runs): only the error counts.
+func (n *Node) countCall(spec *commandSpec, args [][]byte, reply resp.Value, duration time.Duration) {
 	if reply.Kind == resp.Error && isContainerCommand(spec.name) && bytes.HasPrefix(reply.Str, errUnknownSubcommandPrefix) {
 		n.countError(reply)
 		return
 	}
 	s := n.commandStat(spec, args)
 	s.calls++
+	s.duration += duration
 	if reply.Kind == resp.Error {
 		s.failed++
 		n.countError(reply)
@@ -148,7 +150,13 @@ func (n *Node) writeCommandStats(field func(name string, value any)) {
 	sort.Strings(names) // never map order
 	for _, name := range names {
 		s := lines[name]
-		field("cmdstat_"+name, "calls="+strconv.FormatInt(s.calls, 10)+",usec=0,usec_per_call=0.00,rejected_calls="+
+		usec := s.duration.Microseconds()
+		perCall := 0.0
+		if s.calls > 0 {
+			perCall = float64(usec) / float64(s.calls)
+		}
+		field("cmdstat_"+name, "calls="+strconv.FormatInt(s.calls, 10)+",usec="+strconv.FormatInt(usec, 10)+
+			",usec_per_call="+strconv.FormatFloat(perCall, 'f', 2, 64)+",rejected_calls="+
 			strconv.FormatInt(s.rejected, 10)+",failed_calls="+strconv.FormatInt(s.failed, 10))
 	}
 }

@@ -2070,6 +2070,38 @@ var commandDocTable = map[string]*commandDoc{
 			}},
 		},
 	},
+	"slowlog": {
+		summary: "Read or clear the log of slow commands.", since: "2.2.12", group: "server",
+		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:         []string{"@slow"},
+		subcommands: []string{"slowlog|get", "slowlog|help", "slowlog|len", "slowlog|reset"},
+	},
+	"slowlog|get": {
+		summary: "Return the newest entries of the slow log.", since: "2.2.12", group: "server",
+		arity: -2, flags: []string{"admin", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"request_policy:all_nodes", "nondeterministic_output"},
+		args: []docArg{
+			{name: "count", typ: "integer", flags: []string{"optional"}},
+		},
+	},
+	"slowlog|help": {
+		summary: "Describe the SLOWLOG subcommands.", since: "6.2.0", group: "server",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow"},
+	},
+	"slowlog|len": {
+		summary: "Count the entries of the slow log.", since: "2.2.12", group: "server",
+		arity: 2, flags: []string{"admin", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"},
+	},
+	"slowlog|reset": {
+		summary: "Empty the slow log.", since: "2.2.12", group: "server",
+		arity: 2, flags: []string{"admin", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+	},
 	"smembers": {
 		summary: "Return every member of a set.", since: "1.0.0", group: "set",
 		arity: 2, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,

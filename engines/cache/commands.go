@@ -27,6 +27,9 @@ const (
 	// replication stream (PUBLISH), so CLIENT PAUSE WRITE holds it like a
 	// write (Redis's "may_replicate"; see pause.go).
 	flagMayReplicate
+	// flagSkipSlowlog: the command is not logged in SLOWLOG (EXEC: the
+	// commands it runs are; Redis's "skip_slowlog").
+	flagSkipSlowlog
 )
 
 // commandSpec is one row of the command table.
@@ -61,7 +64,7 @@ type commandSpec struct {
 // commandTable maps lower-case names to their specs. It is built once from
 // the per-file lists (strings.go, db.go, …) and never changes.
 
-var commandTable = buildCommandTable(connectionCommands, keyspaceCommands, stringCommands, expireCommands, multiCommands, introspectionCommands, configCommands, setCommands, hashCommands, zsetCommands, clientCommands, pubsubCommands, listCommands, snapshotCommands, aofRewriteCommands, replicationCommands, replicationHandshakeCommands, roleCommands, zsetPopCommands, clusterCommands, dumpCommands, clusterRoutingCommands, migrateCommands, shutdownCommands, authCommands, monitorCommands, shardPubsubCommands, sortCommands, bitopsCommands, hllCommands)
+var commandTable = buildCommandTable(connectionCommands, keyspaceCommands, stringCommands, expireCommands, multiCommands, introspectionCommands, configCommands, setCommands, hashCommands, zsetCommands, clientCommands, pubsubCommands, listCommands, snapshotCommands, aofRewriteCommands, replicationCommands, replicationHandshakeCommands, roleCommands, zsetPopCommands, clusterCommands, dumpCommands, clusterRoutingCommands, migrateCommands, shutdownCommands, authCommands, monitorCommands, shardPubsubCommands, sortCommands, bitopsCommands, hllCommands, slowlogCommands)
 
 func buildCommandTable(groups ...[]commandSpec) map[string]*commandSpec {
 	table := make(map[string]*commandSpec)

@@ -79,6 +79,19 @@ func parseIntConfig(v string, least int64) (int, string, bool) {
 	return int(i), "", true
 }
 
+// parseInt64Config is parseIntConfig for least..LLONG_MAX (Redis's
+// createLongLongConfig and createULongConfig parameters).
+func parseInt64Config(v string, least int64) (int64, string, bool) {
+	i, ok := resp.ParseInt([]byte(v))
+	if !ok {
+		return 0, "argument couldn't be parsed into an integer", false
+	}
+	if i < least {
+		return 0, "argument must be between " + strconv.FormatInt(least, 10) + " and 9223372036854775807 inclusive", false
+	}
+	return i, "", true
+}
+
 // memoryConfigParam is a parameter holding bytes, set as Redis's memory
 // values are ("100mb", "2gb" or a plain number).
 func memoryConfigParam(field func(n *Node) *int64) configParam {
@@ -160,15 +173,11 @@ var configParams = map[string]configParam{
 	"tracking-table-max-keys": {
 		get: func(n *Node) string { return strconv.FormatInt(n.tracking.maxKeys, 10) },
 		set: func(n *Node, v string) (string, bool) {
-			i, ok := resp.ParseInt([]byte(v))
-			if !ok {
-				return "argument couldn't be parsed into an integer", false
+			i, reason, ok := parseInt64Config(v, 0)
+			if ok {
+				n.tracking.maxKeys = i // applied before the next command (tracking.go)
 			}
-			if i < 0 {
-				return "argument must be between 0 and 9223372036854775807 inclusive", false
-			}
-			n.tracking.maxKeys = i // applied before the next command (tracking.go)
-			return "", true
+			return reason, ok
 		},
 	},
 	"hz": {

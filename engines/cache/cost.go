@@ -88,12 +88,16 @@ func (n *Node) commandCost(args [][]byte) time.Duration {
 	if len(args) == 0 {
 		return costUnknownCommand
 	}
+	return n.commandCostOf(lookupCommand(args[0]), args)
+}
+
+// commandCostOf is commandCost for args of spec (nil: unknown).
+func (n *Node) commandCostOf(spec *commandSpec, args [][]byte) time.Duration {
 	argBytes := 0
 	for _, a := range args {
 		argBytes += len(a)
 	}
 	perByte := time.Duration(argBytes) * costPerArgKiB / 1024
-	spec := lookupCommand(args[0])
 	if spec != nil {
 		if c, ok := calibratedCommandCost[spec.name]; ok {
 			return c + perByte

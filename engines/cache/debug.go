@@ -73,10 +73,7 @@ func debugCommand(c *call) resp.Value {
 	case sub == "help" && len(c.args) == 2:
 		return helpReply(c, debugHelp)
 	}
-	// Redis words DEBUG's refusal apart from other commands' (it cannot
-	// tell a wrong subcommand from a wrong argument count).
-	sub := c.args[1][:min(len(c.args[1]), unknownArgsBytes)]
-	return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(sub) + "'. Try DEBUG HELP.")
+	return errSubcommandSyntax(c.args[1], "DEBUG")
 }
 
 var replyReloadFailed = resp.Err("ERR Error trying to load the RDB dump")

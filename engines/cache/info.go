@@ -27,6 +27,14 @@ func errUnknownSubcommand(sub []byte, command string) resp.Value {
 	return resp.Err("ERR unknown subcommand '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try " + command + " HELP.")
 }
 
+// errSubcommandSyntax is Redis's addReplySubcommandSyntaxError: what a
+// command that checks its own subcommands' arguments answers, naming the
+// subcommand as it was typed (it cannot tell a wrong name from a wrong
+// argument count).
+func errSubcommandSyntax(sub []byte, command string) resp.Value {
+	return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try " + command + " HELP.")
+}
+
 func errSubcommandArity(command, sub string) resp.Value {
 	return resp.Err("ERR wrong number of arguments for '" + command + "|" + sub + "' command")
 }

@@ -24,7 +24,7 @@ import (
 // which the loader drops (persist.LoadAOF).
 var multiCommands = []commandSpec{
 	{name: "multi", arity: 1, flags: flagFast, run: multiCommand},
-	{name: "exec", arity: 1, run: execCommand},
+	{name: "exec", arity: 1, flags: flagSkipSlowlog, run: execCommand},
 	{name: "discard", arity: 1, flags: flagFast, run: discardCommand},
 	{name: "watch", arity: -2, flags: flagFast, firstKey: 1, lastKey: -1, keyStep: 1, run: watchCommand},
 	{name: "unwatch", arity: 1, flags: flagFast, run: unwatchCommand},

@@ -128,6 +128,8 @@ type Node struct {
 	memory          memoryState  // memorystats.go: peak, the process's figures
 	debug           debugState   // debug.go: DEBUG SET-ACTIVE-EXPIRE
 	cmdStats        commandStats // cmdstats.go: INFO commandstats, errorstats
+	clock           commandClock // commandclock.go: how long commands take
+	slowlog         slowlog      // slowlog.go: SLOWLOG
 	// callsFree are call records for reuse (takeCall).
 	callsFree []*call
 	// cluster is the Redis Cluster state; nil unless ClusterEnabled
@@ -178,6 +180,9 @@ func New(cfg Config) node.Factory {
 func (n *Node) Start(env node.Env) {
 	n.env = env
 	n.lender, _ = env.(node.Lender)
+	n.clock = commandClock{markAt: noMark}
+	n.clock.stopwatch, _ = env.(node.Stopwatch)
+	n.slowlog = newSlowlog()
 	n.sessions = make(map[node.ID]*session)
 	n.lastSession = nil
 	n.watchers = make(map[string][]watcher)
@@ -264,7 +269,9 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 		return
 	}
 	n.inMessage = true
+	n.clock.beginMessage()
 	n.receive(from, msg)
+	n.clock.endMessage()
 	n.inMessage = false
 	if len(n.tracking.broadcast) > 0 && !n.stopped() {
 		// As Redis's beforeSleep: BCAST invalidations go out before the
@@ -451,6 +458,7 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 // modified-key signals for writes, counters. EXEC runs its queue through
 // it too.
 func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte) resp.Value {
+	startedAt := n.startCommand(spec, args) // commandclock.go
 	s := n.session(client)
 	c := n.takeCall()
 	*c = call{node: n, spec: spec, args: args, client: client, session: s, seq: seq, db: n.dbs[s.dbIndex], dbIndex: s.dbIndex,
@@ -483,7 +491,9 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	n.commandDone(c, spec, reply)
 	n.current = nil
 	n.stats.Commands++
-	n.countCall(spec, args, reply) // cmdstats.go
+	duration := n.commandDuration(startedAt) + c.sleep
+	n.countCall(spec, args, reply, duration) // cmdstats.go
+	n.logCommand(s, spec, args, duration)    // slowlog.go
 	if len(n.monitors) > 0 {
 		n.feedMonitors(s, spec, args) // monitor.go
 	}

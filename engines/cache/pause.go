@@ -268,7 +268,7 @@ func clientPauseCommand(c *call) resp.Value {
 			return resp.Err("ERR CLIENT PAUSE mode must be WRITE or ALL")
 		}
 	} else if len(c.args) > 4 {
-		return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(c.args[1]) + "'. Try CLIENT HELP.")
+		return errSubcommandSyntax(c.args[1], "CLIENT")
 	}
 	c.node.startPause(mode, c.nowMillis+timeoutMillis)
 	return resp.OK
@@ -311,6 +311,7 @@ func debugSleep(c *call) resp.Value {
 		return resp.Err("ERR DEBUG SLEEP is limited to " + strconv.Itoa(debugSleepMillisMax/1000) + " seconds here")
 	}
 	n := c.node
+	c.sleep = time.Duration(millis) * time.Millisecond
 	if n.exec != nil {
 		// Inside EXEC: the rest of the transaction runs at the later time.
 		n.exec.clockAheadMillis += millis

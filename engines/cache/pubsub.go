@@ -355,7 +355,7 @@ func subscriberCounts(subscribers map[string][]*session, channels [][]byte) resp
 // pubsubSyntaxError is Redis's answer when a PUBSUB subcommand gets more
 // arguments than it takes, naming the subcommand as it was typed.
 func pubsubSyntaxError(sub []byte) resp.Value {
-	return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try PUBSUB HELP.")
+	return errSubcommandSyntax(sub, "PUBSUB")
 }
 
 // allowedWhileSubscribed are the commands a RESP2 client in subscribed
