@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"syslab/engines/cache/resp"
 )
 
@@ -35,6 +37,9 @@ var errUnknownSubcommandPrefix = []byte("ERR unknown subcommand")
 type commandStat struct {
 	calls, rejected, failed int64
 	duration                time.Duration
+	// latency is the durations' histogram (latencystats.go); nil until
+	// the command runs with latency-tracking on.
+	latency *hdrhistogram.Histogram
 	// name is the command's; set when counted by command (byCommand).
 	name string
 }
@@ -88,6 +93,7 @@ func (n *Node) countCall(spec *commandSpec, args [][]byte, reply resp.Value, dur
 	s := n.commandStat(spec, args)
 	s.calls++
 	s.duration += duration
+	n.recordLatency(s, duration)
 	if reply.Kind == resp.Error {
 		s.failed++
 		n.countError(reply)

@@ -191,6 +191,8 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		n.writeCommandStats(field) // cmdstats.go
 	case "errorstats":
 		n.writeErrorStats(field)
+	case "latencystats":
+		n.writeLatencyStats(field) // latencystats.go
 	case "cluster":
 		field("cluster_enabled", boolInt(n.cfg.ClusterEnabled))
 	case "keyspace":

@@ -123,13 +123,14 @@ type Node struct {
 	// repl is master–replica replication (replication.go).
 	repl replState
 
-	clientKillState              // clients.go: CLIENT KILL
-	pause           pauseState   // pause.go: CLIENT PAUSE, DEBUG SLEEP
-	memory          memoryState  // memorystats.go: peak, the process's figures
-	debug           debugState   // debug.go: DEBUG SET-ACTIVE-EXPIRE
-	cmdStats        commandStats // cmdstats.go: INFO commandstats, errorstats
-	clock           commandClock // commandclock.go: how long commands take
-	slowlog         slowlog      // slowlog.go: SLOWLOG
+	clientKillState                 // clients.go: CLIENT KILL
+	pause           pauseState      // pause.go: CLIENT PAUSE, DEBUG SLEEP
+	memory          memoryState     // memorystats.go: peak, the process's figures
+	debug           debugState      // debug.go: DEBUG SET-ACTIVE-EXPIRE
+	cmdStats        commandStats    // cmdstats.go: INFO commandstats, errorstats
+	clock           commandClock    // commandclock.go: how long commands take
+	slowlog         slowlog         // slowlog.go: SLOWLOG
+	latency         latencyTracking // latencystats.go: INFO latencystats
 	// callsFree are call records for reuse (takeCall).
 	callsFree []*call
 	// cluster is the Redis Cluster state; nil unless ClusterEnabled
@@ -183,6 +184,7 @@ func (n *Node) Start(env node.Env) {
 	n.clock = commandClock{markAt: noMark}
 	n.clock.stopwatch, _ = env.(node.Stopwatch)
 	n.slowlog = newSlowlog()
+	n.latency = newLatencyTracking()
 	n.sessions = make(map[node.ID]*session)
 	n.lastSession = nil
 	n.watchers = make(map[string][]watcher)
