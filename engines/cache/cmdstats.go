@@ -2,6 +2,8 @@ package cache
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -149,12 +151,7 @@ func (n *Node) writeCommandStats(field func(name string, value any)) {
 	for name, s := range st.bySubcommand {
 		lines[name] = *s
 	}
-	names := make([]string, 0, len(lines))
-	for name := range lines {
-		names = append(names, name)
-	}
-	sort.Strings(names) // never map order
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(lines)) { // never map order
 		s := lines[name]
 		usec := s.duration.Microseconds()
 		perCall := 0.0

@@ -1,7 +1,8 @@
 package cache
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,12 +61,7 @@ func (n *Node) writeLatencyStats(field func(name string, value any)) {
 			byName[name] = s.latency
 		}
 	}
-	names := make([]string, 0, len(byName))
-	for name := range byName {
-		names = append(names, name)
-	}
-	sort.Strings(names) // never map order
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(byName)) { // never map order
 		h := byName[name]
 		parts := make([]string, len(n.latency.percentiles))
 		for i, p := range n.latency.percentiles {
