@@ -41,7 +41,8 @@ if [[ ${#UNITS[@]} -eq 0 ]]; then
 		unit/type/hash unit/type/set unit/type/zset unit/expire unit/keyspace unit/scan
 		unit/multi unit/pubsub unit/tracking unit/info-command unit/introspection
 		unit/introspection-2 unit/protocol unit/quit unit/dump unit/bitops unit/bitfield
-		unit/hyperloglog unit/sort unit/other unit/pause unit/lazyfree unit/querybuf)
+		unit/hyperloglog unit/sort unit/other unit/pause unit/lazyfree unit/querybuf
+		unit/slowlog unit/latency-monitor)
 	if [[ -n ${SPAWN:-} ]]; then # the files only a spawned server can run
 		UNITS+=(unit/info unit/auth unit/maxmemory)
 	fi

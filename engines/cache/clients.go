@@ -118,7 +118,7 @@ func (m *clientMeta) noteCommand(spec *commandSpec, args [][]byte, nowMillis int
 // subcommand (client|list) in CLIENT LIST and errors.
 func isContainerCommand(name string) bool {
 	switch name {
-	case "client", "pubsub", "config", "command", "object", "memory", "debug", "slowlog":
+	case "client", "pubsub", "config", "command", "object", "memory", "slowlog", "latency":
 		return true
 	}
 	return false

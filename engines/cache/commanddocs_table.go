@@ -1186,6 +1186,56 @@ var commandDocTable = map[string]*commandDoc{
 		acl:  []string{"@admin", "@fast", "@dangerous"},
 		tips: []string{"nondeterministic_output"},
 	},
+	"latency": {
+		summary: "Read or clear the latency monitor's samples and histograms.", since: "2.8.13", group: "server",
+		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:         []string{"@slow"},
+		subcommands: []string{"latency|doctor", "latency|help", "latency|histogram", "latency|history", "latency|latest", "latency|reset"},
+	},
+	"latency|doctor": {
+		summary: "Report the latency samples in words.", since: "2.8.13", group: "server",
+		arity: 2, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"},
+	},
+	"latency|help": {
+		summary: "Describe the LATENCY subcommands.", since: "2.8.13", group: "server",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow"},
+	},
+	"latency|histogram": {
+		summary: "Return the latency distribution of commands.", since: "7.0.0", group: "server",
+		arity: -2, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"},
+		args: []docArg{
+			{name: "command", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
+	"latency|history": {
+		summary: "Return an event's latency samples, a second each.", since: "2.8.13", group: "server",
+		arity: 3, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"},
+		args: []docArg{
+			{name: "event", typ: "string"},
+		},
+	},
+	"latency|latest": {
+		summary: "Return the latest and highest sample of each event.", since: "2.8.13", group: "server",
+		arity: 2, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"nondeterministic_output", "request_policy:all_nodes", "response_policy:special"},
+	},
+	"latency|reset": {
+		summary: "Forget the latency samples of events.", since: "2.8.13", group: "server",
+		arity: -2, flags: []string{"admin", "noscript", "loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@admin", "@slow", "@dangerous"},
+		tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+		args: []docArg{
+			{name: "event", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
 	"lcs": {
 		summary: "Find the longest common subsequence of two string values.", since: "7.0.0", group: "string",
 		arity: -3, flags: []string{"readonly"}, firstKey: 1, lastKey: 2, keyStep: 1,

@@ -294,6 +294,20 @@ func (n *Node) performEvictions() bool {
 		// Redis, nothing is refused for memory either (pause.go).
 		return true
 	}
+	if n.maxmemoryCountedBytes() <= limit {
+		return true
+	}
+	fits := false
+	n.timeCycle(latencyEventEvictionCycle, func() bool { // latency.go
+		fits = n.evictDownTo(limit)
+		return true
+	})
+	return fits
+}
+
+// evictDownTo evicts keys until used memory is at most limit, and reports
+// whether it got there.
+func (n *Node) evictDownTo(limit int64) bool {
 	for n.maxmemoryCountedBytes() > limit {
 		if n.policy.kind == policyNone {
 			return false

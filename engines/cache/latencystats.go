@@ -50,6 +50,21 @@ func (n *Node) recordLatency(s *commandStat, duration time.Duration) {
 
 // writeLatencyStats writes INFO latencystats, in name order.
 func (n *Node) writeLatencyStats(field func(name string, value any)) {
+	byName := n.latencyHistograms()
+	for _, name := range slices.Sorted(maps.Keys(byName)) { // never map order
+		h := byName[name]
+		parts := make([]string, len(n.latency.percentiles))
+		for i, p := range n.latency.percentiles {
+			micros := float64(h.ValueAtQuantile(p)) / 1000
+			parts[i] = "p" + formatPercentile(p) + "=" + strconv.FormatFloat(micros, 'f', 3, 64)
+		}
+		field("latency_percentiles_usec_"+name, strings.Join(parts, ","))
+	}
+}
+
+// latencyHistograms are the commands' histograms by name ("get",
+// "client|id").
+func (n *Node) latencyHistograms() map[string]*hdrhistogram.Histogram {
 	byName := map[string]*hdrhistogram.Histogram{}
 	for _, s := range n.cmdStats.byCommand {
 		if s.latency != nil {
@@ -61,15 +76,7 @@ func (n *Node) writeLatencyStats(field func(name string, value any)) {
 			byName[name] = s.latency
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(byName)) { // never map order
-		h := byName[name]
-		parts := make([]string, len(n.latency.percentiles))
-		for i, p := range n.latency.percentiles {
-			micros := float64(h.ValueAtQuantile(p)) / 1000
-			parts[i] = "p" + formatPercentile(p) + "=" + strconv.FormatFloat(micros, 'f', 3, 64)
-		}
-		field("latency_percentiles_usec_"+name, strings.Join(parts, ","))
-	}
+	return byName
 }
 
 // formatPercentile prints p as Redis does ("%f" with trailing zeros and

@@ -131,6 +131,7 @@ type Node struct {
 	clock           commandClock    // commandclock.go: how long commands take
 	slowlog         slowlog         // slowlog.go: SLOWLOG
 	latency         latencyTracking // latencystats.go: INFO latencystats
+	latencyMonitor  latencyMonitor  // latency.go: LATENCY
 	// callsFree are call records for reuse (takeCall).
 	callsFree []*call
 	// cluster is the Redis Cluster state; nil unless ClusterEnabled
@@ -496,6 +497,11 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	duration := n.commandDuration(startedAt) + c.sleep
 	n.countCall(spec, args, reply, duration) // cmdstats.go
 	n.logCommand(s, spec, args, duration)    // slowlog.go
+	if spec.flags&flagFast != 0 {
+		n.noteLatency(latencyEventFastCommand, duration) // latency.go
+	} else {
+		n.noteLatency(latencyEventCommand, duration)
+	}
 	if len(n.monitors) > 0 {
 		n.feedMonitors(s, spec, args) // monitor.go
 	}
@@ -669,7 +675,10 @@ func (n *Node) cron() {
 	if !n.isReplica() && !n.paused() && !n.pause.sleeping && !n.debug.cronPaused {
 		// A replica's keys expire by its master's DELs; a pause keeps them,
 		// and during DEBUG SLEEP Redis runs nothing (pause.go).
-		n.activeExpireCycle(n.access.nowMillis)
+		n.timeCycle(latencyEventExpireCycle, func() bool { // latency.go
+			n.activeExpireCycle(n.access.nowMillis)
+			return true
+		})
 	}
 	if n.aofErr != nil {
 		n.retryAOF()
