@@ -68,6 +68,19 @@ func debugCommand(c *call) resp.Value {
 		return resp.ArrayOf(digests...)
 	case sub == "reload":
 		return debugReload(c)
+	case sub == "loadaof" && len(c.args) == 2:
+		return debugLoadAOF(c)
+	case sub == "quicklist-packed-threshold" && len(c.args) == 3:
+		// Redis's hook to make its quicklists store large elements in
+		// nodes of their own ("plain"), so tests reach that code. Our
+		// lists keep every element the same way whatever its size
+		// (lists.go): the threshold is checked as Redis checks it and
+		// changes nothing.
+		// 0 restores Redis's default.
+		if size, ok := parseMemory(string(c.args[2])); !ok || size > 1<<32-1<<20 {
+			return resp.Err("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+		}
+		return resp.OK
 	case sub == "protocol" && len(c.args) == 3:
 		return debugProtocol(c, strings.ToLower(string(c.args[2])))
 	case sub == "help" && len(c.args) == 2:
@@ -132,6 +145,56 @@ func debugReload(c *call) resp.Value {
 		return replyReloadFailed
 	}
 	n.env.Logf("cache: DB reloaded by DEBUG RELOAD")
+	return resp.OK
+}
+
+// replayAOF is Node.replay, reached through a variable because the
+// command table holds DEBUG LOADAOF, which replays commands: Go rejects
+// that initialization cycle (as pause.go's endPause).
+var replayAOF func(n *Node, dbIndex int, args [][]byte) error
+
+func init() { replayAOF = (*Node).replay }
+
+// debugLoadAOF is DEBUG LOADAOF: what the AOF holds is written out and
+// synced, the data emptied and the AOF replayed from disk, so a test can
+// check that the AOF alone gives back the dataset. With appendonly no the
+// AOF on disk (a BGREWRITEAOF's) is loaded. Redis exits when there is no
+// AOF to load; here that is an error reply, and the data stays.
+func debugLoadAOF(c *call) resp.Value {
+	n := c.node
+	m := n.manifest
+	if n.aof != nil {
+		if err := n.writeAOF(); err != nil {
+			return misconf(err)
+		}
+		if err := n.aof.Sync(); err != nil {
+			n.noteAOFError(err)
+			return misconf(err)
+		}
+	} else {
+		onDisk, found, err := persist.ReadManifest(n.aofDisk())
+		switch {
+		case err != nil:
+			return resp.Err("ERR cannot read the append only file's manifest: " + err.Error())
+		case !found:
+			return resp.Err("ERR there is no append only file to load (appendonly is no and BGREWRITEAOF has not written one)")
+		}
+		m = onDisk
+	}
+	for i, ks := range n.dbs {
+		n.touchWatchedKeysInDB(i, -1, c.nowMillis)
+		ks.flush()
+	}
+	n.flushed(-1)
+	n.loading = true
+	_, err := persist.LoadAOFFiles(n.aofDisk(), m, len(n.dbs), func(db int, args [][]byte) error { return replayAOF(n, db, args) },
+		&rdbLoader{node: n})
+	n.loading = false
+	if err != nil {
+		n.env.Logf("cache: DEBUG LOADAOF: loading the append only file failed: %v", err)
+		return resp.Err("ERR loading the append only file failed: " + err.Error())
+	}
+	n.env.Logf("cache: append only file loaded by DEBUG LOADAOF")
 	return resp.OK
 }
 
@@ -283,6 +346,10 @@ var debugHelp = []string{
 	"RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
 	"    Save the snapshot, empty the databases and load the snapshot back. NOSAVE loads the file as it is,",
 	"    NOFLUSH keeps the keys in memory, MERGE lets the file's keys replace them.",
+	"LOADAOF",
+	"    Write out and sync the append only file, empty the databases and load the file back.",
+	"QUICKLIST-PACKED-THRESHOLD <size>",
+	"    Accepted for Redis's tests; lists here store large elements as they store small ones.",
 	"PAUSE-CRON <0|1>",
 	"    Stop (1) or restart (0) the cron's expiry cycle and tracking-table trimming.",
 	"SET-ACTIVE-EXPIRE <0|1>",

@@ -94,3 +94,40 @@ func TestDebugReloadOptionErrorsAgreeWithRedis(t *testing.T) {
 	real := startRedisServerIn(t, t.TempDir(), "--enable-debug-command", "yes")
 	real.compare(Config{}, 2).run(exact("DEBUG RELOAD FOO", "DEBUG RELOAD MERGE NOSAVE x", "DEBUG RELOAD merge noflush bad"))
 }
+
+// DEBUG LOADAOF empties the data and replays the AOF: with the AOF on,
+// what was just written (TTLs included) comes back; with it off, the AOF a
+// BGREWRITEAOF left on disk does; with none, an error and the data stay.
+func TestSimDebugLoadAOF(t *testing.T) {
+	h := newSimHarness(t, 34, Config{AppendOnly: true, AppendFsync: FsyncEverysec}, realDisk)
+	for _, line := range []string{"SET s v", "SET t v EX 100", "RPUSH l a b c", "SELECT 3", "SADD st x", "SELECT 0"} {
+		h.do(line)
+	}
+	digest := h.do("DEBUG DIGEST")
+	h.expect("DEBUG LOADAOF", `"OK"`)
+	h.expect("DEBUG DIGEST", digest)
+	h.expect("TTL t", "(integer) 100")
+
+	off := newSimHarness(t, 35, Config{}, realDisk)
+	off.expect("SET k v", `"OK"`)
+	off.expect("DEBUG LOADAOF", "(error) ERR there is no append only file to load (appendonly is no and BGREWRITEAOF has not written one)")
+	off.expect("GET k", `"v"`)
+	off.expect("BGREWRITEAOF", `"Background append only file rewriting started"`)
+	off.waitFor("the rewrite", 10*time.Second, func() bool {
+		f, _ := infoFields(t, off.do("INFO persistence"))
+		return f["aof_rewrite_in_progress"] == "0" && f["aof_rewrites"] == "1"
+	})
+	off.expect("SET only-in-memory v", `"OK"`)
+	off.expect("DEBUG LOADAOF", `"OK"`)
+	off.expect("EXISTS k only-in-memory", "(integer) 1")
+}
+
+func TestDebugQuicklistPackedThreshold(t *testing.T) {
+	runScript(t, []step{
+		{0, "DEBUG QUICKLIST-PACKED-THRESHOLD 1b", `"OK"`},
+		{0, "DEBUG QUICKLIST-PACKED-THRESHOLD 0", `"OK"`},
+		{0, "DEBUG QUICKLIST-PACKED-THRESHOLD 5gb", "(error) ERR argument must be a memory value bigger than 1 and smaller than 4gb"},
+		{0, "DEBUG QUICKLIST-PACKED-THRESHOLD x", "(error) ERR argument must be a memory value bigger than 1 and smaller than 4gb"},
+	})
+}
+
