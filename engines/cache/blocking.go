@@ -266,7 +266,14 @@ func (n *Node) serveKey(k blockKey) {
 	if q == nil {
 		return
 	}
-	c := call{node: n, db: n.dbs[k.dbIndex], dbIndex: k.dbIndex, nowMillis: n.env.Now().UnixMilli()}
+	nowMillis := n.env.Now().UnixMilli()
+	if n.pause.sleeping {
+		// A DEBUG SLEEP in the transaction that made k ready holds the
+		// node: Redis serves the waiters after it, when a key the
+		// transaction gave a short TTL may have expired.
+		nowMillis = max(nowMillis, n.pause.sleepUntilMillis)
+	}
+	c := call{node: n, db: n.dbs[k.dbIndex], dbIndex: k.dbIndex, nowMillis: nowMillis}
 	key := []byte(k.key)
 	var served []servedReply
 	for {

@@ -397,3 +397,20 @@ func TestUnblockedClientInvalidationFollowsReply(t *testing.T) {
 		t.Fatalf("the served client received %q, want its reply, then the invalidation: %q", last["a"], want)
 	}
 }
+
+// A transaction that pushes to a waited-on key, gives it a short TTL and
+// then sleeps (DEBUG SLEEP) leaves the waiter blocked: Redis serves
+// waiters after the transaction, when the sleep has outlasted the TTL.
+func TestBlockingWaiterNotServedAnExpiredKeyAfterSleepInExec(t *testing.T) {
+	b := newBlockingBench(t, "waiter", "c")
+	b.send("c", "DEBUG SET-ACTIVE-EXPIRE 0")
+	b.send("waiter", "BRPOP k 0")
+	for _, line := range []string{"MULTI", "RPUSH k hello", "PEXPIRE k 100", "DEBUG SLEEP 0.2", "EXEC"} {
+		b.send("c", line)
+	}
+	b.expect("2001 \"OK\"", "2002 \"OK\"", "2003 \"QUEUED\"", "2004 \"QUEUED\"", "2005 \"QUEUED\"",
+		"2006 [(integer) 1 (integer) 1 \"OK\"]")
+	b.env.Advance(300 * time.Millisecond)
+	b.send("c", "CLIENT UNBLOCK 2") // the waiter, second to connect
+	b.expect("1001 (nil)", "2007 (integer) 1")
+}

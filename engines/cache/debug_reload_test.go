@@ -131,3 +131,16 @@ func TestDebugQuicklistPackedThreshold(t *testing.T) {
 	})
 }
 
+// A collection loaded from dump.rdb (or RESTOREd) is encoded by the
+// node's thresholds, as Redis loads by its own configuration: a sorted
+// set under zset-max-listpack-entries 0 comes back a skiplist.
+func TestSimReloadEncodesByTheNodesThresholds(t *testing.T) {
+	h := newSimHarness(t, 36, Config{}, realDisk)
+	h.expect("CONFIG SET zset-max-listpack-entries 0", `"OK"`)
+	h.expect("CONFIG SET set-max-intset-entries 1", `"OK"`)
+	h.expect("ZADD z 1 a 2 b", "(integer) 2")
+	h.expect("SADD s 1 2", "(integer) 2")
+	h.expect("DEBUG RELOAD", `"OK"`)
+	h.expect("OBJECT ENCODING z", `"skiplist"`)
+	h.expect("OBJECT ENCODING s", `"hashtable"`)
+}

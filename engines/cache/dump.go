@@ -226,7 +226,7 @@ func (h *dumpValueLoader) Set(_ persist.RDBKey, members [][]byte) error {
 	if len(members) == 0 {
 		return nil
 	}
-	v, err := rdbConstructors.set(h.node.env.Rand(), members)
+	v, err := rdbConstructors.set(h.node.env.Rand(), &h.node.cfg.limits, members)
 	h.value = v
 	return err
 }
@@ -238,7 +238,7 @@ func (h *dumpValueLoader) Hash(_ persist.RDBKey, fieldsAndValues [][]byte) error
 	if len(fieldsAndValues) == 0 {
 		return nil
 	}
-	v, err := rdbConstructors.hash(h.node.env.Rand(), fieldsAndValues)
+	v, err := rdbConstructors.hash(h.node.env.Rand(), &h.node.cfg.limits, fieldsAndValues)
 	h.value = v
 	return err
 }
@@ -250,7 +250,7 @@ func (h *dumpValueLoader) ZSet(_ persist.RDBKey, members [][]byte, scores []floa
 	if len(members) == 0 {
 		return nil
 	}
-	v, err := rdbConstructors.zset(h.node.env.Rand(), members, scores)
+	v, err := rdbConstructors.zset(h.node.env.Rand(), &h.node.cfg.limits, members, scores)
 	h.value = v
 	return err
 }

@@ -72,8 +72,9 @@ func (s *setObject) writeValue(w persist.ValueWriter, key []byte, expireAtMillis
 	w.WriteSet(key, members, expireAtMillis)
 }
 
-func newSetFromRDB(rng *rand.Rand, members [][]byte) (object, error) {
+func newSetFromRDB(rng *rand.Rand, limits *encodingLimits, members [][]byte) (object, error) {
 	s := newSet(rng.Uint64())
+	s.limits = limits // the node's thresholds, as Redis loads by its own config
 	for _, m := range members {
 		if !s.add(m) {
 			return nil, fmt.Errorf("duplicate set member %q", m)
@@ -113,11 +114,12 @@ func (h *hashObject) writeValue(w persist.ValueWriter, key []byte, expireAtMilli
 	w.WriteHash(key, fieldsAndValues, expireAtMillis)
 }
 
-func newHashFromRDB(rng *rand.Rand, fieldsAndValues [][]byte) (object, error) {
+func newHashFromRDB(rng *rand.Rand, limits *encodingLimits, fieldsAndValues [][]byte) (object, error) {
 	if len(fieldsAndValues)%2 != 0 {
 		return nil, fmt.Errorf("hash field %q without a value", fieldsAndValues[len(fieldsAndValues)-1])
 	}
 	h := newHash(rng.Uint64())
+	h.limits = limits
 	for i := 0; i < len(fieldsAndValues); i += 2 {
 		if !h.set(fieldsAndValues[i], fieldsAndValues[i+1]) {
 			return nil, fmt.Errorf("duplicate hash field %q", fieldsAndValues[i])
@@ -161,11 +163,12 @@ func newEmptyZset(rng *rand.Rand) *zsetObject {
 	return &zsetObject{members: dict.New[*skipNode](rng.Uint64()), zsl: newSkiplist(rng)}
 }
 
-func newZsetFromRDB(rng *rand.Rand, members [][]byte, scores []float64) (object, error) {
+func newZsetFromRDB(rng *rand.Rand, limits *encodingLimits, members [][]byte, scores []float64) (object, error) {
 	if len(members) != len(scores) {
 		return nil, fmt.Errorf("sorted set with %d members and %d scores", len(members), len(scores))
 	}
 	z := newEmptyZset(rng)
+	z.limits = limits
 	for i, m := range members {
 		if math.IsNaN(scores[i]) {
 			return nil, fmt.Errorf("sorted set member %q with a NaN score", m)

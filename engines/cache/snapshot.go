@@ -80,9 +80,9 @@ func (s *stringObject) writeValue(w persist.ValueWriter, key []byte, expireAtMil
 // error (a duplicate member, a NaN score) makes the file corrupt.
 var rdbConstructors = struct {
 	list func(elems [][]byte) object
-	set  func(rng *rand.Rand, members [][]byte) (object, error)
-	hash func(rng *rand.Rand, fieldsAndValues [][]byte) (object, error)
-	zset func(rng *rand.Rand, members [][]byte, scores []float64) (object, error)
+	set  func(rng *rand.Rand, limits *encodingLimits, members [][]byte) (object, error)
+	hash func(rng *rand.Rand, limits *encodingLimits, fieldsAndValues [][]byte) (object, error)
+	zset func(rng *rand.Rand, limits *encodingLimits, members [][]byte, scores []float64) (object, error)
 }{list: newListFromRDB, set: newSetFromRDB, hash: newHashFromRDB, zset: newZsetFromRDB}
 
 // snapshotBytesPerTick bounds the bytes a background snapshot writes per
@@ -682,7 +682,7 @@ func (l *rdbLoader) Set(k persist.RDBKey, members [][]byte) error {
 	if len(members) == 0 {
 		return nil
 	}
-	v, err := rdbConstructors.set(l.node.env.Rand(), members)
+	v, err := rdbConstructors.set(l.node.env.Rand(), &l.node.cfg.limits, members)
 	return l.storeBuilt(k, v, err)
 }
 
@@ -693,7 +693,7 @@ func (l *rdbLoader) Hash(k persist.RDBKey, fieldsAndValues [][]byte) error {
 	if len(fieldsAndValues) == 0 {
 		return nil
 	}
-	v, err := rdbConstructors.hash(l.node.env.Rand(), fieldsAndValues)
+	v, err := rdbConstructors.hash(l.node.env.Rand(), &l.node.cfg.limits, fieldsAndValues)
 	return l.storeBuilt(k, v, err)
 }
 
@@ -704,6 +704,6 @@ func (l *rdbLoader) ZSet(k persist.RDBKey, members [][]byte, scores []float64) e
 	if len(members) == 0 {
 		return nil
 	}
-	v, err := rdbConstructors.zset(l.node.env.Rand(), members, scores)
+	v, err := rdbConstructors.zset(l.node.env.Rand(), &l.node.cfg.limits, members, scores)
 	return l.storeBuilt(k, v, err)
 }
