@@ -49,7 +49,12 @@ if [[ ${#UNITS[@]} -eq 0 ]]; then
 fi
 # The tags the harness should leave out: what needs a second server, a
 # replica, DEBUG commands we do not have, or configs we do not take.
-EXCLUDED_TAGS="-needs:debug -needs:pfdebug -needs:config-maxmemory -needs:save -needs:other-server"
+# WITH_DEBUG_TESTS=1 runs the needs:debug tests too, as Redis's suite does
+# unless told otherwise: unit/type/set, unit/other (rdb-key-save-delay) and
+# unit/introspection (enable-debug-command, protected configs) then stop
+# at a test that needs what we lack.
+EXCLUDED_TAGS="-needs:pfdebug -needs:config-maxmemory -needs:save -needs:other-server"
+if [[ -z ${WITH_DEBUG_TESTS:-} ]]; then EXCLUDED_TAGS="-needs:debug $EXCLUDED_TAGS"; fi
 
 say() { echo "redis-test-suite: $*" >&2; }
 command -v tclsh >/dev/null || { say "tclsh not found (Debian: apt-get install tcl)"; exit 1; }
