@@ -24,6 +24,9 @@ var maxmemoryPolicies = []string{"volatile-lru", "volatile-lfu", "volatile-rando
 type configParam struct {
 	get func(n *Node) string
 	set func(n *Node, value string) (reason string, ok bool)
+	// hidden: only its exact name finds it, as Redis's HIDDEN_CONFIG
+	// test hooks (a pattern such as * leaves it out).
+	hidden bool
 }
 
 // intConfigParam is a parameter holding 0..INT_MAX, worded as Redis's
@@ -418,8 +421,10 @@ var configHelp = []string{
 // name order; an exact name is echoed back as given, as Redis does.
 func configGet(c *call) resp.Value {
 	names := make([]string, 0, len(configParams))
-	for name := range configParams {
-		names = append(names, name)
+	for name, p := range configParams {
+		if !p.hidden {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	seen := map[string]bool{}

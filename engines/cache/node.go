@@ -132,6 +132,8 @@ type Node struct {
 	slowlog         slowlog         // slowlog.go: SLOWLOG
 	latency         latencyTracking // latencystats.go: INFO latencystats
 	latencyMonitor  latencyMonitor  // latency.go: LATENCY
+	// rdbKeySaveDelayMicros is rdb-key-save-delay (snapshot.go).
+	rdbKeySaveDelayMicros int64
 	// callsFree are call records for reuse (takeCall).
 	callsFree []*call
 	// cluster is the Redis Cluster state; nil unless ClusterEnabled

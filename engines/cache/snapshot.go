@@ -130,6 +130,9 @@ type snapshot struct {
 	capturedDB   []int
 	dirtyAtStart int64
 	startedAt    time.Time
+	// keyCredit is the time rdb-key-save-delay has left for writing keys
+	// (snapshotKeyBudget); unused while there is no delay.
+	keyCredit time.Duration
 }
 
 type snapshotDB struct {
@@ -218,14 +221,15 @@ func (s *snapshot) writeItem(db *snapshotDB, it *snapshotItem) error {
 
 // step writes items in turn until budgetBytes were produced; done reports
 // that every item is written (the file is not finished yet).
-func (s *snapshot) step(budgetBytes int64) (done bool, err error) {
+func (s *snapshot) step(budgetBytes, budgetKeys int64) (done bool, err error) {
 	limit := s.w.SizeBytes() + budgetBytes
 	for s.dbCursor < len(s.dbs) {
 		db := &s.dbs[s.dbCursor]
 		for s.itemCursor < len(db.items) {
-			if s.w.SizeBytes() >= limit {
+			if s.w.SizeBytes() >= limit || budgetKeys == 0 {
 				return false, s.w.Flush()
 			}
+			budgetKeys--
 			if err := s.writeItem(db, &db.items[s.itemCursor]); err != nil {
 				return false, err
 			}
@@ -423,7 +427,7 @@ func (n *Node) saveNow() error {
 	disk := n.env.Disk()
 	s, err := n.newSnapshot(purposeRDB, "temp-save-"+n.cfg.DBFilename, n.cfg.DBFilename)
 	if err == nil {
-		if _, err = s.step(1 << 62); err != nil {
+		if _, err = s.step(1<<62, -1); err != nil { // rdb-key-save-delay slows background saves only
 			s.abort(disk)
 		} else {
 			err = s.finish(disk)
@@ -493,11 +497,48 @@ func (n *Node) snapshotFailed(err error) {
 	n.env.Metrics().Add("cache_rdb_save_errors_total", 1)
 }
 
+func init() {
+	configParams["rdb-key-save-delay"] = configParam{hidden: true,
+		get: func(n *Node) string { return strconv.FormatInt(n.rdbKeySaveDelayMicros, 10) },
+		set: func(n *Node, v string) (string, bool) {
+			i, ok := resp.ParseInt([]byte(v))
+			if !ok {
+				return "argument couldn't be parsed into an integer", false
+			}
+			if i < -1<<31 || i > 1<<31-1 {
+				return "argument must be between -2147483648 and 2147483647 inclusive", false
+			}
+			n.rdbKeySaveDelayMicros = i
+			return "", true
+		},
+	}
+}
+
+// snapshotKeyBudget is how many keys the snapshot may write this tick:
+// unbounded (-1) unless rdb-key-save-delay sets a time per key, as Redis's
+// child sleeps that long after each key (a test hook to keep a save
+// running). A negative delay d is Redis's too: a 1 µs sleep once in |d|
+// keys on average.
+func (n *Node) snapshotKeyBudget(s *snapshot) int64 {
+	delayMicros := n.rdbKeySaveDelayMicros
+	if delayMicros == 0 {
+		return -1
+	}
+	perKey := time.Duration(delayMicros) * time.Microsecond
+	if delayMicros < 0 {
+		perKey = max(time.Microsecond/time.Duration(-delayMicros), time.Nanosecond)
+	}
+	s.keyCredit += time.Second / time.Duration(n.cfg.Hz)
+	keys := int64(s.keyCredit / perKey)
+	s.keyCredit -= time.Duration(keys) * perKey
+	return keys
+}
+
 // snapshotCron advances the background snapshot, starts scheduled work and
 // applies the save rules; cron calls it every tick.
 func (n *Node) snapshotCron() {
 	if s := n.bgSnapshot; s != nil {
-		done, err := s.step(snapshotBytesPerTick)
+		done, err := s.step(snapshotBytesPerTick, n.snapshotKeyBudget(s))
 		if err == nil && done {
 			err = s.finish(n.env.Disk())
 			if err == nil {

@@ -455,3 +455,26 @@ func TestSimFlatAOFMovesIntoItsDirectory(t *testing.T) {
 		}
 	}
 }
+
+// rdb-key-save-delay (Redis's hidden test hook) slows a background save
+// to one key per delay: with 1 s per key, three keys take three seconds.
+func TestSimRDBKeySaveDelay(t *testing.T) {
+	h := newSimHarness(t, 37, Config{}, realDisk)
+	for _, line := range []string{"SET a 1", "SET b 2", "SET c 3", "CONFIG SET rdb-key-save-delay 1000000"} {
+		h.do(line)
+	}
+	if got := h.do("CONFIG GET *"); strings.Contains(got, "rdb-key-save-delay") {
+		t.Fatalf("CONFIG GET * shows the hidden rdb-key-save-delay: %s", got)
+	}
+	h.expect("CONFIG GET rdb-key-save-delay", `["rdb-key-save-delay" "1000000"]`)
+	h.expect("BGSAVE", `"Background saving started"`)
+	start := h.w.Now()
+	h.waitFor("the slowed save", 10*time.Second, func() bool {
+		f, _ := infoFields(t, h.do("INFO persistence"))
+		return f["rdb_bgsave_in_progress"] == "0"
+	})
+	if took := h.w.Now() - start; took < 3*time.Second || took > 4*time.Second {
+		t.Fatalf("the save of three keys at 1 s each took %v", took)
+	}
+	h.expect("CONFIG SET rdb-key-save-delay 2147483648", "(error) ERR CONFIG SET failed (possibly related to argument 'rdb-key-save-delay') - argument must be between -2147483648 and 2147483647 inclusive")
+}
