@@ -72,12 +72,7 @@ func (n *Node) logCommand(s *session, spec *commandSpec, args [][]byte, duration
 		return
 	}
 	e := slowlogEntry{id: sl.nextID, unixSeconds: n.env.Now().Unix(), durationMicros: micros,
-		args: slowlogArgs(spec, args), name: string(s.name)}
-	if s.meta.unixSocket {
-		e.peer = "unix:" + s.meta.localAddr // Redis names a Unix-socket client by the socket's path
-	} else {
-		e.peer = s.addr()
-	}
+		args: slowlogArgs(spec, args), peer: s.addr(), name: string(s.name)} // the peer as CLIENT LIST's addr
 	sl.nextID++
 	sl.entries = append(sl.entries, slowlogEntry{})
 	copy(sl.entries[1:], sl.entries)
