@@ -219,8 +219,9 @@ func (s *snapshot) writeItem(db *snapshotDB, it *snapshotItem) error {
 	return s.w.Err()
 }
 
-// step writes items in turn until budgetBytes were produced; done reports
-// that every item is written (the file is not finished yet).
+// step writes items in turn until budgetBytes were produced or
+// budgetKeys items written (-1: no bound on items); done reports that
+// every item is written (the file is not finished yet).
 func (s *snapshot) step(budgetBytes, budgetKeys int64) (done bool, err error) {
 	limit := s.w.SizeBytes() + budgetBytes
 	for s.dbCursor < len(s.dbs) {
