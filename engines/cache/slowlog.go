@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -55,7 +56,9 @@ type slowlog struct {
 	// every command. lenMax is slowlog-max-len.
 	slowerThanMicros int64
 	lenMax           int64
-	// entries are newest first.
+	// entries are oldest first: a new one is appended and the oldest
+	// dropped from the front, so logging every command (threshold 0)
+	// costs O(1) per command rather than a shift of the whole log.
 	entries []slowlogEntry
 	nextID  int64
 }
@@ -74,17 +77,15 @@ func (n *Node) logCommand(s *session, spec *commandSpec, args [][]byte, duration
 	e := slowlogEntry{id: sl.nextID, unixSeconds: n.env.Now().Unix(), durationMicros: micros,
 		args: slowlogArgs(spec, args), peer: s.addr(), name: string(s.name)} // the peer as CLIENT LIST's addr
 	sl.nextID++
-	sl.entries = append(sl.entries, slowlogEntry{})
-	copy(sl.entries[1:], sl.entries)
-	sl.entries[0] = e
+	sl.entries = append(sl.entries, e)
 	sl.trim()
 }
 
 // trim drops the oldest entries past slowlog-max-len.
 func (sl *slowlog) trim() {
-	if int64(len(sl.entries)) > sl.lenMax {
-		clear(sl.entries[sl.lenMax:])
-		sl.entries = sl.entries[:sl.lenMax]
+	if excess := int64(len(sl.entries)) - sl.lenMax; excess > 0 {
+		clear(sl.entries[:excess]) // the arguments go to the GC now, not at the next reallocation
+		sl.entries = sl.entries[excess:]
 	}
 }
 
@@ -171,9 +172,10 @@ func slowlogGet(c *call) resp.Value {
 			count = i
 		}
 	}
-	shown := sl.entries[:min(count, int64(len(sl.entries)))]
-	out := resp.Value{Kind: resp.Array, Elems: make([]resp.Value, len(shown))}
-	for i, e := range shown {
+	shown := min(count, int64(len(sl.entries)))
+	out := resp.Value{Kind: resp.Array, Elems: make([]resp.Value, shown)}
+	for i := range shown { // newest first
+		e := sl.entries[int64(len(sl.entries))-1-i]
 		args := resp.Value{Kind: resp.Array, Elems: make([]resp.Value, len(e.args))}
 		for j, a := range e.args {
 			args.Elems[j] = resp.Bulk(a)
@@ -214,7 +216,7 @@ func slowlogConfigParams() map[string]configParam {
 		"slowlog-log-slower-than": {
 			get: func(n *Node) string { return strconv.FormatInt(n.slowlog.slowerThanMicros, 10) },
 			set: func(n *Node, v string) (string, bool) {
-				i, reason, ok := parseInt64Config(v, -1)
+				i, reason, ok := parseInt64Config(v, -1, math.MaxInt64)
 				if ok {
 					n.slowlog.slowerThanMicros = i
 				}
@@ -224,7 +226,7 @@ func slowlogConfigParams() map[string]configParam {
 		"slowlog-max-len": {
 			get: func(n *Node) string { return strconv.FormatInt(n.slowlog.lenMax, 10) },
 			set: func(n *Node, v string) (string, bool) {
-				i, reason, ok := parseInt64Config(v, 0)
+				i, reason, ok := parseInt64Config(v, 0, math.MaxInt64)
 				if ok {
 					n.slowlog.lenMax = i
 					n.slowlog.trim()
