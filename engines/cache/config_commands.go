@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,15 +83,16 @@ func parseIntConfig(v string, least int64) (int, string, bool) {
 	return int(i), "", true
 }
 
-// parseInt64Config is parseIntConfig for least..LLONG_MAX (Redis's
-// createLongLongConfig and createULongConfig parameters).
-func parseInt64Config(v string, least int64) (int64, string, bool) {
+// parseInt64Config is parseIntConfig for least..most (Redis's
+// createLongLongConfig and createULongConfig parameters go to LLONG_MAX,
+// math.MaxInt64).
+func parseInt64Config(v string, least, most int64) (int64, string, bool) {
 	i, ok := resp.ParseInt([]byte(v))
 	if !ok {
 		return 0, "argument couldn't be parsed into an integer", false
 	}
-	if i < least {
-		return 0, "argument must be between " + strconv.FormatInt(least, 10) + " and 9223372036854775807 inclusive", false
+	if i < least || i > most {
+		return 0, "argument must be between " + strconv.FormatInt(least, 10) + " and " + strconv.FormatInt(most, 10) + " inclusive", false
 	}
 	return i, "", true
 }
@@ -176,7 +178,7 @@ var configParams = map[string]configParam{
 	"tracking-table-max-keys": {
 		get: func(n *Node) string { return strconv.FormatInt(n.tracking.maxKeys, 10) },
 		set: func(n *Node, v string) (string, bool) {
-			i, reason, ok := parseInt64Config(v, 0)
+			i, reason, ok := parseInt64Config(v, 0, math.MaxInt64)
 			if ok {
 				n.tracking.maxKeys = i // applied before the next command (tracking.go)
 			}

@@ -418,6 +418,17 @@ func flushallCommand(c *call) resp.Value {
 	return resp.OK
 }
 
+// emptyAllDatabases drops every key, as a reload or a full sync does
+// before loading: WATCHers see their keys touched and the flush listeners
+// (tracking, blocked clients) are told.
+func (n *Node) emptyAllDatabases(nowMillis int64) {
+	for i, ks := range n.dbs {
+		n.touchWatchedKeysInDB(i, -1, nowMillis)
+		ks.flush()
+	}
+	n.flushed(-1)
+}
+
 // swapdbCommand exchanges two databases' contents; clients keep their
 // selected index and so see the other data, as in Redis.
 func swapdbCommand(c *call) resp.Value {

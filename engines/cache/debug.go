@@ -127,11 +127,7 @@ func debugReload(c *call) resp.Value {
 		}
 	}
 	if flush {
-		for i, ks := range n.dbs {
-			n.touchWatchedKeysInDB(i, -1, c.nowMillis)
-			ks.flush()
-		}
-		n.flushed(-1)
+		n.emptyAllDatabases(c.nowMillis)
 	}
 	data, err := disk.ReadFile(n.cfg.DBFilename)
 	if err == nil {
@@ -181,11 +177,7 @@ func debugLoadAOF(c *call) resp.Value {
 		}
 		m = onDisk
 	}
-	for i, ks := range n.dbs {
-		n.touchWatchedKeysInDB(i, -1, c.nowMillis)
-		ks.flush()
-	}
-	n.flushed(-1)
+	n.emptyAllDatabases(c.nowMillis)
 	n.loading = true
 	_, err := persist.LoadAOFFiles(n.aofDisk(), m, len(n.dbs), func(db int, args [][]byte) error { return replayAOF(n, db, args) },
 		&rdbLoader{node: n})

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -288,7 +289,7 @@ func init() {
 	configParams["latency-monitor-threshold"] = configParam{
 		get: func(n *Node) string { return strconv.FormatInt(n.latencyMonitor.thresholdMillis, 10) },
 		set: func(n *Node, v string) (string, bool) {
-			i, reason, ok := parseInt64Config(v, 0)
+			i, reason, ok := parseInt64Config(v, 0, math.MaxInt64)
 			if ok {
 				n.latencyMonitor.thresholdMillis = i
 			}

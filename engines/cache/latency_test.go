@@ -1,25 +1,12 @@
 package cache
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"syslab/engines/cache/resp"
 )
-
-// sleepFor runs DEBUG SLEEP for d on client c and lets the virtual
-// clock pass it, so the sleeper's reply comes.
-func sleepFor(t *testing.T, n *Node, env *testEnv, d time.Duration) {
-	t.Helper()
-	before := len(env.replies)
-	n.Receive("c", Command{Seq: uint64(before), Args: splitLine(t, "DEBUG SLEEP "+strconv.FormatFloat(d.Seconds(), 'f', -1, 64))})
-	env.Advance(d)
-	if len(env.replies) != before+1 || env.replies[before].Value.String() != `"OK"` {
-		t.Fatalf("DEBUG SLEEP %v: replies %v", d, env.replies[before:])
-	}
-}
 
 func TestLatencyMonitorRecordsSlowCommands(t *testing.T) {
 	n, env := startNode(t, Config{})

@@ -83,14 +83,14 @@ func (ks *keyspace) reaccount(key []byte) {
 // usedMemoryBytes is used_memory: start-up, keys, backlog and AOF buffer
 // (see the top of this file).
 func (n *Node) usedMemoryBytes() int64 {
-	return startupMemoryBytes + n.keysMemoryBytes() + n.replicationBacklogBytes() + n.aofBufferBytes()
+	return n.maxmemoryCountedBytes() + n.aofBufferBytes()
 }
 
 // maxmemoryCountedBytes is the part of used_memory that maxmemory limits:
 // all but the AOF buffer, which Redis leaves out because writing it out
 // frees it, and evicting keys would only grow it (freeMemoryGetNotCountedMemory).
 func (n *Node) maxmemoryCountedBytes() int64 {
-	return n.usedMemoryBytes() - n.aofBufferBytes()
+	return startupMemoryBytes + n.keysMemoryBytes() + n.replicationBacklogBytes()
 }
 
 // keysMemoryBytes is what the keys take across databases.

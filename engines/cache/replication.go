@@ -767,12 +767,7 @@ func (n *Node) replicaChunk(from node.ID, m ReplRDBChunk) {
 	}
 	data := bytes.Join(l.fullChunks, nil)
 	l.fullChunks = nil
-	nowMillis := n.env.Now().UnixMilli()
-	for i, ks := range n.dbs {
-		n.touchWatchedKeysInDB(i, -1, nowMillis)
-		ks.flush()
-	}
-	n.flushed(-1)
+	n.emptyAllDatabases(n.env.Now().UnixMilli())
 	n.forgetReplicaWrites()
 	n.loading = true
 	err := persist.LoadRDB(data, &rdbLoader{node: n, nowMillis: n.env.Now().UnixMilli()})

@@ -104,7 +104,7 @@ func TestSlowlogDurationsInTheSimulator(t *testing.T) {
 	n, env := startNode(t, Config{})
 	do(n, env, "c", "CONFIG SET slowlog-log-slower-than 100000")
 	do(n, env, "c", "PING")
-	sleepFor(t, n, env, 200*time.Millisecond) // latency_test.go
+	sleepFor(t, n, env, 200*time.Millisecond)
 	got := do(n, env, "c", "SLOWLOG GET")
 	want := `(integer) ` + itoa(int((200*time.Millisecond + n.commandCost([][]byte{[]byte("DEBUG"), []byte("SLEEP"), []byte("0.2")})).Microseconds()))
 	if !strings.Contains(got, want) || !strings.Contains(got, `["DEBUG" "SLEEP" "0.2"]`) || strings.Contains(got, "PING") {

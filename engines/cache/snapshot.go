@@ -53,6 +53,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -502,15 +503,11 @@ func init() {
 	configParams["rdb-key-save-delay"] = configParam{hidden: true,
 		get: func(n *Node) string { return strconv.FormatInt(n.rdbKeySaveDelayMicros, 10) },
 		set: func(n *Node, v string) (string, bool) {
-			i, ok := resp.ParseInt([]byte(v))
-			if !ok {
-				return "argument couldn't be parsed into an integer", false
+			i, reason, ok := parseInt64Config(v, math.MinInt32, math.MaxInt32)
+			if ok {
+				n.rdbKeySaveDelayMicros = i
 			}
-			if i < -1<<31 || i > 1<<31-1 {
-				return "argument must be between -2147483648 and 2147483647 inclusive", false
-			}
-			n.rdbKeySaveDelayMicros = i
-			return "", true
+			return reason, ok
 		},
 	}
 }
