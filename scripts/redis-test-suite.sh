@@ -104,7 +104,9 @@ for unit in "${UNITS[@]}"; do
 	if [[ -z ${SPAWN:-} ]]; then
 		port=$(free_port)
 		dir=$(mktemp -d "$WORK/data.XXXXXX")
-		"$SYSLAB" serve cache --addr "127.0.0.1:$port" --dir "$dir" >"$WORK/server.log" 2>&1 &
+		# As the harness's default.conf: DEBUG and protected configs allowed.
+		"$SYSLAB" serve cache --addr "127.0.0.1:$port" --dir "$dir" \
+			--enable-debug-command yes --enable-protected-configs yes >"$WORK/server.log" 2>&1 &
 		SERVER_PID=$!
 		for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 		target=(--host 127.0.0.1 --port "$port")

@@ -80,6 +80,9 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	replicaOf := fs.String("replicaof", "", "follow the master at `\"<host> <port>\"` from start (redis-server, or another syslab server), as REPLICAOF does; \"\" for a master")
 	masterAuth := fs.String("masterauth", "", "`password` this replica gives its master (AUTH); empty: none")
 	masterUser := fs.String("masteruser", "", "`user` name this replica gives its master with --masterauth; empty: the default user")
+	enableDebug := fs.String("enable-debug-command", cache.ProtectedNo, "who may run DEBUG: no, yes, or local (loopback and unix-socket clients), as Redis's enable-debug-command")
+	enableProtected := fs.String("enable-protected-configs", cache.ProtectedNo, "who may CONFIG SET dir and dbfilename: no, yes, or local, as Redis's enable-protected-configs")
+	enableModule := fs.String("enable-module-command", cache.ProtectedNo, "Redis's enable-module-command, reported by CONFIG GET (this server has no MODULE command): no, yes or local")
 	gcPercent := fs.Int("gogc", -1, fmt.Sprintf("Go garbage collector target `percent` (GOGC), raised while the live heap is small to leave at least %d MiB between collections; -1 = %d; a GOGC environment variable wins and turns the raising off", gcHeadroomMinBytes>>20, serveGCPercentDefault))
 	clusterFlags := addClusterServeFlags(fs)
 	obs := addObserveFlags(fs, "syslab.cache")
@@ -116,6 +119,10 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 			NotifyKeyspaceEvents: *notifyEvents,
 			MasterAuth:           *masterAuth,
 			MasterUser:           *masterUser,
+
+			EnableDebugCommand:     *enableDebug,
+			EnableProtectedConfigs: *enableProtected,
+			EnableModuleCommand:    *enableModule,
 		},
 		Log:       stderr,
 		IOThreads: *ioThreads,

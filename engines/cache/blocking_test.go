@@ -24,7 +24,7 @@ type blockingBench struct {
 }
 
 func newBlockingBench(t *testing.T, clients ...node.ID) *blockingBench {
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	b := &blockingBench{t: t, n: n, env: env, next: map[node.ID]uint64{}, base: map[node.ID]uint64{}}
 	for i, c := range clients {
 		b.base[c] = uint64(i+1) * 1000

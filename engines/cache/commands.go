@@ -30,6 +30,9 @@ const (
 	// flagSkipSlowlog: the command is not logged in SLOWLOG (EXEC: the
 	// commands it runs are; Redis's "skip_slowlog").
 	flagSkipSlowlog
+	// flagProtected: the command runs only where enable-debug-command
+	// allows it (DEBUG; Redis's "protected"; see protected.go).
+	flagProtected
 )
 
 // commandSpec is one row of the command table.

@@ -47,6 +47,11 @@ type Config struct {
 	// DBFilename is the snapshot's file name; "" means "dump.rdb". The
 	// node loads it at start unless AppendOnly is set.
 	DBFilename string
+	// EnableDebugCommand, EnableProtectedConfigs and EnableModuleCommand
+	// are Redis's enable-* settings (protected.go): "no" (or ""), "yes" or
+	// "local". They decide who may run DEBUG and set dir and dbfilename;
+	// this node has no MODULE command, so the third is only reported.
+	EnableDebugCommand, EnableProtectedConfigs, EnableModuleCommand string
 	// AOFNoRDBPreamble writes AOF bases as commands instead of RDB
 	// (aof-use-rdb-preamble no; Redis's default is yes).
 	AOFNoRDBPreamble bool
@@ -172,6 +177,15 @@ func (c Config) Validate() error {
 	if c.DBFilename != "" {
 		if err := node.ValidName(c.DBFilename); err != nil {
 			return fmt.Errorf("cache config: dbfilename: %v", err)
+		}
+	}
+	for _, setting := range []struct{ name, value string }{
+		{"enable-debug-command", c.EnableDebugCommand},
+		{"enable-protected-configs", c.EnableProtectedConfigs},
+		{"enable-module-command", c.EnableModuleCommand},
+	} {
+		if err := validProtectedSetting(setting.name, setting.value); err != nil {
+			return err
 		}
 	}
 	if c.AutoAOFRewriteMinSizeBytes < 0 {

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"syslab/engines/cache/persist"
 	"syslab/engines/cache/resp"
+	"syslab/node"
 )
 
 // CONFIG GET / SET / RESETSTAT over the parameters this node has. Config
@@ -28,6 +30,9 @@ type configParam struct {
 	// hidden: only its exact name finds it, as Redis's HIDDEN_CONFIG
 	// test hooks (a pattern such as * leaves it out).
 	hidden bool
+	// protected: only a client enable-protected-configs allows may set it
+	// (protected.go).
+	protected bool
 }
 
 // intConfigParam is a parameter holding 0..INT_MAX, worded as Redis's
@@ -278,16 +283,24 @@ var configParams = map[string]configParam{
 	},
 	"databases":       {get: func(n *Node) string { return strconv.Itoa(len(n.dbs)) }},
 	"cluster-enabled": {get: func(n *Node) string { return yesNo(n.cfg.ClusterEnabled) }},
-	// Redis 7.0 protects dbfilename (enable-protected-configs no): it is
-	// read here and set only at start.
+	// dir and dbfilename name files: protected configs (protected.go).
 	"dbfilename": {
-		get: func(n *Node) string { return n.cfg.DBFilename },
-		set: func(*Node, string) (string, bool) { return "can't set protected config", false },
+		get:       func(n *Node) string { return n.cfg.DBFilename },
+		set:       setDBFilename,
+		protected: true,
 	},
 	"dir": {
 		get: func(n *Node) string { return n.cfg.Dir },
-		set: func(*Node, string) (string, bool) { return "can't set protected config", false },
+		// Redis changes its working directory; a node reaches files only
+		// through env.Disk, which the adapter opened on its --dir.
+		set: func(*Node, string) (string, bool) {
+			return "this server's data directory is fixed at start (syslab serve cache --dir)", false
+		},
+		protected: true,
 	},
+	"enable-debug-command":     protectedSettingParam(func(n *Node) string { return n.cfg.EnableDebugCommand }),
+	"enable-protected-configs": protectedSettingParam(func(n *Node) string { return n.cfg.EnableProtectedConfigs }),
+	"enable-module-command":    protectedSettingParam(func(n *Node) string { return n.cfg.EnableModuleCommand }),
 }
 
 // negatedYesNoParam is a yes/no parameter whose default is yes, kept in
@@ -461,10 +474,13 @@ func configSet(c *call) resp.Value {
 			return resp.Err("ERR Unknown option or number of arguments for CONFIG SET - '" + string(c.args[j]) + "'")
 		}
 		if p.set == nil {
-			return configSetFailed(name, "can't set immutable config")
+			return configSetFailed(string(c.args[j]), "can't set immutable config")
+		}
+		if p.protected && !allowsProtected(c.node.cfg.EnableProtectedConfigs, c.session) {
+			return configSetFailed(string(c.args[j]), "can't set protected config")
 		}
 		if seen[name] {
-			return configSetFailed(name, "duplicate parameter")
+			return configSetFailed(string(c.args[j]), "duplicate parameter")
 		}
 		seen[name] = true
 	}
@@ -477,7 +493,7 @@ func configSet(c *call) resp.Value {
 			c.node.saveRules, _ = parseSaveRules(savedCfg.Save)
 			c.node.applyMaxMemoryPolicy()
 			c.node.notifyFlags, _ = parseNotifyFlags(savedCfg.NotifyKeyspaceEvents)
-			return configSetFailed(name, reason)
+			return configSetFailed(string(c.args[j]), reason)
 		}
 	}
 	if seen["maxmemory"] && !c.node.isReplica() {
@@ -507,4 +523,18 @@ func replicaOfConfig(n *Node) string {
 	}
 	host, port := n.peerAddress(l.master, l.masterPort)
 	return host + " " + strconv.Itoa(port)
+}
+
+// setDBFilename is CONFIG SET dbfilename: a plain file name, as Redis's
+// isValidDBfilename wants, that the node's disk also takes with the
+// prefix of the temporary file a snapshot is written to first.
+func setDBFilename(n *Node, v string) (string, bool) {
+	if strings.ContainsAny(v, `/\`) {
+		return "dbfilename can't be a path, just a filename", false
+	}
+	if err := node.ValidName("temp-bgsave-" + v); err != nil || v == "" {
+		return fmt.Sprintf("dbfilename %q is not a file name this server can write", v), false
+	}
+	n.cfg.DBFilename = v
+	return "", true
 }

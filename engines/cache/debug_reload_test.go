@@ -8,7 +8,7 @@ import (
 // DEBUG RELOAD round-trips the whole dataset through dump.rdb: every type,
 // TTLs and other databases come back as they were.
 func TestSimDebugReloadKeepsTheDataset(t *testing.T) {
-	h := newSimHarness(t, 31, Config{}, realDisk)
+	h := newSimHarness(t, 31, Config{EnableDebugCommand: ProtectedYes}, realDisk)
 	for _, line := range []string{"SET s v", "SET t v EX 100", "RPUSH l a b c", "SADD st x y", "HSET h f v",
 		"ZADD z 1 a 2 b", "SELECT 5", "SET in5 x", "SELECT 0"} {
 		h.do(line)
@@ -23,7 +23,7 @@ func TestSimDebugReloadKeepsTheDataset(t *testing.T) {
 }
 
 func TestSimDebugReloadOptions(t *testing.T) {
-	h := newSimHarness(t, 32, Config{}, realDisk)
+	h := newSimHarness(t, 32, Config{EnableDebugCommand: ProtectedYes}, realDisk)
 	h.expect("SET saved 1", `"OK"`)
 	h.expect("SAVE", `"OK"`)
 	// NOSAVE loads the file as it is: what was not saved is gone.
@@ -43,7 +43,7 @@ func TestSimDebugReloadOptions(t *testing.T) {
 
 // A key whose TTL ran out while it sat in the file is not loaded back.
 func TestSimDebugReloadDropsExpiredKeys(t *testing.T) {
-	h := newSimHarness(t, 33, Config{}, realDisk)
+	h := newSimHarness(t, 33, Config{EnableDebugCommand: ProtectedYes}, realDisk)
 	h.expect("DEBUG SET-ACTIVE-EXPIRE 0", `"OK"`)
 	h.expect("SET short v PX 50", `"OK"`)
 	h.expect("SAVE", `"OK"`)
@@ -70,7 +70,7 @@ func TestSnapshotsWithoutDisk(t *testing.T) {
 
 // Loading creates keys without "new" events, as Redis's loader does.
 func TestSimDebugReloadSendsNoNewEvents(t *testing.T) {
-	h := newSimHarness(t, 34, Config{NotifyKeyspaceEvents: "KEAn"}, realDisk)
+	h := newSimHarness(t, 34, Config{NotifyKeyspaceEvents: "KEAn", EnableDebugCommand: ProtectedYes}, realDisk)
 	h.expect("SET k v", `"OK"`)
 	n := h.node()
 	before := n.stats.Commands
@@ -92,14 +92,14 @@ func TestSimDebugReloadSendsNoNewEvents(t *testing.T) {
 
 func TestDebugReloadOptionErrorsAgreeWithRedis(t *testing.T) {
 	real := startRedisServerIn(t, t.TempDir(), "--enable-debug-command", "yes")
-	real.compare(Config{}, 2).run(exact("DEBUG RELOAD FOO", "DEBUG RELOAD MERGE NOSAVE x", "DEBUG RELOAD merge noflush bad"))
+	real.compare(Config{EnableDebugCommand: ProtectedYes}, 2).run(exact("DEBUG RELOAD FOO", "DEBUG RELOAD MERGE NOSAVE x", "DEBUG RELOAD merge noflush bad"))
 }
 
 // DEBUG LOADAOF empties the data and replays the AOF: with the AOF on,
 // what was just written (TTLs included) comes back; with it off, the AOF a
 // BGREWRITEAOF left on disk does; with none, an error and the data stay.
 func TestSimDebugLoadAOF(t *testing.T) {
-	h := newSimHarness(t, 34, Config{AppendOnly: true, AppendFsync: FsyncEverysec}, realDisk)
+	h := newSimHarness(t, 34, Config{AppendOnly: true, AppendFsync: FsyncEverysec, EnableDebugCommand: ProtectedYes}, realDisk)
 	for _, line := range []string{"SET s v", "SET t v EX 100", "RPUSH l a b c", "SELECT 3", "SADD st x", "SELECT 0"} {
 		h.do(line)
 	}
@@ -108,7 +108,7 @@ func TestSimDebugLoadAOF(t *testing.T) {
 	h.expect("DEBUG DIGEST", digest)
 	h.expect("TTL t", "(integer) 100")
 
-	off := newSimHarness(t, 35, Config{}, realDisk)
+	off := newSimHarness(t, 35, Config{EnableDebugCommand: ProtectedYes}, realDisk)
 	off.expect("SET k v", `"OK"`)
 	off.expect("DEBUG LOADAOF", "(error) ERR there is no append only file to load (appendonly is no and BGREWRITEAOF has not written one)")
 	off.expect("GET k", `"v"`)
@@ -135,7 +135,7 @@ func TestDebugQuicklistPackedThreshold(t *testing.T) {
 // node's thresholds, as Redis loads by its own configuration: a sorted
 // set under zset-max-listpack-entries 0 comes back a skiplist.
 func TestSimReloadEncodesByTheNodesThresholds(t *testing.T) {
-	h := newSimHarness(t, 36, Config{}, realDisk)
+	h := newSimHarness(t, 36, Config{EnableDebugCommand: ProtectedYes}, realDisk)
 	h.expect("CONFIG SET zset-max-listpack-entries 0", `"OK"`)
 	h.expect("CONFIG SET set-max-intset-entries 1", `"OK"`)
 	h.expect("ZADD z 1 a 2 b", "(integer) 2")

@@ -134,7 +134,7 @@ type step struct {
 
 func runScript(t *testing.T, steps []step) {
 	t.Helper()
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	for i, s := range steps {
 		env.Advance(s.advance)
 		got := do(n, env, "client-1", s.command)

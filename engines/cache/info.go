@@ -17,7 +17,7 @@ var introspectionCommands = []commandSpec{
 	{name: "command", arity: -1, run: commandCommand},
 	{name: "object", arity: -2, flags: flagReadonly, firstKey: 2, lastKey: 2, keyStep: 1, run: objectCommand},
 	{name: "memory", arity: -2, flags: flagReadonly, run: memoryCommand},
-	{name: "debug", arity: -2, run: debugCommand},
+	{name: "debug", arity: -2, flags: flagProtected, run: debugCommand},
 }
 
 // redisVersion is what INFO reports: the Redis this node imitates.

@@ -9,7 +9,7 @@ import (
 )
 
 func TestLatencyMonitorRecordsSlowCommands(t *testing.T) {
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	sleepFor(t, n, env, 300*time.Millisecond) // the monitor is off: not recorded
 	if got := do(n, env, "c", "LATENCY LATEST"); got != "[]" {
 		t.Fatalf("LATENCY LATEST with the monitor off = %s", got)
@@ -43,7 +43,7 @@ func TestLatencyMonitorRecordsSlowCommands(t *testing.T) {
 }
 
 func TestLatencyHistogram(t *testing.T) {
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	do(n, env, "c", "CONFIG RESETSTAT")
 	do(n, env, "c", "SET a b")
 	do(n, env, "c", "SET c d")

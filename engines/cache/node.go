@@ -397,6 +397,10 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 		s.flagTransaction()
 		return n.reject(s, spec, args, errWrongArity(spec.name))
 	}
+	if refusal, refused := n.refuseProtectedCommand(s, spec); refused { // protected.go
+		s.flagTransaction()
+		return n.reject(s, spec, args, refusal)
+	}
 	if n.authRequired(s) && !commandNoAuth(spec) { // auth.go
 		s.flagTransaction()
 		return n.reject(s, spec, args, replyNoAuth)

@@ -33,7 +33,7 @@ const (
 func newNotifyComparison(t *testing.T, flags string) *notifyComparison {
 	t.Helper()
 	server := startRedisServerIn(t, t.TempDir(), "--enable-debug-command", "yes")
-	nc := &notifyComparison{comparison: server.compare(Config{}, resp.RESP2), server: server, realSub: server.dial()}
+	nc := &notifyComparison{comparison: server.compare(Config{EnableDebugCommand: ProtectedYes}, resp.RESP2), server: server, realSub: server.dial()}
 	for _, line := range []string{"PSUBSCRIBE " + notifyPattern, "SUBSCRIBE " + notifyMarker} {
 		nc.realSub.doLine(line)
 		do(nc.n, nc.env, notifySubscriber, line)

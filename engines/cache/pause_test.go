@@ -196,7 +196,7 @@ func TestClientPauseHoldsCommands(t *testing.T) {
 }
 
 func TestDebugSleepHoldsEveryCommand(t *testing.T) {
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	l := replyLog{t, n, env}
 	l.send("sleeper", 1, "DEBUG SLEEP 0.5")
 	l.send("other", 2, "PING")
@@ -217,7 +217,7 @@ func TestDebugSleepHoldsEveryCommand(t *testing.T) {
 }
 
 func TestDebugSetActiveExpire(t *testing.T) {
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	do(n, env, "c", "DEBUG SET-ACTIVE-EXPIRE 0")
 	do(n, env, "c", "SET k v PX 100")
 	env.Advance(2 * time.Second)
@@ -532,7 +532,7 @@ func TestClientPauseEdgesRedisGetsWrong(t *testing.T) {
 // CLIENT LIST shows a held client as blocked, with the command it waits
 // to run; DEBUG SLEEP holds even what would be refused at once.
 func TestHeldClientsInClientListAndDebugSleep(t *testing.T) {
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	l := replyLog{t, n, env}
 	l.send("admin", 1, "CLIENT PAUSE 1000 WRITE")
 	l.send("writer", 2, "SET k v")
@@ -588,7 +588,7 @@ func TestDebugSleepInsideExecMovesTheTransactionsClock(t *testing.T) {
 
 // DEBUG PAUSE-CRON 1 stops the cron's expiry cycle; 0 restarts it.
 func TestDebugPauseCron(t *testing.T) {
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	do(n, env, "c", "DEBUG PAUSE-CRON 1")
 	do(n, env, "c", "SET k v PX 10")
 	env.Advance(2 * time.Second)

@@ -307,7 +307,7 @@ type nodeWorld struct {
 }
 
 func newNodeWorld(t testing.TB) *nodeWorld {
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	return &nodeWorld{n: n, env: env}
 }
 

@@ -101,7 +101,7 @@ func TestSlowlogTrimsAndRedactsArguments(t *testing.T) {
 // In the simulator a command's duration is what the cost model charges;
 // DEBUG SLEEP adds its sleep.
 func TestSlowlogDurationsInTheSimulator(t *testing.T) {
-	n, env := startNode(t, Config{})
+	n, env := startNode(t, Config{EnableDebugCommand: ProtectedYes})
 	do(n, env, "c", "CONFIG SET slowlog-log-slower-than 100000")
 	do(n, env, "c", "PING")
 	sleepFor(t, n, env, 200*time.Millisecond)

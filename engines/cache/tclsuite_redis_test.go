@@ -96,8 +96,8 @@ func TestDebugProtocolAgreesWithRedis(t *testing.T) {
 		"DEBUG PROTOCOL null", "DEBUG PROTOCOL array", "DEBUG PROTOCOL set", "DEBUG PROTOCOL map",
 		"DEBUG PROTOCOL verbatim", "DEBUG PROTOCOL true", "DEBUG PROTOCOL false", "DEBUG PROTOCOL TRUE",
 		"DEBUG PROTOCOL nosuch", "DEBUG PROTOCOL", "DEBUG nosuch x", "DEBUG SLEEP", "DEBUG OBJECT")
-	real.compare(Config{}, 3).run(steps) // RESP3 attrib: the reader here drops attributes; resp/writer_test.go pins its bytes
-	real.compare(Config{}, 2).run(append(steps, exact("DEBUG PROTOCOL attrib", "DEBUG PROTOCOL push")...))
+	real.compare(Config{EnableDebugCommand: ProtectedYes}, 3).run(steps) // RESP3 attrib: the reader here drops attributes; resp/writer_test.go pins its bytes
+	real.compare(Config{EnableDebugCommand: ProtectedYes}, 2).run(append(steps, exact("DEBUG PROTOCOL attrib", "DEBUG PROTOCOL push")...))
 }
 
 // unit/keyspace "COPY basic usage for …" compares DEBUG DIGEST-VALUE of
@@ -111,7 +111,7 @@ func TestDebugDigestAgreesWithRedis(t *testing.T) {
 		"DEBUG DIGEST-VALUE s i e l l2 set iset h h2 z zbig nokey", "DEBUG DIGEST",
 		"COPY z zc", "DEBUG DIGEST-VALUE z zc", "EXPIRE zc 100", "DEBUG DIGEST-VALUE zc", "SELECT 3", "SET s x", "DEBUG DIGEST",
 		"DEBUG DIGEST x", "DEBUG DIGEST-VALUE")
-	real.compare(Config{}, 2).run(steps)
+	real.compare(Config{EnableDebugCommand: ProtectedYes}, 2).run(steps)
 }
 
 // unit/multi "exec with write commands and state change" and the OOM

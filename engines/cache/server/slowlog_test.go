@@ -14,7 +14,7 @@ import (
 // server measures durations (node.Stopwatch), so a command that runs has
 // taken some time and INFO commandstats adds it up.
 func TestSlowlogThroughGoRedis(t *testing.T) {
-	s := startServer(t, cache.Config{})
+	s := startServer(t, cache.Config{EnableDebugCommand: cache.ProtectedLocal})
 	ctx := context.Background()
 	c := newClient(t, s)
 	for _, cmd := range [][]any{{"client", "setname", "app"}, {"config", "set", "slowlog-log-slower-than", "20000"}, {"ping"}, {"debug", "sleep", "0.05"}} {
