@@ -70,6 +70,7 @@ func (n *Node) disconnect(client node.ID) {
 	}
 	n.unsubscribeAll(s, false)
 	n.trackingOff(s)
+	n.noteQueryBuffer(s, 0)
 	delete(n.sessions, client)
 	delete(n.clientsByID, s.id)
 	if n.lastSession == s {

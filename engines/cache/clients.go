@@ -30,6 +30,16 @@ type Connected struct {
 	UnixSocket bool
 }
 
+// QueryBuffer tells the node how many bytes the sender's connection holds
+// for reading requests (Redis's query buffer, sdsalloc of c->querybuf),
+// whenever that changes: an adapter reserves room before a read, keeps it
+// between requests and gives it back when the client idles or its
+// requests shrink, as Redis's clientsCronResizeQueryBuffer does. CLIENT
+// LIST's qbuf-free and INFO's client_recent_max_input_buffer come from it.
+type QueryBuffer struct {
+	CapacityBytes int
+}
+
 // CloseConnection asks the adapter to close the receiving client's
 // connection once the replies sent before it are written (CLIENT KILL).
 // The node has already forgotten the session; the adapter's Disconnected
@@ -62,6 +72,9 @@ type clientMeta struct {
 	lastMillis int64
 	lastSpec   *commandSpec
 	lastSub    string
+	// queryBufferBytes is the connection's query buffer as the adapter
+	// last reported it (QueryBuffer); 0 for a simulated client.
+	queryBufferBytes int
 	// noEvict is CLIENT NO-EVICT: kept and reported, but this node never
 	// evicts clients (there is no maxmemory-clients).
 	noEvict bool
@@ -232,10 +245,11 @@ func queryBufferBytes(c *call, s *session) int64 {
 }
 
 // writeClientLine writes one CLIENT LIST line with Redis 7.0's fields in
-// its order. The buffer and memory fields (qbuf-free … tot-mem) belong to
-// the adapter's socket, which the node does not see: they are 0, qbuf is
-// queryBufferBytes, and fd is -1 as Redis prints it for a client without
-// a socket of its own.
+// its order. qbuf is queryBufferBytes and qbuf-free the rest of the buffer
+// the adapter reported (QueryBuffer). The other buffer and memory fields
+// (argv-mem … tot-mem) belong to the adapter's socket and are not
+// reported: they are 0, and fd is -1 as Redis prints it for a client
+// without a socket of its own.
 func (n *Node) writeClientLine(b *strings.Builder, s *session, nowMillis, qbufBytes int64) {
 	multi := -1
 	if s.multi != nil {
@@ -275,7 +289,8 @@ func (n *Node) writeClientLine(b *strings.Builder, s *session, nowMillis, qbufBy
 	field("ssub", itoa(int64(len(s.pubsub.shardChannels.names))))
 	field("multi", itoa(int64(multi)))
 	field("qbuf", itoa(qbufBytes))
-	for _, zero := range []string{"qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem", "tot-mem"} {
+	field("qbuf-free", itoa(max(int64(s.meta.queryBufferBytes)-qbufBytes, 0)))
+	for _, zero := range []string{"argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem", "tot-mem"} {
 		field(zero, "0")
 	}
 	field("events", "r")
@@ -284,6 +299,18 @@ func (n *Node) writeClientLine(b *strings.Builder, s *session, nowMillis, qbufBy
 	field("redir", itoa(redir))
 	field("resp", itoa(int64(max(s.protocol, resp.RESP2))))
 	b.WriteByte('\n')
+}
+
+// largestQueryBufferBytes is INFO's client_recent_max_input_buffer: the
+// largest query buffer a connection holds now (Redis keeps the largest of
+// the last few seconds; an adapter reports a buffer until it shrinks, at
+// most a few seconds after its peak).
+func (n *Node) largestQueryBufferBytes() int {
+	largest := 0
+	for _, s := range n.sessions { // a maximum: the order does not matter
+		largest = max(largest, s.meta.queryBufferBytes)
+	}
+	return largest
 }
 
 // clientFlags are CLIENT LIST's flags, in Redis's order.

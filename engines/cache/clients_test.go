@@ -247,3 +247,43 @@ func TestClientListQueryBufferAgreesWithRedis(t *testing.T) {
 		t.Errorf("the other client's query buffer is not empty:\n%s", list)
 	}
 }
+
+// The query buffers an adapter reports show in CLIENT LIST (qbuf-free), in
+// INFO clients and memory, and count toward maxmemory; a client that goes
+// takes its buffer out of the total.
+func TestQueryBuffersReported(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "observer", "PING")
+	empty := n.usedMemoryBytes()
+	n.Receive("a", Connected{Addr: "127.0.0.1:5000"})
+	n.Receive("a", QueryBuffer{CapacityBytes: 16384})
+	do(n, env, "a", "CLIENT SETNAME alpha")
+	if got := n.usedMemoryBytes() - empty; got != 16384 {
+		t.Errorf("used memory grew by %d bytes with a 16 KiB query buffer, want 16384", got)
+	}
+	var alpha string
+	for _, line := range clientLines(t, n, env, "observer", "CLIENT LIST") {
+		if strings.Contains(line, " name=alpha ") {
+			alpha = line
+		}
+	}
+	if !strings.Contains(alpha, " qbuf=0 qbuf-free=16384 ") {
+		t.Errorf("CLIENT LIST line of alpha = %q, want qbuf=0 qbuf-free=16384", alpha)
+	}
+	// The client asking holds its own command in its buffer, as in Redis.
+	own := clientLines(t, n, env, "a", "CLIENT INFO")[0]
+	if !strings.Contains(own, " qbuf=26 qbuf-free=16358 ") {
+		t.Errorf("CLIENT INFO = %q, want qbuf=26 qbuf-free=16358", own)
+	}
+	do(n, env, "observer", "INFO")
+	info := string(env.replies[len(env.replies)-1].Value.Str)
+	for name, want := range map[string]string{"client_recent_max_input_buffer": "16384", "mem_clients_normal": "16384"} {
+		if got := infoField(info, name); got != want {
+			t.Errorf("INFO %s = %q, want %q", name, got, want)
+		}
+	}
+	n.Receive("a", Disconnected{})
+	if got := n.usedMemoryBytes(); got != empty {
+		t.Errorf("used memory %d after the client left, want %d", got, empty)
+	}
+}

@@ -134,6 +134,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		// The node knows only clients with session state (SELECT, MULTI,
 		// WATCH, SETNAME); the others leave no trace until they do.
 		field("connected_clients", len(n.sessions))
+		field("client_recent_max_input_buffer", n.largestQueryBufferBytes())
 		// The test suites of clients and of Redis itself wait on this
 		// field to know a BLPOP has reached the server. Clients held by
 		// CLIENT PAUSE count as blocked, as Redis's postponed clients do.

@@ -22,10 +22,12 @@ package cache
 //
 // Beside the keys, used_memory holds what Redis's holds beside them: the
 // memory an empty server starts with (startupMemoryBytes), the replication
-// backlog and the AOF buffer, so an empty node reports what an empty Redis
-// does and maxmemory leaves the keys the same room. As in Redis, the AOF
-// buffer is not counted against maxmemory (maxmemoryCountedBytes). Not
-// counted: client buffers, which live in the adapter (their real cost
+// backlog, the AOF buffer and the clients' query buffers (their sizes as
+// the adapter reports them: QueryBuffer), so an empty node reports what an
+// empty Redis does and maxmemory leaves the keys the same room. As in
+// Redis, the AOF buffer is not counted against maxmemory
+// (maxmemoryCountedBytes). Not counted: the clients' output buffers and
+// the rest of their structures, which live in the adapter (their real cost
 // shows in the process's RSS).
 const (
 	// startupMemoryBytes is used_memory_startup of an empty Redis 7.0.15
@@ -80,8 +82,8 @@ func (ks *keyspace) reaccount(key []byte) {
 	}
 }
 
-// usedMemoryBytes is used_memory: start-up, keys, backlog and AOF buffer
-// (see the top of this file).
+// usedMemoryBytes is used_memory: start-up, keys, backlog, query buffers
+// and AOF buffer (see the top of this file).
 func (n *Node) usedMemoryBytes() int64 {
 	return n.maxmemoryCountedBytes() + n.aofBufferBytes()
 }
@@ -90,7 +92,7 @@ func (n *Node) usedMemoryBytes() int64 {
 // all but the AOF buffer, which Redis leaves out because writing it out
 // frees it, and evicting keys would only grow it (freeMemoryGetNotCountedMemory).
 func (n *Node) maxmemoryCountedBytes() int64 {
-	return startupMemoryBytes + n.keysMemoryBytes() + n.replicationBacklogBytes()
+	return startupMemoryBytes + n.keysMemoryBytes() + n.replicationBacklogBytes() + n.memory.queryBuffersBytes
 }
 
 // keysMemoryBytes is what the keys take across databases.

@@ -103,6 +103,16 @@ type memoryState struct {
 	// process is the adapter's latest report; processKnown once one came.
 	process      ProcessStats
 	processKnown bool
+	// queryBuffersBytes sums the clients' query buffers as their adapter
+	// reported them (QueryBuffer): Redis counts them in used_memory
+	// (mem_clients_normal), and so does maxmemory.
+	queryBuffersBytes int64
+}
+
+// noteQueryBuffer records s's query buffer size in the clients' total.
+func (n *Node) noteQueryBuffer(s *session, bytes int) {
+	n.memory.queryBuffersBytes += int64(bytes - s.meta.queryBufferBytes)
+	s.meta.queryBufferBytes = bytes
 }
 
 // samplePeakMemory notes the current used memory in the peak.
@@ -115,10 +125,10 @@ func (n *Node) samplePeakMemory() int64 {
 // memoryOverview is what MEMORY STATS and INFO memory report (Redis's
 // struct redisMemOverhead plus the allocator figures).
 type memoryOverview struct {
-	usedBytes, peakBytes, aofBufferBytes, backlogBytes int64
-	dbs                                                []dbOverhead
-	overheadBytes, keys, bytesPerKey                   int64
-	datasetBytes                                       int64
+	usedBytes, peakBytes, aofBufferBytes, backlogBytes, clientsBytes int64
+	dbs                                                              []dbOverhead
+	overheadBytes, keys, bytesPerKey                                 int64
+	datasetBytes                                                     int64
 	// datasetPercent and peakPercent, and the ratios, are float32 as in
 	// Redis, whose replies print them through a double.
 	datasetPercent, peakPercent           float32
@@ -142,8 +152,8 @@ const (
 
 func (n *Node) memoryOverview() memoryOverview {
 	o := memoryOverview{usedBytes: n.samplePeakMemory(), peakBytes: n.memory.peakBytes,
-		aofBufferBytes: n.aofBufferBytes(), backlogBytes: n.replicationBacklogBytes()}
-	o.overheadBytes = startupMemoryBytes + o.backlogBytes + o.aofBufferBytes
+		aofBufferBytes: n.aofBufferBytes(), backlogBytes: n.replicationBacklogBytes(), clientsBytes: n.memory.queryBuffersBytes}
+	o.overheadBytes = startupMemoryBytes + o.backlogBytes + o.aofBufferBytes + o.clientsBytes
 	for i, ks := range n.dbs {
 		if ks.size() == 0 {
 			continue
@@ -199,7 +209,7 @@ func (n *Node) memoryStats() resp.Value {
 	addInt("startup.allocated", startupMemoryBytes)
 	addInt("replication.backlog", o.backlogBytes)
 	addInt("clients.slaves", 0)
-	addInt("clients.normal", 0)
+	addInt("clients.normal", o.clientsBytes)
 	addInt("cluster.links", 0)
 	addInt("aof.buffer", o.aofBufferBytes)
 	addInt("lua.caches", 0)
@@ -279,7 +289,7 @@ func (n *Node) writeMemoryInfo(field func(name string, value any)) {
 	field("mem_replication_backlog", o.backlogBytes)
 	field("mem_total_replication_buffers", o.backlogBytes)
 	field("mem_clients_slaves", 0)
-	field("mem_clients_normal", 0)
+	field("mem_clients_normal", o.clientsBytes)
 	field("mem_cluster_links", 0)
 	field("mem_aof_buffer", o.aofBufferBytes)
 	field("mem_allocator", o.allocator)

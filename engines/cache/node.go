@@ -305,6 +305,10 @@ func (n *Node) receive(from node.ID, msg node.Message) {
 		delete(n.killed, from)
 	case Connected:
 		n.connected(from, m)
+	case QueryBuffer:
+		if s := n.existingSession(from); s != nil {
+			n.noteQueryBuffer(s, m.CapacityBytes) // memorystats.go
+		}
 	case ProcessStats:
 		n.memory.process, n.memory.processKnown = m, true // memorystats.go
 	default:

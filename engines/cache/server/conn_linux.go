@@ -26,6 +26,13 @@ type conn struct {
 	// in holds the bytes read and not yet parsed: in[inStart:].
 	in      []byte
 	inStart int
+	// inPeakBytes, lastIOAt and reportedInBytes size the query buffer
+	// (querybuf_linux.go): the most a read needed since the last cron
+	// visit, the loop's round in which the connection last read or wrote,
+	// and the capacity the node last heard.
+	inPeakBytes     int
+	lastIOAt        time.Time
+	reportedInBytes int
 	// unsent holds output handed to the loop and not yet written:
 	// unsent[unsentStart:].
 	unsent      []byte
@@ -189,11 +196,9 @@ func (c *conn) ready(events uint32) {
 // buffer; false if the connection closed.
 func (c *conn) read() bool {
 	if c.inStart == len(c.in) {
-		c.in, c.inStart = c.in[:0], 0
-		if cap(c.in) > idleBufferBytesMax {
-			c.in = nil
-		}
+		c.in, c.inStart = c.in[:0], 0 // the capacity stays until the cron trims it
 	}
+	c.notePeak(len(c.in) - c.inStart)
 	if cap(c.in)-len(c.in) < readChunkBytes {
 		if c.inStart > 0 { // move the partial request to the front first
 			c.in = c.in[:copy(c.in, c.in[c.inStart:])]
@@ -204,7 +209,9 @@ func (c *conn) read() bool {
 			copy(grown, c.in)
 			c.in = grown
 		}
+		c.reportQueryBuffer()
 	}
+	c.lastIOAt = c.loop.now
 	n, err := rawRead(c.fd, c.in[len(c.in):cap(c.in)])
 	switch {
 	case n > 0:
@@ -383,6 +390,9 @@ func (c *conn) writeUnsent() bool {
 			c.close() // the client is gone
 			return false
 		}
+	}
+	if written > 0 {
+		c.lastIOAt = c.loop.now
 	}
 	if written > 0 && c.loop.metered {
 		c.loop.server.cfg.Metrics.Add(metricNetOutput, float64(written))

@@ -69,6 +69,12 @@ type eventLoop struct {
 	nextLoop int
 	// rawWaits allows short waits that keep the loop's P (rawWaitMillis).
 	rawWaits bool
+	// now is when the loop's current round began (one clock read per
+	// round); cronAt when clientsCron last ran; rotation the connections
+	// it visits in turn, from rotationNext (querybuf_linux.go).
+	now, cronAt  time.Time
+	rotation     []*conn
+	rotationNext int
 
 	// pendingMu guards pending and busy. pending holds the connections
 	// whose output grew since the loop last wrote them. busy is set while
@@ -253,6 +259,7 @@ func (l *eventLoop) run() {
 			l.server.logf("cache server: epoll_wait: %v", err)
 			break
 		}
+		l.now = time.Now()
 		l.pendingMu.Lock()
 		l.busy = true
 		l.pendingMu.Unlock()
@@ -272,16 +279,26 @@ func (l *eventLoop) run() {
 			}
 		}
 		l.flushPending()
+		l.clientsCron()
 	}
 	l.shutdown()
 }
 
-// waitMillis is epoll_wait's timeout: forever, unless accepting is paused.
+// waitMillis is epoll_wait's timeout: until the next clients cron while
+// there are connections, until accepting resumes while it is paused, else
+// forever.
 func (l *eventLoop) waitMillis() int {
-	if l.acceptPausedUntil.IsZero() {
-		return -1
+	wait := -1
+	if len(l.rotation) > 0 {
+		wait = max(int(time.Until(l.cronAt.Add(clientsCronInterval)).Milliseconds()), 0) + 1
 	}
-	return max(int(time.Until(l.acceptPausedUntil).Milliseconds()), 0) + 1
+	if !l.acceptPausedUntil.IsZero() {
+		untilAccepting := max(int(time.Until(l.acceptPausedUntil).Milliseconds()), 0) + 1
+		if wait < 0 || untilAccepting < wait {
+			wait = untilAccepting
+		}
+	}
+	return wait
 }
 
 func (l *eventLoop) resumeAccepting() {
@@ -352,6 +369,8 @@ func (l *eventLoop) adopt(a acceptedConn) {
 		return
 	}
 	l.conns[a.fd] = c
+	l.rotation = append(l.rotation, c)
+	c.lastIOAt = l.now
 	l.server.cfg.Metrics.Add(metricConnectionsReceived, 1)
 	l.server.countConnection(+1)
 	c.open(a.remoteAddr, a.localAddr)

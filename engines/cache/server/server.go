@@ -135,9 +135,9 @@ const (
 	// at all. Redis leaves normal clients unlimited; a client that sends
 	// requests without reading a gigabyte of replies is closed instead.
 	replyBacklogBytesMax = 1 << 30
-	// idleBufferBytesMax is the capacity an empty input or output buffer
-	// may keep between uses; a larger one (a big reply, a big request) is
-	// given back, as Redis shrinks idle query buffers.
+	// idleBufferBytesMax is the capacity an empty output buffer may keep
+	// between uses; a larger one (after a big reply) is given back. (Input
+	// buffers are resized by the clients cron: querybuf_linux.go.)
 	idleBufferBytesMax = 64 << 10
 )
 
