@@ -28,7 +28,7 @@ set_directive() {
 		if [[ -z $value || -z ${conf[save]:-} ]]; then conf[save]=$value; else conf[save]+=" $value"; fi ;;
 	port | bind | dir | appendonly | appendfsync | requirepass | maxmemory | \
 		maxmemory-policy | notify-keyspace-events | io-threads | replicaof | \
-		masterauth | masteruser | enable-debug-command | enable-protected-configs | enable-module-command)
+		masterauth | masteruser | maxclients | enable-debug-command | enable-protected-configs | enable-module-command)
 		conf[$name]=$value ;;
 	slaveof) conf[replicaof]=$value ;;
 	*) ignored+=("$name") ;;
@@ -51,7 +51,7 @@ bind=${conf[bind]:-127.0.0.1}
 bind=${bind%% *} # the first address: we listen on one
 flags=(--addr "$bind:${conf[port]:-6379}" --dir "${conf[dir]:-.}")
 for name in appendonly appendfsync save requirepass maxmemory maxmemory-policy notify-keyspace-events io-threads \
-	replicaof masterauth masteruser enable-debug-command enable-protected-configs enable-module-command; do
+	replicaof masterauth masteruser maxclients enable-debug-command enable-protected-configs enable-module-command; do
 	if [[ -v conf[$name] ]]; then flags+=("--$name" "${conf[$name]}"); fi
 done
 

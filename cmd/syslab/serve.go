@@ -80,6 +80,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	replicaOf := fs.String("replicaof", "", "follow the master at `\"<host> <port>\"` from start (redis-server, or another syslab server), as REPLICAOF does; \"\" for a master")
 	masterAuth := fs.String("masterauth", "", "`password` this replica gives its master (AUTH); empty: none")
 	masterUser := fs.String("masteruser", "", "`user` name this replica gives its master with --masterauth; empty: the default user")
+	maxClients := fs.Int("maxclients", 10000, "connections served at once; one more is refused with Redis's \"max number of clients reached\" (maxclients)")
 	enableDebug := fs.String("enable-debug-command", cache.ProtectedNo, "who may run DEBUG: no, yes, or local (loopback and unix-socket clients), as Redis's enable-debug-command")
 	enableProtected := fs.String("enable-protected-configs", cache.ProtectedNo, "who may CONFIG SET dir and dbfilename: no, yes, or local, as Redis's enable-protected-configs")
 	enableModule := fs.String("enable-module-command", cache.ProtectedNo, "Redis's enable-module-command, reported by CONFIG GET (this server has no MODULE command): no, yes or local")
@@ -120,12 +121,16 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 			MasterAuth:           *masterAuth,
 			MasterUser:           *masterUser,
 
+			MaxClients:             *maxClients,
 			EnableDebugCommand:     *enableDebug,
 			EnableProtectedConfigs: *enableProtected,
 			EnableModuleCommand:    *enableModule,
 		},
 		Log:       stderr,
 		IOThreads: *ioThreads,
+	}
+	if *maxClients < 1 {
+		return usagef("invalid value %d for --maxclients: want at least 1", *maxClients)
 	}
 	if *ioThreads < 1 || *ioThreads > 128 {
 		return usagef("invalid value %d for --io-threads: want 1 to 128", *ioThreads)

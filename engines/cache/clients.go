@@ -137,8 +137,20 @@ func isContainerCommand(name string) bool {
 	return false
 }
 
-// connected records the addresses the adapter reported.
+// connected records the addresses the adapter reported, or refuses the
+// connection when maxclients clients are connected already (Redis's
+// acceptCommonHandler: an error, then the connection closes).
 func (n *Node) connected(client node.ID, m Connected) {
+	if n.existingSession(client) == nil && len(n.sessions) >= n.cfg.MaxClients {
+		n.stats.RejectedConnections++
+		refusal := "ERR max number of clients reached"
+		if n.cluster != nil {
+			refusal = "ERR max number of clients + cluster connections reached"
+		}
+		n.sendReply(client, Reply{Value: resp.Err(refusal)})
+		n.killNow(client)
+		return
+	}
 	n.stats.ConnectionsReceived++
 	s := n.session(client)
 	s.meta.addr, s.meta.localAddr, s.meta.unixSocket = m.Addr, m.LocalAddr, m.UnixSocket

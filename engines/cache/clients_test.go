@@ -287,3 +287,35 @@ func TestQueryBuffersReported(t *testing.T) {
 		t.Errorf("used memory %d after the client left, want %d", got, empty)
 	}
 }
+
+// At maxclients connected clients, the next connection gets Redis's error
+// and is closed; what it sends meanwhile is ignored. CONFIG SET raises the
+// bound.
+func TestMaxClientsRefusesConnections(t *testing.T) {
+	n, env := startNode(t, Config{MaxClients: 2})
+	n.Receive("a", Connected{Addr: "127.0.0.1:5000"})
+	n.Receive("b", Connected{Addr: "127.0.0.1:5001"})
+	n.Receive("c", Connected{Addr: "127.0.0.1:5002"})
+	last := env.replies[len(env.replies)-1].Value.String()
+	if last != "(error) ERR max number of clients reached" || !slices.Contains(env.closed, "c") {
+		t.Fatalf("third connection at maxclients 2: last reply %s, closed %v; want the error and c closed", last, env.closed)
+	}
+	replies := len(env.replies)
+	n.Receive("c", Command{Seq: 1, Args: [][]byte{[]byte("PING")}})
+	if len(env.replies) != replies {
+		t.Errorf("a refused connection's command was answered: %v", env.replies[replies:])
+	}
+	do(n, env, "a", "INFO")
+	info := string(env.replies[len(env.replies)-1].Value.Str)
+	for name, want := range map[string]string{"connected_clients": "2", "maxclients": "2", "rejected_connections": "1"} {
+		if got := infoField(info, name); got != want {
+			t.Errorf("INFO %s = %q, want %q", name, got, want)
+		}
+	}
+	n.Receive("c", Disconnected{})
+	do(n, env, "a", "CONFIG SET maxclients 3")
+	n.Receive("d", Connected{Addr: "127.0.0.1:5003"})
+	if got := do(n, env, "d", "PING"); got != `"PONG"` {
+		t.Errorf("PING after CONFIG SET maxclients 3 = %s, want PONG", got)
+	}
+}

@@ -74,6 +74,12 @@ type Config struct {
 	// per eviction by the LRU, LFU and TTL policies; default 5, 1..64.
 	MaxMemorySamples int
 
+	// MaxClients is maxclients: a connection an adapter introduces
+	// (Connected) while this many clients are connected is refused; 0
+	// means Redis's default, 10000. Simulated clients, which never
+	// connect, are not counted against it.
+	MaxClients int
+
 	// NotifyKeyspaceEvents is notify-keyspace-events: the classes of
 	// keyspace notifications published (notify.go), in Redis's letters
 	// ("KEA", "Kx", …); "" (the default) publishes none.
@@ -141,7 +147,9 @@ const (
 	// defaultMaxMemorySamples and maxMemorySamplesMax are Redis's default
 	// and range for maxmemory-samples.
 	defaultMaxMemorySamples = 5
-	maxMemorySamplesMax     = 64
+	// defaultMaxClients is Redis's maxclients default.
+	defaultMaxClients   = 10000
+	maxMemorySamplesMax = 64
 	// replBacklogBytesMax bounds repl-backlog-size (1 GiB): the backlog is
 	// allocated whole when the first replica attaches.
 	replBacklogBytesMax = 1 << 30
@@ -225,6 +233,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("cache config: replicaof %q: a cluster node's master is chosen with CLUSTER REPLICATE, not replicaof", c.ReplicaOf)
 		}
 	}
+	if c.MaxClients < 0 {
+		return fmt.Errorf("cache config: maxclients %d: must be at least 1 (0 means %d)", c.MaxClients, defaultMaxClients)
+	}
 	if c.MaxMemorySamples < 0 || c.MaxMemorySamples > maxMemorySamplesMax {
 		return fmt.Errorf("cache config: maxmemory-samples %d: must be between 1 and %d (0 means %d)", c.MaxMemorySamples, maxMemorySamplesMax, defaultMaxMemorySamples)
 	}
@@ -257,6 +268,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxMemorySamples == 0 {
 		c.MaxMemorySamples = defaultMaxMemorySamples
+	}
+	if c.MaxClients == 0 {
+		c.MaxClients = defaultMaxClients
 	}
 	if c.ReplBacklogSizeBytes == 0 {
 		c.ReplBacklogSizeBytes = defaultReplBacklogBytes

@@ -134,6 +134,7 @@ var configParams = map[string]configParam{
 		},
 	},
 	"maxmemory-samples":     intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.MaxMemorySamples }),
+	"maxclients":            intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.MaxClients }),
 	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
 	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
 	"min-slaves-to-write":   intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
@@ -406,7 +407,7 @@ func configCommand(c *call) resp.Value {
 		}
 		s := &c.node.stats
 		s.Commands, s.ExpiredKeys, s.KeyspaceHits, s.KeyspaceMisses, s.AOFWriteFails = 0, 0, 0, 0, 0
-		s.EvictedKeys, s.ConnectionsReceived = 0, 0
+		s.EvictedKeys, s.ConnectionsReceived, s.RejectedConnections = 0, 0, 0
 		r := &c.node.repl
 		r.fullSyncs, r.partialOK, r.partialErr = 0, 0, 0
 		c.node.opsRate = opsRate{} // the next cron tick takes a new baseline

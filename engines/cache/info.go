@@ -134,6 +134,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		// The node knows only clients with session state (SELECT, MULTI,
 		// WATCH, SETNAME); the others leave no trace until they do.
 		field("connected_clients", len(n.sessions))
+		field("maxclients", n.cfg.MaxClients)
 		field("client_recent_max_input_buffer", n.largestQueryBufferBytes())
 		// The test suites of clients and of Redis itself wait on this
 		// field to know a BLPOP has reached the server. Clients held by
@@ -148,6 +149,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		field("total_connections_received", n.stats.ConnectionsReceived)
 		field("total_commands_processed", n.stats.Commands)
 		field("instantaneous_ops_per_sec", n.opsRate.perSec())
+		field("rejected_connections", n.stats.RejectedConnections)
 		field("sync_full", n.repl.fullSyncs)
 		field("sync_partial_ok", n.repl.partialOK)
 		field("sync_partial_err", n.repl.partialErr)

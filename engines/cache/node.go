@@ -169,6 +169,8 @@ type Stats struct {
 	// ConnectionsReceived counts the connections adapters introduced
 	// (Connected); simulated clients are not connections.
 	ConnectionsReceived int64
+	// RejectedConnections counts the connections refused at maxclients.
+	RejectedConnections int64
 }
 
 // New returns a Factory building cache nodes with cfg. An invalid cfg does
