@@ -74,6 +74,11 @@ type Config struct {
 	// per eviction by the LRU, LFU and TTL policies; default 5, 1..64.
 	MaxMemorySamples int
 
+	// MaxMemoryEvictionTenacity is maxmemory-eviction-tenacity, 0..100:
+	// how long one command's eviction may run before the rest is left to
+	// a timer (evict.go); 0 here means Redis's default, 10, and a negative
+	// value means 0.
+	MaxMemoryEvictionTenacity int
 	// MaxClients is maxclients: a connection an adapter introduces
 	// (Connected) while this many clients are connected is refused; 0
 	// means Redis's default, 10000. Simulated clients, which never
@@ -233,6 +238,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("cache config: replicaof %q: a cluster node's master is chosen with CLUSTER REPLICATE, not replicaof", c.ReplicaOf)
 		}
 	}
+	if c.MaxMemoryEvictionTenacity > evictionTenacityMax {
+		return fmt.Errorf("cache config: maxmemory-eviction-tenacity %d: must be between 0 and %d (0 here means %d)", c.MaxMemoryEvictionTenacity, evictionTenacityMax, defaultEvictionTenacity)
+	}
 	if c.MaxClients < 0 {
 		return fmt.Errorf("cache config: maxclients %d: must be at least 1 (0 means %d)", c.MaxClients, defaultMaxClients)
 	}
@@ -271,6 +279,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxClients == 0 {
 		c.MaxClients = defaultMaxClients
+	}
+	switch {
+	case c.MaxMemoryEvictionTenacity == 0:
+		c.MaxMemoryEvictionTenacity = defaultEvictionTenacity
+	case c.MaxMemoryEvictionTenacity < 0:
+		c.MaxMemoryEvictionTenacity = 0
 	}
 	if c.ReplBacklogSizeBytes == 0 {
 		c.ReplBacklogSizeBytes = defaultReplBacklogBytes

@@ -133,7 +133,17 @@ var configParams = map[string]configParam{
 			return "argument(s) must be one of the following: " + strings.Join(maxmemoryPolicies, ", "), false
 		},
 	},
-	"maxmemory-samples":     intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.MaxMemorySamples }),
+	"maxmemory-samples": intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.MaxMemorySamples }),
+	"maxmemory-eviction-tenacity": {
+		get: func(n *Node) string { return strconv.Itoa(n.cfg.MaxMemoryEvictionTenacity) },
+		set: func(n *Node, v string) (string, bool) {
+			i, reason, ok := parseInt64Config(v, 0, evictionTenacityMax)
+			if ok {
+				n.cfg.MaxMemoryEvictionTenacity = int(i)
+			}
+			return reason, ok
+		},
+	},
 	"maxclients":            intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.MaxClients }),
 	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
 	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),

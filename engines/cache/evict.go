@@ -3,6 +3,7 @@ package cache
 import (
 	"math"
 	"math/rand/v2"
+	"time"
 
 	"syslab/engines/cache/resp"
 )
@@ -274,6 +275,20 @@ func (n *Node) pickVictim() (dbIndex int, key string, ok bool) {
 	}
 }
 
+const (
+	// defaultEvictionTenacity and evictionTenacityMax are Redis's default
+	// and top of maxmemory-eviction-tenacity.
+	defaultEvictionTenacity = 10
+	evictionTenacityMax     = 100
+	// evictionsPerTimeCheck is how many keys eviction frees between looks
+	// at the time it took (Redis's 16).
+	evictionsPerTimeCheck = 16
+	// costPerEvictedKey is the simulator's time for one eviction:
+	// sampling, the pool, the delete and its propagation, about a write's
+	// calibrated cost (cost_calibrated.go).
+	costPerEvictedKey = calibratedWriteFast
+)
+
 // evictAfterTransaction evicts down to a maxmemory lowered inside EXEC,
 // once the transaction is over, and logs the DELs.
 func (n *Node) evictAfterTransaction() {
@@ -286,7 +301,9 @@ func (n *Node) evictAfterTransaction() {
 }
 
 // performEvictions evicts keys until used memory fits in maxmemory, and
-// reports whether it does (true also when there is no limit).
+// reports whether commands may grow memory: true when it fits (or there is
+// no limit), and also when eviction ran out of time and goes on in a timer
+// (Redis's EVICT_RUNNING); false when nothing more can be evicted.
 func (n *Node) performEvictions() bool {
 	limit := n.cfg.MaxMemoryBytes
 	if limit == 0 || n.paused() {
@@ -302,13 +319,19 @@ func (n *Node) performEvictions() bool {
 		fits = n.evictDownTo(limit)
 		return true
 	})
-	return fits
+	return fits || n.evictionTimerArmed
 }
 
-// evictDownTo evicts keys until used memory is at most limit, and reports
-// whether it got there.
+// evictDownTo evicts keys until used memory is at most limit, or until
+// maxmemory-eviction-tenacity's time is up, when it arms the eviction
+// timer to go on. It reports whether memory fits.
 func (n *Node) evictDownTo(limit int64) bool {
-	for n.maxmemoryCountedBytes() > limit {
+	timeLimit := evictionTimeLimit(n.cfg.MaxMemoryEvictionTenacity)
+	var startedAt time.Duration
+	if n.clock.stopwatch != nil {
+		startedAt = n.clock.stopwatch.Elapsed()
+	}
+	for evicted := 1; n.maxmemoryCountedBytes() > limit; evicted++ {
 		if n.policy.kind == policyNone {
 			return false
 		}
@@ -322,8 +345,51 @@ func (n *Node) evictDownTo(limit int64) bool {
 		n.propagate(dbIndex, cmdDel, []byte(key))
 		n.keyModified(dbIndex, []byte(key))
 		n.notifyKeyspaceEvent(notifyEvicted, "evicted", []byte(key), dbIndex)
+		if evicted%evictionsPerTimeCheck == 0 && timeLimit >= 0 && n.evictionElapsed(startedAt, evicted) > timeLimit {
+			if !n.evictionTimerArmed && n.maxmemoryCountedBytes() > limit {
+				n.evictionTimerArmed = true
+				n.env.After(0, n.evictionTimerFired)
+			}
+			return n.maxmemoryCountedBytes() <= limit
+		}
 	}
 	return true
+}
+
+// evictionElapsed is how long this eviction has run: measured in a
+// server, evicted keys times the cost model's per-key figure in the
+// simulator (whose clock stands still while a handler runs).
+func (n *Node) evictionElapsed(startedAt time.Duration, evicted int) time.Duration {
+	if n.clock.stopwatch != nil {
+		return n.clock.stopwatch.Elapsed() - startedAt
+	}
+	return time.Duration(evicted) * costPerEvictedKey
+}
+
+// evictionTimerFired goes on evicting where a command's eviction ran out
+// of time (Redis's evictionTimeProc): a slice of maxmemory-eviction-tenacity
+// per run, as long as memory does not fit, with other work between.
+func (n *Node) evictionTimerFired() {
+	n.evictionTimerArmed = false
+	if n.stopped() || n.isReplica() {
+		return
+	}
+	n.performEvictions() // re-arms the timer if time is up again
+	_ = n.writeAOF()     // a failure is noted and retried by cron
+	n.flushStream()
+}
+
+// evictionTimeLimit is Redis's evictionTimeLimitUs for a tenacity of
+// 0..100: 50 µs per step up to 10 (500 µs, the default), then 15% more
+// per step (about two minutes at 99); at 100, no limit (-1).
+func evictionTimeLimit(tenacity int) time.Duration {
+	switch {
+	case tenacity <= 10:
+		return time.Duration(50*tenacity) * time.Microsecond
+	case tenacity < evictionTenacityMax:
+		return time.Duration(500*math.Pow(1.15, float64(tenacity-10))) * time.Microsecond
+	}
+	return -1
 }
 
 // applyMaxMemoryPolicy switches to the policy in n.cfg at run time (CONFIG

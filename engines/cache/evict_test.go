@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -432,4 +433,61 @@ func BenchmarkNodeGetLFU(b *testing.B) {
 		n.Receive("bench", commands[i%benchKeys])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+func TestEvictionTimeLimitFollowsRedis(t *testing.T) {
+	for _, tc := range []struct {
+		tenacity int
+		want     time.Duration
+	}{
+		{0, 0}, {1, 50 * time.Microsecond}, {10, 500 * time.Microsecond},
+		{11, 575 * time.Microsecond}, {100, -1},
+	} {
+		if got := evictionTimeLimit(tc.tenacity); got != tc.want {
+			t.Errorf("evictionTimeLimit(%d) = %v, want %v", tc.tenacity, got, tc.want)
+		}
+	}
+	if got := evictionTimeLimit(99); got < 100*time.Second || got > 150*time.Second {
+		t.Errorf("evictionTimeLimit(99) = %v, want about two minutes", got)
+	}
+}
+
+// With maxmemory-eviction-tenacity 0 a command evicts 16 keys and leaves
+// the rest to a timer, which gets memory under the limit between other
+// work; commands are not refused meanwhile. At 100 one command evicts all
+// it must.
+func TestEvictionTenacitySpreadsLargeEvictions(t *testing.T) {
+	evictedAfterShrink := func(tenacity string) (atOnce, total int64, reply string) {
+		n, env := startNode(t, Config{MaxMemoryPolicy: PolicyAllKeysRandom})
+		for i := range 1000 {
+			do(n, env, "c", fmt.Sprintf("SET key:%d %0100d", i, i))
+		}
+		do(n, env, "c", "CONFIG SET maxmemory-eviction-tenacity "+tenacity)
+		do(n, env, "c", fmt.Sprintf("CONFIG SET maxmemory %d", n.maxmemoryCountedBytes()-50_000))
+		atOnce = n.stats.EvictedKeys
+		reply = do(n, env, "c", "SET another value")
+		env.Advance(0)
+		if n.maxmemoryCountedBytes() > n.cfg.MaxMemoryBytes {
+			t.Errorf("tenacity %s: used memory %d still over maxmemory %d after the timers ran", tenacity, n.maxmemoryCountedBytes(), n.cfg.MaxMemoryBytes)
+		}
+		return atOnce, n.stats.EvictedKeys, reply
+	}
+	atOnce, total, reply := evictedAfterShrink("0")
+	if atOnce != evictionsPerTimeCheck || total <= atOnce || reply != `"OK"` {
+		t.Errorf("tenacity 0: %d keys evicted at once, %d in all, SET answered %s; want %d at once, the rest later, OK",
+			atOnce, total, reply, evictionsPerTimeCheck)
+	}
+	atOnce, total, _ = evictedAfterShrink("100")
+	if atOnce <= evictionsPerTimeCheck || total != atOnce {
+		t.Errorf("tenacity 100: %d keys evicted at once, %d in all; want all of them at once", atOnce, total)
+	}
+	n, env := startNode(t, Config{})
+	for line, want := range map[string]string{
+		"CONFIG GET maxmemory-eviction-tenacity":     `["maxmemory-eviction-tenacity" "10"]`,
+		"CONFIG SET maxmemory-eviction-tenacity 101": "(error) ERR CONFIG SET failed (possibly related to argument 'maxmemory-eviction-tenacity') - argument must be between 0 and 100 inclusive",
+	} {
+		if got := do(n, env, "c", line); got != want {
+			t.Errorf("%s = %s, want %s", line, got, want)
+		}
+	}
 }

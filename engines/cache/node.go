@@ -115,11 +115,13 @@ type Node struct {
 	aofState      // aofrewrite.go: the multi-part AOF and its rewrites
 	// Eviction (evict.go): the parsed maxmemory-policy, the clock and
 	// access tracking shared by the databases, the pool of candidates and
-	// the next database the random policies take from.
-	policy      policy
-	access      accessClock
-	pool        evictionPool
-	evictNextDB int
+	// the next database the random policies take from; whether a timer
+	// goes on with an eviction that ran out of time.
+	policy             policy
+	access             accessClock
+	pool               evictionPool
+	evictNextDB        int
+	evictionTimerArmed bool
 	// repl is master–replica replication (replication.go).
 	repl replState
 
