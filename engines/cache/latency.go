@@ -28,7 +28,7 @@ import (
 // other classes (AOF writes and fsyncs, fork, …) are not recorded.
 //
 // LATENCY HISTOGRAM reads the per-command histograms of INFO latencystats
-// (latencystats.go). LATENCY GRAPH, Redis's ASCII sparkline, is not built.
+// (latencystats.go); LATENCY GRAPH draws a class's samples (latencygraph.go).
 var latencyCommands = []commandSpec{
 	{name: "latency", arity: -2, run: latencyCommand},
 }
@@ -133,7 +133,7 @@ func latencyCommand(c *call) resp.Value {
 		if len(c.args) != 2 {
 			return errSubcommandArity("latency", sub)
 		}
-	case "history":
+	case "history", "graph":
 		if len(c.args) != 3 {
 			return errSubcommandArity("latency", sub)
 		}
@@ -178,6 +178,12 @@ func latencyCommand(c *call) resp.Value {
 		return resp.Int(int64(count))
 	case "doctor":
 		return resp.Value{Kind: resp.Verbatim, Str: []byte(n.latencyDoctor())}
+	case "graph":
+		ts := m.events[string(c.args[2])]
+		if ts == nil {
+			return resp.Err("ERR No samples available for event '" + string(c.args[2]) + "'")
+		}
+		return resp.Value{Kind: resp.Verbatim, Str: []byte(latencyGraph(string(c.args[2]), ts, c.nowMillis/1000))} // latencygraph.go
 	}
 	return n.latencyHistogram(c.args[2:])
 }
@@ -272,6 +278,8 @@ var latencyHelp = []string{
 	"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 	"DOCTOR",
 	"    Report the latency samples in words.",
+	"GRAPH <event>",
+	"    Draw the samples of <event> as an ASCII graph.",
 	"HISTORY <event>",
 	"    Return the time and latency of each second's sample of <event>.",
 	"LATEST",

@@ -68,7 +68,7 @@ func TestLatencyHistogram(t *testing.T) {
 func TestLatencyMatchesRealRedis(t *testing.T) {
 	for _, protocol := range []int{resp.RESP2, resp.RESP3} {
 		c := newComparison(t, Config{}, protocol)
-		c.run(exact("LATENCY HELP xxx", "LATENCY FOO", "LATENCY", "LATENCY HISTORY", "LATENCY HISTORY nosuch", "LATENCY LATEST x",
+		c.run(exact("LATENCY HELP xxx", "LATENCY FOO", "LATENCY", "LATENCY HISTORY", "LATENCY HISTORY nosuch", "LATENCY GRAPH", "LATENCY GRAPH nosuch", "LATENCY GRAPH a b", "LATENCY LATEST x",
 			"LATENCY RESET nosuch", "LATENCY RESET", "LATENCY LATEST", "LATENCY HISTOGRAM blabla blabla2",
 			"CONFIG SET latency-monitor-threshold -1", "CONFIG SET latency-monitor-threshold x", "CONFIG GET latency-monitor-threshold"))
 	}
