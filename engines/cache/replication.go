@@ -67,10 +67,21 @@ package cache
 // acknowledged writes; WAIT narrows that window, it does not make the
 // system strongly consistent.
 //
-// Not here yet: chained replicas (a replica serving its own replicas),
-// replid2 (a promoted replica serving partial resyncs to its old
-// siblings). A replica restarted from its snapshot resumes its master's
-// history (replication_persist.go).
+// # Histories across failovers (PSYNC2)
+//
+// A replica keeps a backlog too, of the stream it applied. Promoted
+// (REPLICAOF NO ONE, a cluster failover) it starts a new history but
+// remembers the old one as replid2, up to the offset where it forked
+// (second_repl_offset): its former siblings, following it now, ask to
+// continue the old history and get +CONTINUE with the new replid instead
+// of a full sync, as long as the backlog still holds their offset. A node
+// that is told to follow another master offers what its data follows —
+// its own history on a master, its master's on a replica whose link was
+// up — so a demoted master whose writes all reached the promoted replica
+// continues too. A replica restarted from its snapshot resumes its
+// master's history (replication_persist.go).
+//
+// Not here yet: chained replicas (a replica serving its own replicas).
 
 import (
 	"bufio"
@@ -265,6 +276,11 @@ type waiter struct {
 // replState is the node's replication state.
 type replState struct {
 	replID string
+	// replID2 is the history this node followed before it was promoted
+	// ("" when none), continued by replID from secondReplOffset on: a
+	// PSYNC of replID2 at an offset up to that one may continue.
+	replID2          string
+	secondReplOffset int64
 	// offset is master_repl_offset (on a replica, link.offset is used).
 	offset  int64
 	backlog *replication.Backlog
@@ -469,6 +485,9 @@ func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
 			// A master whose history changed but includes ours (a promoted
 			// replica, PSYNC2) continues under its new replid.
 			l.replID = m.ReplID
+			if b := n.repl.backlog; b == nil || b.End() != l.offset {
+				n.repl.backlog = replication.NewBacklog(int(n.cfg.ReplBacklogSizeBytes), l.offset)
+			}
 			n.setLinkState(linkUp)
 			n.stats.PartialResyncs++
 			n.env.Metrics().Add("cache_repl_partial_resyncs_total", 1)
@@ -560,7 +579,7 @@ func (n *Node) serveSync(from node.ID, m ReplSync, opts syncOptions) *replicaRec
 		r.backlog = replication.NewBacklog(int(n.cfg.ReplBacklogSizeBytes), r.offset)
 	}
 	n.flushStream() // nothing should be pending between commands; be sure
-	if m.ReplID == r.replID {
+	if n.continues(m.ReplID, m.Offset) {
 		if data, ok := r.backlog.ReadFrom(m.Offset); ok {
 			n.env.Send(from, ReplContinue{ReplID: r.replID, Attempt: m.Attempt})
 			if len(data) > 0 {
@@ -594,6 +613,14 @@ func (n *Node) serveSync(from node.ID, m ReplSync, opts syncOptions) *replicaRec
 	n.env.Metrics().Add("cache_repl_full_syncs_total", 1)
 	n.env.Logf("cache: full sync of %s at offset %d: %d bytes of RDB in %d chunks", from, r.offset, len(data), chunks)
 	return rec
+}
+
+// continues reports whether history replID at offset is this master's:
+// its own, or the one it was promoted from, up to where it forked
+// (Redis's masterTryPartialResynchronization).
+func (n *Node) continues(replID string, offset int64) bool {
+	r := &n.repl
+	return replID == r.replID || (r.replID2 != "" && replID == r.replID2 && offset <= r.secondReplOffset)
 }
 
 // dropReplica forgets a replica; one on a connection is disconnected, as
@@ -706,6 +733,7 @@ func (n *Node) rdbPayload(noData bool) ([]byte, error) {
 
 // replicaOf makes the node a replica of master (REPLICAOF, Config.ReplicaOf).
 func (n *Node) replicaOf(master node.ID, port int) {
+	history, hasHistory := n.ownHistory()
 	n.detachFromMaster()
 	n.releaseWaiters(true)
 	for _, rec := range slices.Clone(n.repl.replicas) {
@@ -718,8 +746,42 @@ func (n *Node) replicaOf(master node.ID, port int) {
 	n.repl.pending = nil
 	n.forgetReplicaWrites()
 	n.repl.link = &replicaLink{master: master, masterPort: port, state: linkConnect, since: n.env.Now()}
+	if hasHistory {
+		// Redis's cached master: the first PSYNC offers the history the
+		// data follows, with the backlog that holds its tail.
+		l := n.repl.link
+		l.replID, l.offset, l.applyDB = history.replID, history.offset, history.applyDB
+		n.repl.backlog = history.backlog
+	}
 	n.resumeFromRestored(n.repl.link)
 	n.replicaResync("starting to replicate " + string(master))
+}
+
+// replHistory is a replication history a node's data follows.
+type replHistory struct {
+	replID  string
+	offset  int64
+	applyDB int
+	backlog *replication.Backlog
+}
+
+// ownHistory is the history this node's data follows, which it may offer a
+// new master: a master's own (once replicas made it keep a backlog, so
+// its offset counts its writes), a replica's master's while its link is
+// up (not mid-sync, when the data is half loaded).
+func (n *Node) ownHistory() (replHistory, bool) {
+	r := &n.repl
+	if l := r.link; l != nil {
+		if l.state != linkUp || l.replID == "" || r.backlog == nil {
+			return replHistory{}, false
+		}
+		return replHistory{replID: l.replID, offset: l.offset, applyDB: l.applyDB, backlog: r.backlog}, true
+	}
+	if r.backlog == nil || r.replID == "" {
+		return replHistory{}, false
+	}
+	n.flushStream()
+	return replHistory{replID: r.replID, offset: r.offset, applyDB: max(r.selectedDB, 0), backlog: r.backlog}, true
 }
 
 // replicaResync asks the master for the stream again (PSYNC), from the
@@ -779,6 +841,8 @@ func (n *Node) replicaChunk(from node.ID, m ReplRDBChunk) {
 		return
 	}
 	l.replID, l.offset, l.applyDB = l.full.ReplID, l.full.Offset, 0
+	n.repl.backlog = replication.NewBacklog(int(n.cfg.ReplBacklogSizeBytes), l.offset)
+	n.repl.replID2 = "" // a new dataset: no earlier history continues into it
 	n.setLinkState(linkUp)
 	n.stats.FullSyncsLoaded++
 	n.env.Logf("cache: MASTER <-> REPLICA sync: finished with success (%d bytes at offset %d)", len(data), l.offset)
@@ -840,9 +904,23 @@ func (n *Node) applyReceived(l *replicaLink, data []byte) {
 		return
 	}
 	l.offset += int64(len(data))
+	n.keepReceived(l, data)
 	n.env.Metrics().Set("cache_repl_offset_bytes", float64(l.offset))
 	if getAck {
 		n.env.Send(l.master, ReplAck{Offset: l.offset})
+	}
+}
+
+// keepReceived adds stream bytes the replica took to its backlog, which
+// must end where the applied stream does.
+func (n *Node) keepReceived(l *replicaLink, data []byte) {
+	b := n.repl.backlog
+	if b == nil {
+		return
+	}
+	b.Write(data)
+	if b.End() != l.offset {
+		panic(fmt.Sprintf("cache: replica offset %d and backlog end %d disagree", l.offset, b.End()))
 	}
 }
 
@@ -865,6 +943,7 @@ func (l *replicaLink) receivedOffset() int64 { return l.offset + int64(len(l.hel
 // that goes before then (the master died) takes the buffer with it.
 func (n *Node) bugAckThenApply(l *replicaLink, data []byte, end int64) {
 	l.offset = end
+	n.keepReceived(l, data)
 	l.bugPending = append(l.bugPending, data)
 	n.env.Send(l.master, ReplAck{Offset: l.offset})
 }
@@ -981,7 +1060,7 @@ func (n *Node) replicationCron() {
 		// new history (a replica coming back gets a full sync).
 		n.env.Logf("cache: replication backlog freed after %d seconds without replicas", ttl)
 		r.backlog, r.pending = nil, nil
-		r.replID = newReplID(n.env)
+		r.replID, r.replID2 = newReplID(n.env), ""
 	}
 	if len(r.replicas) > 0 && now.Sub(r.lastPingFed) >= time.Duration(n.cfg.ReplPingReplicaPeriodSeconds)*time.Second {
 		r.lastPingFed = now
@@ -1076,8 +1155,15 @@ func (n *Node) promoteToMaster() {
 	n.detachFromMaster()
 	n.forgetReplicaWrites()
 	n.repl.link = nil
+	n.repl.replID2 = ""
+	if l.replID != "" && n.repl.backlog != nil {
+		// Redis's shiftReplicationId: the master's history goes on under
+		// a new replid, and PSYNCs of the old one up to here continue.
+		n.repl.replID2, n.repl.secondReplOffset = l.replID, l.offset
+	}
 	n.repl.replID = newReplID(n.env)
 	n.repl.offset = l.offset
+	n.repl.lastReplicaSeen = n.env.Now() // repl-backlog-ttl counts from here
 	n.repl.selectedDB = -1
 	n.env.Logf("cache: MASTER MODE enabled (was replica of %s)", l.master)
 }
@@ -1168,9 +1254,15 @@ func (n *Node) writeReplicationInfo(field func(name string, value any)) {
 	}
 	field("master_failover_state", "no-failover")
 	field("master_replid", replID)
-	field("master_replid2", strings.Repeat("0", replIDBytes))
-	field("master_repl_offset", offset)
-	field("second_repl_offset", -1)
+	if r.replID2 != "" && !n.isReplica() {
+		field("master_replid2", r.replID2)
+		field("master_repl_offset", offset)
+		field("second_repl_offset", r.secondReplOffset+1) // Redis counts from 1
+	} else {
+		field("master_replid2", strings.Repeat("0", replIDBytes))
+		field("master_repl_offset", offset)
+		field("second_repl_offset", -1)
+	}
 	if b := r.backlog; b != nil {
 		field("repl_backlog_active", 1)
 		field("repl_backlog_size", b.CapacityBytes())
