@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"syslab/engines/cache/resp"
+	"syslab/node"
 )
 
 // Command is a client request: the command name and its arguments, exactly
@@ -29,6 +30,21 @@ type Command struct {
 // Receive has returned (it copies what it must keep), so an adapter that
 // hands it over synchronously (live.Runtime.Handle) may reuse it.
 type Commands []Command
+
+// Round is what an adapter read from several connections at once — one
+// turn of its event loop — handed over in one hop: each client's commands,
+// run client after client exactly as if each had come as its own Commands
+// message (the message's own sender is not used). The node first reads
+// ahead the keys of all of them (prefetch.go), so the cache misses of
+// unpipelined clients overlap as a pipeline's do. It is borrowed as
+// Commands is.
+type Round []ClientCommands
+
+// ClientCommands are one client's part of a Round.
+type ClientCommands struct {
+	Client   node.ID
+	Commands Commands
+}
 
 // Reply answers the Command with the same Seq.
 type Reply struct {

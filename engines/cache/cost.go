@@ -60,6 +60,14 @@ func (n *Node) handlerCost(msg node.Message) time.Duration {
 			total += n.commandCost(c.Args)
 		}
 		return total
+	case Round:
+		var total time.Duration
+		for _, cc := range m {
+			for _, c := range cc.Commands {
+				total += n.commandCost(c.Args)
+			}
+		}
+		return total
 	case ReplStream:
 		// Applying the stream costs about what the writes cost their master.
 		return costWriteFast + time.Duration(len(m.Data))*costReplicatedPerKiB/1024

@@ -298,11 +298,17 @@ func (n *Node) receive(from node.ID, msg node.Message) {
 		n.receiveCommand(from, m.Seq, m.Args)
 	case Commands:
 		n.prefetch(from, m)
-		for _, c := range m {
-			if n.stopped() {
-				return
+		n.receiveCommands(from, m)
+	case Round:
+		for rest := Round(m); len(rest) > 0 && !n.stopped(); {
+			// A stretch of clients whose first keys are read ahead
+			// together, then their commands (prefetch.go).
+			clients := n.prefetchRound(rest)
+			for _, cc := range rest[:clients] {
+				n.prefetch(cc.Client, cc.Commands) // the rest of a client's pipeline
+				n.receiveCommands(cc.Client, cc.Commands)
 			}
-			n.receiveCommand(from, c.Seq, c.Args)
+			rest = rest[clients:]
 		}
 	case Disconnected:
 		n.forgetClient(from) // clients.go
@@ -326,6 +332,16 @@ func (n *Node) receive(from node.ID, msg node.Message) {
 			return
 		}
 		n.env.Logf("cache: ignoring unexpected message %T from %s", msg, from)
+	}
+}
+
+// receiveCommands runs one client's commands in order.
+func (n *Node) receiveCommands(client node.ID, batch Commands) {
+	for _, c := range batch {
+		if n.stopped() {
+			return
+		}
+		n.receiveCommand(client, c.Seq, c.Args)
 	}
 }
 

@@ -20,7 +20,6 @@ func (n *Node) prefetch(client node.ID, batch Commands) {
 	if s == nil || len(n.dbs) == 0 { // no keyspace: the node refuses service
 		return
 	}
-	ks := n.dbs[s.dbIndex]
 	var scratch [dict.PrefetchKeysMax][]byte
 	keys := scratch[:0]
 	for _, c := range batch {
@@ -32,8 +31,54 @@ func (n *Node) prefetch(client node.ID, batch Commands) {
 		}
 	}
 	var found [dict.PrefetchKeysMax]*entry
-	touched := ks.dict.Prefetch(keys, found[:])
-	for _, e := range found[:len(keys)] {
+	n.prefetchKeys(s.dbIndex, keys, found[:])
+	n.prefetchTouched ^= n.prefetchMembers(batch, found[:len(keys)])
+}
+
+// prefetchRound reads ahead the first key of each client's commands in a
+// Round, as many clients as dict.PrefetchKeysMax keys cover from the
+// start, each in the database it has selected; it returns how many
+// clients it covered (at least one), whose commands should run next,
+// while what was read is still in the cache.
+func (n *Node) prefetchRound(round Round) (clients int) {
+	if len(round) < 2 || len(n.dbs) == 0 {
+		return len(round)
+	}
+	var scratch [dict.PrefetchKeysMax][]byte
+	keys, db := scratch[:0], 0
+	for clients < len(round) && len(keys) < len(scratch) {
+		cc := round[clients]
+		clientDB := 0 // a client's first command makes its session, in db 0
+		if s := n.existingSession(cc.Client); s != nil {
+			clientDB = s.dbIndex
+		}
+		if clientDB != db && len(keys) > 0 {
+			n.prefetchKeys(db, keys, nil)
+			keys = keys[:0]
+		}
+		db = clientDB
+		if len(cc.Commands) > 0 && len(cc.Commands[0].Args) >= 2 {
+			keys = append(keys, cc.Commands[0].Args[1])
+		}
+		clients++
+	}
+	n.prefetchKeys(db, keys, nil)
+	return clients
+}
+
+// prefetchKeys reads ahead keys in database db, and the first byte of the
+// string values found (the type GETs read); found, when long enough,
+// receives the entries.
+func (n *Node) prefetchKeys(db int, keys [][]byte, found []*entry) {
+	if len(keys) == 0 {
+		return
+	}
+	var ownFound [dict.PrefetchKeysMax]*entry
+	if len(found) < len(keys) {
+		found = ownFound[:]
+	}
+	touched := n.dbs[db].dict.Prefetch(keys, found)
+	for _, e := range found[:min(len(keys), len(found))] {
 		if e == nil {
 			continue
 		}
@@ -41,7 +86,6 @@ func (n *Node) prefetch(client node.ID, batch Commands) {
 			touched ^= str.data[0]
 		}
 	}
-	touched ^= n.prefetchMembers(batch, found[:len(keys)])
 	n.prefetchTouched ^= touched
 }
 

@@ -274,10 +274,12 @@ func (c *conn) parseAndRun() {
 			c.sent++
 			batch = append(batch, cache.Command{Seq: c.sent, Args: args})
 		}
+		if end == nil && len(batch) < limit && c.loop.joinRound(c, batch) {
+			return // it runs with the round's other clients (eventloop_linux.go)
+		}
 		c.run(batch)
 		clear(batch) // drop the arguments for the collector
-		// The node only borrowed the argument lists (cache.Command).
-		c.loop.arena.ReuseArgs()
+		c.loop.reuseArgs()
 		if end != nil {
 			c.final = end
 			c.setReading(false)
@@ -306,17 +308,22 @@ func (c *conn) run(batch cache.Commands) {
 	if len(batch) == 0 {
 		return
 	}
-	if c.loop.metered {
-		now := time.Now() // one clock read per batch
-		for range batch {
-			c.readTimes = append(c.readTimes, now)
-		}
-	}
+	c.noteReadTimes(batch)
 	rt := c.loop.server.rt
 	if len(batch) == 1 {
 		rt.Handle(c.id, &batch[0]) // a pointer: boxing a Command would allocate
 	} else {
 		rt.Handle(c.id, batch)
+	}
+}
+
+// noteReadTimes records, when the server is metered, when batch was read.
+func (c *conn) noteReadTimes(batch cache.Commands) {
+	if c.loop.metered {
+		now := time.Now() // one clock read per batch
+		for range batch {
+			c.readTimes = append(c.readTimes, now)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"syslab/engines/cache"
 	"syslab/engines/cache/resp"
 	"syslab/node"
 )
@@ -92,6 +93,12 @@ type eventLoop struct {
 	// arena holds the argument lists, names and keys of the requests this
 	// loop parses (loop only).
 	arena resp.Arena
+	// collecting is set while the loop reads a round's sockets: a
+	// connection's last batch then waits in round, to go to the node with
+	// the others in one cache.Round (runRound).
+	collecting bool
+	round      cache.Round
+	roundConns []*conn
 
 	stopping atomic.Bool
 	stopOnce sync.Once
@@ -264,6 +271,7 @@ func (l *eventLoop) run() {
 		l.busy = true
 		l.pendingMu.Unlock()
 		l.resumeAccepting()
+		l.collecting = true
 		for _, ev := range events[:max(n, 0)] {
 			switch fd := int(ev.Fd); fd {
 			case l.listenFD:
@@ -278,6 +286,8 @@ func (l *eventLoop) run() {
 				}
 			}
 		}
+		l.collecting = false
+		l.runRound()
 		l.flushPending()
 		l.clientsCron()
 	}
@@ -425,6 +435,63 @@ func (l *eventLoop) flushPending() {
 		}
 		clear(taken)
 		l.pendingSpare = taken[:0]
+	}
+}
+
+// joinRound keeps c's batch for the round being read, if one is; false
+// means the caller runs it now.
+func (l *eventLoop) joinRound(c *conn, batch cache.Commands) bool {
+	if !l.collecting || len(batch) == 0 {
+		return false
+	}
+	c.noteReadTimes(batch)
+	l.round = append(l.round, cache.ClientCommands{Client: c.id, Commands: batch})
+	l.roundConns = append(l.roundConns, c)
+	return true
+}
+
+// runRound hands the batches the round collected to the node: one message
+// for all of them, so the node reads their keys ahead together (Redis
+// reads and runs each client in turn). A connection that closed since it
+// joined is left out: the node has already heard it hang up.
+func (l *eventLoop) runRound() {
+	if len(l.round) == 0 {
+		return
+	}
+	open := 0
+	for i, c := range l.roundConns {
+		if c.closed {
+			clear(l.round[i].Commands)
+			continue
+		}
+		l.round[open] = l.round[i]
+		open++
+	}
+	round := l.round[:open]
+	switch len(round) {
+	case 0:
+	case 1:
+		l.server.rt.Handle(round[0].Client, round[0].Commands)
+	default:
+		// Sent as from the first client: the runtime's fast path for
+		// replies to the sender then serves its replies.
+		l.server.rt.Handle(round[0].Client, round)
+	}
+	for _, cc := range round {
+		clear(cc.Commands) // drop the arguments for the collector
+	}
+	clear(l.round) // every entry, the copies past open too
+	clear(l.roundConns)
+	l.round, l.roundConns = l.round[:0], l.roundConns[:0]
+	l.reuseArgs()
+}
+
+// reuseArgs lets the next requests take the memory of the argument lists
+// the node is done with (it only borrows them: cache.Command) — unless
+// batches waiting in the round still hold lists from it.
+func (l *eventLoop) reuseArgs() {
+	if len(l.round) == 0 {
+		l.arena.ReuseArgs()
 	}
 }
 

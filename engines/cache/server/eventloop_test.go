@@ -2,13 +2,18 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"syslab/engines/cache"
 )
@@ -191,5 +196,47 @@ func TestSeveralEventLoopsServeOneNode(t *testing.T) {
 		for i := range 100 {
 			sub.expect(t, `["message" "ch" "`+strconv.Itoa(i)+`"]`)
 		}
+	}
+}
+
+// Many unpipelined clients at once: their requests reach the node in
+// rounds of several clients (cache.Round), and each still gets its own
+// replies, in order, with every write applied once.
+func TestConcurrentClientsShareRounds(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	const clients, increments = 40, 300
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: 2, PoolSize: 1})
+			defer c.Close()
+			ctx := context.Background()
+			key := "counter:" + strconv.Itoa(i)
+			if i%2 == 1 { // half of them in another database
+				if err := c.Do(ctx, "SELECT", 3).Err(); err != nil {
+					errs <- err
+					return
+				}
+			}
+			for j := 1; j <= increments; j++ {
+				got, err := c.Incr(ctx, key).Result()
+				if err != nil || got != int64(j) {
+					errs <- fmt.Errorf("client %d: INCR %s = %d, %v; want %d", i, key, got, err, j)
+					return
+				}
+				if v, err := c.Get(ctx, key).Result(); err != nil || v != strconv.Itoa(j) {
+					errs <- fmt.Errorf("client %d: GET %s = %q, %v; want %d", i, key, v, err, j)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
