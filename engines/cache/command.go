@@ -37,7 +37,7 @@ type Commands []Command
 // message (the message's own sender is not used). The node first reads
 // ahead the keys of all of them (prefetch.go), so the cache misses of
 // unpipelined clients overlap as a pipeline's do. It is borrowed as
-// Commands is.
+// Commands is; a *Round is taken too (no boxing on the hot path).
 type Round []ClientCommands
 
 // ClientCommands are one client's part of a Round.

@@ -60,6 +60,8 @@ func (n *Node) handlerCost(msg node.Message) time.Duration {
 			total += n.commandCost(c.Args)
 		}
 		return total
+	case *Round:
+		return n.handlerCost(*m)
 	case Round:
 		var total time.Duration
 		for _, cc := range m {

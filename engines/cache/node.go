@@ -299,17 +299,10 @@ func (n *Node) receive(from node.ID, msg node.Message) {
 	case Commands:
 		n.prefetch(from, m)
 		n.receiveCommands(from, m)
+	case *Round:
+		n.receiveRound(*m)
 	case Round:
-		for rest := Round(m); len(rest) > 0 && !n.stopped(); {
-			// A stretch of clients whose first keys are read ahead
-			// together, then their commands (prefetch.go).
-			clients := n.prefetchRound(rest)
-			for _, cc := range rest[:clients] {
-				n.prefetch(cc.Client, cc.Commands) // the rest of a client's pipeline
-				n.receiveCommands(cc.Client, cc.Commands)
-			}
-			rest = rest[clients:]
-		}
+		n.receiveRound(m)
 	case Disconnected:
 		n.forgetClient(from) // clients.go
 		delete(n.killed, from)
@@ -332,6 +325,19 @@ func (n *Node) receive(from node.ID, msg node.Message) {
 			return
 		}
 		n.env.Logf("cache: ignoring unexpected message %T from %s", msg, from)
+	}
+}
+
+// receiveRound runs a Round: a stretch of clients whose first keys are
+// read ahead together, then their commands (prefetch.go), then the next.
+func (n *Node) receiveRound(round Round) {
+	for rest := round; len(rest) > 0 && !n.stopped(); {
+		clients := n.prefetchRound(rest)
+		for _, cc := range rest[:clients] {
+			n.prefetch(cc.Client, cc.Commands) // the rest of a client's pipeline
+			n.receiveCommands(cc.Client, cc.Commands)
+		}
+		rest = rest[clients:]
 	}
 }
 

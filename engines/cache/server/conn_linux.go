@@ -309,12 +309,7 @@ func (c *conn) run(batch cache.Commands) {
 		return
 	}
 	c.noteReadTimes(batch)
-	rt := c.loop.server.rt
-	if len(batch) == 1 {
-		rt.Handle(c.id, &batch[0]) // a pointer: boxing a Command would allocate
-	} else {
-		rt.Handle(c.id, batch)
-	}
+	c.loop.giveNode(c.id, batch)
 }
 
 // noteReadTimes records, when the server is metered, when batch was read.

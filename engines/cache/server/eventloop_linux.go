@@ -99,6 +99,9 @@ type eventLoop struct {
 	collecting bool
 	round      cache.Round
 	roundConns []*conn
+	// handing is the round being handed over (a field, so passing its
+	// address does not allocate).
+	handing cache.Round
 
 	stopping atomic.Bool
 	stopOnce sync.Once
@@ -471,11 +474,14 @@ func (l *eventLoop) runRound() {
 	switch len(round) {
 	case 0:
 	case 1:
-		l.server.rt.Handle(round[0].Client, round[0].Commands)
+		l.giveNode(round[0].Client, round[0].Commands)
 	default:
 		// Sent as from the first client: the runtime's fast path for
-		// replies to the sender then serves its replies.
-		l.server.rt.Handle(round[0].Client, round)
+		// replies to the sender then serves its replies. A pointer to a
+		// field: boxing the slice would allocate per round.
+		l.handing = round
+		l.server.rt.Handle(round[0].Client, &l.handing)
+		l.handing = nil
 	}
 	for _, cc := range round {
 		clear(cc.Commands) // drop the arguments for the collector
@@ -484,6 +490,15 @@ func (l *eventLoop) runRound() {
 	clear(l.roundConns)
 	l.round, l.roundConns = l.round[:0], l.roundConns[:0]
 	l.reuseArgs()
+}
+
+// giveNode hands one client's batch to the node.
+func (l *eventLoop) giveNode(client node.ID, batch cache.Commands) {
+	if len(batch) == 1 {
+		l.server.rt.Handle(client, &batch[0]) // a pointer: boxing a Command would allocate
+	} else {
+		l.server.rt.Handle(client, batch)
+	}
 }
 
 // reuseArgs lets the next requests take the memory of the argument lists
