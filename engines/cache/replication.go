@@ -81,7 +81,15 @@ package cache
 // continues too. A replica restarted from its snapshot resumes its
 // master's history (replication_persist.go).
 //
-// Not here yet: chained replicas (a replica serving its own replicas).
+// # Chained replicas
+//
+// A replica whose link is up serves replicas of its own, as Redis does: a
+// full sync of its dataset at its offset in its master's history (the
+// snapshot says which database the stream is in: repl-stream-db), or a
+// continuation from its backlog, and then every byte of its master's
+// stream it applies, unchanged, so offsets agree down the chain. When its
+// own history changes (a full sync, a master with a new replid) its
+// replicas see it in its pings and ask again.
 
 import (
 	"bufio"
@@ -483,7 +491,12 @@ func (n *Node) receiveReplication(from node.ID, msg node.Message) bool {
 	case ReplContinue:
 		if l := n.linkFrom(from); l != nil && l.state == linkHandshake && m.Attempt == l.attempt {
 			// A master whose history changed but includes ours (a promoted
-			// replica, PSYNC2) continues under its new replid.
+			// replica, PSYNC2) continues under its new replid; our own
+			// replicas may continue the old one, up to here.
+			if m.ReplID != l.replID {
+				n.repl.replID2, n.repl.secondReplOffset = l.replID, l.offset
+				n.historyChanged("its master continues under a new replication id")
+			}
 			l.replID = m.ReplID
 			if b := n.repl.backlog; b == nil || b.End() != l.offset {
 				n.repl.backlog = replication.NewBacklog(int(n.cfg.ReplBacklogSizeBytes), l.offset)
@@ -541,11 +554,22 @@ func (n *Node) replicaRecord(id node.ID) *replicaRecord {
 
 // masterSync answers a node's PSYNC.
 func (n *Node) masterSync(from node.ID, m ReplSync) {
-	if n.isReplica() {
-		n.env.Logf("cache: ignoring PSYNC from %s: this replica does not serve replicas of its own", from)
+	if l := n.repl.link; l != nil && (l.state != linkUp || l.replID == "") {
+		// Redis's NOMASTERLINK: nothing to serve yet; the replica asks
+		// again after replRetryInterval.
+		n.env.Logf("cache: not serving PSYNC from %s while not connected with my master", from)
 		return
 	}
 	n.serveSync(from, m, syncOptions{})
+}
+
+// streamPosition is the history this node serves its replicas and how far
+// it is: its own on a master, its master's on a replica.
+func (n *Node) streamPosition() (replID string, offset int64) {
+	if l := n.repl.link; l != nil {
+		return l.replID, l.offset
+	}
+	return n.replicationID(), n.repl.offset
 }
 
 // syncOptions are what a replica on a connection may ask of its sync.
@@ -574,16 +598,18 @@ func (n *Node) serveSync(from node.ID, m ReplSync, opts syncOptions) *replicaRec
 	}
 	rec.attempt = m.Attempt
 	rec.lastAck = n.env.Now()
-	n.replicationID()
+	replID, offset := n.streamPosition()
 	if r.backlog == nil {
-		r.backlog = replication.NewBacklog(int(n.cfg.ReplBacklogSizeBytes), r.offset)
+		r.backlog = replication.NewBacklog(int(n.cfg.ReplBacklogSizeBytes), offset)
 	}
-	n.flushStream() // nothing should be pending between commands; be sure
+	if !n.isReplica() {
+		n.flushStream() // nothing should be pending between commands; be sure
+	}
 	if n.continues(m.ReplID, m.Offset) {
 		if data, ok := r.backlog.ReadFrom(m.Offset); ok {
-			n.env.Send(from, ReplContinue{ReplID: r.replID, Attempt: m.Attempt})
+			n.env.Send(from, ReplContinue{ReplID: replID, Attempt: m.Attempt})
 			if len(data) > 0 {
-				n.env.Send(from, ReplStream{ReplID: r.replID, Offset: m.Offset, Data: data})
+				n.env.Send(from, ReplStream{ReplID: replID, Offset: m.Offset, Data: data})
 			}
 			rec.state, rec.ackOffset = replicaOnline, max(rec.ackOffset, m.Offset)
 			r.partialOK++
@@ -601,17 +627,21 @@ func (n *Node) serveSync(from node.ID, m ReplSync, opts syncOptions) *replicaRec
 		return nil
 	}
 	chunks := (len(data) + replChunkBytes - 1) / replChunkBytes
-	n.env.Send(from, ReplFullResync{ReplID: r.replID, Offset: r.offset, Attempt: m.Attempt, Chunks: chunks, Bytes: len(data), Legacy: opts.legacy})
+	n.env.Send(from, ReplFullResync{ReplID: replID, Offset: offset, Attempt: m.Attempt, Chunks: chunks, Bytes: len(data), Legacy: opts.legacy})
 	for i := 0; i < chunks; i++ {
 		n.env.Send(from, ReplRDBChunk{Attempt: m.Attempt, Index: i, Data: data[i*replChunkBytes : min(len(data), (i+1)*replChunkBytes)]})
 	}
-	// The replica's database selection is unknown after it loads the
-	// snapshot: the next command must SELECT.
-	r.selectedDB = -1
-	rec.state, rec.fullOffset = replicaSendBulk, r.offset
+	if !n.isReplica() {
+		// The replica's database selection is unknown after it loads the
+		// snapshot: the next command must SELECT. (A replica passes its
+		// master's stream on unchanged; the snapshot's repl-stream-db
+		// says where that stream is.)
+		r.selectedDB = -1
+	}
+	rec.state, rec.fullOffset = replicaSendBulk, offset
 	r.fullSyncs++
 	n.env.Metrics().Add("cache_repl_full_syncs_total", 1)
-	n.env.Logf("cache: full sync of %s at offset %d: %d bytes of RDB in %d chunks", from, r.offset, len(data), chunks)
+	n.env.Logf("cache: full sync of %s at offset %d: %d bytes of RDB in %d chunks", from, offset, len(data), chunks)
 	return rec
 }
 
@@ -620,7 +650,8 @@ func (n *Node) serveSync(from node.ID, m ReplSync, opts syncOptions) *replicaRec
 // (Redis's masterTryPartialResynchronization).
 func (n *Node) continues(replID string, offset int64) bool {
 	r := &n.repl
-	return replID == r.replID || (r.replID2 != "" && replID == r.replID2 && offset <= r.secondReplOffset)
+	own, _ := n.streamPosition()
+	return replID == own || (r.replID2 != "" && replID == r.replID2 && offset <= r.secondReplOffset)
 }
 
 // dropReplica forgets a replica; one on a connection is disconnected, as
@@ -638,14 +669,21 @@ func (n *Node) dropReplica(rec *replicaRecord, why string) {
 // satisfies.
 func (n *Node) masterAck(from node.ID, offset int64) {
 	rec := n.replicaRecord(from)
-	if rec == nil || n.isReplica() {
+	replID, ownOffset := n.streamPosition()
+	if rec == nil {
 		// A replica we do not know (we restarted, or dropped it after
 		// repl-timeout): our ping shows it another history, so it resyncs.
-		n.env.Send(from, ReplPing{ReplID: n.replicationID(), Offset: n.repl.offset})
+		n.env.Send(from, ReplPing{ReplID: replID, Offset: ownOffset})
 		return
 	}
-	if offset > n.repl.offset {
-		panic(fmt.Sprintf("cache: replica %s acked offset %d past the master's %d", from, offset, n.repl.offset))
+	if offset > ownOffset {
+		if n.isReplica() {
+			// An ack from before this replica's history changed (a full
+			// sync from its master): our ping tells it to ask again.
+			n.env.Send(from, ReplPing{ReplID: replID, Offset: ownOffset})
+			return
+		}
+		panic(fmt.Sprintf("cache: replica %s acked offset %d past the master's %d", from, offset, ownOffset))
 	}
 	rec.lastAck = n.env.Now()
 	rec.ackOffset = max(rec.ackOffset, offset)
@@ -690,7 +728,17 @@ func (n *Node) releaseWaiters(force bool) {
 // noData, an RDB with the header alone.
 func (n *Node) rdbPayload(noData bool) ([]byte, error) {
 	var buf bytes.Buffer
-	w := persist.NewRDBWriter(&buf, persist.RDBHeader{CtimeSeconds: n.env.Now().Unix(), UsedMemBytes: n.usedMemoryBytes()})
+	// The position the snapshot is at, as Redis's replication RDBs carry
+	// it: a replica serving its own passes on its master's stream, and
+	// repl-stream-db tells where that stream is. A master SELECTs before
+	// its next command anyway (serveSync).
+	replID, offset := n.streamPosition()
+	streamDB := 0
+	if l := n.repl.link; l != nil {
+		streamDB = l.applyDB
+	}
+	w := persist.NewRDBWriter(&buf, persist.RDBHeader{CtimeSeconds: n.env.Now().Unix(), UsedMemBytes: n.usedMemoryBytes(),
+		Replication: &persist.RDBReplication{ReplID: replID, Offset: offset, StreamDB: streamDB}})
 	if noData {
 		err := w.Finish()
 		return buf.Bytes(), err
@@ -832,7 +880,8 @@ func (n *Node) replicaChunk(from node.ID, m ReplRDBChunk) {
 	n.emptyAllDatabases(n.env.Now().UnixMilli())
 	n.forgetReplicaWrites()
 	n.loading = true
-	err := persist.LoadRDB(data, &rdbLoader{node: n, nowMillis: n.env.Now().UnixMilli()})
+	aux := &replicationAux{}
+	err := persist.LoadRDB(data, &rdbLoader{node: n, nowMillis: n.env.Now().UnixMilli(), replication: aux})
 	n.loading = false
 	if err != nil {
 		n.env.Logf("cache: loading the master's RDB failed, resyncing: %v", err)
@@ -841,8 +890,14 @@ func (n *Node) replicaChunk(from node.ID, m ReplRDBChunk) {
 		return
 	}
 	l.replID, l.offset, l.applyDB = l.full.ReplID, l.full.Offset, 0
+	if pos := aux.position(len(n.dbs)); pos != nil {
+		// A master that is itself a replica passes its master's stream
+		// on, which SELECTs only when that master's database changes.
+		l.applyDB = pos.StreamDB
+	}
 	n.repl.backlog = replication.NewBacklog(int(n.cfg.ReplBacklogSizeBytes), l.offset)
 	n.repl.replID2 = "" // a new dataset: no earlier history continues into it
+	n.historyChanged("its master sent a new dataset")
 	n.setLinkState(linkUp)
 	n.stats.FullSyncsLoaded++
 	n.env.Logf("cache: MASTER <-> REPLICA sync: finished with success (%d bytes at offset %d)", len(data), l.offset)
@@ -921,6 +976,26 @@ func (n *Node) keepReceived(l *replicaLink, data []byte) {
 	b.Write(data)
 	if b.End() != l.offset {
 		panic(fmt.Sprintf("cache: replica offset %d and backlog end %d disagree", l.offset, b.End()))
+	}
+	if len(n.repl.replicas) > 0 {
+		// Chained replicas get the same bytes at the same offsets; a copy,
+		// since the received message's bytes are not ours to share.
+		msg := ReplStream{ReplID: l.replID, Offset: l.offset - int64(len(data)), Data: bytes.Clone(data)}
+		for _, rec := range n.repl.replicas {
+			n.env.Send(rec.id, msg)
+		}
+	}
+}
+
+// historyChanged tells a replica's own replicas that the history it
+// serves changed: those on a connection are disconnected (they connect
+// and ask again, as Redis's disconnectSlaves), the others hear it in the
+// next ping.
+func (n *Node) historyChanged(why string) {
+	for _, rec := range slices.Clone(n.repl.replicas) {
+		if rec.conn {
+			n.dropReplica(rec, why)
+		}
 	}
 }
 
@@ -1050,6 +1125,7 @@ func (n *Node) replicationCron() {
 		case l.state != linkConnect && now.Sub(l.since) >= n.handshakeTimeout():
 			n.replicaResync("no answer to PSYNC yet")
 		}
+		n.tendReplicas(now) // chained ones
 		return
 	}
 	r := &n.repl
@@ -1067,16 +1143,28 @@ func (n *Node) replicationCron() {
 		n.feedStreamRaw([]byte("PING"))
 	}
 	n.flushStream()
+	n.tendReplicas(now)
+	n.env.Metrics().Set("cache_connected_replicas", float64(len(r.replicas)))
+}
+
+// tendReplicas drops the replicas silent for repl-timeout and pings the
+// others with the history served and its offset (a replica on a socket
+// has only the stream, whose PINGs come from the master of the chain).
+func (n *Node) tendReplicas(now time.Time) {
+	r := &n.repl
+	if len(r.replicas) == 0 {
+		return // and draw no replid for a node nobody replicates from
+	}
+	replID, offset := n.streamPosition()
 	for _, rec := range slices.Clone(r.replicas) {
 		if now.Sub(rec.lastAck) > n.cfg.ReplTimeout && !rec.legacy {
 			n.dropReplica(rec, fmt.Sprintf("no ack for %s (repl-timeout)", now.Sub(rec.lastAck)))
 			continue
 		}
-		if !rec.conn { // a replica on a socket has only the stream
-			n.env.Send(rec.id, ReplPing{ReplID: r.replID, Offset: r.offset})
+		if !rec.conn {
+			n.env.Send(rec.id, ReplPing{ReplID: replID, Offset: offset})
 		}
 	}
-	n.env.Metrics().Set("cache_connected_replicas", float64(len(r.replicas)))
 }
 
 // handshakeTimeout is how long a replica waits for PSYNC's answer and the
@@ -1254,7 +1342,7 @@ func (n *Node) writeReplicationInfo(field func(name string, value any)) {
 	}
 	field("master_failover_state", "no-failover")
 	field("master_replid", replID)
-	if r.replID2 != "" && !n.isReplica() {
+	if r.replID2 != "" {
 		field("master_replid2", r.replID2)
 		field("master_repl_offset", offset)
 		field("second_repl_offset", r.secondReplOffset+1) // Redis counts from 1

@@ -89,3 +89,57 @@ func TestDivergedOldMasterNeedsFullSync(t *testing.T) {
 		t.Errorf("GET split-brain on the demoted master = %s, want (nil): the full sync replaced its data", got)
 	}
 }
+
+// A replica serves a replica of its own: a full sync of its dataset (in
+// the database its master's stream last selected: repl-stream-db), then
+// its master's stream passed on unchanged, so the chain's offsets agree; a
+// short break continues from its backlog; and when its own history
+// changes under it (a full sync from its master), its replica follows.
+func TestChainedReplica(t *testing.T) {
+	h := newReplHarness(t, 13, Config{})
+	h.send(masterID, "SELECT 3")
+	h.do(masterID, "SET before-chain 1", time.Second)
+	h.settle(2 * time.Second)
+
+	h.w.AddNode(siblingID, New(Config{ReplicaOf: replicaID}))
+	h.w.Run(h.w.Now())
+	h.waitCaughtUp(siblingID, h.node(masterID).repl.offset)
+	h.do(masterID, "SET after-chain 2", time.Second) // db 3 still: no SELECT in the stream
+	h.writeLoad(time.Millisecond, h.w.Now()+300*time.Millisecond)
+	h.settle(2 * time.Second)
+	h.waitCaughtUp(siblingID, h.node(masterID).repl.offset)
+	sub := h.node(siblingID)
+	for _, key := range []string{"before-chain", "after-chain"} {
+		if _, ok := sub.dbs[3].dict.Get(key); !ok {
+			t.Fatalf("the chained replica lacks %s in database 3", key)
+		}
+	}
+	if got, want := sub.dbs[0].size(), h.node(masterID).dbs[0].size(); got != want {
+		t.Fatalf("the chained replica holds %d keys in database 0, the master %d", got, want)
+	}
+	if got := h.info(replicaID, "connected_slaves"); got != "1" {
+		t.Fatalf("the middle replica's connected_slaves = %s, want 1", got)
+	}
+
+	h.w.Partition([]node.ID{replicaID}, []node.ID{siblingID})
+	h.writeLoad(time.Millisecond, h.w.Now()+time.Second)
+	h.w.Heal()
+	h.settle(2 * time.Second)
+	h.waitCaughtUp(siblingID, h.node(masterID).repl.offset)
+	if got := h.info(replicaID, "sync_partial_ok"); got == "0" {
+		t.Fatalf("after a short break the middle replica served no partial resync")
+	}
+
+	// The middle replica's history changes: it follows the master afresh.
+	h.node(replicaID).repl.link.replID = ""
+	h.node(replicaID).replicaResync("test: forget the history")
+	h.writeLoad(time.Millisecond, h.w.Now()+200*time.Millisecond)
+	h.settle(3 * time.Second)
+	h.waitCaughtUp(siblingID, h.node(masterID).repl.offset)
+	if got := h.node(siblingID).repl.link.replID; got != h.node(masterID).repl.replID {
+		t.Fatalf("the chained replica follows history %s, the master's is %s", got, h.node(masterID).repl.replID)
+	}
+	if got, want := sub.dbs[0].size(), h.node(masterID).dbs[0].size(); got != want {
+		t.Fatalf("after the middle replica's resync the chained replica holds %d keys, the master %d", got, want)
+	}
+}

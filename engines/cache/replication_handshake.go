@@ -125,11 +125,8 @@ func syncCommand(c *call) resp.Value {
 		c.silence() // Redis ignores a second SYNC
 		return resp.OK
 	}
-	if n.isReplica() {
-		if n.repl.link.state != linkUp {
-			return resp.Err("NOMASTERLINK Can't SYNC while not connected with my master")
-		}
-		return resp.Err("ERR this replica does not serve replicas of its own (chained replication is not supported)")
+	if l := n.repl.link; l != nil && (l.state != linkUp || l.replID == "") {
+		return resp.Err("NOMASTERLINK Can't SYNC while not connected with my master")
 	}
 	if s.replica.noData && !s.replica.capaEOF {
 		return resp.Err("ERR Filtered replica requires EOF capability")

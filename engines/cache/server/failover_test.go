@@ -71,3 +71,36 @@ func TestFailoverPartialResyncsWithRedisServer(t *testing.T) {
 		})
 	}
 }
+
+// A redis-server replica of a syslab replica of a redis-server master: the
+// chain's middle serves the snapshot (with repl-stream-db, so the stream
+// lands in the right database) and passes the master's stream on.
+func TestRedisServerChainedBehindStandaloneReplica(t *testing.T) {
+	ctx := context.Background()
+	masterAddr := realredis.StartTCP(t, "--repl-diskless-sync-delay", "0")
+	master := redis.NewClient(&redis.Options{Addr: masterAddr, DB: 5, Protocol: 2})
+	t.Cleanup(func() { master.Close() })
+	master.Set(ctx, "first", "1", 0)
+	middle := startServer(t, cache.Config{})
+	mc := newClient(t, middle)
+	replicaOf(t, mc, masterAddr)
+	waitFor(t, func() bool {
+		return infoField(mc, "replication", "master_repl_offset") == infoField(master, "replication", "master_repl_offset")
+	})
+
+	endAddr := realredis.StartTCP(t)
+	end := redis.NewClient(&redis.Options{Addr: endAddr, DB: 5, Protocol: 2})
+	t.Cleanup(func() { end.Close() })
+	replicaOf(t, end, middle.Addr())
+	master.Set(ctx, "second", "2", 0) // database 5 still: the stream does not SELECT again
+	waitFor(t, func() bool { return end.Get(ctx, "second").Val() == "2" })
+	if end.Get(ctx, "first").Val() != "1" {
+		t.Fatal("the chain's end lacks the key from the snapshot")
+	}
+	waitFor(t, func() bool {
+		return infoField(end, "replication", "master_repl_offset") == infoField(master, "replication", "master_repl_offset")
+	})
+	if got := infoField(mc, "replication", "connected_slaves"); got != "1" {
+		t.Fatalf("the middle's connected_slaves = %s, want 1", got)
+	}
+}
