@@ -78,9 +78,13 @@ type blockedClient struct {
 	count   int64  // blockMpop: how many to pop at most
 	timer   node.Timer
 	done    bool // answered or forgotten; its queue entries are stale
-	// spec is the blocked command, whose INFO commandstats an UNBLOCKED
-	// error counts as a failed call.
-	spec *commandSpec
+	// spec and args are the blocked command, and callDuration what its call
+	// took: as Redis, its latency histogram, its SLOWLOG entry and the rest
+	// of its INFO commandstats are written when it is served (or answered
+	// UNBLOCKED), with the serving's time added (countUnblocked).
+	spec         *commandSpec
+	args         [][]byte
+	callDuration time.Duration
 }
 
 // waitQueue is the FIFO of clients blocked on one key. Unblocked clients
@@ -297,7 +301,8 @@ func (n *Node) serveKey(k blockKey) {
 			break
 		}
 		c.client, c.seq = bc.client, bc.seq
-		if n.bgSnapshot != nil { // the pop changes key, a move bc.dst too
+		servedAt := n.startCommand(bc.spec, bc.args) // commandclock.go
+		if n.bgSnapshot != nil {                     // the pop changes key, a move bc.dst too
 			n.snapshotBeforeWrite(k.dbIndex, [][]byte{key})
 			if bc.op == blockMove {
 				n.snapshotBeforeWrite(k.dbIndex, [][]byte{bc.dst})
@@ -320,6 +325,10 @@ func (n *Node) serveKey(k blockKey) {
 			v = zmpopFrom(&c, key, z, !bc.left, bc.count)
 		}
 		n.unblock(bc)
+		if v.IsError() {
+			n.countError(v) // cmdstats.go
+		}
+		n.countUnblocked(bc, n.commandDuration(servedAt), v.IsError())
 		var after []resp.Value
 		if n.dirty != dirtyBefore {
 			// The waiter's command is the one running now, as Redis makes
@@ -349,6 +358,34 @@ func (n *Node) serveKey(k blockKey) {
 			n.push(s.client, p)
 		}
 	}
+}
+
+// blockedCall reports the client's command (seq) that just parked it.
+func (n *Node) blockedCall(client node.ID, seq uint64) *blockedClient {
+	if bc := n.blocking.blocked[client]; bc != nil && bc.seq == seq && !bc.done {
+		return bc
+	}
+	return nil
+}
+
+// countUnblocked writes what Redis's updateStatsOnUnblock does for a
+// blocked command answered now: its time (the call's and the serving's)
+// in INFO commandstats and its latency histogram, a failed call if the
+// answer is an error, a SLOWLOG entry, and the serving's time as a
+// command-unblocking latency event. (Its call was counted when it
+// blocked; a timeout counts nothing more, as in Redis.)
+func (n *Node) countUnblocked(bc *blockedClient, servedIn time.Duration, failed bool) {
+	total := bc.callDuration + servedIn
+	s := n.commandStat(bc.spec, bc.args)
+	s.duration += total
+	if failed {
+		s.failed++
+	}
+	n.recordLatency(s, total)
+	if sess := n.existingSession(bc.client); sess != nil {
+		n.logCommand(sess, bc.spec, bc.args, total) // slowlog.go
+	}
+	n.noteLatency(latencyEventCommandUnblocking, servedIn) // latency.go
 }
 
 // unblock takes bc out of every wait queue, stops its timer and schedules
@@ -412,7 +449,7 @@ func (c *call) block(keys [][]byte, timeoutMillis int64, bc *blockedClient) resp
 		// had passed at once.
 		return resp.Value{Kind: resp.NullArray}
 	}
-	bc.client, bc.seq, bc.dbIndex, bc.spec = c.client, c.seq, c.dbIndex, c.spec
+	bc.client, bc.seq, bc.dbIndex, bc.spec, bc.args = c.client, c.seq, c.dbIndex, c.spec, keepArgs(c.args)
 	seen := make(map[string]bool, len(keys))
 	for _, key := range keys {
 		if seen[string(key)] {

@@ -414,3 +414,59 @@ func TestBlockingWaiterNotServedAnExpiredKeyAfterSleepInExec(t *testing.T) {
 	b.send("c", "CLIENT UNBLOCK 2") // the waiter, second to connect
 	b.expect("1001 (nil)", "2007 (integer) 1")
 }
+
+// As Redis 7.0: a blocked command counts as a call when it blocks, but
+// its SLOWLOG entry and latency histogram wait until it is answered (with
+// the serving's time added); a timeout adds nothing; an UNBLOCKED error
+// is a failed call, logged too.
+func TestBlockedCommandStatisticsWhenAnswered(t *testing.T) {
+	b := newBlockingBench(t, "waiter", "c")
+	b.send("c", "CONFIG SET slowlog-log-slower-than 0")
+	b.send("waiter", "BLPOP l 0")
+	b.send("c", "SLOWLOG RESET")
+	slowlogHasBlpop := func() bool {
+		b.t.Helper()
+		b.send("c", "SLOWLOG GET 100")
+		return strings.Contains(b.env.replies[len(b.env.replies)-1].Value.String(), `"BLPOP"`)
+	}
+	infoLine := func(name string) string {
+		b.send("c", "INFO commandstats latencystats")
+		for _, line := range strings.Split(string(b.env.replies[len(b.env.replies)-1].Value.Str), "\r\n") {
+			if strings.HasPrefix(line, name+":") {
+				return line
+			}
+		}
+		return ""
+	}
+	if slowlogHasBlpop() {
+		t.Fatal("SLOWLOG holds the BLPOP while it is still blocked")
+	}
+	if got := infoLine("cmdstat_blpop"); !strings.Contains(got, "calls=1,") {
+		t.Fatalf("while blocked: %q, want calls=1", got)
+	}
+	if got := infoLine("latency_percentiles_usec_blpop"); got != "" {
+		t.Fatalf("while blocked the latency histogram has %q, want nothing yet", got)
+	}
+	b.send("c", "RPUSH l x")
+	if !slowlogHasBlpop() {
+		t.Fatal("SLOWLOG lacks the BLPOP once it was served")
+	}
+	if got := infoLine("latency_percentiles_usec_blpop"); got == "" {
+		t.Fatal("the served BLPOP is not in the latency histogram")
+	}
+
+	b.send("c", "SLOWLOG RESET")
+	b.send("waiter", "BLPOP l 0.1")
+	b.env.Advance(200 * time.Millisecond)
+	if slowlogHasBlpop() {
+		t.Fatal("a BLPOP that timed out was logged")
+	}
+	b.send("waiter", "BLPOP l 0")
+	b.send("c", "CLIENT UNBLOCK 2 ERROR") // the waiter, second to send a command
+	if got := infoLine("cmdstat_blpop"); !strings.Contains(got, "calls=3,") || !strings.Contains(got, "failed_calls=1") {
+		t.Fatalf("after CLIENT UNBLOCK ERROR: %q, want calls=3 and failed_calls=1", got)
+	}
+	if !slowlogHasBlpop() {
+		t.Fatal("SLOWLOG lacks the BLPOP answered UNBLOCKED")
+	}
+}

@@ -492,11 +492,11 @@ func clientUnblockCommand(c *call) resp.Value {
 	n.unblock(bc)
 	answer := resp.Value{Kind: resp.NullArray}
 	if withError {
-		// Counted as Redis counts an error of the blocked command: a
-		// failed call of it (its call was counted when it blocked) and
-		// an UNBLOCKED error reply.
+		// Counted as Redis counts an error of the blocked command: an
+		// UNBLOCKED error reply and a failed call of it, with the rest
+		// of its unblocking statistics (blocking.go).
 		answer = n.countError(resp.Err("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
-		n.commandStat(bc.spec, nil).failed++
+		n.countUnblocked(bc, 0, true)
 	}
 	n.reply(bc.client, bc.seq, answer)
 	return resp.Int(1)

@@ -102,6 +102,14 @@ func (n *Node) countCall(spec *commandSpec, args [][]byte, reply resp.Value, dur
 	}
 }
 
+// countBlockedCall counts the call of a command that parked its client:
+// its calls and time so far, not its latency histogram (countUnblocked).
+func (n *Node) countBlockedCall(spec *commandSpec, args [][]byte, duration time.Duration) {
+	s := n.commandStat(spec, args)
+	s.calls++
+	s.duration += duration
+}
+
 // reject counts a command refused before it ran, and returns the refusal.
 func (n *Node) reject(s *session, spec *commandSpec, args [][]byte, refusal resp.Value) resp.Value {
 	if spec.name == "exec" {

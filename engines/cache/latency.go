@@ -22,6 +22,8 @@ import (
 //	fast-command   a command flagged fast
 //	expire-cycle   one run of the active expiry cycle
 //	eviction-cycle one run of eviction that freed keys
+//	command-unblocking  serving a blocked command (BLPOP …) when its key
+//	               is ready
 //
 // The cycles are timed only in a server (node.Stopwatch): in the
 // simulator the cost model prices commands but not the cycles. Redis's
@@ -47,6 +49,8 @@ const (
 	latencyEventFastCommand   = "fast-command"
 	latencyEventExpireCycle   = "expire-cycle"
 	latencyEventEvictionCycle = "eviction-cycle"
+	// latencyEventCommandUnblocking is the serving of a blocked command.
+	latencyEventCommandUnblocking = "command-unblocking"
 )
 
 type latencySample struct {

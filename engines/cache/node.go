@@ -531,8 +531,15 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	n.current = nil
 	n.stats.Commands++
 	duration := n.commandDuration(startedAt) + c.sleep
-	n.countCall(spec, args, reply, duration) // cmdstats.go
-	n.logCommand(s, spec, args, duration)    // slowlog.go
+	if bc := n.blockedCall(client, seq); bc != nil {
+		// Parked (blocking.go): counted now as a call, the rest when it
+		// is answered, as Redis does.
+		bc.callDuration = duration
+		n.countBlockedCall(spec, args, duration) // cmdstats.go
+	} else {
+		n.countCall(spec, args, reply, duration) // cmdstats.go
+		n.logCommand(s, spec, args, duration)    // slowlog.go
+	}
 	if spec.flags&flagFast != 0 {
 		n.noteLatency(latencyEventFastCommand, duration) // latency.go
 	} else {
