@@ -98,9 +98,17 @@ func (e *liveEnv) Lend(to node.ID, msg node.Message) bool {
 	r := e.r
 	ep := r.handledFrom
 	if ep == nil || to != r.handled.from {
-		r.mu.Lock()
-		ep = r.endpoints[to]
-		r.mu.Unlock()
+		if to == r.lentTo && r.lentTo != "" {
+			// The same destination as the last loan of this Handle call:
+			// a message answering several clients (one after another) looks
+			// each up once.
+			ep = r.lentEP
+		} else {
+			r.mu.Lock()
+			ep = r.endpoints[to]
+			r.mu.Unlock()
+			r.lentTo, r.lentEP = to, ep
+		}
 	}
 	if ep == nil || !ep.borrows {
 		return false

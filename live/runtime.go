@@ -69,7 +69,11 @@ type Runtime struct {
 	handled event  // the event of the Handle call in progress
 	// handledFrom is the endpoint of the Handle call's caller, looked up
 	// once per call: replies to it are lent without the endpoints lock.
+	// lentTo and lentEP are the last other destination a loan of the
+	// event looked up (liveEnv.Lend); both are cleared when it ends.
 	handledFrom *endpoint
+	lentTo      node.ID
+	lentEP      *endpoint
 	// eventNow is the clock reading of the message or timer being
 	// handled, zero outside one: every env.Now() during one event returns
 	// it (liveEnv.Now).
@@ -342,6 +346,7 @@ func (r *Runtime) loop() {
 			r.current, r.eventNow = &ev, time.Now()
 			r.run(ev)
 			r.current, r.eventNow = nil, time.Time{}
+			r.lentTo, r.lentEP = "", nil
 			r.handlerMu.Unlock()
 		}
 	}
@@ -387,6 +392,7 @@ func (r *Runtime) Handle(from node.ID, msg node.Message) bool {
 	r.stats.received.Add(1)
 	r.handler.Receive(from, msg)
 	r.current, r.handled, r.handledFrom, r.eventNow = nil, event{}, nil, time.Time{}
+	r.lentTo, r.lentEP = "", nil
 	return true
 }
 
