@@ -360,8 +360,12 @@ func (n *Node) serveKey(k blockKey) {
 	}
 }
 
-// blockedCall reports the client's command (seq) that just parked it.
-func (n *Node) blockedCall(client node.ID, seq uint64) *blockedClient {
+// blockedCall reports the client's command (seq), answered reply, that
+// just parked it.
+func (n *Node) blockedCall(client node.ID, seq uint64, reply resp.Value) *blockedClient {
+	if reply.Kind != replyLater.Kind || len(n.blocking.blocked) == 0 {
+		return nil // answered, as nearly every command is
+	}
 	if bc := n.blocking.blocked[client]; bc != nil && bc.seq == seq && !bc.done {
 		return bc
 	}

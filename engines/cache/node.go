@@ -531,7 +531,7 @@ func (n *Node) call(client node.ID, seq uint64, spec *commandSpec, args [][]byte
 	n.current = nil
 	n.stats.Commands++
 	duration := n.commandDuration(startedAt) + c.sleep
-	if bc := n.blockedCall(client, seq); bc != nil {
+	if bc := n.blockedCall(client, seq, reply); bc != nil {
 		// Parked (blocking.go): counted now as a call, the rest when it
 		// is answered, as Redis does.
 		bc.callDuration = duration
