@@ -302,7 +302,8 @@ func (n *Node) serveKey(k blockKey) {
 		}
 		c.client, c.seq = bc.client, bc.seq
 		servedAt := n.startCommand(bc.spec, bc.args) // commandclock.go
-		if n.bgSnapshot != nil {                     // the pop changes key, a move bc.dst too
+		// The pop changes key, a move bc.dst too.
+		if n.bgSnapshot != nil {
 			n.snapshotBeforeWrite(k.dbIndex, [][]byte{key})
 			if bc.op == blockMove {
 				n.snapshotBeforeWrite(k.dbIndex, [][]byte{bc.dst})
