@@ -19,7 +19,8 @@ import (
 // errorstat_* lines).
 //
 // calls counts the commands that ran (inside EXEC too, and a blocking
-// command once, when it is called); rejected_calls those refused before
+// command once, when it is called; its latency and failure count when it
+// is answered: blocking.go); rejected_calls those refused before
 // running (arity, a subscribed client, routing, OOM, a read-only replica,
 // MISCONF); failed_calls those that ran and answered an error. usec is
 // the time the commands took (commandclock.go: measured in a server, the

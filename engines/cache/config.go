@@ -280,6 +280,11 @@ func (c Config) withDefaults() Config {
 	if c.MaxClients == 0 {
 		c.MaxClients = defaultMaxClients
 	}
+	for _, setting := range []*string{&c.EnableDebugCommand, &c.EnableProtectedConfigs, &c.EnableModuleCommand} {
+		if *setting == "" {
+			*setting = ProtectedNo
+		}
+	}
 	switch {
 	case c.MaxMemoryEvictionTenacity == 0:
 		c.MaxMemoryEvictionTenacity = defaultEvictionTenacity

@@ -18,12 +18,11 @@ import (
 // event class, kept per class as one sample per second (the highest) in a
 // ring of the last latencySamplesMax seconds, with the all-time maximum:
 //
-//	command        a command not flagged fast (commandclock.go times it)
-//	fast-command   a command flagged fast
-//	expire-cycle   one run of the active expiry cycle
-//	eviction-cycle one run of eviction that freed keys
-//	command-unblocking  serving a blocked command (BLPOP …) when its key
-//	               is ready
+//	command             a command not flagged fast (commandclock.go times it)
+//	fast-command        a command flagged fast
+//	expire-cycle        one run of the active expiry cycle
+//	eviction-cycle      one run of eviction that freed keys
+//	command-unblocking  serving a blocked command (BLPOP …) once its key is ready
 //
 // The cycles are timed only in a server (node.Stopwatch): in the
 // simulator the cost model prices commands but not the cycles. Redis's

@@ -29,14 +29,6 @@ func validProtectedSetting(name, value string) error {
 	return fmt.Errorf("cache config: %s %q: must be no, yes or local", name, value)
 }
 
-// protectedSettingOrDefault is a setting as CONFIG GET reports it.
-func protectedSettingOrDefault(value string) string {
-	if value == "" {
-		return ProtectedNo
-	}
-	return value
-}
-
 // allowsProtected is Redis's allowProtectedAction: setting says whether
 // client s may run a protected command or set a protected config.
 func allowsProtected(setting string, s *session) bool {
@@ -77,5 +69,5 @@ func (n *Node) refuseProtectedCommand(s *session, spec *commandSpec) (resp.Value
 // protectedSettingParam is one of the enable-* settings: read-only at run
 // time, as Redis's IMMUTABLE_CONFIG.
 func protectedSettingParam(field func(n *Node) string) configParam {
-	return configParam{get: func(n *Node) string { return protectedSettingOrDefault(field(n)) }}
+	return configParam{get: field}
 }

@@ -23,9 +23,9 @@ import (
 //  6. client name   "" when unset
 //
 // EXEC is not logged (Redis flags it skip_slowlog): the commands it ran
-// are. Differences from Redis: a blocking command (BLPOP) is logged when
-// it is called, with the time it took to block, where Redis logs it when
-// it is served; in the simulator durations are the cost model's.
+// are. A blocking command (BLPOP) is logged when it is answered, with the
+// time its call and its serving took (blocking.go), as in Redis. In the
+// simulator durations are the cost model's.
 var slowlogCommands = []commandSpec{
 	{name: "slowlog", arity: -2, run: slowlogCommand},
 }

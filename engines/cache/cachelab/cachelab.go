@@ -149,7 +149,8 @@ const rolePrefixReplica = "replica-of:"
 
 // replicaRoles reads the topology's roles into each replica's master. A
 // replica's master must be a node of the topology and not itself a
-// replica: chained replication is not supported yet.
+// replica: a node serves replicas of its own, but lab topologies do not
+// build such chains yet.
 func replicaRoles(spec engine.Spec) (map[node.ID]node.ID, error) {
 	known := make(map[node.ID]bool, len(spec.Nodes))
 	for _, id := range spec.Nodes {
@@ -174,7 +175,7 @@ func replicaRoles(spec engine.Spec) (map[node.ID]node.ID, error) {
 	}
 	for id, master := range masterOf {
 		if _, chained := masterOf[master]; chained {
-			return nil, fmt.Errorf("cache: node %s replicates %s, itself a replica: chained replication is not supported", id, master)
+			return nil, fmt.Errorf("cache: node %s replicates %s, itself a replica: chained replication is not supported in lab topologies yet", id, master)
 		}
 	}
 	return masterOf, nil
