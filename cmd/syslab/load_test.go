@@ -169,12 +169,15 @@ func TestLoadHTTPWithMetrics(t *testing.T) {
 		t.Fatal("syslab load did not say where its metrics are")
 	}
 	go io.Copy(io.Discard, stderr)
-	// Scrape until a request was counted and the requested rate is set
-	// (the gauges move once a second).
+	// Scrape until a request's duration was observed and the requested
+	// rate is set (the gauges move once a second). The histogram family
+	// is made at its first observation, so a scrape that began gathering
+	// before it can show the counters of later requests without it.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		body := scrape(t, metricsURL)
 		if sampleValue(body, `loadgen_requests_total{op="get",outcome="ok"}`) > 0 &&
+			sampleValue(body, `loadgen_request_duration_seconds_count{op="get"}`) > 0 &&
 			sampleValue(body, "loadgen_rate_requested_per_second") >= 200 {
 			if !strings.Contains(body, `loadgen_request_duration_seconds_bucket{op="get",le="0.0001`) {
 				t.Errorf("the latency histogram has no sub-millisecond buckets:\n%s", body)
