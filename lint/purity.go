@@ -13,7 +13,8 @@
 //     rand.NewPCG are allowed: they build a seeded source the caller owns);
 //   - import of a package that reaches the operating system or exists for
 //     shared-memory concurrency (os, net, syscall, crypto/rand, unsafe, sync…);
-//   - go statement, select statement, channel type, send or receive, range
+//   - go statement, select statement, channel type (but for a context.Context
+//     Done method), send or receive, range
 //     over a channel or call that returns a channel;
 //   - import of one of our own adapter packages (a core must not lean on the
 //     RESP server or the live runtime).
@@ -218,6 +219,7 @@ func (c *checker) checkImports(file *ast.File, modulePath string) {
 }
 
 func (c *checker) checkStatements(file *ast.File, info *types.Info) {
+	contextDone := contextDoneResults(file)
 	ast.Inspect(file, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.GoStmt:
@@ -231,7 +233,9 @@ func (c *checker) checkStatements(file *ast.File, info *types.Info) {
 				c.report(n.Pos(), "channel receive: a core never blocks; results arrive as messages")
 			}
 		case *ast.ChanType:
-			c.report(n.Pos(), "channel type: a core is single-threaded and needs no channels")
+			if !contextDone[n] {
+				c.report(n.Pos(), "channel type: a core is single-threaded and needs no channels")
+			}
 		case *ast.RangeStmt:
 			if isChan(info.TypeOf(n.X)) {
 				c.report(n.Pos(), "range over a channel: a core never blocks")
@@ -279,4 +283,28 @@ func (c *checker) checkUses(info *types.Info) {
 			}
 		}
 	}
+}
+
+// contextDoneResults finds the result types of the file's methods
+// Done() <-chan struct{}: the one channel type a core may spell, so that it
+// can implement context.Context for a library that polls its context (the
+// Lua VM counts its steps that way, engines/cache/scriptlua.go). Such a
+// method can only hand back a channel it got from elsewhere or nil; making,
+// sending on, receiving from or selecting on a channel is still reported.
+func contextDoneResults(file *ast.File) map[*ast.ChanType]bool {
+	allowed := make(map[*ast.ChanType]bool)
+	for _, decl := range file.Decls {
+		fn, ok := decl.(*ast.FuncDecl)
+		if !ok || fn.Recv == nil || fn.Name.Name != "Done" || fn.Type.Params.NumFields() != 0 || fn.Type.Results.NumFields() != 1 {
+			continue
+		}
+		ct, ok := fn.Type.Results.List[0].Type.(*ast.ChanType)
+		if !ok || ct.Dir != ast.RECV {
+			continue
+		}
+		if st, ok := ct.Value.(*ast.StructType); ok && st.Fields.NumFields() == 0 {
+			allowed[ct] = true
+		}
+	}
+	return allowed
 }

@@ -97,10 +97,11 @@ func (n *Node) countCall(spec *commandSpec, args [][]byte, reply resp.Value, dur
 	s.calls++
 	s.duration += duration
 	n.recordLatency(s, duration)
-	if reply.Kind == resp.Error {
+	if reply.Kind == resp.Error && !n.errorCounted {
 		s.failed++
 		n.countError(reply)
 	}
+	n.errorCounted = false
 }
 
 // countBlockedCall counts the call of a command that parked its client:

@@ -798,6 +798,54 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "message", typ: "string"},
 		},
 	},
+	"eval": {
+		summary: "Run a Lua script on the server, atomically.", since: "2.6.0", group: "scripting",
+		arity: -3, flags: []string{"noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:      []string{"@slow", "@scripting"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access", "update"}, beginIndex: 2, keynum: true, keynumIndex: 0, firstKey: 1, keyStep: 1}},
+		args: []docArg{
+			{name: "script", typ: "string"},
+			{name: "numkeys", typ: "integer"},
+			{name: "key", typ: "key", keySpecIndex: 0, flags: []string{"optional", "multiple"}},
+			{name: "arg", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
+	"eval_ro": {
+		summary: "Run a Lua script that only reads.", since: "7.0.0", group: "scripting",
+		arity: -3, flags: []string{"readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:      []string{"@slow", "@scripting"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 2, keynum: true, keynumIndex: 0, firstKey: 1, keyStep: 1}},
+		args: []docArg{
+			{name: "script", typ: "string"},
+			{name: "numkeys", typ: "integer"},
+			{name: "key", typ: "key", keySpecIndex: 0, flags: []string{"optional", "multiple"}},
+			{name: "arg", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
+	"evalsha": {
+		summary: "Run a cached Lua script, named by its SHA1.", since: "2.6.0", group: "scripting",
+		arity: -3, flags: []string{"noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:      []string{"@slow", "@scripting"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access", "update"}, beginIndex: 2, keynum: true, keynumIndex: 0, firstKey: 1, keyStep: 1}},
+		args: []docArg{
+			{name: "sha1", typ: "string"},
+			{name: "numkeys", typ: "integer"},
+			{name: "key", typ: "key", keySpecIndex: 0, flags: []string{"optional", "multiple"}},
+			{name: "arg", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
+	"evalsha_ro": {
+		summary: "Run a cached Lua script that only reads.", since: "7.0.0", group: "scripting",
+		arity: -3, flags: []string{"readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:      []string{"@slow", "@scripting"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 2, keynum: true, keynumIndex: 0, firstKey: 1, keyStep: 1}},
+		args: []docArg{
+			{name: "sha1", typ: "string"},
+			{name: "numkeys", typ: "integer"},
+			{name: "key", typ: "key", keySpecIndex: 0, flags: []string{"optional", "multiple"}},
+			{name: "arg", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
 	"exec": {
 		summary: "Run the queued transaction.", since: "1.2.0", group: "transactions",
 		arity: 1, flags: []string{"noscript", "loading", "stale", "skip_slowlog"}, firstKey: 0, lastKey: 0, keyStep: 0,
@@ -1953,6 +2001,53 @@ var commandDocTable = map[string]*commandDoc{
 		keySpecs: []keySpec{{flags: []string{"RO"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
 		args: []docArg{
 			{name: "key", typ: "key", keySpecIndex: 0},
+		},
+	},
+	"script": {
+		summary: "Manage the cache of Lua scripts.", since: "2.6.0", group: "scripting",
+		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:         []string{"@slow"},
+		subcommands: []string{"script|exists", "script|flush", "script|help", "script|kill", "script|load"},
+	},
+	"script|exists": {
+		summary: "Tell which of the given SHA1s name cached scripts.", since: "2.6.0", group: "scripting",
+		arity: -3, flags: []string{"noscript"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@scripting"},
+		tips: []string{"request_policy:all_shards", "response_policy:agg_logical_and"},
+		args: []docArg{
+			{name: "sha1", typ: "string", flags: []string{"multiple"}},
+		},
+	},
+	"script|flush": {
+		summary: "Empty the script cache.", since: "2.6.0", group: "scripting",
+		arity: -2, flags: []string{"noscript"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@scripting"},
+		tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+		args: []docArg{
+			{name: "async", typ: "oneof", since: "6.2.0", flags: []string{"optional"}, args: []docArg{
+				{name: "async", typ: "pure-token", token: "ASYNC"},
+				{name: "sync", typ: "pure-token", token: "SYNC"},
+			}},
+		},
+	},
+	"script|help": {
+		summary: "Describe the SCRIPT subcommands.", since: "5.0.0", group: "scripting",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@scripting"},
+	},
+	"script|kill": {
+		summary: "Stop the script running (none ever is while this runs here).", since: "2.6.0", group: "scripting",
+		arity: 2, flags: []string{"noscript", "allow_busy"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@scripting"},
+		tips: []string{"request_policy:all_shards", "response_policy:one_succeeded"},
+	},
+	"script|load": {
+		summary: "Compile a script into the cache without running it.", since: "2.6.0", group: "scripting",
+		arity: 3, flags: []string{"noscript", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@scripting"},
+		tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
+		args: []docArg{
+			{name: "script", typ: "string"},
 		},
 	},
 	"sdiff": {

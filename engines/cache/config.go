@@ -84,6 +84,10 @@ type Config struct {
 	// means Redis's default, 10000. Simulated clients, which never
 	// connect, are not counted against it.
 	MaxClients int
+	// ScriptStepsMax is how many Lua instructions one script may run
+	// before it is stopped with an error (scripting.go); 0 means
+	// defaultScriptStepsMax.
+	ScriptStepsMax int64
 
 	// NotifyKeyspaceEvents is notify-keyspace-events: the classes of
 	// keyspace notifications published (notify.go), in Redis's letters
@@ -279,6 +283,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxClients == 0 {
 		c.MaxClients = defaultMaxClients
+	}
+	if c.ScriptStepsMax == 0 {
+		c.ScriptStepsMax = defaultScriptStepsMax
 	}
 	for _, setting := range []*string{&c.EnableDebugCommand, &c.EnableProtectedConfigs, &c.EnableModuleCommand} {
 		if *setting == "" {

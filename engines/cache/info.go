@@ -330,3 +330,6 @@ func memoryCommand(c *call) resp.Value {
 	}
 	return resp.Int(e.accountedBytes)
 }
+
+// redisVersionNum is redisVersion as Redis's REDIS_VERSION_NUM: 0x00MMmmpp.
+const redisVersionNum = 7<<16 | 0<<8 | 15

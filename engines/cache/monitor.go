@@ -4,7 +4,8 @@ package cache
 // every command any client ran — after it ran, with the database it ran
 // in — except the ones Redis keeps out (admin commands and those flagged
 // skip_monitor), with passwords redacted. Queued commands show when EXEC
-// runs them, between MULTI and EXEC.
+// runs them, between MULTI and EXEC; EVAL shows before it runs, then the
+// commands its script calls, from "lua".
 
 import (
 	"bytes"
@@ -44,6 +45,12 @@ func (n *Node) feedMonitors(s *session, spec *commandSpec, args [][]byte) {
 	if hiddenFromMonitors(spec, args) {
 		return
 	}
+	n.showMonitors(s, spec, args)
+}
+
+// showMonitors sends the monitoring clients the line for a command; a
+// command a script called names "lua" as its client, as Redis does.
+func (n *Node) showMonitors(s *session, spec *commandSpec, args [][]byte) {
 	now := n.env.Now()
 	line := strconv.AppendInt(nil, now.Unix(), 10)
 	line = append(line, '.')
@@ -55,7 +62,9 @@ func (n *Node) feedMonitors(s *session, spec *commandSpec, args [][]byte) {
 	line = append(line, " ["...)
 	line = strconv.AppendInt(line, int64(s.dbIndex), 10)
 	line = append(line, ' ')
-	if s.meta.unixSocket {
+	if n.scriptRun != nil {
+		line = append(line, "lua"...)
+	} else if s.meta.unixSocket {
 		line = append(line, "unix:"+s.meta.localAddr...)
 	} else {
 		line = append(line, s.addr()...)

@@ -10,7 +10,7 @@ import (
 // redis-server 7.0 line for line once the clock and the address are
 // masked: which commands show (not admin ones, not CONFIG SET), in which
 // database, quoted how, with passwords redacted, transactions in EXEC's
-// order.
+// order, a script's calls after the script.
 func TestMonitorStreamAgreesWithRedis(t *testing.T) {
 	script := []string{
 		"SET k v", "GET k", `SET bin "a\x00b\n\"q\"\\"`, "SELECT 3", "INCR counter", "SELECT 0",
@@ -18,6 +18,7 @@ func TestMonitorStreamAgreesWithRedis(t *testing.T) {
 		"MULTI", "SET t 1", "INCR t", "EXEC",
 		"CONFIG SET maxmemory-samples 5", "CONFIG GET maxmemory-samples", "CLIENT LIST", "CLIENT SETNAME me", "CLIENT GETNAME",
 		"DEBUG SLEEP 0", "NOSUCHCOMMAND", "GET", "LPUSH k x", "PING",
+		`EVAL "redis.call('set', 'e', '1') return redis.call('get', KEYS[1])" 1 e`, `EVAL_RO "return 1" 0`,
 		// Nothing listens on port 1: each MIGRATE fails, after its line.
 		"MIGRATE 127.0.0.1 1 mkey 0 10 AUTH pw", "MIGRATE 127.0.0.1 1 mkey 0 10 COPY AUTH2 user pw",
 		`MIGRATE 127.0.0.1 1 "" 0 10 KEYS auth mkey2`,

@@ -218,12 +218,7 @@ func execCommand(c *call) resp.Value {
 	for i, q := range m.commands {
 		replies[i] = n.call(c.client, c.seq, q.spec, q.args)
 	}
-	if h := n.exec.held; h != nil {
-		n.appendPropagated(h.targets, h.dbIndex, h.args...)
-	}
-	if n.exec.multiLogged {
-		n.propagate(n.exec.lastDB, cmdExec)
-	}
+	n.finishTransactionLog()
 	n.exec = nil
 	if m.writes {
 		if err := n.writeAOF(); err != nil {
@@ -231,6 +226,17 @@ func execCommand(c *call) resp.Value {
 		}
 	}
 	return resp.Value{Kind: resp.Array, Elems: replies}
+}
+
+// finishTransactionLog logs what the transaction running ends with: its
+// one write alone, or the EXEC that closes the MULTI of several.
+func (n *Node) finishTransactionLog() {
+	if h := n.exec.held; h != nil {
+		n.appendPropagated(h.targets, h.dbIndex, h.args...)
+	}
+	if n.exec.multiLogged {
+		n.propagate(n.exec.lastDB, cmdExec)
+	}
 }
 
 func watchCommand(c *call) resp.Value {

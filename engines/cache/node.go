@@ -78,8 +78,18 @@ type Node struct {
 	onFlush       []func(dbIndex int)
 	// watchers maps a WATCHed key to the clients watching it (multi.go).
 	watchers map[string][]watcher
-	// exec is set while EXEC runs a transaction's commands.
+	// exec is set while EXEC runs a transaction's commands, or a script
+	// its calls.
 	exec *execState
+	// scripting is the script cache and Lua interpreter; scriptRun the
+	// script running, scriptRand its math.random (scripting.go).
+	scripting  scripting
+	scriptRun  *scriptRun
+	scriptRand scriptRand
+	// errorCounted is set when the error reply of the command ending now
+	// was counted already: a script's error raised by a redis.call whose
+	// command failed (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+	errorCounted bool
 	// startMillis is when this incarnation started (INFO uptime).
 	startMillis int64
 	// runIDHex is INFO's run_id once drawn (info.go).
@@ -192,6 +202,8 @@ func (n *Node) Start(env node.Env) {
 	n.clock.stopwatch, _ = env.(node.Stopwatch)
 	n.slowlog = newSlowlog()
 	n.latency = newLatencyTracking()
+	n.flushScripts()
+	n.scriptRand = newScriptRand()
 	n.sessions = make(map[node.ID]*session)
 	n.lastSession = nil
 	n.watchers = make(map[string][]watcher)
@@ -613,6 +625,11 @@ func (n *Node) propagate(dbIndex int, args ...[]byte) {
 func (n *Node) propagateTo(targets propagateTargets, dbIndex int, args ...[]byte) {
 	if n.aof == nil && !n.feedingStream() {
 		return
+	}
+	if r := n.scriptRun; r != nil {
+		if targets &= r.targets; targets == 0 { // redis.set_repl
+			return
+		}
 	}
 	if e := n.exec; e != nil {
 		// Inside EXEC: hold the first write; the second opens the

@@ -438,13 +438,7 @@ func (n *Node) refuseStale(spec *commandSpec, args [][]byte) (resp.Value, bool) 
 	if l == nil || l.state == linkUp || !n.cfg.ReplicaNoStaleData {
 		return resp.Value{}, false
 	}
-	doc := commandDocTable[spec.name]
-	if doc != nil && len(doc.subcommands) > 0 && len(args) > 1 {
-		if sub := commandDocTable[spec.name+"|"+strings.ToLower(string(args[1]))]; sub != nil {
-			doc = sub // a container's flags are its subcommand's
-		}
-	}
-	if doc != nil && slices.Contains(doc.flags, "stale") {
+	if doc := commandDocFor(spec, args); doc != nil && slices.Contains(doc.flags, "stale") {
 		return resp.Value{}, false
 	}
 	return replyMasterDown, true

@@ -94,7 +94,7 @@ func (v Value) String() string {
 		}
 		return "(false)"
 	case Double:
-		return "(double) " + formatDouble(v.Float)
+		return "(double) " + FormatDouble(v.Float)
 	case Null, NullArray:
 		return "(nil)"
 	case Attribute:

@@ -99,7 +99,7 @@ func AppendValue(dst []byte, v Value, protocol int) []byte {
 		}
 		return append(dst, ":0\r\n"...)
 	case Double:
-		text := formatDouble(v.Float)
+		text := FormatDouble(v.Float)
 		if resp3 {
 			dst = append(dst, ',')
 			dst = append(dst, text...)
@@ -202,10 +202,10 @@ func appendHeader(dst []byte, kind byte, n int64) []byte {
 	return append(dst, '\r', '\n')
 }
 
-// formatDouble prints like Redis 7.0's addReplyDouble: printf's %.17g
+// FormatDouble prints like Redis 7.0's addReplyDouble: printf's %.17g
 // (17 significant digits, trailing zeros dropped, so 1.1 reads
 // 1.1000000000000001 and 1.5 reads 1.5), and inf/-inf/nan.
-func formatDouble(f float64) string {
+func FormatDouble(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
 		return "inf"

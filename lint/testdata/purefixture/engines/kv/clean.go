@@ -33,3 +33,12 @@ func (s *state) sample(now time.Time) []string {
 	_ = time.Unix(0, 0).Add(5 * time.Second)
 	return expired
 }
+
+// stepCounter implements context.Context's Done as a library polls it: the
+// one channel type a core may spell.
+type stepCounter struct{ steps int }
+
+func (s *stepCounter) Done() <-chan struct{} {
+	s.steps++
+	return nil
+}

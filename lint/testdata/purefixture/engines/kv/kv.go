@@ -48,3 +48,6 @@ func world() {
 	_, _ = crand.Read(nil)
 	_ = server.Addr
 }
+
+// updates spells a channel type outside a Done method: reported.
+func updates() <-chan struct{} { return nil } // want "channel type"

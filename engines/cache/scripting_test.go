@@ -1,0 +1,311 @@
+package cache
+
+import (
+	"strings"
+	"testing"
+
+	"syslab/engines/cache/resp"
+	"syslab/node"
+)
+
+// eval runs EVAL with a script body (which may hold spaces and quotes)
+// and further arguments, and returns the reply as redis-cli renders it.
+func eval(n *Node, env *testEnv, client node.ID, body string, rest ...string) string {
+	args := [][]byte{[]byte("EVAL"), []byte(body)}
+	for _, a := range rest {
+		args = append(args, []byte(a))
+	}
+	n.Receive(client, Command{Seq: uint64(len(env.replies)), Args: args})
+	return env.replies[len(env.replies)-1].Value.String()
+}
+
+// The replies below were read from redis-server 7.0.15 for the same
+// scripts.
+func TestEvalConvertsLuaValuesAsRedis(t *testing.T) {
+	n, env := startNode(t, Config{})
+	for _, c := range []struct{ body, want string }{
+		{"return 'hello'", `"hello"`},
+		{"return 3.99", `(integer) 3`},
+		{"return -3.7", `(integer) -3`},
+		{"return 1e20", `(integer) -9223372036854775808`},
+		{"return true", `(integer) 1`},
+		{"return false", `(nil)`},
+		{"return nil", `(nil)`},
+		{"return {1,2,3,'x',nil,5}", `[(integer) 1 (integer) 2 (integer) 3 "x"]`},
+		{"return {1,{2,3},redis.call('ping')}", `[(integer) 1 [(integer) 2 (integer) 3] "PONG"]`},
+		{"return {err='My err'}", `(error) My err`},
+		{"return {ok='fine'}", `"fine"`},
+		{"return {1, {err='x'}}", `[(integer) 1 (error) x]`},
+		{"return redis.error_reply('MY code')", `(error) MY code`},
+		{"return redis.error_reply('plain')", `(error) ERR plain`},
+		{"return redis.status_reply('cool')", `"cool"`},
+		{"return redis.sha1hex('')", `"da39a3ee5e6b4b0d3255bfef95601890afd80709"`},
+		{"return redis.call('incr','k'), 5", `(integer) 1`},
+		{"return type(redis.call('get','nokey'))", `"boolean"`},
+		{"local t = redis.call('set','k','v'); return t.ok", `"OK"`},
+		{"return loadstring", `(nil)`},
+		{"return _VERSION", `"Lua 5.1"`},
+		{"return redis.REDIS_VERSION .. ' ' .. redis.REDIS_VERSION_NUM", `"7.0.15 458767"`},
+		{"return {redis.LOG_WARNING, redis.REPL_ALL, redis.REPL_REPLICA}", `[(integer) 3 (integer) 3 (integer) 2]`},
+		{"return {tostring(0.1+0.2), tostring(1/3), tostring(-0.5)}", `["0.3" "0.33333333333333" "-0.5"]`},
+		{"local t = {} return {tostring(t), tostring({}), tostring(t)}", `["table: 0x1" "table: 0x2" "table: 0x1"]`},
+	} {
+		if got := eval(n, env, "c", c.body, "0"); got != c.want {
+			t.Errorf("EVAL %q = %s, want %s", c.body, got, c.want)
+		}
+	}
+}
+
+func TestEvalKeysAndArgv(t *testing.T) {
+	n, env := startNode(t, Config{})
+	if got := eval(n, env, "c", "return {KEYS[1], KEYS[2], ARGV[1], #KEYS + #ARGV}", "2", "a", "b", "c"); got != `["a" "b" "c" (integer) 3]` {
+		t.Fatalf("KEYS/ARGV = %s", got)
+	}
+	if got := eval(n, env, "c", "return redis.call('set', KEYS[1], ARGV[1])", "1", "k", "v"); got != `"OK"` {
+		t.Fatalf("SET through a script = %s", got)
+	}
+	if got := do(n, env, "c", "GET k"); got != `"v"` {
+		t.Fatalf("GET k after the script = %s", got)
+	}
+	// Numbers become arguments as %.17g, strings as they are.
+	if got := eval(n, env, "c", "redis.call('set', 'n', 3.5) return redis.call('get', 'n')", "0"); got != `"3.5"` {
+		t.Fatalf("a number argument = %s", got)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"2", "s"}, "(error) ERR Number of keys can't be greater than number of args"},
+		{[]string{"-1"}, "(error) ERR Number of keys can't be negative"},
+		{[]string{"x"}, "(error) ERR value is not an integer or out of range"},
+	} {
+		if got := eval(n, env, "c", "return 1", c.args...); got != c.want {
+			t.Errorf("EVAL numkeys %q = %s, want %s", c.args, got, c.want)
+		}
+	}
+}
+
+func TestEvalErrorsAsRedis(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "SET s str")
+	sha := func(body string) string { return scriptSHA([]byte(body)) }
+	for _, c := range []struct{ body, want string }{
+		{"error('boom')", "(error) ERR user_script:1: boom script: " + sha("error('boom')") + ", on @user_script:1."},
+		{"\nlocal x = 1\nerror('boom')", "(error) ERR user_script:3: boom script: " + sha("\nlocal x = 1\nerror('boom')") + ", on @user_script:3."},
+		{"return redis.call('set','a')", "(error) ERR Wrong number of args calling Redis command from script script: " + sha("return redis.call('set','a')") + ", on @user_script:1."},
+		{"return redis.call('nosuch')", "(error) ERR Unknown Redis command called from script script: " + sha("return redis.call('nosuch')") + ", on @user_script:1."},
+		{"return redis.pcall('set','a')", "(error) ERR Wrong number of args calling Redis command from script"},
+		{"return redis.call('incr','s')", "(error) ERR value is not an integer or out of range script: " + sha("return redis.call('incr','s')") + ", on @user_script:1."},
+		{"return redis.pcall('incr','s')", "(error) ERR value is not an integer or out of range"},
+		{"local t=redis.pcall('incr','s'); return t.err", `"ERR value is not an integer or out of range"`},
+		{"return redis.call('subscribe','x')", "(error) ERR This Redis command is not allowed from script script: " + sha("return redis.call('subscribe','x')") + ", on @user_script:1."},
+		{"return redis.call('blpop','nolist',0)", "(error) ERR This Redis command is not allowed from script script: " + sha("return redis.call('blpop','nolist',0)") + ", on @user_script:1."},
+		{"return redis.call('eval','return 1',0)", "(error) ERR This Redis command is not allowed from script script: " + sha("return redis.call('eval','return 1',0)") + ", on @user_script:1."},
+		{"return redis.call('set','n', {})", "(error) ERR Lua redis lib command arguments must be strings or integers script: " + sha("return redis.call('set','n', {})") + ", on @user_script:1."},
+		{"return redis.call()", "(error) ERR Please specify at least one argument for this redis lib call script: " + sha("return redis.call()") + ", on @user_script:1."},
+		{"x = 5", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("x = 5") + ", on @user_script:1."},
+		{"redis.call = nil return 1", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("redis.call = nil return 1") + ", on @user_script:1."},
+		{"string.x = 1 return 1", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("string.x = 1 return 1") + ", on @user_script:1."},
+		{"rawset(_G, 'x', 1) return 1", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("rawset(_G, 'x', 1) return 1") + ", on @user_script:1."},
+		{"return y", "(error) ERR user_script:1: Script attempted to access nonexistent global variable 'y' script: " + sha("return y") + ", on @user_script:1."},
+		{"print('hi') return 1", "(error) ERR user_script:1: Script attempted to access nonexistent global variable 'print' script: " + sha("print('hi') return 1") + ", on @user_script:1."},
+		{"return os.time()", "(error) ERR user_script:1: Script attempted to access nonexistent global variable 'os' script: " + sha("return os.time()") + ", on @user_script:1."},
+		{"error({err='CODE custom'})", "(error) CODE custom script: " + sha("error({err='CODE custom'})") + ", on @user_script:1."},
+	} {
+		if got := eval(n, env, "c", c.body, "0"); got != c.want {
+			t.Errorf("EVAL %q\n got %s\nwant %s", c.body, got, c.want)
+		}
+	}
+	if got := eval(n, env, "c", "syntax error here", "0"); !strings.HasPrefix(got, "(error) ERR Error compiling script (new function): user_script:1: ") {
+		t.Errorf("a syntax error = %s", got)
+	}
+	// The script cache keeps nothing that did not compile.
+	if got := do(n, env, "c", "SCRIPT EXISTS "+sha("syntax error here")); got != "[(integer) 0]" {
+		t.Errorf("SCRIPT EXISTS of a script that did not compile = %s", got)
+	}
+}
+
+func TestEvalshaAndScriptCache(t *testing.T) {
+	n, env := startNode(t, Config{})
+	const one = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db" // SHA1 of "return 1"
+	for _, c := range []step{
+		{0, "EVALSHA " + one + " 0", "(error) NOSCRIPT No matching script. Please use EVAL."},
+		{0, "EVALSHA abc 0", "(error) NOSCRIPT No matching script. Please use EVAL."},
+		{0, "SCRIPT LOAD \"return 1\"", `"` + one + `"`},
+		{0, "SCRIPT EXISTS " + one + " abc", "[(integer) 1 (integer) 0]"},
+		{0, "EVALSHA " + strings.ToUpper(one) + " 0", "(integer) 1"},
+		{0, "EVALSHA_RO " + one + " 0", "(integer) 1"},
+		{0, "SCRIPT FLUSH", `"OK"`},
+		{0, "SCRIPT EXISTS " + one, "[(integer) 0]"},
+		{0, "SCRIPT FLUSH ASYNC", `"OK"`},
+		{0, "SCRIPT FLUSH foo", "(error) ERR SCRIPT FLUSH only support SYNC|ASYNC option"},
+		{0, "SCRIPT KILL", "(error) NOTBUSY No scripts in execution right now."},
+		{0, "SCRIPT EXISTS", "(error) ERR wrong number of arguments for 'script|exists' command"},
+		{0, "SCRIPT NOPE", "(error) ERR unknown subcommand 'NOPE'. Try SCRIPT HELP."},
+	} {
+		if got := do(n, env, "c", c.command); got != c.want {
+			t.Errorf("%s = %s, want %s", c.command, got, c.want)
+		}
+	}
+	// EVAL caches what it ran.
+	eval(n, env, "c", "return 1", "0")
+	if got := do(n, env, "c", "EVALSHA "+one+" 0"); got != "(integer) 1" {
+		t.Errorf("EVALSHA after EVAL = %s", got)
+	}
+	if got := do(n, env, "c", "INFO memory"); !strings.Contains(got, "number_of_cached_scripts:1") {
+		t.Errorf("INFO memory does not count the cached script")
+	}
+}
+
+func TestReadOnlyScripts(t *testing.T) {
+	n, env := startNode(t, Config{})
+	write := "return redis.call('set','x','1')"
+	args := [][]byte{[]byte("EVAL_RO"), []byte(write), []byte("0")}
+	n.Receive("c", Command{Seq: 1, Args: args})
+	want := "(error) ERR Write commands are not allowed from read-only scripts. script: " + scriptSHA([]byte(write)) + ", on @user_script:1."
+	if got := env.replies[len(env.replies)-1].Value.String(); got != want {
+		t.Errorf("EVAL_RO of a write = %s, want %s", got, want)
+	}
+	noWrites := "#!lua flags=no-writes\nreturn redis.call('set','x','1')"
+	want = "(error) ERR Write commands are not allowed from read-only scripts. script: " + scriptSHA([]byte(noWrites)) + ", on @user_script:2."
+	if got := eval(n, env, "c", noWrites, "0"); got != want {
+		t.Errorf("a no-writes script's write = %s, want %s", got, want)
+	}
+	if got := eval(n, env, "c", "#!lua flags=no-writes\nreturn redis.call('publish','ch','m')", "0"); !strings.Contains(got, "Write commands are not allowed") {
+		t.Errorf("a no-writes script's PUBLISH = %s, want refused (may_replicate)", got)
+	}
+	n.Receive("c", Command{Seq: 2, Args: [][]byte{[]byte("EVAL_RO"), []byte("#!lua\nreturn 1"), []byte("0")}})
+	if got := env.replies[len(env.replies)-1].Value.String(); got != "(error) ERR Can not execute a script with write flag using *_ro command." {
+		t.Errorf("EVAL_RO of a script without no-writes = %s", got)
+	}
+	for _, c := range []struct{ body, want string }{
+		{"#!lua flags=bad\nreturn 1", "(error) ERR Unexpected flag in script shebang: bad"},
+		{"#!nope\nreturn 1", "(error) ERR Unexpected engine in script shebang: #!nope"},
+		{"#!lua", "(error) ERR Invalid script shebang"},
+		{"#!lua name=x\nreturn 1", "(error) ERR Unknown lua shebang option: name=x"},
+		{"#!lua flags=no-writes,allow-oom\nreturn redis.call('get','x')", `(nil)`},
+	} {
+		if got := eval(n, env, "c", c.body, "0"); got != c.want {
+			t.Errorf("EVAL %q = %s, want %s", c.body, got, c.want)
+		}
+	}
+}
+
+// math.random is Redis's generator: a fresh node gives the numbers a
+// fresh redis-server gives.
+func TestScriptRandomIsRedisSequence(t *testing.T) {
+	n, env := startNode(t, Config{})
+	got := eval(n, env, "c", "return {tostring(math.random()), tostring(math.random(100)), tostring(math.random(5,10))}", "0")
+	if got != `["0.39646477363839" "85" "7"]` {
+		t.Errorf("the first random numbers = %s, want redis-server's", got)
+	}
+	got = eval(n, env, "c", "math.randomseed(42) return {tostring(math.random()), tostring(math.random(1000))}", "0")
+	if got != `["0.74452500033403" "343"]` {
+		t.Errorf("after randomseed(42) = %s, want redis-server's", got)
+	}
+}
+
+func TestScriptBitLibrary(t *testing.T) {
+	n, env := startNode(t, Config{})
+	got := eval(n, env, "c", "return {bit.band(0xff, 0x0f), bit.bor(1,2,4), bit.bxor(5,3), bit.bnot(0), bit.lshift(1,31), bit.rshift(-1,28), bit.arshift(-256,4), bit.rol(0x12345678, 8), bit.ror(0x12345678, 8), bit.bswap(0x12345678), bit.tohex(255), bit.tohex(-1, -4), bit.tobit(0xffffffff + 1), bit.tobit(1.5), bit.tobit(2.5)}", "0")
+	want := `[(integer) 15 (integer) 7 (integer) 6 (integer) -1 (integer) -2147483648 (integer) 15 (integer) -16 (integer) 878082066 (integer) 2014458966 (integer) 2018915346 "000000ff" "FFFF" (integer) 0 (integer) 2 (integer) 2]`
+	if got != want {
+		t.Errorf("bit library = %s\nwant %s", got, want)
+	}
+}
+
+// A script's writes reach the AOF as its effects, in one transaction, and
+// come back on restart; a script's SELECT stays the script's.
+func TestSimScriptEffectsInAOF(t *testing.T) {
+	h := newSimHarness(t, 29, Config{AppendOnly: true, AppendFsync: FsyncAlways}, realDisk)
+	h.expect(`EVAL "redis.call('set','a','1') redis.call('select','2') redis.call('incr','b') return 1" 0`, "(integer) 1")
+	h.expect("EXISTS b", "(integer) 0")
+	h.expect(`EVAL "return redis.call('get','a')" 0`, `"1"`)
+	h.expect(`EVAL "redis.call('set','one','1') return 1" 0`, "(integer) 1")
+	h.expect(`EVAL "redis.set_repl(redis.REPL_NONE) redis.call('set','quiet','1') return 1" 0`, "(integer) 1")
+	aof, _ := h.w.Disk(cacheID).ReadFile(firstIncrName)
+	var words []string
+	for _, line := range strings.Split(string(aof), "\r\n") {
+		if line != "" && line[0] != '*' && line[0] != '$' {
+			words = append(words, line)
+		}
+	}
+	want := "SELECT 0 MULTI SET a 1 SELECT 2 incr b EXEC SELECT 0 SET one 1"
+	if got := strings.Join(words, " "); got != want {
+		t.Errorf("AOF holds %q, want %q (effects, one transaction, nothing after REPL_NONE)", got, want)
+	}
+	h.restart()
+	h.expect("GET one", `"1"`)
+	h.expect("GET quiet", "(nil)")
+	h.expect("SELECT 2", `"OK"`)
+	h.expect("GET b", `"1"`)
+}
+
+// A script whose command failed and raised it is one failed call of that
+// command, not a second one of EVAL (INFO errorstats counts it once).
+func TestScriptErrorCountedOnce(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "SET s str")
+	do(n, env, "c", "CONFIG RESETSTAT")
+	eval(n, env, "c", "return redis.call('incr','s')", "0")
+	stats := do(n, env, "c", "INFO commandstats")
+	if !strings.Contains(stats, "cmdstat_incr:calls=1,") || !strings.Contains(stats, "rejected_calls=0,failed_calls=1") {
+		t.Errorf("INCR's stats: %s", stats)
+	}
+	if !strings.Contains(stats, "cmdstat_eval:calls=1,") || !strings.Contains(stats[strings.Index(stats, "cmdstat_eval"):], "failed_calls=0") {
+		t.Errorf("EVAL counted as failed too: %s", stats)
+	}
+	if got := do(n, env, "c", "INFO errorstats"); !strings.Contains(got, "errorstat_ERR:count=1") {
+		t.Errorf("errorstats: %s", got)
+	}
+}
+
+// A script that never ends is stopped; the node answers on.
+func TestRunawayScriptIsStopped(t *testing.T) {
+	n, env := startNode(t, Config{})
+	e := newLuaEngine(n)
+	n.scripting.engine = e
+	proto, refusal := compileScript("local i = 0 while true do i = i + 1 end")
+	if refusal.Kind != 0 {
+		t.Fatal(refusal.String())
+	}
+	run := &scriptRun{node: n, sha: "x", protocol: resp.RESP2, targets: toBoth, slot: -1}
+	got := e.callScript(proto, run, nil, nil, 10_000)
+	if got.Kind != resp.Error || !strings.Contains(string(got.Str), "Script stopped after 10000 Lua instructions") {
+		t.Fatalf("a runaway script = %s", got.String())
+	}
+	// pcall cannot swallow the stop.
+	proto, _ = compileScript("while true do pcall(function() while true do end end) end")
+	if got := e.callScript(proto, run, nil, nil, 10_000); got.Kind != resp.Error {
+		t.Fatalf("a script that pcalls around the stop = %s", got.String())
+	}
+	if got := do(n, env, "c", "PING"); got != `"PONG"` {
+		t.Fatalf("PING after a stopped script = %s", got)
+	}
+}
+
+// EVAL inside MULTI runs at EXEC, in the transaction.
+func TestEvalInsideMulti(t *testing.T) {
+	runScript(t, []step{
+		{0, "MULTI", `"OK"`},
+		{0, "EVAL \"return redis.call('incr', KEYS[1])\" 1 counter", `"QUEUED"`},
+		{0, "INCR counter", `"QUEUED"`},
+		{0, "EXEC", `[(integer) 1 (integer) 2]`},
+	})
+}
+
+// A monitor sees EVAL, then its script's calls from "lua".
+func TestMonitorSeesScriptCallsFromLua(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "monitor", "MONITOR")
+	eval(n, env, "c", "return redis.call('set', KEYS[1], 'v')", "1", "k")
+	var lines []string
+	for _, p := range env.pushes {
+		if p.to == "monitor" {
+			lines = append(lines, string(p.push.Value.Str))
+		}
+	}
+	if len(lines) != 2 || !strings.Contains(lines[0], `"EVAL"`) || !strings.HasSuffix(lines[1], ` [0 lua] "set" "k" "v"`) {
+		t.Fatalf("monitor lines: %q", lines)
+	}
+}
