@@ -97,9 +97,11 @@ func (n *Node) countCall(spec *commandSpec, args [][]byte, reply resp.Value, dur
 	s.calls++
 	s.duration += duration
 	n.recordLatency(s, duration)
-	if reply.Kind == resp.Error && !n.errorCounted {
+	if reply.Kind == resp.Error {
 		s.failed++
-		n.countError(reply)
+		if !n.errorCounted {
+			n.countError(reply)
+		}
 	}
 	n.errorCounted = false
 }

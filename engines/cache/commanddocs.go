@@ -393,6 +393,9 @@ func commandGetKeys(args [][]byte, withFlags bool) resp.Value {
 		return resp.Err("ERR Invalid number of arguments specified for command")
 	}
 	keys, flags := keysAndFlags(spec, doc, args)
+	if len(keys) == 0 && doc != nil && slices.Contains(doc.flags, "no_mandatory_keys") {
+		return resp.Value{Kind: resp.Array} // EVAL … 0: no keys, and none needed
+	}
 	if len(keys) == 0 {
 		return resp.Err("ERR Invalid arguments specified for command")
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // commandFlags say how the node must treat a command before running it.
-type commandFlags uint8
+type commandFlags uint16
 
 const (
 	// flagWrite: the command may change the keyspace, so it is refused
@@ -33,6 +33,13 @@ const (
 	// flagProtected: the command runs only where enable-debug-command
 	// allows it (DEBUG; Redis's "protected"; see protected.go).
 	flagProtected
+	// flagRunsScript: the command runs a script whose shebang may
+	// declare the flags the command is checked with (EVAL and its kin;
+	// see scriptCommandFlags).
+	flagRunsScript
+	// flagNotStale: refused on a stale replica although its docs allow
+	// it — a script whose shebang does not declare allow-stale.
+	flagNotStale
 )
 
 // commandSpec is one row of the command table.

@@ -108,7 +108,7 @@ func (s *session) flagTransaction() {
 	}
 }
 
-func (s *session) queue(spec *commandSpec, args [][]byte) resp.Value {
+func (s *session) queue(spec *commandSpec, args [][]byte, flags commandFlags) resp.Value {
 	// Commands Redis flags no_multi (SAVE) are refused, dooming the
 	// transaction, as processCommand does before queueing.
 	if doc := commandDocTable[spec.name]; doc != nil && slices.Contains(doc.flags, "no_multi") {
@@ -125,13 +125,13 @@ func (s *session) queue(spec *commandSpec, args [][]byte) resp.Value {
 		own[i] = bytes.Clone(a)
 	}
 	s.multi.commands = append(s.multi.commands, queuedCommand{spec: spec, args: own})
-	if spec.flags&flagWrite != 0 {
+	if flags&flagWrite != 0 {
 		s.multi.writes = true
 	}
-	if spec.flags&flagDenyOOM != 0 {
+	if flags&flagDenyOOM != 0 {
 		s.multi.denyOOM = true
 	}
-	if spec.flags&(flagWrite|flagMayReplicate) != 0 {
+	if flags&(flagWrite|flagMayReplicate) != 0 {
 		s.multi.mayReplicate = true
 	}
 	return replyQueued

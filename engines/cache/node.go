@@ -87,8 +87,9 @@ type Node struct {
 	scriptRun  *scriptRun
 	scriptRand scriptRand
 	// errorCounted is set when the error reply of the command ending now
-	// was counted already: a script's error raised by a redis.call whose
-	// command failed (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+	// was counted in errorstats already: a script's error raised by a
+	// redis.call whose command failed (Redis's
+	// ERR_REPLY_FLAG_NO_STATS_UPDATE). The command is still a failed call.
 	errorCounted bool
 	// startMillis is when this incarnation started (INFO uptime).
 	startMillis int64
@@ -459,27 +460,34 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	if len(n.tracking.clients) > 0 {
 		n.trackingLimitKeys() // tracking.go
 	}
+	flags := spec.flags
+	if flags&flagRunsScript != 0 {
+		flags = n.scriptCommandFlags(flags, spec, args) // scripting.go
+	}
 	// Like Redis's processCommand: make room before every command, and
 	// refuse the ones that could need more when there is none (inside
 	// MULTI the refusal also dooms the transaction). A replica leaves
 	// eviction to its master (replica-ignore-maxmemory yes).
-	if !n.isReplica() && !n.performEvictions() && spec.flags&flagDenyOOM != 0 {
+	if !n.isReplica() && !n.performEvictions() && flags&flagDenyOOM != 0 {
 		_ = n.writeAOF() // the DELs of what was evicted; a failure is noted
 		s.flagTransaction()
 		return n.reject(s, spec, args, replyOOM)
 	}
-	isWrite := spec.flags&flagWrite != 0
+	isWrite := flags&flagWrite != 0
 	if isWrite {
 		if refusal, refused := n.refuseWrite(); refused { // replication.go
 			s.flagTransaction()
 			return n.reject(s, spec, args, refusal)
 		}
 	}
-	if refusal, refused := n.refuseStale(spec, args); refused { // replication.go
+	if refusal, refused := n.refuseStale(spec, args); refused || flags&flagNotStale != 0 && n.servingStale() { // replication.go
+		if !refused {
+			refusal = replyMasterDown
+		}
 		s.flagTransaction()
 		return n.reject(s, spec, args, refusal)
 	}
-	if n.paused() && n.pausedFor(s, spec) {
+	if n.paused() && n.pausedFor(s, spec, flags) {
 		// Where Redis postpones a client: after the refusals above,
 		// before MULTI queues (pause.go).
 		n.hold(client, seq, args)
@@ -487,7 +495,7 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 		return replyLater
 	}
 	if s.multi != nil && queuesInMulti(spec) {
-		return s.queue(spec, args)
+		return s.queue(spec, args, flags)
 	}
 	if isWrite && n.aofErr != nil {
 		n.retryAOF()

@@ -118,13 +118,14 @@ func (n *Node) holdBehindHeld(client node.ID, seq uint64, args [][]byte) bool {
 	return true
 }
 
-// pausedFor reports whether the current pause holds spec run by s.
-func (n *Node) pausedFor(s *session, spec *commandSpec) bool {
+// pausedFor reports whether the current pause holds spec run by s,
+// checked with flags (its own, or a script's: scriptCommandFlags).
+func (n *Node) pausedFor(s *session, spec *commandSpec, flags commandFlags) bool {
 	switch n.pause.mode {
 	case pauseAll:
 		return true
 	case pauseWrite:
-		if spec.flags&(flagWrite|flagMayReplicate) != 0 {
+		if flags&(flagWrite|flagMayReplicate) != 0 {
 			return true
 		}
 		return spec.name == "exec" && s.multi != nil && s.multi.mayReplicate

@@ -434,14 +434,20 @@ var replyMasterDown = resp.Err("MASTERDOWN Link with MASTER is down and replica-
 // not up, only the commands Redis flags "stale" (INFO, PING, REPLICAOF,
 // CONFIG…) are served; the data may be old or half-loaded.
 func (n *Node) refuseStale(spec *commandSpec, args [][]byte) (resp.Value, bool) {
-	l := n.repl.link
-	if l == nil || l.state == linkUp || !n.cfg.ReplicaNoStaleData {
+	if !n.servingStale() {
 		return resp.Value{}, false
 	}
 	if doc := commandDocFor(spec, args); doc != nil && slices.Contains(doc.flags, "stale") {
 		return resp.Value{}, false
 	}
 	return replyMasterDown, true
+}
+
+// servingStale: a replica whose link is not up, with
+// replica-serve-stale-data no.
+func (n *Node) servingStale() bool {
+	l := n.repl.link
+	return l != nil && l.state != linkUp && n.cfg.ReplicaNoStaleData
 }
 
 func (n *Node) goodReplicas() int {

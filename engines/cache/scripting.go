@@ -26,14 +26,14 @@ import (
 // stopped from outside (SCRIPT KILL finds none running, since nothing else
 // runs meanwhile, and no BUSY error is ever seen); instead a script is
 // stopped after a number of Lua instructions (Config.ScriptStepsMax), with its
-// writes so far kept, which Redis would refuse to do. cjson, cmsgpack and
-// struct are not loaded, and there is no Lua debugger (SCRIPT DEBUG).
+// writes so far kept, which Redis would refuse to do. The struct library
+// is not loaded, and there is no Lua debugger (SCRIPT DEBUG).
 
 var scriptingCommands = []commandSpec{
-	{name: "eval", arity: -3, flags: flagMayReplicate, movableKeys: keysAfterNumkeys(2), run: evalCommand},
-	{name: "evalsha", arity: -3, flags: flagMayReplicate, movableKeys: keysAfterNumkeys(2), run: evalCommand},
-	{name: "eval_ro", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(2), run: evalCommand},
-	{name: "evalsha_ro", arity: -3, flags: flagReadonly, movableKeys: keysAfterNumkeys(2), run: evalCommand},
+	{name: "eval", arity: -3, flags: flagMayReplicate | flagRunsScript, movableKeys: keysAfterNumkeys(2), run: evalCommand},
+	{name: "evalsha", arity: -3, flags: flagMayReplicate | flagRunsScript, movableKeys: keysAfterNumkeys(2), run: evalCommand},
+	{name: "eval_ro", arity: -3, flags: flagReadonly | flagRunsScript, movableKeys: keysAfterNumkeys(2), run: evalCommand},
+	{name: "evalsha_ro", arity: -3, flags: flagReadonly | flagRunsScript, movableKeys: keysAfterNumkeys(2), run: evalCommand},
 	{name: "script", arity: -2, run: scriptCommand},
 }
 
@@ -234,11 +234,48 @@ func evalCommand(c *call) resp.Value {
 	return reply
 }
 
+// scriptCommandFlags is what EVAL and its kin are checked with before
+// they run (Redis's evalGetCommandFlags): their own flags, unless the
+// script has a shebang, whose flags then say — a write unless no-writes,
+// refused for memory unless allow-oom or no-writes, refused on a stale
+// replica unless allow-stale, and known not to be a may-replicate. The script is found in the cache, or its shebang read.
+func (n *Node) scriptCommandFlags(flags commandFlags, spec *commandSpec, args [][]byte) commandFlags {
+	var declared scriptFlags
+	if strings.HasPrefix(spec.name, "evalsha") {
+		s := n.scripting.scripts[strings.ToLower(string(args[1]))]
+		if s == nil {
+			return flags
+		}
+		declared = s.flags
+	} else if s := n.scripting.scripts[scriptSHA(args[1])]; s != nil {
+		declared = s.flags
+	} else {
+		var refusal resp.Value
+		if declared, _, refusal = parseShebang(args[1]); refusal.Kind != 0 {
+			return flags
+		}
+	}
+	if declared&scriptCompatMode != 0 {
+		return flags
+	}
+	flags &^= flagWrite | flagDenyOOM | flagMayReplicate
+	if declared&scriptAllowStale == 0 {
+		flags |= flagNotStale
+	}
+	if declared&scriptNoWrites == 0 {
+		flags |= flagWrite
+		if declared&scriptAllowOOM == 0 {
+			flags |= flagDenyOOM
+		}
+	}
+	return flags
+}
+
 // refuseScript is Redis's scriptPrepareForRun: the checks a script with a
 // shebang gets before it runs, from its declared flags (a script without
 // one is checked command by command, scriptcall.go).
 func (n *Node) refuseScript(run *scriptRun) (resp.Value, bool) {
-	stale := n.repl.link != nil && n.repl.link.state != linkUp && n.cfg.ReplicaNoStaleData
+	stale := n.servingStale()
 	if run.flags&scriptCompatMode != 0 {
 		if stale {
 			return replyMasterDown, true

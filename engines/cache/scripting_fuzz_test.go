@@ -7,10 +7,11 @@ import (
 	"syslab/engines/cache/resp"
 )
 
-// FuzzEval runs arbitrary Lua through EVAL, with arbitrary keys and
-// arguments: the node must answer every script (a reply, or an error —
-// syntax, runtime, a refused command, a stopped runaway), never panic, and
-// still serve the next command.
+// FuzzEval runs arbitrary Lua through EVAL, with an arbitrary argument
+// (which the cjson and cmsgpack seeds decode): the node must answer every
+// script (a reply, or an error — syntax, runtime, a refused command, a
+// stopped runaway, a malformed document), never panic, and still serve
+// the next command.
 func FuzzEval(f *testing.F) {
 	for _, seed := range []struct{ body, arg string }{
 		{"return redis.call('set', KEYS[1], ARGV[1])", "v"},
@@ -22,6 +23,11 @@ func FuzzEval(f *testing.F) {
 		{"return {double = 1/0, big_number = '1e400', map = {a = 1}, set = {x = true}}", ""},
 		{"redis.setresp(3) return redis.call('hgetall', KEYS[1])", ""},
 		{"return cjson.encode({})", ""},
+		{"return cjson.encode(cjson.decode(ARGV[1]))", `{"a":[1,2.5,"x\u00e9",null,true],"b":{}}`},
+		{"return cjson.decode(ARGV[1])", `[[[[[[[[[[1e400, -0x1f, NaN, "\ud800"]]]]]]]]]]`},
+		{"return {cmsgpack.unpack(ARGV[1])}", "\x93\x01\xa1a\xdc\x00\x01\xc0\xde\x00\x01\xa1k\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00"},
+		{"return {cmsgpack.unpack_limit(ARGV[1], 1, 1)}", "\x01\x02\xdd\xff\xff\xff\xff"},
+		{"return cmsgpack.unpack(cmsgpack.pack(KEYS, ARGV, {ARGV[1], {k = ARGV}}))", "v"},
 		{"error(setmetatable({}, {__tostring = function() error('x') end}))", ""},
 		{"return string.rep('x', 1e6)", ""},
 		{"return coroutine.wrap(function() coroutine.yield(redis.call('ping')) end)()", ""},

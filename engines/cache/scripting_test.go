@@ -106,10 +106,16 @@ func TestEvalErrorsAsRedis(t *testing.T) {
 		{"x = 5", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("x = 5") + ", on @user_script:1."},
 		{"redis.call = nil return 1", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("redis.call = nil return 1") + ", on @user_script:1."},
 		{"string.x = 1 return 1", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("string.x = 1 return 1") + ", on @user_script:1."},
+		{"setmetatable(_G, {})", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("setmetatable(_G, {})") + ", on @user_script:1."},
+		{"local g = getmetatable(_G) g.__index = {}", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("local g = getmetatable(_G) g.__index = {}") + ", on @user_script:1."},
 		{"rawset(_G, 'x', 1) return 1", "(error) ERR user_script:1: Attempt to modify a readonly table script: " + sha("rawset(_G, 'x', 1) return 1") + ", on @user_script:1."},
 		{"return y", "(error) ERR user_script:1: Script attempted to access nonexistent global variable 'y' script: " + sha("return y") + ", on @user_script:1."},
 		{"print('hi') return 1", "(error) ERR user_script:1: Script attempted to access nonexistent global variable 'print' script: " + sha("print('hi') return 1") + ", on @user_script:1."},
 		{"return os.time()", "(error) ERR user_script:1: Script attempted to access nonexistent global variable 'os' script: " + sha("return os.time()") + ", on @user_script:1."},
+		{"error(1.5)", "(error) ERR user_script:1: 1.5 script: " + sha("error(1.5)") + ", on @user_script:1."},
+		{"error(true)", "(error) ERR true script: " + sha("error(true)") + ", on @user_script:1."},
+		{"return math.random(0)", "(error) ERR user_script:1: bad argument #1 to 'random' (interval is empty) script: " + sha("return math.random(0)") + ", on @user_script:1."},
+		{"return cmsgpack.pack()", "(error) ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: " + sha("return cmsgpack.pack()") + ", on @user_script:1."},
 		{"error({err='CODE custom'})", "(error) CODE custom script: " + sha("error({err='CODE custom'})") + ", on @user_script:1."},
 	} {
 		if got := eval(n, env, "c", c.body, "0"); got != c.want {
@@ -241,8 +247,8 @@ func TestSimScriptEffectsInAOF(t *testing.T) {
 	h.expect("GET b", `"1"`)
 }
 
-// A script whose command failed and raised it is one failed call of that
-// command, not a second one of EVAL (INFO errorstats counts it once).
+// A script whose command failed and raised it is a failed call of that
+// command and of EVAL, and one error reply in INFO errorstats, not two.
 func TestScriptErrorCountedOnce(t *testing.T) {
 	n, env := startNode(t, Config{})
 	do(n, env, "c", "SET s str")
@@ -252,8 +258,8 @@ func TestScriptErrorCountedOnce(t *testing.T) {
 	if !strings.Contains(stats, "cmdstat_incr:calls=1,") || !strings.Contains(stats, "rejected_calls=0,failed_calls=1") {
 		t.Errorf("INCR's stats: %s", stats)
 	}
-	if !strings.Contains(stats, "cmdstat_eval:calls=1,") || !strings.Contains(stats[strings.Index(stats, "cmdstat_eval"):], "failed_calls=0") {
-		t.Errorf("EVAL counted as failed too: %s", stats)
+	if !strings.Contains(stats, "cmdstat_eval:calls=1,") || !strings.Contains(stats[strings.Index(stats, "cmdstat_eval"):], "failed_calls=1") {
+		t.Errorf("EVAL not counted as a failed call: %s", stats)
 	}
 	if got := do(n, env, "c", "INFO errorstats"); !strings.Contains(got, "errorstat_ERR:count=1") {
 		t.Errorf("errorstats: %s", got)
@@ -307,5 +313,102 @@ func TestMonitorSeesScriptCallsFromLua(t *testing.T) {
 	}
 	if len(lines) != 2 || !strings.Contains(lines[0], `"EVAL"`) || !strings.HasSuffix(lines[1], ` [0 lua] "set" "k" "v"`) {
 		t.Fatalf("monitor lines: %q", lines)
+	}
+}
+
+// cjson encodes and decodes as redis-server 7.0's does (replies read from
+// redis-server 7.0.15 for the same scripts).
+func TestScriptCjsonAsRedis(t *testing.T) {
+	n, env := startNode(t, Config{})
+	errAt := func(body, msg string) string {
+		return "(error) ERR user_script:1: " + msg + " script: " + scriptSHA([]byte(body)) + ", on @user_script:1."
+	}
+	for _, c := range []struct{ body, want string }{
+		{"return cjson.encode({1,2,3})", `"[1,2,3]"`},
+		{"return cjson.encode({a=1})", `"{\"a\":1}"`},
+		{"return cjson.encode({})", `"{}"`},
+		{`return cjson.encode('a/b\n"\\'..string.char(1)..string.char(127))`, `"\"a\\/b\\n\\\"\\\\\\u0001\\u007f\""`},
+		{"return cjson.encode({0.1, 1/3, 100, -0, 1e20, 123456789012345})", `"[0.1,0.33333333333333,100,-0,1e+20,1.2345678901234e+14]"`},
+		{"return cjson.encode({[1]=1,[3]=2})", `"[1,null,2]"`},
+		{"return cjson.encode({[2]='x'})", `"[null,\"x\"]"`},
+		{"return cjson.encode({[1.5]=1})", `"{\"1.5\":1}"`},
+		{"return cjson.encode(cjson.null)", `"null"`},
+		{"return cjson.encode({[1]=1,[20]=2})", errAt("return cjson.encode({[1]=1,[20]=2})", "Cannot serialise table: excessively sparse array")},
+		{"return cjson.encode(1/0)", errAt("return cjson.encode(1/0)", "Cannot serialise number: must not be NaN or Inf")},
+		{"return cjson.encode({[true]=1})", errAt("return cjson.encode({[true]=1})", "Cannot serialise boolean: table key must be a number or string")},
+		{`local t = cjson.decode('[1,"a",null,true,{"x":[]}]') return {t[1], t[2], tostring(t[3] == cjson.null), tostring(t[4]), type(t[5].x)}`, `[(integer) 1 "a" "true" "true" "table"]`},
+		{"return table.concat(cjson.decode('[0.0, -5e3, -1, 0.3e-3, 1023.2, 0e10]'), ' ')", `"0 -5000 -1 0.0003 1023.2 0"`},
+		{"return cjson.decode('{')", errAt("return cjson.decode('{')", "Expected object key string but found T_END at character 2")},
+		{"return cjson.decode('')", errAt("return cjson.decode('')", "Expected value but found T_END at character 1")},
+		{"return cjson.decode('[1,2')", errAt("return cjson.decode('[1,2')", "Expected comma or array end but found T_END at character 5")},
+		{"return cjson.decode('[1] x')", errAt("return cjson.decode('[1] x')", "Expected the end but found invalid token at character 5")},
+		{`return cjson.decode('{"a":1,}')`, errAt(`return cjson.decode('{"a":1,}')`, "Expected object key string but found T_OBJ_END at character 8")},
+		{`return cjson.decode('"abc')`, errAt(`return cjson.decode('"abc')`, "Expected value but found unexpected end of string at character 5")},
+		{"return cjson.decode('[tru]')", errAt("return cjson.decode('[tru]')", "Expected value but found invalid token at character 2")},
+		{"return cjson.decode('-')", errAt("return cjson.decode('-')", "Expected value but found invalid number at character 1")},
+		{`return cjson.decode('"\\x"')`, errAt(`return cjson.decode('"\\x"')`, "Expected value but found invalid escape code at character 2")},
+		{"return cjson.decode('NaN')", `(integer) -9223372036854775808`},
+		{"return cjson.decode('0x10')", `(integer) 16`},
+		{"return cjson.decode(' 12 ')", `(integer) 12`},
+		{"return cjson.decode('01')", `(integer) 1`},
+		{`return cjson.decode('"\\u00e9\\ud83d\\ude00"')`, `"é😀"`},
+		{"return {cjson.encode_sparse_array()}", `[(nil) (integer) 2 (integer) 10]`},
+		{"return {cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_number_precision()}", `[(integer) 1000 (integer) 1000 (integer) 14]`},
+		{"return tostring(cjson.null)", `"userdata: (nil)"`},
+		{"return cjson._NAME .. cjson._VERSION", `"cjson2.1.0"`},
+		{"cjson.encode = function() return 1 end", errAt("cjson.encode = function() return 1 end", "Attempt to modify a readonly table")},
+	} {
+		if got := eval(n, env, "c", c.body, "0"); got != c.want {
+			t.Errorf("EVAL %s\n got %s\nwant %s", c.body, got, c.want)
+		}
+	}
+}
+
+// cmsgpack packs and unpacks as redis-server 7.0's does (bytes read from
+// redis-server 7.0.15 for the same script).
+func TestScriptCmsgpackAsRedis(t *testing.T) {
+	n, env := startNode(t, Config{})
+	packed := eval(n, env, "c", "return cmsgpack.pack(1, 'a', {1,2}, {a=1}, true, nil, 1.5, 0.1, -1, -200, 300, 70000, 5000000000, -5000000000)", "0")
+	want := "\x01\xa1a\x92\x01\x02\x81\xa1a\x01\xc3\xc0\xca?\xc0\x00\x00\xcb?\xb9\x99\x99\x99\x99\x99\x9a\xff\xd1\xff8\xcd\x01,\xce\x00\x01\x11p\xcf\x00\x00\x00\x01*\x05\xf2\x00\xd3\xff\xff\xff\xfe\xd5\xfa\x0e\x00"
+	if packed != resp.BulkFromString(want).String() {
+		t.Errorf("cmsgpack.pack = %s\nwant %q", packed, want)
+	}
+	errAt := func(body, msg string) string {
+		return "(error) ERR user_script:1: " + msg + " script: " + scriptSHA([]byte(body)) + ", on @user_script:1."
+	}
+	for _, c := range []struct{ body, want string }{
+		{"return {cmsgpack.unpack(cmsgpack.pack(1, 'a', true, 1.5))}", `[(integer) 1 "a" (integer) 1 (integer) 1]`},
+		{"return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3))}", `[(integer) 1 (integer) 1]`},
+		{"return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 2)}", `[(integer) 2 (integer) 1 (integer) 2]`},
+		{"return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 5)}", `[(integer) -1 (integer) 1 (integer) 2 (integer) 3]`},
+		{"local t = cmsgpack.unpack(cmsgpack.pack({a={b={'c'}}, [1]=2})) return {t.a.b[1], t[1]}", `["c" (integer) 2]`},
+		{"local t = {} t[1] = t return #cmsgpack.pack(t)", `(integer) 17`}, // 16 nested arrays of one, then nil
+		{"return cmsgpack.unpack('\\193')", errAt("return cmsgpack.unpack('\\193')", "Bad data format in input.")},
+		{"return cmsgpack.unpack('\\205')", errAt("return cmsgpack.unpack('\\205')", "Missing bytes in input.")},
+		{"return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3), 5)}", errAt("return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3), 5)}", "Start offset 5 greater than input length 3.")},
+	} {
+		if got := eval(n, env, "c", c.body, "0"); got != c.want {
+			t.Errorf("EVAL %s\n got %s\nwant %s", c.body, got, c.want)
+		}
+	}
+}
+
+// A script that reads makes its caller track the keys it declared; one
+// that only writes tracks nothing (Redis 7.0's rule).
+func TestScriptTracksDeclaredKeys(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "c", "HELLO 3")
+	do(n, env, "c", "CLIENT TRACKING on")
+	eval(n, env, "c", "redis.call('set', 'key3', 'bar')", "2", "key1", "key2")
+	since := len(env.pushes)
+	do(n, env, "w", "MSET key1 1 key2 1")
+	if got := invalidatedKeys(env, "c", since); len(got) != 0 {
+		t.Fatalf("a writing script tracked %q", got)
+	}
+	eval(n, env, "c", "redis.call('get', 'key3')", "2", "key1", "key2")
+	since = len(env.pushes)
+	do(n, env, "w", "MSET key3 2 key2 2 key1 2")
+	if got := strings.Join(invalidatedKeys(env, "c", since), " "); got != "key2 key1" {
+		t.Fatalf("after a reading script, invalidated %q, want the declared keys key2 key1", got)
 	}
 }

@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,10 +22,11 @@ import (
 // What a script sees is Redis 7.0's environment: the base library without
 // the functions that load files, print or touch the environment table
 // (print, dofile, loadfile, require, module, getfenv, setfenv, newproxy),
-// and the string, table, math and coroutine libraries, the bit library,
-// and redis.*. Globals and library tables are read-only: assigning one is
-// "Attempt to modify a readonly table" and reading a missing global is an
-// error, as in Redis. cjson, cmsgpack and struct are not there.
+// and the string, table, math and coroutine libraries, the bit, cjson and
+// cmsgpack libraries, and redis.*. Globals and library tables are
+// read-only: assigning one is "Attempt to modify a readonly table" and
+// reading a missing global is an error, as in Redis. The struct library
+// is not there.
 //
 // Nothing a script computes may depend on the process: math.random is
 // Redis's own generator (scriptrand.go), collectgarbage and gcinfo report
@@ -61,8 +63,13 @@ type luaEngine struct {
 	// readonly holds it and every library table's view.
 	env      *lua.LTable
 	readonly map[*lua.LTable]bool
-	handler  *lua.LFunction
-	steps    stepBudget
+	// locked is what getmetatable answers for a read-only table: itself
+	// read-only, so a script cannot loosen the protection through it.
+	locked  *lua.LTable
+	handler *lua.LFunction
+	steps   stepBudget
+	// jsonNull is cjson.null, printed as C prints a NULL light userdata.
+	jsonNull *lua.LUserData
 	// run is the script running; nil between scripts.
 	run *scriptRun
 	// names numbers the tables and functions tostring named in this run.
@@ -134,18 +141,29 @@ func newLuaEngine(n *Node) *luaEngine {
 	globals.RawSetString("gcinfo", L.NewFunction(zero))
 	globals.RawSetString("tostring", L.NewFunction(e.tostring))
 	globals.RawSetString("rawset", L.NewFunction(e.rawset))
+	globals.RawSetString("setmetatable", L.NewFunction(e.setmetatable))
+	globals.RawSetString("error", L.NewFunction(luaError))
+	e.locked = L.NewTable()
+	lockedMeta := L.NewTable()
+	lockedMeta.RawSetString("__newindex", L.NewFunction(raiseReadonly))
+	lockedMeta.RawSetString("__metatable", e.locked)
+	L.SetMetatable(e.locked, lockedMeta)
+	e.readonly[e.locked] = true
 	math := globals.RawGetString("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(func(L *lua.LState) int { return e.mathRandom(L, n) }))
 	math.RawSetString("randomseed", L.NewFunction(func(L *lua.LState) int {
-		n.scriptRand.seed(int32(L.CheckInt(1)))
+		n.scriptRand.seed(int32(checkInt(L, 1)))
 		return 0
 	}))
 	globals.RawSetString("bit", newBitLibrary(L))
+	e.jsonNull = L.NewUserData()
+	globals.RawSetString("cjson", newCjsonLibrary(L, e.jsonNull))
+	globals.RawSetString("cmsgpack", newCmsgpackLibrary(L))
 	globals.RawSetString("redis", e.newRedisLibrary(L, n))
 	e.handler = L.NewFunction(e.errorHandler)
 
 	// Scripts see the globals through a read-only view; the libraries too.
-	for _, lib := range []string{"string", "table", "math", "coroutine", "bit", "redis"} {
+	for _, lib := range []string{"string", "table", "math", "coroutine", "bit", "cjson", "cmsgpack", "redis"} {
 		globals.RawSetString(lib, e.readonlyView(L, globals.RawGetString(lib).(*lua.LTable), false))
 	}
 	e.env = e.readonlyView(L, globals, true)
@@ -173,14 +191,49 @@ func (e *luaEngine) readonlyView(L *lua.LState, t *lua.LTable, strict bool) *lua
 	} else {
 		meta.RawSetString("__index", t)
 	}
-	meta.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
-		L.RaiseError("%s", errScriptReadonlyTable)
-		return 0
-	}))
-	meta.RawSetString("__metatable", lua.LFalse) // setmetatable may not lift it
+	meta.RawSetString("__newindex", L.NewFunction(raiseReadonly))
+	meta.RawSetString("__metatable", e.locked)
 	L.SetMetatable(view, meta)
 	e.readonly[view] = true
 	return view
+}
+
+// luaError is Lua's error: as Lua 5.1, a number raised is a message too,
+// and gets the position in front (gopher-lua's leaves it a number).
+func luaError(L *lua.LState) int {
+	v := L.CheckAny(1)
+	if n, ok := v.(lua.LNumber); ok {
+		v = lua.LString(formatLuaNumber(float64(n)))
+	}
+	L.Error(v, L.OptInt(2, 1))
+	return 0
+}
+
+// argErrorName finds gopher-lua's "bad argument #1 to sub (…)", which Lua
+// 5.1 words "bad argument #1 to 'sub' (…)".
+var argErrorName = regexp.MustCompile(`bad argument #(-?\d+) to ([\w.:]+) \(`)
+
+func raiseReadonly(L *lua.LState) int {
+	L.RaiseError("%s", errScriptReadonlyTable)
+	return 0
+}
+
+// setmetatable is Lua's, except on a read-only table.
+func (e *luaEngine) setmetatable(L *lua.LState) int {
+	t := L.CheckTable(1)
+	if e.readonly[t] {
+		raiseReadonly(L)
+	}
+	meta := L.Get(2)
+	if meta != lua.LNil && meta.Type() != lua.LTTable {
+		L.ArgError(2, "nil or table expected")
+	}
+	if L.GetMetaField(t, "__metatable") != lua.LNil {
+		L.RaiseError("cannot change a protected metatable")
+	}
+	L.SetMetatable(t, meta)
+	L.Push(t)
+	return 1
 }
 
 // rawset is Lua's, except on a read-only table.
@@ -210,6 +263,9 @@ func (e *luaEngine) tostring(L *lua.LState) int {
 // coroutine is named by the order this run first printed it ("table:
 // 0x1") rather than by its address, which would differ between runs.
 func (e *luaEngine) stableString(v lua.LValue) string {
+	if v == e.jsonNull {
+		return "userdata: (nil)"
+	}
 	switch v.Type() {
 	case lua.LTTable, lua.LTFunction, lua.LTUserData, lua.LTThread, lua.LTChannel:
 		id, ok := e.names[v]
@@ -241,13 +297,13 @@ func (e *luaEngine) mathRandom(L *lua.LState, n *Node) int {
 	case 0:
 		L.Push(lua.LNumber(r))
 	case 1:
-		upper := L.CheckInt(1)
+		upper := checkInt(L, 1)
 		if upper < 1 {
 			L.ArgError(1, "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(upper)) + 1))
 	case 2:
-		lower, upper := L.CheckInt(1), L.CheckInt(2)
+		lower, upper := checkInt(L, 1), checkInt(L, 2)
 		if lower > upper {
 			L.ArgError(2, "interval is empty")
 		}
@@ -258,6 +314,17 @@ func (e *luaEngine) mathRandom(L *lua.LState, n *Node) int {
 	return 1
 }
 
+// checkInt is Lua 5.1's luaL_checkint: a number, or a string that reads
+// as one, truncated to an integer.
+func checkInt(L *lua.LState, i int) int64 {
+	if text, ok := L.Get(i).(lua.LString); ok {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(string(text)), 64); err == nil {
+			return luaNumberToInt(f)
+		}
+	}
+	return luaNumberToInt(float64(L.CheckNumber(i)))
+}
+
 // errorHandler turns what a failing script raised into Redis's error
 // table: {err = "CODE message", source = "@user_script", line = N}, the
 // line being the script's (not that of redis.call, a Go function).
@@ -265,8 +332,12 @@ func (e *luaEngine) errorHandler(L *lua.LState) int {
 	raised := L.Get(1)
 	t, ok := raised.(*lua.LTable)
 	if !ok {
+		text := e.stableString(raised)
+		if _, isString := raised.(lua.LString); isString {
+			text = argErrorName.ReplaceAllString(text, "bad argument #$1 to '$2' (")
+		}
 		t = L.NewTable()
-		t.RawSetString("err", lua.LString("ERR "+e.stableString(raised)))
+		t.RawSetString("err", lua.LString("ERR "+text))
 	}
 	level := 1
 	if dbg, found := L.GetStack(level); found {
@@ -341,6 +412,11 @@ func (e *luaEngine) callScript(proto *lua.FunctionProto, run *scriptRun, keys, a
 	}
 	v := L.Get(-1)
 	L.SetTop(top)
+	if t, ok := v.(*lua.LTable); ok && t.RawGetString("ignore_error_stats_update") == lua.LTrue {
+		// The error a redis.pcall returned, returned in turn: counted
+		// already when its command failed.
+		run.node.errorCounted = t.RawGetString("err").Type() == lua.LTString
+	}
 	return e.toReply(v, run.protocol, 0)
 }
 

@@ -201,9 +201,9 @@ func sortGeneric(c *call, readonly bool) resp.Value {
 		return replyWrongType
 	}
 	req.tiesByElement = set != nil
-	if req.dontSort && set != nil && req.storing {
-		// A set's own order is its hash order: what is stored must not
-		// depend on it.
+	if req.dontSort && set != nil && (req.storing || c.node.scriptRun != nil) {
+		// A set's own order is its hash order: what is stored, or what a
+		// script gets, must not depend on it (Redis sorts both).
 		req.dontSort, req.alpha, req.by = false, true, nil
 	}
 

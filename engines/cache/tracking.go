@@ -298,12 +298,21 @@ func (n *Node) trackingCommandDone(c *call, spec *commandSpec, reply resp.Value)
 	if spec.name == "multi" || (reply.Kind == resp.SimpleString && string(reply.Str) == "QUEUED") {
 		return // the flag covers the whole transaction, up to EXEC
 	}
-	if spec.flags&flagReadonly != 0 && !t.bcast && (!t.optin || t.caching) && !(t.optout && t.caching) {
-		for _, key := range spec.keys(c.args) {
+	// A read command a script calls makes the caller track the keys the
+	// script declared, not the ones the command read (Redis 7.0); EVAL_RO
+	// itself, though read-only, tracks nothing.
+	keysOf, args := spec, c.args
+	if r := n.scriptRun; r != nil {
+		keysOf, args = r.caller.spec, r.caller.args
+	}
+	if spec.flags&flagReadonly != 0 && spec.flags&flagRunsScript == 0 && !t.bcast && (!t.optin || t.caching) && !(t.optout && t.caching) {
+		for _, key := range keysOf.keys(args) {
 			n.rememberKey(key, c.session.id)
 		}
 	}
-	t.caching = false
+	if n.scriptRun == nil {
+		t.caching = false // CLIENT CACHING covers the script's commands too
+	}
 }
 
 // rememberKey records that client id may cache key.
