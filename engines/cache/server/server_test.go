@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,14 @@ func TestRedisCLI(t *testing.T) {
 	}
 	if got := run("INCRBY", "n", "5"); got != "5" {
 		t.Fatalf("redis-cli INCRBY = %q", got)
+	}
+	// redis-cli --eval: a script file, its keys, a comma, its arguments.
+	script := filepath.Join(t.TempDir(), "bump.lua")
+	if err := os.WriteFile(script, []byte("return redis.call('incrby', KEYS[1], ARGV[1])\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := run("--eval", script, "n", ",", "10"); got != "15" {
+		t.Fatalf("redis-cli --eval = %q", got)
 	}
 }
 
