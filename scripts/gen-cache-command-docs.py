@@ -224,6 +224,17 @@ SUMMARIES = {
     "lcs": "Find the longest common subsequence of two string values.",
     "strlen": "Tell the length of a string value.",
     "substr": "Read a substring of a string value (older name of GETRANGE).",
+    # geo
+    "geoadd": "Add points, by longitude and latitude, to a geospatial index.",
+    "geodist": "Tell the distance between two points of an index.",
+    "geohash": "Return points' positions as geohash strings.",
+    "geopos": "Return points' longitudes and latitudes.",
+    "georadius": "Find the points within a radius of a position (older form of GEOSEARCH).",
+    "georadius_ro": "Find the points within a radius of a position, without storing.",
+    "georadiusbymember": "Find the points within a radius of a member (older form of GEOSEARCH).",
+    "georadiusbymember_ro": "Find the points within a radius of a member, without storing.",
+    "geosearch": "Find the points inside a circle or a box around a position or member.",
+    "geosearchstore": "Find points as GEOSEARCH does and store them in a sorted set.",
     # scripting
     "eval": "Run a Lua script on the server, atomically.",
     "evalsha": "Run a cached Lua script, named by its SHA1.",

@@ -14,10 +14,11 @@
 # Two things stand between the suite and our server, both handled here on
 # a private copy of the tests (the source tree is not changed):
 #  - before each file the harness runs FUNCTION FLUSH, which we do not
-#    have (no scripting); the copy ignores that call's error.
-#  - tests that use commands we do not implement (streams, scripting, GEO,
-#    ACL, SLOWLOG) throw, which ends their whole file; they are skipped by
-#    name, listed in scripts/redis-test-suite.skip with the reason.
+#    have (EVAL scripts, no FUNCTION libraries); the copy ignores that
+#    call's error.
+#  - tests that use commands we do not implement (streams, FUNCTION, ACL)
+#    throw, which ends their whole file; they are skipped by name, listed
+#    in scripts/redis-test-suite.skip with the reason.
 # Tests tagged as needing a replica, DEBUG, a config we lack or a server
 # the harness starts itself (external:skip) are left out by the harness.
 # With SPAWN=1 the harness starts its servers itself instead, through
@@ -42,7 +43,7 @@ if [[ ${#UNITS[@]} -eq 0 ]]; then
 		unit/multi unit/pubsub unit/tracking unit/info-command unit/introspection
 		unit/introspection-2 unit/protocol unit/quit unit/dump unit/bitops unit/bitfield
 		unit/hyperloglog unit/sort unit/other unit/pause unit/lazyfree unit/querybuf
-		unit/slowlog unit/latency-monitor)
+		unit/slowlog unit/latency-monitor unit/scripting unit/geo)
 	if [[ -n ${SPAWN:-} ]]; then # the files only a spawned server can run
 		UNITS+=(unit/info unit/auth unit/maxmemory unit/limits)
 	fi

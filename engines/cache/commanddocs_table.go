@@ -926,6 +926,275 @@ var commandDocTable = map[string]*commandDoc{
 			}},
 		},
 	},
+	"geoadd": {
+		summary: "Add points, by longitude and latitude, to a geospatial index.", since: "3.2.0", group: "geo",
+		arity: -5, flags: []string{"write", "denyoom"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@write", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RW", "update"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "condition", typ: "oneof", since: "6.2.0", flags: []string{"optional"}, args: []docArg{
+				{name: "nx", typ: "pure-token", token: "NX"},
+				{name: "xx", typ: "pure-token", token: "XX"},
+			}},
+			{name: "change", typ: "pure-token", token: "CH", since: "6.2.0", flags: []string{"optional"}},
+			{name: "longitude_latitude_member", typ: "block", flags: []string{"multiple"}, args: []docArg{
+				{name: "longitude", typ: "double"},
+				{name: "latitude", typ: "double"},
+				{name: "member", typ: "string"},
+			}},
+		},
+	},
+	"geodist": {
+		summary: "Tell the distance between two points of an index.", since: "3.2.0", group: "geo",
+		arity: -4, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "member1", typ: "string"},
+			{name: "member2", typ: "string"},
+			{name: "unit", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "m", typ: "pure-token", token: "M"},
+				{name: "km", typ: "pure-token", token: "KM"},
+				{name: "ft", typ: "pure-token", token: "FT"},
+				{name: "mi", typ: "pure-token", token: "MI"},
+			}},
+		},
+	},
+	"geohash": {
+		summary: "Return points' positions as geohash strings.", since: "3.2.0", group: "geo",
+		arity: -2, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "member", typ: "string", flags: []string{"multiple"}},
+		},
+	},
+	"geopos": {
+		summary: "Return points' longitudes and latitudes.", since: "3.2.0", group: "geo",
+		arity: -2, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "member", typ: "string", flags: []string{"multiple"}},
+		},
+	},
+	"georadius": {
+		summary: "Find the points within a radius of a position (older form of GEOSEARCH).", since: "3.2.0", group: "geo",
+		arity: -6, flags: []string{"write", "denyoom", "movablekeys"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@write", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}, {flags: []string{"OW", "update"}, beginKeyword: "STORE", startFrom: 6, lastKey: 0, keyStep: 1, limit: 0}, {flags: []string{"OW", "update"}, beginKeyword: "STOREDIST", startFrom: 6, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "longitude", typ: "double"},
+			{name: "latitude", typ: "double"},
+			{name: "radius", typ: "double"},
+			{name: "unit", typ: "oneof", args: []docArg{
+				{name: "m", typ: "pure-token", token: "M"},
+				{name: "km", typ: "pure-token", token: "KM"},
+				{name: "ft", typ: "pure-token", token: "FT"},
+				{name: "mi", typ: "pure-token", token: "MI"},
+			}},
+			{name: "withcoord", typ: "pure-token", token: "WITHCOORD", flags: []string{"optional"}},
+			{name: "withdist", typ: "pure-token", token: "WITHDIST", flags: []string{"optional"}},
+			{name: "withhash", typ: "pure-token", token: "WITHHASH", flags: []string{"optional"}},
+			{name: "count", typ: "block", flags: []string{"optional"}, args: []docArg{
+				{name: "count", typ: "integer", token: "COUNT"},
+				{name: "any", typ: "pure-token", token: "ANY", since: "6.2.0", flags: []string{"optional"}},
+			}},
+			{name: "order", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "asc", typ: "pure-token", token: "ASC"},
+				{name: "desc", typ: "pure-token", token: "DESC"},
+			}},
+			{name: "key", typ: "key", keySpecIndex: 1, token: "STORE", flags: []string{"optional"}},
+			{name: "key", typ: "key", keySpecIndex: 2, token: "STOREDIST", flags: []string{"optional"}},
+		},
+	},
+	"georadius_ro": {
+		summary: "Find the points within a radius of a position, without storing.", since: "3.2.10", group: "geo",
+		arity: -6, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "longitude", typ: "double"},
+			{name: "latitude", typ: "double"},
+			{name: "radius", typ: "double"},
+			{name: "unit", typ: "oneof", args: []docArg{
+				{name: "m", typ: "pure-token", token: "M"},
+				{name: "km", typ: "pure-token", token: "KM"},
+				{name: "ft", typ: "pure-token", token: "FT"},
+				{name: "mi", typ: "pure-token", token: "MI"},
+			}},
+			{name: "withcoord", typ: "pure-token", token: "WITHCOORD", flags: []string{"optional"}},
+			{name: "withdist", typ: "pure-token", token: "WITHDIST", flags: []string{"optional"}},
+			{name: "withhash", typ: "pure-token", token: "WITHHASH", flags: []string{"optional"}},
+			{name: "count", typ: "block", flags: []string{"optional"}, args: []docArg{
+				{name: "count", typ: "integer", token: "COUNT"},
+				{name: "any", typ: "pure-token", token: "ANY", since: "6.2.0", flags: []string{"optional"}},
+			}},
+			{name: "order", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "asc", typ: "pure-token", token: "ASC"},
+				{name: "desc", typ: "pure-token", token: "DESC"},
+			}},
+		},
+	},
+	"georadiusbymember": {
+		summary: "Find the points within a radius of a member (older form of GEOSEARCH).", since: "3.2.0", group: "geo",
+		arity: -5, flags: []string{"write", "denyoom", "movablekeys"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@write", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}, {flags: []string{"OW", "update"}, beginKeyword: "STORE", startFrom: 5, lastKey: 0, keyStep: 1, limit: 0}, {flags: []string{"OW", "update"}, beginKeyword: "STOREDIST", startFrom: 5, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "member", typ: "string"},
+			{name: "radius", typ: "double"},
+			{name: "unit", typ: "oneof", args: []docArg{
+				{name: "m", typ: "pure-token", token: "M"},
+				{name: "km", typ: "pure-token", token: "KM"},
+				{name: "ft", typ: "pure-token", token: "FT"},
+				{name: "mi", typ: "pure-token", token: "MI"},
+			}},
+			{name: "withcoord", typ: "pure-token", token: "WITHCOORD", flags: []string{"optional"}},
+			{name: "withdist", typ: "pure-token", token: "WITHDIST", flags: []string{"optional"}},
+			{name: "withhash", typ: "pure-token", token: "WITHHASH", flags: []string{"optional"}},
+			{name: "count", typ: "block", flags: []string{"optional"}, args: []docArg{
+				{name: "count", typ: "integer", token: "COUNT"},
+				{name: "any", typ: "pure-token", token: "ANY", flags: []string{"optional"}},
+			}},
+			{name: "order", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "asc", typ: "pure-token", token: "ASC"},
+				{name: "desc", typ: "pure-token", token: "DESC"},
+			}},
+			{name: "key", typ: "key", keySpecIndex: 1, token: "STORE", flags: []string{"optional"}},
+			{name: "key", typ: "key", keySpecIndex: 2, token: "STOREDIST", flags: []string{"optional"}},
+		},
+	},
+	"georadiusbymember_ro": {
+		summary: "Find the points within a radius of a member, without storing.", since: "3.2.10", group: "geo",
+		arity: -5, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "member", typ: "string"},
+			{name: "radius", typ: "double"},
+			{name: "unit", typ: "oneof", args: []docArg{
+				{name: "m", typ: "pure-token", token: "M"},
+				{name: "km", typ: "pure-token", token: "KM"},
+				{name: "ft", typ: "pure-token", token: "FT"},
+				{name: "mi", typ: "pure-token", token: "MI"},
+			}},
+			{name: "withcoord", typ: "pure-token", token: "WITHCOORD", flags: []string{"optional"}},
+			{name: "withdist", typ: "pure-token", token: "WITHDIST", flags: []string{"optional"}},
+			{name: "withhash", typ: "pure-token", token: "WITHHASH", flags: []string{"optional"}},
+			{name: "count", typ: "block", flags: []string{"optional"}, args: []docArg{
+				{name: "count", typ: "integer", token: "COUNT"},
+				{name: "any", typ: "pure-token", token: "ANY", flags: []string{"optional"}},
+			}},
+			{name: "order", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "asc", typ: "pure-token", token: "ASC"},
+				{name: "desc", typ: "pure-token", token: "DESC"},
+			}},
+		},
+	},
+	"geosearch": {
+		summary: "Find the points inside a circle or a box around a position or member.", since: "6.2.0", group: "geo",
+		arity: -7, flags: []string{"readonly"}, firstKey: 1, lastKey: 1, keyStep: 1,
+		acl:      []string{"@read", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "key", typ: "key", keySpecIndex: 0},
+			{name: "from", typ: "oneof", args: []docArg{
+				{name: "member", typ: "string", token: "FROMMEMBER"},
+				{name: "longitude_latitude", typ: "block", token: "FROMLONLAT", args: []docArg{
+					{name: "longitude", typ: "double"},
+					{name: "latitude", typ: "double"},
+				}},
+			}},
+			{name: "by", typ: "oneof", args: []docArg{
+				{name: "circle", typ: "block", args: []docArg{
+					{name: "radius", typ: "double", token: "BYRADIUS"},
+					{name: "unit", typ: "oneof", args: []docArg{
+						{name: "m", typ: "pure-token", token: "M"},
+						{name: "km", typ: "pure-token", token: "KM"},
+						{name: "ft", typ: "pure-token", token: "FT"},
+						{name: "mi", typ: "pure-token", token: "MI"},
+					}},
+				}},
+				{name: "box", typ: "block", args: []docArg{
+					{name: "width", typ: "double", token: "BYBOX"},
+					{name: "height", typ: "double"},
+					{name: "unit", typ: "oneof", args: []docArg{
+						{name: "m", typ: "pure-token", token: "M"},
+						{name: "km", typ: "pure-token", token: "KM"},
+						{name: "ft", typ: "pure-token", token: "FT"},
+						{name: "mi", typ: "pure-token", token: "MI"},
+					}},
+				}},
+			}},
+			{name: "order", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "asc", typ: "pure-token", token: "ASC"},
+				{name: "desc", typ: "pure-token", token: "DESC"},
+			}},
+			{name: "count", typ: "block", flags: []string{"optional"}, args: []docArg{
+				{name: "count", typ: "integer", token: "COUNT"},
+				{name: "any", typ: "pure-token", token: "ANY", flags: []string{"optional"}},
+			}},
+			{name: "withcoord", typ: "pure-token", token: "WITHCOORD", flags: []string{"optional"}},
+			{name: "withdist", typ: "pure-token", token: "WITHDIST", flags: []string{"optional"}},
+			{name: "withhash", typ: "pure-token", token: "WITHHASH", flags: []string{"optional"}},
+		},
+	},
+	"geosearchstore": {
+		summary: "Find points as GEOSEARCH does and store them in a sorted set.", since: "6.2.0", group: "geo",
+		arity: -8, flags: []string{"write", "denyoom"}, firstKey: 1, lastKey: 2, keyStep: 1,
+		acl:      []string{"@write", "@geo", "@slow"},
+		keySpecs: []keySpec{{flags: []string{"OW", "update"}, beginIndex: 1, lastKey: 0, keyStep: 1, limit: 0}, {flags: []string{"RO", "access"}, beginIndex: 2, lastKey: 0, keyStep: 1, limit: 0}},
+		args: []docArg{
+			{name: "destination", typ: "key", keySpecIndex: 0},
+			{name: "source", typ: "key", keySpecIndex: 1},
+			{name: "from", typ: "oneof", args: []docArg{
+				{name: "member", typ: "string", token: "FROMMEMBER"},
+				{name: "longitude_latitude", typ: "block", token: "FROMLONLAT", args: []docArg{
+					{name: "longitude", typ: "double"},
+					{name: "latitude", typ: "double"},
+				}},
+			}},
+			{name: "by", typ: "oneof", args: []docArg{
+				{name: "circle", typ: "block", args: []docArg{
+					{name: "radius", typ: "double", token: "BYRADIUS"},
+					{name: "unit", typ: "oneof", args: []docArg{
+						{name: "m", typ: "pure-token", token: "M"},
+						{name: "km", typ: "pure-token", token: "KM"},
+						{name: "ft", typ: "pure-token", token: "FT"},
+						{name: "mi", typ: "pure-token", token: "MI"},
+					}},
+				}},
+				{name: "box", typ: "block", args: []docArg{
+					{name: "width", typ: "double", token: "BYBOX"},
+					{name: "height", typ: "double"},
+					{name: "unit", typ: "oneof", args: []docArg{
+						{name: "m", typ: "pure-token", token: "M"},
+						{name: "km", typ: "pure-token", token: "KM"},
+						{name: "ft", typ: "pure-token", token: "FT"},
+						{name: "mi", typ: "pure-token", token: "MI"},
+					}},
+				}},
+			}},
+			{name: "order", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "asc", typ: "pure-token", token: "ASC"},
+				{name: "desc", typ: "pure-token", token: "DESC"},
+			}},
+			{name: "count", typ: "block", flags: []string{"optional"}, args: []docArg{
+				{name: "count", typ: "integer", token: "COUNT"},
+				{name: "any", typ: "pure-token", token: "ANY", flags: []string{"optional"}},
+			}},
+			{name: "storedist", typ: "pure-token", token: "STOREDIST", flags: []string{"optional"}},
+		},
+	},
 	"get": {
 		summary: "Read a string value.", since: "1.0.0", group: "string",
 		arity: 2, flags: []string{"readonly", "fast"}, firstKey: 1, lastKey: 1, keyStep: 1,

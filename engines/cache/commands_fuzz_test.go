@@ -10,7 +10,7 @@ import (
 // FuzzCommandArguments runs arbitrary arguments through the commands whose
 // argument parsing this file's seeds exercise (CLIENT KILL/LIST/PAUSE/
 // REPLY, COMMAND GETKEYS, the movable-key commands, ZMPOP, MEMORY, DEBUG,
-// CONFIG SET of the encoding limits), with every keyspace notification
+// CONFIG SET of the encoding limits, GEO), with every keyspace notification
 // on and a subscriber listening: the node must answer, never panic, and
 // the keys the command table names must be the keys Redis's key specs
 // name.
@@ -27,6 +27,9 @@ func FuzzCommandArguments(f *testing.F) {
 		"CONFIG SET hash-max-listpack-entries 1", "CONFIG SET zset-max-listpack-value 1kb",
 		"LMOVE a a LEFT RIGHT", "SMOVE b c 1", "ZRANGESTORE d z 0 -1", "DEBUG RELOAD NOSAVE", "GETEX a PXAT 1",
 		"CONFIG SET notify-keyspace-events Kx", "SINTERSTORE b nokey", "COPY a b DB 3 REPLACE", "MOVE a 2",
+		"GEOADD z CH 1 1 m 181 0 x", "GEOSEARCH z FROMMEMBER m BYBOX 1e9 0 km COUNT 2 ANY WITHHASH", "GEOPOS z m n x",
+		"GEORADIUS z 0 0 1e10 km STORE d STOREDIST d", "GEORADIUSBYMEMBER z n 0 m DESC", "GEOSEARCHSTORE d z FROMLONLAT -180 85.05112878 BYRADIUS 1 mi",
+		"GEODIST z m n ft", "GEOHASH z m",
 	} {
 		f.Add(seed)
 	}

@@ -579,6 +579,9 @@ func toLua(L *lua.LState, v resp.Value, protocol int, depth int) lua.LValue {
 		if resp3 {
 			return fieldTable(L, "double", lua.LNumber(v.Float))
 		}
+		if len(v.Str) > 0 {
+			return lua.LString(v.Str) // GEOPOS's coordinates, as the command prints them
+		}
 		return lua.LString(resp.FormatDouble(v.Float))
 	case resp.BigNumber:
 		if resp3 {

@@ -39,9 +39,10 @@ const (
 )
 
 // Value is one RESP value. Str holds the text of simple strings, errors,
-// bulk strings, big numbers and verbatim strings; Int integers and booleans
-// (0/1); Float doubles; Elems the elements of arrays, sets and pushes, and
-// the alternating keys and values of maps.
+// bulk strings, big numbers and verbatim strings, and of a double whose
+// command prints it its own way in RESP2 (else %.17g of Float); Int integers and
+// booleans (0/1); Float doubles; Elems the elements of arrays, sets and
+// pushes, and the alternating keys and values of maps.
 type Value struct {
 	Kind  Kind
 	Str   []byte
@@ -94,6 +95,9 @@ func (v Value) String() string {
 		}
 		return "(false)"
 	case Double:
+		if len(v.Str) > 0 {
+			return "(double) " + string(v.Str)
+		}
 		return "(double) " + FormatDouble(v.Float)
 	case Null, NullArray:
 		return "(nil)"

@@ -99,13 +99,15 @@ func AppendValue(dst []byte, v Value, protocol int) []byte {
 		}
 		return append(dst, ":0\r\n"...)
 	case Double:
-		text := FormatDouble(v.Float)
 		if resp3 {
 			dst = append(dst, ',')
-			dst = append(dst, text...)
+			dst = append(dst, FormatDouble(v.Float)...)
 			return append(dst, '\r', '\n')
 		}
-		return appendBulk(dst, []byte(text))
+		if len(v.Str) > 0 { // the command's own RESP2 rendering (GEOPOS)
+			return appendBulk(dst, v.Str)
+		}
+		return appendBulk(dst, []byte(FormatDouble(v.Float)))
 	case BigNumber:
 		if resp3 {
 			return appendLine(dst, '(', v.Str)
