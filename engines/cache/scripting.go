@@ -26,8 +26,8 @@ import (
 // stopped from outside (SCRIPT KILL finds none running, since nothing else
 // runs meanwhile, and no BUSY error is ever seen); instead a script is
 // stopped after a number of Lua instructions (Config.ScriptStepsMax), with its
-// writes so far kept, which Redis would refuse to do. The struct library
-// is not loaded, and there is no Lua debugger (SCRIPT DEBUG).
+// writes so far kept, which Redis would refuse to do. There is no Lua
+// debugger (SCRIPT DEBUG).
 
 var scriptingCommands = []commandSpec{
 	{name: "eval", arity: -3, flags: flagMayReplicate | flagRunsScript, movableKeys: keysAfterNumkeys(2), run: evalCommand},

@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzEval runs arbitrary Lua through EVAL, with an arbitrary argument
-// (which the cjson and cmsgpack seeds decode): the node must answer every
+// (which the cjson, cmsgpack and struct seeds decode): the node must answer every
 // script (a reply, or an error — syntax, runtime, a refused command, a
 // stopped runaway, a malformed document), never panic, and still serve
 // the next command.
@@ -28,6 +28,8 @@ func FuzzEval(f *testing.F) {
 		{"return {cmsgpack.unpack(ARGV[1])}", "\x93\x01\xa1a\xdc\x00\x01\xc0\xde\x00\x01\xa1k\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00"},
 		{"return {cmsgpack.unpack_limit(ARGV[1], 1, 1)}", "\x01\x02\xdd\xff\xff\xff\xff"},
 		{"return cmsgpack.unpack(cmsgpack.pack(KEYS, ARGV, {ARGV[1], {k = ARGV}}))", "v"},
+		{"return {struct.unpack('>i3 b c0 s !8 d', ARGV[1])}", "\x01\x02\x03\x02abhi\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xf0\x3f"},
+		{"return {struct.size(ARGV[1]), struct.pack(ARGV[1], 1, 2, 3, 'x', 'y')}", "!2 b i9 x I17 c0 s"},
 		{"error(setmetatable({}, {__tostring = function() error('x') end}))", ""},
 		{"return string.rep('x', 1e6)", ""},
 		{"return coroutine.wrap(function() coroutine.yield(redis.call('ping')) end)()", ""},

@@ -22,11 +22,10 @@ import (
 // What a script sees is Redis 7.0's environment: the base library without
 // the functions that load files, print or touch the environment table
 // (print, dofile, loadfile, require, module, getfenv, setfenv, newproxy),
-// and the string, table, math and coroutine libraries, the bit, cjson and
-// cmsgpack libraries, and redis.*. Globals and library tables are
-// read-only: assigning one is "Attempt to modify a readonly table" and
-// reading a missing global is an error, as in Redis. The struct library
-// is not there.
+// and the string, table, math and coroutine libraries, the bit, cjson,
+// cmsgpack and struct libraries, and redis.*. Globals and library tables
+// are read-only: assigning one is "Attempt to modify a readonly table" and
+// reading a missing global is an error, as in Redis.
 //
 // Nothing a script computes may depend on the process: math.random is
 // Redis's own generator (scriptrand.go), collectgarbage and gcinfo report
@@ -159,11 +158,12 @@ func newLuaEngine(n *Node) *luaEngine {
 	e.jsonNull = L.NewUserData()
 	globals.RawSetString("cjson", newCjsonLibrary(L, e.jsonNull))
 	globals.RawSetString("cmsgpack", newCmsgpackLibrary(L))
+	globals.RawSetString("struct", newStructLibrary(L))
 	globals.RawSetString("redis", e.newRedisLibrary(L, n))
 	e.handler = L.NewFunction(e.errorHandler)
 
 	// Scripts see the globals through a read-only view; the libraries too.
-	for _, lib := range []string{"string", "table", "math", "coroutine", "bit", "cjson", "cmsgpack", "redis"} {
+	for _, lib := range []string{"string", "table", "math", "coroutine", "bit", "cjson", "cmsgpack", "struct", "redis"} {
 		globals.RawSetString(lib, e.readonlyView(L, globals.RawGetString(lib).(*lua.LTable), false))
 	}
 	e.env = e.readonlyView(L, globals, true)
