@@ -45,7 +45,7 @@ if [[ ${#UNITS[@]} -eq 0 ]]; then
 		unit/hyperloglog unit/sort unit/other unit/pause unit/lazyfree unit/querybuf
 		unit/slowlog unit/latency-monitor unit/scripting unit/geo)
 	if [[ -n ${SPAWN:-} ]]; then # the files only a spawned server can run
-		UNITS+=(unit/info unit/auth unit/maxmemory unit/limits)
+		UNITS+=(unit/info unit/auth unit/maxmemory unit/limits unit/obuf-limits)
 	fi
 fi
 # The tags the harness should leave out: what needs a second server, a

@@ -85,6 +85,9 @@ func (n *Node) commandDone(c *call, spec *commandSpec, reply resp.Value) {
 	if c.session.tracking.on {
 		n.trackingCommandDone(c, spec, reply)
 	}
+	if c.session.meta.connected {
+		n.sendOutputLimits(c.session, false) // a SUBSCRIBE changes its class (outputlimits.go)
+	}
 }
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]

@@ -75,6 +75,14 @@ type clientMeta struct {
 	// queryBufferBytes is the connection's query buffer as the adapter
 	// last reported it (QueryBuffer); 0 for a simulated client.
 	queryBufferBytes int
+	// outputBytes is the output the adapter last reported holding unsent
+	// (OutputBuffer: omem).
+	outputBytes int64
+	// connected: an adapter introduced the client (Connected), so it has
+	// a connection to send output limits to; limitsClass is the class
+	// whose limits it last got (outputlimits.go).
+	connected   bool
+	limitsClass clientClass
 	// noEvict is CLIENT NO-EVICT: kept and reported, but this node never
 	// evicts clients (there is no maxmemory-clients).
 	noEvict bool
@@ -154,6 +162,8 @@ func (n *Node) connected(client node.ID, m Connected) {
 	n.stats.ConnectionsReceived++
 	s := n.session(client)
 	s.meta.addr, s.meta.localAddr, s.meta.unixSocket = m.Addr, m.LocalAddr, m.UnixSocket
+	s.meta.connected = true
+	n.sendOutputLimits(s, true) // outputlimits.go
 	if n.authRequired(s) {
 		n.env.Send(client, AuthRequired{Required: true}) // auth.go
 	}
@@ -258,10 +268,11 @@ func queryBufferBytes(c *call, s *session) int64 {
 
 // writeClientLine writes one CLIENT LIST line with Redis 7.0's fields in
 // its order. qbuf is queryBufferBytes and qbuf-free the rest of the buffer
-// the adapter reported (QueryBuffer). The other buffer and memory fields
-// (argv-mem … tot-mem) belong to the adapter's socket and are not
-// reported: they are 0, and fd is -1 as Redis prints it for a client
-// without a socket of its own.
+// the adapter reported (QueryBuffer), omem the unsent output it reported
+// (OutputBuffer), tot-mem their sum. The other buffer and memory fields
+// (argv-mem … oll) belong to the adapter's socket and are not reported:
+// they are 0, and fd is -1 as Redis prints it for a client without a
+// socket of its own.
 func (n *Node) writeClientLine(b *strings.Builder, s *session, nowMillis, qbufBytes int64) {
 	multi := -1
 	if s.multi != nil {
@@ -302,9 +313,11 @@ func (n *Node) writeClientLine(b *strings.Builder, s *session, nowMillis, qbufBy
 	field("multi", itoa(int64(multi)))
 	field("qbuf", itoa(qbufBytes))
 	field("qbuf-free", itoa(max(int64(s.meta.queryBufferBytes)-qbufBytes, 0)))
-	for _, zero := range []string{"argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem", "tot-mem"} {
+	for _, zero := range []string{"argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll"} {
 		field(zero, "0")
 	}
+	field("omem", itoa(s.meta.outputBytes))
+	field("tot-mem", itoa(int64(s.meta.queryBufferBytes)+s.meta.outputBytes))
 	field("events", "r")
 	field("cmd", cmd)
 	field("user", "default")

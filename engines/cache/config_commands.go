@@ -144,7 +144,11 @@ var configParams = map[string]configParam{
 			return reason, ok
 		},
 	},
-	"maxclients":            intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.MaxClients }),
+	"maxclients": intConfigParamFrom(1, func(n *Node) *int { return &n.cfg.MaxClients }),
+	"client-output-buffer-limit": {
+		get: func(n *Node) string { return n.outputLimitsConfig() },
+		set: func(n *Node, v string) (string, bool) { return n.setOutputLimits(v) }, // outputlimits.go
+	},
 	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
 	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
 	"min-slaves-to-write":   intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),

@@ -26,8 +26,10 @@ type testEnv struct {
 	// closed are the clients the node asked to disconnect (CLIENT KILL).
 	closed []node.ID
 	logs   []string
-	// messages are what the node sent that is neither a Reply nor a Push.
-	messages []node.Message
+	// messages are what the node sent that is neither a Reply nor a Push;
+	// messageTo[i] is where messages[i] went.
+	messages  []node.Message
+	messageTo []node.ID
 	// lastReply is kept even when discardReplies is set (benchmarks).
 	lastReply      Reply
 	discardReplies bool
@@ -72,6 +74,7 @@ func (e *testEnv) Send(to node.ID, msg node.Message) {
 	reply, ok := msg.(Reply)
 	if !ok {
 		e.messages = append(e.messages, msg) // to another node (MigrateAck…)
+		e.messageTo = append(e.messageTo, to)
 		return
 	}
 	e.lastReply = reply

@@ -548,11 +548,21 @@ func hrandfieldCommand(c *call) resp.Value {
 	r := c.node.env.Rand()
 	if count < 0 {
 		out := make([]resp.Value, 0, min(-count, randomPicksPreallocMax))
+		budget, fits := c.replyBudget(-count) // outputlimits.go
+		if !fits {
+			return c.abandonReply()
+		}
+		size := int64(0)
 		for range -count {
 			field, value := h.random(r)
 			out = append(out, resp.Bulk(field))
+			size += int64(len(field)) + replyElementOverheadBytes
 			if withValues {
 				out = append(out, resp.Bulk(value))
+				size += int64(len(value)) + replyElementOverheadBytes
+			}
+			if size > budget {
+				return c.abandonReply()
 			}
 		}
 		return fieldsReply(out, withValues)

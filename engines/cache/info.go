@@ -136,6 +136,7 @@ func (n *Node) writeInfoSection(b *strings.Builder, section string, nowMillis in
 		field("connected_clients", len(n.sessions))
 		field("maxclients", n.cfg.MaxClients)
 		field("client_recent_max_input_buffer", n.largestQueryBufferBytes())
+		field("client_recent_max_output_buffer", n.largestOutputBufferBytes())
 		// The test suites of clients and of Redis itself wait on this
 		// field to know a BLPOP has reached the server. Clients held by
 		// CLIENT PAUSE count as blocked, as Redis's postponed clients do.

@@ -86,6 +86,9 @@ type Node struct {
 	scripting  scripting
 	scriptRun  *scriptRun
 	scriptRand scriptRand
+	// outputLimits are client-output-buffer-limit, by client class
+	// (outputlimits.go).
+	outputLimits [clientClasses]outputLimit
 	// errorCounted is set when the error reply of the command ending now
 	// was counted in errorstats already: a script's error raised by a
 	// redis.call whose command failed (Redis's
@@ -205,6 +208,7 @@ func (n *Node) Start(env node.Env) {
 	n.latency = newLatencyTracking()
 	n.flushScripts()
 	n.scriptRand = newScriptRand()
+	n.outputLimits = defaultOutputLimits
 	n.sessions = make(map[node.ID]*session)
 	n.lastSession = nil
 	n.watchers = make(map[string][]watcher)
@@ -324,6 +328,10 @@ func (n *Node) receive(from node.ID, msg node.Message) {
 	case QueryBuffer:
 		if s := n.existingSession(from); s != nil {
 			n.noteQueryBuffer(s, m.CapacityBytes) // memorystats.go
+		}
+	case OutputBuffer:
+		if s := n.existingSession(from); s != nil {
+			s.meta.outputBytes = m.Bytes // outputlimits.go
 		}
 	case ProcessStats:
 		n.memory.process, n.memory.processKnown = m, true // memorystats.go

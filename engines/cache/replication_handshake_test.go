@@ -16,7 +16,13 @@ var replID40 = strings.Repeat("7", 40)
 // replMessages returns the replication messages the node sent to, since
 // index from of env.messages.
 func replMessages(env *testEnv, from int) []node.Message {
-	return env.messages[from:]
+	var out []node.Message
+	for _, m := range env.messages[from:] {
+		if _, limits := m.(OutputLimits); !limits { // the connection's new class, not the stream
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // streamSent joins the ReplStream data sent since index from.

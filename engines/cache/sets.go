@@ -454,8 +454,17 @@ func srandmemberCommand(c *call) resp.Value {
 	r := c.node.env.Rand()
 	if count < 0 {
 		picks := make([]resp.Value, 0, min(-count, randomPicksPreallocMax))
+		budget, fits := c.replyBudget(-count) // outputlimits.go
+		if !fits {
+			return c.abandonReply()
+		}
+		size := int64(0)
 		for range -count {
-			picks = append(picks, resp.Bulk(s.random(r)))
+			member := s.random(r)
+			picks = append(picks, resp.Bulk(member))
+			if size += int64(len(member)) + replyElementOverheadBytes; size > budget {
+				return c.abandonReply()
+			}
 		}
 		return resp.ArrayOf(picks...)
 	}

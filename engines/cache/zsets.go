@@ -1122,9 +1122,17 @@ func zrandmemberCommand(c *call) resp.Value {
 	switch {
 	case count < 0: // repeats allowed
 		picked = make([]*skipNode, 0, min(-count, randomPicksPreallocMax))
+		budget, fits := c.replyBudget(-count) // outputlimits.go
+		if !fits {
+			return c.abandonReply()
+		}
+		size := int64(0)
 		for range -count {
 			_, x, _ := z.members.Random(rng)
 			picked = append(picked, x)
+			if size += int64(len(x.member)) + 2*replyElementOverheadBytes; size > budget {
+				return c.abandonReply()
+			}
 		}
 	case count >= size:
 		for x := z.zsl.first(); x != nil; x = x.levels[0].forward {

@@ -74,13 +74,22 @@ type conn struct {
 	// encoded before it is written, then the connection closes, and what
 	// the node sends after it is dropped.
 	killed bool
-	// overflowed is set when the output passed a backlog bound: the
-	// connection is closed at once.
+	// overflowed is set when the output passed a bound (its client
+	// class's output buffer limits, or the adapter's own): the connection
+	// is closed at once.
 	overflowed bool
+	// limits are the client's output buffer limits (cache.OutputLimits);
+	// softSince is when its output reached the soft limit, zero while
+	// under it.
+	limits    cache.OutputLimits
+	softSince time.Time
 	// gone is set when the connection closed: deliveries are dropped.
 	gone bool
 	// unsentBytes mirrors len(unsent)-unsentStart for deliver's bounds.
 	unsentBytes atomic.Int64
+	// reportedOutBytes is the unsent output the node last heard of
+	// (cache.OutputBuffer; loop only).
+	reportedOutBytes int64
 	// answered is the Seq of the last reply the node sent.
 	answered atomic.Uint64
 	// unauthenticated is set while the client has yet to AUTH
@@ -123,6 +132,10 @@ func (c *conn) deliver(msg node.Message) {
 		c.takePush(&m)
 	case cache.AuthRequired:
 		c.unauthenticated.Store(m.Required)
+	case cache.OutputLimits:
+		c.limits, c.softSince = m, time.Time{}
+		c.mu.Unlock()
+		return
 	case cache.CloseConnection: // CLIENT KILL (kill.go)
 		c.killed = true
 	case cache.ShutdownRequested:
@@ -145,20 +158,49 @@ func (c *conn) takeReply(m *cache.Reply) {
 	c.repliesOut++
 	if !m.Silent { // CLIENT REPLY OFF|SKIP: answered, not written
 		c.out = appendMessage(c.out, m.Protocol, m.Value, m.More)
-	}
-	if int64(len(c.out))+c.unsentBytes.Load() > replyBacklogBytesMax {
-		c.overflowed = true
+		c.checkOutputLimits()
 	}
 }
 
-// takePush encodes m into the output buffer unless the backlog is full;
-// c.mu is held.
+// takePush encodes m into the output buffer; c.mu is held.
 func (c *conn) takePush(m *cache.Push) {
-	if int64(len(c.out))+c.unsentBytes.Load() > pushBacklogBytesMax {
+	c.out = appendMessage(c.out, m.Protocol, m.Value, nil)
+	c.checkOutputLimits()
+}
+
+// checkOutputLimits marks the connection overflowed when its output
+// reached its class's hard limit, or has stayed at or above the soft
+// limit longer than the soft seconds, as Redis's
+// checkClientOutputBufferLimits; and past replyBacklogBytesMax whatever
+// the limits. A replica's connection is bounded by replicaconn_linux.go
+// alone. c.mu is held.
+func (c *conn) checkOutputLimits() {
+	used := int64(len(c.out)) + c.unsentBytes.Load()
+	l := c.limits
+	switch {
+	case used > replyBacklogBytesMax:
 		c.overflowed = true
+	case l.Replica:
+	case l.HardBytes > 0 && used >= l.HardBytes:
+		c.overflowed = true
+	case l.SoftBytes > 0 && used >= l.SoftBytes:
+		c.overSoftLimit(time.Now())
+	default:
+		c.softSince = time.Time{}
+	}
+}
+
+// overSoftLimit notes that the output is at or above the soft limit at
+// now, and marks the connection overflowed once that has lasted longer
+// than the soft seconds. c.mu is held.
+func (c *conn) overSoftLimit(now time.Time) {
+	if c.softSince.IsZero() {
+		c.softSince = now
 		return
 	}
-	c.out = appendMessage(c.out, m.Protocol, m.Value, nil)
+	if now.Sub(c.softSince) > time.Duration(c.limits.SoftSeconds)*time.Second {
+		c.overflowed = true
+	}
 }
 
 // appendMessage encodes a reply (first, then more) in the protocol the
@@ -342,8 +384,7 @@ func (c *conn) flush() {
 	c.unsentBytes.Store(int64(len(c.unsent) - c.unsentStart))
 	c.mu.Unlock()
 	if overflowed {
-		c.loop.server.logf("cache server: %s let its output grow past its bound; closing it", c.id)
-		c.close()
+		c.closeOverflowed()
 		return
 	}
 	if killed {
@@ -362,6 +403,7 @@ func (c *conn) flush() {
 	if !c.writeUnsent() {
 		return
 	}
+	c.reportOutput()
 	c.observeReplies(replies)
 	if c.final == nil && !c.closeWhenWritten && c.events&unix.EPOLLIN == 0 &&
 		c.sent-c.answered.Load() <= inFlightMax-batchCommandsMax {
@@ -416,6 +458,50 @@ func (c *conn) writeUnsent() bool {
 	}
 	c.setWriting(pending > 0)
 	return true
+}
+
+// closeOverflowed closes a connection whose output passed its limits.
+func (c *conn) closeOverflowed() {
+	c.loop.server.logf("cache server: closing %s: its unsent output passed its output buffer limits", c.id)
+	c.close()
+}
+
+// outputReportStepBytes is the least change of unsent output the node is
+// told of (besides emptying and starting to fill): a subscriber that
+// falls behind is reported as it falls, not at every flush.
+const outputReportStepBytes = 4 << 10
+
+// reportOutput tells the node how much output the connection holds
+// unsent (cache.OutputBuffer) when that changed by an eighth or
+// outputReportStepBytes, or emptied, or started to fill.
+func (c *conn) reportOutput() {
+	pending, last := c.unsentBytes.Load(), c.reportedOutBytes
+	if pending == last {
+		return
+	}
+	if pending != 0 && last != 0 && max(pending-last, last-pending) < max(last/8, outputReportStepBytes) {
+		return
+	}
+	c.reportedOutBytes = pending
+	c.loop.server.rt.Handle(c.id, cache.OutputBuffer{Bytes: pending})
+}
+
+// checkIdleOutput is the clients cron's visit: a soft limit runs out even
+// while nothing is added to the output (Redis checks in its clients cron
+// too), and output that drained is reported.
+func (c *conn) checkIdleOutput(now time.Time) {
+	c.mu.Lock()
+	l := c.limits
+	if !l.Replica && l.SoftBytes > 0 && int64(len(c.out))+c.unsentBytes.Load() >= l.SoftBytes {
+		c.overSoftLimit(now)
+	}
+	overflowed := c.overflowed
+	c.mu.Unlock()
+	if overflowed {
+		c.closeOverflowed()
+		return
+	}
+	c.reportOutput()
 }
 
 // observeReplies records the latency of replies written: each takes the

@@ -80,9 +80,11 @@ func TestHalfClosedClientGetsItsReplies(t *testing.T) {
 }
 
 // A subscriber that stops reading while messages keep coming is closed
-// once its backlog passes Redis's pubsub output limit, instead of making
-// the server hold its messages without end; the publisher is unaffected.
+// once its backlog passes Redis's default pubsub output limit (32mb hard),
+// instead of making the server hold its messages without end; the
+// publisher is unaffected.
 func TestSubscriberThatStopsReadingIsClosed(t *testing.T) {
+	const pubsubHardLimitBytes = 32 << 20
 	s := startServer(t, cache.Config{})
 	sub := dialRaw(t, s)
 	sub.send(t, []string{"SUBSCRIBE", "ch"})
@@ -90,7 +92,7 @@ func TestSubscriberThatStopsReadingIsClosed(t *testing.T) {
 	pub := dialRaw(t, s)
 	message := strings.Repeat("m", 64<<10)
 	closed := false
-	for i := 0; i < 2*pushBacklogBytesMax/len(message) && !closed; i++ {
+	for i := 0; i < 2*pubsubHardLimitBytes/len(message) && !closed; i++ {
 		pub.send(t, []string{"PUBLISH", "ch", message})
 		v, err := pub.rd.ReadReply()
 		if err != nil {

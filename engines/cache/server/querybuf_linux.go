@@ -102,6 +102,9 @@ func (l *eventLoop) clientsCron() {
 			continue
 		}
 		c.resizeQueryBuffer(l.now)
+		if !c.closed {
+			c.checkIdleOutput(l.now) // conn_linux.go
+		}
 		l.rotationNext++
 		visited++
 	}

@@ -124,16 +124,11 @@ const (
 	// NET_MAX_WRITES_PER_EVENT); the rest waits for the socket to be
 	// writable again.
 	writeBytesPerFlushMax = 1 << 20
-	// pushBacklogBytesMax bounds the output a connection may have pending
-	// when a push (Pub/Sub message, invalidation) is added to it. Pushes
-	// are not paced by the client's requests, so a subscriber that reads
-	// slower than publishers publish would grow it without end; like
-	// Redis's client-output-buffer-limit for pubsub clients (32mb hard),
-	// the server closes that connection.
-	pushBacklogBytesMax = 32 << 20
 	// replyBacklogBytesMax bounds the output a connection may have pending
-	// at all. Redis leaves normal clients unlimited; a client that sends
-	// requests without reading a gigabyte of replies is closed instead.
+	// whatever its client-output-buffer-limit (the node's, per client
+	// class: cache.OutputLimits). Redis leaves normal clients unlimited by
+	// default; a client that sends requests without reading a gigabyte of
+	// replies is closed instead.
 	replyBacklogBytesMax = 1 << 30
 	// idleBufferBytesMax is the capacity an empty output buffer may keep
 	// between uses; a larger one (after a big reply) is given back. (Input
