@@ -81,6 +81,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	masterAuth := fs.String("masterauth", "", "`password` this replica gives its master (AUTH); empty: none")
 	masterUser := fs.String("masteruser", "", "`user` name this replica gives its master with --masterauth; empty: the default user")
 	maxClients := fs.Int("maxclients", 10000, "connections served at once; one more is refused with Redis's \"max number of clients reached\" (maxclients)")
+	outputLimits := fs.String("client-output-buffer-limit", "", "output buffer limits in Redis's form, `\"<class> <hard> <soft> <seconds> …\"` (classes normal, replica, pubsub; \"pubsub 64mb 16mb 90\"); classes not named keep Redis's defaults")
 	enableDebug := fs.String("enable-debug-command", cache.ProtectedNo, "who may run DEBUG: no, yes, or local (loopback and unix-socket clients), as Redis's enable-debug-command")
 	enableProtected := fs.String("enable-protected-configs", cache.ProtectedNo, "who may CONFIG SET dir and dbfilename: no, yes, or local, as Redis's enable-protected-configs")
 	enableModule := fs.String("enable-module-command", cache.ProtectedNo, "Redis's enable-module-command, reported by CONFIG GET (this server has no MODULE command): no, yes or local")
@@ -121,10 +122,11 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 			MasterAuth:           *masterAuth,
 			MasterUser:           *masterUser,
 
-			MaxClients:             *maxClients,
-			EnableDebugCommand:     *enableDebug,
-			EnableProtectedConfigs: *enableProtected,
-			EnableModuleCommand:    *enableModule,
+			MaxClients:              *maxClients,
+			ClientOutputBufferLimit: *outputLimits,
+			EnableDebugCommand:      *enableDebug,
+			EnableProtectedConfigs:  *enableProtected,
+			EnableModuleCommand:     *enableModule,
 		},
 		Log:       stderr,
 		IOThreads: *ioThreads,

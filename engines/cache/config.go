@@ -84,6 +84,10 @@ type Config struct {
 	// means Redis's default, 10000. Simulated clients, which never
 	// connect, are not counted against it.
 	MaxClients int
+	// ClientOutputBufferLimit is client-output-buffer-limit at start, in
+	// Redis's form ("pubsub 64mb 16mb 90"; classes not named keep Redis's
+	// defaults); "" leaves them all (outputlimits.go).
+	ClientOutputBufferLimit string
 	// ScriptStepsMax is how many Lua instructions one script may run
 	// before it is stopped with an error (scripting.go); 0 means
 	// defaultScriptStepsMax.
@@ -187,6 +191,9 @@ func (c Config) Validate() error {
 	}
 	if _, ok := parseNotifyFlags(c.NotifyKeyspaceEvents); !ok {
 		return fmt.Errorf("cache config: notify-keyspace-events %q: %s", c.NotifyKeyspaceEvents, errNotifyFlags)
+	}
+	if _, reason, ok := parseOutputLimits(defaultOutputLimits, c.ClientOutputBufferLimit); !ok {
+		return fmt.Errorf("cache config: client-output-buffer-limit %q: %s", c.ClientOutputBufferLimit, reason)
 	}
 	if _, err := parseSaveRules(c.Save); err != nil {
 		return fmt.Errorf("cache config: save %q: %v", c.Save, err)

@@ -208,7 +208,7 @@ func (n *Node) Start(env node.Env) {
 	n.latency = newLatencyTracking()
 	n.flushScripts()
 	n.scriptRand = newScriptRand()
-	n.outputLimits = defaultOutputLimits
+	n.outputLimits = n.cfg.initialOutputLimits() // outputlimits.go
 	n.sessions = make(map[node.ID]*session)
 	n.lastSession = nil
 	n.watchers = make(map[string][]watcher)

@@ -105,26 +105,40 @@ func (n *Node) outputLimitsConfig() string {
 	return b.String()
 }
 
-// setOutputLimits is CONFIG SET's: "<class> <hard> <soft> <seconds> …",
-// accepted whole or not at all, with Redis's reasons.
-func (n *Node) setOutputLimits(value string) (string, bool) {
+// parseOutputLimits applies "<class> <hard> <soft> <seconds> …" to
+// limits: whole or not at all, with Redis's reasons.
+func parseOutputLimits(limits [clientClasses]outputLimit, value string) ([clientClasses]outputLimit, string, bool) {
 	words := strings.Fields(value)
 	if len(words)%4 != 0 {
-		return "Wrong number of arguments in buffer limit configuration.", false
+		return limits, "Wrong number of arguments in buffer limit configuration.", false
 	}
-	limits := n.outputLimits
 	for i := 0; i < len(words); i += 4 {
 		class, ok := clientClassByName(words[i])
 		if !ok {
-			return "Invalid client class specified in buffer limit configuration.", false
+			return limits, "Invalid client class specified in buffer limit configuration.", false
 		}
 		hard, okHard := parseMemory(words[i+1])
 		soft, okSoft := parseMemory(words[i+2])
 		seconds, err := strconv.ParseInt(words[i+3], 10, 64)
 		if !okHard || !okSoft || err != nil || seconds < 0 || hard < 0 || soft < 0 {
-			return "Error in hard, soft or soft_seconds setting in buffer limit configuration.", false
+			return limits, "Error in hard, soft or soft_seconds setting in buffer limit configuration.", false
 		}
 		limits[class] = outputLimit{hardBytes: hard, softBytes: soft, softSeconds: seconds}
+	}
+	return limits, "", true
+}
+
+// initialOutputLimits are Redis's defaults with Config's changes over them.
+func (c Config) initialOutputLimits() [clientClasses]outputLimit {
+	limits, _, _ := parseOutputLimits(defaultOutputLimits, c.ClientOutputBufferLimit) // Validate checked it
+	return limits
+}
+
+// setOutputLimits is CONFIG SET's.
+func (n *Node) setOutputLimits(value string) (string, bool) {
+	limits, reason, ok := parseOutputLimits(n.outputLimits, value)
+	if !ok {
+		return reason, false
 	}
 	changed := limits != n.outputLimits
 	n.outputLimits = limits

@@ -106,3 +106,16 @@ func TestHugeRandomCountStopsAtTheOutputLimit(t *testing.T) {
 		t.Fatalf("a small count: %s", got)
 	}
 }
+
+// Config sets the limits a node starts with, over Redis's defaults, and
+// Validate refuses what CONFIG SET would.
+func TestOutputLimitsFromConfig(t *testing.T) {
+	n, env := startNode(t, Config{ClientOutputBufferLimit: "pubsub 64mb 16mb 90"})
+	if got := do(n, env, "c", "CONFIG GET client-output-buffer-limit"); got != `["client-output-buffer-limit" "normal 0 0 0 slave 268435456 67108864 60 pubsub 67108864 16777216 90"]` {
+		t.Fatalf("CONFIG GET = %s", got)
+	}
+	err := Config{ClientOutputBufferLimit: "pubsub 1x 2 3"}.Validate()
+	if err == nil || !contains(err.Error(), "Error in hard, soft or soft_seconds setting") {
+		t.Fatalf("Validate of a bad limit: %v", err)
+	}
+}
