@@ -182,11 +182,18 @@ const replyBytesMax = 1 << 30
 // reply ("$<len>\r\n…\r\n"), for estimating a reply's size as it grows.
 const replyElementOverheadBytes = 16
 
+// replyValueBytes is what one element of a reply takes in the node while
+// the reply is built (a resp.Value: kind, string, integer, float and
+// elements headers), whatever the string it refers to.
+const replyValueBytes = 72
+
 // replyBudget is how large a reply of count elements to the call's
 // client may grow before the client would be closed for it: its class's
 // hard output limit, else the bound every connection has. ok is false
-// when count elements cannot fit whatever their size: the command gives
-// up before building anything.
+// when count elements cannot fit whatever their size — on the wire, or
+// as the values the node would hold while building them (replyBytesMax
+// of them: some 12 million elements) — and the command gives up before
+// building anything.
 func (c *call) replyBudget(count int64) (budget int64, ok bool) {
 	budget = replyBytesMax
 	if s := c.session; s != nil && s.meta.connected {
@@ -194,7 +201,7 @@ func (c *call) replyBudget(count int64) (budget int64, ok bool) {
 			budget = min(hard, replyBytesMax)
 		}
 	}
-	return budget, count <= budget/replyElementOverheadBytes
+	return budget, count <= budget/replyElementOverheadBytes && count <= replyBytesMax/(replyValueBytes+replyElementOverheadBytes)
 }
 
 // abandonReply is what a command answers when its reply would pass

@@ -119,3 +119,17 @@ func TestOutputLimitsFromConfig(t *testing.T) {
 		t.Fatalf("Validate of a bad limit: %v", err)
 	}
 }
+
+// Without a class limit, a count whose reply values alone would take
+// more than the 1 GB bound is refused before anything is built; a large
+// count under it is served.
+func TestRandomCountBoundedByNodeMemory(t *testing.T) {
+	n, env := startNode(t, Config{})
+	do(n, env, "admin", "SADD s m")
+	if got := do(n, env, "admin", "SRANDMEMBER s -20000000"); got != "(error) ERR the reply would pass the client's output buffer limit" {
+		t.Fatalf("SRANDMEMBER s -20000000 = %.80s", got)
+	}
+	if got := do(n, env, "admin", "SRANDMEMBER s -100000"); !contains(got, `"m" "m"`) {
+		t.Fatalf("SRANDMEMBER s -100000 = %.80s", got)
+	}
+}
