@@ -84,6 +84,9 @@ type scripting struct {
 	// used_memory_scripts_eval).
 	bodyBytes int64
 	engine    *luaEngine // made at the first script
+	// lastBody and lastSHA are the last body hashed: EVAL's is hashed
+	// before it runs (scriptCommandFlags) and again as it runs.
+	lastBody, lastSHA string
 }
 
 // scriptRun is one script running.
@@ -112,9 +115,18 @@ func scriptSHA(body []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// bodySHA is scriptSHA, hashing a body once for the checks before EVAL
+// runs and for its run.
+func (sc *scripting) bodySHA(body []byte) string {
+	if string(body) != sc.lastBody {
+		sc.lastBody, sc.lastSHA = string(body), scriptSHA(body)
+	}
+	return sc.lastSHA
+}
+
 // loadScript compiles body into the cache, or finds it there.
 func (n *Node) loadScript(body []byte) (string, *cachedScript, resp.Value) {
-	sha := scriptSHA(body)
+	sha := n.scripting.bodySHA(body)
 	if s := n.scripting.scripts[sha]; s != nil {
 		return sha, s, resp.Value{}
 	}
@@ -247,7 +259,7 @@ func (n *Node) scriptCommandFlags(flags commandFlags, spec *commandSpec, args []
 			return flags
 		}
 		declared = s.flags
-	} else if s := n.scripting.scripts[scriptSHA(args[1])]; s != nil {
+	} else if s := n.scripting.scripts[n.scripting.bodySHA(args[1])]; s != nil {
 		declared = s.flags
 	} else {
 		var refusal resp.Value
