@@ -43,7 +43,7 @@ if [[ ${#UNITS[@]} -eq 0 ]]; then
 		unit/multi unit/pubsub unit/tracking unit/info-command unit/introspection
 		unit/introspection-2 unit/protocol unit/quit unit/dump unit/bitops unit/bitfield
 		unit/hyperloglog unit/sort unit/other unit/pause unit/lazyfree unit/querybuf
-		unit/slowlog unit/latency-monitor unit/scripting unit/geo)
+		unit/slowlog unit/latency-monitor unit/scripting unit/functions unit/geo)
 	if [[ -n ${SPAWN:-} ]]; then # the files only a spawned server can run
 		UNITS+=(unit/info unit/auth unit/maxmemory unit/limits unit/obuf-limits)
 	fi
@@ -74,15 +74,9 @@ trap cleanup EXIT
 # The private copy of the harness and tests, and the skip list in the
 # harness's format (one test name per line; comments and blanks dropped).
 cp -r "$REDIS_SRC/tests" "$WORK/tests"
-sed -i 's/^    r function flush$/    catch {r function flush}/' "$WORK/tests/support/server.tcl"
-grep -q 'catch {r function flush}' "$WORK/tests/support/server.tcl" ||
-	{ say "could not patch the harness's FUNCTION FLUSH: is this Redis 7.0?"; exit 1; }
-# unit/scripting runs its tests twice, as FUNCTION libraries and as EVAL
-# scripts; we have EVAL but not FUNCTION, so the copy runs the EVAL pass.
-# Its SCRIPT DEBUG (the Lua debugger, which we lack) outside any test is
-# caught, so the file goes on.
-sed -i -e 's/^foreach is_eval {0 1} {$/foreach is_eval {1} {/' \
-	-e 's/^    r script debug sync$/    catch {r script debug sync}/' "$WORK/tests/unit/scripting.tcl"
+# unit/scripting's SCRIPT DEBUG (the Lua debugger, which we lack) outside
+# any test is caught, so the file goes on.
+sed -i -e 's/^    r script debug sync$/    catch {r script debug sync}/' "$WORK/tests/unit/scripting.tcl"
 grep -v '^\s*#' "$SKIP_FILE" | grep -v '^\s*$' >"$WORK/skip.txt" || true
 
 # The harness listens for its test clients just below its base port; a

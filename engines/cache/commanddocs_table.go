@@ -902,6 +902,30 @@ var commandDocTable = map[string]*commandDoc{
 			{name: "key", typ: "key", keySpecIndex: 0},
 		},
 	},
+	"fcall": {
+		summary: "Call a function of a loaded library, atomically.", since: "7.0.0", group: "scripting",
+		arity: -3, flags: []string{"noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:      []string{"@slow", "@scripting"},
+		keySpecs: []keySpec{{flags: []string{"RW", "access", "update"}, beginIndex: 2, keynum: true, keynumIndex: 0, firstKey: 1, keyStep: 1}},
+		args: []docArg{
+			{name: "function", typ: "string"},
+			{name: "numkeys", typ: "integer"},
+			{name: "key", typ: "key", keySpecIndex: 0, flags: []string{"optional", "multiple"}},
+			{name: "arg", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
+	"fcall_ro": {
+		summary: "Call a function that only reads.", since: "7.0.0", group: "scripting",
+		arity: -3, flags: []string{"readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:      []string{"@slow", "@scripting"},
+		keySpecs: []keySpec{{flags: []string{"RO", "access"}, beginIndex: 2, keynum: true, keynumIndex: 0, firstKey: 1, keyStep: 1}},
+		args: []docArg{
+			{name: "function", typ: "string"},
+			{name: "numkeys", typ: "integer"},
+			{name: "key", typ: "key", keySpecIndex: 0, flags: []string{"optional", "multiple"}},
+			{name: "arg", typ: "string", flags: []string{"optional", "multiple"}},
+		},
+	},
 	"flushall": {
 		summary: "Delete every key of every database.", since: "1.0.0", group: "server",
 		arity: -1, flags: []string{"write"}, firstKey: 0, lastKey: 0, keyStep: 0,
@@ -925,6 +949,89 @@ var commandDocTable = map[string]*commandDoc{
 				{name: "sync", typ: "pure-token", token: "SYNC", since: "6.2.0"},
 			}},
 		},
+	},
+	"function": {
+		summary: "Manage the libraries of Lua functions.", since: "7.0.0", group: "scripting",
+		arity: -2, flags: []string{}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:         []string{"@slow"},
+		subcommands: []string{"function|delete", "function|dump", "function|flush", "function|help", "function|kill", "function|list", "function|load", "function|restore", "function|stats"},
+	},
+	"function|delete": {
+		summary: "Unload a library and its functions.", since: "7.0.0", group: "scripting",
+		arity: 3, flags: []string{"write", "noscript"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@write", "@slow", "@scripting"},
+		tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+		args: []docArg{
+			{name: "library-name", typ: "string"},
+		},
+	},
+	"function|dump": {
+		summary: "Serialize every library into one payload.", since: "7.0.0", group: "scripting",
+		arity: 2, flags: []string{"noscript"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@scripting"},
+	},
+	"function|flush": {
+		summary: "Unload every library.", since: "7.0.0", group: "scripting",
+		arity: -2, flags: []string{"write", "noscript"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@write", "@slow", "@scripting"},
+		tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+		args: []docArg{
+			{name: "async", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "async", typ: "pure-token", token: "ASYNC"},
+				{name: "sync", typ: "pure-token", token: "SYNC"},
+			}},
+		},
+	},
+	"function|help": {
+		summary: "Describe the FUNCTION subcommands.", since: "7.0.0", group: "scripting",
+		arity: 2, flags: []string{"loading", "stale"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl: []string{"@slow", "@scripting"},
+	},
+	"function|kill": {
+		summary: "Stop the function running (none ever is while this runs here).", since: "7.0.0", group: "scripting",
+		arity: 2, flags: []string{"noscript", "allow_busy"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@scripting"},
+		tips: []string{"request_policy:all_shards", "response_policy:one_succeeded"},
+	},
+	"function|list": {
+		summary: "Describe the loaded libraries and their functions.", since: "7.0.0", group: "scripting",
+		arity: -2, flags: []string{"noscript"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@scripting"},
+		tips: []string{"nondeterministic_output_order"},
+		args: []docArg{
+			{name: "library-name-pattern", typ: "string", token: "LIBRARYNAME", flags: []string{"optional"}},
+			{name: "withcode", typ: "pure-token", token: "WITHCODE", flags: []string{"optional"}},
+		},
+	},
+	"function|load": {
+		summary: "Load a library from its code, registering its functions.", since: "7.0.0", group: "scripting",
+		arity: -3, flags: []string{"write", "denyoom", "noscript"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@write", "@slow", "@scripting"},
+		tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+		args: []docArg{
+			{name: "replace", typ: "pure-token", token: "REPLACE", flags: []string{"optional"}},
+			{name: "function-code", typ: "string"},
+		},
+	},
+	"function|restore": {
+		summary: "Load the libraries of a FUNCTION DUMP payload.", since: "7.0.0", group: "scripting",
+		arity: -3, flags: []string{"write", "denyoom", "noscript"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@write", "@slow", "@scripting"},
+		tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"},
+		args: []docArg{
+			{name: "serialized-value", typ: "string"},
+			{name: "policy", typ: "oneof", flags: []string{"optional"}, args: []docArg{
+				{name: "flush", typ: "pure-token", token: "FLUSH"},
+				{name: "append", typ: "pure-token", token: "APPEND"},
+				{name: "replace", typ: "pure-token", token: "REPLACE"},
+			}},
+		},
+	},
+	"function|stats": {
+		summary: "Tell the function running and how many libraries and functions are loaded.", since: "7.0.0", group: "scripting",
+		arity: 2, flags: []string{"noscript", "allow_busy"}, firstKey: 0, lastKey: 0, keyStep: 0,
+		acl:  []string{"@slow", "@scripting"},
+		tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
 	},
 	"geoadd": {
 		summary: "Add points, by longitude and latitude, to a geospatial index.", since: "3.2.0", group: "geo",

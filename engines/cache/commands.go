@@ -64,6 +64,10 @@ type commandSpec struct {
 	// then answers the error and changes nothing). keyspecs.go.
 	movableKeys func(args [][]byte) [][]byte
 	run         func(c *call) resp.Value
+	// flagsFor, when set, gives the flags a call is checked with from its
+	// arguments: a container whose subcommands differ (FUNCTION LOAD
+	// writes, FUNCTION LIST does not).
+	flagsFor func(args [][]byte) commandFlags
 	// metricName is precomputed so counting a command allocates nothing.
 	metricName string
 	// index numbers the table's commands from 0, for per-command
@@ -74,7 +78,7 @@ type commandSpec struct {
 // commandTable maps lower-case names to their specs. It is built once from
 // the per-file lists (strings.go, db.go, …) and never changes.
 
-var commandTable = buildCommandTable(connectionCommands, keyspaceCommands, stringCommands, expireCommands, multiCommands, introspectionCommands, configCommands, setCommands, hashCommands, zsetCommands, clientCommands, pubsubCommands, listCommands, snapshotCommands, aofRewriteCommands, replicationCommands, replicationHandshakeCommands, roleCommands, zsetPopCommands, clusterCommands, dumpCommands, clusterRoutingCommands, migrateCommands, shutdownCommands, authCommands, monitorCommands, shardPubsubCommands, sortCommands, bitopsCommands, hllCommands, slowlogCommands, latencyCommands, scriptingCommands, geoCommands)
+var commandTable = buildCommandTable(connectionCommands, keyspaceCommands, stringCommands, expireCommands, multiCommands, introspectionCommands, configCommands, setCommands, hashCommands, zsetCommands, clientCommands, pubsubCommands, listCommands, snapshotCommands, aofRewriteCommands, replicationCommands, replicationHandshakeCommands, roleCommands, zsetPopCommands, clusterCommands, dumpCommands, clusterRoutingCommands, migrateCommands, shutdownCommands, authCommands, monitorCommands, shardPubsubCommands, sortCommands, bitopsCommands, hllCommands, slowlogCommands, latencyCommands, scriptingCommands, functionCommands, geoCommands)
 
 func buildCommandTable(groups ...[]commandSpec) map[string]*commandSpec {
 	table := make(map[string]*commandSpec)

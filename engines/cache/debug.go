@@ -128,6 +128,7 @@ func debugReload(c *call) resp.Value {
 	}
 	if flush {
 		n.emptyAllDatabases(c.nowMillis)
+		n.functions = functionRegistry{} // the file has them
 	}
 	data, err := disk.ReadFile(n.cfg.DBFilename)
 	if err == nil {
@@ -178,6 +179,7 @@ func debugLoadAOF(c *call) resp.Value {
 		m = onDisk
 	}
 	n.emptyAllDatabases(c.nowMillis)
+	n.functions = functionRegistry{} // the AOF has them
 	n.loading = true
 	_, err := persist.LoadAOFFiles(n.aofDisk(), m, len(n.dbs), func(db int, args [][]byte) error { return replayAOF(n, db, args) },
 		&rdbLoader{node: n})

@@ -213,7 +213,7 @@ func (n *Node) memoryStats() resp.Value {
 	addInt("cluster.links", 0)
 	addInt("aof.buffer", o.aofBufferBytes)
 	addInt("lua.caches", n.scripting.bodyBytes)
-	addInt("functions.caches", 0)
+	addInt("functions.caches", n.functions.codeBytes)
 	for _, d := range o.dbs {
 		add("db."+strconv.Itoa(d.index), resp.Value{Kind: resp.Map, Elems: []resp.Value{
 			resp.BulkFromString("overhead.hashtable.main"), resp.Int(d.mainBytes),
@@ -263,20 +263,21 @@ func (n *Node) writeMemoryInfo(field func(name string, value any)) {
 	field("allocator_active", o.active)
 	field("allocator_resident", o.resident)
 	withHuman("total_system_memory", o.totalSystemBytes)
-	// The Lua VM's own memory is part of the Go heap and not told apart
-	// (0); the cached scripts are counted. No functions here.
+	// The Lua VMs' own memory is part of the Go heap and not told apart
+	// (0); the cached scripts and the libraries' code are counted.
 	scriptBytes := n.scripting.bodyBytes
+	functionBytes := n.functions.codeBytes
 	field("used_memory_lua", 0)
 	field("used_memory_vm_eval", 0)
 	field("used_memory_lua_human", humanBytes(0))
 	field("used_memory_scripts_eval", scriptBytes)
 	field("number_of_cached_scripts", len(n.scripting.scripts))
-	field("number_of_functions", 0)
-	field("number_of_libraries", 0)
+	field("number_of_functions", len(n.functions.functions))
+	field("number_of_libraries", len(n.functions.libraries))
 	field("used_memory_vm_functions", 0)
 	withHuman("used_memory_vm_total", 0)
-	field("used_memory_functions", 0)
-	withHuman("used_memory_scripts", scriptBytes)
+	field("used_memory_functions", functionBytes)
+	withHuman("used_memory_scripts", scriptBytes+functionBytes)
 	withHuman("maxmemory", n.cfg.MaxMemoryBytes)
 	field("maxmemory_policy", n.cfg.MaxMemoryPolicy)
 	field("allocator_frag_ratio", ratio(o.allocatorFragRatio))

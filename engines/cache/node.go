@@ -86,6 +86,10 @@ type Node struct {
 	scripting  scripting
 	scriptRun  *scriptRun
 	scriptRand scriptRand
+	// functions are the loaded function libraries (functions.go), run by
+	// functionEngine, made at the first library.
+	functions      functionRegistry
+	functionEngine *functionEngine
 	// outputLimits are client-output-buffer-limit, by client class
 	// (outputlimits.go).
 	outputLimits [clientClasses]outputLimit
@@ -469,6 +473,9 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 		n.trackingLimitKeys() // tracking.go
 	}
 	flags := spec.flags
+	if spec.flagsFor != nil {
+		flags = spec.flagsFor(args)
+	}
 	if flags&flagRunsScript != 0 {
 		flags = n.scriptCommandFlags(flags, spec, args) // scripting.go
 	}

@@ -61,6 +61,8 @@ func allTypesCommands() []string {
 		"ZADD bigzset" + seq("m", 200, func(i int) string { return itoa(i%17) + ".5" }),
 		"ZADD zsetttl 1 a", "PEXPIREAT zsetttl " + farExpiry,
 		"SELECT 3", "RPUSH l3 x", "SADD s3 1", "SADD s3b x", "HSET h3 a b", "ZADD z3 1 m", "SET str3 s", "SELECT 0",
+		// A function library: saved with the data (functions.go).
+		`FUNCTION LOAD "#!lua name=lib\nredis.register_function{function_name='f', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads a key, long enough for Redis to compress the library'}"`,
 	}
 }
 
@@ -93,10 +95,10 @@ func replyWords(reply string) []string {
 	return strings.Fields(strings.TrimSuffix(strings.TrimPrefix(reply, "["), "]"))
 }
 
-// typedDump renders every key matching pattern in databases 0–15: type,
-// encoding, absolute expiry and contents, with set members and hash pairs
-// sorted (their order depends on the dict, which differs between servers
-// and between a value and its reload).
+// typedDump renders every key matching pattern in databases 0–15 (type,
+// encoding, absolute expiry and contents) and the function libraries.
+// Set members and hash pairs are sorted: their order depends on the dict,
+// which differs between servers and between a value and its reload.
 func typedDump(t testing.TB, do doFunc, pattern string) string {
 	t.Helper()
 	var lines []string
@@ -135,6 +137,7 @@ func typedDump(t testing.TB, do doFunc, pattern string) string {
 		}
 	}
 	do("SELECT 0")
+	lines = append(lines, "functions "+do("FUNCTION LIST WITHCODE"))
 	return strings.Join(lines, "\n")
 }
 
@@ -153,6 +156,7 @@ func checkDumpCoversAllTypes(t *testing.T, dump string) {
 	for _, want := range []string{
 		` list "quicklist"`, ` set "intset"`, ` set "hashtable"`, ` hash "listpack"`, ` hash "hashtable"`,
 		` zset "listpack"`, ` zset "skiplist"`, ` string "embstr"`, "exp=(integer) " + farExpiry, "db3 z3 zset",
+		`functions [["library_name" "lib"`,
 	} {
 		if !strings.Contains(dump, want) {
 			t.Fatalf("dump lacks %q:\n%s", want, dump)

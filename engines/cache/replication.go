@@ -739,6 +739,7 @@ func (n *Node) rdbPayload(noData bool) ([]byte, error) {
 	}
 	w := persist.NewRDBWriter(&buf, persist.RDBHeader{CtimeSeconds: n.env.Now().Unix(), UsedMemBytes: n.usedMemoryBytes(),
 		Replication: &persist.RDBReplication{ReplID: replID, Offset: offset, StreamDB: streamDB}})
+	n.writeFunctionLibraries(w)
 	if noData {
 		err := w.Finish()
 		return buf.Bytes(), err
@@ -878,6 +879,7 @@ func (n *Node) replicaChunk(from node.ID, m ReplRDBChunk) {
 	data := bytes.Join(l.fullChunks, nil)
 	l.fullChunks = nil
 	n.emptyAllDatabases(n.env.Now().UnixMilli())
+	n.functions = functionRegistry{} // a full sync brings the master's libraries
 	n.forgetReplicaWrites()
 	n.loading = true
 	aux := &replicationAux{}

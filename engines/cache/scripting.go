@@ -20,14 +20,15 @@ import (
 //
 // The interpreter and the Lua-side conversions are in scriptlua.go, the
 // redis.* library in scriptredislib.go, what redis.call checks before it
-// runs a command in scriptcall.go.
+// runs a command in scriptcall.go. FCALL runs the functions of libraries
+// (functions.go) through the same checks and runScript.
 //
 // Where this differs from Redis: a script that runs too long cannot be
-// stopped from outside (SCRIPT KILL finds none running, since nothing else
-// runs meanwhile, and no BUSY error is ever seen); instead a script is
-// stopped after a number of Lua instructions (Config.ScriptStepsMax), with its
-// writes so far kept, which Redis would refuse to do. There is no Lua
-// debugger (SCRIPT DEBUG).
+// stopped from outside (SCRIPT KILL and FUNCTION KILL find none running,
+// since nothing else runs meanwhile, and no BUSY error is ever seen);
+// instead a script is stopped after a number of Lua instructions
+// (Config.ScriptStepsMax), with its writes so far kept, which Redis would
+// refuse to do. There is no Lua debugger (SCRIPT DEBUG).
 
 var scriptingCommands = []commandSpec{
 	{name: "eval", arity: -3, flags: flagMayReplicate | flagRunsScript, movableKeys: keysAfterNumkeys(2), run: evalCommand},
@@ -93,8 +94,9 @@ type scripting struct {
 type scriptRun struct {
 	node   *Node
 	caller *call
-	sha    string
-	flags  scriptFlags
+	// name is what errors call the script: its SHA1, or the function's name.
+	name  string
+	flags scriptFlags
 	// readOnly: EVAL_RO, or a no-writes script: writes are refused.
 	readOnly bool
 	// wrote is set at the first write: from then on nothing may refuse
@@ -210,14 +212,10 @@ func evalCommand(c *call) resp.Value {
 			return refusal
 		}
 	}
-	run := &scriptRun{node: n, caller: c, sha: sha, flags: script.flags, protocol: resp.RESP2, targets: toBoth, slot: -1}
+	run := &scriptRun{node: n, caller: c, name: sha, flags: script.flags, protocol: resp.RESP2, targets: toBoth, slot: -1}
 	run.readOnly = c.spec.flags&flagReadonly != 0 || script.flags&scriptNoWrites != 0
 	if refusal, refused := n.refuseScript(run); refused {
 		return refusal
-	}
-	keys := c.args[3 : 3+numkeys]
-	if n.router != nil && len(keys) > 0 {
-		run.slot = keySlot(keys[0])
 	}
 	if n.scripting.engine == nil {
 		n.scripting.engine = newLuaEngine(n)
@@ -225,7 +223,19 @@ func evalCommand(c *call) resp.Value {
 	if len(n.monitors) > 0 {
 		n.showMonitors(c.session, c.spec, c.args) // before its calls (EVAL is skip_monitor)
 	}
+	keys := c.args[3 : 3+numkeys]
+	return n.runScript(run, keys, func() resp.Value {
+		return n.scripting.engine.callScript(script.proto, run, keys, c.args[3+numkeys:], n.cfg.ScriptStepsMax)
+	})
+}
 
+// runScript runs a script that passed its checks (EVAL's body, FCALL's
+// function) as one atomic unit: its writes are one transaction, and a
+// SELECT in it is its own.
+func (n *Node) runScript(run *scriptRun, keys [][]byte, body func() resp.Value) resp.Value {
+	if n.router != nil && len(keys) > 0 {
+		run.slot = keySlot(keys[0])
+	}
 	// Inside EXEC the transaction already wraps what the script writes;
 	// otherwise the script is a transaction of its own in the AOF and the
 	// replication stream.
@@ -233,10 +243,10 @@ func evalCommand(c *call) resp.Value {
 	if ownTransaction {
 		n.exec = &execState{}
 	}
-	s := c.session
-	dbIndex := s.dbIndex // SELECT in a script is the script's own
+	s := run.caller.session
+	dbIndex := s.dbIndex
 	n.scriptRun = run
-	reply := n.scripting.engine.callScript(script.proto, run, keys, c.args[3+numkeys:], n.cfg.ScriptStepsMax)
+	reply := body()
 	n.scriptRun = nil
 	s.dbIndex = dbIndex
 	if ownTransaction {
@@ -253,7 +263,13 @@ func evalCommand(c *call) resp.Value {
 // replica unless allow-stale, and known not to be a may-replicate. The script is found in the cache, or its shebang read.
 func (n *Node) scriptCommandFlags(flags commandFlags, spec *commandSpec, args [][]byte) commandFlags {
 	var declared scriptFlags
-	if strings.HasPrefix(spec.name, "evalsha") {
+	if strings.HasPrefix(spec.name, "fcall") {
+		f := n.functions.lookup(args[1])
+		if f == nil {
+			return flags
+		}
+		declared = f.flags
+	} else if strings.HasPrefix(spec.name, "evalsha") {
 		s := n.scripting.scripts[strings.ToLower(string(args[1]))]
 		if s == nil {
 			return flags

@@ -275,7 +275,7 @@ func TestRunawayScriptIsStopped(t *testing.T) {
 	if refusal.Kind != 0 {
 		t.Fatal(refusal.String())
 	}
-	run := &scriptRun{node: n, sha: "x", protocol: resp.RESP2, targets: toBoth, slot: -1}
+	run := &scriptRun{node: n, name: "x", protocol: resp.RESP2, targets: toBoth, slot: -1}
 	got := e.callScript(proto, run, nil, nil, 10_000)
 	if got.Kind != resp.Error || !strings.Contains(string(got.Str), "Script stopped after 10000 Lua instructions") {
 		t.Fatalf("a runaway script = %s", got.String())

@@ -69,6 +69,8 @@ type luaEngine struct {
 	steps   stepBudget
 	// jsonNull is cjson.null, printed as C prints a NULL light userdata.
 	jsonNull *lua.LUserData
+	// redisLib is the redis table itself (globals hold a read-only view).
+	redisLib *lua.LTable
 	// run is the script running; nil between scripts.
 	run *scriptRun
 	// names numbers the tables and functions tostring named in this run.
@@ -85,11 +87,17 @@ type stepBudget struct {
 	state *lua.LState
 	used  int64
 	limit int64
+	// exhausted, when set, is the error (table) raised past the limit
+	// instead of errScriptStepsExhausted's string (FUNCTION LOAD's timeout).
+	exhausted string
 }
 
 func (b *stepBudget) Done() <-chan struct{} {
 	b.used++
 	if b.used > b.limit {
+		if b.exhausted != "" {
+			raiseScriptError(b.state, b.exhausted)
+		}
 		b.state.RaiseError("%s", errScriptStepsExhausted(b.limit))
 	}
 	return nil // never cancelled from outside
@@ -159,7 +167,8 @@ func newLuaEngine(n *Node) *luaEngine {
 	globals.RawSetString("cjson", newCjsonLibrary(L, e.jsonNull))
 	globals.RawSetString("cmsgpack", newCmsgpackLibrary(L))
 	globals.RawSetString("struct", newStructLibrary(L))
-	globals.RawSetString("redis", e.newRedisLibrary(L, n))
+	e.redisLib = e.newRedisLibrary(L, n)
+	globals.RawSetString("redis", e.redisLib)
 	e.handler = L.NewFunction(e.errorHandler)
 
 	// Scripts see the globals through a read-only view; the libraries too.
@@ -358,27 +367,35 @@ func (e *luaEngine) errorHandler(L *lua.LState) int {
 // compileScript compiles a script body (its shebang line already blanked
 // out) into a function prototype, or returns Redis's compile error.
 func compileScript(body string) (*lua.FunctionProto, resp.Value) {
-	chunk, err := parse.Parse(strings.NewReader(body), scriptChunkName)
-	if err != nil {
-		return nil, resp.Err("ERR Error compiling script (new function): " + compileErrorText(err))
-	}
-	proto, err := lua.Compile(chunk, scriptChunkName)
-	if err != nil {
-		return nil, resp.Err("ERR Error compiling script (new function): " + compileErrorText(err))
+	proto, errText := compileLua(body, scriptChunkName)
+	if errText != "" {
+		return nil, resp.Err("ERR Error compiling script (new function): " + errText)
 	}
 	return proto, resp.Value{}
 }
 
-// compileErrorText words a syntax error as Lua's "user_script:1: msg near
-// 'token'".
-func compileErrorText(err error) string {
+// compileLua compiles Lua code whose lines errors name chunkName, or
+// words why it does not compile as Lua does: "chunk:1: msg near 'token'".
+func compileLua(code, chunkName string) (*lua.FunctionProto, string) {
+	chunk, err := parse.Parse(strings.NewReader(code), chunkName)
+	if err != nil {
+		return nil, compileErrorText(err, chunkName)
+	}
+	proto, err := lua.Compile(chunk, chunkName)
+	if err != nil {
+		return nil, compileErrorText(err, chunkName)
+	}
+	return proto, ""
+}
+
+func compileErrorText(err error, chunkName string) string {
 	var text string
 	if pe, ok := err.(*parse.Error); ok {
 		line := "EOF"
 		if pe.Pos.Line != parse.EOF {
 			line = strconv.Itoa(pe.Pos.Line)
 		}
-		text = scriptChunkName + ":" + line + ": " + strings.TrimSpace(pe.Message)
+		text = chunkName + ":" + line + ": " + strings.TrimSpace(pe.Message)
 		if pe.Token != "" {
 			text += " near '" + pe.Token + "'"
 		}
@@ -392,20 +409,30 @@ func compileErrorText(err error) string {
 // budget, and returns its reply in Redis's conversion.
 func (e *luaEngine) callScript(proto *lua.FunctionProto, run *scriptRun, keys, argv [][]byte, stepsMax int64) resp.Value {
 	L := e.state
-	e.run = run
-	defer func() {
-		e.run = nil
-		clear(e.names)
-	}()
 	globals := L.Get(lua.GlobalsIndex).(*lua.LTable)
 	globals.RawSetString("KEYS", stringsTable(L, keys))
 	globals.RawSetString("ARGV", stringsTable(L, argv))
 	fn := L.NewFunctionFromProto(proto)
 	fn.Env = e.env
-	e.steps.used, e.steps.limit = 0, stepsMax
+	return e.call(fn, run, stepsMax)
+}
+
+// call runs fn with args within a step budget and returns its reply in
+// Redis's conversion: a script's body, or a function's callback.
+func (e *luaEngine) call(fn *lua.LFunction, run *scriptRun, stepsMax int64, args ...lua.LValue) resp.Value {
+	L := e.state
+	e.run = run
+	defer func() {
+		e.run = nil
+		clear(e.names)
+	}()
+	e.steps.used, e.steps.limit, e.steps.exhausted = 0, stepsMax, ""
 	top := L.GetTop()
 	L.Push(fn)
-	err := L.PCall(0, 1, e.handler)
+	for _, arg := range args {
+		L.Push(arg)
+	}
+	err := L.PCall(len(args), 1, e.handler)
 	if err != nil {
 		L.SetTop(top)
 		return run.errorReply(err)
@@ -433,11 +460,11 @@ func stringsTable(L *lua.LState, items [][]byte) *lua.LTable {
 func (run *scriptRun) errorReply(err error) resp.Value {
 	apiErr, ok := err.(*lua.ApiError)
 	if !ok {
-		return resp.Err("ERR Error running script " + run.sha + ", " + oneLine(err.Error()))
+		return resp.Err("ERR Error running script " + run.name + ", " + oneLine(err.Error()))
 	}
 	t, ok := apiErr.Object.(*lua.LTable)
 	if !ok {
-		return resp.Err("ERR Error running script " + run.sha + ", " + oneLine(apiErr.Object.String()))
+		return resp.Err("ERR Error running script " + run.name + ", " + oneLine(apiErr.Object.String()))
 	}
 	if t.RawGetString("ignore_error_stats_update") == lua.LTrue {
 		run.node.errorCounted = true
@@ -450,7 +477,7 @@ func (run *scriptRun) errorReply(err error) resp.Value {
 	source, hasSource := t.RawGetString("source").(lua.LString)
 	line, hasLine := t.RawGetString("line").(lua.LNumber)
 	if hasSource && hasLine {
-		text += " script: " + run.sha + ", on " + string(source) + ":" + strconv.Itoa(int(line)) + "."
+		text += " script: " + run.name + ", on " + string(source) + ":" + strconv.Itoa(int(line)) + "."
 	}
 	return resp.Value{Kind: resp.Error, Str: []byte(text)}
 }

@@ -172,6 +172,7 @@ func (n *Node) newSnapshot(purpose snapshotPurpose, tempName, finalName string) 
 			Replication:  n.replicationPosition(),
 		})
 	}
+	n.writeFunctionLibraries(s.w) // first, as Redis orders a file; they are small
 	for i, ks := range n.dbs {
 		if ks.size() == 0 {
 			continue
@@ -655,6 +656,11 @@ func (l *rdbLoader) Aux(key, value []byte) error {
 		return l.replication.add(key, value)
 	}
 	return nil
+}
+
+// Function loads a function library the file holds (functions.go).
+func (l *rdbLoader) Function(code []byte) error {
+	return l.node.loadFunctionLibrary(code, l.replaceExisting)
 }
 
 func (l *rdbLoader) SelectDB(db int) error {

@@ -36,7 +36,8 @@ package persist
 // compact values: 3 zset (scores as strings), 11 intset, 16 hash listpack,
 // 17 zset listpack, 18 quicklist (version 2: nodes of listpacks or plain
 // elements), 20 set listpack. Ziplist encodings of Redis before 7.0,
-// streams, modules and functions are refused with an error that names them.
+// streams and modules are refused with an error that names them; function
+// libraries are in functions.go.
 //
 // A listpack (a compact list, one blob): 4 bytes LE total size, 2 bytes LE
 // element count, the entries, 0xFF. Each entry is an encoding byte (small
@@ -129,6 +130,9 @@ type ValueWriter interface {
 // AOFBaseWriter.
 type SnapshotWriter interface {
 	ValueWriter
+	// WriteFunctionLibrary writes one function library's code
+	// (functions.go), before the first SelectDB.
+	WriteFunctionLibrary(code []byte)
 	// Flush writes what is buffered to the destination.
 	Flush() error
 	// Finish ends the file (RDB: EOF and checksum) and flushes.

@@ -208,7 +208,17 @@ func (r *rdbReader) load(h RDBHandler) error {
 		case rdbOpModuleAux:
 			return r.fail("module data is not supported")
 		case rdbOpFunction, rdbOpFunction2:
-			return r.fail("functions are not supported")
+			code, err := r.functionLibrary(op)
+			if err != nil {
+				return err
+			}
+			loader, ok := h.(FunctionLoader)
+			if !ok {
+				return &RDBError{OffsetBytes: int64(r.keyStart), Reason: "function libraries cannot be loaded here"}
+			}
+			if err := loader.Function(code); err != nil {
+				return &RDBError{OffsetBytes: int64(r.keyStart), Reason: "function library: " + err.Error()}
+			}
 		default:
 			if expireAtMillis < 0 {
 				return r.fail("negative expire time %d", expireAtMillis)
