@@ -57,6 +57,9 @@ const (
 	// The sorted-set pops (zsets_pop.go); left means the lowest scores.
 	blockZpop  // BZPOPMIN, BZPOPMAX: answers [key, member, score]
 	blockZmpop // BZMPOP: answers [key, [[member, score]…]]
+	// blockXread is XREAD and XREADGROUP BLOCK (streamread.go): answers
+	// the entries past its ID in the first of its streams to get some.
+	blockXread
 )
 
 // blockKey names a key in one database.
@@ -75,9 +78,15 @@ type blockedClient struct {
 	left    bool   // the end to pop from
 	toLeft  bool   // blockMove: the end of dst to push onto
 	dst     []byte // blockMove: the destination list
-	count   int64  // blockMpop: how many to pop at most
-	timer   node.Timer
-	done    bool // answered or forgotten; its queue entries are stale
+	count   int64  // blockMpop: how many to pop at most; blockXread: to read
+	// blockXread: each stream key with the ID it waits to see passed,
+	// and for XREADGROUP the group, the consumer and NOACK.
+	streamKeys      [][]byte
+	streamAfter     []streamID
+	group, consumer []byte
+	noAck           bool
+	timer           node.Timer
+	done            bool // answered or forgotten; its queue entries are stale
 	// spec and args are the blocked command, and callDuration what its call
 	// took: as Redis, its latency histogram, its SLOWLOG entry and the rest
 	// of its INFO commandstats are written when it is served (or answered
@@ -156,6 +165,7 @@ func (n *Node) initBlocking() {
 		timedOut: n.blockTimedOut,
 	}
 	n.onKeyModified = append(n.onKeyModified, n.signalKeyAsReady)
+	n.onFlush = append(n.onFlush, n.signalDBAsReady)
 }
 
 // BlockedClients counts the clients waiting in a blocking command.
@@ -175,20 +185,27 @@ func (n *Node) signalKeyAsReady(dbIndex int, key []byte) {
 	n.blocking.ready = append(n.blocking.ready, k)
 }
 
-// signalDBAsReady is for SWAPDB: a database now holds other keys, so every
-// waited-on key that exists in it is ready (Redis's
-// scanDatabaseForReadyKeys). Keys are signalled in sorted order, never in
-// map order.
+// signalDBAsReady is for SWAPDB and the flushes (dbIndex -1: every
+// database): a database now holds other keys or none, so every waited-on
+// key in it is ready — to be served if it now holds what its waiters
+// want, or, gone, to answer its XREADGROUP waiters (Redis's
+// scanDatabaseForReadyKeys and scanDatabaseForDeletedKeys). Keys are
+// signalled in sorted order, never in map order.
 func (n *Node) signalDBAsReady(dbIndex int) {
-	var keys []string
+	var keys []blockKey
 	for k := range n.blocking.waiting {
-		if k.dbIndex == dbIndex && n.dbs[dbIndex].peek([]byte(k.key)) != nil {
-			keys = append(keys, k.key)
+		if dbIndex < 0 || k.dbIndex == dbIndex {
+			keys = append(keys, k)
 		}
 	}
-	slices.Sort(keys)
-	for _, key := range keys {
-		n.signalKeyAsReady(dbIndex, []byte(key))
+	slices.SortFunc(keys, func(a, b blockKey) int {
+		if a.dbIndex != b.dbIndex {
+			return a.dbIndex - b.dbIndex
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	for _, k := range keys {
+		n.signalKeyAsReady(k.dbIndex, []byte(k.key))
 	}
 }
 
@@ -280,7 +297,13 @@ func (n *Node) serveKey(k blockKey) {
 	c := call{node: n, db: n.dbs[k.dbIndex], dbIndex: k.dbIndex, nowMillis: nowMillis}
 	key := []byte(k.key)
 	var served []servedReply
-	for {
+	isStream := false
+	if s, ok := c.getStream(key); ok && s != nil {
+		served, isStream = n.serveStreamWaiters(&c, key, q), true
+	} else {
+		served = n.unblockStreamGroupReaders(q)
+	}
+	for !isStream {
 		bc := q.front()
 		if bc == nil {
 			break
@@ -288,10 +311,14 @@ func (n *Node) serveKey(k blockKey) {
 		var l *listObject
 		var z *zsetObject
 		var ok bool
-		if bc.op == blockZpop || bc.op == blockZmpop {
+		switch bc.op {
+		case blockXread:
+			// A stream reader in front of a list or sorted set waits for
+			// a stream there (serveStreamWaiters).
+		case blockZpop, blockZmpop:
 			z, ok = c.getZset(key)
 			ok = ok && z != nil
-		} else {
+		default:
 			l, ok = c.getList(key)
 			ok = ok && l != nil
 		}

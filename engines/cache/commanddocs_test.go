@@ -10,7 +10,7 @@ import (
 
 // Container commands: Redis describes their keys and flags per subcommand,
 // and this node reports only the subcommands it runs (commanddocs.go).
-var containerCommands = []string{"client", "cluster", "command", "config", "debug", "memory", "object", "pubsub"}
+var containerCommands = []string{"client", "cluster", "command", "config", "debug", "memory", "object", "pubsub", "xgroup", "xinfo"}
 
 // getkeysLines exercise every way of finding keys: index ranges, steps,
 // keynum specs with and without a destination, bad numkeys, arity errors.

@@ -78,7 +78,7 @@ type commandSpec struct {
 // commandTable maps lower-case names to their specs. It is built once from
 // the per-file lists (strings.go, db.go, …) and never changes.
 
-var commandTable = buildCommandTable(connectionCommands, keyspaceCommands, stringCommands, expireCommands, multiCommands, introspectionCommands, configCommands, setCommands, hashCommands, zsetCommands, clientCommands, pubsubCommands, listCommands, snapshotCommands, aofRewriteCommands, replicationCommands, replicationHandshakeCommands, roleCommands, zsetPopCommands, clusterCommands, dumpCommands, clusterRoutingCommands, migrateCommands, shutdownCommands, authCommands, monitorCommands, shardPubsubCommands, sortCommands, bitopsCommands, hllCommands, slowlogCommands, latencyCommands, scriptingCommands, functionCommands, geoCommands)
+var commandTable = buildCommandTable(connectionCommands, keyspaceCommands, stringCommands, expireCommands, multiCommands, introspectionCommands, configCommands, setCommands, hashCommands, zsetCommands, clientCommands, pubsubCommands, listCommands, snapshotCommands, aofRewriteCommands, replicationCommands, replicationHandshakeCommands, roleCommands, zsetPopCommands, clusterCommands, dumpCommands, clusterRoutingCommands, migrateCommands, shutdownCommands, authCommands, monitorCommands, shardPubsubCommands, sortCommands, bitopsCommands, hllCommands, slowlogCommands, latencyCommands, scriptingCommands, functionCommands, geoCommands, streamCommands, streamReadCommands, streamGroupCommands)
 
 func buildCommandTable(groups ...[]commandSpec) map[string]*commandSpec {
 	table := make(map[string]*commandSpec)

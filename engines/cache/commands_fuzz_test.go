@@ -10,7 +10,7 @@ import (
 // FuzzCommandArguments runs arbitrary arguments through the commands whose
 // argument parsing this file's seeds exercise (CLIENT KILL/LIST/PAUSE/
 // REPLY, COMMAND GETKEYS, the movable-key commands, ZMPOP, MEMORY, DEBUG,
-// CONFIG SET of the encoding limits, GEO), with every keyspace notification
+// CONFIG SET of the encoding limits, GEO, streams), with every keyspace notification
 // on and a subscriber listening: the node must answer, never panic, and
 // the keys the command table names must be the keys Redis's key specs
 // name.
@@ -30,6 +30,14 @@ func FuzzCommandArguments(f *testing.F) {
 		"GEOADD z CH 1 1 m 181 0 x", "GEOSEARCH z FROMMEMBER m BYBOX 1e9 0 km COUNT 2 ANY WITHHASH", "GEOPOS z m n x",
 		"GEORADIUS z 0 0 1e10 km STORE d STOREDIST d", "GEORADIUSBYMEMBER z n 0 m DESC", "GEOSEARCHSTORE d z FROMLONLAT -180 85.05112878 BYRADIUS 1 mi",
 		"GEODIST z m n ft", "GEOHASH z m",
+		"XADD st MAXLEN ~ 1 LIMIT 2 * f v", "XADD st 5-* f v g w", "XTRIM st MINID = 2", "XRANGE st (1-1 + COUNT 1",
+		"XREVRANGE st + - COUNT 2", "XDEL st 1-1 9", "XSETID st 99-1 ENTRIESADDED 7 MAXDELETEDID 1-1",
+		"XREAD COUNT 1 BLOCK 1 STREAMS st a 0 $", "XREADGROUP GROUP g c COUNT 5 NOACK STREAMS st >",
+		"XREADGROUP GROUP g c BLOCK 0 STREAMS st 0", "XGROUP CREATE st g2 $ MKSTREAM ENTRIESREAD 3",
+		"XGROUP SETID st g 0", "XGROUP CREATECONSUMER st g x", "XGROUP DELCONSUMER st g c", "XGROUP DESTROY st g",
+		"XACK st g 1-1", "XPENDING st g IDLE 0 - + 5 c", "XCLAIM st g d 0 1-1 FORCE RETRYCOUNT 3 LASTID 9-9",
+		"XAUTOCLAIM st g d 0 0 COUNT 2 JUSTID", "XINFO STREAM st FULL COUNT 1", "XINFO GROUPS st", "XINFO CONSUMERS st g",
+		"CONFIG SET stream-node-max-entries 1",
 	} {
 		f.Add(seed)
 	}
@@ -40,7 +48,8 @@ func FuzzCommandArguments(f *testing.F) {
 		}
 		n, env := startNode(t, Config{NotifyKeyspaceEvents: "KEAnm"})
 		do(n, env, "subscriber", "PSUBSCRIBE *")
-		for _, setup := range []string{"RPUSH a x y", "ZADD z 1 m 2 n", "SADD b 1 2"} {
+		for _, setup := range []string{"RPUSH a x y", "ZADD z 1 m 2 n", "SADD b 1 2", "XADD st 1-1 f v", "XGROUP CREATE st g 0",
+			"XREADGROUP GROUP g c STREAMS st >"} {
 			do(n, env, "setup", setup)
 		}
 		if len(env.pushes) == 0 {

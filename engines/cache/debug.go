@@ -213,7 +213,7 @@ func mixDigest(digest, data []byte) {
 }
 
 // redisTypeCodes are Redis's OBJ_STRING … OBJ_HASH, mixed in first.
-var redisTypeCodes = map[string]uint32{"string": 0, "list": 1, "set": 2, "zset": 3, "hash": 4}
+var redisTypeCodes = map[string]uint32{"string": 0, "list": 1, "set": 2, "zset": 3, "hash": 4, "stream": 6}
 
 // valueDigest mixes e's value and expiry into digest (xorObjectDigest).
 func valueDigest(digest []byte, e *entry) {
@@ -237,6 +237,14 @@ func valueDigest(digest []byte, e *entry) {
 			mixDigest(elem[:], []byte(formatScoreG17(x.score)))
 			xorDigest(digest, elem[:])
 		}
+	case *streamObject:
+		v.rangeEntries(streamIDMin, streamIDMax, false, func(e *streamEntry) bool {
+			mixDigest(digest, []byte(strconv.FormatUint(e.id.ms, 10)+"."+strconv.FormatUint(e.id.seq, 10)))
+			for _, f := range e.fields {
+				mixDigest(digest, f)
+			}
+			return true
+		})
 	case *hashObject:
 		v.each(func(field, value []byte) bool {
 			var elem [sha1.Size]byte

@@ -25,6 +25,10 @@ type encodingLimits struct {
 	// hllSparseBytes is hll-sparse-max-bytes: the size, header included,
 	// past which a sparse HyperLogLog turns dense (hyperloglog.go).
 	hllSparseBytes int64
+	// streamNodeEntries and streamNodeBytes are stream-node-max-entries
+	// and stream-node-max-bytes: where a stream starts a new node
+	// (stream.go); 0 is no bound.
+	streamNodeEntries, streamNodeBytes int64
 }
 
 // defaultEncodingLimits are redis-server 7.0's defaults; never modified.
@@ -37,6 +41,8 @@ var defaultEncodingLimits = encodingLimits{
 	listListpackSize:       -2,
 	listCompressDepth:      0,
 	hllSparseBytes:         hllSparseBytesDefault,
+	streamNodeEntries:      100,
+	streamNodeBytes:        4096,
 }
 
 // Ranges of the settings, as Redis declares them.
@@ -80,6 +86,8 @@ func encodingParams() map[string]configParam {
 	add([]string{"list-max-listpack-size", "list-max-ziplist-size"}, func(l *encodingLimits) *int64 { return &l.listListpackSize }, false, intSettingMin, intSettingMax)
 	add([]string{"list-compress-depth"}, func(l *encodingLimits) *int64 { return &l.listCompressDepth }, false, 0, intSettingMax)
 	params["hll-sparse-max-bytes"] = hllSparseBytesParam
+	add([]string{"stream-node-max-entries"}, func(l *encodingLimits) *int64 { return &l.streamNodeEntries }, false, 0, 1<<63-1)
+	add([]string{"stream-node-max-bytes"}, func(l *encodingLimits) *int64 { return &l.streamNodeBytes }, true, 0, sizeSettingMax)
 	return params
 }
 

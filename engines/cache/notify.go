@@ -37,7 +37,7 @@ const (
 	notifyZset                             // z
 	notifyExpired                          // x: a key deleted for expiry
 	notifyEvicted                          // e: a key deleted for maxmemory
-	notifyStream                           // t: no stream commands here yet
+	notifyStream                           // t: stream commands
 	notifyKeyMiss                          // m: a read found no key
 	notifyModule                           // d: no modules here; kept for the flag
 	notifyNew                              // n: a key was created

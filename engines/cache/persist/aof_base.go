@@ -12,7 +12,8 @@ import (
 // the form Redis's rewriteAppendOnlyFile produces: per database a SELECT,
 // then per key the commands that rebuild it — SET, RPUSH, SADD, HSET,
 // ZADD, batched aofItemsPerCommand items at a time so no command grows
-// huge — and a PEXPIREAT for a key with a TTL.
+// huge; for a stream XADD per entry and its groups' commands (stream.go)
+// — and a PEXPIREAT for a key with a TTL.
 type AOFBaseWriter struct {
 	dst       io.Writer
 	buf       []byte

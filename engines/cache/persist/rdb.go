@@ -31,13 +31,39 @@ package persist
 //	2  set          length, then the members
 //	4  hash         length (of fields), then field, value, field, value…
 //	5  zset_2       length, then member and 8-byte LE double score pairs
+//	19 stream       streams have no plainer form: this is Redis 7.0's own
+//	                (RDB_TYPE_STREAM_LISTPACKS_2), below and in stream.go
 //
 // and loads, besides those, what Redis 7.0 and 7.2 write for small or
 // compact values: 3 zset (scores as strings), 11 intset, 16 hash listpack,
 // 17 zset listpack, 18 quicklist (version 2: nodes of listpacks or plain
-// elements), 20 set listpack. Ziplist encodings of Redis before 7.0,
-// streams and modules are refused with an error that names them; function
-// libraries are in functions.go.
+// elements), 20 set listpack, and the streams of Redis 5/6 (15) and 7.2
+// (21). Ziplist encodings of Redis before 7.0 and modules are refused with
+// an error that names them; function libraries are in functions.go.
+//
+// A stream (types 15, 19, 21) is its entries, its metadata, then its
+// consumer groups. IDs are an ms and a seq part; "ID as lengths" is two
+// RDB lengths, a "raw ID" 16 bytes, both parts big endian:
+//
+//	<length nodes>                      the entries, in listpack nodes
+//	  <string: raw ID>                    the node's master ID, its key
+//	  <string: listpack>                  entries as deltas from that ID
+//	<length live entries>
+//	<ID as lengths>                     last generated ID
+//	<ID as lengths>                     first entry's ID      } 19 and 21:
+//	<ID as lengths>                     max deleted ID        } Redis 7
+//	<length entries added>              ever, deleted or not  } metadata
+//	<length groups>
+//	  <string name>
+//	  <ID as lengths>                     last delivered ID
+//	  <length entries read>               19, 21 only; unknown: 2^64-1 (-1)
+//	  <length pending>                    the group's PEL, by ID:
+//	    <raw ID> <8 bytes LE ms>            delivery time
+//	    <length delivery count>
+//	  <length consumers>
+//	    <string name> <8 bytes LE ms>       last seen time
+//	    [<8 bytes LE ms>]                   last active time: 21 only
+//	    <length pending> <raw ID>…          the PEL entries it owns
 //
 // A listpack (a compact list, one blob): 4 bytes LE total size, 2 bytes LE
 // element count, the entries, 0xFF. Each entry is an encoding byte (small
@@ -123,6 +149,8 @@ type ValueWriter interface {
 	// WriteHash takes fields and values alternating: f1, v1, f2, v2, ….
 	WriteHash(key []byte, fieldsAndValues [][]byte, expireAtMillis int64)
 	WriteZSet(key []byte, members [][]byte, scores []float64, expireAtMillis int64)
+	// WriteStream writes a stream with its consumer groups (stream.go).
+	WriteStream(key []byte, s *StreamValue, expireAtMillis int64)
 	Err() error
 }
 

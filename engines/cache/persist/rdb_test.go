@@ -293,6 +293,7 @@ func TestLZF(t *testing.T) {
 
 func FuzzLoadRDB(f *testing.F) {
 	f.Add(writeSampleRDB(f))
+	f.Add(streamSampleRDB(f))
 	if data, err := os.ReadFile("testdata/redis7.rdb"); err == nil {
 		f.Add(data)
 	}
