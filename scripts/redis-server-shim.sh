@@ -17,6 +17,7 @@ shift
 
 declare -A conf=()
 ignored=()
+settings=()
 set_directive() {
 	local name=${1,,}
 	shift
@@ -31,6 +32,11 @@ set_directive() {
 		masterauth | masteruser | maxclients | enable-debug-command | enable-protected-configs | enable-module-command)
 		conf[$name]=$value ;;
 	slaveof) conf[replicaof]=$value ;;
+	hash-max-listpack-entries | hash-max-listpack-value | hash-max-ziplist-entries | hash-max-ziplist-value | \
+		set-max-intset-entries | zset-max-listpack-entries | zset-max-listpack-value | zset-max-ziplist-entries | \
+		zset-max-ziplist-value | list-max-listpack-size | list-max-ziplist-size | list-compress-depth | \
+		hll-sparse-max-bytes | stream-node-max-entries | stream-node-max-bytes)
+		settings+=("--set" "$name $value") ;; # applied at start as CONFIG SET would
 	*) ignored+=("$name") ;;
 	esac
 }
@@ -55,6 +61,7 @@ for name in appendonly appendfsync save requirepass maxmemory maxmemory-policy n
 	if [[ -v conf[$name] ]]; then flags+=("--$name" "${conf[$name]}"); fi
 done
 
+flags+=("${settings[@]}")
 echo "redis-server-shim: $SYSLAB serve cache ${flags[*]}"
 if [[ ${#ignored[@]} -gt 0 ]]; then
 	echo "redis-server-shim: directives left out: ${ignored[*]}"

@@ -3,6 +3,8 @@ package cache
 import (
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"syslab/engines/cache/cluster"
@@ -226,6 +228,13 @@ func (n *Node) Start(env node.Env) {
 	if n.cfgErr != nil {
 		n.refuseService("ERR invalid configuration: " + n.cfgErr.Error())
 		return
+	}
+	for _, setting := range n.cfg.Settings {
+		name, value, _ := strings.Cut(setting, " ")
+		if reason, ok := configParams[strings.ToLower(name)].set(n, value); !ok {
+			n.refuseService("ERR invalid configuration: setting " + strconv.Quote(setting) + ": " + reason)
+			return
+		}
 	}
 	n.policy = parsePolicy(n.cfg.MaxMemoryPolicy)
 	n.notifyFlags, _ = parseNotifyFlags(n.cfg.NotifyKeyspaceEvents) // Validate checked it

@@ -200,3 +200,25 @@ func TestStreamGroupReaderUnblockedByFlushAndSwap(t *testing.T) {
 	b.send("w", "SWAPDB 0 4")
 	b.expect(`2003 "OK"`, `2004 "OK"`, `1002 (error) UNBLOCKED the stream key no longer exists`)
 }
+
+// Config.Settings apply CONFIG SET parameters at start (serve --set):
+// stream node limits among them.
+func TestConfigSettingsAtStart(t *testing.T) {
+	n, env := startNode(t, Config{Settings: []string{"stream-node-max-entries 2", "STREAM-NODE-MAX-BYTES 1kb"}})
+	if got := do(n, env, "c", "CONFIG GET stream-node-max-*"); got != `["stream-node-max-bytes" "1024" "stream-node-max-entries" "2"]` {
+		t.Fatalf("CONFIG GET = %s", got)
+	}
+	for range 5 {
+		do(n, env, "c", "XADD s * f v")
+	}
+	if got := do(n, env, "c", "XINFO STREAM s"); !strings.Contains(got, `"radix-tree-keys" (integer) 3`) {
+		t.Fatalf("5 entries in nodes of 2: %s", got)
+	}
+	if err := (Config{Settings: []string{"no-such-setting 1"}}).Validate(); err == nil || !strings.Contains(err.Error(), "unknown parameter") {
+		t.Fatalf("an unknown setting: %v", err)
+	}
+	bad, badEnv := startNode(t, Config{Settings: []string{"stream-node-max-entries x"}})
+	if got := do(bad, badEnv, "c", "PING"); !strings.Contains(got, "setting \"stream-node-max-entries x\"") {
+		t.Fatalf("a node with a bad setting answers %s", got)
+	}
+}
