@@ -27,12 +27,9 @@ func xinfoCommand(c *call) resp.Value {
 		return helpReply(c, xinfoHelp)
 	}
 	key := c.args[2]
-	s, ok := c.getStream(key)
-	switch {
-	case !ok:
-		return replyWrongType
-	case s == nil:
-		return resp.Err("ERR no such key")
+	s, refusal := c.existingStream(key, resp.Err("ERR no such key"))
+	if s == nil {
+		return refusal
 	}
 	switch {
 	case sub == "consumers" && len(c.args) == 4:

@@ -43,6 +43,19 @@ func (c *call) getStream(key []byte) (s *streamObject, ok bool) {
 	return s, ok
 }
 
+// existingStream returns the stream at key, or nil and what to answer:
+// WRONGTYPE for another type, missing when there is no key.
+func (c *call) existingStream(key []byte, missing resp.Value) (*streamObject, resp.Value) {
+	s, ok := c.getStream(key)
+	switch {
+	case !ok:
+		return nil, replyWrongType
+	case s == nil:
+		return nil, missing
+	}
+	return s, resp.Value{}
+}
+
 // nodeLimits are the node's stream-node-max-entries and -bytes.
 func (c *call) nodeLimits() nodeLimits { return streamNodeLimits(&c.node.cfg.limits) }
 
@@ -389,12 +402,9 @@ func entryReply(e *streamEntry) resp.Value {
 }
 
 func xlenCommand(c *call) resp.Value {
-	s, ok := c.getStream(c.args[1])
-	switch {
-	case !ok:
-		return replyWrongType
-	case s == nil:
-		return resp.Int(0)
+	s, refusal := c.existingStream(c.args[1], resp.Int(0))
+	if s == nil {
+		return refusal
 	}
 	return resp.Int(int64(s.length))
 }
@@ -409,12 +419,9 @@ func xdelCommand(c *call) resp.Value {
 		ids = append(ids, id)
 	}
 	key := c.args[1]
-	s, ok := c.getStream(key)
-	switch {
-	case !ok:
-		return replyWrongType
-	case s == nil:
-		return resp.Int(0)
+	s, refusal := c.existingStream(key, resp.Int(0))
+	if s == nil {
+		return refusal
 	}
 	deleted := int64(0)
 	for _, id := range ids {
@@ -431,12 +438,9 @@ func xdelCommand(c *call) resp.Value {
 
 func xtrimCommand(c *call) resp.Value {
 	key := c.args[1]
-	s, ok := c.getStream(key)
-	switch {
-	case !ok:
-		return replyWrongType
-	case s == nil:
-		return resp.Int(0)
+	s, refusal := c.existingStream(key, resp.Int(0))
+	if s == nil {
+		return refusal
 	}
 	a, errReply, ok := parseTrimArgs(c, false)
 	if !ok {
@@ -485,12 +489,9 @@ func xsetidCommand(c *call) resp.Value {
 		}
 	}
 	key := c.args[1]
-	s, ok := c.getStream(key)
-	switch {
-	case !ok:
-		return replyWrongType
-	case s == nil:
-		return resp.Err("ERR no such key")
+	s, refusal := c.existingStream(key, resp.Err("ERR no such key"))
+	if s == nil {
+		return refusal
 	}
 	if s.length > 0 {
 		if last, _ := s.last(); id.less(last.id) {
