@@ -39,7 +39,7 @@ FILE_TIMEOUT_SECS=${FILE_TIMEOUT_SECS:-900} # the slowest files sleep for minute
 UNITS=("$@")
 if [[ ${#UNITS[@]} -eq 0 ]]; then
 	UNITS=(unit/type/string unit/type/incr unit/type/list unit/type/list-2 unit/type/list-3
-		unit/type/hash unit/type/set unit/type/zset unit/expire unit/keyspace unit/scan
+		unit/type/hash unit/type/set unit/type/zset unit/type/stream unit/type/stream-cgroups unit/expire unit/keyspace unit/scan
 		unit/multi unit/pubsub unit/tracking unit/info-command unit/introspection
 		unit/introspection-2 unit/protocol unit/quit unit/dump unit/bitops unit/bitfield
 		unit/hyperloglog unit/sort unit/other unit/pause unit/lazyfree unit/querybuf
