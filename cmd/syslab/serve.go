@@ -87,7 +87,7 @@ func serveCache(ctx context.Context, args []string, stderr io.Writer) error {
 	enableModule := fs.String("enable-module-command", cache.ProtectedNo, "Redis's enable-module-command, reported by CONFIG GET (this server has no MODULE command): no, yes or local")
 	gcPercent := fs.Int("gogc", -1, fmt.Sprintf("Go garbage collector target `percent` (GOGC), raised while the live heap is small to leave at least %d MiB between collections; -1 = %d; a GOGC environment variable wins and turns the raising off", gcHeadroomMinBytes>>20, serveGCPercentDefault))
 	var settings []string
-	fs.Func("set", "apply a CONFIG SET parameter at start, `\"<name> <value>\"` (\"stream-node-max-entries 10\"); repeatable, applied in order", func(v string) error {
+	fs.Func("set", "set an encoding threshold or stream node limit at start, as CONFIG SET would, `\"<name> <value>\"` (\"stream-node-max-entries 10\", \"hash-max-listpack-entries 64\"); repeatable, applied in order", func(v string) error {
 		settings = append(settings, v)
 		return nil
 	})

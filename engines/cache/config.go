@@ -84,10 +84,12 @@ type Config struct {
 	// means Redis's default, 10000. Simulated clients, which never
 	// connect, are not counted against it.
 	MaxClients int
-	// Settings are CONFIG SET parameters applied at start, in order, each
-	// "name value" ("stream-node-max-entries 10"): the settings that have
-	// no field here. Validate checks the names; a value CONFIG SET would
-	// refuse makes the node refuse service with the reason.
+	// Settings are the encoding thresholds and stream node limits to set
+	// at start, in order, each "name value" as CONFIG SET takes it
+	// ("stream-node-max-entries 10"). They are applied before anything is
+	// loaded, so collections read from disk use them. Validate checks the
+	// names; a value CONFIG SET would refuse makes the node refuse service
+	// with the reason.
 	Settings []string
 	// ClientOutputBufferLimit is client-output-buffer-limit at start, in
 	// Redis's form ("pubsub 64mb 16mb 90"; classes not named keep Redis's
@@ -197,10 +199,11 @@ func (c Config) Validate() error {
 	if _, ok := parseNotifyFlags(c.NotifyKeyspaceEvents); !ok {
 		return fmt.Errorf("cache config: notify-keyspace-events %q: %s", c.NotifyKeyspaceEvents, errNotifyFlags)
 	}
+	startSettings := encodingParams()
 	for _, setting := range c.Settings {
 		name, _, _ := strings.Cut(setting, " ")
-		if _, known := configParams[strings.ToLower(name)]; !known {
-			return fmt.Errorf("cache config: setting %q: unknown parameter %q", setting, name)
+		if _, known := startSettings[strings.ToLower(name)]; !known {
+			return fmt.Errorf("cache config: setting %q: %q is not an encoding or stream-node setting (the others have flags of their own)", setting, name)
 		}
 	}
 	if _, reason, ok := parseOutputLimits(defaultOutputLimits, c.ClientOutputBufferLimit); !ok {
