@@ -328,13 +328,9 @@ var functionHelp = []string{
 
 func functionCommand(c *call) resp.Value {
 	n := c.node
-	sub := strings.ToLower(string(c.args[1]))
-	arity, known := functionSubcommandArity[sub]
-	if !known {
-		return errUnknownSubcommand(c.args[1], "FUNCTION")
-	}
-	if arity > 0 && len(c.args) != arity || arity < 0 && len(c.args) < -arity {
-		return errSubcommandArity("function", sub)
+	sub, refusal, ok := checkSubcommand(c, "function", functionSubcommandArity)
+	if !ok {
+		return refusal
 	}
 	switch sub {
 	case "help":

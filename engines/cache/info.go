@@ -35,6 +35,21 @@ func errSubcommandSyntax(sub []byte, command string) resp.Value {
 	return resp.Err("ERR unknown subcommand or wrong number of arguments for '" + string(sub[:min(len(sub), unknownArgsBytes)]) + "'. Try " + command + " HELP.")
 }
 
+// checkSubcommand answers an unknown subcommand or a wrong argument count
+// as Redis's dispatch of a container command does, for the containers
+// that keep their subcommands' arities in a map (FUNCTION, XGROUP, XINFO).
+func checkSubcommand(c *call, command string, arities map[string]int) (string, resp.Value, bool) {
+	sub := strings.ToLower(string(c.args[1]))
+	arity, known := arities[sub]
+	if !known {
+		return sub, errUnknownSubcommand(c.args[1], strings.ToUpper(command)), false
+	}
+	if !(&commandSpec{arity: arity}).arityOK(len(c.args)) {
+		return sub, errSubcommandArity(command, sub), false
+	}
+	return sub, resp.Value{}, true
+}
+
 func errSubcommandArity(command, sub string) resp.Value {
 	return resp.Err("ERR wrong number of arguments for '" + command + "|" + sub + "' command")
 }

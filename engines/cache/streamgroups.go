@@ -278,20 +278,6 @@ var (
 	xinfoArity  = map[string]int{"consumers": 4, "groups": 3, "stream": -3, "help": 2}
 )
 
-// checkSubcommand answers an unknown subcommand or a wrong argument count
-// as Redis's dispatch of a container command does.
-func checkSubcommand(c *call, command string, arities map[string]int) (string, resp.Value, bool) {
-	sub := strings.ToLower(string(c.args[1]))
-	arity, known := arities[sub]
-	if !known {
-		return sub, errUnknownSubcommand(c.args[1], strings.ToUpper(command)), false
-	}
-	if arity > 0 && len(c.args) != arity || arity < 0 && len(c.args) < -arity {
-		return sub, errSubcommandArity(command, sub), false
-	}
-	return sub, resp.Value{}, true
-}
-
 func xgroupCommand(c *call) resp.Value {
 	sub, refusal, ok := checkSubcommand(c, "xgroup", xgroupArity)
 	if !ok {

@@ -235,11 +235,7 @@ func trimRewritten(args [][]byte, t trimArgs, s *streamObject) [][]byte {
 	if t.strategy == trimMaxLen {
 		out[t.argIndex] = strconv.AppendInt(nil, int64(s.length), 10)
 	} else {
-		first := streamIDMin
-		if e, ok := s.first(); ok {
-			first = e.id
-		}
-		out[t.argIndex] = first.bytes()
+		out[t.argIndex] = s.firstID.bytes() // 0-0 when the trim emptied it
 	}
 	return out
 }
