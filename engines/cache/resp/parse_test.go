@@ -237,6 +237,59 @@ func TestArenaReuseArgsKeepsArguments(t *testing.T) {
 	}
 }
 
+// A round of pipelined requests spans several chunks of argument slots;
+// after ReuseArgs the next round takes all of them again (no list is
+// allocated), and what was handed out is cleared so no stale list pins
+// memory. Rounds longer than the kept chunks still parse correctly.
+func TestArenaReuseArgsReusesEveryChunkOfARound(t *testing.T) {
+	for _, requests := range []int{2400, argsChunksKeptMax*(arenaChunkArgs/3) + 500} {
+		var round []byte
+		for i := range requests {
+			round = AppendCommand(round, []byte("SET"), []byte("k"+strconv.Itoa(i)), []byte("v"))
+		}
+		var arena Arena
+		parseRound := func() [][][]byte {
+			var lists [][][]byte
+			for buf := round; len(buf) > 0; {
+				args, n, err := ParseCommandIn(buf, &arena)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lists = append(lists, args)
+				buf = buf[n:]
+			}
+			return lists
+		}
+		first := parseRound()
+		firstSlots := map[*[]byte]bool{}
+		for _, args := range first {
+			firstSlots[&args[0]] = true
+		}
+		arena.ReuseArgs()
+		for _, chunk := range arena.argsChunks {
+			for i, slot := range chunk {
+				if slot != nil {
+					t.Fatalf("%d requests: slot %d of a kept chunk still holds %q after ReuseArgs", requests, i, slot)
+				}
+			}
+		}
+		second := parseRound()
+		reused := 0
+		for i, args := range second {
+			if firstSlots[&args[0]] {
+				reused++
+			}
+			if got, want := string(args[1]), "k"+strconv.Itoa(i); got != want {
+				t.Fatalf("%d requests: request %d has key %q, want %q", requests, i, got, want)
+			}
+		}
+		kept := min(requests, argsChunksKeptMax*(arenaChunkArgs/3)) // a chunk holds whole lists only
+		if reused != kept {
+			t.Errorf("%d requests: %d lists reused the first round's memory, want %d", requests, reused, kept)
+		}
+	}
+}
+
 // BenchmarkParseCommandInGet parses redis-benchmark's GET requests with a
 // reused arena, as the event loop does.
 func BenchmarkParseCommandInGet(b *testing.B) {
