@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"syslab/engines/cache/resp"
+	"syslab/node"
 )
 
 // Keyspace-wide commands (Redis's db.c): deleting, renaming, copying and
@@ -383,50 +384,77 @@ func randomkeyCommand(c *call) resp.Value {
 
 func dbsizeCommand(c *call) resp.Value { return resp.Int(int64(c.db.size())) }
 
-// parseFlushMode accepts FLUSHDB's and FLUSHALL's optional ASYNC or SYNC;
-// both flush at once here, since a single-threaded node has no background
-// thread to hand the work to.
-func parseFlushMode(args [][]byte) bool {
-	if len(args) > 1 {
-		return false
+// parseFlushMode reads FLUSHDB's and FLUSHALL's optional ASYNC or SYNC.
+// Either way the keys are gone before the reply (a single-threaded node
+// has no background thread to hand them to); the mode only says whether
+// the process takes the memory back before replying (node.Reclaimer).
+// Without one, the flush is synchronous, as Redis's default
+// lazyfree-lazy-user-flush no has it.
+func parseFlushMode(args [][]byte) (async, ok bool) {
+	switch {
+	case len(args) == 0:
+		return false, true
+	case len(args) > 1:
+		return false, false
+	case bytes.EqualFold(args[0], []byte("async")):
+		return true, true
+	case bytes.EqualFold(args[0], []byte("sync")):
+		return false, true
 	}
-	return len(args) == 0 || bytes.EqualFold(args[0], []byte("async")) || bytes.EqualFold(args[0], []byte("sync"))
+	return false, false
 }
 
 func flushdbCommand(c *call) resp.Value {
-	if !parseFlushMode(c.args[1:]) {
+	async, ok := parseFlushMode(c.args[1:])
+	if !ok {
 		return resp.Err(errSyntax)
 	}
 	c.node.touchWatchedKeysInDB(c.dbIndex, -1, c.nowMillis)
-	c.db.flush()
+	dropped := c.db.flush()
 	c.propagate([]byte("FLUSHDB"))
 	c.node.flushed(c.dbIndex)
+	c.node.reclaim(dropped, !async)
 	return resp.OK
 }
 
 func flushallCommand(c *call) resp.Value {
-	if !parseFlushMode(c.args[1:]) {
+	async, ok := parseFlushMode(c.args[1:])
+	if !ok {
 		return resp.Err(errSyntax)
 	}
+	var dropped int64
 	for i, ks := range c.node.dbs {
 		c.node.touchWatchedKeysInDB(i, -1, c.nowMillis)
-		ks.flush()
+		dropped += ks.flush()
 	}
 	c.propagate([]byte("FLUSHALL"))
 	c.node.flushed(-1)
 	c.node.saveAfterFlushAll()
+	c.node.reclaim(dropped, !async)
 	return resp.OK
 }
 
 // emptyAllDatabases drops every key, as a reload or a full sync does
 // before loading: WATCHers see their keys touched and the flush listeners
-// (tracking, blocked clients) are told.
+// (tracking, blocked clients) are told. The memory is taken back before
+// the load refills it.
 func (n *Node) emptyAllDatabases(nowMillis int64) {
+	var dropped int64
 	for i, ks := range n.dbs {
 		n.touchWatchedKeysInDB(i, -1, nowMillis)
-		ks.flush()
+		dropped += ks.flush()
 	}
 	n.flushed(-1)
+	n.reclaim(dropped, true)
+}
+
+// reclaim tells an environment that can take memory back (node.Reclaimer,
+// live mode) that droppedBytes of keys were just let go of; wait says the
+// command's reply may wait for it.
+func (n *Node) reclaim(droppedBytes int64, wait bool) {
+	if r, ok := n.env.(node.Reclaimer); ok && droppedBytes > 0 {
+		r.Reclaim(droppedBytes, wait)
+	}
 }
 
 // swapdbCommand exchanges two databases' contents; clients keep their

@@ -282,7 +282,9 @@ func (ks *keyspace) delete(key string) bool {
 // DBSIZE does.
 func (ks *keyspace) size() int { return ks.dict.Len() }
 
-func (ks *keyspace) flush() {
+// flush drops every key and reports the bytes they accounted for.
+func (ks *keyspace) flush() (droppedBytes int64) {
+	droppedBytes = ks.usedBytes
 	ks.dict.Clear()
 	ks.forget()
 	ks.volatile = newTTLSet()
@@ -294,6 +296,7 @@ func (ks *keyspace) flush() {
 		ks.slots = newSlotIndex()
 	}
 	ks.usedBytes = 0
+	return droppedBytes
 }
 
 // swapContents exchanges the keys of two databases (SWAPDB), leaving each
