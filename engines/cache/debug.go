@@ -13,7 +13,7 @@ import (
 )
 
 // DEBUG, the subset tools and test suites use: SLEEP (pause.go), OBJECT,
-// SET-ACTIVE-EXPIRE, PAUSE-CRON, RELOAD. Redis 7.0 refuses DEBUG unless enable-debug-command
+// SET-ACTIVE-EXPIRE, PAUSE-CRON, SET-DISABLE-DENY-SCRIPTS, RELOAD. Redis 7.0 refuses DEBUG unless enable-debug-command
 // allows it; this node always allows these harmless ones.
 
 // debugState is the node's DEBUG switches.
@@ -24,6 +24,20 @@ type debugState struct {
 	// cronPaused is DEBUG PAUSE-CRON 1: the cron's expiry cycle and
 	// tracking-table trimming stop (the node keeps its timers running).
 	cronPaused bool
+	// denyScriptsOff is DEBUG SET-DISABLE-DENY-SCRIPTS 1: scripts may call
+	// the commands Redis keeps from them (CLIENT LIST, for one).
+	denyScriptsOff bool
+}
+
+// setDebugSwitch reads a DEBUG switch's 0 or 1 (any non-zero integer is
+// on, as Redis's atoi reads it) and sets it.
+func setDebugSwitch(arg []byte, set func(on bool)) resp.Value {
+	on, err := strconv.Atoi(string(arg))
+	if err != nil {
+		return resp.Err(errNotInteger)
+	}
+	set(on != 0)
+	return resp.OK
 }
 
 func debugCommand(c *call) resp.Value {
@@ -31,21 +45,13 @@ func debugCommand(c *call) resp.Value {
 	case sub == "sleep" && len(c.args) == 3:
 		return debugSleep(c)
 	case sub == "set-active-expire" && len(c.args) == 3:
-		on, err := strconv.Atoi(string(c.args[2]))
-		if err != nil {
-			return resp.Err(errNotInteger)
-		}
-		c.node.debug.activeExpireOff = on == 0
-		return resp.OK
+		return setDebugSwitch(c.args[2], func(on bool) { c.node.debug.activeExpireOff = !on })
 	case sub == "pause-cron" && len(c.args) == 3:
-		on, err := strconv.Atoi(string(c.args[2]))
-		if err != nil {
-			return resp.Err(errNotInteger)
-		}
-		c.node.debug.cronPaused = on != 0
-		return resp.OK
+		return setDebugSwitch(c.args[2], func(on bool) { c.node.debug.cronPaused = on })
+	case sub == "set-disable-deny-scripts" && len(c.args) == 3:
+		return setDebugSwitch(c.args[2], func(on bool) { c.node.debug.denyScriptsOff = on })
 	case sub == "object" && len(c.args) == 3:
-		e := c.db.lookupNoTouch(c.args[2], c.nowMillis)
+		e := c.db.peek(c.args[2]) // as Redis's dictFind: an expired key is still there
 		if e == nil {
 			return resp.Err("ERR no such key")
 		}
@@ -356,6 +362,8 @@ var debugHelp = []string{
 	"    Stop (1) or restart (0) the cron's expiry cycle and tracking-table trimming.",
 	"SET-ACTIVE-EXPIRE <0|1>",
 	"    Stop (0) or restart (1) the active expiry cycle; keys still expire when read.",
+	"SET-DISABLE-DENY-SCRIPTS <0|1>",
+	"    Let scripts call (1) the commands normally denied to them (CLIENT LIST…), or not (0).",
 	"SLEEP <seconds>",
 	"    Hold every command for that long, then answer OK.",
 	"HELP",

@@ -35,7 +35,7 @@ func (n *Node) refuseScriptCommand(run *scriptRun, spec *commandSpec, args [][]b
 	if !spec.arityOK(len(args)) {
 		return resp.Err("ERR Wrong number of args calling Redis command from script"), true
 	}
-	if doc := commandDocFor(spec, args); doc != nil && slices.Contains(doc.flags, "noscript") {
+	if doc := commandDocFor(spec, args); doc != nil && slices.Contains(doc.flags, "noscript") && !n.debug.denyScriptsOff {
 		return resp.Err("ERR This Redis command is not allowed from script"), true
 	}
 	if _, refused := n.refuseStale(spec, args); refused {
