@@ -39,6 +39,13 @@ type Config struct {
 	// another way (the cache server's MIGRATE to a RESP server) takes it
 	// by returning true. It runs on the node's loop and must not block.
 	Unroutable func(to node.ID, msg node.Message) bool
+	// WhileBusy, when set, is what the node's ServeWhileBusy
+	// (node.BusyServer) runs during a Handle call: the adapter that made
+	// the call, named by the call's from, reads what else arrived and
+	// passes it on with HandleNested. Outside Handle calls (peers'
+	// messages, timers) ServeWhileBusy does nothing. It reports whether
+	// the adapter is shutting down.
+	WhileBusy func(handling node.ID) (stopping bool)
 }
 
 const (

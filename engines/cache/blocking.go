@@ -216,6 +216,14 @@ func (n *Node) receiveCommand(client node.ID, seq uint64, args [][]byte) {
 		return // CLIENT KILL closed its connection (clients.go)
 	}
 	n.endPauseIfOver()
+	n.runOrQueue(client, seq, args)
+	n.handleBlocked()
+}
+
+// runOrQueue runs a client's command, unless an earlier one of the
+// client's waits (held by CLIENT PAUSE, blocked, or queued behind one):
+// then it waits behind it.
+func (n *Node) runOrQueue(client node.ID, seq uint64, args [][]byte) {
 	if n.holdBehindHeld(client, seq, args) {
 		return // an earlier command is held by CLIENT PAUSE (pause.go)
 	}
@@ -230,7 +238,6 @@ func (n *Node) receiveCommand(client node.ID, seq uint64, args [][]byte) {
 	} else {
 		n.handle(client, seq, args)
 	}
-	n.handleBlocked()
 }
 
 // handleBlocked serves ready keys and runs the queued commands of

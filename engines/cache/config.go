@@ -96,7 +96,8 @@ type Config struct {
 	// defaults); "" leaves them all (outputlimits.go).
 	ClientOutputBufferLimit string
 	// ScriptStepsMax is how many Lua instructions one script may run
-	// before it is stopped with an error (scripting.go); 0 means
+	// before it is stopped with an error (scripting.go); 0 means no bound
+	// where scripts can be killed (scriptbusy.go), else
 	// defaultScriptStepsMax.
 	ScriptStepsMax int64
 
@@ -304,9 +305,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxClients == 0 {
 		c.MaxClients = defaultMaxClients
-	}
-	if c.ScriptStepsMax == 0 {
-		c.ScriptStepsMax = defaultScriptStepsMax
 	}
 	for _, setting := range []*string{&c.EnableDebugCommand, &c.EnableProtectedConfigs, &c.EnableModuleCommand} {
 		if *setting == "" {

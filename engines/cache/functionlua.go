@@ -85,7 +85,7 @@ func (fe *functionEngine) load(lib *functionLibrary, proto *lua.FunctionProto, s
 	fn := L.NewFunctionFromProto(proto)
 	fn.Env = fe.env
 	fe.loading = lib
-	fe.lua.steps.used, fe.lua.steps.limit, fe.lua.steps.exhausted = 0, stepsMax, "FUNCTION LOAD timeout"
+	fe.lua.steps.start(nil, stepsMax, "FUNCTION LOAD timeout")
 	top := L.GetTop()
 	L.Push(fn)
 	err := L.PCall(0, 0, nil)

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"slices"
 	"strings"
@@ -201,7 +202,7 @@ func (n *Node) createLibrary(code string, replace bool, r *functionRegistry) (*f
 		n.functionEngine = newFunctionEngine(n)
 	}
 	lib := &functionLibrary{name: name, code: code}
-	if errText := n.functionEngine.load(lib, proto, max(n.cfg.ScriptStepsMax/functionLoadStepsDivisor, 1)); errText != "" {
+	if errText := n.functionEngine.load(lib, proto, max(cmp.Or(n.cfg.ScriptStepsMax, defaultScriptStepsMax)/functionLoadStepsDivisor, 1)); errText != "" {
 		return nil, errText
 	}
 	if len(lib.functions) == 0 {
@@ -268,14 +269,14 @@ func fcallCommand(c *call) resp.Value {
 	if numkeys < 0 {
 		return resp.Err("ERR Number of keys can't be negative")
 	}
-	run := &scriptRun{node: n, caller: c, name: f.name, flags: f.flags, protocol: resp.RESP2, targets: toBoth, slot: -1}
+	run := &scriptRun{node: n, caller: c, name: f.name, flags: f.flags, protocol: resp.RESP2, targets: toBoth, slot: -1, function: true}
 	run.readOnly = c.spec.flags&flagReadonly != 0 || f.flags&scriptNoWrites != 0
 	if refusal, refused := n.refuseScript(run); refused {
 		return refusal
 	}
 	keys := c.args[3 : 3+numkeys]
 	return n.runScript(run, keys, func() resp.Value {
-		return n.functionEngine.callFunction(f, run, keys, c.args[3+numkeys:], n.cfg.ScriptStepsMax)
+		return n.functionEngine.callFunction(f, run, keys, c.args[3+numkeys:], n.scriptStepsMax())
 	})
 }
 
@@ -367,8 +368,11 @@ func functionCommand(c *call) resp.Value {
 	case "restore":
 		return functionRestore(c)
 	case "stats":
+		if run := n.busyScript(); run != nil && !run.function {
+			return replyBusyEval // Redis names no EVAL script here
+		}
 		return resp.Value{Kind: resp.Map, Elems: []resp.Value{
-			resp.BulkFromString("running_script"), resp.NullBulk,
+			resp.BulkFromString("running_script"), n.runningScriptStats(),
 			resp.BulkFromString("engines"), {Kind: resp.Map, Elems: []resp.Value{
 				resp.BulkFromString("LUA"), {Kind: resp.Map, Elems: []resp.Value{
 					resp.BulkFromString("libraries_count"), resp.Int(int64(len(n.functions.libraries))),
@@ -377,7 +381,7 @@ func functionCommand(c *call) resp.Value {
 			}},
 		}}
 	case "kill":
-		return resp.Err("NOTBUSY No scripts in execution right now.")
+		return n.killScript(false)
 	}
 	return errUnknownSubcommand(c.args[1], "FUNCTION")
 }

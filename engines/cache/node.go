@@ -88,6 +88,12 @@ type Node struct {
 	scripting  scripting
 	scriptRun  *scriptRun
 	scriptRand scriptRand
+	// roundWaiting are the batches of the Round being received that have
+	// not begun (receiveRound).
+	roundWaiting Round
+	// busyReplyThreshold is how long a script runs before others are
+	// answered BUSY (scriptbusy.go).
+	busyReplyThreshold time.Duration
 	// functions are the loaded function libraries (functions.go), run by
 	// functionEngine, made at the first library.
 	functions      functionRegistry
@@ -211,6 +217,7 @@ func (n *Node) Start(env node.Env) {
 	n.clock = commandClock{markAt: noMark}
 	n.clock.stopwatch, _ = env.(node.Stopwatch)
 	n.slowlog = newSlowlog()
+	n.busyReplyThreshold = busyReplyThresholdDefault
 	n.latency = newLatencyTracking()
 	n.flushScripts()
 	n.scriptRand = newScriptRand()
@@ -307,6 +314,11 @@ func (n *Node) Receive(from node.ID, msg node.Message) {
 	if n.stopped() {
 		return
 	}
+	if n.inMessage {
+		// Served from inside a running script (scriptbusy.go).
+		n.receiveWhileBusy(from, msg)
+		return
+	}
 	n.inMessage = true
 	n.clock.beginMessage()
 	n.receive(from, msg)
@@ -364,15 +376,25 @@ func (n *Node) receive(from node.ID, msg node.Message) {
 
 // receiveRound runs a Round: a stretch of clients whose first keys are
 // read ahead together, then their commands (prefetch.go), then the next.
+//
+// The batches not yet begun wait in roundWaiting: a script that times out
+// answers them as Redis answers what arrives meanwhile (scriptbusy.go),
+// and the round goes on with what is left.
 func (n *Node) receiveRound(round Round) {
-	for rest := round; len(rest) > 0 && !n.stopped(); {
-		clients := n.prefetchRound(rest)
-		for _, cc := range rest[:clients] {
+	n.roundWaiting = round
+	for len(n.roundWaiting) > 0 && !n.stopped() {
+		clients := n.prefetchRound(n.roundWaiting)
+		for range clients {
+			if len(n.roundWaiting) == 0 {
+				break
+			}
+			cc := n.roundWaiting[0]
+			n.roundWaiting = n.roundWaiting[1:]
 			n.prefetch(cc.Client, cc.Commands) // the rest of a client's pipeline
 			n.receiveCommands(cc.Client, cc.Commands)
 		}
-		rest = rest[clients:]
 	}
+	n.roundWaiting = nil
 }
 
 // receiveCommands runs one client's commands in order.
@@ -492,7 +514,8 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 	// refuse the ones that could need more when there is none (inside
 	// MULTI the refusal also dooms the transaction). A replica leaves
 	// eviction to its master (replica-ignore-maxmemory yes).
-	if !n.isReplica() && !n.performEvictions() && flags&flagDenyOOM != 0 {
+	busy := n.busyScript()
+	if busy == nil && !n.isReplica() && !n.performEvictions() && flags&flagDenyOOM != 0 {
 		_ = n.writeAOF() // the DELs of what was evicted; a failure is noted
 		s.flagTransaction()
 		return n.reject(s, spec, args, replyOOM)
@@ -510,6 +533,10 @@ func (n *Node) execute(client node.ID, seq uint64, args [][]byte) resp.Value {
 		}
 		s.flagTransaction()
 		return n.reject(s, spec, args, refusal)
+	}
+	if busy != nil && !allowedWhileBusy(spec, args) { // scriptbusy.go
+		s.flagTransaction()
+		return n.reject(s, spec, args, busy.busyReply())
 	}
 	if n.paused() && n.pausedFor(s, spec, flags) {
 		// Where Redis postpones a client: after the refusals above,

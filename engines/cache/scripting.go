@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -23,12 +24,12 @@ import (
 // runs a command in scriptcall.go. FCALL runs the functions of libraries
 // (functions.go) through the same checks and runScript.
 //
-// Where this differs from Redis: a script that runs too long cannot be
-// stopped from outside (SCRIPT KILL and FUNCTION KILL find none running,
-// since nothing else runs meanwhile, and no BUSY error is ever seen);
-// instead a script is stopped after a number of Lua instructions
-// (Config.ScriptStepsMax), with its writes so far kept, which Redis would
-// refuse to do. There is no Lua debugger (SCRIPT DEBUG).
+// A script that runs past busy-reply-threshold answers other clients
+// BUSY until it ends or SCRIPT KILL stops it (scriptbusy.go) — in live
+// mode; in the simulator, where nobody could kill it, a script is stopped
+// after Config.ScriptStepsMax Lua instructions instead, with its writes so
+// far kept, which Redis would refuse to do. There is no Lua debugger
+// (SCRIPT DEBUG).
 
 var scriptingCommands = []commandSpec{
 	{name: "eval", arity: -3, flags: flagMayReplicate | flagRunsScript, movableKeys: keysAfterNumkeys(2), run: evalCommand},
@@ -38,10 +39,11 @@ var scriptingCommands = []commandSpec{
 	{name: "script", arity: -2, run: scriptCommand},
 }
 
-// defaultScriptStepsMax bounds the Lua instructions of one script: one to
-// four seconds at gopher-lua's pace (measured: 115 million a second for
-// an empty loop, 45 million for a loop of calls) — about when Redis
-// starts answering BUSY (busy-reply-threshold, 5 s).
+// defaultScriptStepsMax bounds the Lua instructions of one script where
+// scripts cannot time out (the simulator): one to four seconds at
+// gopher-lua's pace (measured: 115 million a second for an empty loop,
+// 45 million for a loop of calls) — about when Redis starts answering BUSY
+// (busy-reply-threshold, 5 s).
 const defaultScriptStepsMax = 200_000_000
 
 var replyNoScript = resp.Err("NOSCRIPT No matching script. Please use EVAL.")
@@ -110,6 +112,14 @@ type scriptRun struct {
 	// slot is the cluster slot the script's keys must hash to; -1 until
 	// one is known.
 	slot int
+	// function: FCALL's, else EVAL's. startedAt is the stopwatch reading
+	// when it began; timedOut is set once it ran past busy-reply-threshold,
+	// killed by SCRIPT KILL or FUNCTION KILL (scriptbusy.go).
+	// unservable: it timed out where nobody could be served, and got a
+	// bound.
+	function                     bool
+	startedAt                    time.Duration
+	timedOut, killed, unservable bool
 }
 
 func scriptSHA(body []byte) string {
@@ -225,7 +235,7 @@ func evalCommand(c *call) resp.Value {
 	}
 	keys := c.args[3 : 3+numkeys]
 	return n.runScript(run, keys, func() resp.Value {
-		return n.scripting.engine.callScript(script.proto, run, keys, c.args[3+numkeys:], n.cfg.ScriptStepsMax)
+		return n.scripting.engine.callScript(script.proto, run, keys, c.args[3+numkeys:], n.scriptStepsMax())
 	})
 }
 
@@ -245,12 +255,21 @@ func (n *Node) runScript(run *scriptRun, keys [][]byte, body func() resp.Value) 
 	}
 	s := run.caller.session
 	dbIndex := s.dbIndex
+	if n.clock.stopwatch != nil {
+		run.startedAt = n.clock.stopwatch.Elapsed()
+	}
 	n.scriptRun = run
 	reply := body()
 	n.scriptRun = nil
 	s.dbIndex = dbIndex
 	if ownTransaction {
-		n.finishTransactionLog()
+		// A script stopped after it wrote (SHUTDOWN NOSAVE, the server
+		// stopping) is not logged whole: Redis exits before its effects
+		// are, and an AOF left ending in an open MULTI is reverted on
+		// load, as a torn transaction.
+		if !(run.killed && run.wrote) {
+			n.finishTransactionLog()
+		}
 		n.exec = nil
 	}
 	return reply
@@ -385,7 +404,7 @@ func scriptCommand(c *call) resp.Value {
 		if len(c.args) != 2 {
 			return errSubcommandArity("script", sub)
 		}
-		return resp.Err("NOTBUSY No scripts in execution right now.")
+		return n.killScript(true)
 	}
 	return errUnknownSubcommand(c.args[1], "SCRIPT")
 }

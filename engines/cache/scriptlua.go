@@ -82,7 +82,9 @@ type luaEngine struct {
 // counts those calls and, past the budget, raises a Lua error instead of
 // answering — so the count is of instructions, the same on every run, and
 // no channel or timer is involved. Once over, every further instruction
-// raises again, so a pcall in the script cannot swallow the stop.
+// raises again, so a pcall in the script cannot swallow the stop. The
+// same count paces the script's interrupts (scriptbusy.go): whether it
+// timed out, and then serving others and noticing SCRIPT KILL.
 type stepBudget struct {
 	state *lua.LState
 	used  int64
@@ -90,6 +92,10 @@ type stepBudget struct {
 	// exhausted, when set, is the error (table) raised past the limit
 	// instead of errScriptStepsExhausted's string (FUNCTION LOAD's timeout).
 	exhausted string
+	// run is the script running (nil while a library loads);
+	// interruptAt the count of its next interrupt.
+	run         *scriptRun
+	interruptAt int64
 }
 
 func (b *stepBudget) Done() <-chan struct{} {
@@ -100,7 +106,32 @@ func (b *stepBudget) Done() <-chan struct{} {
 		}
 		b.state.RaiseError("%s", errScriptStepsExhausted(b.limit))
 	}
+	if b.used >= b.interruptAt {
+		b.interrupt()
+	}
 	return nil // never cancelled from outside
+}
+
+// start readies the budget for a script (run nil: a library's load).
+func (b *stepBudget) start(run *scriptRun, limit int64, exhausted string) {
+	b.used, b.limit, b.exhausted, b.run = 0, limit, exhausted, run
+	b.interruptAt = math.MaxInt64
+	if run != nil {
+		b.interruptAt = scriptInterruptSteps
+	}
+}
+
+// interrupt is scriptInterrupt's turn; a killed script raises here at
+// every instruction from then on.
+func (b *stepBudget) interrupt() {
+	b.interruptAt = b.used + scriptInterruptSteps
+	if b.run.node.scriptInterrupt(b.run) {
+		b.interruptAt = b.used + 1
+		raiseScriptError(b.state, scriptKilledError)
+	}
+	if b.run.unservable && b.limit-b.used > defaultScriptStepsMax {
+		b.limit = b.used + defaultScriptStepsMax
+	}
 }
 
 func (b *stepBudget) Deadline() (time.Time, bool) { return time.Time{}, false }
@@ -423,10 +454,10 @@ func (e *luaEngine) call(fn *lua.LFunction, run *scriptRun, stepsMax int64, args
 	L := e.state
 	e.run = run
 	defer func() {
-		e.run = nil
+		e.run, e.steps.run = nil, nil
 		clear(e.names)
 	}()
-	e.steps.used, e.steps.limit, e.steps.exhausted = 0, stepsMax, ""
+	e.steps.start(run, stepsMax, "")
 	top := L.GetTop()
 	L.Push(fn)
 	for _, arg := range args {

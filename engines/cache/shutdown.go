@@ -65,6 +65,12 @@ func shutdownCommand(c *call) resp.Value {
 	if o.abort {
 		return resp.Err("ERR No shutdown in progress.")
 	}
+	if busy := n.busyScript(); busy != nil {
+		if !o.noSave {
+			return busy.busyReply() // only NOSAVE ends a timed-out script
+		}
+		busy.killed = true // it raises at its next instruction
+	}
 	if err := n.prepareForShutdown(o); err != nil {
 		n.env.Logf("cache: %v; not shutting down", err)
 		return resp.Err(replyShutdownFailed)

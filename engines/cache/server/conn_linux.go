@@ -106,9 +106,8 @@ func newConn(l *eventLoop, fd int, id node.ID) *conn {
 // deliver, and the node learns its addresses (CLIENT LIST, CLIENT KILL)
 // before its first command.
 func (c *conn) open(remoteAddr, localAddr string) {
-	rt := c.loop.server.rt
-	c.detach = rt.AttachBorrowing(c.id, c.deliver)
-	rt.Handle(c.id, cache.Connected{Addr: remoteAddr, LocalAddr: localAddr})
+	c.detach = c.loop.server.rt.AttachBorrowing(c.id, c.deliver)
+	c.loop.handle(c.id, cache.Connected{Addr: remoteAddr, LocalAddr: localAddr})
 }
 
 // deliver is the node's way to this connection: it encodes msg at the end
@@ -483,7 +482,7 @@ func (c *conn) reportOutput() {
 		return
 	}
 	c.reportedOutBytes = pending
-	c.loop.server.rt.Handle(c.id, cache.OutputBuffer{Bytes: pending})
+	c.loop.handle(c.id, cache.OutputBuffer{Bytes: pending})
 }
 
 // checkIdleOutput is the clients cron's visit: a soft limit runs out even
@@ -548,7 +547,7 @@ func (c *conn) close() {
 func (c *conn) forget() {
 	if !c.forgotten {
 		c.forgotten = true
-		c.loop.server.rt.Handle(c.id, cache.Disconnected{})
+		c.loop.handle(c.id, cache.Disconnected{})
 	}
 }
 

@@ -102,6 +102,10 @@ type eventLoop struct {
 	collecting bool
 	round      cache.Round
 	roundConns []*conn
+	// servingWhileBusy is set while the loop serves from inside the node
+	// (busy_linux.go); busyEvents is the epoll buffer of those turns.
+	servingWhileBusy bool
+	busyEvents       []unix.EpollEvent
 	// handing is the round being handed over (a field, so passing its
 	// address does not allocate).
 	handing cache.Round
@@ -356,6 +360,9 @@ func (l *eventLoop) accept() {
 		case err == nil:
 		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR), errors.Is(err, unix.ECONNABORTED):
 			return
+		case errors.Is(err, unix.EINVAL): // stopListening shut the socket down
+			unix.EpollCtl(l.epollFD, unix.EPOLL_CTL_DEL, l.listenFD, nil)
+			return
 		case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE):
 			l.server.logf("cache server: accept: %v; not accepting for %v", err, acceptPauseAfterEMFILE)
 			unix.EpollCtl(l.epollFD, unix.EPOLL_CTL_DEL, l.listenFD, nil)
@@ -376,6 +383,15 @@ func (l *eventLoop) accept() {
 		} else {
 			target.handOver(accepted)
 		}
+	}
+}
+
+// stopListening makes the listening socket refuse connections from now
+// on; any goroutine may call it. (Shut down, not closed: the number stays
+// the loop's until it closes it, and accept then fails with EINVAL.)
+func (l *eventLoop) stopListening() {
+	if l.listenFD >= 0 {
+		unix.Shutdown(l.listenFD, unix.SHUT_RDWR)
 	}
 }
 
@@ -410,7 +426,7 @@ func (l *eventLoop) adopt(a acceptedConn) {
 	l.rotation = append(l.rotation, c)
 	c.lastIOAt = l.now
 	l.server.cfg.Metrics.Add(metricConnectionsReceived, 1)
-	l.server.countConnection(+1)
+	l.server.connectionOpened(c)
 	c.open(a.remoteAddr, a.localAddr)
 }
 
@@ -444,11 +460,17 @@ func (l *eventLoop) wake() {
 
 // flushPending writes every connection whose output grew, until none is
 // left, and ends the round.
-func (l *eventLoop) flushPending() {
+func (l *eventLoop) flushPending() { l.writePending(true) }
+
+// writePending writes every connection whose output grew, until none is
+// left; endRound also ends the round (deliveries wake the loop again).
+func (l *eventLoop) writePending(endRound bool) {
 	for {
 		l.pendingMu.Lock()
 		if len(l.pending) == 0 {
-			l.busy = false
+			if endRound {
+				l.busy = false
+			}
 			l.pendingMu.Unlock()
 			return
 		}
@@ -505,7 +527,7 @@ func (l *eventLoop) runRound() {
 		// replies to the sender then serves its replies. A pointer to a
 		// field: boxing the slice would allocate per round.
 		l.handing = round
-		l.server.rt.Handle(round[0].Client, &l.handing)
+		l.handle(round[0].Client, &l.handing)
 		l.handing = nil
 	}
 	for _, cc := range round {
@@ -520,9 +542,9 @@ func (l *eventLoop) runRound() {
 // giveNode hands one client's batch to the node.
 func (l *eventLoop) giveNode(client node.ID, batch cache.Commands) {
 	if len(batch) == 1 {
-		l.server.rt.Handle(client, &batch[0]) // a pointer: boxing a Command would allocate
+		l.handle(client, &batch[0]) // a pointer: boxing a Command would allocate
 	} else {
-		l.server.rt.Handle(client, batch)
+		l.handle(client, batch)
 	}
 }
 
@@ -530,7 +552,7 @@ func (l *eventLoop) giveNode(client node.ID, batch cache.Commands) {
 // the node is done with (it only borrows them: cache.Command) — unless
 // batches waiting in the round still hold lists from it.
 func (l *eventLoop) reuseArgs() {
-	if len(l.round) == 0 {
+	if len(l.round) == 0 && !l.servingWhileBusy {
 		l.arena.ReuseArgs()
 	}
 }
@@ -538,7 +560,7 @@ func (l *eventLoop) reuseArgs() {
 // forget drops a closed connection.
 func (l *eventLoop) forget(c *conn) {
 	delete(l.conns, c.fd)
-	l.server.countConnection(-1)
+	l.server.connectionClosed(c)
 }
 
 // stop ends the loop, closes every connection and the listener, and

@@ -2,7 +2,11 @@
 
 package server
 
-import "errors"
+import (
+	"errors"
+
+	"syslab/node"
+)
 
 // The server's event loops are built on Linux's epoll; elsewhere the cache
 // server does not start (the simulator, which needs no sockets, does).
@@ -13,3 +17,12 @@ func (s *Server) startLoops(int, bool) error {
 }
 
 func (l *eventLoop) stop() error { return nil }
+
+type conn struct {
+	id   node.ID
+	loop *eventLoop
+}
+
+func (l *eventLoop) serveWhileBusy() bool { return false }
+
+func (l *eventLoop) stopListening() {}

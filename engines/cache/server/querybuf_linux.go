@@ -77,7 +77,7 @@ func (c *conn) reportQueryBuffer() {
 		return
 	}
 	c.reportedInBytes = cap(c.in)
-	c.loop.server.rt.Handle(c.id, cache.QueryBuffer{CapacityBytes: cap(c.in)})
+	c.loop.handle(c.id, cache.QueryBuffer{CapacityBytes: cap(c.in)})
 }
 
 // clientsCron visits the next connections in turn, at most once per

@@ -149,10 +149,11 @@ type Server struct {
 	addr  string
 	// nextConnID numbers connections ("conn-17") across loops.
 	nextConnID atomic.Uint64
-	// connectedMu orders the updates of the connected-clients gauge
-	// from the loops, so the last one published is the true count.
+	// connectedMu guards connsByID, the open connections by node ID
+	// (for WhileBusy), and orders the updates of the connected-clients
+	// gauge from the loops, so the last one published is the true count.
 	connectedMu sync.Mutex
-	connected   int
+	connsByID   map[node.ID]*conn
 	// closing is closed by Close; the process reporter (process.go)
 	// stops on it, and wg waits for it.
 	closing   chan struct{}
@@ -175,15 +176,45 @@ type Server struct {
 func (s *Server) Done() <-chan struct{} { return s.shutdown }
 
 func (s *Server) shutdownRequested() {
-	s.shutdownOnce.Do(func() { close(s.shutdown) })
+	s.shutdownOnce.Do(func() {
+		// As redis-server exits at once: a client connecting from now on
+		// is refused, not accepted and then hung up on.
+		if len(s.loops) > 0 {
+			s.loops[0].stopListening()
+		}
+		close(s.shutdown)
+	})
 }
 
-// countConnection adds delta to the open connections and publishes it.
-func (s *Server) countConnection(delta int) {
+// connectionOpened and connectionClosed keep connsByID and the
+// connected-clients gauge.
+func (s *Server) connectionOpened(c *conn) {
 	s.connectedMu.Lock()
-	s.connected += delta
-	s.cfg.Metrics.Set(metricConnectedClients, float64(s.connected))
+	if s.connsByID == nil {
+		s.connsByID = make(map[node.ID]*conn)
+	}
+	s.connsByID[c.id] = c
+	s.cfg.Metrics.Set(metricConnectedClients, float64(len(s.connsByID)))
 	s.connectedMu.Unlock()
+}
+
+func (s *Server) connectionClosed(c *conn) {
+	s.connectedMu.Lock()
+	delete(s.connsByID, c.id)
+	s.cfg.Metrics.Set(metricConnectedClients, float64(len(s.connsByID)))
+	s.connectedMu.Unlock()
+}
+
+// serveWhileBusy is live.Config.WhileBusy: the loop of the connection
+// whose command holds the node serves its other connections (busy_linux.go).
+func (s *Server) serveWhileBusy(handling node.ID) (stopping bool) {
+	s.connectedMu.Lock()
+	c := s.connsByID[handling]
+	s.connectedMu.Unlock()
+	if c == nil {
+		return false
+	}
+	return c.loop.serveWhileBusy()
 }
 
 // Run serves until ctx is done, then shuts down gracefully (the AOF is
@@ -240,6 +271,7 @@ func Start(cfg Config) (*Server, error) {
 		Log:        cfg.Log,
 		Metrics:    cfg.Metrics,
 		Unroutable: s.routeUnroutable,
+		WhileBusy:  s.serveWhileBusy,
 	}, cache.New(cfg.Cache))
 	if err != nil {
 		return nil, fmt.Errorf("cache server: %w", err)
