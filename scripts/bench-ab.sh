@@ -114,15 +114,7 @@ mkdir -p "$OUT"
 	echo "redis-benchmark -c $CLIENTS -n $REQUESTS -r $KEYSPACE $FLAGS; $ROUNDS rounds, order rotating."
 	echo "A=$A B=$B; load average $load_before before, $load_after after."
 	echo
-	awk -F'\t' '
-		function median(list, n,   i, j, v) {
-			for (i = 2; i <= n; i++) {
-				v = list[i]
-				for (j = i - 1; j >= 1 && list[j] > v; j--) list[j + 1] = list[j]
-				list[j + 1] = v
-			}
-			return n % 2 ? list[(n + 1) / 2] : (list[n / 2] + list[n / 2 + 1]) / 2
-		}
+	awk -F'\t' "$AWK_MEDIAN"'
 		{ rps[$1, $2] = $3; p99[$1, $2] = $4; cpu[$1, $2] = $5; if ($1 > rounds) rounds = $1 }
 		END {
 			print "| server | ops/s | p99 ms | CPU µs/req | ops/s ÷ redis | p99 ÷ redis | p99 worse than redis |"

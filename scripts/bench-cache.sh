@@ -146,16 +146,7 @@ run_benchmark() {
 
 # benchmark_table prints the markdown table of medians from $RESULTS.
 benchmark_table() {
-	awk -F'\t' -v tests="$TESTS" -v configs="${CONFIG_NAMES[*]}" '
-		# median of the values list[1..n] (insertion sort: mawk has no asort)
-		function median(list, n,   i, j, v) {
-			for (i = 2; i <= n; i++) {
-				v = list[i]
-				for (j = i - 1; j >= 1 && list[j] > v; j--) list[j + 1] = list[j]
-				list[j + 1] = v
-			}
-			return n % 2 ? list[(n + 1) / 2] : (list[n / 2] + list[n / 2 + 1]) / 2
-		}
+	awk -F'\t' -v tests="$TESTS" -v configs="${CONFIG_NAMES[*]}" "$AWK_MEDIAN"'
 		function med(config, server, test, field,   k, n, i, list) {
 			k = config SUBSEP server SUBSEP test
 			n = count[k]
@@ -193,15 +184,7 @@ benchmark_table() {
 
 # cpu_table prints the median server CPU microseconds per request.
 cpu_table() {
-	awk -F'\t' -v configs="${CONFIG_NAMES[*]}" '
-		function median(list, n,   i, j, v) {
-			for (i = 2; i <= n; i++) {
-				v = list[i]
-				for (j = i - 1; j >= 1 && list[j] > v; j--) list[j + 1] = list[j]
-				list[j + 1] = v
-			}
-			return n % 2 ? list[(n + 1) / 2] : (list[n / 2] + list[n / 2 + 1]) / 2
-		}
+	awk -F'\t' -v configs="${CONFIG_NAMES[*]}" "$AWK_MEDIAN"'
 		function med(config, server,   k, n, i, list) {
 			k = config SUBSEP server
 			n = count[k]

@@ -51,3 +51,17 @@ wait_ready() {
 		sleep 0.1
 	done
 }
+
+# AWK_MEDIAN defines median(list, n) for the scripts' awk reports: the
+# median of list[1..n] (an insertion sort: mawk has no asort).
+# shellcheck disable=SC2016 # awk's $ signs, not the shell's
+AWK_MEDIAN='
+	function median(list, n,   i, j, v) {
+		for (i = 2; i <= n; i++) {
+			v = list[i]
+			for (j = i - 1; j >= 1 && list[j] > v; j--) list[j + 1] = list[j]
+			list[j + 1] = v
+		}
+		return n % 2 ? list[(n + 1) / 2] : (list[n / 2] + list[n / 2 + 1]) / 2
+	}
+'
