@@ -170,11 +170,18 @@ func TestTimedOutScriptKeepsCommandOrder(t *testing.T) {
 }
 
 // Closing the server ends a timed-out script instead of waiting for it
-// forever (Redis, told to shut down during one, stops it too).
+// forever (Redis, told to shut down during one, stops it too) — also
+// while one of the server's goroutines waits for the node, as the process
+// reporter does each second.
 func TestCloseEndsATimedOutScript(t *testing.T) {
 	s := startServer(t, cache.Config{})
 	c := newClient(t, s)
 	startBusyScript(t, s, c, "EVAL", "while true do end", "0")
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.rt.Handle(processReporter, cache.ProcessStats{})
+	}()
 	closed := make(chan struct{})
 	go func() {
 		s.Close()

@@ -296,11 +296,14 @@ func (s *Server) Addr() string { return s.addr }
 // Close stops accepting, closes every connection and stops the node.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
-	s.closeReplicaLink()
-	s.wg.Wait()
+	// The loops first: one may be inside the node running a script that
+	// only a stopping loop ends (busy_linux.go), while the goroutines wg
+	// counts (the process reporter, the replica link) wait for the node.
 	for _, l := range s.loops {
 		l.stop()
 	}
+	s.closeReplicaLink()
+	s.wg.Wait()
 	s.rt.Stop()
 	return nil
 }
