@@ -40,27 +40,8 @@ WORK=$(mktemp -d -t bench-ab.XXXXXX)
 RESULTS=$WORK/results.tsv # round server rps p99_ms cpu_us_per_request
 : >"$RESULTS"
 
-# stop_servers, cleanup (on exit), free_port, wait_ready; PID and PORT.
+# stop_servers, cleanup (on exit), start_syslab, start_redis; PID and PORT.
 source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
-
-start() {
-	local name=$1 dir
-	dir=$(mktemp -d "$WORK/$name.XXXXXX")
-	PORT[$name]=$(free_port)
-	case $name in
-	redis)
-		"$REDIS_SERVER" --bind 127.0.0.1 --port "${PORT[$name]}" --dir "$dir" \
-			--save '' --appendonly no --daemonize no >"$WORK/$name.log" 2>&1 &
-		;;
-	*)
-		local binary=$A
-		[[ $name == B ]] && binary=$B
-		"$binary" serve cache --addr "127.0.0.1:${PORT[$name]}" --dir "$dir" --save '' >"$WORK/$name.log" 2>&1 &
-		;;
-	esac
-	PID[$name]=$!
-	wait_ready "$name"
-}
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/${PID[$1]}/stat"; }
 
@@ -95,7 +76,9 @@ run() {
 	say "round $round: $name $(tail -n 1 "$RESULTS" | cut -f3-)"
 }
 
-for name in A B redis; do start "$name"; done
+start_syslab A "$A"
+start_syslab B "$B"
+start_redis redis
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 orders=("A B redis" "B redis A" "redis A B")
 for round in $(seq "$ROUNDS"); do

@@ -70,27 +70,14 @@ FAILURES=$WORK/failures.txt # anything redis-benchmark or a server complained ab
 : >"$CPU"
 : >"$FAILURES"
 
-# stop_servers, cleanup (on exit), free_port, wait_ready; PID and PORT.
+# stop_servers, cleanup (on exit), start_syslab, start_redis; PID and PORT.
 source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 
 # start_servers starts a fresh syslab and a fresh redis-server, each in its
 # own empty directory, persistence off.
 start_servers() {
-	local dir
-	dir=$(mktemp -d "$WORK/syslab.XXXXXX")
-	PORT[syslab]=$(free_port)
-	"$SYSLAB" serve cache --addr "127.0.0.1:${PORT[syslab]}" --dir "$dir" --save '' >"$WORK/syslab.log" 2>&1 &
-	PID[syslab]=$!
-
-	dir=$(mktemp -d "$WORK/redis.XXXXXX")
-	PORT[redis]=$(free_port)
-	while [[ ${PORT[redis]} == "${PORT[syslab]}" ]]; do PORT[redis]=$(free_port); done
-	"$REDIS_SERVER" --bind 127.0.0.1 --port "${PORT[redis]}" --dir "$dir" \
-		--save '' --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
-	PID[redis]=$!
-
-	wait_ready syslab
-	wait_ready redis
+	start_syslab syslab "$SYSLAB"
+	start_redis redis
 }
 
 # info_field prints one field of INFO memory, e.g. used_memory.

@@ -77,24 +77,14 @@ done
 WORK=$(mktemp -d -t load-vs-rb.XXXXXX)
 RESULTS=$WORK/results.tsv # server depth command tool round ops_per_sec p50_ms p99_ms cpu_us_per_op server_cores
 : >"$RESULTS"
-# stop_servers, cleanup (on exit), free_port, wait_ready; PID and PORT.
+# stop_servers, cleanup (on exit), start_syslab, start_redis; PID and PORT.
 source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 
 start_server() {
-	local server=$1 dir
-	dir=$(mktemp -d "$WORK/$server.XXXXXX")
-	PORT[$server]=$(free_port)
-	case $server in
-	syslab)
-		"$SYSLAB" serve cache --addr "127.0.0.1:${PORT[$server]}" --dir "$dir" --save '' >"$WORK/$server.log" 2>&1 &
-		;;
-	redis)
-		"$REDIS_SERVER" --bind 127.0.0.1 --port "${PORT[$server]}" --dir "$dir" \
-			--save '' --appendonly no --daemonize no >"$WORK/$server.log" 2>&1 &
-		;;
+	case $1 in
+	syslab) start_syslab syslab "$SYSLAB" ;;
+	redis) start_redis redis ;;
 	esac
-	PID[$server]=$!
-	wait_ready "$server"
 }
 
 CLOCK_TICKS=$(getconf CLK_TCK)

@@ -40,6 +40,30 @@ free_port() {
 	die "no free loopback port found"
 }
 
+# start_syslab NAME BINARY and start_redis NAME start a server in an empty
+# directory of its own under $WORK, persistence off, on a free loopback
+# port, logging to $WORK/NAME.log, and wait until it answers. (One at a
+# time: a port is taken before the next free_port looks.) REDIS_SERVER
+# names the redis-server binary.
+start_syslab() {
+	local name=$1 binary=$2 dir
+	dir=$(mktemp -d "$WORK/$name.XXXXXX")
+	PORT[$name]=$(free_port)
+	"$binary" serve cache --addr "127.0.0.1:${PORT[$name]}" --dir "$dir" --save '' >"$WORK/$name.log" 2>&1 &
+	PID[$name]=$!
+	wait_ready "$name"
+}
+
+start_redis() {
+	local name=$1 dir
+	dir=$(mktemp -d "$WORK/$name.XXXXXX")
+	PORT[$name]=$(free_port)
+	"$REDIS_SERVER" --bind 127.0.0.1 --port "${PORT[$name]}" --dir "$dir" \
+		--save '' --appendonly no --daemonize no >"$WORK/$name.log" 2>&1 &
+	PID[$name]=$!
+	wait_ready "$name"
+}
+
 # wait_ready waits until the server answers PING, or fails with its log.
 wait_ready() {
 	local server=$1 deadline=$((SECONDS + READY_TIMEOUT_SECS))
