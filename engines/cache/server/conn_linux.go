@@ -33,6 +33,8 @@ type conn struct {
 	inPeakBytes     int
 	lastIOAt        time.Time
 	reportedInBytes int
+	// cronRun is the loop's clients cron run that last visited it.
+	cronRun uint64
 	// unsent holds output handed to the loop and not yet written:
 	// unsent[unsentStart:].
 	unsent      []byte

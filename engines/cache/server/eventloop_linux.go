@@ -95,6 +95,8 @@ type eventLoop struct {
 	now, cronAt  time.Time
 	rotation     []*conn
 	rotationNext int
+	// cronRuns counts the clients cron's runs (conn.cronRun).
+	cronRuns uint64
 
 	// pendingMu guards pending and busy. pending holds the connections
 	// whose output grew since the loop last wrote them. busy is set while

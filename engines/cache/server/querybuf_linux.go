@@ -87,9 +87,8 @@ func (l *eventLoop) clientsCron() {
 		return
 	}
 	l.cronAt = l.now
+	l.cronRuns++
 	visits := max(len(l.rotation)/clientsCronsPerSecond, clientsPerCronMin)
-	// visited < len(l.rotation): no connection twice in one run, however
-	// many closed ones leave the rotation meanwhile.
 	for visited := 0; visited < visits && visited < len(l.rotation); {
 		if l.rotationNext >= len(l.rotation) {
 			l.rotationNext = 0
@@ -101,6 +100,15 @@ func (l *eventLoop) clientsCron() {
 			l.rotation = l.rotation[:last]
 			continue
 		}
+		// No connection twice in one run: after the run came round, a
+		// closed one's removal can move one it visited into its place,
+		// and a second visit would find the peak the first reset and
+		// give back a buffer a big request just needed. The rest wait
+		// for the next run.
+		if c.cronRun == l.cronRuns {
+			break
+		}
+		c.cronRun = l.cronRuns
 		c.resizeQueryBuffer(l.now)
 		if !c.closed {
 			c.checkIdleOutput(l.now) // conn_linux.go
