@@ -163,7 +163,8 @@ func (n *Node) connected(client node.ID, m Connected) {
 	s := n.session(client)
 	s.meta.addr, s.meta.localAddr, s.meta.unixSocket = m.Addr, m.LocalAddr, m.UnixSocket
 	s.meta.connected = true
-	n.sendOutputLimits(s, true) // outputlimits.go
+	n.sendOutputLimits(s, true)      // outputlimits.go
+	n.sendQueryBufferLimit(s, false) // querybuflimit.go
 	if n.authRequired(s) {
 		n.env.Send(client, AuthRequired{Required: true}) // auth.go
 	}

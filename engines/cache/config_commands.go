@@ -149,11 +149,12 @@ var configParams = map[string]configParam{
 		get: func(n *Node) string { return n.outputLimitsConfig() },
 		set: func(n *Node, v string) (string, bool) { return n.setOutputLimits(v) }, // outputlimits.go
 	},
-	"min-replicas-to-write": intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
-	"min-replicas-max-lag":  intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
-	"min-slaves-to-write":   intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
-	"min-slaves-max-lag":    intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
-	"repl-backlog-ttl":      offableIntConfigParam(func(n *Node) *int { return &n.cfg.ReplBacklogTTLSeconds }),
+	"client-query-buffer-limit": queryBufferLimitParam, // querybuflimit.go
+	"min-replicas-to-write":     intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
+	"min-replicas-max-lag":      intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
+	"min-slaves-to-write":       intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasToWrite }),
+	"min-slaves-max-lag":        intConfigParam(func(n *Node) *int { return &n.cfg.MinReplicasMaxLagSeconds }),
+	"repl-backlog-ttl":          offableIntConfigParam(func(n *Node) *int { return &n.cfg.ReplBacklogTTLSeconds }),
 	"repl-backlog-size": {
 		get: func(n *Node) string { return strconv.FormatInt(n.cfg.ReplBacklogSizeBytes, 10) },
 		set: func(n *Node, v string) (string, bool) {

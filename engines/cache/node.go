@@ -101,6 +101,8 @@ type Node struct {
 	// outputLimits are client-output-buffer-limit, by client class
 	// (outputlimits.go).
 	outputLimits [clientClasses]outputLimit
+	// queryBufferBytesMax is client-query-buffer-limit (querybuflimit.go).
+	queryBufferBytesMax int64
 	// errorCounted is set when the error reply of the command ending now
 	// was counted in errorstats already: a script's error raised by a
 	// redis.call whose command failed (Redis's
@@ -222,6 +224,7 @@ func (n *Node) Start(env node.Env) {
 	n.flushScripts()
 	n.scriptRand = newScriptRand()
 	n.outputLimits = n.cfg.initialOutputLimits() // outputlimits.go
+	n.queryBufferBytesMax = QueryBufferBytesDefault
 	n.sessions = make(map[node.ID]*session)
 	n.lastSession = nil
 	n.watchers = make(map[string][]watcher)

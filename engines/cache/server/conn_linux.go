@@ -98,10 +98,16 @@ type conn struct {
 	// (cache.AuthRequired): its requests are held to Redis's bounds and
 	// run one at a time, so the first after AUTH is no longer held.
 	unauthenticated atomic.Bool
+	// queryBufferBytesMax is the client-query-buffer-limit
+	// (cache.QueryBufferLimit): a connection whose unparsed input grows
+	// past it is closed.
+	queryBufferBytesMax atomic.Int64
 }
 
 func newConn(l *eventLoop, fd int, id node.ID) *conn {
-	return &conn{loop: l, fd: fd, id: id, events: unix.EPOLLIN, batch: make(cache.Commands, 0, batchCommandsMax)}
+	c := &conn{loop: l, fd: fd, id: id, events: unix.EPOLLIN, batch: make(cache.Commands, 0, batchCommandsMax)}
+	c.queryBufferBytesMax.Store(cache.QueryBufferBytesDefault)
+	return c
 }
 
 // open introduces the connection to the node: its messages now reach
@@ -135,6 +141,10 @@ func (c *conn) deliver(msg node.Message) {
 		c.unauthenticated.Store(m.Required)
 	case cache.OutputLimits:
 		c.limits, c.softSince = m, time.Time{}
+		c.mu.Unlock()
+		return
+	case cache.QueryBufferLimit:
+		c.queryBufferBytesMax.Store(m.Bytes)
 		c.mu.Unlock()
 		return
 	case cache.CloseConnection: // CLIENT KILL (kill.go)
@@ -262,8 +272,8 @@ func (c *conn) read() bool {
 		if c.loop.metered {
 			c.loop.server.cfg.Metrics.Add(metricNetInput, float64(n))
 		}
-		if len(c.in)-c.inStart > queryBufferBytesMax {
-			c.loop.server.logf("cache server: %s sent more than %d bytes of unparsed requests; closing it", c.id, queryBufferBytesMax)
+		if limit := c.queryBufferBytesMax.Load(); int64(len(c.in)-c.inStart) > limit {
+			c.loop.server.logf("cache server: closing %s: its unparsed requests passed client-query-buffer-limit (%d bytes)", c.id, limit)
 			c.close()
 			return false
 		}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"syslab/engines/cache"
+	"syslab/engines/cache/resp"
 )
 
 // queryBufferOf is qbuf + qbuf-free of the connection named name in CLIENT
@@ -107,4 +110,47 @@ func TestQueryBufferResizes(t *testing.T) {
 	if !strings.Contains(info, "client_recent_max_input_buffer:") {
 		t.Errorf("INFO clients lacks client_recent_max_input_buffer:\n%s", info)
 	}
+}
+
+// client-query-buffer-limit, set at run time, reaches connections already
+// open and those opened later: a client whose unfinished request passes
+// it is closed, one under it is served, and the others are untouched.
+func TestQueryBufferLimitClosesTheClientThatPassesIt(t *testing.T) {
+	s := startServer(t, cache.Config{})
+	admin := dialRaw(t, s)
+	before := dialRaw(t, s) // opened before the limit is set
+	before.send(t, []string{"PING"})
+	before.expect(t, resp.Simple("PONG").String())
+
+	admin.send(t, []string{"CONFIG", "SET", "client-query-buffer-limit", "1000"})
+	admin.expect(t, resp.Err("ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be between 1048576 and 9223372036854775807 inclusive").String())
+	admin.send(t, []string{"CONFIG", "SET", "client-query-buffer-limit", "1mb"})
+	admin.expect(t, resp.Simple("OK").String())
+	admin.send(t, []string{"CONFIG", "GET", "client-query-buffer-limit"})
+	admin.expect(t, resp.ArrayOf(resp.BulkFromString("client-query-buffer-limit"), resp.BulkFromString("1048576")).String())
+	after := dialRaw(t, s)
+
+	// A SET whose value is announced at 2 MB and sent half: the request
+	// stays unparsed in the query buffer, past the limit.
+	partial := "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n" + strings.Repeat("x", 1100000)
+	for _, c := range []*rawConn{before, after} {
+		// The write may itself fail once the server closed the
+		// connection (a reset); the read below fails either way.
+		c.nc.Write([]byte(partial))
+		c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		v, err := c.rd.ReadReply()
+		var netErr net.Error
+		switch {
+		case err == nil:
+			t.Fatalf("a client past the limit got a reply, %s; want its connection closed", v)
+		case errors.As(err, &netErr) && netErr.Timeout():
+			t.Fatal("a client past the limit is still connected 10 s on; want it closed")
+		}
+	}
+	// A value under the limit is stored, and the admin was never affected.
+	fine := dialRaw(t, s)
+	fine.send(t, []string{"SET", "k", strings.Repeat("y", 900000)})
+	fine.expect(t, resp.Simple("OK").String())
+	admin.send(t, []string{"STRLEN", "k"})
+	admin.expect(t, resp.Int(900000).String())
 }

@@ -116,9 +116,6 @@ const (
 	// before each read, Redis's PROTO_IOBUF_LEN: one read takes a 16 KiB
 	// pipeline whole.
 	readChunkBytes = 16 << 10
-	// queryBufferBytesMax is Redis's client-query-buffer-limit: a
-	// connection whose unparsed input grows past it is closed.
-	queryBufferBytesMax = 1 << 30
 	// writeBytesPerFlushMax bounds what one flush writes to one
 	// connection before the loop serves the others (Redis's
 	// NET_MAX_WRITES_PER_EVENT); the rest waits for the socket to be
